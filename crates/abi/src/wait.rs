@@ -1,0 +1,70 @@
+//! The `wait` status word, encoded as Linux does.
+
+/// Status of a process that called exit(code).
+pub const fn exited(code: i32) -> i32 {
+    (code & 0xff) << 8
+}
+
+/// Status of a process killed by `sig` (`core` if it dumped core).
+pub const fn signaled(sig: i32, core: bool) -> i32 {
+    (sig & 0x7f) | if core { 0x80 } else { 0 }
+}
+
+/// WIFEXITED.
+pub const fn if_exited(status: i32) -> bool {
+    status & 0x7f == 0
+}
+
+/// WEXITSTATUS.
+pub const fn exit_status(status: i32) -> i32 {
+    (status >> 8) & 0xff
+}
+
+/// WIFSIGNALED.
+pub const fn if_signaled(status: i32) -> bool {
+    let s = status & 0x7f;
+    s != 0 && s != 0x7f
+}
+
+/// WTERMSIG.
+pub const fn term_sig(status: i32) -> i32 {
+    status & 0x7f
+}
+
+/// waitpid/wait4 option: return at once if no child has changed state.
+pub const WNOHANG: u32 = 1;
+/// Report stopped children too.
+pub const WUNTRACED: u32 = 2;
+/// waitid: report exited children.
+pub const WEXITED: u32 = 4;
+/// Report continued children.
+pub const WCONTINUED: u32 = 8;
+/// waitid: leave the child waitable.
+pub const WNOWAIT: u32 = 0x0100_0000;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_round_trip() {
+        for code in [0, 1, 3, 42, 255] {
+            let s = exited(code);
+            assert!(if_exited(s));
+            assert!(!if_signaled(s));
+            assert_eq!(exit_status(s), code);
+        }
+        // Only the low byte of the exit code survives, as on Linux.
+        assert_eq!(exit_status(exited(256 + 7)), 7);
+    }
+
+    #[test]
+    fn signal_round_trip() {
+        let s = signaled(crate::signal::SIGSEGV, false);
+        assert!(if_signaled(s));
+        assert!(!if_exited(s));
+        assert_eq!(term_sig(s), 11);
+        assert_eq!(s, 11);
+        assert_eq!(signaled(9, true), 0x89);
+    }
+}

@@ -1,0 +1,296 @@
+//! Thread contexts and the context switch.
+//!
+//! A [`Context`] is a suspended (or running) flow of control: its kernel
+//! stack, the stack pointer saved when it was switched out, and the FPU/SSE
+//! state of its user program. [`switch`] moves this CPU from the running
+//! context to another.
+//!
+//! Soundness rests on two rules this module enforces itself: a context runs
+//! on at most one CPU at a time (`on_cpu`, claimed by `switch_to` before
+//! entering it and cleared by the assembly only after its registers are
+//! saved), and every context is kept alive by this module's own per-CPU
+//! references while it runs or is being left, so the kernel may drop its
+//! references to a finished thread whenever it likes.
+
+use crate::percpu::MAX_CPUS;
+use crate::sync::SpinLock;
+use crate::trap::TrapFrame;
+use crate::vmap::KernelStack;
+use alloc::sync::Arc;
+use core::cell::UnsafeCell;
+use core::sync::atomic::{AtomicBool, Ordering};
+
+core::arch::global_asm!(include_str!("switch.S"), options(att_syntax));
+
+unsafe extern "C" {
+    fn hal_switch_stacks(prev_rsp: *mut u64, next_rsp: u64, prev_on_cpu: *const AtomicBool);
+    fn hal_thread_trampoline();
+    fn hal_user_trampoline();
+}
+
+/// FXSAVE area: x87, MMX and SSE state.
+#[repr(C, align(16))]
+#[derive(Clone, Copy)]
+struct FpuArea([u8; 512]);
+
+/// The FPU state a fresh user program starts with (captured at boot after
+/// FNINIT and the default MXCSR).
+struct CleanFpu(UnsafeCell<FpuArea>);
+// SAFETY: written once by the boot CPU in `init_fpu` before any context
+// exists, read-only afterwards.
+unsafe impl Sync for CleanFpu {}
+static CLEAN_FPU: CleanFpu = CleanFpu(UnsafeCell::new(FpuArea([0; 512])));
+
+/// Captures the clean FPU image. Boot CPU, once, after CR4.OSFXSR is set.
+pub(crate) fn init_fpu() {
+    let mxcsr: u32 = 0x1f80;
+    // SAFETY: OSFXSR is enabled; the area is 16-byte aligned and nobody
+    // else uses it yet.
+    unsafe {
+        core::arch::asm!("fninit", "ldmxcsr [{m}]", "fxsave64 [{a}]",
+            m = in(reg) &mxcsr, a = in(reg) CLEAN_FPU.0.get(), options(nostack));
+    }
+}
+
+/// How a user context's FPU state starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FpuInit {
+    /// The clean state of a fresh program.
+    Clean,
+    /// A copy of the running thread's live state (fork).
+    CopyCurrent,
+}
+
+/// A thread's saved execution state.
+///
+/// Invariant: `rsp` and `fpu` are touched only by the CPU that runs this
+/// context or is switching into or out of it, which `on_cpu` makes unique;
+/// a context with `on_cpu` set is never dropped.
+pub struct Context {
+    rsp: UnsafeCell<u64>,
+    on_cpu: AtomicBool,
+    user: AtomicBool,
+    fpu: UnsafeCell<FpuArea>,
+    stack: Option<KernelStack>,
+}
+
+// SAFETY: see the invariant: the interior state is only accessed under the
+// on_cpu protocol, so sharing references between CPUs is fine.
+unsafe impl Sync for Context {}
+// SAFETY: a Context owns its stack; moving it between CPUs is fine when it
+// is not running (switch checks identity by address, not by ownership).
+unsafe impl Send for Context {}
+
+impl Context {
+    /// A kernel thread that will run `entry(arg)` on `stack`.
+    pub fn new_kernel(stack: KernelStack, entry: fn(usize) -> !, arg: usize) -> Context {
+        // Initial stack, from the top: two zero words (they leave the
+        // trampoline's `call` 16-byte aligned), the trampoline as return
+        // address, and six callee-saved registers (r12 = entry, r13 = arg).
+        let top = stack.top();
+        let words = [
+            0u64,                                      // r15
+            0,                                         // r14
+            arg as u64,                                // r13
+            entry as usize as u64,                     // r12
+            0,                                         // rbx
+            0,                                         // rbp
+            hal_thread_trampoline as *const () as u64, // return address
+            0,
+            0,
+        ];
+        let rsp = top - (words.len() * 8) as u64;
+        write_stack(rsp, &words);
+        Context {
+            rsp: UnsafeCell::new(rsp),
+            on_cpu: AtomicBool::new(false),
+            user: AtomicBool::new(false),
+            // SAFETY: CLEAN_FPU is read-only after boot.
+            fpu: UnsafeCell::new(unsafe { *CLEAN_FPU.0.get() }),
+            stack: Some(stack),
+        }
+    }
+
+    /// A user thread that will enter user mode through `frame`.
+    pub fn new_user(stack: KernelStack, frame: &TrapFrame, fpu: FpuInit) -> Context {
+        let top = stack.top();
+        let frame_addr = top - core::mem::size_of::<TrapFrame>() as u64;
+        // SAFETY: frame_addr..top lies inside the fresh stack we own.
+        unsafe { (frame_addr as *mut TrapFrame).write(*frame) };
+        let words = [0u64, 0, 0, 0, 0, 0, hal_user_trampoline as *const () as u64];
+        let rsp = frame_addr - (words.len() * 8) as u64;
+        write_stack(rsp, &words);
+        let area = match fpu {
+            // SAFETY: CLEAN_FPU is read-only after boot.
+            FpuInit::Clean => unsafe { *CLEAN_FPU.0.get() },
+            FpuInit::CopyCurrent => {
+                let mut a = FpuArea([0; 512]);
+                // SAFETY: fxsave writes 512 bytes into an aligned area we own.
+                unsafe { core::arch::asm!("fxsave64 [{}]", in(reg) &mut a, options(nostack)) };
+                a
+            }
+        };
+        Context {
+            rsp: UnsafeCell::new(rsp),
+            on_cpu: AtomicBool::new(false),
+            user: AtomicBool::new(true),
+            fpu: UnsafeCell::new(area),
+            stack: Some(stack),
+        }
+    }
+
+    /// The context the calling code already runs in (the boot thread of a
+    /// CPU). It has no KernelStack of its own.
+    pub fn adopt_current() -> Context {
+        Context {
+            rsp: UnsafeCell::new(0),
+            on_cpu: AtomicBool::new(true),
+            user: AtomicBool::new(false),
+            // SAFETY: CLEAN_FPU is read-only after boot.
+            fpu: UnsafeCell::new(unsafe { *CLEAN_FPU.0.get() }),
+            stack: None,
+        }
+    }
+
+    /// Marks the context as one whose FPU state must be kept (it runs user
+    /// code).
+    pub fn set_user(&self, user: bool) {
+        self.user.store(user, Ordering::Relaxed);
+    }
+
+    /// Top of its kernel stack (None for an adopted boot context).
+    pub fn stack_top(&self) -> Option<u64> {
+        self.stack.as_ref().map(|s| s.top())
+    }
+
+    /// Is it running on some CPU right now?
+    pub fn is_running(&self) -> bool {
+        self.on_cpu.load(Ordering::Acquire)
+    }
+}
+
+impl Drop for Context {
+    fn drop(&mut self) {
+        assert!(
+            !self.on_cpu.load(Ordering::Acquire),
+            "context dropped while running"
+        );
+    }
+}
+
+fn write_stack(rsp: u64, words: &[u64]) {
+    // SAFETY: callers pass an address inside a fresh KernelStack they own,
+    // with room for `words` below its top.
+    unsafe { core::ptr::copy_nonoverlapping(words.as_ptr(), rsp as *mut u64, words.len()) };
+}
+
+/// Loads the clean FPU state into the registers (execve).
+pub fn reset_fpu() {
+    // SAFETY: CLEAN_FPU holds a valid FXSAVE image.
+    unsafe { core::arch::asm!("fxrstor64 [{}]", in(reg) CLEAN_FPU.0.get(), options(nostack)) };
+}
+
+/// Something that owns a [`Context`]: the kernel's thread type.
+pub trait Switchable: Send + Sync + 'static {
+    /// The thread's context.
+    fn context(&self) -> &Context;
+}
+
+type Slot = SpinLock<Option<Arc<dyn Switchable>>>;
+
+/// The thread each CPU runs. Holding its Arc here keeps it alive while it
+/// runs, whatever the kernel does with its own references.
+static CURRENT: [Slot; MAX_CPUS] = [const { SpinLock::new(None) }; MAX_CPUS];
+/// The thread a CPU just left, kept alive until the switch is complete and
+/// released by the thread switched to ([`finish_switch`]).
+static PREVIOUS: [Slot; MAX_CPUS] = [const { SpinLock::new(None) }; MAX_CPUS];
+
+/// Registers the calling flow of control (whose context was made with
+/// [`Context::adopt_current`]) as this CPU's running thread.
+pub fn adopt(thread: Arc<dyn Switchable>) {
+    assert!(
+        thread.context().is_running(),
+        "adopt: context was not made by adopt_current"
+    );
+    let mut cur = CURRENT[crate::percpu::id()].lock();
+    assert!(cur.is_none(), "adopt: this CPU already runs a thread");
+    *cur = Some(thread);
+}
+
+/// The thread this CPU runs.
+pub fn current() -> Option<Arc<dyn Switchable>> {
+    CURRENT[crate::percpu::id()].lock().clone()
+}
+
+/// Switches this CPU from its running thread to `next`. Returns when some
+/// CPU switches back to the thread that called it (never, for a thread that
+/// is finished). Call with interrupts disabled and no spin lock held.
+pub fn switch_to(next: Arc<dyn Switchable>) {
+    assert!(
+        !crate::cpu::interrupts_enabled(),
+        "switch with interrupts enabled"
+    );
+    let cpu = crate::percpu::id();
+    let prev = CURRENT[cpu]
+        .lock()
+        .take()
+        .expect("switch: this CPU runs no thread");
+    assert!(!Arc::ptr_eq(&prev, &next), "switch: to the running thread");
+    let (p, n) = (prev.context(), next.context());
+    // Wait until `next` is fully off any other CPU, then claim it.
+    while n
+        .on_cpu
+        .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
+        .is_err()
+    {
+        crate::cpu::relax();
+    }
+    // SAFETY: we run `prev` and have claimed `next`, so we have exclusive
+    // access to both FPU areas; fxsave/fxrstor use 16-byte aligned areas.
+    unsafe {
+        if p.user.load(Ordering::Relaxed) {
+            core::arch::asm!("fxsave64 [{}]", in(reg) p.fpu.get(), options(nostack));
+        }
+        if n.user.load(Ordering::Relaxed) {
+            core::arch::asm!("fxrstor64 [{}]", in(reg) n.fpu.get(), options(nostack));
+        }
+    }
+    if let Some(top) = n.stack_top() {
+        crate::gdt::set_kernel_stack(cpu, top);
+        crate::percpu::set_kernel_rsp(top);
+    }
+    let prev_rsp = p.rsp.get();
+    let prev_on_cpu: *const AtomicBool = &p.on_cpu;
+    // SAFETY: claimed above, so only we touch next's saved rsp.
+    let next_rsp = unsafe { *n.rsp.get() };
+    *CURRENT[cpu].lock() = Some(next);
+    *PREVIOUS[cpu].lock() = Some(prev);
+    // SAFETY: PREVIOUS and CURRENT own Arcs to both threads, so both
+    // contexts stay alive until the thread we switch to has called
+    // finish_switch, after the assembly is done with `prev`. prev.rsp is
+    // ours to write (we run prev); next_rsp points at a switch frame that a
+    // previous switch or a constructor left on next's stack.
+    unsafe { hal_switch_stacks(prev_rsp, next_rsp, prev_on_cpu) };
+    finish_switch();
+}
+
+/// Drops the reference to the thread this CPU just left. Runs first thing
+/// in every thread that gains the CPU.
+fn finish_switch() {
+    let prev = PREVIOUS[crate::percpu::id()].lock().take();
+    drop(prev);
+}
+
+#[unsafe(no_mangle)]
+extern "C" fn hal_finish_switch() {
+    finish_switch();
+}
+
+#[unsafe(no_mangle)]
+extern "C" fn hal_thread_start(entry: usize, arg: usize) -> ! {
+    finish_switch();
+    // SAFETY: `entry` was stored by Context::new_kernel from a
+    // `fn(usize) -> !`, and function pointers round-trip through usize.
+    let f: fn(usize) -> ! = unsafe { core::mem::transmute::<usize, fn(usize) -> !>(entry) };
+    f(arg)
+}

@@ -1,0 +1,743 @@
+//! Four-level x86-64 page tables: the kernel's shared upper half and each
+//! process's private lower half.
+//!
+//! Virtual memory layout (see docs/ARCHITECTURE.md):
+//!
+//! | range | what |
+//! |---|---|
+//! | `0 .. 0x0000_7fff_ffff_f000` | user space, private to each address space |
+//! | `0xffff_8000_0000_0000 ..` | direct map of all physical memory (PML4 slot 256) |
+//! | `0xffff_a000_0000_0000 ..` | kernel stacks with guard pages (slot 320) |
+//! | `0xffff_a080_0000_0000 ..` | device memory (MMIO), uncached (slot 321) |
+//! | `0xffff_ffff_8000_0000 ..` | the kernel image (slot 511) |
+//!
+//! Every kernel-half PML4 slot Marten uses gets its PDPT at boot, and those
+//! PDPTs are never freed, so copying the upper 256 PML4 entries into a new
+//! address space shares all kernel mappings, present and future.
+
+use crate::frames::{self, FrameKind, Pfn};
+use core::sync::atomic::{AtomicU64, Ordering};
+use x86_64::registers::control::{Cr3, Cr3Flags};
+
+/// Base of the direct map.
+pub const DIRECT_MAP: u64 = 0xffff_8000_0000_0000;
+/// Base of the kernel-stack region.
+pub const STACK_REGION: u64 = 0xffff_a000_0000_0000;
+/// Size of the kernel-stack region (one PML4 slot).
+pub const STACK_REGION_SIZE: u64 = 1 << 39;
+/// Base of the MMIO region.
+pub const MMIO_REGION: u64 = 0xffff_a080_0000_0000;
+/// Virtual base of the kernel image (physical 0 maps here).
+pub const KERNEL_BASE: u64 = 0xffff_ffff_8000_0000;
+/// First address above user space.
+pub const USER_END: u64 = 0x0000_7fff_ffff_f000;
+/// Page size.
+pub const PAGE_SIZE: u64 = 4096;
+
+/// Bits of a page-table entry.
+pub mod bits {
+    pub const PRESENT: u64 = 1 << 0;
+    pub const WRITABLE: u64 = 1 << 1;
+    pub const USER: u64 = 1 << 2;
+    pub const WRITE_THROUGH: u64 = 1 << 3;
+    pub const NO_CACHE: u64 = 1 << 4;
+    pub const ACCESSED: u64 = 1 << 5;
+    pub const DIRTY: u64 = 1 << 6;
+    pub const HUGE: u64 = 1 << 7;
+    pub const GLOBAL: u64 = 1 << 8;
+    /// Software bit: a private page shared copy-on-write.
+    pub const COW: u64 = 1 << 9;
+    /// Software bit: a page of a shared mapping (never copied on fork).
+    pub const SHARED: u64 = 1 << 10;
+    pub const NO_EXECUTE: u64 = 1 << 63;
+    /// The physical-address field.
+    pub const ADDR: u64 = 0x000f_ffff_ffff_f000;
+}
+
+/// A page-table entry.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Pte(pub u64);
+
+impl Pte {
+    /// An entry mapping frame `pfn` with `flags` (PRESENT is added).
+    pub fn new(pfn: Pfn, flags: u64) -> Pte {
+        Pte(((pfn as u64) << 12) | flags | bits::PRESENT)
+    }
+    pub fn present(self) -> bool {
+        self.0 & bits::PRESENT != 0
+    }
+    pub fn pfn(self) -> Pfn {
+        ((self.0 & bits::ADDR) >> 12) as Pfn
+    }
+    pub fn flags(self) -> u64 {
+        self.0 & !bits::ADDR
+    }
+    pub fn writable(self) -> bool {
+        self.0 & bits::WRITABLE != 0
+    }
+    pub fn executable(self) -> bool {
+        self.0 & bits::NO_EXECUTE == 0
+    }
+    pub fn has(self, bit: u64) -> bool {
+        self.0 & bit != 0
+    }
+}
+
+/// Turns a physical address into its direct-map address.
+#[inline]
+pub fn phys_to_virt(pa: u64) -> u64 {
+    DIRECT_MAP + pa
+}
+
+/// The kernel's own PML4 (physical address), shared upper half template.
+static KERNEL_ROOT: AtomicU64 = AtomicU64::new(0);
+
+/// Whether leaf kernel mappings may use the NX bit (EFER.NXE is on).
+static NX_BIT: AtomicU64 = AtomicU64::new(0);
+
+fn nx() -> u64 {
+    NX_BIT.load(Ordering::Relaxed)
+}
+
+/// The entries of the page-table page in frame `pfn`.
+///
+/// # Safety
+/// `pfn` must be a page-table frame owned by the caller's table, reached
+/// under that table's lock (or at boot), so no other reference to the same
+/// entries is live.
+unsafe fn table<'a>(pfn: Pfn) -> &'a mut [u64; 512] {
+    let va = phys_to_virt((pfn as u64) << 12) as *mut [u64; 512];
+    // SAFETY: the direct map covers every frame; exclusivity is the caller's
+    // promise (see above).
+    unsafe { &mut *va }
+}
+
+/// Read-only view of the page-table page in frame `pfn`.
+///
+/// # Safety
+/// `pfn` must be a live page-table frame and nobody may hold a mutable
+/// reference to it for the lifetime of the result.
+unsafe fn table_ref<'a>(pfn: Pfn) -> &'a [u64; 512] {
+    let va = phys_to_virt((pfn as u64) << 12) as *const [u64; 512];
+    // SAFETY: the direct map covers every frame; see the caller's promise.
+    unsafe { &*va }
+}
+
+fn index(va: u64, level: u32) -> usize {
+    ((va >> (12 + 9 * level)) & 0x1ff) as usize
+}
+
+/// A source of zeroed page-table frames.
+pub(crate) trait TableAlloc {
+    fn alloc_table(&mut self) -> Option<Pfn>;
+}
+
+/// Page-table frames from the frame allocator.
+pub(crate) struct BuddyTables;
+
+impl TableAlloc for BuddyTables {
+    fn alloc_table(&mut self) -> Option<Pfn> {
+        let pfn = frames::alloc(0, FrameKind::PageTable, frames::Urgency::Normal)?;
+        frames::zero(pfn);
+        Some(pfn)
+    }
+}
+
+/// Walks from `root` to the level-0 table covering `va`, creating missing
+/// tables with `alloc` (when given). Returns the PT frame.
+///
+/// # Safety
+/// As for [`table`]: the caller owns `root` exclusively for the walk.
+unsafe fn walk_create(
+    root: Pfn,
+    va: u64,
+    intermediate: u64,
+    alloc: Option<&mut dyn TableAlloc>,
+) -> Option<Pfn> {
+    let mut alloc = alloc;
+    let mut pfn = root;
+    for level in [3u32, 2, 1] {
+        // SAFETY: forwarded from the caller.
+        let t = unsafe { table(pfn) };
+        let e = Pte(t[index(va, level)]);
+        if e.present() {
+            if e.has(bits::HUGE) {
+                return None;
+            }
+            pfn = e.pfn();
+        } else {
+            let a = alloc.as_deref_mut()?;
+            let new = a.alloc_table()?;
+            t[index(va, level)] = Pte::new(new, intermediate).0;
+            pfn = new;
+        }
+    }
+    Some(pfn)
+}
+
+/// Finds the leaf entry for `va` without creating anything. Handles huge
+/// pages (returns the huge entry and its level).
+///
+/// # Safety
+/// As for [`table`].
+unsafe fn walk_find(root: Pfn, va: u64) -> Option<(Pfn, usize, u32)> {
+    let mut pfn = root;
+    for level in [3u32, 2, 1] {
+        // SAFETY: forwarded from the caller.
+        let t = unsafe { table_ref(pfn) };
+        let e = Pte(t[index(va, level)]);
+        if !e.present() {
+            return None;
+        }
+        if e.has(bits::HUGE) {
+            return Some((pfn, index(va, level), level));
+        }
+        pfn = e.pfn();
+    }
+    Some((pfn, index(va, 0), 0))
+}
+
+// ---------------------------------------------------------------------
+// Kernel mappings
+// ---------------------------------------------------------------------
+
+/// Serialises changes to kernel-half page tables.
+static KERNEL_MAP_LOCK: crate::sync::SpinLock<()> = crate::sync::SpinLock::new(());
+
+/// Maps one 4 KiB kernel page (stacks, MMIO). `flags` are added to PRESENT |
+/// GLOBAL; NX is added unless `exec`.
+pub(crate) fn map_kernel_page(va: u64, pa: u64, flags: u64) -> Result<(), ()> {
+    let _g = KERNEL_MAP_LOCK.lock();
+    let root = KERNEL_ROOT.load(Ordering::Relaxed) as Pfn;
+    // SAFETY: kernel tables are changed only under KERNEL_MAP_LOCK.
+    let pt = unsafe { walk_create(root, va, bits::WRITABLE, Some(&mut BuddyTables)) }.ok_or(())?;
+    // SAFETY: as above.
+    let t = unsafe { table(pt) };
+    t[index(va, 0)] = (pa & bits::ADDR) | flags | bits::PRESENT | bits::GLOBAL | nx();
+    x86_64::instructions::tlb::flush(x86_64::VirtAddr::new(va));
+    Ok(())
+}
+
+/// Removes one kernel page mapping and returns the frame it mapped.
+pub(crate) fn unmap_kernel_page(va: u64) -> Option<Pfn> {
+    let _g = KERNEL_MAP_LOCK.lock();
+    let root = KERNEL_ROOT.load(Ordering::Relaxed) as Pfn;
+    // SAFETY: kernel tables are changed only under KERNEL_MAP_LOCK.
+    let (pt, i, level) = unsafe { walk_find(root, va) }?;
+    if level != 0 {
+        return None;
+    }
+    // SAFETY: as above.
+    let t = unsafe { table(pt) };
+    let e = Pte(t[i]);
+    if !e.present() {
+        return None;
+    }
+    t[i] = 0;
+    x86_64::instructions::tlb::flush(x86_64::VirtAddr::new(va));
+    Some(e.pfn())
+}
+
+/// Translates a kernel virtual address through the current tables; None if
+/// it is not mapped. Used to check pointers before following them (backtraces).
+pub fn kernel_translate(va: u64) -> Option<u64> {
+    let root = KERNEL_ROOT.load(Ordering::Relaxed) as Pfn;
+    if root == 0 || va < DIRECT_MAP {
+        return None;
+    }
+    // SAFETY: read-only walk of kernel tables, which are never freed; a
+    // concurrent change can only make the answer stale.
+    let (pt, i, level) = unsafe { walk_find(root, va) }?;
+    // SAFETY: as above.
+    let e = Pte(unsafe { table_ref(pt) }[i]);
+    if !e.present() {
+        return None;
+    }
+    let page_mask = (1u64 << (12 + 9 * level)) - 1;
+    Some(((e.0 & bits::ADDR) & !page_mask) | (va & page_mask))
+}
+
+/// Permissions of a mapped kernel page, for self-tests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PageInfo {
+    pub writable: bool,
+    pub executable: bool,
+    pub user: bool,
+    pub global: bool,
+}
+
+/// How the kernel's current tables map `va` (None if unmapped).
+pub fn kernel_page_info(va: u64) -> Option<PageInfo> {
+    let root = KERNEL_ROOT.load(Ordering::Relaxed) as Pfn;
+    // SAFETY: read-only walk of the kernel tables, which are never freed.
+    let (pt, i, _) = unsafe { walk_find(root, va) }?;
+    // SAFETY: as above.
+    let e = Pte(unsafe { table_ref(pt) }[i]);
+    if !e.present() {
+        return None;
+    }
+    Some(PageInfo {
+        writable: e.writable(),
+        executable: e.executable(),
+        user: e.has(bits::USER),
+        global: e.has(bits::GLOBAL),
+    })
+}
+
+// ---------------------------------------------------------------------
+// Boot-time construction of the kernel tables
+// ---------------------------------------------------------------------
+
+/// Permissions of one part of the kernel image.
+#[derive(Clone, Copy)]
+pub(crate) struct ImageRange {
+    pub virt_start: u64,
+    pub virt_end: u64,
+    pub write: bool,
+    pub exec: bool,
+}
+
+/// Builds the kernel's page tables: the direct map of `[0, direct_end)`,
+/// the kernel image with per-section permissions (pages outside every range,
+/// like the boot-stack guard, stay unmapped), and the empty PDPTs of the
+/// stack and MMIO regions. Returns the new root; does not load it.
+pub(crate) fn build_kernel_tables(
+    alloc: &mut dyn TableAlloc,
+    direct_end: u64,
+    huge_1g: bool,
+    image: &[ImageRange],
+    nx_enabled: bool,
+) -> Option<Pfn> {
+    if nx_enabled {
+        NX_BIT.store(bits::NO_EXECUTE, Ordering::Relaxed);
+    }
+    let nx = nx();
+    let root = alloc.alloc_table()?;
+    // SAFETY: boot, single CPU: these new tables are ours alone.
+    let pml4 = unsafe { table(root) };
+    for slot in [256usize, 320, 321, 511] {
+        let pdpt = alloc.alloc_table()?;
+        pml4[slot] = Pte::new(pdpt, bits::WRITABLE).0;
+    }
+    // Direct map with the biggest pages available.
+    let data = bits::WRITABLE | bits::GLOBAL | nx;
+    let mut pa = 0u64;
+    while pa < direct_end {
+        let va = DIRECT_MAP + pa;
+        // SAFETY: as above.
+        let pdpt = unsafe { table(Pte(pml4[index(va, 3)]).pfn()) };
+        if huge_1g {
+            pdpt[index(va, 2)] = pa | data | bits::HUGE | bits::PRESENT;
+            pa += 1 << 30;
+        } else {
+            let pd_entry = Pte(pdpt[index(va, 2)]);
+            let pd_pfn = if pd_entry.present() {
+                pd_entry.pfn()
+            } else {
+                let f = alloc.alloc_table()?;
+                pdpt[index(va, 2)] = Pte::new(f, bits::WRITABLE).0;
+                f
+            };
+            // SAFETY: as above.
+            let pd = unsafe { table(pd_pfn) };
+            pd[index(va, 1)] = pa | data | bits::HUGE | bits::PRESENT;
+            pa += 1 << 21;
+        }
+    }
+    // The kernel image in 4 KiB pages.
+    for r in image {
+        let mut va = r.virt_start;
+        while va < r.virt_end {
+            // SAFETY: as above.
+            let pt = unsafe { walk_create(root, va, bits::WRITABLE, Some(alloc)) }?;
+            let mut f = bits::GLOBAL | bits::PRESENT;
+            if r.write {
+                f |= bits::WRITABLE;
+            }
+            if !r.exec {
+                f |= nx;
+            }
+            // SAFETY: as above.
+            let t = unsafe { table(pt) };
+            t[index(va, 0)] = (va - KERNEL_BASE) | f;
+            va += PAGE_SIZE;
+        }
+    }
+    Some(root)
+}
+
+/// Loads `root` as the kernel's address space and remembers it as the
+/// template for every process's upper half.
+///
+/// # Safety
+/// `root` must map the running code, its stack and data exactly as the boot
+/// tables did (built by [`build_kernel_tables`] from the linker's layout).
+pub(crate) unsafe fn install_kernel_tables(root: Pfn) {
+    KERNEL_ROOT.store(root as u64, Ordering::Relaxed);
+    let frame = x86_64::structures::paging::PhysFrame::containing_address(x86_64::PhysAddr::new(
+        (root as u64) << 12,
+    ));
+    // SAFETY: the caller promises the new tables map everything in use.
+    unsafe { Cr3::write(frame, Cr3Flags::empty()) };
+}
+
+/// Physical address of the kernel-only root table (used by kernel threads).
+pub fn kernel_root_phys() -> u64 {
+    KERNEL_ROOT.load(Ordering::Relaxed) << 12
+}
+
+/// Loads the kernel-only address space, if another one is active.
+pub fn activate_kernel() {
+    load_root(kernel_root_phys());
+}
+
+fn load_root(pa: u64) {
+    let (cur, _) = Cr3::read_raw();
+    if cur.start_address().as_u64() != pa {
+        let frame =
+            x86_64::structures::paging::PhysFrame::containing_address(x86_64::PhysAddr::new(pa));
+        // SAFETY: every root Marten loads shares the kernel half (copied
+        // from KERNEL_ROOT), so the running kernel code stays mapped.
+        unsafe { Cr3::write(frame, Cr3Flags::empty()) };
+    }
+}
+
+fn current_root_phys() -> u64 {
+    Cr3::read_raw().0.start_address().as_u64()
+}
+
+// ---------------------------------------------------------------------
+// User address spaces
+// ---------------------------------------------------------------------
+
+/// Out of memory while building page tables.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NoMem;
+
+/// A process's page tables: a private lower half and the shared kernel half.
+///
+/// Invariant: `root` is a PML4 frame owned by this value, its entries
+/// 256..512 equal the kernel's, and every table reachable from entries
+/// 0..256 is owned by it too. Leaf frames are reference-counted in the frame
+/// allocator: each present leaf entry holds one reference, which `unmap`
+/// hands back to the caller and `Drop` releases.
+pub struct AddressSpace {
+    root: Pfn,
+    tables: usize,
+}
+
+/// Users of the last user page (0x7fff_ffff_f000) would make `va + 4096`
+/// overflow the canonical lower half; user pages are below USER_END.
+fn check_user(va: u64) {
+    assert!(
+        va < USER_END && va.is_multiple_of(PAGE_SIZE),
+        "bad user page address {va:#x}"
+    );
+}
+
+impl AddressSpace {
+    /// An empty user half over the kernel half.
+    pub fn new() -> Result<AddressSpace, NoMem> {
+        let root = BuddyTables.alloc_table().ok_or(NoMem)?;
+        let kroot = KERNEL_ROOT.load(Ordering::Relaxed) as Pfn;
+        // SAFETY: `root` is a fresh frame; the kernel PML4's upper half is
+        // only read here (its entries never change after boot).
+        unsafe {
+            let dst = table(root);
+            let src = table(kroot);
+            dst[256..].copy_from_slice(&src[256..]);
+        }
+        Ok(AddressSpace { root, tables: 1 })
+    }
+
+    /// Physical address of the root table (what CR3 holds).
+    pub fn root_phys(&self) -> u64 {
+        (self.root as u64) << 12
+    }
+
+    /// Makes this address space the current one on this CPU.
+    pub fn activate(&self) {
+        load_root(self.root_phys());
+    }
+
+    /// Page-table frames owned (including the root).
+    pub fn table_frames(&self) -> usize {
+        self.tables
+    }
+
+    fn is_active(&self) -> bool {
+        current_root_phys() == self.root_phys()
+    }
+
+    fn flush(&self, va: u64) {
+        if self.is_active() {
+            x86_64::instructions::tlb::flush(x86_64::VirtAddr::new(va));
+        }
+    }
+
+    /// The entry for user page `va`, if present.
+    pub fn lookup(&self, va: u64) -> Option<Pte> {
+        check_user(va);
+        // SAFETY: `&self` gives shared access to tables this value owns.
+        let (pt, i, level) = unsafe { walk_find(self.root, va) }?;
+        if level != 0 {
+            return None;
+        }
+        // SAFETY: as above.
+        let e = Pte(unsafe { table_ref(pt) }[i]);
+        e.present().then_some(e)
+    }
+
+    /// Maps user page `va` to `pfn` with `flags` (USER and PRESENT are
+    /// added). Takes over one reference to the frame. Returns the entry it
+    /// replaced, whose reference now belongs to the caller.
+    pub fn map(&mut self, va: u64, pfn: Pfn, flags: u64) -> Result<Option<Pte>, NoMem> {
+        check_user(va);
+        let mut counter = CountingAlloc { created: 0 };
+        // SAFETY: `&mut self`: exclusive access to our tables.
+        let pt = unsafe {
+            walk_create(
+                self.root,
+                va,
+                bits::WRITABLE | bits::USER,
+                Some(&mut counter),
+            )
+        };
+        self.tables += counter.created;
+        let pt = pt.ok_or(NoMem)?;
+        // SAFETY: as above.
+        let t = unsafe { table(pt) };
+        let old = Pte(t[index(va, 0)]);
+        t[index(va, 0)] = Pte::new(pfn, flags | bits::USER).0;
+        if old.present() {
+            self.flush(va);
+            Ok(Some(old))
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// Changes the entry of a present user page in place (protection
+    /// changes, copy-on-write). `f` gets the old entry and returns the new
+    /// one; it must keep the same frame or account for the references.
+    pub fn update(&mut self, va: u64, f: impl FnOnce(Pte) -> Pte) -> Option<Pte> {
+        check_user(va);
+        // SAFETY: exclusive access through `&mut self`.
+        let (pt, i, level) = unsafe { walk_find(self.root, va) }?;
+        if level != 0 {
+            return None;
+        }
+        // SAFETY: as above.
+        let t = unsafe { table(pt) };
+        let old = Pte(t[i]);
+        if !old.present() {
+            return None;
+        }
+        let new = f(old);
+        t[i] = new.0;
+        if new != old {
+            self.flush(va);
+        }
+        Some(new)
+    }
+
+    /// Removes the mapping of `va` and returns it (the frame reference goes
+    /// to the caller).
+    pub fn unmap(&mut self, va: u64) -> Option<Pte> {
+        check_user(va);
+        // SAFETY: exclusive access through `&mut self`.
+        let (pt, i, level) = unsafe { walk_find(self.root, va) }?;
+        if level != 0 {
+            return None;
+        }
+        // SAFETY: as above.
+        let t = unsafe { table(pt) };
+        let old = Pte(t[i]);
+        if !old.present() {
+            return None;
+        }
+        t[i] = 0;
+        self.flush(va);
+        Some(old)
+    }
+
+    /// Calls `f(va, entry)` for every present user page in `[start, end)`,
+    /// in address order, letting it rewrite the entry (fork uses this to
+    /// write-protect pages it shares). Skips missing tables quickly.
+    pub fn visit(&mut self, start: u64, end: u64, mut f: impl FnMut(u64, &mut Pte)) {
+        let end = end.min(USER_END);
+        let mut flushed_all = false;
+        // SAFETY: exclusive access through `&mut self` for the whole walk.
+        unsafe {
+            visit_level(self.root, 3, 0, start, end, &mut |va, e: &mut Pte| {
+                let before = *e;
+                f(va, e);
+                if *e != before {
+                    flushed_all = true;
+                }
+            })
+        };
+        if flushed_all && self.is_active() {
+            x86_64::instructions::tlb::flush_all();
+        }
+    }
+
+    /// Unmaps every user page in `[start, end)`, calling `f` with each
+    /// removed entry (whose frame reference goes to `f`), and frees page
+    /// tables that become empty.
+    pub fn clear(&mut self, start: u64, end: u64, mut f: impl FnMut(u64, Pte)) {
+        let end = end.min(USER_END);
+        let mut freed = 0usize;
+        let mut any = false;
+        // SAFETY: exclusive access through `&mut self`.
+        unsafe {
+            clear_level(
+                self.root,
+                3,
+                0,
+                start,
+                end,
+                &mut |va, e| {
+                    any = true;
+                    f(va, e)
+                },
+                &mut freed,
+            )
+        };
+        self.tables -= freed;
+        if any && self.is_active() {
+            x86_64::instructions::tlb::flush_all();
+        }
+    }
+
+    /// Every page-table frame of the user half (for the memory viewer's
+    /// accounting), root included.
+    pub fn for_each_table(&self, mut f: impl FnMut(Pfn)) {
+        f(self.root);
+        // SAFETY: shared access through `&self`.
+        unsafe { tables_level(self.root, 3, &mut f) };
+    }
+}
+
+impl Drop for AddressSpace {
+    fn drop(&mut self) {
+        if self.is_active() {
+            activate_kernel();
+        }
+        self.clear(0, USER_END, |_, e| {
+            frames::put(e.pfn());
+        });
+        frames::free(self.root);
+    }
+}
+
+struct CountingAlloc {
+    created: usize,
+}
+
+impl TableAlloc for CountingAlloc {
+    fn alloc_table(&mut self) -> Option<Pfn> {
+        let f = BuddyTables.alloc_table()?;
+        self.created += 1;
+        Some(f)
+    }
+}
+
+/// Span of one entry at `level` (0 = 4 KiB).
+fn span(level: u32) -> u64 {
+    1u64 << (12 + 9 * level)
+}
+
+/// # Safety
+/// Exclusive access to the tree under `pfn`.
+unsafe fn visit_level(
+    pfn: Pfn,
+    level: u32,
+    base: u64,
+    start: u64,
+    end: u64,
+    f: &mut dyn FnMut(u64, &mut Pte),
+) {
+    // SAFETY: forwarded.
+    let t = unsafe { table(pfn) };
+    let top = if level == 3 { 256 } else { 512 };
+    for (i, slot) in t.iter_mut().enumerate().take(top) {
+        let va = base + i as u64 * span(level);
+        if va + span(level) <= start || va >= end {
+            continue;
+        }
+        let mut e = Pte(*slot);
+        if !e.present() {
+            continue;
+        }
+        if level == 0 {
+            f(va, &mut e);
+            *slot = e.0;
+        } else {
+            // SAFETY: forwarded.
+            unsafe { visit_level(e.pfn(), level - 1, va, start, end, f) };
+        }
+    }
+}
+
+/// # Safety
+/// Exclusive access to the tree under `pfn`.
+unsafe fn clear_level(
+    pfn: Pfn,
+    level: u32,
+    base: u64,
+    start: u64,
+    end: u64,
+    f: &mut dyn FnMut(u64, Pte),
+    freed: &mut usize,
+) -> bool {
+    // SAFETY: forwarded.
+    let t = unsafe { table(pfn) };
+    let top = if level == 3 { 256 } else { 512 };
+    let mut empty = true;
+    for (i, slot) in t.iter_mut().enumerate().take(top) {
+        let va = base + i as u64 * span(level);
+        let e = Pte(*slot);
+        if !e.present() {
+            continue;
+        }
+        if va + span(level) <= start || va >= end {
+            empty = false;
+            continue;
+        }
+        if level == 0 {
+            *slot = 0;
+            f(va, e);
+        } else {
+            // SAFETY: forwarded.
+            let child_empty = unsafe { clear_level(e.pfn(), level - 1, va, start, end, f, freed) };
+            if child_empty {
+                *slot = 0;
+                frames::free(e.pfn());
+                *freed += 1;
+            } else {
+                empty = false;
+            }
+        }
+    }
+    empty
+}
+
+/// # Safety
+/// Shared access to the tree under `pfn`.
+unsafe fn tables_level(pfn: Pfn, level: u32, f: &mut dyn FnMut(Pfn)) {
+    if level == 0 {
+        return;
+    }
+    // SAFETY: forwarded.
+    let t = unsafe { table_ref(pfn) };
+    let top = if level == 3 { 256 } else { 512 };
+    for slot in t.iter().take(top) {
+        let e = Pte(*slot);
+        if e.present() {
+            f(e.pfn());
+            // SAFETY: forwarded.
+            unsafe { tables_level(e.pfn(), level - 1, f) };
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! Per-CPU data, reached through the GS base register.
+//!
+//! Every CPU owns one [`PerCpu`] record. In kernel mode GS points at it; the
+//! assembly entry paths (syscall, traps from user mode) use `swapgs` to get
+//! there and read the fixed offsets below. Kernel code asks [`id`] for the
+//! current CPU and indexes its own per-CPU arrays with it.
+
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use x86_64::VirtAddr;
+use x86_64::registers::model_specific::{GsBase, KernelGsBase};
+
+/// The most CPUs Marten supports.
+pub const MAX_CPUS: usize = 16;
+
+/// One CPU's private record.
+///
+/// Invariant: the first four fields keep the offsets the assembly uses
+/// (`gs:0`, `gs:8`, `gs:16`, `gs:24`); every field is an atomic so that the
+/// record can be a plain `static` shared with interrupt handlers.
+#[repr(C, align(64))]
+pub struct PerCpu {
+    /// Address of this record (gs:0).
+    self_ptr: AtomicU64,
+    /// Top of the running thread's kernel stack (gs:8); the syscall entry switches to it.
+    kernel_rsp: AtomicU64,
+    /// The user stack pointer, saved by the syscall entry (gs:16).
+    user_rsp: AtomicU64,
+    /// This CPU's number (gs:24).
+    id: AtomicU64,
+    /// Spin locks held right now.
+    spin_depth: AtomicU32,
+    /// Interrupt handlers running right now.
+    irq_depth: AtomicU32,
+}
+
+impl PerCpu {
+    const fn new() -> Self {
+        PerCpu {
+            self_ptr: AtomicU64::new(0),
+            kernel_rsp: AtomicU64::new(0),
+            user_rsp: AtomicU64::new(0),
+            id: AtomicU64::new(0),
+            spin_depth: AtomicU32::new(0),
+            irq_depth: AtomicU32::new(0),
+        }
+    }
+}
+
+static CPUS: [PerCpu; MAX_CPUS] = [const { PerCpu::new() }; MAX_CPUS];
+
+/// Points GS at CPU `cpu`'s record. Called once per CPU at bring-up, first thing.
+pub(crate) fn init_cpu(cpu: usize) {
+    let rec = &CPUS[cpu];
+    let addr = rec as *const PerCpu as u64;
+    rec.self_ptr.store(addr, Ordering::Relaxed);
+    rec.id.store(cpu as u64, Ordering::Relaxed);
+    GsBase::write(VirtAddr::new(addr));
+    KernelGsBase::write(VirtAddr::new(0));
+}
+
+/// The number of the CPU running this code.
+///
+/// The answer can be stale as soon as it is returned if the caller can be
+/// preempted and migrated; per-CPU data must be safe to touch from any CPU
+/// (locks or atomics), which all Marten per-CPU data is.
+#[inline]
+pub fn id() -> usize {
+    let id: u64;
+    // SAFETY: GS points at this CPU's PerCpu record from the first
+    // instruction of Rust code on (init_cpu); offset 24 is `id`.
+    unsafe {
+        core::arch::asm!("mov {}, gs:[24]", out(reg) id, options(nostack, readonly, preserves_flags));
+    }
+    id as usize
+}
+
+fn this() -> &'static PerCpu {
+    &CPUS[id()]
+}
+
+/// Sets the kernel stack the syscall entry will use on this CPU.
+pub(crate) fn set_kernel_rsp(top: u64) {
+    this().kernel_rsp.store(top, Ordering::Relaxed);
+}
+
+pub(crate) fn spin_enter() {
+    this().spin_depth.fetch_add(1, Ordering::Relaxed);
+}
+
+pub(crate) fn spin_exit() {
+    this().spin_depth.fetch_sub(1, Ordering::Relaxed);
+}
+
+/// How many spin locks this CPU holds. Sleeping with one held is a bug.
+pub fn spin_depth() -> u32 {
+    this().spin_depth.load(Ordering::Relaxed)
+}
+
+pub(crate) fn irq_enter() {
+    this().irq_depth.fetch_add(1, Ordering::Relaxed);
+}
+
+pub(crate) fn irq_exit() {
+    this().irq_depth.fetch_sub(1, Ordering::Relaxed);
+}
+
+/// Is this CPU running an interrupt handler? Taking a sleeping lock there is a bug.
+pub fn in_interrupt() -> bool {
+    this().irq_depth.load(Ordering::Relaxed) > 0
+}

@@ -1,0 +1,123 @@
+//! Copies between kernel memory and user memory.
+//!
+//! These are the only kernel paths that touch user addresses. Each checks
+//! that the whole range lies in user space, opens SMAP for the copy
+//! instruction alone, and survives faults: a page fault on the copy
+//! instruction is first offered to the kernel (demand paging,
+//! copy-on-write); if the kernel cannot resolve it, the instruction is
+//! abandoned and the copy returns [`Fault`] (EFAULT).
+
+use crate::paging::USER_END;
+use core::sync::atomic::{AtomicBool, Ordering};
+
+core::arch::global_asm!(include_str!("usercopy.S"), options(att_syntax));
+
+unsafe extern "C" {
+    fn hal_copy_user(dst: *mut u8, src: *const u8, len: usize) -> usize;
+    fn hal_clear_user(dst: *mut u8, len: usize) -> usize;
+    static hal_copy_user_insn: u8;
+    static hal_copy_user_fixup: u8;
+    static hal_clear_user_insn: u8;
+    static hal_clear_user_fixup: u8;
+}
+
+/// Read by the assembly: execute stac/clac only when SMAP is on.
+#[unsafe(no_mangle)]
+static hal_smap_enabled: AtomicBool = AtomicBool::new(false);
+
+pub(crate) fn set_smap(on: bool) {
+    hal_smap_enabled.store(on, Ordering::Relaxed);
+}
+
+/// Where to resume after an unresolvable fault at `rip`, if `rip` is a
+/// user-copy instruction.
+pub(crate) fn fixup_for(rip: u64) -> Option<u64> {
+    if rip == &raw const hal_copy_user_insn as u64 {
+        Some(&raw const hal_copy_user_fixup as u64)
+    } else if rip == &raw const hal_clear_user_insn as u64 {
+        Some(&raw const hal_clear_user_fixup as u64)
+    } else {
+        None
+    }
+}
+
+/// A bad user address (the system call returns EFAULT).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fault;
+
+/// Does `[addr, addr + len)` lie entirely in user space?
+pub fn user_range_ok(addr: u64, len: usize) -> bool {
+    match addr.checked_add(len as u64) {
+        Some(end) => end <= USER_END,
+        None => false,
+    }
+}
+
+/// Copies `dst.len()` bytes from user address `src`.
+pub fn copy_from_user(dst: &mut [u8], src: u64) -> Result<(), Fault> {
+    if dst.is_empty() {
+        return Ok(());
+    }
+    if !user_range_ok(src, dst.len()) {
+        return Err(Fault);
+    }
+    // SAFETY: dst is a kernel buffer we may write; src is a user range (the
+    // fault handler turns a bad page into an early return instead of a
+    // crash). Interrupts may be on: the copy can sleep in the fault handler.
+    let left = unsafe { hal_copy_user(dst.as_mut_ptr(), src as *const u8, dst.len()) };
+    if left == 0 { Ok(()) } else { Err(Fault) }
+}
+
+/// Copies `src` to user address `dst`.
+pub fn copy_to_user(dst: u64, src: &[u8]) -> Result<(), Fault> {
+    if src.is_empty() {
+        return Ok(());
+    }
+    if !user_range_ok(dst, src.len()) {
+        return Err(Fault);
+    }
+    // SAFETY: as for copy_from_user, with the roles swapped; writes to
+    // user pages shared copy-on-write fault (CR0.WP) and get copied.
+    let left = unsafe { hal_copy_user(dst as *mut u8, src.as_ptr(), src.len()) };
+    if left == 0 { Ok(()) } else { Err(Fault) }
+}
+
+/// Zeroes `len` bytes at user address `dst`.
+pub fn clear_user(dst: u64, len: usize) -> Result<(), Fault> {
+    if len == 0 {
+        return Ok(());
+    }
+    if !user_range_ok(dst, len) {
+        return Err(Fault);
+    }
+    // SAFETY: as for copy_to_user.
+    let left = unsafe { hal_clear_user(dst as *mut u8, len) };
+    if left == 0 { Ok(()) } else { Err(Fault) }
+}
+
+/// Why a string could not be copied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StrError {
+    /// Bad address (EFAULT).
+    Fault,
+    /// No NUL within the buffer (ENAMETOOLONG or E2BIG, as the caller decides).
+    TooLong,
+}
+
+/// Copies a NUL-terminated string from user space into `dst`; returns its
+/// length (without the NUL). Reads page by page so a string that ends just
+/// before an unmapped page works.
+pub fn strncpy_from_user(dst: &mut [u8], src: u64) -> Result<usize, StrError> {
+    let mut done = 0usize;
+    while done < dst.len() {
+        let addr = src.checked_add(done as u64).ok_or(StrError::Fault)?;
+        let to_page_end = (4096 - (addr % 4096)) as usize;
+        let n = to_page_end.min(dst.len() - done);
+        copy_from_user(&mut dst[done..done + n], addr).map_err(|_| StrError::Fault)?;
+        if let Some(p) = dst[done..done + n].iter().position(|&b| b == 0) {
+            return Ok(done + p);
+        }
+        done += n;
+    }
+    Err(StrError::TooLong)
+}

@@ -1,0 +1,253 @@
+//! The VGA text screen (80x25 at physical 0xb8000), with a little ANSI
+//! colour support so the same output stream can drive serial and screen.
+
+use crate::paging::phys_to_virt;
+use crate::sync::SpinLock;
+use x86_64::instructions::port::Port;
+
+const COLS: usize = 80;
+const ROWS: usize = 25;
+const DEFAULT_ATTR: u8 = 0x07;
+
+/// Screen state.
+///
+/// Invariant: `row < ROWS`, `col <= COLS`; `shadow` mirrors what is on the
+/// screen, so scrolling never reads device memory.
+struct Screen {
+    row: usize,
+    col: usize,
+    attr: u8,
+    esc: EscState,
+    params: [u16; 4],
+    nparams: usize,
+    shadow: [u16; COLS * ROWS],
+    enabled: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum EscState {
+    Normal,
+    Escape,
+    Csi,
+}
+
+static SCREEN: SpinLock<Screen> = SpinLock::new(Screen {
+    row: 0,
+    col: 0,
+    attr: DEFAULT_ATTR,
+    esc: EscState::Normal,
+    params: [0; 4],
+    nparams: 0,
+    shadow: [0x0720; COLS * ROWS],
+    enabled: false,
+});
+
+fn cell_ptr(i: usize) -> *mut u16 {
+    (phys_to_virt(0xb8000) as *mut u16).wrapping_add(i)
+}
+
+fn put_cell(i: usize, v: u16) {
+    // SAFETY: i < COLS*ROWS, inside the 4000-byte text buffer that the
+    // direct map covers (low memory is always mapped); volatile because it
+    // is device memory.
+    unsafe { cell_ptr(i).write_volatile(v) };
+}
+
+/// ANSI colour number (0..7) to VGA colour number.
+const ANSI_TO_VGA: [u8; 8] = [0, 4, 2, 6, 1, 5, 3, 7];
+
+impl Screen {
+    fn set(&mut self, i: usize, v: u16) {
+        if self.shadow[i] != v {
+            self.shadow[i] = v;
+            put_cell(i, v);
+        }
+    }
+
+    fn clear(&mut self) {
+        for i in 0..COLS * ROWS {
+            self.shadow[i] = 0;
+            self.set(i, (DEFAULT_ATTR as u16) << 8 | b' ' as u16);
+        }
+        self.row = 0;
+        self.col = 0;
+    }
+
+    fn scroll(&mut self) {
+        for i in 0..COLS * (ROWS - 1) {
+            let v = self.shadow[i + COLS];
+            self.set(i, v);
+        }
+        let blank = (self.attr as u16 & 0xf0) << 8 | b' ' as u16;
+        for i in COLS * (ROWS - 1)..COLS * ROWS {
+            self.set(i, blank);
+        }
+    }
+
+    fn newline(&mut self) {
+        self.col = 0;
+        if self.row + 1 == ROWS {
+            self.scroll();
+        } else {
+            self.row += 1;
+        }
+    }
+
+    fn sgr(&mut self) {
+        if self.nparams == 0 {
+            self.attr = DEFAULT_ATTR;
+        }
+        for k in 0..self.nparams {
+            match self.params[k] {
+                0 => self.attr = DEFAULT_ATTR,
+                1 => self.attr |= 0x08,
+                22 => self.attr &= !0x08,
+                p @ 30..=37 => self.attr = (self.attr & 0xf8) | ANSI_TO_VGA[(p - 30) as usize],
+                39 => self.attr = (self.attr & 0xf0) | (DEFAULT_ATTR & 0x0f),
+                p @ 40..=47 => self.attr = (self.attr & 0x0f) | ANSI_TO_VGA[(p - 40) as usize] << 4,
+                49 => self.attr &= 0x0f,
+                p @ 90..=97 => {
+                    self.attr = (self.attr & 0xf0) | 0x08 | ANSI_TO_VGA[(p - 90) as usize]
+                }
+                p @ 100..=107 => {
+                    self.attr = (self.attr & 0x0f) | (0x08 | ANSI_TO_VGA[(p - 100) as usize]) << 4
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn csi_final(&mut self, b: u8) {
+        let p0 = if self.nparams > 0 {
+            self.params[0] as usize
+        } else {
+            0
+        };
+        match b {
+            b'm' => self.sgr(),
+            b'J' if p0 == 2 => self.clear(),
+            b'H' => {
+                let r = p0.max(1) - 1;
+                let c = if self.nparams > 1 {
+                    (self.params[1] as usize).max(1) - 1
+                } else {
+                    0
+                };
+                self.row = r.min(ROWS - 1);
+                self.col = c.min(COLS - 1);
+            }
+            b'K' => {
+                for c in self.col..COLS {
+                    let v = (self.attr as u16) << 8 | b' ' as u16;
+                    self.set(self.row * COLS + c, v);
+                }
+            }
+            b'C' => self.col = (self.col + p0.max(1)).min(COLS - 1),
+            b'D' => self.col = self.col.saturating_sub(p0.max(1)),
+            _ => {}
+        }
+    }
+
+    fn put(&mut self, b: u8) {
+        match self.esc {
+            EscState::Escape => {
+                if b == b'[' {
+                    self.esc = EscState::Csi;
+                    self.params = [0; 4];
+                    self.nparams = 0;
+                } else {
+                    self.esc = EscState::Normal;
+                }
+                return;
+            }
+            EscState::Csi => {
+                match b {
+                    b'0'..=b'9' => {
+                        if self.nparams == 0 {
+                            self.nparams = 1;
+                        }
+                        let k = self.nparams - 1;
+                        self.params[k] = self.params[k]
+                            .saturating_mul(10)
+                            .saturating_add((b - b'0') as u16);
+                    }
+                    b';' => {
+                        if self.nparams == 0 {
+                            self.nparams = 1;
+                        }
+                        if self.nparams < self.params.len() {
+                            self.nparams += 1;
+                        }
+                    }
+                    0x40..=0x7e => {
+                        self.esc = EscState::Normal;
+                        self.csi_final(b);
+                    }
+                    _ => {}
+                }
+                return;
+            }
+            EscState::Normal => {}
+        }
+        match b {
+            0x1b => self.esc = EscState::Escape,
+            b'\n' => self.newline(),
+            b'\r' => self.col = 0,
+            0x08 => self.col = self.col.saturating_sub(1),
+            b'\t' => {
+                let next = (self.col / 8 + 1) * 8;
+                while self.col < next.min(COLS) {
+                    self.put(b' ');
+                }
+            }
+            0x07 => {}
+            _ => {
+                if self.col >= COLS {
+                    self.newline();
+                }
+                let ch = if (0x20..0x7f).contains(&b) { b } else { b'?' };
+                let i = self.row * COLS + self.col;
+                self.set(i, (self.attr as u16) << 8 | ch as u16);
+                self.col += 1;
+            }
+        }
+    }
+
+    fn move_cursor(&self) {
+        let pos = (self.row * COLS + self.col.min(COLS - 1)) as u16;
+        let mut idx: Port<u8> = Port::new(0x3d4);
+        let mut data: Port<u8> = Port::new(0x3d5);
+        // SAFETY: CRT controller index/data ports of the VGA device; writing
+        // the cursor location registers has no other effect.
+        unsafe {
+            idx.write(0x0f);
+            data.write(pos as u8);
+            idx.write(0x0e);
+            data.write((pos >> 8) as u8);
+        }
+    }
+}
+
+/// Starts using the screen (clears it).
+pub(crate) fn init() {
+    let mut s = SCREEN.lock();
+    s.enabled = true;
+    s.clear();
+    s.move_cursor();
+}
+
+/// Writes bytes to the screen, interpreting ANSI colour codes.
+pub fn write(bytes: &[u8]) {
+    let mut s = SCREEN.lock();
+    if !s.enabled {
+        return;
+    }
+    for &b in bytes {
+        s.put(b);
+    }
+    s.move_cursor();
+}
+
+pub(crate) fn force_unlock() {
+    SCREEN.force_unlock_for_panic();
+}

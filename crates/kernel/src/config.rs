@@ -1,0 +1,109 @@
+//! The kernel command line: `key=value` words, as Linux takes them.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+/// What the command line asks for.
+///
+/// Invariant: built once at boot from the command line; read-only after.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `loglevel=N` (Linux numbering 0..8) mapped to a `log` filter.
+    pub log_level: log::LevelFilter,
+    /// `init=PATH`: the first user program (user-space issue).
+    pub init: Option<String>,
+    /// Words after `--`: arguments for init.
+    pub init_args: Vec<String>,
+    /// `console=ttyS0` and/or `console=tty0`; both when absent.
+    pub serial_console: bool,
+    pub screen_console: bool,
+    /// `test`: run the in-kernel tests and exit QEMU with the result.
+    pub test: bool,
+    /// `panic=exit`: a fatal error ends QEMU with a failure status.
+    pub exit_on_fatal: bool,
+    /// `sched_slice_ms=N`: scheduler time slice.
+    pub slice_ms: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            log_level: log::LevelFilter::Info,
+            init: None,
+            init_args: Vec::new(),
+            serial_console: true,
+            screen_console: true,
+            test: false,
+            exit_on_fatal: false,
+            slice_ms: 10,
+        }
+    }
+}
+
+fn level_from_linux(n: u32) -> log::LevelFilter {
+    match n {
+        0..=3 => log::LevelFilter::Error,
+        4 => log::LevelFilter::Warn,
+        5 | 6 => log::LevelFilter::Info,
+        7 => log::LevelFilter::Debug,
+        _ => log::LevelFilter::Trace,
+    }
+}
+
+/// Parses the command line. Unknown keys are reported, one log line each.
+pub fn parse(cmdline: &str) -> Config {
+    let mut c = Config::default();
+    let (kernel_part, init_part) = match cmdline.split_once(" -- ") {
+        Some((k, i)) => (k, Some(i)),
+        None => match cmdline.strip_prefix("-- ") {
+            Some(i) => ("", Some(i)),
+            None => (cmdline, None),
+        },
+    };
+    if let Some(i) = init_part {
+        c.init_args = marten_line::split_words(i).unwrap_or_default();
+    }
+    let mut consoles: Vec<String> = Vec::new();
+    for (key, value) in marten_line::parse_cmdline(kernel_part) {
+        match (key.as_str(), value) {
+            ("loglevel", Some(v)) => match v.parse::<u32>() {
+                Ok(n) => c.log_level = level_from_linux(n),
+                Err(_) => log::warn!("loglevel={v} is not a number; ignored"),
+            },
+            ("init", Some(v)) => c.init = Some(v),
+            ("console", Some(v)) => consoles.push(v),
+            ("test", None) => {
+                c.test = true;
+                c.exit_on_fatal = true;
+            }
+            ("panic", Some(v)) if v == "exit" => c.exit_on_fatal = true,
+            ("panic", Some(_)) => {}
+            ("sched_slice_ms", Some(v)) => match v.parse::<u64>() {
+                Ok(n) if n > 0 => c.slice_ms = n,
+                _ => log::warn!("sched_slice_ms={v} is not a positive number; ignored"),
+            },
+            // Understood by the hardware crate.
+            ("nolapic", None) => {}
+            (k, _) => log::info!("unknown parameter {k:?} ignored"),
+        }
+    }
+    if !consoles.is_empty() {
+        c.serial_console = consoles.iter().any(|v| v.starts_with("ttyS"));
+        c.screen_console = consoles
+            .iter()
+            .any(|v| v.starts_with("tty") && !v.starts_with("ttyS"));
+    }
+    c
+}
+
+static CONFIG: spin::Once<Config> = spin::Once::new();
+
+/// Records the parsed configuration.
+pub fn set(c: Config) -> &'static Config {
+    CONFIG.call_once(|| c)
+}
+
+/// The configuration (defaults before boot parsed it).
+pub fn get() -> &'static Config {
+    CONFIG.call_once(Config::default)
+}

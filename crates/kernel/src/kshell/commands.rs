@@ -1,0 +1,446 @@
+//! The kernel shell's commands.
+
+use crate::hal;
+use crate::proc::{self, ProcState};
+use crate::sched::{self, State};
+use crate::{bench, ktest, println, shutdown};
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use hal::frames::FrameKind;
+
+type CmdResult = Result<(), String>;
+
+/// One command: its name, a line of help, and the code.
+struct Command {
+    name: &'static str,
+    usage: &'static str,
+    help: &'static str,
+    run: fn(&[String]) -> CmdResult,
+}
+
+const COMMANDS: &[Command] = &[
+    Command {
+        name: "help",
+        usage: "help",
+        help: "list the commands",
+        run: help,
+    },
+    Command {
+        name: "mem",
+        usage: "mem",
+        help: "physical frames: free and used, by kind",
+        run: mem,
+    },
+    Command {
+        name: "heap",
+        usage: "heap",
+        help: "kernel heap: bytes and objects per size class",
+        run: heap,
+    },
+    Command {
+        name: "uptime",
+        usage: "uptime",
+        help: "time since boot",
+        run: uptime,
+    },
+    Command {
+        name: "cpuinfo",
+        usage: "cpuinfo",
+        help: "the CPU, its features and the clocks",
+        run: cpuinfo,
+    },
+    Command {
+        name: "log",
+        usage: "log LEVEL",
+        help: "log level: off error warn info debug trace",
+        run: log_level,
+    },
+    Command {
+        name: "test",
+        usage: "test [FILTER]",
+        help: "run the in-kernel tests",
+        run: test,
+    },
+    Command {
+        name: "bench",
+        usage: "bench [frames|heap|mutex HIGH THREADS|waitpid N|ctxsw N]",
+        help: "micro-benchmarks (frames and heap by default)",
+        run: bench_cmd,
+    },
+    Command {
+        name: "ps",
+        usage: "ps [-t]",
+        help: "processes: pid, ppid, state, threads, name (-t: threads)",
+        run: ps,
+    },
+    Command {
+        name: "kill",
+        usage: "kill PID",
+        help: "kill a process",
+        run: kill,
+    },
+    Command {
+        name: "parallel",
+        usage: "parallel CMD -- CMD ...",
+        help: "run commands in their own threads",
+        run: parallel,
+    },
+    Command {
+        name: "sleep",
+        usage: "sleep MS",
+        help: "sleep for MS milliseconds",
+        run: sleep_cmd,
+    },
+    Command {
+        name: "echo",
+        usage: "echo WORDS",
+        help: "print the words",
+        run: echo,
+    },
+    Command {
+        name: "crash",
+        usage: "crash KIND",
+        help: "trigger a kernel fault on purpose",
+        run: crash,
+    },
+    Command {
+        name: "poweroff",
+        usage: "poweroff",
+        help: "power the machine off",
+        run: poweroff,
+    },
+    Command {
+        name: "reboot",
+        usage: "reboot",
+        help: "restart the machine",
+        run: reboot,
+    },
+];
+
+/// Runs a command given as words.
+pub fn run(words: &[String]) -> CmdResult {
+    match COMMANDS.iter().find(|c| c.name == words[0]) {
+        Some(c) => (c.run)(words),
+        None => Err("unknown command (try `help`)".into()),
+    }
+}
+
+fn help(_: &[String]) -> CmdResult {
+    for c in COMMANDS {
+        println!("  {:<48} {}", c.usage, c.help);
+    }
+    Ok(())
+}
+
+fn kib(frames: usize) -> usize {
+    frames * 4
+}
+
+fn mem(_: &[String]) -> CmdResult {
+    let s = hal::frames::stats();
+    let used = s.managed - s.free;
+    println!(
+        "frames: {} managed ({} KiB), {} free ({} KiB), {} in use ({} KiB)",
+        s.managed,
+        kib(s.managed),
+        s.free,
+        kib(s.free),
+        used,
+        kib(used)
+    );
+    println!("  {:<12} {:>9} {:>11}", "kind", "frames", "KiB");
+    for k in FrameKind::ALL {
+        let n = s.by_kind[k.index()];
+        println!("  {:<12} {:>9} {:>11}", k.name(), n, kib(n));
+    }
+    Ok(())
+}
+
+fn heap(_: &[String]) -> CmdResult {
+    let s = hal::heap::stats();
+    println!(
+        "  {:>6} {:>9} {:>7} {:>11} {:>10} {:>10}",
+        "class", "objects", "slabs", "bytes", "allocs", "frees"
+    );
+    let mut total = 0;
+    for (i, c) in s.classes.iter().enumerate() {
+        let size = hal::heap::CLASS_SIZES[i];
+        total += c.objects * size;
+        println!(
+            "  {:>6} {:>9} {:>7} {:>11} {:>10} {:>10}",
+            size,
+            c.objects,
+            c.slabs,
+            c.objects * size,
+            c.allocs,
+            c.frees
+        );
+    }
+    println!(
+        "  large: {} allocations, {} bytes",
+        s.large_allocations, s.large_bytes
+    );
+    println!("  total in use: {} bytes", total + s.large_bytes);
+    Ok(())
+}
+
+fn uptime(_: &[String]) -> CmdResult {
+    let ns = hal::time::now_ns();
+    println!(
+        "up {}.{:03} s, {} timer ticks, {} context switches",
+        ns / 1_000_000_000,
+        (ns / 1_000_000) % 1000,
+        sched::ticks(),
+        sched::switches()
+    );
+    Ok(())
+}
+
+fn cpuinfo(_: &[String]) -> CmdResult {
+    let f = hal::cpu::features();
+    let text = |b: &[u8]| {
+        String::from_utf8_lossy(b)
+            .trim_matches(char::from(0))
+            .trim()
+            .to_string()
+    };
+    println!("vendor:   {}", text(&f.vendor));
+    println!("model:    {}", text(&f.brand));
+    println!(
+        "family {} model {} stepping {}",
+        f.family, f.model, f.stepping
+    );
+    let flags = [
+        ("apic", f.apic),
+        ("x2apic", f.x2apic),
+        ("tsc", f.tsc),
+        ("invariant-tsc", f.invariant_tsc),
+        ("nx", f.nx),
+        ("pge", f.pge),
+        ("pdpe1gb", f.pdpe1gb),
+        ("pcid", f.pcid),
+        ("smep", f.smep),
+        ("smap", f.smap),
+        ("umip", f.umip),
+        ("fxsr", f.fxsr),
+        ("sse2", f.sse2),
+        ("rdrand", f.rdrand),
+        ("hypervisor", f.hypervisor),
+    ];
+    let on: Vec<&str> = flags.iter().filter(|(_, v)| *v).map(|(n, _)| *n).collect();
+    println!("features: {}", on.join(" "));
+    let p = hal::cpu::protections();
+    println!(
+        "enabled:  CR0.WP={} EFER.NXE={} CR4.SMEP={} CR4.SMAP={} CR4.UMIP={}",
+        p.wp as u8, p.nxe as u8, p.smep as u8, p.smap as u8, p.umip as u8
+    );
+    let tsc = hal::time::tsc_hz();
+    println!(
+        "clocks:   TSC {}.{:03} MHz, timer {} Hz, APIC timer input {} kHz",
+        tsc / 1_000_000,
+        (tsc / 1000) % 1000,
+        hal::time::timer_hz(),
+        hal::time::apic_timer_hz() / 1000
+    );
+    println!(
+        "CPUs:     {} present (the boot CPU runs; others stay parked)",
+        hal::acpi::info().cpus
+    );
+    Ok(())
+}
+
+fn log_level(w: &[String]) -> CmdResult {
+    let l = match w.get(1).map(|s| s.as_str()) {
+        Some("off") => log::LevelFilter::Off,
+        Some("error") => log::LevelFilter::Error,
+        Some("warn") => log::LevelFilter::Warn,
+        Some("info") => log::LevelFilter::Info,
+        Some("debug") => log::LevelFilter::Debug,
+        Some("trace") => log::LevelFilter::Trace,
+        Some(_) => return Err("levels: off error warn info debug trace".into()),
+        None => {
+            println!("log level: {}", log::max_level());
+            return Ok(());
+        }
+    };
+    log::set_max_level(l);
+    println!("log level: {l}");
+    Ok(())
+}
+
+fn test(w: &[String]) -> CmdResult {
+    let filter = w.get(1).map(|s| s.as_str()).unwrap_or("");
+    let (passed, failed) = ktest::run(filter);
+    println!("ktest: done: {passed} passed, {failed} failed");
+    Ok(())
+}
+
+fn num(w: &[String], i: usize, default: u64) -> Result<u64, String> {
+    match w.get(i) {
+        None => Ok(default),
+        Some(s) => s.parse().map_err(|_| format!("{s:?} is not a number")),
+    }
+}
+
+fn bench_cmd(w: &[String]) -> CmdResult {
+    match w.get(1).map(|s| s.as_str()) {
+        None => {
+            bench::frames(100_000);
+            bench::heap(100_000);
+            Ok(())
+        }
+        Some("frames") => {
+            bench::frames(num(w, 2, 100_000)?);
+            Ok(())
+        }
+        Some("heap") => {
+            bench::heap(num(w, 2, 100_000)?);
+            Ok(())
+        }
+        Some("mutex") => bench::mutex(num(w, 2, 10_000)?, num(w, 3, 100)?)
+            .map(drop)
+            .map_err(|e| e.to_string()),
+        Some("waitpid") => bench::waitpid(num(w, 2, 1000)?)
+            .map(drop)
+            .map_err(|e| e.to_string()),
+        Some("ctxsw") => bench::ctxsw(num(w, 2, 10_000)?)
+            .map(drop)
+            .map_err(|e| e.to_string()),
+        Some(other) => Err(format!("unknown benchmark {other:?}")),
+    }
+}
+
+fn ps(w: &[String]) -> CmdResult {
+    if w.get(1).map(|s| s.as_str()) == Some("-t") {
+        println!(
+            "  {:>5} {:>5} {:<5} {:>9}  {}",
+            "PID", "TID", "STATE", "CPU-ms", "NAME"
+        );
+        for p in proc::all() {
+            for t in p.threads() {
+                let ms = t.cpu_time_ns() / 1_000_000;
+                println!(
+                    "  {:>5} {:>5} {:<5} {:>9}  {}",
+                    p.pid,
+                    t.tid,
+                    t.state().letter(),
+                    ms,
+                    t.name()
+                );
+            }
+        }
+        return Ok(());
+    }
+    println!(
+        "  {:>5} {:>5} {:<5} {:>3}  {}",
+        "PID", "PPID", "STATE", "THR", "NAME"
+    );
+    for p in proc::all() {
+        let state = match p.state() {
+            ProcState::Zombie(_) => 'Z',
+            ProcState::Alive => {
+                let ts = p.threads();
+                if ts
+                    .iter()
+                    .any(|t| matches!(t.state(), State::Running | State::Runnable))
+                {
+                    'R'
+                } else if ts.iter().any(|t| t.state() == State::Sleeping) {
+                    'D'
+                } else {
+                    'S'
+                }
+            }
+        };
+        println!(
+            "  {:>5} {:>5} {:<5} {:>3}  {}",
+            p.pid,
+            p.ppid(),
+            state,
+            p.thread_count(),
+            p.name()
+        );
+    }
+    Ok(())
+}
+
+fn kill(w: &[String]) -> CmdResult {
+    let pid = w
+        .get(1)
+        .ok_or("usage: kill PID")?
+        .parse::<u32>()
+        .map_err(|_| "bad pid")?;
+    proc::kill(pid, marten_abi::signal::SIGKILL).map_err(|e| e.to_string())
+}
+
+fn parallel(w: &[String]) -> CmdResult {
+    let groups = marten_line::split_groups(&w[1..], "--");
+    if groups.is_empty() {
+        return Err("usage: parallel CMD -- CMD ...".into());
+    }
+    let mut threads = Vec::new();
+    for g in groups {
+        let words: Vec<String> = g.to_vec();
+        let name = format!("kshell:{}", words[0]);
+        let t = sched::spawn_here(&name, move || match super::commands::run(&words) {
+            Ok(()) => 0,
+            Err(e) => {
+                println!("{}: {}", words[0], e);
+                1
+            }
+        })
+        .map_err(|e| e.to_string())?;
+        threads.push(t);
+    }
+    let failures: isize = threads.iter().map(sched::join).sum();
+    if failures == 0 {
+        Ok(())
+    } else {
+        Err(format!("{failures} command(s) failed"))
+    }
+}
+
+fn sleep_cmd(w: &[String]) -> CmdResult {
+    let ms = num(w, 1, 1000)?;
+    sched::sleep_ns(ms * 1_000_000, true).map_err(|_| "interrupted".to_string())
+}
+
+fn echo(w: &[String]) -> CmdResult {
+    println!("{}", w[1..].join(" "));
+    Ok(())
+}
+
+const USAGE_CRASH: &str = "usage: crash pf|gp|ud|div|stack|panic|sleep-spinlock|mutex-irq";
+
+fn crash(w: &[String]) -> CmdResult {
+    let kind = match w.get(1).map(|s| s.as_str()) {
+        Some("pf") => hal::debug::Crash::PageFault,
+        Some("gp") => hal::debug::Crash::GeneralProtection,
+        Some("ud") => hal::debug::Crash::InvalidOpcode,
+        Some("div") => hal::debug::Crash::Divide,
+        Some("stack") => hal::debug::Crash::StackOverflow,
+        Some("panic") => panic!("kshell asked for a panic"),
+        Some("sleep-spinlock") => {
+            let lock = hal::sync::SpinLock::new(());
+            let _g = lock.lock();
+            sched::sleep_ms(1);
+            return Err("sleeping under a spin lock was not caught".into());
+        }
+        Some("mutex-irq") => {
+            crate::sync::debug_probe_mutex_in_interrupt();
+            sched::sleep_ms(100);
+            return Err("a mutex taken in an interrupt handler was not caught".into());
+        }
+        _ => return Err(USAGE_CRASH.into()),
+    };
+    hal::debug::crash(kind)
+}
+
+fn poweroff(_: &[String]) -> CmdResult {
+    shutdown::poweroff()
+}
+
+fn reboot(_: &[String]) -> CmdResult {
+    shutdown::reboot()
+}

@@ -1,0 +1,133 @@
+//! Tests of CPU set-up, time, the symbol table, user-copy safety and the
+//! command line.
+
+use super::{Test, TestResult};
+use crate::hal;
+use crate::{check, check_eq, config, sched};
+
+pub const TESTS: &[Test] = &[
+    Test {
+        name: "cpu_protections",
+        run: cpu_protections,
+    },
+    Test {
+        name: "clock_monotonic",
+        run: clock_monotonic,
+    },
+    Test {
+        name: "timer_ticks",
+        run: timer_ticks,
+    },
+    Test {
+        name: "symbol_table",
+        run: symbol_table,
+    },
+    Test {
+        name: "usercopy_bad_addresses",
+        run: usercopy_bad_addresses,
+    },
+    Test {
+        name: "cmdline_parsing",
+        run: cmdline_parsing,
+    },
+];
+
+fn cpu_protections() -> TestResult {
+    let f = hal::cpu::features();
+    let p = hal::cpu::protections();
+    check!(p.wp, "CR0.WP is off");
+    check_eq!(p.nxe, f.nx);
+    check_eq!(p.smep, f.smep);
+    check_eq!(p.smap, f.smap);
+    check_eq!(p.umip, f.umip);
+    Ok(())
+}
+
+fn clock_monotonic() -> TestResult {
+    check!(hal::time::tsc_hz() > 1_000_000, "TSC not calibrated");
+    let mut last = hal::time::now_ns();
+    for _ in 0..10_000 {
+        let t = hal::time::now_ns();
+        check!(t >= last, "clock went back from {last} to {t}");
+        last = t;
+    }
+    // The TSC clock must agree with the timer interrupt's pace.
+    let (t0, k0) = (hal::time::now_ns(), sched::ticks());
+    sched::sleep_ms(50);
+    let (t1, k1) = (hal::time::now_ns(), sched::ticks());
+    let ms = (t1 - t0) / 1_000_000;
+    let ticks = k1 - k0;
+    check!(ms >= 50, "slept only {ms} ms");
+    // Ticks can be lost when the host stalls the emulator, never gained.
+    check!(
+        ticks * 2 >= ms && ticks <= ms * hal::time::timer_hz() / 1000 + 5,
+        "{ticks} ticks in {ms} ms"
+    );
+    Ok(())
+}
+
+fn timer_ticks() -> TestResult {
+    let k0 = sched::ticks();
+    hal::time::spin_delay_ns(20_000_000);
+    let k1 = sched::ticks();
+    check!(
+        k1 - k0 >= 10,
+        "only {} ticks in 20 ms of busy waiting",
+        k1 - k0
+    );
+    Ok(())
+}
+
+fn symbol_table() -> TestResult {
+    let addr = symbol_table as *const () as u64;
+    let (name, off) =
+        hal::backtrace::symbolize(addr).ok_or("no symbol table in the kernel image")?;
+    check!(name.ends_with("symbol_table"), "looked up {name}");
+    check_eq!(off, 0);
+    let (name, _) = hal::backtrace::symbolize(addr + 1).ok_or("lookup inside a function failed")?;
+    check!(name.ends_with("symbol_table"), "looked up {name}");
+    Ok(())
+}
+
+fn usercopy_bad_addresses() -> TestResult {
+    use hal::usercopy::{Fault, StrError, copy_from_user, copy_to_user, strncpy_from_user};
+    let mut buf = [0u8; 16];
+    // Kernel addresses are refused before any access.
+    check_eq!(
+        copy_from_user(&mut buf, hal::paging::DIRECT_MAP),
+        Err(Fault)
+    );
+    check_eq!(copy_to_user(hal::paging::KERNEL_BASE, &buf), Err(Fault));
+    // A range that runs past the end of user space.
+    check_eq!(
+        copy_from_user(&mut buf, hal::paging::USER_END - 8),
+        Err(Fault)
+    );
+    check_eq!(copy_from_user(&mut buf, u64::MAX - 4), Err(Fault));
+    // Unmapped user addresses fault, and the fault is caught (no process of
+    // ours maps page 0x1000).
+    check_eq!(copy_from_user(&mut buf, 0x1000), Err(Fault));
+    check_eq!(copy_to_user(0x1000, &buf), Err(Fault));
+    check_eq!(strncpy_from_user(&mut buf, 0x2000), Err(StrError::Fault));
+    check_eq!(hal::usercopy::clear_user(0x3000, 10), Err(Fault));
+    // Empty copies touch nothing.
+    check_eq!(copy_from_user(&mut [], 0x1000), Ok(()));
+    Ok(())
+}
+
+fn cmdline_parsing() -> TestResult {
+    let c = config::parse(
+        "loglevel=7 console=ttyS0 init=/bin/sh test sched_slice_ms=5 bogus=1 -- -c \"echo hi\"",
+    );
+    check_eq!(c.log_level, log::LevelFilter::Debug);
+    check!(c.serial_console && !c.screen_console);
+    check_eq!(c.init.as_deref(), Some("/bin/sh"));
+    check!(c.test && c.exit_on_fatal);
+    check_eq!(c.slice_ms, 5);
+    check_eq!(c.init_args.len(), 2);
+    check_eq!(c.init_args[1].as_str(), "echo hi");
+    let d = config::parse("console=tty0 console=ttyS0 loglevel=x");
+    check!(d.serial_console && d.screen_console && !d.test);
+    check_eq!(d.log_level, log::LevelFilter::Info);
+    Ok(())
+}

@@ -1,0 +1,354 @@
+//! Processes: identity, family tree, threads, exit, wait and kill.
+//!
+//! Life cycle: a process is created Alive with one thread; when its last
+//! thread exits it releases everything it holds except this record and
+//! becomes a Zombie holding its wait status; its parent's `waitpid` reaps
+//! it (removes it from the table and from the parent's children). Children
+//! of an exiting process are handed to init (pid 1), which reaps them.
+//!
+//! Ownership: the table and the parent's `children` own a process (Arc);
+//! the parent link is weak. Threads own their process; a process keeps only
+//! weak references to its threads.
+
+mod table;
+
+pub use table::{all, alloc_tid, free_tid, lookup, used as ids_in_use};
+
+use crate::hal::sync::SpinLock;
+use crate::name::Name;
+use crate::sched::{self, Thread};
+use crate::sync::WaitQueue;
+use alloc::sync::{Arc, Weak};
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering};
+use marten_abi::errno::Errno;
+use marten_abi::{signal, wait};
+
+/// Process identifier.
+pub type Pid = u32;
+
+/// Alive, or a Zombie with its wait status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProcState {
+    Alive,
+    Zombie(i32),
+}
+
+/// A process.
+///
+/// Invariants: `pid` never changes; while Alive, `live_threads` counts the
+/// threads that have not exited; a Zombie has no live threads and no
+/// children.
+pub struct Process {
+    pub pid: Pid,
+    name: SpinLock<Name>,
+    parent: SpinLock<Weak<Process>>,
+    children: SpinLock<Vec<Arc<Process>>>,
+    threads: SpinLock<Vec<Weak<Thread>>>,
+    live_threads: AtomicUsize,
+    state: SpinLock<ProcState>,
+    killed: AtomicBool,
+    kill_signal: AtomicI32,
+    /// The parent sleeps here in waitpid; exiting children wake it.
+    pub(crate) child_wq: WaitQueue,
+    /// User address space, files and the like (user-space processes).
+    pub user: crate::mm::UserSlot,
+}
+
+impl Process {
+    fn new(pid: Pid, name: &str, parent: Weak<Process>) -> Process {
+        Process {
+            pid,
+            name: SpinLock::new(Name::new(name)),
+            parent: SpinLock::new(parent),
+            children: SpinLock::new(Vec::new()),
+            threads: SpinLock::new(Vec::new()),
+            live_threads: AtomicUsize::new(0),
+            state: SpinLock::new(ProcState::Alive),
+            killed: AtomicBool::new(false),
+            kill_signal: AtomicI32::new(0),
+            child_wq: WaitQueue::new(),
+            user: crate::mm::UserSlot::new(),
+        }
+    }
+
+    /// Its name.
+    pub fn name(&self) -> Name {
+        *self.name.lock()
+    }
+
+    /// The parent's pid (0 when the parent is gone or for pid 0).
+    pub fn ppid(&self) -> Pid {
+        self.parent.lock().upgrade().map(|p| p.pid).unwrap_or(0)
+    }
+
+    /// The parent, if it still exists.
+    pub fn parent(&self) -> Option<Arc<Process>> {
+        self.parent.lock().upgrade()
+    }
+
+    /// Alive or Zombie.
+    pub fn state(&self) -> ProcState {
+        *self.state.lock()
+    }
+
+    /// Is it a zombie?
+    pub fn is_zombie(&self) -> bool {
+        matches!(self.state(), ProcState::Zombie(_))
+    }
+
+    /// Threads that have not exited.
+    pub fn thread_count(&self) -> usize {
+        self.live_threads.load(Ordering::Acquire)
+    }
+
+    /// Its threads that still exist.
+    pub fn threads(&self) -> Vec<Arc<Thread>> {
+        let ts = self.threads.lock();
+        let mut v = Vec::new();
+        if v.try_reserve(ts.len()).is_ok() {
+            v.extend(ts.iter().filter_map(|w| w.upgrade()));
+        }
+        v
+    }
+
+    /// Does it have children (alive or zombie)?
+    pub fn has_children(&self) -> bool {
+        !self.children.lock().is_empty()
+    }
+
+    /// Has it been killed?
+    pub fn is_killed(&self) -> bool {
+        self.killed.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn add_thread(&self, t: &Arc<Thread>) -> Result<(), Errno> {
+        if self.is_zombie() {
+            return Err(Errno::ESRCH);
+        }
+        let mut ts = self.threads.lock();
+        ts.retain(|w| w.strong_count() > 0);
+        ts.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
+        ts.push(Arc::downgrade(t));
+        self.live_threads.fetch_add(1, Ordering::AcqRel);
+        Ok(())
+    }
+
+    /// A thread of this process exited; true if it was the last one.
+    pub(crate) fn thread_exited(&self, _t: &Arc<Thread>) -> bool {
+        self.live_threads.fetch_sub(1, Ordering::AcqRel) == 1
+    }
+}
+
+static KERNEL: spin::Once<Arc<Process>> = spin::Once::new();
+static INIT: spin::Once<Arc<Process>> = spin::Once::new();
+
+/// Sets up the table and process 0 (the kernel and its idle threads).
+pub fn init() {
+    table::init();
+    let p = Arc::new(Process::new(0, "kernel", Weak::new()));
+    table::install(0, p.clone());
+    KERNEL.call_once(|| p);
+}
+
+/// Process 0.
+pub fn kernel_process() -> Arc<Process> {
+    KERNEL.get().expect("proc::init not called").clone()
+}
+
+/// Process 1, once it exists.
+pub fn init_process() -> Option<Arc<Process>> {
+    INIT.get().cloned()
+}
+
+/// Creates an Alive process with no threads, child of `parent`. `pid`
+/// None allocates one.
+pub fn create(name: &str, parent: &Arc<Process>, pid: Option<Pid>) -> Result<Arc<Process>, Errno> {
+    let pid = match pid {
+        Some(p) => p,
+        None => table::alloc_pid()?,
+    };
+    let p = Arc::new(Process::new(pid, name, Arc::downgrade(parent)));
+    // Room for the new child in its parent and, should the parent die
+    // first, in init: exit must never fail to allocate.
+    let room = parent.children.lock().try_reserve(1).is_ok()
+        && init_process().is_none_or(|i| {
+            let mut c = i.children.lock();
+            let need = table::used() + 1;
+            let len = c.len();
+            c.try_reserve(need.saturating_sub(len)).is_ok()
+        });
+    if !room {
+        if pid > 1 {
+            table::free_tid(pid);
+        }
+        return Err(Errno::ENOMEM);
+    }
+    table::install(pid, p.clone());
+    parent.children.lock().push(p.clone());
+    // Someone may wait for this parent to have children at all (init).
+    parent.child_wq.wake_all();
+    Ok(p)
+}
+
+/// Undoes `create` for a process that never got a thread.
+pub fn abandon(p: &Arc<Process>) {
+    if let Some(parent) = p.parent() {
+        parent.children.lock().retain(|c| !Arc::ptr_eq(c, p));
+    }
+    table::remove(p.pid);
+}
+
+/// Creates a kernel process running `f` in its first thread (tid == pid).
+pub fn spawn_kernel(
+    name: &str,
+    parent: &Arc<Process>,
+    f: impl FnOnce() -> isize + Send + 'static,
+) -> Result<Arc<Process>, Errno> {
+    let p = create(name, parent, None)?;
+    if let Err(e) = sched::spawn_with_tid(&p, name, Some(p.pid), f) {
+        abandon(&p);
+        return Err(e);
+    }
+    Ok(p)
+}
+
+/// Creates process 1 running `f`.
+pub fn spawn_init(f: impl FnOnce() -> isize + Send + 'static) -> Result<Arc<Process>, Errno> {
+    let k = kernel_process();
+    let p = create("init", &k, Some(1))?;
+    INIT.call_once(|| p.clone());
+    if let Err(e) = sched::spawn_with_tid(&p, "init", Some(1), f) {
+        abandon(&p);
+        return Err(e);
+    }
+    Ok(p)
+}
+
+/// Called by the last exiting thread: releases the process's resources,
+/// hands its children to init, becomes a zombie and wakes the parent.
+pub(crate) fn exit_process(p: &Arc<Process>, code: i32) {
+    let status = if p.is_killed() {
+        wait::signaled(p.kill_signal.load(Ordering::Acquire), false)
+    } else {
+        p.user.exit_status().unwrap_or(wait::exited(code))
+    };
+    crate::mm::release_process(p);
+    if p.pid == 1 {
+        crate::shutdown::init_exited(status);
+    }
+    let kids = core::mem::take(&mut *p.children.lock());
+    if !kids.is_empty() {
+        let init = init_process().unwrap_or_else(kernel_process);
+        let mut any_zombie = false;
+        {
+            let mut ic = init.children.lock();
+            for c in kids {
+                *c.parent.lock() = Arc::downgrade(&init);
+                any_zombie |= c.is_zombie();
+                // Capacity was reserved when the child was created.
+                ic.push(c);
+            }
+        }
+        if any_zombie {
+            init.child_wq.wake_all();
+        }
+    }
+    *p.state.lock() = ProcState::Zombie(status);
+    if let Some(parent) = p.parent() {
+        parent.child_wq.wake_all();
+    }
+}
+
+/// Which children `waitpid` accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WaitFor {
+    Any,
+    Pid(Pid),
+}
+
+/// Waits for a child to exit and reaps it: (pid, wait status). With
+/// `nohang`, returns Ok(None) at once when no child has exited yet.
+/// ECHILD when there are no matching children; EINTR if killed meanwhile.
+pub fn waitpid(which: WaitFor, nohang: bool) -> Result<Option<(Pid, i32)>, Errno> {
+    let me = sched::current_process();
+    let mut outcome: Option<Result<Option<Arc<Process>>, Errno>> = None;
+    me.child_wq.wait_until(true, || {
+        let mut kids = me.children.lock();
+        let matching = |c: &Arc<Process>| match which {
+            WaitFor::Any => true,
+            WaitFor::Pid(p) => c.pid == p,
+        };
+        if !kids.iter().any(matching) {
+            outcome = Some(Err(Errno::ECHILD));
+            return true;
+        }
+        if let Some(i) = kids.iter().position(|c| matching(c) && c.is_zombie()) {
+            outcome = Some(Ok(Some(kids.remove(i))));
+            return true;
+        }
+        if nohang {
+            outcome = Some(Ok(None));
+            return true;
+        }
+        false
+    })?;
+    match outcome.unwrap_or(Ok(None))? {
+        Some(child) => {
+            let status = match child.state() {
+                ProcState::Zombie(s) => s,
+                ProcState::Alive => 0,
+            };
+            table::remove(child.pid);
+            Ok(Some((child.pid, status)))
+        }
+        None => Ok(None),
+    }
+}
+
+/// Kills process `pid` with `sig`: its threads are cancelled, sleeping ones
+/// wake and unwind, and it exits with that signal as its status. Killing a
+/// process that is already dying or dead has no further effect. Pid 0 and
+/// init cannot be killed (EPERM).
+pub fn kill(pid: Pid, sig: i32) -> Result<(), Errno> {
+    if pid <= 1 {
+        return Err(Errno::EPERM);
+    }
+    let p = lookup(pid).ok_or(Errno::ESRCH)?;
+    kill_process(&p, sig);
+    Ok(())
+}
+
+/// Kills `p` (see [`kill`]); returns false if it was already killed or dead.
+pub fn kill_process(p: &Arc<Process>, sig: i32) -> bool {
+    if p.is_zombie() || p.killed.swap(true, Ordering::AcqRel) {
+        return false;
+    }
+    p.kill_signal.store(sig, Ordering::Release);
+    let me = sched::current();
+    let mut self_hit = false;
+    for t in p.threads() {
+        if Arc::ptr_eq(&t, &me) {
+            self_hit = true;
+        } else {
+            sched::cancel(&t);
+        }
+    }
+    if self_hit {
+        // Killing ourselves: the caller unwinds at its next cancellation
+        // point, like any other victim.
+        sched::cancel(&me);
+    }
+    true
+}
+
+/// Kills every process except the kernel (0), init (1) and the caller's
+/// own process; returns how many were killed (Weenix's proc_kill_all).
+pub fn kill_all() -> usize {
+    let me = sched::current_process();
+    all()
+        .iter()
+        .filter(|p| p.pid > 1 && p.pid != me.pid)
+        .filter(|p| kill_process(p, signal::SIGKILL))
+        .count()
+}

@@ -1,0 +1,136 @@
+//! The process table: process ids to processes, and id allocation.
+//!
+//! Process ids and thread ids share one number space, as on Linux (a
+//! single-threaded process's only thread has tid == pid).
+
+use super::Process;
+use crate::hal::sync::SpinLock;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use marten_abi::errno::Errno;
+
+/// Highest id plus one (Linux's classic pid_max).
+pub const PID_MAX: usize = 32768;
+/// Where allocation wraps around to, past the ids of early system processes.
+const PID_WRAP: usize = 2;
+
+/// What a slot of the table holds.
+#[derive(Clone)]
+enum Slot {
+    Free,
+    /// A thread id that is not also a process id.
+    Tid,
+    Process(Arc<Process>),
+}
+
+/// Invariant: `slots.len() == PID_MAX` once initialised; `used` counts the
+/// non-Free slots.
+struct Table {
+    slots: Vec<Slot>,
+    next: usize,
+    used: usize,
+}
+
+static TABLE: SpinLock<Table> = SpinLock::new(Table {
+    slots: Vec::new(),
+    next: 1,
+    used: 0,
+});
+
+/// Allocates the table (boot).
+pub(crate) fn init() {
+    let mut v = Vec::new();
+    v.resize(PID_MAX, Slot::Free);
+    let mut t = TABLE.lock();
+    t.slots = v;
+    t.next = 1;
+}
+
+fn alloc_slot(slot: Slot) -> Result<u32, Errno> {
+    let mut t = TABLE.lock();
+    if t.used + 1 >= PID_MAX {
+        return Err(Errno::EAGAIN);
+    }
+    let mut i = t.next;
+    loop {
+        if i >= PID_MAX {
+            i = PID_WRAP;
+        }
+        if matches!(t.slots[i], Slot::Free) {
+            t.slots[i] = slot;
+            t.used += 1;
+            t.next = i + 1;
+            return Ok(i as u32);
+        }
+        i += 1;
+    }
+}
+
+/// Reserves a fresh id for a process (filled in by [`install`]).
+pub(crate) fn alloc_pid() -> Result<u32, Errno> {
+    alloc_slot(Slot::Tid)
+}
+
+/// Reserves a fresh thread id.
+pub fn alloc_tid() -> Result<u32, Errno> {
+    alloc_slot(Slot::Tid)
+}
+
+/// Frees a thread id (or an unused process id).
+pub fn free_tid(tid: u32) {
+    let mut t = TABLE.lock();
+    if let Some(s) = t.slots.get_mut(tid as usize)
+        && !matches!(s, Slot::Free)
+    {
+        *s = Slot::Free;
+        t.used -= 1;
+    }
+}
+
+/// Makes `pid` (reserved by alloc_pid, or 0 and 1 at boot) name `p`.
+pub(crate) fn install(pid: u32, p: Arc<Process>) {
+    let mut t = TABLE.lock();
+    if matches!(t.slots[pid as usize], Slot::Free) {
+        t.used += 1;
+    }
+    t.slots[pid as usize] = Slot::Process(p);
+}
+
+/// The process with this pid, if it exists (zombies included).
+pub fn lookup(pid: u32) -> Option<Arc<Process>> {
+    let t = TABLE.lock();
+    match t.slots.get(pid as usize) {
+        Some(Slot::Process(p)) => Some(p.clone()),
+        _ => None,
+    }
+}
+
+/// Removes a reaped process; its pid becomes free.
+pub(crate) fn remove(pid: u32) {
+    free_tid(pid);
+}
+
+/// Every process, in pid order.
+pub fn all() -> Vec<Arc<Process>> {
+    let t = TABLE.lock();
+    let mut v = Vec::new();
+    let n = t
+        .slots
+        .iter()
+        .filter(|s| matches!(s, Slot::Process(_)))
+        .count();
+    if v.try_reserve(n).is_err() {
+        return v;
+    }
+    for s in &t.slots {
+        if let Slot::Process(p) = s {
+            v.push(p.clone());
+        }
+    }
+    v
+}
+
+/// Ids in use (processes and threads).
+pub fn used() -> usize {
+    TABLE.lock().used
+}

@@ -1,0 +1,443 @@
+//! The scheduler: per-CPU run queues with round-robin time slices, an idle
+//! thread per CPU, sleeping on timers, and thread creation and exit.
+//!
+//! Policy (which thread next, when a slice is used up) is the pure
+//! `marten-sched` crate; this module applies it to real threads.
+//!
+//! Locking: each CPU's scheduler state is one spin lock. A thread's state
+//! changes under the lock of its CPU (only CPU 0 runs threads for now),
+//! except that a thread puts itself to sleep while it holds the lock of the
+//! queue that will wake it. Wakers move a thread from a sleeping state to
+//! Runnable with a compare-and-swap, so a wake-up and a cancellation cannot
+//! both enqueue it.
+
+mod thread;
+
+pub(crate) use thread::ThreadRef;
+pub use thread::{StartFn, State, Thread, Tid};
+
+use crate::hal;
+use crate::percpu::PerCpu;
+use crate::proc::{self, Process};
+use abi::errno::Errno;
+use alloc::sync::Arc;
+use hal::context::Context;
+use hal::percpu::MAX_CPUS;
+use hal::sync::SpinLock;
+use hal::vmap::KernelStack;
+use marten_sched::{RunQueue, TimerQueue};
+
+use marten_abi as abi;
+
+/// A cancellable wait was cut short by a kill (the system call returns EINTR).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Interrupted;
+
+impl From<Interrupted> for Errno {
+    fn from(_: Interrupted) -> Errno {
+        Errno::EINTR
+    }
+}
+
+/// One CPU's scheduler state.
+///
+/// Invariant: `current` is the thread running on this CPU (or about to);
+/// every thread in `rq` is Runnable and not `current`... except a thread
+/// that was woken before it finished going to sleep, which is both.
+struct CpuSched {
+    current: Option<Arc<Thread>>,
+    idle: Option<Arc<Thread>>,
+    rq: Option<RunQueue<ThreadRef>>,
+    need_resched: bool,
+    ticks: u64,
+    switches: u64,
+}
+
+impl CpuSched {
+    const EMPTY: CpuSched = CpuSched {
+        current: None,
+        idle: None,
+        rq: None,
+        need_resched: false,
+        ticks: 0,
+        switches: 0,
+    };
+
+    fn rq(&mut self) -> &mut RunQueue<ThreadRef> {
+        self.rq.as_mut().expect("scheduler not initialised")
+    }
+}
+
+static CPUS: PerCpu<SpinLock<CpuSched>> =
+    PerCpu::new([const { SpinLock::new(CpuSched::EMPTY) }; MAX_CPUS]);
+static TIMERS: PerCpu<SpinLock<Option<TimerQueue<Arc<Thread>>>>> =
+    PerCpu::new([const { SpinLock::new(None) }; MAX_CPUS]);
+
+/// Makes the running boot code this CPU's idle thread and sets up the run
+/// queue with slices of `slice_ticks` timer ticks.
+pub fn init_cpu(slice_ticks: u32) {
+    let idle_proc = proc::kernel_process();
+    let idle = Arc::new(Thread::new(
+        0,
+        "idle",
+        Context::adopt_current(),
+        idle_proc.clone(),
+        None,
+        true,
+    ));
+    hal::context::adopt(idle.clone());
+    if idle_proc.add_thread(&idle).is_err() {
+        panic!("cannot register the idle thread");
+    }
+    let mut s = CPUS.get().lock();
+    s.rq = Some(RunQueue::new(slice_ticks.max(1)));
+    s.current = Some(idle.clone());
+    s.idle = Some(idle);
+    *TIMERS.get().lock() = Some(TimerQueue::new());
+}
+
+/// The running thread.
+pub fn current() -> Arc<Thread> {
+    CPUS.get()
+        .lock()
+        .current
+        .clone()
+        .expect("no current thread")
+}
+
+/// The running thread's process.
+pub fn current_process() -> Arc<Process> {
+    current().process.clone()
+}
+
+/// Panics (a kernel bug) if the caller may not sleep here.
+pub fn check_may_sleep(what: &str) {
+    if hal::percpu::in_interrupt() {
+        panic!("BUG: {what} in an interrupt handler");
+    }
+    if hal::percpu::spin_depth() > 0 {
+        panic!("BUG: {what} while holding a spin lock");
+    }
+}
+
+/// Creates a kernel thread in `process` running `f`; its return value is
+/// the thread's exit value. `tid` None allocates a fresh id.
+pub fn spawn_with_tid(
+    process: &Arc<Process>,
+    name: &str,
+    tid: Option<Tid>,
+    f: impl FnOnce() -> isize + Send + 'static,
+) -> Result<Arc<Thread>, Errno> {
+    let start: StartFn = hal::heap::try_box(f).map_err(|_| Errno::ENOMEM)?;
+    let stack = KernelStack::new().ok_or(Errno::ENOMEM)?;
+    let ctx = Context::new_kernel(stack, kernel_thread_entry, 0);
+    spawn_context(process, name, tid, ctx, Some(start))
+}
+
+/// Creates a kernel thread in `process`.
+pub fn spawn(
+    process: &Arc<Process>,
+    name: &str,
+    f: impl FnOnce() -> isize + Send + 'static,
+) -> Result<Arc<Thread>, Errno> {
+    spawn_with_tid(process, name, None, f)
+}
+
+/// Creates a kernel thread in the current process.
+pub fn spawn_here(
+    name: &str,
+    f: impl FnOnce() -> isize + Send + 'static,
+) -> Result<Arc<Thread>, Errno> {
+    spawn(&current_process(), name, f)
+}
+
+/// Registers a thread with an already-built context and makes it runnable.
+pub fn spawn_context(
+    process: &Arc<Process>,
+    name: &str,
+    tid: Option<Tid>,
+    ctx: Context,
+    start: Option<StartFn>,
+) -> Result<Arc<Thread>, Errno> {
+    let tid = match tid {
+        Some(t) => t,
+        None => proc::alloc_tid()?,
+    };
+    let t = Arc::new(Thread::new(tid, name, ctx, process.clone(), start, false));
+    let reserved = {
+        let mut tq = TIMERS.get().lock();
+        let tq = tq.as_mut().expect("scheduler not initialised");
+        tq.reserve_slot().is_ok()
+    };
+    let queued = reserved && CPUS.get().lock().rq().reserve_slot().is_ok();
+    if !queued {
+        if reserved {
+            TIMERS
+                .get()
+                .lock()
+                .as_mut()
+                .expect("scheduler")
+                .release_slot();
+        }
+        if tid != process.pid {
+            proc::free_tid(tid);
+        }
+        return Err(Errno::ENOMEM);
+    }
+    if let Err(e) = process.add_thread(&t) {
+        release_slots();
+        if tid != process.pid {
+            proc::free_tid(tid);
+        }
+        return Err(e);
+    }
+    CPUS.get().lock().rq().enqueue(ThreadRef(t.clone()));
+    Ok(t)
+}
+
+fn release_slots() {
+    TIMERS
+        .get()
+        .lock()
+        .as_mut()
+        .expect("scheduler")
+        .release_slot();
+    CPUS.get().lock().rq().release_slot();
+}
+
+fn kernel_thread_entry(_arg: usize) -> ! {
+    hal::cpu::enable_interrupts();
+    let me = current();
+    let f = me.take_start().expect("kernel thread without a body");
+    drop(me);
+    let v = f();
+    exit(v)
+}
+
+/// Gives up the CPU to the next runnable thread, if any.
+pub fn yield_now() {
+    schedule();
+}
+
+/// Picks the next thread and switches to it. The current thread is
+/// re-queued if it is still Running (preemption, yield); a sleeping or dead
+/// thread is not.
+pub fn schedule() {
+    let irq_on = hal::cpu::interrupts_enabled();
+    hal::cpu::disable_interrupts();
+    let next = {
+        let mut s = CPUS.get().lock();
+        s.need_resched = false;
+        let prev = s.current.clone().expect("no current thread");
+        if prev.state() == State::Running {
+            prev.set_state(State::Runnable);
+            if !prev.idle {
+                s.rq().enqueue(ThreadRef(prev.clone()));
+            }
+        }
+        let next = match s.rq().pick_next() {
+            Some(t) => t.0,
+            None => s.idle.clone().expect("no idle thread"),
+        };
+        next.set_state(State::Running);
+        if Arc::ptr_eq(&next, &prev) {
+            drop(s);
+            if irq_on {
+                hal::cpu::enable_interrupts();
+            }
+            return;
+        }
+        let now = hal::time::now_ns();
+        let since = prev.ran_since.load(core::sync::atomic::Ordering::Relaxed);
+        prev.run_ns.fetch_add(
+            now.saturating_sub(since),
+            core::sync::atomic::Ordering::Relaxed,
+        );
+        next.ran_since
+            .store(now, core::sync::atomic::Ordering::Relaxed);
+        s.current = Some(next.clone());
+        s.switches += 1;
+        next
+    };
+    crate::mm::activate_for(&next.process);
+    hal::context::switch_to(next);
+    if irq_on {
+        hal::cpu::enable_interrupts();
+    }
+}
+
+/// Wakes a sleeping thread. Returns false if it was not asleep.
+pub fn wake(t: &Arc<Thread>) -> bool {
+    let in_irq = hal::percpu::in_interrupt();
+    let mut s = CPUS.get().lock();
+    let woke = t.transition(State::Sleeping, State::Runnable)
+        || t.transition(State::SleepingCancellable, State::Runnable);
+    if woke {
+        if in_irq {
+            // Interactive wake-ups (keyboard, timers) go first and preempt,
+            // so the woken thread runs within the current tick.
+            s.rq().enqueue_front(ThreadRef(t.clone()));
+            s.need_resched = true;
+        } else {
+            s.rq().enqueue(ThreadRef(t.clone()));
+        }
+    }
+    woke
+}
+
+/// Asks a thread to stop: marks it cancelled and wakes it if it sleeps
+/// cancellably. Returns false if it was already cancelled.
+pub fn cancel(t: &Arc<Thread>) -> bool {
+    if !t.mark_cancelled() {
+        return false;
+    }
+    let mut s = CPUS.get().lock();
+    if t.transition(State::SleepingCancellable, State::Runnable) {
+        s.rq().enqueue(ThreadRef(t.clone()));
+    }
+    true
+}
+
+/// Sleeps for `ns` nanoseconds on the timer queue (no busy waiting).
+pub fn sleep_ns(ns: u64, cancellable: bool) -> Result<(), Interrupted> {
+    check_may_sleep("sleep");
+    let deadline = hal::time::now_ns().saturating_add(ns);
+    let me = current();
+    loop {
+        if cancellable && me.is_cancelled() {
+            return Err(Interrupted);
+        }
+        if hal::time::now_ns() >= deadline {
+            return Ok(());
+        }
+        let irq_on = hal::cpu::interrupts_enabled();
+        hal::cpu::disable_interrupts();
+        {
+            let mut tq = TIMERS.get().lock();
+            let id = tq.as_mut().expect("scheduler").insert(deadline, me.clone());
+            *me.timer.lock() = Some(id);
+            me.set_state(if cancellable {
+                State::SleepingCancellable
+            } else {
+                State::Sleeping
+            });
+        }
+        schedule();
+        if let Some(id) = me.timer.lock().take() {
+            TIMERS.get().lock().as_mut().expect("scheduler").cancel(id);
+        }
+        if irq_on {
+            hal::cpu::enable_interrupts();
+        }
+    }
+}
+
+/// Sleeps for `ms` milliseconds, not cancellable.
+pub fn sleep_ms(ms: u64) {
+    let _ = sleep_ns(ms * 1_000_000, false);
+}
+
+/// The timer interrupt: wakes expired sleepers and charges the running
+/// thread's time slice.
+pub fn tick() {
+    let now = hal::time::now_ns();
+    loop {
+        let expired = TIMERS
+            .get()
+            .lock()
+            .as_mut()
+            .and_then(|tq| tq.pop_expired(now));
+        match expired {
+            Some((_, t)) => {
+                wake(&t);
+            }
+            None => break,
+        }
+    }
+    let mut s = CPUS.get().lock();
+    if s.rq.is_none() {
+        return;
+    }
+    s.ticks += 1;
+    let idle = s.current.as_ref().is_some_and(|c| c.idle);
+    if idle {
+        if !s.rq().is_empty() {
+            s.need_resched = true;
+        }
+    } else if s.rq().tick() {
+        s.need_resched = true;
+    }
+}
+
+/// After an interrupt: switch if the scheduler asked for it.
+pub fn preempt_point() {
+    let need = CPUS.get().lock().need_resched;
+    if need {
+        schedule();
+    }
+}
+
+/// Timer ticks seen by this CPU.
+pub fn ticks() -> u64 {
+    CPUS.get().lock().ticks
+}
+
+/// Context switches made by this CPU.
+pub fn switches() -> u64 {
+    CPUS.get().lock().switches
+}
+
+/// Ends the running thread with `value`. If it is the last thread of its
+/// process, the process exits too.
+pub fn exit(value: isize) -> ! {
+    let me = current();
+    me.set_exit_value(value);
+    if let Some(id) = me.timer.lock().take() {
+        TIMERS.get().lock().as_mut().expect("scheduler").cancel(id);
+    }
+    let process = me.process.clone();
+    let last = process.thread_exited(&me);
+    if last {
+        proc::exit_process(&process, value as i32);
+    } else if me.tid != process.pid {
+        proc::free_tid(me.tid);
+    }
+    drop(process);
+    release_slots();
+    hal::cpu::disable_interrupts();
+    me.set_state(State::Dead);
+    me.joiners.wake_all();
+    drop(me);
+    schedule();
+    unreachable!("a dead thread was scheduled again");
+}
+
+/// Waits for `t` to finish and returns its exit value.
+pub fn join(t: &Arc<Thread>) -> isize {
+    let _ = t.joiners.wait_until(false, || t.state() == State::Dead);
+    t.exit_value().unwrap_or(0)
+}
+
+/// The loop the idle thread runs: halt until there is work.
+pub fn idle_loop() -> ! {
+    loop {
+        hal::cpu::disable_interrupts();
+        let runnable = !CPUS.get().lock().rq().is_empty();
+        if runnable {
+            schedule();
+            hal::cpu::enable_interrupts();
+        } else {
+            hal::cpu::wait_for_interrupt();
+        }
+    }
+}
+
+/// Wakes everyone waiting for console input.
+pub fn wake_console_readers() {
+    crate::sync::CONSOLE_INPUT.wake_all();
+}
+
+/// Sleeps until `ready()` says console input is there.
+pub fn wait_console_input(ready: impl FnMut() -> bool) -> Result<(), Interrupted> {
+    crate::sync::CONSOLE_INPUT.wait_until(true, ready)
+}

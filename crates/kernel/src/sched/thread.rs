@@ -1,0 +1,179 @@
+//! Threads: a kernel stack and saved context, scheduling state, and the
+//! process the thread belongs to.
+
+use crate::hal::context::{Context, Switchable};
+use crate::hal::sync::SpinLock;
+use crate::name::Name;
+use crate::proc::Process;
+use crate::sync::WaitQueue;
+use alloc::boxed::Box;
+use alloc::sync::Arc;
+use core::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
+use marten_sched::TimerId;
+
+/// Thread identifier (Linux calls it tid; a single-threaded process's tid
+/// equals its pid).
+pub type Tid = u32;
+
+/// Where a thread is in its life.
+#[repr(u8)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum State {
+    /// Waiting in a run queue.
+    Runnable = 0,
+    /// On a CPU.
+    Running = 1,
+    /// Blocked; only an explicit wake-up ends it.
+    Sleeping = 2,
+    /// Blocked; a wake-up or a cancellation (kill) ends it.
+    SleepingCancellable = 3,
+    /// Finished; never runs again.
+    Dead = 4,
+}
+
+impl State {
+    fn from_u8(v: u8) -> State {
+        match v {
+            0 => State::Runnable,
+            1 => State::Running,
+            2 => State::Sleeping,
+            3 => State::SleepingCancellable,
+            _ => State::Dead,
+        }
+    }
+
+    /// One-letter code, as `ps` shows it.
+    pub fn letter(self) -> char {
+        match self {
+            State::Runnable | State::Running => 'R',
+            State::Sleeping => 'D',
+            State::SleepingCancellable => 'S',
+            State::Dead => 'X',
+        }
+    }
+}
+
+/// The body of a kernel thread.
+pub type StartFn = Box<dyn FnOnce() -> isize + Send>;
+
+/// A thread.
+///
+/// Invariants: `state` changes only under the scheduler lock of the CPU
+/// the thread belongs to, except the sleeping thread's own move to a
+/// sleeping state, which happens while it is registered on the queue that
+/// will wake it (so no wake-up is lost); a thread is in at most one run
+/// queue, and only while Runnable.
+pub struct Thread {
+    pub tid: Tid,
+    name: SpinLock<Name>,
+    ctx: Context,
+    state: AtomicU8,
+    cancelled: AtomicBool,
+    /// Idle threads never enter run queues.
+    pub idle: bool,
+    pub process: Arc<Process>,
+    start: SpinLock<Option<StartFn>>,
+    exit_value: SpinLock<Option<isize>>,
+    /// Threads joining this one.
+    pub(crate) joiners: WaitQueue,
+    /// The pending sleep timer, for cancellation.
+    pub(crate) timer: SpinLock<Option<TimerId>>,
+    /// Nanoseconds spent on a CPU (updated at each switch away).
+    pub(crate) run_ns: AtomicU64,
+    pub(crate) ran_since: AtomicU64,
+}
+
+impl Thread {
+    pub(crate) fn new(
+        tid: Tid,
+        name: &str,
+        ctx: Context,
+        process: Arc<Process>,
+        start: Option<StartFn>,
+        idle: bool,
+    ) -> Thread {
+        Thread {
+            tid,
+            name: SpinLock::new(Name::new(name)),
+            ctx,
+            state: AtomicU8::new(if idle {
+                State::Running as u8
+            } else {
+                State::Runnable as u8
+            }),
+            cancelled: AtomicBool::new(false),
+            idle,
+            process,
+            start: SpinLock::new(start),
+            exit_value: SpinLock::new(None),
+            joiners: WaitQueue::new(),
+            timer: SpinLock::new(None),
+            run_ns: AtomicU64::new(0),
+            ran_since: AtomicU64::new(0),
+        }
+    }
+
+    /// The thread's name.
+    pub fn name(&self) -> Name {
+        *self.name.lock()
+    }
+
+    /// Current state.
+    pub fn state(&self) -> State {
+        State::from_u8(self.state.load(Ordering::Acquire))
+    }
+
+    pub(crate) fn set_state(&self, s: State) {
+        self.state.store(s as u8, Ordering::Release);
+    }
+
+    /// Moves from one state to another if the thread is in `from`.
+    pub(crate) fn transition(&self, from: State, to: State) -> bool {
+        self.state
+            .compare_exchange(from as u8, to as u8, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    /// Has someone asked this thread to stop (kill)?
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn mark_cancelled(&self) -> bool {
+        !self.cancelled.swap(true, Ordering::AcqRel)
+    }
+
+    pub(crate) fn take_start(&self) -> Option<StartFn> {
+        self.start.lock().take()
+    }
+
+    pub(crate) fn set_exit_value(&self, v: isize) {
+        *self.exit_value.lock() = Some(v);
+    }
+
+    /// The value the thread exited with, once it is dead.
+    pub fn exit_value(&self) -> Option<isize> {
+        *self.exit_value.lock()
+    }
+
+    /// Time spent on a CPU, in nanoseconds.
+    pub fn cpu_time_ns(&self) -> u64 {
+        self.run_ns.load(Ordering::Relaxed)
+    }
+}
+
+impl Switchable for Thread {
+    fn context(&self) -> &Context {
+        &self.ctx
+    }
+}
+
+/// A thread compared by identity, for run queues.
+#[derive(Clone)]
+pub(crate) struct ThreadRef(pub Arc<Thread>);
+
+impl PartialEq for ThreadRef {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}

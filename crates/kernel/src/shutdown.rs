@@ -1,0 +1,36 @@
+//! Ending the system: power off, reboot, and what happens when init exits.
+
+use crate::hal;
+use marten_abi::{signal, wait};
+
+/// Powers off (ACPI), so QEMU exits with status 0.
+pub fn poweroff() -> ! {
+    log::info!("power off");
+    hal::power::poweroff()
+}
+
+/// Restarts the machine.
+pub fn reboot() -> ! {
+    log::info!("reboot");
+    hal::power::reboot()
+}
+
+/// Init (pid 1) exited: report its status and power off, so that test runs
+/// end. In a test run the status decides QEMU's exit code.
+pub fn init_exited(status: i32) -> ! {
+    if wait::if_exited(status) {
+        log::info!("init exited with status {}", wait::exit_status(status));
+    } else {
+        let sig = wait::term_sig(status);
+        log::warn!("init killed by signal {} ({})", sig, signal::name(sig));
+    }
+    if crate::config::get().test {
+        let ok = wait::if_exited(status) && wait::exit_status(status) == 0;
+        hal::power::debug_exit(if ok {
+            hal::power::EXIT_SUCCESS
+        } else {
+            hal::power::EXIT_FAILURE
+        });
+    }
+    poweroff()
+}

@@ -1,0 +1,22 @@
+//! Pure scheduling policy: which thread runs next, and which timer fires next.
+//!
+//! The kernel keeps its threads elsewhere; this crate only decides order. Both queues
+//! reserve their memory up front (one slot per live thread), so that adding an entry —
+//! which happens in interrupt handlers — never allocates.
+
+#![no_std]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+
+mod runqueue;
+mod timer;
+
+pub use runqueue::RunQueue;
+pub use timer::{TimerId, TimerQueue};
+
+/// Reserving a slot failed because the allocator had no memory left.
+///
+/// Invariant: none; it carries no data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NoMem;

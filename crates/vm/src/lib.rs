@@ -1,0 +1,46 @@
+//! Per-process maps of virtual memory areas and the pure logic of the page-fault handler.
+//!
+//! A process's user address space is a sorted list of areas ([`Vma`]), each a page-aligned
+//! range with one protection and one source of contents. [`VmaMap`] keeps that list and
+//! implements what `mmap`, `munmap`, `mprotect` and `brk` do to it, following Linux. [`decide`]
+//! tells the kernel what to do about a page fault. Nothing here touches memory or page
+//! tables: the kernel owns those and acts on what this crate reports.
+
+#![no_std]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+#[cfg(test)]
+extern crate std;
+
+mod addr;
+mod brk;
+mod fault;
+mod free;
+mod insert;
+mod map;
+mod merge;
+mod protect;
+mod types;
+mod unmap;
+mod vma;
+
+#[cfg(test)]
+mod failpoint;
+#[cfg(test)]
+mod nomem_tests;
+#[cfg(test)]
+mod testutil;
+
+pub use addr::{is_page_aligned, page_ceil, page_floor, range_ok};
+pub use fault::{Access, Fault, decide};
+pub use map::VmaMap;
+pub use types::{Backing, Prot, Share, VmError, VmaKind};
+pub use vma::Vma;
+
+/// Size of one page in bytes.
+pub const PAGE_SIZE: u64 = 4096;
+
+/// First address above user space (the top page below the canonical hole is left unused,
+/// as on Linux).
+pub const USER_END: u64 = 0x0000_7fff_ffff_f000;

@@ -1,0 +1,222 @@
+//! Scripted console sessions: end-to-end tests that boot Marten and talk to
+//! it over the serial port.
+//!
+//! A script is a list of lines:
+//!
+//! ```text
+//! # comment
+//! machine q35 | smp 4 | mem 64M | append <cmdline> | initrd <file>
+//! start                 boot a machine with the settings so far
+//! timeout <seconds>     for the following waits (default 30)
+//! expect <text>         wait for text in the console output (a check)
+//! send <text>           type text and Enter
+//! sendraw <text>        type text with \r \n \t \xHH \\ escapes, no Enter
+//! absent <text>         the output so far must not contain text (a check)
+//! exit <status>         wait for QEMU to exit with this status (a check)
+//! ```
+//!
+//! Paths in `initrd` are relative to the current directory.
+
+use crate::qemu::Machine;
+use crate::session::Session;
+use std::time::Duration;
+
+/// Check counts of one script.
+#[derive(Default, Debug)]
+pub struct Tally {
+    pub passed: u32,
+    pub failed: u32,
+}
+
+fn unescape(s: &str) -> Vec<u8> {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'\\' || i + 1 == b.len() {
+            out.push(b[i]);
+            i += 1;
+            continue;
+        }
+        let hex = if b[i + 1] == b'x' && i + 4 <= b.len() {
+            std::str::from_utf8(&b[i + 2..i + 4])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        } else {
+            None
+        };
+        if let Some(v) = hex {
+            out.push(v);
+            i += 4;
+            continue;
+        }
+        out.push(match b[i + 1] {
+            b'n' => b'\n',
+            b'r' => b'\r',
+            b't' => b'\t',
+            c => c,
+        });
+        i += 2;
+    }
+    out
+}
+
+/// Counts the checks in a script (for reporting the ones never reached).
+fn count_checks(lines: &[&str]) -> u32 {
+    lines
+        .iter()
+        .filter(|l| {
+            let w = l.split_whitespace().next().unwrap_or("");
+            matches!(w, "expect" | "absent" | "exit")
+        })
+        .count() as u32
+}
+
+/// Runs one script against `base` machine settings.
+pub fn run(name: &str, text: &str, base: &Machine, echo: bool) -> Tally {
+    let lines: Vec<&str> = text.lines().map(|l| l.trim_end()).collect();
+    let total = count_checks(&lines);
+    let mut tally = Tally::default();
+    let mut m = base.clone();
+    let mut session: Option<Session> = None;
+    let mut timeout = Duration::from_secs(30);
+    let fail = |tally: &mut Tally, lineno: usize, what: &str, why: &str| {
+        tally.failed += 1;
+        println!("\n[{name}:{lineno}] FAIL {what}: {why}");
+    };
+    for (idx, raw) in lines.iter().enumerate() {
+        let lineno = idx + 1;
+        let line = raw.trim_start();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (cmd, arg) = match line.split_once(' ') {
+            Some((c, a)) => (c, a),
+            None => (line, ""),
+        };
+        let need_session = matches!(cmd, "expect" | "send" | "sendraw" | "absent" | "exit");
+        if need_session && session.is_none() {
+            fail(&mut tally, lineno, line, "no machine started");
+            break;
+        }
+        let ok = match cmd {
+            "machine" => {
+                m.machine = arg.to_string();
+                true
+            }
+            "smp" => {
+                m.smp = arg.parse().unwrap_or(1);
+                true
+            }
+            "mem" => {
+                m.mem = arg.to_string();
+                true
+            }
+            "append" => {
+                m.append = arg.to_string();
+                true
+            }
+            "initrd" => {
+                m.initrd = Some(arg.into());
+                true
+            }
+            "timeout" => {
+                timeout = Duration::from_secs(arg.parse().unwrap_or(30));
+                true
+            }
+            "start" => match Session::spawn(m.command(), echo) {
+                Ok(s) => {
+                    session = Some(s);
+                    true
+                }
+                Err(e) => {
+                    fail(&mut tally, lineno, line, &format!("cannot start QEMU: {e}"));
+                    false
+                }
+            },
+            "expect" => match session.as_mut().map(|s| s.expect(arg, timeout)) {
+                Some(Ok(_)) => {
+                    tally.passed += 1;
+                    true
+                }
+                Some(Err(e)) => {
+                    let pending = session.as_ref().map(|s| s.pending()).unwrap_or_default();
+                    fail(
+                        &mut tally,
+                        lineno,
+                        line,
+                        &format!("{e}\n--- unmatched output ---\n{pending}\n---"),
+                    );
+                    false
+                }
+                None => false,
+            },
+            "absent" => {
+                let all = session.as_ref().map(|s| s.all_output()).unwrap_or_default();
+                if all.contains(arg) {
+                    fail(&mut tally, lineno, line, "text is present");
+                    false
+                } else {
+                    tally.passed += 1;
+                    true
+                }
+            }
+            "send" | "sendraw" => {
+                let mut bytes = if cmd == "send" {
+                    arg.as_bytes().to_vec()
+                } else {
+                    unescape(arg)
+                };
+                if cmd == "send" {
+                    bytes.push(b'\r');
+                }
+                match session.as_mut().map(|s| s.send(&bytes)) {
+                    Some(Ok(())) => true,
+                    _ => {
+                        fail(&mut tally, lineno, line, "cannot write to the console");
+                        false
+                    }
+                }
+            }
+            "exit" => {
+                let want: i32 = arg.parse().unwrap_or(0);
+                match session.as_mut().map(|s| s.wait(timeout)) {
+                    Some(Ok((st, _))) if st.code() == Some(want) => {
+                        tally.passed += 1;
+                        session = None;
+                        true
+                    }
+                    Some(Ok((st, _))) => {
+                        fail(&mut tally, lineno, line, &format!("QEMU exited with {st}"));
+                        session = None;
+                        false
+                    }
+                    Some(Err(e)) => {
+                        fail(&mut tally, lineno, line, &e);
+                        session = None;
+                        false
+                    }
+                    None => false,
+                }
+            }
+            other => {
+                fail(
+                    &mut tally,
+                    lineno,
+                    line,
+                    &format!("unknown script command {other:?}"),
+                );
+                false
+            }
+        };
+        if !ok {
+            break;
+        }
+    }
+    // Checks that were never reached count as failures.
+    let done = tally.passed + tally.failed;
+    if done < total {
+        tally.failed += total - done;
+    }
+    tally
+}
