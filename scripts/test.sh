@@ -56,7 +56,9 @@ counted host-tests '^test result:' cargo test -q
 step build-kernel make -s kernel tools
 counted ktest '^ktest: [0-9]+ passed' target/release/mrun ktest --quiet --kernel build/marten
 
-# Tier 4: end-to-end sessions over the serial console.
+# Tier 4: end-to-end sessions over the serial console, with the user
+# programs of user/ and Debian's busybox in an initramfs.
+step build-user scripts/build-user.sh
 counted e2e '^e2e:' target/release/mrun script --quiet --kernel build/marten tests/e2e/*.script
 
 echo

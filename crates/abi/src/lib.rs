@@ -6,4 +6,5 @@
 
 pub mod errno;
 pub mod signal;
+pub mod time;
 pub mod wait;

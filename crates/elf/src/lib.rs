@@ -23,6 +23,6 @@ mod segment;
 mod stack;
 
 pub use error::ElfError;
-pub use plan::{ElfType, LoadPlan, MAX_SEGMENTS, parse};
+pub use plan::{ElfType, LoadPlan, MAX_SEGMENTS, parse, parse_prefix};
 pub use segment::{PAGE_SIZE, Segment, Tls, USER_END};
 pub use stack::{PLATFORM, StackImage, build_stack};

@@ -59,6 +59,16 @@ pub struct LoadPlan {
 /// relies on is listed in the invariants of [`LoadPlan`]; any failure is an error, never a
 /// panic.
 pub fn parse(image: &[u8]) -> Result<LoadPlan, ElfError> {
+    parse_prefix(image, image.len() as u64)
+}
+
+/// Like [`parse`], for a file of `file_len` bytes of which only the first bytes, `head`, are
+/// at hand (a kernel reads just the first page or so). The file header, the program header
+/// table and any `PT_INTERP` path must lie inside `head` (else `Truncated`); segment ranges
+/// are checked against `file_len`.
+pub fn parse_prefix(head: &[u8], file_len: u64) -> Result<LoadPlan, ElfError> {
+    let usable = usize::try_from(file_len).map_or(head.len(), |n| n.min(head.len()));
+    let image = &head[..usable];
     let header = FileHeader::parse(image)?;
     header
         .phoff
@@ -82,9 +92,9 @@ pub fn parse(image: &[u8]) -> Result<LoadPlan, ElfError> {
     for entry in table.chunks_exact(usize::from(PHDR_SIZE)) {
         let ph = ProgramHeader::parse(entry)?;
         match ph.p_type {
-            PT_LOAD => plan.segments.push(Segment::from_header(&ph, image)?),
-            PT_TLS => set_once(&mut plan.tls, Tls::from_header(&ph, image)?)?,
-            PT_INTERP => set_once(&mut plan.interp, interp_path(&ph, image)?)?,
+            PT_LOAD => plan.segments.push(Segment::from_header(&ph, file_len)?),
+            PT_TLS => set_once(&mut plan.tls, Tls::from_header(&ph, file_len)?)?,
+            PT_INTERP => set_once(&mut plan.interp, interp_path(&ph, image, file_len)?)?,
             PT_PHDR => set_once(&mut plan.phdr_vaddr, ph.vaddr)?,
             PT_GNU_STACK => plan.exec_stack = ph.flags & PF_X != 0,
             _ => {}
@@ -214,11 +224,11 @@ fn set_once<T>(slot: &mut Option<T>, value: T) -> Result<(), ElfError> {
 
 /// Copies the interpreter path out of a `PT_INTERP` segment. Like Linux, the segment must be
 /// 2 to 4096 bytes long and end in its only NUL byte.
-fn interp_path(ph: &ProgramHeader, image: &[u8]) -> Result<Vec<u8>, ElfError> {
+fn interp_path(ph: &ProgramHeader, image: &[u8], file_len: u64) -> Result<Vec<u8>, ElfError> {
     if ph.filesz < 2 || ph.filesz > MAX_INTERP {
         return Err(ElfError::BadSegment);
     }
-    check_file_range(ph, image)?;
+    check_file_range(ph, file_len)?;
     let raw = bytes::range(image, ph.offset, ph.filesz)?;
     let Some((&0, path)) = raw.split_last() else {
         return Err(ElfError::BadSegment);

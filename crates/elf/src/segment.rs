@@ -1,7 +1,6 @@
 //! Loadable segments and the TLS template: their checks and page arithmetic.
 
 use crate::ElfError;
-use crate::bytes;
 use crate::phdr::{PF_R, PF_W, PF_X, ProgramHeader};
 
 /// Size of a page on x86-64.
@@ -40,12 +39,12 @@ pub struct Segment {
 }
 
 impl Segment {
-    /// Checks a `PT_LOAD` header against the file it came from.
-    pub(crate) fn from_header(ph: &ProgramHeader, file: &[u8]) -> Result<Segment, ElfError> {
+    /// Checks a `PT_LOAD` header against the file it came from (`file_len` bytes long).
+    pub(crate) fn from_header(ph: &ProgramHeader, file_len: u64) -> Result<Segment, ElfError> {
         if ph.filesz > ph.memsz {
             return Err(ElfError::BadSegment);
         }
-        check_file_range(ph, file)?;
+        check_file_range(ph, file_len)?;
         check_align(ph.align)?;
         if ph.align >= PAGE_SIZE && ph.vaddr % PAGE_SIZE != ph.offset % PAGE_SIZE {
             return Err(ElfError::BadSegment);
@@ -98,12 +97,12 @@ pub struct Tls {
 }
 
 impl Tls {
-    /// Checks a `PT_TLS` header against the file.
-    pub(crate) fn from_header(ph: &ProgramHeader, file: &[u8]) -> Result<Tls, ElfError> {
+    /// Checks a `PT_TLS` header against the file (`file_len` bytes long).
+    pub(crate) fn from_header(ph: &ProgramHeader, file_len: u64) -> Result<Tls, ElfError> {
         if ph.filesz > ph.memsz {
             return Err(ElfError::BadSegment);
         }
-        check_file_range(ph, file)?;
+        check_file_range(ph, file_len)?;
         check_align(ph.align)?;
         ph.vaddr.checked_add(ph.memsz).ok_or(ElfError::BadSegment)?;
         Ok(Tls {
@@ -116,11 +115,15 @@ impl Tls {
 }
 
 /// `BadSegment` if the segment's file range overflows, `Truncated` if it runs past the end.
-pub(crate) fn check_file_range(ph: &ProgramHeader, file: &[u8]) -> Result<(), ElfError> {
-    ph.offset
+pub(crate) fn check_file_range(ph: &ProgramHeader, file_len: u64) -> Result<(), ElfError> {
+    let end = ph
+        .offset
         .checked_add(ph.filesz)
         .ok_or(ElfError::BadSegment)?;
-    bytes::range(file, ph.offset, ph.filesz).map(|_| ())
+    if end > file_len {
+        return Err(ElfError::Truncated);
+    }
+    Ok(())
 }
 
 /// The ELF rule for `p_align`: 0 and 1 mean "no constraint", anything else is a power of two.

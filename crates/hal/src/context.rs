@@ -18,7 +18,9 @@ use crate::trap::TrapFrame;
 use crate::vmap::KernelStack;
 use alloc::sync::Arc;
 use core::cell::UnsafeCell;
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use x86_64::VirtAddr;
+use x86_64::registers::model_specific::{FsBase, KernelGsBase};
 
 core::arch::global_asm!(include_str!("switch.S"), options(att_syntax));
 
@@ -70,6 +72,9 @@ pub struct Context {
     rsp: UnsafeCell<u64>,
     on_cpu: AtomicBool,
     user: AtomicBool,
+    /// The user program's FS and GS bases (thread-local storage).
+    fs_base: AtomicU64,
+    gs_base: AtomicU64,
     fpu: UnsafeCell<FpuArea>,
     stack: Option<KernelStack>,
 }
@@ -105,14 +110,22 @@ impl Context {
             rsp: UnsafeCell::new(rsp),
             on_cpu: AtomicBool::new(false),
             user: AtomicBool::new(false),
+            fs_base: AtomicU64::new(0),
+            gs_base: AtomicU64::new(0),
             // SAFETY: CLEAN_FPU is read-only after boot.
             fpu: UnsafeCell::new(unsafe { *CLEAN_FPU.0.get() }),
             stack: Some(stack),
         }
     }
 
-    /// A user thread that will enter user mode through `frame`.
-    pub fn new_user(stack: KernelStack, frame: &TrapFrame, fpu: FpuInit) -> Context {
+    /// A user thread that will enter user mode through `frame`, with FS
+    /// and GS bases `bases`.
+    pub fn new_user(
+        stack: KernelStack,
+        frame: &TrapFrame,
+        fpu: FpuInit,
+        bases: (u64, u64),
+    ) -> Context {
         let top = stack.top();
         let frame_addr = top - core::mem::size_of::<TrapFrame>() as u64;
         // SAFETY: frame_addr..top lies inside the fresh stack we own.
@@ -134,6 +147,8 @@ impl Context {
             rsp: UnsafeCell::new(rsp),
             on_cpu: AtomicBool::new(false),
             user: AtomicBool::new(true),
+            fs_base: AtomicU64::new(bases.0),
+            gs_base: AtomicU64::new(bases.1),
             fpu: UnsafeCell::new(area),
             stack: Some(stack),
         }
@@ -146,6 +161,8 @@ impl Context {
             rsp: UnsafeCell::new(0),
             on_cpu: AtomicBool::new(true),
             user: AtomicBool::new(false),
+            fs_base: AtomicU64::new(0),
+            gs_base: AtomicU64::new(0),
             // SAFETY: CLEAN_FPU is read-only after boot.
             fpu: UnsafeCell::new(unsafe { *CLEAN_FPU.0.get() }),
             stack: None,
@@ -156,6 +173,38 @@ impl Context {
     /// code).
     pub fn set_user(&self, user: bool) {
         self.user.store(user, Ordering::Relaxed);
+    }
+
+    /// The user FS and GS bases.
+    pub fn user_bases(&self) -> (u64, u64) {
+        (
+            self.fs_base.load(Ordering::Relaxed),
+            self.gs_base.load(Ordering::Relaxed),
+        )
+    }
+
+    /// Sets the user FS base (arch_prctl); takes effect at once when this
+    /// is the running context.
+    pub fn set_fs_base(&self, v: u64) {
+        self.fs_base.store(v, Ordering::Relaxed);
+        if self.is_current() {
+            FsBase::write(VirtAddr::new_truncate(v));
+        }
+    }
+
+    /// Sets the user GS base; it lives in KERNEL_GS_BASE while in the kernel.
+    pub fn set_gs_base(&self, v: u64) {
+        self.gs_base.store(v, Ordering::Relaxed);
+        if self.is_current() {
+            KernelGsBase::write(VirtAddr::new_truncate(v));
+        }
+    }
+
+    fn is_current(&self) -> bool {
+        CURRENT[crate::percpu::id()]
+            .lock()
+            .as_ref()
+            .is_some_and(|c| core::ptr::eq(c.context(), self))
     }
 
     /// Top of its kernel stack (None for an adopted boot context).
@@ -254,6 +303,10 @@ pub fn switch_to(next: Arc<dyn Switchable>) {
         if n.user.load(Ordering::Relaxed) {
             core::arch::asm!("fxrstor64 [{}]", in(reg) n.fpu.get(), options(nostack));
         }
+    }
+    if n.user.load(Ordering::Relaxed) {
+        FsBase::write(VirtAddr::new_truncate(n.fs_base.load(Ordering::Relaxed)));
+        KernelGsBase::write(VirtAddr::new_truncate(n.gs_base.load(Ordering::Relaxed)));
     }
     if let Some(top) = n.stack_top() {
         crate::gdt::set_kernel_stack(cpu, top);

@@ -167,6 +167,11 @@ pub(crate) fn enable_protections() {
     crate::usercopy::set_smap(f.smap);
 }
 
+/// The AT_HWCAP word Linux gives programs: CPUID leaf 1, EDX.
+pub fn hwcap() -> u64 {
+    cpuid(1, 0).3 as u64
+}
+
 /// Which protections are on, for `cpuinfo` and for tests.
 #[derive(Clone, Copy, Debug)]
 pub struct Protections {

@@ -168,6 +168,29 @@ pub fn shrink() {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AllocError;
 
+/// Allocates an `Arc` without panicking when memory is short; gives the
+/// value back on failure.
+pub fn try_arc<T>(value: T) -> Result<alloc::sync::Arc<T>, T> {
+    // Reserve the exact size class first: if a slot of Arc<T>'s size can
+    // be allocated and freed, the allocation inside Arc::new, made right
+    // after with interrupts off, reuses it (the class keeps one slab cached
+    // and this CPU cannot be interrupted in between).
+    let layout = Layout::new::<[usize; 2]>()
+        .extend(Layout::new::<T>())
+        .map(|(l, _)| l.pad_to_align())
+        .unwrap_or(Layout::new::<T>());
+    crate::cpu::without_interrupts(|| {
+        // SAFETY: a non-zero-size layout (it holds two counters).
+        let p = unsafe { alloc::alloc::alloc(layout) };
+        if p.is_null() {
+            return Err(value);
+        }
+        // SAFETY: p came from alloc with this layout.
+        unsafe { alloc::alloc::dealloc(p, layout) };
+        Ok(alloc::sync::Arc::new(value))
+    })
+}
+
 /// Allocates a `Box` without panicking when memory is short.
 pub fn try_box<T>(value: T) -> Result<alloc::boxed::Box<T>, AllocError> {
     let layout = Layout::new::<T>();

@@ -30,6 +30,7 @@ pub mod keyboard;
 pub mod paging;
 pub mod percpu;
 pub mod power;
+pub mod rtc;
 pub mod serial;
 pub mod sync;
 pub mod syscall;

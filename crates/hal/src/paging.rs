@@ -16,6 +16,7 @@
 //! address space shares all kernel mappings, present and future.
 
 use crate::frames::{self, FrameKind, Pfn};
+use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU64, Ordering};
 use x86_64::registers::control::{Cr3, Cr3Flags};
 
@@ -414,16 +415,56 @@ fn current_root_phys() -> u64 {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct NoMem;
 
+/// The top-level table of an address space, shared with whoever may load it
+/// into CR3 (the scheduler). The frame is freed when the last reference
+/// goes; by then its user half is empty, so loading a stale reference is
+/// harmless: it maps only the kernel.
+///
+/// Invariant: `pfn` is a PML4 frame whose entries 256..512 equal the
+/// kernel's for as long as this value lives.
+#[derive(Debug)]
+pub struct Root {
+    pfn: Pfn,
+}
+
+impl Root {
+    /// Physical address (what CR3 holds).
+    pub fn phys(&self) -> u64 {
+        (self.pfn as u64) << 12
+    }
+
+    /// Loads it into CR3 on this CPU (no-op if already loaded).
+    pub fn activate(&self) {
+        load_root(self.phys());
+    }
+}
+
+impl Drop for Root {
+    fn drop(&mut self) {
+        if current_root_phys() == self.phys() {
+            activate_kernel();
+        }
+        frames::free(self.pfn);
+    }
+}
+
 /// A process's page tables: a private lower half and the shared kernel half.
 ///
-/// Invariant: `root` is a PML4 frame owned by this value, its entries
-/// 256..512 equal the kernel's, and every table reachable from entries
-/// 0..256 is owned by it too. Leaf frames are reference-counted in the frame
-/// allocator: each present leaf entry holds one reference, which `unmap`
-/// hands back to the caller and `Drop` releases.
+/// Invariant: `root` is a PML4 frame owned (with any [`Root`] handles handed
+/// out) by this value, its entries 256..512 equal the kernel's, and every
+/// table reachable from entries 0..256 is owned by this value alone. Leaf
+/// frames are reference-counted in the frame allocator: each present leaf
+/// entry holds one reference, which `unmap` hands back to the caller and
+/// `Drop` releases.
 pub struct AddressSpace {
-    root: Pfn,
+    root: Arc<Root>,
     tables: usize,
+}
+
+/// Flags of a user leaf entry: USER always, NX only where the CPU has it.
+fn user_flags(flags: u64) -> u64 {
+    let f = flags | bits::USER;
+    if nx() == 0 { f & !bits::NO_EXECUTE } else { f }
 }
 
 /// Users of the last user page (0x7fff_ffff_f000) would make `va + 4096`
@@ -438,21 +479,33 @@ fn check_user(va: u64) {
 impl AddressSpace {
     /// An empty user half over the kernel half.
     pub fn new() -> Result<AddressSpace, NoMem> {
-        let root = BuddyTables.alloc_table().ok_or(NoMem)?;
+        let pfn = BuddyTables.alloc_table().ok_or(NoMem)?;
         let kroot = KERNEL_ROOT.load(Ordering::Relaxed) as Pfn;
-        // SAFETY: `root` is a fresh frame; the kernel PML4's upper half is
+        // SAFETY: `pfn` is a fresh frame; the kernel PML4's upper half is
         // only read here (its entries never change after boot).
         unsafe {
-            let dst = table(root);
-            let src = table(kroot);
+            let dst = table(pfn);
+            let src = table_ref(kroot);
             dst[256..].copy_from_slice(&src[256..]);
         }
+        let root = match crate::heap::try_arc(Root { pfn }) {
+            Ok(r) => r,
+            Err(r) => {
+                drop(r);
+                return Err(NoMem);
+            }
+        };
         Ok(AddressSpace { root, tables: 1 })
+    }
+
+    /// A handle on the root table for loading it into CR3 later.
+    pub fn root(&self) -> Arc<Root> {
+        self.root.clone()
     }
 
     /// Physical address of the root table (what CR3 holds).
     pub fn root_phys(&self) -> u64 {
-        (self.root as u64) << 12
+        self.root.phys()
     }
 
     /// Makes this address space the current one on this CPU.
@@ -479,7 +532,7 @@ impl AddressSpace {
     pub fn lookup(&self, va: u64) -> Option<Pte> {
         check_user(va);
         // SAFETY: `&self` gives shared access to tables this value owns.
-        let (pt, i, level) = unsafe { walk_find(self.root, va) }?;
+        let (pt, i, level) = unsafe { walk_find(self.root.pfn, va) }?;
         if level != 0 {
             return None;
         }
@@ -497,7 +550,7 @@ impl AddressSpace {
         // SAFETY: `&mut self`: exclusive access to our tables.
         let pt = unsafe {
             walk_create(
-                self.root,
+                self.root.pfn,
                 va,
                 bits::WRITABLE | bits::USER,
                 Some(&mut counter),
@@ -508,7 +561,7 @@ impl AddressSpace {
         // SAFETY: as above.
         let t = unsafe { table(pt) };
         let old = Pte(t[index(va, 0)]);
-        t[index(va, 0)] = Pte::new(pfn, flags | bits::USER).0;
+        t[index(va, 0)] = Pte::new(pfn, user_flags(flags)).0;
         if old.present() {
             self.flush(va);
             Ok(Some(old))
@@ -523,7 +576,7 @@ impl AddressSpace {
     pub fn update(&mut self, va: u64, f: impl FnOnce(Pte) -> Pte) -> Option<Pte> {
         check_user(va);
         // SAFETY: exclusive access through `&mut self`.
-        let (pt, i, level) = unsafe { walk_find(self.root, va) }?;
+        let (pt, i, level) = unsafe { walk_find(self.root.pfn, va) }?;
         if level != 0 {
             return None;
         }
@@ -533,7 +586,7 @@ impl AddressSpace {
         if !old.present() {
             return None;
         }
-        let new = f(old);
+        let new = Pte(user_flags(f(old).0));
         t[i] = new.0;
         if new != old {
             self.flush(va);
@@ -546,7 +599,7 @@ impl AddressSpace {
     pub fn unmap(&mut self, va: u64) -> Option<Pte> {
         check_user(va);
         // SAFETY: exclusive access through `&mut self`.
-        let (pt, i, level) = unsafe { walk_find(self.root, va) }?;
+        let (pt, i, level) = unsafe { walk_find(self.root.pfn, va) }?;
         if level != 0 {
             return None;
         }
@@ -569,7 +622,7 @@ impl AddressSpace {
         let mut flushed_all = false;
         // SAFETY: exclusive access through `&mut self` for the whole walk.
         unsafe {
-            visit_level(self.root, 3, 0, start, end, &mut |va, e: &mut Pte| {
+            visit_level(self.root.pfn, 3, 0, start, end, &mut |va, e: &mut Pte| {
                 let before = *e;
                 f(va, e);
                 if *e != before {
@@ -582,6 +635,14 @@ impl AddressSpace {
         }
     }
 
+    /// Calls `f(va, entry)` for every present user page in `[start, end)`,
+    /// without changing anything (memory reports).
+    pub fn scan(&self, start: u64, end: u64, mut f: impl FnMut(u64, Pte)) {
+        let end = end.min(USER_END);
+        // SAFETY: shared access through `&self`; the walk only reads.
+        unsafe { scan_level(self.root.pfn, 3, 0, start, end, &mut f) };
+    }
+
     /// Unmaps every user page in `[start, end)`, calling `f` with each
     /// removed entry (whose frame reference goes to `f`), and frees page
     /// tables that become empty.
@@ -592,7 +653,7 @@ impl AddressSpace {
         // SAFETY: exclusive access through `&mut self`.
         unsafe {
             clear_level(
-                self.root,
+                self.root.pfn,
                 3,
                 0,
                 start,
@@ -613,9 +674,9 @@ impl AddressSpace {
     /// Every page-table frame of the user half (for the memory viewer's
     /// accounting), root included.
     pub fn for_each_table(&self, mut f: impl FnMut(Pfn)) {
-        f(self.root);
+        f(self.root.pfn);
         // SAFETY: shared access through `&self`.
-        unsafe { tables_level(self.root, 3, &mut f) };
+        unsafe { tables_level(self.root.pfn, 3, &mut f) };
     }
 }
 
@@ -627,7 +688,7 @@ impl Drop for AddressSpace {
         self.clear(0, USER_END, |_, e| {
             frames::put(e.pfn());
         });
-        frames::free(self.root);
+        // The root frame itself goes when the last `Root` handle does.
     }
 }
 
@@ -676,6 +737,37 @@ unsafe fn visit_level(
         } else {
             // SAFETY: forwarded.
             unsafe { visit_level(e.pfn(), level - 1, va, start, end, f) };
+        }
+    }
+}
+
+/// # Safety
+/// Shared access to the tree under `pfn`.
+unsafe fn scan_level(
+    pfn: Pfn,
+    level: u32,
+    base: u64,
+    start: u64,
+    end: u64,
+    f: &mut dyn FnMut(u64, Pte),
+) {
+    // SAFETY: forwarded.
+    let t = unsafe { table_ref(pfn) };
+    let top = if level == 3 { 256 } else { 512 };
+    for (i, &slot) in t.iter().enumerate().take(top) {
+        let va = base + i as u64 * span(level);
+        if va + span(level) <= start || va >= end {
+            continue;
+        }
+        let e = Pte(slot);
+        if !e.present() {
+            continue;
+        }
+        if level == 0 {
+            f(va, e);
+        } else {
+            // SAFETY: forwarded.
+            unsafe { scan_level(e.pfn(), level - 1, va, start, end, f) };
         }
     }
 }

@@ -112,7 +112,7 @@ pub fn waitpid(n: u64) -> Result<(u64, u64), Errno> {
     for _ in 0..n {
         let child = proc::spawn_kernel("bench-child", &me, || 0)?;
         let t0 = now();
-        proc::waitpid(WaitFor::Pid(child.pid), false)?;
+        proc::waitpid(WaitFor::Pid(child.pid), false, true)?;
         alive_total += now() - t0;
 
         let child = proc::spawn_kernel("bench-child", &me, || 0)?;
@@ -120,7 +120,7 @@ pub fn waitpid(n: u64) -> Result<(u64, u64), Errno> {
             sched::yield_now();
         }
         let t0 = now();
-        proc::waitpid(WaitFor::Pid(child.pid), false)?;
+        proc::waitpid(WaitFor::Pid(child.pid), false, true)?;
         dead_total += now() - t0;
     }
     let (alive, dead) = (alive_total / n, dead_total / n);

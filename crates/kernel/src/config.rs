@@ -23,6 +23,10 @@ pub struct Config {
     pub exit_on_fatal: bool,
     /// `sched_slice_ms=N`: scheduler time slice.
     pub slice_ms: u64,
+    /// `kshell`: start the kernel shell even when there is a user init.
+    pub kshell: bool,
+    /// Unknown `KEY=VALUE` words: the environment of init (as on Linux).
+    pub init_env: Vec<String>,
 }
 
 impl Default for Config {
@@ -36,6 +40,8 @@ impl Default for Config {
             test: false,
             exit_on_fatal: false,
             slice_ms: 10,
+            kshell: false,
+            init_env: Vec::new(),
         }
     }
 }
@@ -64,6 +70,7 @@ pub fn parse(cmdline: &str) -> Config {
         c.init_args = marten_line::split_words(i).unwrap_or_default();
     }
     let mut consoles: Vec<String> = Vec::new();
+    let mut bare: Vec<String> = Vec::new();
     for (key, value) in marten_line::parse_cmdline(kernel_part) {
         match (key.as_str(), value) {
             ("loglevel", Some(v)) => match v.parse::<u32>() {
@@ -82,11 +89,21 @@ pub fn parse(cmdline: &str) -> Config {
                 Ok(n) if n > 0 => c.slice_ms = n,
                 _ => log::warn!("sched_slice_ms={v} is not a positive number; ignored"),
             },
+            ("kshell", None) => c.kshell = true,
             // Understood by the hardware crate.
             ("nolapic", None) => {}
-            (k, _) => log::info!("unknown parameter {k:?} ignored"),
+            (k, Some(v)) => {
+                log::info!("unknown parameter {k:?}: passed to init's environment");
+                c.init_env.push(alloc::format!("{k}={v}"));
+            }
+            (k, None) => {
+                log::info!("unknown parameter {k:?}: passed to init as an argument");
+                bare.push(String::from(k));
+            }
         }
     }
+    bare.append(&mut c.init_args);
+    c.init_args = bare;
     if !consoles.is_empty() {
         c.serial_console = consoles.iter().any(|v| v.starts_with("ttyS"));
         c.screen_console = consoles

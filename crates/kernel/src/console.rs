@@ -107,6 +107,11 @@ pub fn keyboard_interrupt() {
     }
 }
 
+/// Is typed input waiting?
+pub fn input_pending() -> bool {
+    INPUT.lock().len > 0
+}
+
 /// A typed byte, if one is waiting.
 pub fn try_read_byte() -> Option<u8> {
     INPUT.lock().pop()

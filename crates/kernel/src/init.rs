@@ -1,8 +1,10 @@
-//! Process 1 in the kernel: starts the kernel shell (or the in-kernel
-//! tests) and reaps orphans.
+//! Process 1: a user program from the initramfs, or a kernel init that
+//! starts the kernel shell (or the in-kernel tests) and reaps orphans.
 
+use crate::config::Config;
 use crate::proc::{self, WaitFor};
-use crate::{config, kshell, ktest, sched, shutdown};
+use crate::{config, exec, fs, kshell, ktest, sched, shutdown};
+use alloc::vec::Vec;
 use marten_abi::errno::Errno;
 use marten_abi::wait;
 
@@ -16,7 +18,7 @@ pub fn main() -> isize {
             Err(e) => panic!("cannot start the test runner: {e}"),
         };
         loop {
-            match proc::waitpid(WaitFor::Any, false) {
+            match proc::waitpid(WaitFor::Any, false, true) {
                 Ok(Some((pid, status))) if pid == runner.pid => {
                     let failed = !wait::if_exited(status) || wait::exit_status(status) != 0;
                     shutdown::init_exited(wait::exited(failed as i32));
@@ -32,11 +34,49 @@ pub fn main() -> isize {
     reap_forever()
 }
 
+/// Starts the user-space init as pid 1, if there is one and the command
+/// line does not ask for the kernel shell or the tests. Returns whether it
+/// started.
+pub fn start_user_init(cfg: &Config) -> bool {
+    if cfg.test || cfg.kshell || !fs::initramfs::has_user_files() {
+        return false;
+    }
+    let defaults: [&[u8]; 3] = [b"/init", b"/sbin/init", b"/bin/sh"];
+    let candidates: Vec<&[u8]> = match &cfg.init {
+        Some(p) => alloc::vec![p.as_bytes()],
+        None => defaults.to_vec(),
+    };
+    for path in candidates {
+        if fs::path::resolve(path, &fs::root(), true).is_err() {
+            continue;
+        }
+        let mut argv: Vec<Vec<u8>> = alloc::vec![path.to_vec()];
+        argv.extend(cfg.init_args.iter().map(|a| a.as_bytes().to_vec()));
+        let mut envp: Vec<Vec<u8>> = alloc::vec![b"HOME=/".to_vec(), b"TERM=linux".to_vec()];
+        envp.extend(cfg.init_env.iter().map(|e| e.as_bytes().to_vec()));
+        match exec::spawn(path, &argv, &envp, &proc::kernel_process(), Some(1)) {
+            Ok(_) => {
+                log::info!(
+                    "init: started {}",
+                    alloc::string::String::from_utf8_lossy(path)
+                );
+                return true;
+            }
+            Err(e) => log::error!(
+                "init: cannot start {}: {e}",
+                alloc::string::String::from_utf8_lossy(path)
+            ),
+        }
+    }
+    log::warn!("no user init could be started; running the kernel shell");
+    false
+}
+
 /// Reaps every child that exits, forever.
 pub fn reap_forever() -> ! {
     let me = sched::current_process();
     loop {
-        match proc::waitpid(WaitFor::Any, false) {
+        match proc::waitpid(WaitFor::Any, false, true) {
             Ok(Some((pid, status))) => log::debug!("reaped {pid} (status {status:#x})"),
             Ok(None) => {}
             Err(Errno::ECHILD) => {

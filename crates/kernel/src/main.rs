@@ -1,9 +1,11 @@
 //! The Marten kernel: everything above the hardware crate, in safe Rust.
 //!
 //! Boot: the hardware crate calls [`Kernel::main`] on the boot CPU. It reads
-//! the command line, makes the boot flow the CPU's idle thread, starts
-//! process 1 (init), and idles. Init starts the kernel shell, or runs the
-//! in-kernel tests when the command line says `test`.
+//! the command line, unpacks the initramfs into the root file system, makes
+//! the boot flow the CPU's idle thread and starts process 1: the user
+//! program named by `init=` (or /init, /sbin/init, /bin/sh), or, when there
+//! is none (or with `kshell`), a kernel init that runs the kernel shell or,
+//! with `test`, the in-kernel tests.
 
 #![no_std]
 #![no_main]
@@ -16,6 +18,8 @@ pub use marten_hal as hal;
 mod bench;
 mod config;
 mod console;
+mod exec;
+mod fs;
 mod init;
 mod kshell;
 mod ktest;
@@ -23,9 +27,14 @@ mod mm;
 mod name;
 mod percpu;
 mod proc;
+mod random;
 mod sched;
 mod shutdown;
 mod sync;
+mod syscall;
+mod uaccess;
+
+use marten_abi::{signal, wait};
 
 /// The kernel's side of the hardware crate's hooks.
 struct Kernel;
@@ -47,8 +56,27 @@ impl hal::KernelHooks for Kernel {
         console::init();
         proc::init();
         sched::init_cpu(cfg.slice_ms as u32 * (hal::boot::TIMER_HZ as u32) / 1000);
+        if let Err(e) = fs::init() {
+            panic!("cannot create the root file system: {e}");
+        }
+        match hal::boot::with_initrd(fs::initramfs::unpack) {
+            Some(Ok(s)) => log::info!(
+                "initramfs: {} files ({} KiB), {} directories, {} symlinks",
+                s.files,
+                s.bytes / 1024,
+                s.dirs,
+                s.symlinks
+            ),
+            Some(Err(e)) => log::error!("initramfs: cannot unpack: {e}"),
+            None => {}
+        }
+        hal::boot::release_initrd();
+        mm::init();
+        syscall::init();
         hal::cpu::enable_interrupts();
-        if let Err(e) = proc::spawn_init(init::main) {
+        if !init::start_user_init(cfg)
+            && let Err(e) = proc::spawn_init(init::main)
+        {
             panic!("cannot start init: {e}");
         }
         sched::idle_loop()
@@ -71,16 +99,59 @@ impl hal::KernelHooks for Kernel {
     }
 
     fn syscall(frame: &mut hal::TrapFrame) {
-        frame.rax = marten_abi::errno::Errno::ENOSYS.to_return();
+        syscall::dispatch(frame);
     }
 
-    fn page_fault(_addr: u64, _access: hal::FaultAccess) -> bool {
-        false
+    fn page_fault(addr: u64, access: hal::FaultAccess) -> bool {
+        mm::handle_user_fault(addr, access)
     }
 
-    fn user_exception(_frame: &mut hal::TrapFrame, _exception: hal::UserException) {}
+    fn user_exception(frame: &mut hal::TrapFrame, exception: hal::UserException) {
+        use hal::UserException as E;
+        let (sig, what) = match exception {
+            E::PageFault { addr, .. } => {
+                let p = sched::current_process();
+                log::info!(
+                    "pid {} ({}): segmentation fault at {addr:#x}, ip {:#x}",
+                    p.pid,
+                    p.name(),
+                    frame.rip
+                );
+                (signal::SIGSEGV, "")
+            }
+            E::GeneralProtection => (signal::SIGSEGV, "general protection fault"),
+            E::InvalidOpcode => (signal::SIGILL, "invalid opcode"),
+            E::Divide | E::FloatingPoint => (signal::SIGFPE, "arithmetic fault"),
+            E::Breakpoint => (signal::SIGTRAP, "breakpoint"),
+            E::Other(17) => (signal::SIGBUS, "alignment check"),
+            E::Other(_) => (signal::SIGSEGV, "exception"),
+        };
+        let p = sched::current_process();
+        if !what.is_empty() {
+            log::info!(
+                "pid {} ({}): {what} at ip {:#x}",
+                p.pid,
+                p.name(),
+                frame.rip
+            );
+        }
+        p.user.set_exit_status(wait::signaled(sig, false));
+        drop(p);
+        sched::exit(0)
+    }
 
-    fn return_to_user(_frame: &mut hal::TrapFrame) {}
+    fn return_to_user(_frame: &mut hal::TrapFrame) {
+        let me = sched::current();
+        if me.is_cancelled() {
+            drop(me);
+            sched::exit(0);
+        }
+        if let Some(addr) = me.process.user.take_child_tid_address() {
+            let _ = uaccess::write_i32(addr, me.tid as i32);
+        }
+        drop(me);
+        sched::preempt_point();
+    }
 }
 
 hal::export_kernel!(Kernel);

@@ -10,12 +10,10 @@
 //!                  --accel tcg|kvm --machine pc|q35 --gdb --icount SHIFT --quiet
 //! ```
 
-mod qemu;
 mod script;
-mod session;
 
-use qemu::{EXIT_FAILURE, EXIT_SUCCESS, Machine};
-use session::Session;
+use marten_runner::qemu::{EXIT_FAILURE, EXIT_SUCCESS, Machine};
+use marten_runner::session::Session;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;

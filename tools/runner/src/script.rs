@@ -17,8 +17,8 @@
 //!
 //! Paths in `initrd` are relative to the current directory.
 
-use crate::qemu::Machine;
-use crate::session::Session;
+use marten_runner::qemu::Machine;
+use marten_runner::session::Session;
 use std::time::Duration;
 
 /// Check counts of one script.

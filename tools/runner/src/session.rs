@@ -103,6 +103,18 @@ impl Session {
         String::from_utf8_lossy(&o.bytes[self.cursor.min(o.bytes.len())..]).into_owned()
     }
 
+    /// How many bytes of output there are so far.
+    pub fn output_len(&self) -> usize {
+        let (m, _) = &*self.out;
+        m.lock().expect("output lock").bytes.len()
+    }
+
+    /// Whether the console output has ended (QEMU closed its end).
+    pub fn closed(&self) -> bool {
+        let (m, _) = &*self.out;
+        m.lock().expect("output lock").closed
+    }
+
     /// All output so far.
     pub fn all_output(&self) -> String {
         let (m, _) = &*self.out;

@@ -9,7 +9,7 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use hal::frames::FrameKind;
 
-type CmdResult = Result<(), String>;
+pub(crate) type CmdResult = Result<(), String>;
 
 /// One command: its name, a line of help, and the code.
 struct Command {
@@ -75,6 +75,30 @@ const COMMANDS: &[Command] = &[
         run: ps,
     },
     Command {
+        name: "run",
+        usage: "run PATH [ARGS...]",
+        help: "run a user program and report its exit status",
+        run: super::user::run,
+    },
+    Command {
+        name: "leakcheck",
+        usage: "leakcheck CMD [ARGS...]",
+        help: "run a command; check every kind of frame is back to its count",
+        run: super::user::leakcheck,
+    },
+    Command {
+        name: "memuse",
+        usage: "memuse PID|NAME",
+        help: "a process's resident pages: code, data, heap, stack, mmap, tables",
+        run: super::memview::memuse,
+    },
+    Command {
+        name: "memview",
+        usage: "memview [PID|NAME]",
+        help: "map of physical memory (or of one process's address space)",
+        run: super::memview::memview,
+    },
+    Command {
         name: "kill",
         usage: "kill PID",
         help: "kill a process",
@@ -88,8 +112,8 @@ const COMMANDS: &[Command] = &[
     },
     Command {
         name: "sleep",
-        usage: "sleep MS",
-        help: "sleep for MS milliseconds",
+        usage: "sleep MS [CMD ...]",
+        help: "sleep for MS milliseconds, then run CMD",
         run: sleep_cmd,
     },
     Command {
@@ -149,6 +173,8 @@ fn mem(_: &[String]) -> CmdResult {
         used,
         kib(used)
     );
+    let (committed, limit) = crate::mm::commit::usage();
+    println!("commit: {committed} of {limit} pages promised to user memory");
     println!("  {:<12} {:>9} {:>11}", "kind", "frames", "KiB");
     for k in FrameKind::ALL {
         let n = s.by_kind[k.index()];
@@ -353,13 +379,19 @@ fn ps(w: &[String]) -> CmdResult {
                 }
             }
         };
+        // Kernel processes show in brackets, as Linux's ps does.
+        let name = if p.user.has_mm() || p.is_zombie() {
+            format!("{}", p.name())
+        } else {
+            format!("[{}]", p.name())
+        };
         println!(
             "  {:>5} {:>5} {:<5} {:>3}  {}",
             p.pid,
             p.ppid(),
             state,
             p.thread_count(),
-            p.name()
+            name
         );
     }
     Ok(())
@@ -403,7 +435,8 @@ fn parallel(w: &[String]) -> CmdResult {
 
 fn sleep_cmd(w: &[String]) -> CmdResult {
     let ms = num(w, 1, 1000)?;
-    sched::sleep_ns(ms * 1_000_000, true).map_err(|_| "interrupted".to_string())
+    sched::sleep_ns(ms * 1_000_000, true).map_err(|_| "interrupted".to_string())?;
+    if w.len() > 2 { run(&w[2..]) } else { Ok(()) }
 }
 
 fn echo(w: &[String]) -> CmdResult {

@@ -2,6 +2,8 @@
 //! looking inside the kernel and driving its tests and benchmarks.
 
 mod commands;
+mod memview;
+mod user;
 
 use crate::console;
 use crate::print;

@@ -144,7 +144,7 @@ fn waitpid_dead_child() -> TestResult {
         sched::yield_now();
     }
     check!(c.is_zombie(), "child did not exit");
-    let r = proc::waitpid(WaitFor::Pid(c.pid), true);
+    let r = proc::waitpid(WaitFor::Pid(c.pid), true, true);
     check_eq!(r, Ok(Some((c.pid, wait::exited(7)))));
     check!(
         proc::lookup(c.pid).is_none(),
@@ -160,9 +160,9 @@ fn waitpid_nohang_and_block() -> TestResult {
         3
     })
     .map_err(|e| alloc::format!("{e}"))?;
-    check_eq!(proc::waitpid(WaitFor::Pid(c.pid), true), Ok(None));
+    check_eq!(proc::waitpid(WaitFor::Pid(c.pid), true, true), Ok(None));
     check_eq!(
-        proc::waitpid(WaitFor::Pid(c.pid), false),
+        proc::waitpid(WaitFor::Pid(c.pid), false, true),
         Ok(Some((c.pid, wait::exited(3))))
     );
     Ok(())
@@ -172,15 +172,15 @@ fn waitpid_echild() -> TestResult {
     let me = sched::current_process();
     // A fresh process has no children.
     let c = proc::spawn_kernel("lonely", &me, || {
-        let any = proc::waitpid(WaitFor::Any, false) == Err(Errno::ECHILD);
-        let nohang = proc::waitpid(WaitFor::Any, true) == Err(Errno::ECHILD);
+        let any = proc::waitpid(WaitFor::Any, false, true) == Err(Errno::ECHILD);
+        let nohang = proc::waitpid(WaitFor::Any, true, true) == Err(Errno::ECHILD);
         // Init exists but is not our child.
-        let other = proc::waitpid(WaitFor::Pid(1), false) == Err(Errno::ECHILD);
+        let other = proc::waitpid(WaitFor::Pid(1), false, true) == Err(Errno::ECHILD);
         (any && nohang && other) as isize
     })
     .map_err(|e| alloc::format!("{e}"))?;
     check_eq!(
-        proc::waitpid(WaitFor::Pid(c.pid), false),
+        proc::waitpid(WaitFor::Pid(c.pid), false, true),
         Ok(Some((c.pid, wait::exited(1))))
     );
     // A pid that is not our child, though we have children.
@@ -189,9 +189,12 @@ fn waitpid_echild() -> TestResult {
         0
     })
     .map_err(|e| alloc::format!("{e}"))?;
-    check_eq!(proc::waitpid(WaitFor::Pid(1), false), Err(Errno::ECHILD));
     check_eq!(
-        proc::waitpid(WaitFor::Pid(keep.pid), false),
+        proc::waitpid(WaitFor::Pid(1), false, true),
+        Err(Errno::ECHILD)
+    );
+    check_eq!(
+        proc::waitpid(WaitFor::Pid(keep.pid), false, true),
         Ok(Some((keep.pid, 0)))
     );
     Ok(())
@@ -211,7 +214,7 @@ fn waitpid_any_order() -> TestResult {
     }
     let mut seen = Vec::new();
     for _ in 0..8 {
-        let (pid, status) = proc::waitpid(WaitFor::Any, false)
+        let (pid, status) = proc::waitpid(WaitFor::Any, false, true)
             .map_err(|e| alloc::format!("{e}"))?
             .ok_or("no child")?;
         let &(_, i) = pids.iter().find(|(p, _)| *p == pid).ok_or("unknown pid")?;
@@ -222,7 +225,7 @@ fn waitpid_any_order() -> TestResult {
     let mut want: Vec<u32> = pids.iter().map(|p| p.0).collect();
     want.sort();
     check_eq!(seen, want);
-    check_eq!(proc::waitpid(WaitFor::Any, true), Err(Errno::ECHILD));
+    check_eq!(proc::waitpid(WaitFor::Any, true, true), Err(Errno::ECHILD));
     Ok(())
 }
 
@@ -245,7 +248,7 @@ fn orphans_reparented_to_init() -> TestResult {
     })
     .map_err(|e| alloc::format!("{e}"))?;
     check_eq!(
-        proc::waitpid(WaitFor::Pid(a.pid), false),
+        proc::waitpid(WaitFor::Pid(a.pid), false, true),
         Ok(Some((a.pid, 0)))
     );
     let b = grandchild_pid.load(Ordering::Acquire) as u32;
@@ -326,7 +329,7 @@ fn kill_process_once() -> TestResult {
     check_eq!(proc::kill(c.pid, signal::SIGKILL), Ok(()));
     check!(!proc::kill_process(&c, signal::SIGKILL), "killed twice");
     check_eq!(
-        proc::waitpid(WaitFor::Pid(c.pid), false),
+        proc::waitpid(WaitFor::Pid(c.pid), false, true),
         Ok(Some((c.pid, wait::signaled(signal::SIGKILL, false))))
     );
     check_eq!(proc::kill(c.pid, signal::SIGKILL), Err(Errno::ESRCH));
@@ -351,7 +354,7 @@ fn kill_all() -> TestResult {
     check!(killed >= 6, "kill_all killed {killed}");
     for pid in pids {
         check_eq!(
-            proc::waitpid(WaitFor::Pid(pid), false),
+            proc::waitpid(WaitFor::Pid(pid), false, true),
             Ok(Some((pid, wait::signaled(signal::SIGKILL, false))))
         );
     }
@@ -610,7 +613,7 @@ fn no_leaks_after_process_churn() -> TestResult {
     let churn = |n: usize| -> Result<(), Errno> {
         for _ in 0..n {
             let c = proc::spawn_kernel("churn", &me, || 0)?;
-            proc::waitpid(WaitFor::Pid(c.pid), false)?;
+            proc::waitpid(WaitFor::Pid(c.pid), false, true)?;
         }
         Ok(())
     };

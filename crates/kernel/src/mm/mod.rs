@@ -1,41 +1,195 @@
-//! Memory management for processes: user address spaces (filled in by the
-//! user-space work), and switching page tables on context switch.
+//! Process memory: an address space (page tables) with its map of areas,
+//! demand paging, copy-on-write, and the memory system calls' logic.
+//!
+//! Every present user page-table entry holds one reference to its frame
+//! (frame metadata counts them). Private pages shared after fork are mapped
+//! read-only with the COW bit; the first write copies them, or just makes
+//! them writable when nobody else holds the frame. Pages of files (ELF
+//! text) are mapped straight from the file's page-cache frames, read-only.
 
+pub mod commit;
+mod fault;
+mod fork;
+pub mod layout;
+pub mod ops;
+
+use crate::fs::inode::Inode;
 use crate::hal;
 use crate::proc::Process;
-use hal::sync::SpinLock;
+use alloc::sync::Arc;
+use hal::frames::{FrameKind, Pfn, Urgency};
+use hal::paging::{AddressSpace, bits};
+use marten_abi::errno::Errno;
+use marten_vm::{Prot, Share, Vma, VmaMap};
 
-/// A process's user-space state; empty for kernel processes.
-///
-/// Invariant: set at most once per exec; cleared when the process exits.
-pub struct UserSlot {
-    exit_status: SpinLock<Option<i32>>,
-}
+pub use fault::handle_user_fault;
 
-impl Default for UserSlot {
-    fn default() -> Self {
-        Self::new()
+/// A file mapped into an address space, compared by identity.
+#[derive(Clone)]
+pub struct FileRef(pub Arc<Inode>);
+
+impl PartialEq for FileRef {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
     }
 }
 
-impl UserSlot {
-    /// No user state.
-    pub const fn new() -> Self {
-        UserSlot {
-            exit_status: SpinLock::new(None),
+/// A user address space.
+///
+/// Invariants: every present page lies inside an area of `vmas` and is
+/// mapped with at most the area's permissions; `committed` is the number
+/// of pages this address space has charged to the commit limit (the sum of
+/// `commit::charge_of` over its areas).
+pub struct Mm {
+    pub vmas: VmaMap<FileRef>,
+    pub pt: AddressSpace,
+    /// Start of the heap (end of the program image).
+    pub brk_start: u64,
+    /// Current program break (not rounded).
+    pub brk: u64,
+    /// Lowest address the stack may grow down to.
+    pub stack_limit: u64,
+    committed: u64,
+}
+
+impl Mm {
+    /// An empty address space.
+    pub fn new() -> Result<Mm, Errno> {
+        let pt = AddressSpace::new().map_err(|_| Errno::ENOMEM)?;
+        Ok(Mm {
+            vmas: VmaMap::new(),
+            pt,
+            brk_start: 0,
+            brk: 0,
+            stack_limit: layout::STACK_TOP - layout::STACK_MAX,
+            committed: 0,
+        })
+    }
+
+    /// Adds an area, charging the commit limit for it.
+    pub fn add_area(&mut self, vma: Vma<FileRef>) -> Result<(), Errno> {
+        let charge = commit::charge_of(&vma);
+        commit::charge(charge)?;
+        match self.vmas.insert(vma) {
+            Ok(()) => {
+                self.committed += charge;
+                Ok(())
+            }
+            Err(e) => {
+                commit::uncharge(charge);
+                Err(match e {
+                    marten_vm::VmError::NoMem => Errno::ENOMEM,
+                    marten_vm::VmError::Overlap => Errno::EEXIST,
+                    _ => Errno::EINVAL,
+                })
+            }
         }
     }
 
-    /// A wait status set by the process itself (exit_group, fatal signal).
-    pub fn exit_status(&self) -> Option<i32> {
-        *self.exit_status.lock()
+    /// Removes `[start, end)`: its areas, pages and commit charge.
+    pub fn remove_range(&mut self, start: u64, end: u64) -> Result<(), Errno> {
+        let mut freed = 0;
+        self.vmas
+            .unmap(start, end, |piece| freed += commit::charge_of(piece))
+            .map_err(|e| match e {
+                marten_vm::VmError::NoMem => Errno::ENOMEM,
+                _ => Errno::EINVAL,
+            })?;
+        self.pt.clear(start, end, |_, e| {
+            hal::frames::put(e.pfn());
+        });
+        self.committed -= freed;
+        commit::uncharge(freed);
+        Ok(())
+    }
+
+    /// Maps a fresh page with `bytes` at `offset` (used for the initial
+    /// stack). The page must lie in an area.
+    pub fn populate(&mut self, va: u64, offset: usize, bytes: &[u8]) -> Result<(), Errno> {
+        let pfn = match self.pt.lookup(va) {
+            Some(e) => e.pfn(),
+            None => {
+                let vma = self.vmas.find(va).ok_or(Errno::EFAULT)?;
+                let flags = pte_flags(
+                    vma.prot,
+                    vma.prot.contains(Prot::WRITE),
+                    vma.share == Share::Shared,
+                );
+                let pfn = new_user_frame()?;
+                if self.pt.map(va, pfn, flags).is_err() {
+                    hal::frames::free(pfn);
+                    return Err(Errno::ENOMEM);
+                }
+                pfn
+            }
+        };
+        hal::frames::write(pfn, offset, bytes);
+        Ok(())
+    }
+
+    /// Pages charged to the commit limit.
+    pub fn committed_pages(&self) -> u64 {
+        self.committed
+    }
+
+    pub(crate) fn add_committed(&mut self, pages: i64) {
+        self.committed = (self.committed as i64 + pages) as u64;
     }
 }
 
-/// Loads the page tables `p` runs on.
-pub fn activate_for(_p: &Process) {
-    hal::paging::activate_kernel();
+impl Drop for Mm {
+    fn drop(&mut self) {
+        commit::uncharge(self.committed);
+    }
 }
 
-/// Frees everything a process holds in memory (at exit).
-pub fn release_process(_p: &Process) {}
+/// A zeroed user frame.
+pub fn new_user_frame() -> Result<Pfn, Errno> {
+    hal::frames::alloc_zeroed(FrameKind::User, Urgency::Normal).ok_or(Errno::ENOMEM)
+}
+
+/// Page-table flags for a page of an area with `prot`.
+pub fn pte_flags(prot: Prot, writable: bool, shared: bool) -> u64 {
+    let mut f = 0;
+    if writable {
+        f |= bits::WRITABLE;
+    }
+    if !prot.contains(Prot::EXEC) {
+        f |= bits::NO_EXECUTE;
+    }
+    if shared {
+        f |= bits::SHARED;
+    }
+    f
+}
+
+/// Loads the page tables `p` runs on (the kernel's for kernel processes).
+pub fn activate_for(p: &Process) {
+    match p.user.root() {
+        Some(r) => r.activate(),
+        None => hal::paging::activate_kernel(),
+    }
+}
+
+/// Frees everything a process holds in memory and its files (at exit).
+pub fn release_process(p: &Process) {
+    p.user.release();
+}
+
+static ZERO_PAGE: spin::Once<Pfn> = spin::Once::new();
+
+/// The shared all-zero frame mapped read-only for reads of untouched
+/// anonymous memory. It holds one reference of its own, so it is never
+/// freed and never written in place (copy-on-write always copies it).
+pub fn zero_page() -> Pfn {
+    *ZERO_PAGE.call_once(|| {
+        hal::frames::alloc_zeroed(FrameKind::User, Urgency::Critical)
+            .expect("no memory for the zero page")
+    })
+}
+
+/// Sets up the commit limit and the zero page.
+pub fn init() {
+    zero_page();
+    commit::init();
+}

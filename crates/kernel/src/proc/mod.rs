@@ -11,8 +11,9 @@
 //! weak references to its threads.
 
 mod table;
+pub mod user;
 
-pub use table::{all, alloc_tid, free_tid, lookup, used as ids_in_use};
+pub use table::{PID_MAX, all, alloc_tid, free_tid, lookup, used as ids_in_use};
 
 use crate::hal::sync::SpinLock;
 use crate::name::Name;
@@ -52,7 +53,7 @@ pub struct Process {
     /// The parent sleeps here in waitpid; exiting children wake it.
     pub(crate) child_wq: WaitQueue,
     /// User address space, files and the like (user-space processes).
-    pub user: crate::mm::UserSlot,
+    pub user: user::UserState,
 }
 
 impl Process {
@@ -68,13 +69,18 @@ impl Process {
             killed: AtomicBool::new(false),
             kill_signal: AtomicI32::new(0),
             child_wq: WaitQueue::new(),
-            user: crate::mm::UserSlot::new(),
+            user: user::UserState::new(),
         }
     }
 
     /// Its name.
     pub fn name(&self) -> Name {
         *self.name.lock()
+    }
+
+    /// Renames it (exec).
+    pub fn set_name(&self, name: &str) {
+        *self.name.lock() = Name::new(name);
     }
 
     /// The parent's pid (0 when the parent is gone or for pid 0).
@@ -213,6 +219,11 @@ pub fn spawn_kernel(
     Ok(p)
 }
 
+/// Records `p` as init (pid 1), for a user-space init created directly.
+pub fn set_init(p: &Arc<Process>) {
+    INIT.call_once(|| p.clone());
+}
+
 /// Creates process 1 running `f`.
 pub fn spawn_init(f: impl FnOnce() -> isize + Send + 'static) -> Result<Arc<Process>, Errno> {
     let k = kernel_process();
@@ -267,10 +278,11 @@ pub enum WaitFor {
     Pid(Pid),
 }
 
-/// Waits for a child to exit and reaps it: (pid, wait status). With
-/// `nohang`, returns Ok(None) at once when no child has exited yet.
-/// ECHILD when there are no matching children; EINTR if killed meanwhile.
-pub fn waitpid(which: WaitFor, nohang: bool) -> Result<Option<(Pid, i32)>, Errno> {
+/// Waits for a child to exit and, with `reap`, reaps it: (pid, wait
+/// status). With `nohang`, returns Ok(None) at once when no child has
+/// exited yet. ECHILD when there are no matching children; EINTR if killed
+/// meanwhile. Without `reap` the zombie stays (waitid's WNOWAIT).
+pub fn waitpid(which: WaitFor, nohang: bool, reap: bool) -> Result<Option<(Pid, i32)>, Errno> {
     let me = sched::current_process();
     let mut outcome: Option<Result<Option<Arc<Process>>, Errno>> = None;
     me.child_wq.wait_until(true, || {
@@ -284,7 +296,11 @@ pub fn waitpid(which: WaitFor, nohang: bool) -> Result<Option<(Pid, i32)>, Errno
             return true;
         }
         if let Some(i) = kids.iter().position(|c| matching(c) && c.is_zombie()) {
-            outcome = Some(Ok(Some(kids.remove(i))));
+            outcome = Some(Ok(Some(if reap {
+                kids.remove(i)
+            } else {
+                kids[i].clone()
+            })));
             return true;
         }
         if nohang {
@@ -299,7 +315,9 @@ pub fn waitpid(which: WaitFor, nohang: bool) -> Result<Option<(Pid, i32)>, Errno
                 ProcState::Zombie(s) => s,
                 ProcState::Alive => 0,
             };
-            table::remove(child.pid);
+            if reap {
+                table::remove(child.pid);
+            }
             Ok(Some((child.pid, status)))
         }
         None => Ok(None),

@@ -156,6 +156,16 @@ impl Thread {
         *self.exit_value.lock()
     }
 
+    /// Renames the thread (exec).
+    pub fn set_name(&self, name: &str) {
+        *self.name.lock() = Name::new(name);
+    }
+
+    /// The saved context.
+    pub fn ctx(&self) -> &Context {
+        &self.ctx
+    }
+
     /// Time spent on a CPU, in nanoseconds.
     pub fn cpu_time_ns(&self) -> u64 {
         self.run_ns.load(Ordering::Relaxed)

@@ -1,0 +1,222 @@
+//! Loading a program: the ELF file's segments become areas of a fresh
+//! address space (mapped from the file's pages on demand), and the initial
+//! stack gets argc, argv, envp and the auxiliary vector, as Linux lays them
+//! out.
+
+use crate::fs::inode::{Inode, Kind};
+use crate::fs::path;
+use crate::hal;
+use crate::mm::layout::{ARG_MAX, PIE_BASE, STACK_INITIAL, STACK_TOP};
+use crate::mm::{FileRef, Mm};
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use marten_abi::errno::Errno;
+use marten_elf::auxv::*;
+use marten_elf::{ElfError, ElfType, LoadPlan};
+use marten_vm::{Backing, Prot, Share, Vma, VmaKind};
+
+mod spawn;
+pub use spawn::spawn;
+
+/// A loaded program, ready to run.
+pub struct Image {
+    pub mm: Mm,
+    pub entry: u64,
+    pub sp: u64,
+    /// The program's name (basename of its path), for `ps`.
+    pub name: String,
+}
+
+fn elf_error(e: ElfError) -> Errno {
+    match e {
+        ElfError::NoMem => Errno::ENOMEM,
+        ElfError::TooBig => Errno::ENOEXEC,
+        _ => Errno::ENOEXEC,
+    }
+}
+
+/// Finds the program file: a regular file with an execute bit.
+pub fn find_program(path: &[u8], cwd: &Arc<Inode>) -> Result<Arc<Inode>, Errno> {
+    let inode = path::resolve(path, cwd, true)?;
+    match inode.kind {
+        Kind::File if inode.executable() => Ok(inode),
+        Kind::Dir => Err(Errno::EACCES),
+        _ => Err(Errno::EACCES),
+    }
+}
+
+fn basename(path: &[u8]) -> String {
+    let name = path
+        .rsplit(|&b| b == b'/')
+        .find(|c| !c.is_empty())
+        .unwrap_or(path);
+    String::from_utf8_lossy(name).into_owned()
+}
+
+/// Loads the program at `path` with arguments and environment.
+pub fn load(
+    path: &[u8],
+    argv: &[Vec<u8>],
+    envp: &[Vec<u8>],
+    cwd: &Arc<Inode>,
+) -> Result<Image, Errno> {
+    let inode = find_program(path, cwd)?;
+    let data = inode.file().ok_or(Errno::EACCES)?;
+    let (head, size) = {
+        let mut head = [0u8; 4096];
+        let d = data.lock();
+        let n = d.read_at(0, &mut head);
+        (head[..n].to_vec(), d.size())
+    };
+    if head.len() < 4 || &head[..4] != b"\x7fELF" {
+        return Err(Errno::ENOEXEC);
+    }
+    let plan = marten_elf::parse_prefix(&head, size).map_err(elf_error)?;
+    if plan.interp.is_some() {
+        // Dynamically linked programs come later (PT_INTERP).
+        return Err(Errno::ENOEXEC);
+    }
+    let plan = match plan.elf_type {
+        ElfType::Exec => plan,
+        ElfType::Dyn => {
+            let p = plan.relocated(PIE_BASE).map_err(elf_error)?;
+            p.check_user_range().map_err(elf_error)?;
+            p
+        }
+    };
+    let mut mm = Mm::new()?;
+    map_segments(&mut mm, &plan, &inode)?;
+    let (_, image_end) = plan.span();
+    mm.brk_start = image_end;
+    mm.brk = image_end;
+
+    let stack_prot = if plan.exec_stack {
+        Prot::READ | Prot::WRITE | Prot::EXEC
+    } else {
+        Prot::READ | Prot::WRITE
+    };
+    mm.add_area(Vma {
+        start: STACK_TOP - STACK_INITIAL,
+        end: STACK_TOP,
+        prot: stack_prot,
+        share: Share::Private,
+        kind: VmaKind::Stack,
+        backing: Backing::Anon,
+        grows_down: true,
+    })?;
+
+    let argv_refs: Vec<&[u8]> = argv.iter().map(|a| a.as_slice()).collect();
+    let envp_refs: Vec<&[u8]> = envp.iter().map(|e| e.as_slice()).collect();
+    let auxv = [
+        (AT_PHDR, plan.phdr_vaddr.unwrap_or(0)),
+        (AT_PHENT, u64::from(plan.phentsize)),
+        (AT_PHNUM, u64::from(plan.phnum)),
+        (AT_PAGESZ, 4096),
+        (AT_BASE, 0),
+        (AT_FLAGS, 0),
+        (AT_ENTRY, plan.entry),
+        (AT_UID, 0),
+        (AT_EUID, 0),
+        (AT_GID, 0),
+        (AT_EGID, 0),
+        (AT_SECURE, 0),
+        (AT_HWCAP, hal::cpu::hwcap()),
+        (AT_HWCAP2, 0),
+        (AT_CLKTCK, 100),
+        (AT_MINSIGSTKSZ, 2048),
+    ];
+    let mut random = [0u8; 16];
+    crate::random::fill(&mut random);
+    let stack = marten_elf::build_stack(
+        STACK_TOP,
+        &argv_refs,
+        &envp_refs,
+        &auxv,
+        random,
+        path,
+        ARG_MAX + 65536,
+    )
+    .map_err(|e| {
+        if e == ElfError::TooBig {
+            Errno::E2BIG
+        } else {
+            Errno::ENOMEM
+        }
+    })?;
+    if stack.sp < STACK_TOP - STACK_INITIAL {
+        return Err(Errno::E2BIG);
+    }
+    write_stack(&mut mm, stack.sp, &stack.bytes)?;
+    Ok(Image {
+        mm,
+        entry: plan.entry,
+        sp: stack.sp,
+        name: basename(path),
+    })
+}
+
+/// One area per PT_LOAD segment, backed by the file: the segment's file
+/// bytes, then zeros (.bss) to the end of its memory image.
+fn map_segments(mm: &mut Mm, plan: &LoadPlan, inode: &Arc<Inode>) -> Result<(), Errno> {
+    for s in &plan.segments {
+        let Some((start, end)) = s.pages() else {
+            continue;
+        };
+        let mut prot = Prot::empty();
+        if s.read {
+            prot |= Prot::READ;
+        }
+        if s.write {
+            prot |= Prot::WRITE;
+        }
+        if s.exec {
+            prot |= Prot::EXEC;
+        }
+        let lead = s.vaddr - start;
+        let file_offset = s.offset - lead;
+        let file_len = (lead + s.filesz).min(end - start);
+        let backing = if s.filesz == 0 {
+            Backing::Anon
+        } else {
+            Backing::File {
+                file: FileRef(inode.clone()),
+                offset: file_offset,
+                len: file_len,
+            }
+        };
+        let kind = if s.exec { VmaKind::Code } else { VmaKind::Data };
+        mm.add_area(Vma {
+            start,
+            end,
+            prot,
+            share: Share::Private,
+            kind,
+            backing,
+            grows_down: false,
+        })
+        .map_err(|e| {
+            if e == Errno::EEXIST {
+                Errno::ENOEXEC
+            } else {
+                e
+            }
+        })?;
+    }
+    Ok(())
+}
+
+/// Writes the initial stack image (which ends at STACK_TOP) into fresh pages.
+fn write_stack(mm: &mut Mm, sp: u64, bytes: &[u8]) -> Result<(), Errno> {
+    let mut addr = sp;
+    let mut done = 0usize;
+    while done < bytes.len() {
+        let page = addr & !4095;
+        let off = (addr - page) as usize;
+        let n = (4096 - off).min(bytes.len() - done);
+        mm.populate(page, off, &bytes[done..done + n])?;
+        addr += n as u64;
+        done += n;
+    }
+    Ok(())
+}

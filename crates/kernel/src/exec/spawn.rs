@@ -1,0 +1,65 @@
+//! Starting a user program from the kernel (init, the kernel shell's
+//! `run`): a new process whose first thread enters user mode directly.
+
+use super::load;
+use crate::fs::console::Console;
+use crate::fs::file::{File, flags};
+use crate::hal;
+use crate::proc::{self, Pid, Process};
+use crate::sched;
+use alloc::boxed::Box;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use hal::context::{Context, FpuInit};
+use hal::vmap::KernelStack;
+use marten_abi::errno::Errno;
+
+/// Starts `path` with `argv` and `envp` as a child of `parent`, with the
+/// console as descriptors 0, 1 and 2. `pid` chooses the pid (1 for init).
+pub fn spawn(
+    path: &[u8],
+    argv: &[Vec<u8>],
+    envp: &[Vec<u8>],
+    parent: &Arc<Process>,
+    pid: Option<Pid>,
+) -> Result<Arc<Process>, Errno> {
+    let image = load(path, argv, envp, &crate::fs::root())?;
+    let p = proc::create(&image.name, parent, pid)?;
+    if pid == Some(1) {
+        proc::set_init(&p);
+    }
+    let undo = |p: &Arc<Process>| {
+        p.user.release();
+        proc::abandon(p);
+    };
+    let console = match File::new(Box::new(Console), flags::O_RDWR) {
+        Ok(f) => f,
+        Err(e) => {
+            undo(&p);
+            return Err(e);
+        }
+    };
+    {
+        let mut t = p.user.files.lock();
+        for fd in 0..3 {
+            if let Err(e) = t.set(fd, console.clone(), false) {
+                drop(t);
+                undo(&p);
+                return Err(e);
+            }
+        }
+    }
+    let (entry, sp) = (image.entry, image.sp);
+    p.user.install_mm(image.mm, false);
+    let Some(stack) = KernelStack::new() else {
+        undo(&p);
+        return Err(Errno::ENOMEM);
+    };
+    let frame = hal::TrapFrame::new_user(entry, sp);
+    let ctx = Context::new_user(stack, &frame, FpuInit::Clean, (0, 0));
+    if let Err(e) = sched::spawn_context(&p, &image.name, Some(p.pid), ctx, None) {
+        undo(&p);
+        return Err(e);
+    }
+    Ok(p)
+}

@@ -1,0 +1,183 @@
+//! The console as a file (descriptors 0, 1 and 2 of user programs, and
+//! /dev/console): line-edited input, output to serial and screen, and the
+//! terminal ioctls programs ask about. A full TTY layer comes later.
+
+use super::file::{File, FileOps, Stat, poll};
+use super::inode::mode;
+use crate::sync::Mutex;
+use crate::uaccess;
+use alloc::vec::Vec;
+use marten_abi::errno::Errno;
+use marten_line::{Feed, LineEditor};
+
+/// Input state shared by every open console file.
+///
+/// Invariant: `pending[pos..]` are bytes of a finished line not read yet.
+struct Input {
+    editor: Option<LineEditor>,
+    pending: Vec<u8>,
+    pos: usize,
+    termios: [u8; 36],
+}
+
+static INPUT: Mutex<Input> = Mutex::new(Input {
+    editor: None,
+    pending: Vec::new(),
+    pos: 0,
+    termios: DEFAULT_TERMIOS,
+});
+
+/// A cooked-mode `struct termios`: ICRNL|IXON, OPOST|ONLCR, B38400|CS8|CREAD,
+/// ISIG|ICANON|ECHO|ECHOE|ECHOK|IEXTEN|ECHOCTL|ECHOKE, and the usual
+/// control characters (^C ^\ DEL ^U ^D).
+const DEFAULT_TERMIOS: [u8; 36] = {
+    let mut t = [0u8; 36];
+    let iflag: u32 = 0o400 | 0o2000;
+    let oflag: u32 = 0o1 | 0o4;
+    let cflag: u32 = 0o17 | 0o60 | 0o200;
+    let lflag: u32 = 0o1 | 0o2 | 0o10 | 0o20 | 0o40 | 0o100000 | 0o1000 | 0o4000;
+    let words = [iflag, oflag, cflag, lflag];
+    let mut w = 0;
+    while w < 4 {
+        let b = words[w].to_le_bytes();
+        t[w * 4] = b[0];
+        t[w * 4 + 1] = b[1];
+        t[w * 4 + 2] = b[2];
+        t[w * 4 + 3] = b[3];
+        w += 1;
+    }
+    // c_line at 16, c_cc[19] from 17.
+    let cc = [
+        3u8, 0x1c, 0x7f, 0x15, 4, 0, 1, 0, 0x11, 0x13, 0x1a, 0, 0x12, 0x0f, 0x17, 0x16, 0, 0, 0,
+    ];
+    let mut i = 0;
+    while i < 19 {
+        t[17 + i] = cc[i];
+        i += 1;
+    }
+    t
+};
+
+const TCGETS: u32 = 0x5401;
+const TCSETS: u32 = 0x5402;
+const TCSETSW: u32 = 0x5403;
+const TCSETSF: u32 = 0x5404;
+const TIOCSCTTY: u32 = 0x540e;
+const TIOCGPGRP: u32 = 0x540f;
+const TIOCSPGRP: u32 = 0x5410;
+const TIOCGWINSZ: u32 = 0x5413;
+const TIOCSWINSZ: u32 = 0x5414;
+const FIONREAD: u32 = 0x541b;
+const TIOCNOTTY: u32 = 0x5422;
+
+/// The console device.
+pub struct Console;
+
+impl FileOps for Console {
+    fn read(&self, file: &File, buf: &mut [u8]) -> Result<usize, Errno> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let mut inp = INPUT.lock();
+        loop {
+            if inp.pos < inp.pending.len() {
+                let n = buf.len().min(inp.pending.len() - inp.pos);
+                let at = inp.pos;
+                buf[..n].copy_from_slice(&inp.pending[at..at + n]);
+                inp.pos += n;
+                return Ok(n);
+            }
+            let b = if file.nonblocking() {
+                crate::console::try_read_byte().ok_or(Errno::EAGAIN)?
+            } else {
+                crate::console::read_byte()?
+            };
+            if inp.editor.is_none() {
+                inp.editor = Some(LineEditor::new(1024));
+            }
+            let Some(ed) = inp.editor.as_mut() else {
+                return Err(Errno::ENOMEM);
+            };
+            match ed.feed(b, &mut |bytes| crate::console::write(bytes)) {
+                Feed::Pending => {}
+                Feed::Line(l) => {
+                    inp.pending.clear();
+                    inp.pending
+                        .try_reserve(l.len() + 1)
+                        .map_err(|_| Errno::ENOMEM)?;
+                    inp.pending.extend_from_slice(l.as_bytes());
+                    inp.pending.push(b'\n');
+                    inp.pos = 0;
+                }
+                Feed::Eof => return Ok(0),
+                Feed::Interrupt => {}
+            }
+        }
+    }
+
+    fn write(&self, _file: &File, buf: &[u8]) -> Result<usize, Errno> {
+        crate::console::write(buf);
+        Ok(buf.len())
+    }
+
+    fn ioctl(&self, _file: &File, cmd: u32, arg: u64) -> Result<u64, Errno> {
+        match cmd {
+            TCGETS => {
+                let t = INPUT.lock().termios;
+                uaccess::write_bytes(arg, &t)?;
+                Ok(0)
+            }
+            TCSETS | TCSETSW | TCSETSF => {
+                let mut t = [0u8; 36];
+                uaccess::read_bytes(arg, &mut t)?;
+                INPUT.lock().termios = t;
+                Ok(0)
+            }
+            TIOCGWINSZ => {
+                let mut ws = [0u8; 8];
+                ws[0..2].copy_from_slice(&25u16.to_le_bytes());
+                ws[2..4].copy_from_slice(&80u16.to_le_bytes());
+                uaccess::write_bytes(arg, &ws)?;
+                Ok(0)
+            }
+            TIOCSWINSZ | TIOCSCTTY | TIOCNOTTY | TIOCSPGRP => Ok(0),
+            TIOCGPGRP => {
+                let pid = crate::sched::current_process().pid as i32;
+                uaccess::write_bytes(arg, &pid.to_le_bytes())?;
+                Ok(0)
+            }
+            FIONREAD => {
+                let n = {
+                    let inp = INPUT.lock();
+                    (inp.pending.len() - inp.pos) as i32
+                };
+                uaccess::write_bytes(arg, &n.to_le_bytes())?;
+                Ok(0)
+            }
+            _ => Err(Errno::ENOTTY),
+        }
+    }
+
+    fn poll(&self) -> u16 {
+        let ready = {
+            let inp = INPUT.lock();
+            inp.pos < inp.pending.len()
+        };
+        if ready || crate::console::input_pending() {
+            poll::POLLIN | poll::POLLOUT
+        } else {
+            poll::POLLOUT
+        }
+    }
+
+    fn stat(&self) -> Stat {
+        Stat {
+            dev: 5,
+            rdev: (5 << 8) | 1,
+            mode: mode::S_IFCHR | 0o620,
+            nlink: 1,
+            blksize: 1024,
+            ..Stat::default()
+        }
+    }
+}

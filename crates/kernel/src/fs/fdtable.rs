@@ -1,0 +1,134 @@
+//! A process's file descriptors.
+
+use super::file::File;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use marten_abi::errno::Errno;
+
+/// Most descriptors a process may have open (RLIMIT_NOFILE).
+pub const MAX_FDS: usize = 1024;
+
+/// One descriptor: the open file and its close-on-exec flag.
+#[derive(Clone)]
+pub struct FdEntry {
+    pub file: Arc<File>,
+    pub cloexec: bool,
+}
+
+/// Descriptor number -> open file.
+///
+/// Invariant: `slots.len() <= MAX_FDS`.
+#[derive(Default)]
+pub struct FdTable {
+    slots: Vec<Option<FdEntry>>,
+}
+
+impl FdTable {
+    /// No descriptors.
+    pub const fn new() -> Self {
+        FdTable { slots: Vec::new() }
+    }
+
+    /// The file behind `fd` (EBADF if none).
+    pub fn get(&self, fd: u64) -> Result<Arc<File>, Errno> {
+        self.entry(fd).map(|e| e.file.clone())
+    }
+
+    /// The entry behind `fd`.
+    pub fn entry(&self, fd: u64) -> Result<&FdEntry, Errno> {
+        usize::try_from(fd)
+            .ok()
+            .and_then(|i| self.slots.get(i))
+            .and_then(|s| s.as_ref())
+            .ok_or(Errno::EBADF)
+    }
+
+    /// Installs `file` at the lowest free descriptor >= `min`.
+    pub fn alloc(&mut self, file: Arc<File>, min: usize, cloexec: bool) -> Result<u64, Errno> {
+        let i = (min..MAX_FDS)
+            .find(|&i| self.slots.get(i).is_none_or(|s| s.is_none()))
+            .ok_or(Errno::EMFILE)?;
+        self.put(i, FdEntry { file, cloexec })?;
+        Ok(i as u64)
+    }
+
+    fn put(&mut self, i: usize, e: FdEntry) -> Result<Option<FdEntry>, Errno> {
+        if i >= MAX_FDS {
+            return Err(Errno::EBADF);
+        }
+        if i >= self.slots.len() {
+            self.slots
+                .try_reserve(i + 1 - self.slots.len())
+                .map_err(|_| Errno::ENOMEM)?;
+            self.slots.resize(i + 1, None);
+        }
+        Ok(self.slots[i].replace(e))
+    }
+
+    /// Installs `file` at exactly `fd` (dup2), returning what was there.
+    pub fn set(
+        &mut self,
+        fd: u64,
+        file: Arc<File>,
+        cloexec: bool,
+    ) -> Result<Option<FdEntry>, Errno> {
+        let i = usize::try_from(fd).map_err(|_| Errno::EBADF)?;
+        self.put(i, FdEntry { file, cloexec })
+    }
+
+    /// Closes `fd`, returning its entry.
+    pub fn close(&mut self, fd: u64) -> Result<FdEntry, Errno> {
+        let i = usize::try_from(fd).map_err(|_| Errno::EBADF)?;
+        self.slots
+            .get_mut(i)
+            .and_then(|s| s.take())
+            .ok_or(Errno::EBADF)
+    }
+
+    /// Sets or clears close-on-exec.
+    pub fn set_cloexec(&mut self, fd: u64, on: bool) -> Result<(), Errno> {
+        let i = usize::try_from(fd).map_err(|_| Errno::EBADF)?;
+        match self.slots.get_mut(i).and_then(|s| s.as_mut()) {
+            Some(e) => {
+                e.cloexec = on;
+                Ok(())
+            }
+            None => Err(Errno::EBADF),
+        }
+    }
+
+    /// A copy for fork (the files are shared).
+    pub fn try_clone(&self) -> Result<FdTable, Errno> {
+        let mut slots = Vec::new();
+        slots
+            .try_reserve(self.slots.len())
+            .map_err(|_| Errno::ENOMEM)?;
+        slots.extend(self.slots.iter().cloned());
+        Ok(FdTable { slots })
+    }
+
+    /// Closes the close-on-exec descriptors (execve); returns the removed
+    /// entries so the caller can drop them outside any lock.
+    pub fn take_cloexec(&mut self) -> Vec<FdEntry> {
+        let mut out = Vec::new();
+        for s in self.slots.iter_mut() {
+            if s.as_ref().is_some_and(|e| e.cloexec)
+                && out.try_reserve(1).is_ok()
+                && let Some(e) = s.take()
+            {
+                out.push(e);
+            }
+        }
+        out
+    }
+
+    /// Removes every descriptor (exit).
+    pub fn take_all(&mut self) -> Vec<Option<FdEntry>> {
+        core::mem::take(&mut self.slots)
+    }
+
+    /// Open descriptors.
+    pub fn count(&self) -> usize {
+        self.slots.iter().filter(|s| s.is_some()).count()
+    }
+}

@@ -1,0 +1,193 @@
+//! Open files: the operations every kind of file offers, the open-file
+//! description (flags, position), and `struct stat`.
+
+use super::inode::Inode;
+use alloc::sync::Arc;
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use marten_abi::errno::Errno;
+
+/// open(2) flags Marten knows.
+pub mod flags {
+    pub const O_ACCMODE: u32 = 0o3;
+    pub const O_RDONLY: u32 = 0o0;
+    pub const O_WRONLY: u32 = 0o1;
+    pub const O_RDWR: u32 = 0o2;
+    pub const O_CREAT: u32 = 0o100;
+    pub const O_EXCL: u32 = 0o200;
+    pub const O_TRUNC: u32 = 0o1000;
+    pub const O_APPEND: u32 = 0o2000;
+    pub const O_NONBLOCK: u32 = 0o4000;
+    pub const O_DIRECTORY: u32 = 0o200000;
+    pub const O_NOFOLLOW: u32 = 0o400000;
+    pub const O_CLOEXEC: u32 = 0o2000000;
+    /// Flags that F_SETFL may change.
+    pub const SETFL_MASK: u32 = O_APPEND | O_NONBLOCK;
+}
+
+/// poll(2) event bits.
+pub mod poll {
+    pub const POLLIN: u16 = 0x1;
+    pub const POLLOUT: u16 = 0x4;
+    pub const POLLERR: u16 = 0x8;
+    pub const POLLHUP: u16 = 0x10;
+    pub const POLLNVAL: u16 = 0x20;
+}
+
+/// `struct stat` fields Marten fills in.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Stat {
+    pub dev: u64,
+    pub ino: u64,
+    pub nlink: u64,
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub rdev: u64,
+    pub size: i64,
+    pub blksize: i64,
+    pub blocks: i64,
+    pub mtime: i64,
+}
+
+impl Stat {
+    /// The 144-byte x86-64 `struct stat`.
+    pub fn to_bytes(self) -> [u8; 144] {
+        let mut b = [0u8; 144];
+        let mut put = |at: usize, v: &[u8]| b[at..at + v.len()].copy_from_slice(v);
+        put(0, &self.dev.to_le_bytes());
+        put(8, &self.ino.to_le_bytes());
+        put(16, &self.nlink.to_le_bytes());
+        put(24, &self.mode.to_le_bytes());
+        put(28, &self.uid.to_le_bytes());
+        put(32, &self.gid.to_le_bytes());
+        put(40, &self.rdev.to_le_bytes());
+        put(48, &self.size.to_le_bytes());
+        put(56, &self.blksize.to_le_bytes());
+        put(64, &self.blocks.to_le_bytes());
+        for at in [72, 88, 104] {
+            put(at, &self.mtime.to_le_bytes());
+        }
+        b
+    }
+
+    /// The stat of an inode.
+    pub fn of_inode(i: &Inode) -> Stat {
+        let size = i.size();
+        let rdev = match i.kind {
+            super::inode::Kind::CharDev { major, minor } => ((major as u64) << 8) | minor as u64,
+            _ => 0,
+        };
+        Stat {
+            dev: 1,
+            ino: i.ino,
+            nlink: if i.is_dir() { 2 } else { 1 },
+            mode: i.mode(),
+            uid: i.uid,
+            gid: i.gid,
+            rdev,
+            size: size as i64,
+            blksize: 4096,
+            blocks: size.div_ceil(512) as i64,
+            mtime: i.mtime() as i64,
+        }
+    }
+}
+
+/// What an open file can do. Methods work on kernel buffers; the system
+/// call layer copies to and from user memory (never while a file lock is
+/// held, so a page fault on the user buffer cannot deadlock on it).
+pub trait FileOps: Send + Sync {
+    /// Reads at the file position (or the stream). 0 means end of file.
+    fn read(&self, _file: &File, _buf: &mut [u8]) -> Result<usize, Errno> {
+        Err(Errno::EINVAL)
+    }
+    /// Writes at the file position (or the stream).
+    fn write(&self, _file: &File, _buf: &[u8]) -> Result<usize, Errno> {
+        Err(Errno::EINVAL)
+    }
+    /// Reads at `offset` without moving the position (regular files).
+    fn pread(&self, _buf: &mut [u8], _offset: u64) -> Result<usize, Errno> {
+        Err(Errno::ESPIPE)
+    }
+    /// New position for lseek.
+    fn seek(&self, _file: &File, _offset: i64, _whence: u32) -> Result<u64, Errno> {
+        Err(Errno::ESPIPE)
+    }
+    /// Device control.
+    fn ioctl(&self, _file: &File, _cmd: u32, _arg: u64) -> Result<u64, Errno> {
+        Err(Errno::ENOTTY)
+    }
+    /// Ready events (poll bits) right now.
+    fn poll(&self) -> u16 {
+        poll::POLLIN | poll::POLLOUT
+    }
+    /// `fstat`.
+    fn stat(&self) -> Stat;
+    /// The inode behind the file, if any.
+    fn inode(&self) -> Option<&Arc<Inode>> {
+        None
+    }
+}
+
+/// An open file description, shared by every descriptor dup'ed from it.
+///
+/// Invariant: `flags` holds only the access mode and the status flags
+/// (O_APPEND, O_NONBLOCK); `pos` is the offset for seekable files.
+pub struct File {
+    pub ops: alloc::boxed::Box<dyn FileOps>,
+    flags: AtomicU32,
+    pos: AtomicU64,
+}
+
+impl File {
+    /// Wraps `ops` with `flags`.
+    pub fn new(ops: alloc::boxed::Box<dyn FileOps>, flags: u32) -> Result<Arc<File>, Errno> {
+        let keep = flags::O_ACCMODE | flags::SETFL_MASK;
+        crate::hal::heap::try_arc(File {
+            ops,
+            flags: AtomicU32::new(flags & keep),
+            pos: AtomicU64::new(0),
+        })
+        .map_err(|_| Errno::ENOMEM)
+    }
+
+    /// Status flags and access mode.
+    pub fn flags(&self) -> u32 {
+        self.flags.load(Ordering::Relaxed)
+    }
+
+    /// F_SETFL: changes O_APPEND and O_NONBLOCK.
+    pub fn set_status_flags(&self, f: u32) {
+        let keep = self.flags() & !flags::SETFL_MASK;
+        self.flags
+            .store(keep | (f & flags::SETFL_MASK), Ordering::Relaxed);
+    }
+
+    /// Non-blocking?
+    pub fn nonblocking(&self) -> bool {
+        self.flags() & flags::O_NONBLOCK != 0
+    }
+
+    /// Opened for reading?
+    pub fn readable(&self) -> bool {
+        self.flags() & flags::O_ACCMODE != flags::O_WRONLY
+    }
+
+    /// Opened for writing?
+    pub fn writable(&self) -> bool {
+        matches!(
+            self.flags() & flags::O_ACCMODE,
+            flags::O_WRONLY | flags::O_RDWR
+        )
+    }
+
+    /// The position.
+    pub fn pos(&self) -> u64 {
+        self.pos.load(Ordering::Relaxed)
+    }
+
+    /// Moves the position.
+    pub fn set_pos(&self, p: u64) {
+        self.pos.store(p, Ordering::Relaxed);
+    }
+}

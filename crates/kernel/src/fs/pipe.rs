@@ -1,0 +1,223 @@
+//! Pipes: a bounded byte queue between a reading and a writing end.
+
+use super::file::{File, FileOps, Stat, poll};
+use super::inode::mode;
+use crate::hal::sync::SpinLock;
+use crate::sync::WaitQueue;
+use alloc::boxed::Box;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use marten_abi::errno::Errno;
+
+/// Bytes a pipe holds (Linux's default).
+pub const CAPACITY: usize = 65536;
+/// Writes up to this size are atomic (Linux's PIPE_BUF).
+pub const PIPE_BUF: usize = 4096;
+
+/// The queue and who still holds each end.
+///
+/// Invariant: `len <= CAPACITY`; bytes are at `head..head+len` modulo
+/// CAPACITY in `buf`.
+struct State {
+    buf: Vec<u8>,
+    head: usize,
+    len: usize,
+    readers: usize,
+    writers: usize,
+}
+
+/// The two ends of a new pipe: (read end, write end).
+pub type Ends = (Box<dyn FileOps>, Box<dyn FileOps>);
+
+/// A pipe shared by its two ends.
+pub struct Pipe {
+    state: SpinLock<State>,
+    readable: WaitQueue,
+    writable: WaitQueue,
+}
+
+impl Pipe {
+    /// A new pipe: its read end and its write end.
+    pub fn create() -> Result<Ends, Errno> {
+        let mut buf = Vec::new();
+        buf.try_reserve_exact(CAPACITY).map_err(|_| Errno::ENOMEM)?;
+        buf.resize(CAPACITY, 0);
+        let p = crate::hal::heap::try_arc(Pipe {
+            state: SpinLock::new(State {
+                buf,
+                head: 0,
+                len: 0,
+                readers: 1,
+                writers: 1,
+            }),
+            readable: WaitQueue::new(),
+            writable: WaitQueue::new(),
+        })
+        .map_err(|_| Errno::ENOMEM)?;
+        let r: Box<dyn FileOps> =
+            crate::hal::heap::try_box(ReadEnd(p.clone())).map_err(|_| Errno::ENOMEM)?;
+        let w: Box<dyn FileOps> =
+            crate::hal::heap::try_box(WriteEnd(p)).map_err(|_| Errno::ENOMEM)?;
+        Ok((r, w))
+    }
+}
+
+/// Copies `out.len()` bytes from the ring starting at `at`.
+fn ring_read(ring: &[u8], at: usize, out: &mut [u8]) {
+    let first = out.len().min(ring.len() - at);
+    out[..first].copy_from_slice(&ring[at..at + first]);
+    let rest = out.len() - first;
+    out[first..].copy_from_slice(&ring[..rest]);
+}
+
+/// Copies `data` into the ring starting at `at`.
+fn ring_write(ring: &mut [u8], at: usize, data: &[u8]) {
+    let first = data.len().min(ring.len() - at);
+    ring[at..at + first].copy_from_slice(&data[..first]);
+    let rest = data.len() - first;
+    ring[..rest].copy_from_slice(&data[first..]);
+}
+
+fn stat() -> Stat {
+    Stat {
+        dev: 9,
+        mode: mode::S_IFIFO | 0o600,
+        nlink: 1,
+        blksize: 4096,
+        ..Stat::default()
+    }
+}
+
+/// The reading end.
+pub struct ReadEnd(Arc<Pipe>);
+/// The writing end.
+pub struct WriteEnd(Arc<Pipe>);
+
+impl FileOps for ReadEnd {
+    fn read(&self, file: &File, buf: &mut [u8]) -> Result<usize, Errno> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let p = &self.0;
+        let mut got = 0;
+        let mut eof = false;
+        p.readable.wait_until(true, || {
+            let mut s = p.state.lock();
+            if s.len == 0 {
+                if s.writers == 0 {
+                    eof = true;
+                    return true;
+                }
+                return file.nonblocking();
+            }
+            let n = buf.len().min(s.len);
+            let head = s.head;
+            ring_read(&s.buf, head, &mut buf[..n]);
+            s.head = (head + n) % CAPACITY;
+            s.len -= n;
+            got = n;
+            true
+        })?;
+        if got > 0 {
+            p.writable.wake_all();
+            return Ok(got);
+        }
+        if eof { Ok(0) } else { Err(Errno::EAGAIN) }
+    }
+
+    fn poll(&self) -> u16 {
+        let s = self.0.state.lock();
+        let mut r = 0;
+        if s.len > 0 {
+            r |= poll::POLLIN;
+        }
+        if s.writers == 0 {
+            r |= poll::POLLHUP;
+        }
+        r
+    }
+
+    fn stat(&self) -> Stat {
+        stat()
+    }
+}
+
+impl Drop for ReadEnd {
+    fn drop(&mut self) {
+        self.0.state.lock().readers -= 1;
+        self.0.writable.wake_all();
+    }
+}
+
+impl FileOps for WriteEnd {
+    fn write(&self, file: &File, buf: &[u8]) -> Result<usize, Errno> {
+        let p = &self.0;
+        let mut done = 0;
+        while done < buf.len() {
+            let mut broken = false;
+            let mut wrote = 0;
+            let want = buf.len() - done;
+            let r = p.writable.wait_until(true, || {
+                let mut s = p.state.lock();
+                if s.readers == 0 {
+                    broken = true;
+                    return true;
+                }
+                let room = CAPACITY - s.len;
+                // Small writes go in one piece or not at all.
+                let need = if want <= PIPE_BUF { want } else { 1 };
+                if room < need {
+                    return file.nonblocking();
+                }
+                let n = want.min(room);
+                let tail = (s.head + s.len) % CAPACITY;
+                ring_write(&mut s.buf, tail, &buf[done..done + n]);
+                s.len += n;
+                wrote = n;
+                true
+            });
+            if wrote > 0 {
+                done += wrote;
+                p.readable.wake_all();
+                continue;
+            }
+            if broken {
+                if done > 0 {
+                    return Ok(done);
+                }
+                return Err(Errno::EPIPE);
+            }
+            r?;
+            // Non-blocking and full.
+            return if done > 0 {
+                Ok(done)
+            } else {
+                Err(Errno::EAGAIN)
+            };
+        }
+        Ok(done)
+    }
+
+    fn poll(&self) -> u16 {
+        let s = self.0.state.lock();
+        let mut r = 0;
+        if CAPACITY - s.len >= PIPE_BUF {
+            r |= poll::POLLOUT;
+        }
+        if s.readers == 0 {
+            r |= poll::POLLERR;
+        }
+        r
+    }
+
+    fn stat(&self) -> Stat {
+        stat()
+    }
+}
+
+impl Drop for WriteEnd {
+    fn drop(&mut self) {
+        self.0.state.lock().writers -= 1;
+        self.0.readable.wake_all();
+    }
+}

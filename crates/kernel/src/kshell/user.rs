@@ -1,0 +1,80 @@
+//! Kernel-shell commands that run user programs: `run` and `leakcheck`.
+
+use super::commands::CmdResult;
+use crate::hal;
+use crate::proc::{self, WaitFor};
+use crate::{exec, println, sched};
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use hal::frames::{FrameKind, FrameStats};
+use marten_abi::{signal, wait};
+
+/// `run PATH [ARGS...]`: runs a program from the root file system as a
+/// child of the shell and reports how it ended.
+pub fn run(w: &[String]) -> CmdResult {
+    let path = w.get(1).ok_or("usage: run PATH [ARGS...]")?;
+    let argv: Vec<Vec<u8>> = w[1..].iter().map(|a| a.as_bytes().to_vec()).collect();
+    let envp: Vec<Vec<u8>> = ["HOME=/", "TERM=linux", "PATH=/bin:/sbin:/usr/bin"]
+        .iter()
+        .map(|e| e.as_bytes().to_vec())
+        .collect();
+    let me = sched::current_process();
+    let child = exec::spawn(path.as_bytes(), &argv, &envp, &me, None)
+        .map_err(|e| format!("{path}: {e}"))?;
+    let pid = child.pid;
+    drop(child);
+    match proc::waitpid(WaitFor::Pid(pid), false, true) {
+        Ok(Some((_, status))) => {
+            if wait::if_exited(status) {
+                println!(
+                    "[pid {pid}] exited with status {}",
+                    wait::exit_status(status)
+                );
+            } else {
+                let sig = wait::term_sig(status);
+                println!("[pid {pid}] killed by signal {sig} ({})", signal::name(sig));
+            }
+            Ok(())
+        }
+        Ok(None) => Err("no status".to_string()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn snapshot() -> FrameStats {
+    hal::heap::shrink();
+    hal::frames::stats()
+}
+
+/// `leakcheck CMD...`: runs a shell command and checks that the frames in
+/// use of every kind are back to their counts from before.
+pub fn leakcheck(w: &[String]) -> CmdResult {
+    if w.len() < 2 {
+        return Err("usage: leakcheck CMD [ARGS...]".into());
+    }
+    // Let threads that exited before us finish leaving.
+    sched::sleep_ms(20);
+    let before = snapshot();
+    let r = super::commands::run(&w[1..]);
+    sched::sleep_ms(20);
+    let after = snapshot();
+    r?;
+    let mut leaks = 0;
+    for k in FrameKind::ALL {
+        let (b, a) = (before.by_kind[k.index()], after.by_kind[k.index()]);
+        if b != a {
+            leaks += 1;
+            println!("leakcheck: {} frames: {b} before, {a} after", k.name());
+        }
+    }
+    if leaks == 0 {
+        println!(
+            "leakcheck: no leaks ({} frames in use, by kind unchanged)",
+            after.managed - after.free
+        );
+        Ok(())
+    } else {
+        Err(format!("{leaks} kind(s) of frames changed"))
+    }
+}

@@ -1,0 +1,226 @@
+//! The page-fault handler for user addresses: demand-zero pages, pages of
+//! files, copy-on-write, and stack growth.
+
+use super::{FileRef, Mm, commit, new_user_frame, pte_flags, zero_page};
+use crate::hal;
+use crate::sched;
+use hal::FaultAccess;
+use hal::frames::FrameKind;
+use hal::paging::{Pte, bits};
+use marten_abi::errno::Errno;
+use marten_vm::{Access, Backing, Fault, Prot, Share, Vma, VmaKind};
+
+/// How a fault ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The access can be retried.
+    Resolved,
+    /// Not allowed: the process gets SIGSEGV (or the system call EFAULT).
+    Segv,
+    /// Out of memory: the process is killed.
+    OutOfMemory,
+}
+
+/// The hardware crate's page-fault hook for the running process.
+pub fn handle_user_fault(addr: u64, access: FaultAccess) -> bool {
+    let p = sched::current_process();
+    let outcome = {
+        let mut g = p.user.mm.lock();
+        match g.as_mut() {
+            Some(mm) => mm.fault(addr, access),
+            None => Outcome::Segv,
+        }
+    };
+    match outcome {
+        Outcome::Resolved => true,
+        Outcome::Segv => false,
+        Outcome::OutOfMemory => {
+            log::warn!("out of memory: killing pid {} ({})", p.pid, p.name());
+            crate::proc::kill_process(&p, marten_abi::signal::SIGKILL);
+            // The kill takes effect on the way back to user mode; a fault
+            // inside a system call returns EFAULT first.
+            access.user
+        }
+    }
+}
+
+impl Mm {
+    /// Resolves a fault at `addr`.
+    pub fn fault(&mut self, addr: u64, acc: FaultAccess) -> Outcome {
+        let page = addr & !0xfff;
+        let access = if acc.exec {
+            Access::Exec
+        } else if acc.write {
+            Access::Write
+        } else {
+            Access::Read
+        };
+        let decision = marten_vm::decide(&self.vmas, addr, access, acc.present, self.stack_limit);
+        let r = match decision {
+            Fault::Segv => return Outcome::Segv,
+            Fault::ZeroFill => self.zero_fill(page, access),
+            Fault::GrowStack { new_start } => self
+                .grow_stack(new_start)
+                .and_then(|_| self.zero_fill(page, access)),
+            Fault::FromFile {
+                file,
+                offset,
+                valid,
+                private_copy,
+            } => self.fill_from_file(page, &file, offset, valid, private_copy),
+            Fault::CopyOnWrite => self.copy_on_write(page),
+        };
+        match r {
+            Ok(()) => Outcome::Resolved,
+            Err(Errno::ENOMEM) => Outcome::OutOfMemory,
+            Err(_) => Outcome::Segv,
+        }
+    }
+
+    fn area(&self, page: u64) -> Result<&Vma<FileRef>, Errno> {
+        self.vmas.find(page).ok_or(Errno::EFAULT)
+    }
+
+    fn zero_fill(&mut self, page: u64, access: Access) -> Result<(), Errno> {
+        let vma = self.area(page)?;
+        let (prot, shared) = (vma.prot, vma.share == Share::Shared);
+        if !shared && access != Access::Write {
+            // Reads of untouched private memory share the zero page; the
+            // first write copies it.
+            let z = zero_page();
+            hal::frames::get(z);
+            let flags = pte_flags(prot, false, false)
+                | if prot.contains(Prot::WRITE) {
+                    bits::COW
+                } else {
+                    0
+                };
+            return self.map_or_put(page, z, flags);
+        }
+        let pfn = new_user_frame()?;
+        self.map_or_put(
+            page,
+            pfn,
+            pte_flags(prot, prot.contains(Prot::WRITE), shared),
+        )
+    }
+
+    fn fill_from_file(
+        &mut self,
+        page: u64,
+        file: &FileRef,
+        offset: u64,
+        valid: u64,
+        private_copy: bool,
+    ) -> Result<(), Errno> {
+        let vma = self.area(page)?;
+        let prot = vma.prot;
+        let data = file.0.file().ok_or(Errno::EFAULT)?;
+        let d = data.lock();
+        let src = d.page(offset / 4096);
+        if !private_copy
+            && valid == 4096
+            && let Some(pfn) = src
+        {
+            hal::frames::get(pfn);
+            drop(d);
+            let cow = if prot.contains(Prot::WRITE) {
+                bits::COW
+            } else {
+                0
+            };
+            return self.map_or_put(page, pfn, pte_flags(prot, false, false) | cow);
+        }
+        let pfn = new_user_frame()?;
+        if let Some(s) = src {
+            let mut buf = [0u8; 4096];
+            hal::frames::read(s, 0, &mut buf[..valid as usize]);
+            hal::frames::write(pfn, 0, &buf[..valid as usize]);
+        }
+        drop(d);
+        self.map_or_put(
+            page,
+            pfn,
+            pte_flags(prot, prot.contains(Prot::WRITE), false),
+        )
+    }
+
+    fn copy_on_write(&mut self, page: u64) -> Result<(), Errno> {
+        let vma = self.area(page)?;
+        let prot = vma.prot;
+        let shared = vma.share == Share::Shared;
+        let old = self.pt.lookup(page).ok_or(Errno::EFAULT)?;
+        if shared {
+            // A shared page is never copied: it was mapped read-only only
+            // because the area was; the area now allows writing.
+            self.pt.update(page, |e| Pte(e.0 | bits::WRITABLE));
+            return Ok(());
+        }
+        let pfn = old.pfn();
+        let sole = hal::frames::with(|fa| fa.refcount(pfn) == 1 && fa.kind(pfn) == FrameKind::User);
+        if sole && pfn != zero_page() {
+            self.pt
+                .update(page, |e| Pte((e.0 | bits::WRITABLE) & !bits::COW));
+            return Ok(());
+        }
+        let new = hal::frames::alloc(0, FrameKind::User, hal::frames::Urgency::Normal)
+            .ok_or(Errno::ENOMEM)?;
+        hal::frames::copy(pfn, new);
+        match self.pt.map(page, new, pte_flags(prot, true, false)) {
+            Ok(Some(replaced)) => {
+                hal::frames::put(replaced.pfn());
+                Ok(())
+            }
+            Ok(None) => Ok(()),
+            Err(_) => {
+                hal::frames::free(new);
+                Err(Errno::ENOMEM)
+            }
+        }
+    }
+
+    fn grow_stack(&mut self, new_start: u64) -> Result<(), Errno> {
+        let stack = self
+            .vmas
+            .iter()
+            .find(|v| v.grows_down && v.start > new_start)
+            .ok_or(Errno::EFAULT)?;
+        let grown = Vma {
+            start: new_start,
+            end: stack.start,
+            prot: stack.prot,
+            share: stack.share,
+            kind: VmaKind::Stack,
+            backing: Backing::Anon,
+            grows_down: true,
+        };
+        let pages = (grown.end - grown.start) / 4096;
+        commit::charge(pages)?;
+        match self.vmas.insert(grown) {
+            Ok(()) => {
+                self.add_committed(pages as i64);
+                Ok(())
+            }
+            Err(_) => {
+                commit::uncharge(pages);
+                Err(Errno::ENOMEM)
+            }
+        }
+    }
+
+    /// Maps `pfn` (whose reference the caller holds) or gives the reference
+    /// back on failure.
+    fn map_or_put(&mut self, page: u64, pfn: hal::frames::Pfn, flags: u64) -> Result<(), Errno> {
+        match self.pt.map(page, pfn, flags) {
+            Ok(Some(old)) => {
+                hal::frames::put(old.pfn());
+                Ok(())
+            }
+            Ok(None) => Ok(()),
+            Err(_) => {
+                hal::frames::put(pfn);
+                Err(Errno::ENOMEM)
+            }
+        }
+    }
+}

@@ -1,0 +1,337 @@
+//! mmap, munmap, mprotect, brk and madvise on an address space, with
+//! Linux's argument rules.
+
+use super::layout::{MMAP_MIN, MMAP_TOP, USER_END};
+use super::{FileRef, Mm, commit};
+use crate::hal;
+use hal::paging::{Pte, bits};
+use marten_abi::errno::Errno;
+use marten_vm::{Backing, Prot, Share, VmError, Vma, VmaKind};
+
+/// mmap/mprotect protection bits.
+pub mod prot {
+    pub const PROT_READ: u64 = 1;
+    pub const PROT_WRITE: u64 = 2;
+    pub const PROT_EXEC: u64 = 4;
+    pub const PROT_GROWSDOWN: u64 = 0x0100_0000;
+    pub const PROT_GROWSUP: u64 = 0x0200_0000;
+}
+
+/// mmap flags.
+pub mod map {
+    pub const MAP_SHARED: u64 = 0x01;
+    pub const MAP_PRIVATE: u64 = 0x02;
+    pub const MAP_SHARED_VALIDATE: u64 = 0x03;
+    pub const MAP_TYPE: u64 = 0x0f;
+    pub const MAP_FIXED: u64 = 0x10;
+    pub const MAP_ANONYMOUS: u64 = 0x20;
+    pub const MAP_GROWSDOWN: u64 = 0x100;
+    pub const MAP_DENYWRITE: u64 = 0x800;
+    pub const MAP_EXECUTABLE: u64 = 0x1000;
+    pub const MAP_LOCKED: u64 = 0x2000;
+    pub const MAP_NORESERVE: u64 = 0x4000;
+    pub const MAP_POPULATE: u64 = 0x8000;
+    pub const MAP_NONBLOCK: u64 = 0x10000;
+    pub const MAP_STACK: u64 = 0x20000;
+    pub const MAP_HUGETLB: u64 = 0x40000;
+    pub const MAP_SYNC: u64 = 0x80000;
+    pub const MAP_FIXED_NOREPLACE: u64 = 0x100000;
+    /// Every flag Marten knows (MAP_SHARED_VALIDATE rejects others).
+    pub const KNOWN: u64 = MAP_TYPE
+        | MAP_FIXED
+        | MAP_ANONYMOUS
+        | MAP_GROWSDOWN
+        | MAP_DENYWRITE
+        | MAP_EXECUTABLE
+        | MAP_LOCKED
+        | MAP_NORESERVE
+        | MAP_POPULATE
+        | MAP_NONBLOCK
+        | MAP_STACK
+        | MAP_SYNC
+        | MAP_FIXED_NOREPLACE;
+}
+
+/// Turns PROT_* bits into area permissions (EINVAL for unknown bits).
+pub fn prot_from(bits_: u64) -> Result<Prot, Errno> {
+    use prot::*;
+    if bits_ & !(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_GROWSDOWN | PROT_GROWSUP) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let mut p = Prot::empty();
+    if bits_ & PROT_READ != 0 {
+        p |= Prot::READ;
+    }
+    if bits_ & PROT_WRITE != 0 {
+        p |= Prot::WRITE;
+    }
+    if bits_ & PROT_EXEC != 0 {
+        p |= Prot::EXEC;
+    }
+    Ok(p)
+}
+
+fn page_ceil(x: u64) -> Option<u64> {
+    x.checked_add(4095).map(|v| v & !4095)
+}
+
+fn vm_err(e: VmError) -> Errno {
+    match e {
+        VmError::NoMem => Errno::ENOMEM,
+        VmError::Overlap => Errno::EEXIST,
+        VmError::NotMapped => Errno::ENOMEM,
+        VmError::Invalid => Errno::EINVAL,
+    }
+}
+
+impl Mm {
+    /// mmap(2). `file` is the mapped file and offset for file mappings.
+    pub fn mmap(
+        &mut self,
+        addr: u64,
+        len: u64,
+        prot_bits: u64,
+        flags: u64,
+        file: Option<(FileRef, u64)>,
+    ) -> Result<u64, Errno> {
+        use map::*;
+        let prot = prot_from(prot_bits)?;
+        let share = match flags & MAP_TYPE {
+            MAP_SHARED => Share::Shared,
+            MAP_PRIVATE => Share::Private,
+            MAP_SHARED_VALIDATE if flags & !KNOWN == 0 => Share::Shared,
+            _ => return Err(Errno::EINVAL),
+        };
+        if flags & MAP_HUGETLB != 0 || len == 0 {
+            return Err(Errno::EINVAL);
+        }
+        let len = page_ceil(len).ok_or(Errno::ENOMEM)?;
+        if len > USER_END {
+            return Err(Errno::ENOMEM);
+        }
+        let backing = match &file {
+            None => Backing::Anon,
+            Some((f, off)) => {
+                if off % 4096 != 0 {
+                    return Err(Errno::EINVAL);
+                }
+                if share == Share::Shared {
+                    // Shared file mappings need write-back, which comes with
+                    // the page cache.
+                    return Err(Errno::ENODEV);
+                }
+                let size = f.0.size();
+                let valid = size.saturating_sub(*off).min(len);
+                Backing::File {
+                    file: f.clone(),
+                    offset: *off,
+                    len: valid,
+                }
+            }
+        };
+        let fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0;
+        let start = if fixed {
+            if !addr.is_multiple_of(4096) {
+                return Err(Errno::EINVAL);
+            }
+            let end = addr.checked_add(len).ok_or(Errno::ENOMEM)?;
+            if end > USER_END || addr < MMAP_MIN {
+                return Err(if addr < MMAP_MIN {
+                    Errno::EPERM
+                } else {
+                    Errno::ENOMEM
+                });
+            }
+            if self.vmas.overlaps(addr, end) {
+                if flags & MAP_FIXED_NOREPLACE != 0 {
+                    return Err(Errno::EEXIST);
+                }
+                self.remove_range(addr, end)?;
+            }
+            addr
+        } else {
+            let hint = (addr != 0).then_some(addr & !4095);
+            self.vmas
+                .find_free(len, hint, MMAP_MIN, MMAP_TOP)
+                .ok_or(Errno::ENOMEM)?
+        };
+        let kind = if flags & (MAP_GROWSDOWN | MAP_STACK) != 0 {
+            VmaKind::Stack
+        } else {
+            VmaKind::Mmap
+        };
+        self.add_area(Vma {
+            start,
+            end: start + len,
+            prot,
+            share,
+            kind,
+            backing,
+            grows_down: flags & MAP_GROWSDOWN != 0,
+        })?;
+        Ok(start)
+    }
+
+    /// munmap(2).
+    pub fn munmap(&mut self, addr: u64, len: u64) -> Result<(), Errno> {
+        if !addr.is_multiple_of(4096) || len == 0 {
+            return Err(Errno::EINVAL);
+        }
+        let end = page_ceil(addr.checked_add(len).ok_or(Errno::EINVAL)?).ok_or(Errno::EINVAL)?;
+        if end > USER_END {
+            return Err(Errno::EINVAL);
+        }
+        self.remove_range(addr, end)
+    }
+
+    /// Pages of `[start, end)` the commit limit is charged for, or would be
+    /// with protection `with`.
+    fn charge_in(&self, start: u64, end: u64, with: Option<Prot>) -> u64 {
+        self.vmas
+            .iter()
+            .filter(|v| v.start < end && v.end > start)
+            .map(|v| {
+                let clipped = Vma {
+                    start: v.start.max(start),
+                    end: v.end.min(end),
+                    prot: with.unwrap_or(v.prot),
+                    ..v.clone()
+                };
+                commit::charge_of(&clipped)
+            })
+            .sum()
+    }
+
+    /// mprotect(2).
+    pub fn mprotect(&mut self, addr: u64, len: u64, prot_bits: u64) -> Result<(), Errno> {
+        if !addr.is_multiple_of(4096) {
+            return Err(Errno::EINVAL);
+        }
+        let prot = prot_from(prot_bits)?;
+        if len == 0 {
+            return Ok(());
+        }
+        let end = page_ceil(addr.checked_add(len).ok_or(Errno::ENOMEM)?).ok_or(Errno::ENOMEM)?;
+        if end > USER_END || !self.covered(addr, end) {
+            return Err(Errno::ENOMEM);
+        }
+        let before = self.charge_in(addr, end, None);
+        let after = self.charge_in(addr, end, Some(prot));
+        if after > before {
+            commit::charge(after - before)?;
+        }
+        let mut shared_ranges = alloc::vec::Vec::new();
+        for v in self
+            .vmas
+            .iter()
+            .filter(|v| v.share == Share::Shared && v.start < end && v.end > addr)
+        {
+            if shared_ranges.try_reserve(1).is_err() {
+                if after > before {
+                    commit::uncharge(after - before);
+                }
+                return Err(Errno::ENOMEM);
+            }
+            shared_ranges.push((v.start, v.end));
+        }
+        if let Err(e) = self.vmas.protect(addr, end, prot) {
+            if after > before {
+                commit::uncharge(after - before);
+            }
+            return Err(vm_err(e));
+        }
+        if before > after {
+            commit::uncharge(before - after);
+        }
+        self.add_committed(after as i64 - before as i64);
+        let nx = hal::cpu::features().nx;
+        let zero = super::zero_page();
+        self.pt.visit(addr, end, |va, e| {
+            let shared = shared_ranges.iter().any(|&(s, t)| va >= s && va < t);
+            let mut f = e.0 & !(bits::WRITABLE | bits::NO_EXECUTE);
+            // A copy-on-write page stays read-only until its first write.
+            if prot.contains(Prot::WRITE) && (shared || !e.has(bits::COW) && e.pfn() != zero) {
+                f |= bits::WRITABLE;
+            }
+            if prot.contains(Prot::WRITE) && !shared && !e.writable() && !e.has(bits::COW) {
+                // A private page that was read-only (e.g. a file page) must
+                // be copied before it is written.
+                f |= bits::COW;
+                f &= !bits::WRITABLE;
+            }
+            if !prot.contains(Prot::EXEC) && nx {
+                f |= bits::NO_EXECUTE;
+            }
+            *e = Pte(f);
+        });
+        Ok(())
+    }
+
+    /// Is every page of `[start, end)` inside some area?
+    fn covered(&self, start: u64, end: u64) -> bool {
+        let mut at = start;
+        while at < end {
+            match self.vmas.find(at) {
+                Some(v) => at = v.end,
+                None => return false,
+            }
+        }
+        true
+    }
+
+    /// brk(2): moves the program break; returns the (possibly unchanged)
+    /// break, as Linux does.
+    pub fn set_brk(&mut self, new: u64) -> u64 {
+        if new < self.brk_start || new > MMAP_TOP {
+            return self.brk;
+        }
+        let (Some(old_end), Some(new_end)) = (page_ceil(self.brk), page_ceil(new)) else {
+            return self.brk;
+        };
+        if new_end > old_end {
+            if self.vmas.overlaps(old_end, new_end) {
+                return self.brk;
+            }
+            let area = Vma {
+                start: old_end,
+                end: new_end,
+                prot: Prot::READ | Prot::WRITE,
+                share: Share::Private,
+                kind: VmaKind::Heap,
+                backing: Backing::Anon,
+                grows_down: false,
+            };
+            if self.add_area(area).is_err() {
+                return self.brk;
+            }
+        } else if new_end < old_end && self.remove_range(new_end, old_end).is_err() {
+            return self.brk;
+        }
+        self.brk = new;
+        self.brk
+    }
+
+    /// madvise(MADV_DONTNEED / MADV_FREE): private pages in the range are
+    /// dropped and read back as zeros (or file contents) on the next touch.
+    pub fn discard(&mut self, addr: u64, len: u64) -> Result<(), Errno> {
+        if !addr.is_multiple_of(4096) {
+            return Err(Errno::EINVAL);
+        }
+        let end = page_ceil(addr.checked_add(len).ok_or(Errno::EINVAL)?).ok_or(Errno::EINVAL)?;
+        if !self.covered(addr, end) {
+            return Err(Errno::ENOMEM);
+        }
+        let private: alloc::vec::Vec<(u64, u64)> = self
+            .vmas
+            .iter()
+            .filter(|v| v.share == Share::Private && v.start < end && v.end > addr)
+            .map(|v| (v.start.max(addr), v.end.min(end)))
+            .collect();
+        for (s, e) in private {
+            self.pt.clear(s, e, |_, pte| {
+                hal::frames::put(pte.pfn());
+            });
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,208 @@
+//! The user-space half of a process: address space, open files, working
+//! directory and signal dispositions. Empty for kernel processes.
+
+use crate::fs::fdtable::FdTable;
+use crate::fs::inode::Inode;
+use crate::hal;
+use crate::mm::Mm;
+use crate::sync::{Mutex, WaitQueue};
+use alloc::string::String;
+use alloc::sync::Arc;
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use hal::paging::Root;
+use hal::sync::SpinLock;
+
+/// Recorded signal dispositions (delivery comes with the signals work).
+///
+/// Invariant: `actions[n - 1]` is the `struct sigaction` of signal n as
+/// handler, flags, restorer, mask.
+#[derive(Clone, Copy)]
+pub struct SigState {
+    pub actions: [[u64; 4]; 64],
+    pub mask: u64,
+}
+
+impl SigState {
+    const fn new() -> Self {
+        SigState {
+            actions: [[0; 4]; 64],
+            mask: 0,
+        }
+    }
+
+    /// execve resets caught signals to their default (ignored ones stay).
+    pub fn reset_on_exec(&mut self) {
+        for a in self.actions.iter_mut() {
+            if a[0] != 1 {
+                *a = [0; 4];
+            }
+        }
+    }
+}
+
+/// A process's user-space state.
+///
+/// Invariant: `root` is the root of the page tables of the `Mm` in `mm`
+/// (None when there is none); it is kept separately so the scheduler can
+/// load it without taking the sleeping `mm` lock.
+pub struct UserState {
+    pub mm: Mutex<Option<Mm>>,
+    root: SpinLock<Option<Arc<Root>>>,
+    pub files: SpinLock<FdTable>,
+    pub cwd: SpinLock<Option<(Arc<Inode>, String)>>,
+    pub sig: SpinLock<SigState>,
+    exit_status: SpinLock<Option<i32>>,
+    /// A vfork parent sleeps here until this child execs or exits.
+    pub vfork_done: WaitQueue,
+    vfork_pending: AtomicBool,
+    /// The vfork parent whose address space this child borrows.
+    vfork_parent: SpinLock<Option<Arc<crate::proc::Process>>>,
+    /// set_tid_address.
+    pub clear_child_tid: AtomicU64,
+    /// CLONE_CHILD_SETTID: where the child stores its tid when it first runs.
+    set_child_tid: AtomicU64,
+}
+
+impl Default for UserState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl UserState {
+    /// No user state.
+    pub const fn new() -> Self {
+        UserState {
+            mm: Mutex::new(None),
+            root: SpinLock::new(None),
+            files: SpinLock::new(FdTable::new()),
+            cwd: SpinLock::new(None),
+            sig: SpinLock::new(SigState::new()),
+            exit_status: SpinLock::new(None),
+            vfork_done: WaitQueue::new(),
+            vfork_pending: AtomicBool::new(false),
+            vfork_parent: SpinLock::new(None),
+            clear_child_tid: AtomicU64::new(0),
+            set_child_tid: AtomicU64::new(0),
+        }
+    }
+
+    /// The page-table root to load when this process runs.
+    pub fn root(&self) -> Option<Arc<Root>> {
+        self.root.lock().clone()
+    }
+
+    /// Does the process have a user address space?
+    pub fn has_mm(&self) -> bool {
+        self.root.lock().is_some()
+    }
+
+    /// Installs a new address space (exec, fork) and makes it current if the
+    /// caller is this process. Returns the old one, to be dropped by the
+    /// caller outside any lock.
+    pub fn install_mm(&self, mm: Mm, activate: bool) -> Option<Mm> {
+        let root = mm.pt.root();
+        let old = self.mm.lock().replace(mm);
+        if activate {
+            root.activate();
+        }
+        *self.root.lock() = Some(root);
+        old
+    }
+
+    /// A wait status set by the process itself (exit_group, fatal signal).
+    pub fn exit_status(&self) -> Option<i32> {
+        *self.exit_status.lock()
+    }
+
+    /// Records the wait status the process will report.
+    pub fn set_exit_status(&self, status: i32) {
+        *self.exit_status.lock() = Some(status);
+    }
+
+    /// The working directory (the root when none is set).
+    pub fn cwd(&self) -> Arc<Inode> {
+        self.cwd
+            .lock()
+            .as_ref()
+            .map(|(i, _)| i.clone())
+            .unwrap_or_else(crate::fs::root)
+    }
+
+    /// The working directory's path.
+    pub fn cwd_path(&self) -> String {
+        self.cwd
+            .lock()
+            .as_ref()
+            .map(|(_, p)| p.clone())
+            .unwrap_or_else(|| String::from("/"))
+    }
+
+    /// vfork: this child runs in `parent`'s address space (the parent
+    /// sleeps meanwhile) until it execs or exits. EINVAL if the parent has
+    /// no address space.
+    pub fn borrow_mm_of(
+        &self,
+        parent: &Arc<crate::proc::Process>,
+    ) -> Result<(), marten_abi::errno::Errno> {
+        let mm = parent
+            .user
+            .mm
+            .lock()
+            .take()
+            .ok_or(marten_abi::errno::Errno::EINVAL)?;
+        self.install_mm(mm, false);
+        *self.vfork_parent.lock() = Some(parent.clone());
+        self.vfork_pending.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    /// Gives an address space this process no longer uses back to the
+    /// vfork parent it was borrowed from, or drops it.
+    pub fn retire_mm(&self, mm: Mm) {
+        let parent = self.vfork_parent.lock().take();
+        match parent {
+            Some(parent) => *parent.user.mm.lock() = Some(mm),
+            None => drop(mm),
+        }
+    }
+
+    /// Is a vfork parent still waiting for this child?
+    pub fn vfork_pending(&self) -> bool {
+        self.vfork_pending.load(Ordering::Acquire)
+    }
+
+    /// Lets a vfork parent continue (exec or exit of the child).
+    pub fn release_vfork_parent(&self) {
+        if self.vfork_pending.swap(false, Ordering::AcqRel) {
+            self.vfork_done.wake_all();
+        }
+    }
+
+    /// Asks the new child to store its tid at `addr` when it starts.
+    pub fn set_child_tid_on_start(&self, addr: u64) {
+        self.set_child_tid.store(addr, Ordering::Release);
+    }
+
+    /// The pending CLONE_CHILD_SETTID address, once.
+    pub fn take_child_tid_address(&self) -> Option<u64> {
+        let a = self.set_child_tid.swap(0, Ordering::AcqRel);
+        (a != 0).then_some(a)
+    }
+
+    /// Frees the address space and closes every file (at exit).
+    pub fn release(&self) {
+        let files = self.files.lock().take_all();
+        drop(files);
+        let mm = self.mm.lock().take();
+        if mm.is_some() {
+            hal::paging::activate_kernel();
+        }
+        *self.root.lock() = None;
+        if let Some(m) = mm {
+            self.retire_mm(m);
+        }
+        self.release_vfork_parent();
+        *self.cwd.lock() = None;
+    }
+}

@@ -1,0 +1,637 @@
+//! File system calls: descriptors, reading and writing, opening files of
+//! the root file system, pipes, and status queries.
+
+use super::{Call, SysResult};
+use crate::fs::file::{File, FileOps, Stat, flags, poll as pollbits};
+use crate::fs::inode::{Inode, Kind};
+use crate::fs::{dev, path, pipe, ramfile};
+use crate::sched;
+use crate::uaccess;
+use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use marten_abi::errno::Errno;
+
+const AT_FDCWD: i64 = -100;
+const AT_SYMLINK_NOFOLLOW: u64 = 0x100;
+const AT_REMOVEDIR: u64 = 0x200;
+const AT_EMPTY_PATH: u64 = 0x1000;
+/// Largest chunk copied through the kernel at once.
+const CHUNK: usize = 64 << 10;
+
+fn file(fd: u64) -> Result<Arc<File>, Errno> {
+    sched::current_process().user.files.lock().get(fd)
+}
+
+fn kbuf(len: usize) -> Result<Vec<u8>, Errno> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(len).map_err(|_| Errno::ENOMEM)?;
+    v.resize(len, 0);
+    Ok(v)
+}
+
+/// Reads up to `len` bytes from `f` into user memory at `buf`.
+fn read_into(f: &File, buf: u64, len: usize) -> Result<usize, Errno> {
+    if !f.readable() {
+        return Err(Errno::EBADF);
+    }
+    if len == 0 {
+        return Ok(0);
+    }
+    if !crate::hal::usercopy::user_range_ok(buf, len) {
+        return Err(Errno::EFAULT);
+    }
+    let mut k = kbuf(len.min(CHUNK))?;
+    let mut done = 0;
+    while done < len {
+        let want = (len - done).min(k.len());
+        let n = f.ops.read(f, &mut k[..want])?;
+        uaccess::write_bytes(buf + done as u64, &k[..n])?;
+        done += n;
+        // Streams return what they have; only regular files keep going.
+        if n < want || f.ops.inode().is_none() {
+            break;
+        }
+    }
+    Ok(done)
+}
+
+/// Writes `len` bytes of user memory at `buf` to `f`.
+fn write_from(f: &File, buf: u64, len: usize) -> Result<usize, Errno> {
+    if !f.writable() {
+        return Err(Errno::EBADF);
+    }
+    if len == 0 {
+        return Ok(0);
+    }
+    if !crate::hal::usercopy::user_range_ok(buf, len) {
+        return Err(Errno::EFAULT);
+    }
+    let mut k = kbuf(len.min(CHUNK))?;
+    let mut done = 0;
+    while done < len {
+        let want = (len - done).min(k.len());
+        uaccess::read_bytes(buf + done as u64, &mut k[..want])?;
+        let n = match f.ops.write(f, &k[..want]) {
+            Ok(n) => n,
+            Err(e) if done > 0 && e != Errno::EFAULT => return Ok(done),
+            Err(e) => return Err(e),
+        };
+        done += n;
+        if n < want {
+            break;
+        }
+    }
+    Ok(done)
+}
+
+pub fn read(c: &mut Call<'_>) -> SysResult {
+    let f = file(c.a[0])?;
+    read_into(&f, c.a[1], c.a[2] as usize).map(|n| n as u64)
+}
+
+pub fn write(c: &mut Call<'_>) -> SysResult {
+    let f = file(c.a[0])?;
+    write_from(&f, c.a[1], c.a[2] as usize).map(|n| n as u64)
+}
+
+pub fn pread64(c: &mut Call<'_>) -> SysResult {
+    let [fd, buf, len, off, ..] = c.a;
+    let f = file(fd)?;
+    if !f.readable() {
+        return Err(Errno::EBADF);
+    }
+    if (off as i64) < 0 {
+        return Err(Errno::EINVAL);
+    }
+    let len = len as usize;
+    let mut done = 0;
+    let mut k = kbuf(len.min(CHUNK))?;
+    while done < len {
+        let want = (len - done).min(k.len());
+        let n = f.ops.pread(&mut k[..want], off + done as u64)?;
+        uaccess::write_bytes(buf + done as u64, &k[..n])?;
+        done += n;
+        if n < want {
+            break;
+        }
+    }
+    Ok(done as u64)
+}
+
+/// The (base, len) pairs of an iovec array.
+fn iovecs(addr: u64, count: u64) -> Result<Vec<(u64, usize)>, Errno> {
+    if count > 1024 {
+        return Err(Errno::EINVAL);
+    }
+    let raw = uaccess::read_vec(addr, count as usize * 16)?;
+    let mut v = Vec::new();
+    v.try_reserve(count as usize).map_err(|_| Errno::ENOMEM)?;
+    let mut total = 0usize;
+    for i in 0..count as usize {
+        let base = u64::from_le_bytes(raw[i * 16..i * 16 + 8].try_into().unwrap_or([0; 8]));
+        let len = u64::from_le_bytes(raw[i * 16 + 8..i * 16 + 16].try_into().unwrap_or([0; 8]));
+        total = total
+            .checked_add(len as usize)
+            .filter(|t| *t <= isize::MAX as usize)
+            .ok_or(Errno::EINVAL)?;
+        v.push((base, len as usize));
+    }
+    Ok(v)
+}
+
+pub fn readv(c: &mut Call<'_>) -> SysResult {
+    let f = file(c.a[0])?;
+    let mut total = 0;
+    for (base, len) in iovecs(c.a[1], c.a[2])? {
+        let n = read_into(&f, base, len)?;
+        total += n;
+        if n < len {
+            break;
+        }
+    }
+    Ok(total as u64)
+}
+
+pub fn writev(c: &mut Call<'_>) -> SysResult {
+    let f = file(c.a[0])?;
+    let mut total = 0;
+    for (base, len) in iovecs(c.a[1], c.a[2])? {
+        let n = match write_from(&f, base, len) {
+            Ok(n) => n,
+            Err(e) if total > 0 && e != Errno::EFAULT => return Ok(total as u64),
+            Err(e) => return Err(e),
+        };
+        total += n;
+        if n < len {
+            break;
+        }
+    }
+    Ok(total as u64)
+}
+
+pub fn close(c: &mut Call<'_>) -> SysResult {
+    let e = sched::current_process().user.files.lock().close(c.a[0])?;
+    drop(e);
+    Ok(0)
+}
+
+pub fn lseek(c: &mut Call<'_>) -> SysResult {
+    let f = file(c.a[0])?;
+    f.ops.seek(&f, c.a[1] as i64, c.a[2] as u32)
+}
+
+pub fn ioctl(c: &mut Call<'_>) -> SysResult {
+    let f = file(c.a[0])?;
+    f.ops.ioctl(&f, c.a[1] as u32, c.a[2])
+}
+
+pub fn dup(c: &mut Call<'_>) -> SysResult {
+    let p = sched::current_process();
+    let mut t = p.user.files.lock();
+    let f = t.get(c.a[0])?;
+    t.alloc(f, 0, false)
+}
+
+fn dup_to(old: u64, new: u64, cloexec: bool) -> SysResult {
+    let p = sched::current_process();
+    let replaced = {
+        let mut t = p.user.files.lock();
+        let f = t.get(old)?;
+        if new as usize >= crate::fs::fdtable::MAX_FDS {
+            return Err(Errno::EBADF);
+        }
+        t.set(new, f, cloexec)?
+    };
+    drop(replaced);
+    Ok(new)
+}
+
+pub fn dup2(c: &mut Call<'_>) -> SysResult {
+    if c.a[0] == c.a[1] {
+        file(c.a[0])?;
+        return Ok(c.a[1]);
+    }
+    dup_to(c.a[0], c.a[1], false)
+}
+
+pub fn dup3(c: &mut Call<'_>) -> SysResult {
+    if c.a[2] & !(flags::O_CLOEXEC as u64) != 0 || c.a[0] == c.a[1] {
+        return Err(Errno::EINVAL);
+    }
+    dup_to(c.a[0], c.a[1], c.a[2] != 0)
+}
+
+fn make_pipe(fds: u64, fl: u64) -> SysResult {
+    if fl & !((flags::O_CLOEXEC | flags::O_NONBLOCK) as u64) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let nb = fl as u32 & flags::O_NONBLOCK;
+    let cloexec = fl as u32 & flags::O_CLOEXEC != 0;
+    let (r, w) = pipe::Pipe::create()?;
+    let rf = File::new(r, flags::O_RDONLY | nb)?;
+    let wf = File::new(w, flags::O_WRONLY | nb)?;
+    let p = sched::current_process();
+    let (a, b) = {
+        let mut t = p.user.files.lock();
+        let a = t.alloc(rf, 0, cloexec)?;
+        match t.alloc(wf, 0, cloexec) {
+            Ok(b) => (a, b),
+            Err(e) => {
+                let _ = t.close(a);
+                return Err(e);
+            }
+        }
+    };
+    let mut out = [0u8; 8];
+    out[..4].copy_from_slice(&(a as i32).to_le_bytes());
+    out[4..].copy_from_slice(&(b as i32).to_le_bytes());
+    if let Err(e) = uaccess::write_bytes(fds, &out) {
+        let mut t = p.user.files.lock();
+        let _ = t.close(a);
+        let _ = t.close(b);
+        return Err(e);
+    }
+    Ok(0)
+}
+
+pub fn pipe(c: &mut Call<'_>) -> SysResult {
+    make_pipe(c.a[0], 0)
+}
+
+pub fn pipe2(c: &mut Call<'_>) -> SysResult {
+    make_pipe(c.a[0], c.a[1])
+}
+
+const F_DUPFD: u64 = 0;
+const F_GETFD: u64 = 1;
+const F_SETFD: u64 = 2;
+const F_GETFL: u64 = 3;
+const F_SETFL: u64 = 4;
+const F_DUPFD_CLOEXEC: u64 = 1030;
+const FD_CLOEXEC: u64 = 1;
+
+pub fn fcntl(c: &mut Call<'_>) -> SysResult {
+    let [fd, cmd, arg, ..] = c.a;
+    let p = sched::current_process();
+    let mut t = p.user.files.lock();
+    match cmd {
+        F_DUPFD | F_DUPFD_CLOEXEC => {
+            let f = t.get(fd)?;
+            if arg as usize >= crate::fs::fdtable::MAX_FDS {
+                return Err(Errno::EINVAL);
+            }
+            t.alloc(f, arg as usize, cmd == F_DUPFD_CLOEXEC)
+        }
+        F_GETFD => Ok(t.entry(fd)?.cloexec as u64),
+        F_SETFD => t.set_cloexec(fd, arg & FD_CLOEXEC != 0).map(|_| 0),
+        F_GETFL => Ok(t.get(fd)?.flags() as u64),
+        F_SETFL => {
+            t.get(fd)?.set_status_flags(arg as u32);
+            Ok(0)
+        }
+        _ => {
+            t.get(fd)?;
+            Err(Errno::EINVAL)
+        }
+    }
+}
+
+/// poll: readiness of each descriptor; waits (cancellably) by checking
+/// every millisecond until something is ready or the timeout passes.
+pub fn poll(c: &mut Call<'_>) -> SysResult {
+    let [fds, nfds, timeout, ..] = c.a;
+    if nfds > crate::fs::fdtable::MAX_FDS as u64 {
+        return Err(Errno::EINVAL);
+    }
+    let mut raw = uaccess::read_vec(fds, nfds as usize * 8)?;
+    let timeout = timeout as i32;
+    let deadline = (timeout >= 0).then(|| crate::hal::time::now_ns() + timeout as u64 * 1_000_000);
+    let p = sched::current_process();
+    loop {
+        let mut ready = 0;
+        for i in 0..nfds as usize {
+            let e = &mut raw[i * 8..i * 8 + 8];
+            let fd = i32::from_le_bytes(e[0..4].try_into().unwrap_or([0; 4]));
+            let events = u16::from_le_bytes(e[4..6].try_into().unwrap_or([0; 2]));
+            let rev = if fd < 0 {
+                0
+            } else {
+                let f = p.user.files.lock().get(fd as u64);
+                match f {
+                    Ok(f) => f.ops.poll() & (events | pollbits::POLLERR | pollbits::POLLHUP),
+                    Err(_) => pollbits::POLLNVAL,
+                }
+            };
+            e[6..8].copy_from_slice(&rev.to_le_bytes());
+            if rev != 0 {
+                ready += 1;
+            }
+        }
+        let expired = deadline.is_some_and(|d| crate::hal::time::now_ns() >= d);
+        if ready > 0 || expired {
+            uaccess::write_bytes(fds, &raw)?;
+            return Ok(ready);
+        }
+        sched::sleep_ns(1_000_000, true).map_err(|_| Errno::EINTR)?;
+    }
+}
+
+// ---------------------------------------------------------------------
+// Paths
+// ---------------------------------------------------------------------
+
+fn read_path(addr: u64) -> Result<Vec<u8>, Errno> {
+    let p = uaccess::read_cstr(addr, path::PATH_MAX, Errno::ENAMETOOLONG)?;
+    if p.is_empty() {
+        return Err(Errno::ENOENT);
+    }
+    Ok(p)
+}
+
+/// The directory a relative path starts from: the working directory for
+/// AT_FDCWD, else the directory open at `dirfd`.
+fn base_dir(dirfd: u64, path: &[u8]) -> Result<Arc<Inode>, Errno> {
+    let p = sched::current_process();
+    if path.first() == Some(&b'/') || dirfd as i32 as i64 == AT_FDCWD {
+        return Ok(p.user.cwd());
+    }
+    let f = p.user.files.lock().get(dirfd)?;
+    let inode = f.ops.inode().ok_or(Errno::ENOTDIR)?.clone();
+    if !inode.is_dir() {
+        return Err(Errno::ENOTDIR);
+    }
+    Ok(inode)
+}
+
+fn open_inode(inode: Arc<Inode>, fl: u32) -> Result<Arc<File>, Errno> {
+    let ops: Box<dyn FileOps> = match inode.kind {
+        Kind::CharDev { major, minor } => dev::open(major, minor)?,
+        Kind::Dir => {
+            if fl & flags::O_ACCMODE != flags::O_RDONLY {
+                return Err(Errno::EISDIR);
+            }
+            crate::hal::heap::try_box(ramfile::RamFile { inode }).map_err(|_| Errno::ENOMEM)?
+        }
+        Kind::File => {
+            if fl & flags::O_DIRECTORY != 0 {
+                return Err(Errno::ENOTDIR);
+            }
+            if fl & flags::O_TRUNC != 0
+                && fl & flags::O_ACCMODE != flags::O_RDONLY
+                && let Some(d) = inode.file()
+            {
+                d.lock().truncate(0)?;
+            }
+            crate::hal::heap::try_box(ramfile::RamFile { inode }).map_err(|_| Errno::ENOMEM)?
+        }
+        Kind::Symlink => return Err(Errno::ELOOP),
+    };
+    File::new(ops, fl)
+}
+
+fn do_open(dirfd: u64, path_addr: u64, fl: u64, mode: u64) -> SysResult {
+    let fl = fl as u32;
+    let path = read_path(path_addr)?;
+    let base = base_dir(dirfd, &path)?;
+    let follow = fl & flags::O_NOFOLLOW == 0;
+    let inode = match path::resolve(&path, &base, follow) {
+        Ok(i) => {
+            if fl & flags::O_CREAT != 0 && fl & flags::O_EXCL != 0 {
+                return Err(Errno::EEXIST);
+            }
+            if i.kind == Kind::Symlink {
+                return Err(Errno::ELOOP);
+            }
+            if fl & flags::O_DIRECTORY != 0 && !i.is_dir() {
+                return Err(Errno::ENOTDIR);
+            }
+            i
+        }
+        Err(Errno::ENOENT) if fl & flags::O_CREAT != 0 => {
+            let (dir, name) = path::resolve_parent(&path, &base)?;
+            let name = core::str::from_utf8(name).map_err(|_| Errno::EINVAL)?;
+            let node = Inode::new_file(mode as u32 & 0o7777 & !0o022, &[])?;
+            node.set_mtime(now_secs());
+            dir.link(name, node.clone())?;
+            node
+        }
+        Err(e) => return Err(e),
+    };
+    let f = open_inode(inode, fl)?;
+    let p = sched::current_process();
+    let fd = p
+        .user
+        .files
+        .lock()
+        .alloc(f, 0, fl & flags::O_CLOEXEC != 0)?;
+    Ok(fd)
+}
+
+fn now_secs() -> u64 {
+    crate::hal::time::now_ns() / 1_000_000_000
+}
+
+pub fn open(c: &mut Call<'_>) -> SysResult {
+    do_open(AT_FDCWD as u64, c.a[0], c.a[1], c.a[2])
+}
+
+pub fn openat(c: &mut Call<'_>) -> SysResult {
+    do_open(c.a[0], c.a[1], c.a[2], c.a[3])
+}
+
+fn write_stat(addr: u64, st: &Stat) -> SysResult {
+    uaccess::write_bytes(addr, &st.to_bytes())?;
+    Ok(0)
+}
+
+fn stat_path(dirfd: u64, path_addr: u64, buf: u64, fl: u64) -> SysResult {
+    if fl & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | 0x800) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if fl & AT_EMPTY_PATH != 0
+        && uaccess::read_cstr(path_addr, path::PATH_MAX, Errno::ENAMETOOLONG)?.is_empty()
+    {
+        let f = file(dirfd)?;
+        return write_stat(buf, &f.ops.stat());
+    }
+    let path = read_path(path_addr)?;
+    let base = base_dir(dirfd, &path)?;
+    let inode = path::resolve(&path, &base, fl & AT_SYMLINK_NOFOLLOW == 0)?;
+    write_stat(buf, &Stat::of_inode(&inode))
+}
+
+pub fn stat(c: &mut Call<'_>) -> SysResult {
+    stat_path(AT_FDCWD as u64, c.a[0], c.a[1], 0)
+}
+
+pub fn lstat(c: &mut Call<'_>) -> SysResult {
+    stat_path(AT_FDCWD as u64, c.a[0], c.a[1], AT_SYMLINK_NOFOLLOW)
+}
+
+pub fn newfstatat(c: &mut Call<'_>) -> SysResult {
+    stat_path(c.a[0], c.a[1], c.a[2], c.a[3])
+}
+
+pub fn fstat(c: &mut Call<'_>) -> SysResult {
+    let f = file(c.a[0])?;
+    write_stat(c.a[1], &f.ops.stat())
+}
+
+fn access_path(dirfd: u64, path_addr: u64, mode: u64) -> SysResult {
+    if mode & !7 != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let path = read_path(path_addr)?;
+    let base = base_dir(dirfd, &path)?;
+    let inode = path::resolve(&path, &base, true)?;
+    // Root may read and write anything; executing needs some execute bit.
+    if mode & 1 != 0 && !inode.is_dir() && !inode.executable() {
+        return Err(Errno::EACCES);
+    }
+    Ok(0)
+}
+
+pub fn access(c: &mut Call<'_>) -> SysResult {
+    access_path(AT_FDCWD as u64, c.a[0], c.a[1])
+}
+
+pub fn faccessat(c: &mut Call<'_>) -> SysResult {
+    access_path(c.a[0], c.a[1], c.a[2])
+}
+
+fn readlink_path(dirfd: u64, path_addr: u64, buf: u64, size: u64) -> SysResult {
+    if size as i64 <= 0 {
+        return Err(Errno::EINVAL);
+    }
+    let path = read_path(path_addr)?;
+    let base = base_dir(dirfd, &path)?;
+    let inode = path::resolve(&path, &base, false)?;
+    let target = inode.symlink_target().ok_or(Errno::EINVAL)?;
+    let n = target.len().min(size as usize);
+    uaccess::write_bytes(buf, &target[..n])?;
+    Ok(n as u64)
+}
+
+pub fn readlink(c: &mut Call<'_>) -> SysResult {
+    readlink_path(AT_FDCWD as u64, c.a[0], c.a[1], c.a[2])
+}
+
+pub fn readlinkat(c: &mut Call<'_>) -> SysResult {
+    readlink_path(c.a[0], c.a[1], c.a[2], c.a[3])
+}
+
+fn mkdir_path(dirfd: u64, path_addr: u64, mode: u64) -> SysResult {
+    let path = read_path(path_addr)?;
+    let base = base_dir(dirfd, &path)?;
+    if path::resolve(&path, &base, false).is_ok() {
+        return Err(Errno::EEXIST);
+    }
+    let (dir, name) = path::resolve_parent(&path, &base)?;
+    let name = core::str::from_utf8(name).map_err(|_| Errno::EINVAL)?;
+    let d = Inode::new_dir(mode as u32 & 0o7777 & !0o022, Arc::downgrade(&dir))?;
+    dir.link(name, d)?;
+    Ok(0)
+}
+
+pub fn mkdir(c: &mut Call<'_>) -> SysResult {
+    mkdir_path(AT_FDCWD as u64, c.a[0], c.a[1])
+}
+
+pub fn mkdirat(c: &mut Call<'_>) -> SysResult {
+    mkdir_path(c.a[0], c.a[1], c.a[2])
+}
+
+fn unlink_path(dirfd: u64, path_addr: u64, fl: u64) -> SysResult {
+    if fl & !AT_REMOVEDIR != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let path = read_path(path_addr)?;
+    let base = base_dir(dirfd, &path)?;
+    let (dir, name) = path::resolve_parent(&path, &base)?;
+    let victim = dir.lookup(name).ok_or(Errno::ENOENT)?;
+    if fl & AT_REMOVEDIR != 0 {
+        if !victim.is_dir() {
+            return Err(Errno::ENOTDIR);
+        }
+        if !victim.entries().is_empty() {
+            return Err(Errno::ENOTEMPTY);
+        }
+    } else if victim.is_dir() {
+        return Err(Errno::EISDIR);
+    }
+    dir.unlink(name)?;
+    Ok(0)
+}
+
+pub fn unlink(c: &mut Call<'_>) -> SysResult {
+    unlink_path(AT_FDCWD as u64, c.a[0], 0)
+}
+
+pub fn unlinkat(c: &mut Call<'_>) -> SysResult {
+    unlink_path(c.a[0], c.a[1], c.a[2])
+}
+
+pub fn getdents64(c: &mut Call<'_>) -> SysResult {
+    let [fd, buf, count, ..] = c.a;
+    let f = file(fd)?;
+    let inode = f.ops.inode().ok_or(Errno::ENOTDIR)?.clone();
+    let (bytes, next) = ramfile::dirents(&inode, f.pos(), (count as usize).min(CHUNK))?;
+    uaccess::write_bytes(buf, &bytes)?;
+    f.set_pos(next);
+    Ok(bytes.len() as u64)
+}
+
+pub fn getcwd(c: &mut Call<'_>) -> SysResult {
+    let path = sched::current_process().user.cwd_path();
+    if (c.a[1] as usize) < path.len() + 1 {
+        return Err(Errno::ERANGE);
+    }
+    let mut b = Vec::new();
+    b.try_reserve(path.len() + 1).map_err(|_| Errno::ENOMEM)?;
+    b.extend_from_slice(path.as_bytes());
+    b.push(0);
+    uaccess::write_bytes(c.a[0], &b)?;
+    Ok(b.len() as u64)
+}
+
+/// Joins `path` onto `cwd` and removes `.`, `..` and repeated slashes.
+fn normalize(cwd: &str, path: &[u8]) -> Result<String, Errno> {
+    let mut parts: Vec<&[u8]> = Vec::new();
+    let joined_cwd: Vec<&[u8]> = if path.first() == Some(&b'/') {
+        Vec::new()
+    } else {
+        cwd.as_bytes().split(|&b| b == b'/').collect()
+    };
+    for comp in joined_cwd.into_iter().chain(path.split(|&b| b == b'/')) {
+        match comp {
+            b"" | b"." => {}
+            b".." => {
+                parts.pop();
+            }
+            c => parts.push(c),
+        }
+    }
+    let mut s = String::new();
+    for p in parts {
+        s.push('/');
+        s.push_str(core::str::from_utf8(p).map_err(|_| Errno::EINVAL)?);
+    }
+    if s.is_empty() {
+        s.push('/');
+    }
+    Ok(s)
+}
+
+pub fn chdir(c: &mut Call<'_>) -> SysResult {
+    let path = read_path(c.a[0])?;
+    let p = sched::current_process();
+    let inode = path::resolve(&path, &p.user.cwd(), true)?;
+    if !inode.is_dir() {
+        return Err(Errno::ENOTDIR);
+    }
+    let name = normalize(&p.user.cwd_path(), &path)?;
+    *p.user.cwd.lock() = Some((inode, name));
+    Ok(0)
+}

@@ -1,0 +1,207 @@
+//! System calls: the Linux x86-64 numbers mapped to their handlers.
+//!
+//! Life of a system call: user code executes `syscall` with the number in
+//! rax and arguments in rdi, rsi, rdx, r10, r8, r9. The hardware crate's
+//! entry switches to the thread's kernel stack, saves a `TrapFrame` and
+//! calls [`dispatch`] with interrupts on. The handler returns a value or an
+//! errno, which goes back in rax (`-errno`). Before returning to user mode,
+//! `return_to_user` checks for a pending kill and for rescheduling.
+
+mod files;
+mod memory;
+mod process;
+mod signal;
+mod time;
+
+use crate::hal;
+use core::sync::atomic::{AtomicU64, Ordering};
+use hal::TrapFrame;
+use marten_abi::errno::Errno;
+
+/// A system call's result: the value for rax, or an error number.
+pub type SysResult = Result<u64, Errno>;
+
+/// One call in progress: the saved registers and the six arguments.
+pub struct Call<'a> {
+    pub frame: &'a mut TrapFrame,
+    pub a: [u64; 6],
+}
+
+type Handler = fn(&mut Call<'_>) -> SysResult;
+
+/// A table entry: the call's name (for logs) and its handler.
+struct Entry {
+    name: &'static str,
+    handler: Handler,
+}
+
+/// System-call numbers handled go up to this.
+const NR_MAX: usize = 335;
+
+macro_rules! syscall_table {
+    ($($nr:literal $name:ident => $handler:path,)*) => {
+        const fn build() -> [Option<Entry>; NR_MAX] {
+            let mut t = [const { None }; NR_MAX];
+            $( t[$nr] = Some(Entry { name: stringify!($name), handler: $handler }); )*
+            t
+        }
+    };
+}
+
+syscall_table! {
+    0 read => files::read,
+    1 write => files::write,
+    2 open => files::open,
+    3 close => files::close,
+    4 stat => files::stat,
+    5 fstat => files::fstat,
+    6 lstat => files::lstat,
+    7 poll => files::poll,
+    8 lseek => files::lseek,
+    9 mmap => memory::mmap,
+    10 mprotect => memory::mprotect,
+    11 munmap => memory::munmap,
+    12 brk => memory::brk,
+    13 rt_sigaction => signal::rt_sigaction,
+    14 rt_sigprocmask => signal::rt_sigprocmask,
+    16 ioctl => files::ioctl,
+    17 pread64 => files::pread64,
+    19 readv => files::readv,
+    20 writev => files::writev,
+    21 access => files::access,
+    22 pipe => files::pipe,
+    24 sched_yield => process::sched_yield,
+    28 madvise => memory::madvise,
+    32 dup => files::dup,
+    33 dup2 => files::dup2,
+    35 nanosleep => time::nanosleep,
+    39 getpid => process::getpid,
+    56 clone => process::clone,
+    57 fork => process::fork,
+    58 vfork => process::vfork,
+    59 execve => process::execve,
+    60 exit => process::exit,
+    61 wait4 => process::wait4,
+    62 kill => process::kill,
+    63 uname => process::uname,
+    72 fcntl => files::fcntl,
+    79 getcwd => files::getcwd,
+    80 chdir => files::chdir,
+    83 mkdir => files::mkdir,
+    87 unlink => files::unlink,
+    89 readlink => files::readlink,
+    95 umask => process::umask,
+    96 gettimeofday => time::gettimeofday,
+    97 getrlimit => process::getrlimit,
+    102 getuid => process::getuid,
+    104 getgid => process::getuid,
+    105 setuid => process::set_id,
+    106 setgid => process::set_id,
+    107 geteuid => process::getuid,
+    108 getegid => process::getuid,
+    109 setpgid => process::setpgid,
+    110 getppid => process::getppid,
+    111 getpgrp => process::getpid,
+    112 setsid => process::getpid,
+    121 getpgid => process::getpid,
+    124 getsid => process::getpid,
+    131 sigaltstack => signal::sigaltstack,
+    157 prctl => process::prctl,
+    158 arch_prctl => process::arch_prctl,
+    160 setrlimit => process::setrlimit,
+    169 reboot => process::reboot,
+    186 gettid => process::gettid,
+    201 time => time::time,
+    217 getdents64 => files::getdents64,
+    218 set_tid_address => process::set_tid_address,
+    228 clock_gettime => time::clock_gettime,
+    229 clock_getres => time::clock_getres,
+    230 clock_nanosleep => time::clock_nanosleep,
+    231 exit_group => process::exit_group,
+    247 waitid => process::waitid,
+    257 openat => files::openat,
+    258 mkdirat => files::mkdirat,
+    262 newfstatat => files::newfstatat,
+    263 unlinkat => files::unlinkat,
+    267 readlinkat => files::readlinkat,
+    269 faccessat => files::faccessat,
+    273 set_robust_list => process::set_robust_list,
+    292 dup3 => files::dup3,
+    293 pipe2 => files::pipe2,
+    302 prlimit64 => process::prlimit64,
+    318 getrandom => process::getrandom,
+    334 rseq => process::rseq,
+}
+
+static TABLE: [Option<Entry>; NR_MAX] = build();
+
+/// Unknown numbers already reported (one log line per number).
+static REPORTED: [AtomicU64; 16] = [const { AtomicU64::new(0) }; 16];
+
+fn report_unknown(nr: u64) {
+    let first = if nr < 1024 {
+        let bit = 1u64 << (nr % 64);
+        REPORTED[(nr / 64) as usize].fetch_or(bit, Ordering::Relaxed) & bit == 0
+    } else {
+        true
+    };
+    if first {
+        let p = crate::sched::current_process();
+        log::warn!(
+            "unknown system call {nr} from pid {} ({}): ENOSYS",
+            p.pid,
+            p.name()
+        );
+    }
+}
+
+/// One-time set-up (the wall clock).
+pub fn init() {
+    time::init();
+}
+
+/// Runs the system call in `frame` and stores its result in rax.
+pub fn dispatch(frame: &mut TrapFrame) {
+    let (nr, a) = frame.syscall_args();
+    let entry = TABLE.get(nr as usize).and_then(|e| e.as_ref());
+    let result = match entry {
+        Some(e) => {
+            let mut call = Call { frame, a };
+            let r = (e.handler)(&mut call);
+            if log::log_enabled!(log::Level::Trace) {
+                let p = crate::sched::current_process();
+                match r {
+                    Ok(v) => log::trace!(
+                        "[{}] {}({:#x}, {:#x}, {:#x}, {:#x}) = {:#x}",
+                        p.pid,
+                        e.name,
+                        a[0],
+                        a[1],
+                        a[2],
+                        a[3],
+                        v
+                    ),
+                    Err(err) => log::trace!(
+                        "[{}] {}({:#x}, {:#x}, {:#x}, {:#x}) = -{}",
+                        p.pid,
+                        e.name,
+                        a[0],
+                        a[1],
+                        a[2],
+                        a[3],
+                        err.name()
+                    ),
+                }
+            }
+            r
+        }
+        None => {
+            report_unknown(nr);
+            Err(Errno::ENOSYS)
+        }
+    };
+    frame.rax = match result {
+        Ok(v) => v,
+        Err(e) => e.to_return(),
+    };
+}

@@ -1,0 +1,564 @@
+//! Process system calls: identity, fork/vfork/clone, execve, exit, wait,
+//! kill, and the small per-process settings (TLS base, limits, uname).
+
+use super::{Call, SysResult};
+use crate::hal;
+use crate::mm::layout::ARG_MAX;
+use crate::proc::{self, Pid, WaitFor};
+use crate::sched;
+use crate::uaccess;
+use alloc::vec::Vec;
+use hal::context::{Context, FpuInit};
+use hal::vmap::KernelStack;
+use marten_abi::errno::Errno;
+use marten_abi::{signal, wait};
+
+pub fn getpid(_: &mut Call<'_>) -> SysResult {
+    Ok(sched::current_process().pid as u64)
+}
+
+pub fn gettid(_: &mut Call<'_>) -> SysResult {
+    Ok(sched::current().tid as u64)
+}
+
+pub fn getppid(_: &mut Call<'_>) -> SysResult {
+    Ok(sched::current_process().ppid() as u64)
+}
+
+/// getuid, geteuid, getgid, getegid: everything runs as root for now.
+pub fn getuid(_: &mut Call<'_>) -> SysResult {
+    Ok(0)
+}
+
+/// setuid/setgid: root may become root.
+pub fn set_id(c: &mut Call<'_>) -> SysResult {
+    if c.a[0] as u32 == 0 {
+        Ok(0)
+    } else {
+        Err(Errno::EPERM)
+    }
+}
+
+/// setpgid: process groups come with job control; accepted.
+pub fn setpgid(_: &mut Call<'_>) -> SysResult {
+    Ok(0)
+}
+
+pub fn umask(_: &mut Call<'_>) -> SysResult {
+    Ok(0o022)
+}
+
+pub fn sched_yield(_: &mut Call<'_>) -> SysResult {
+    sched::yield_now();
+    Ok(0)
+}
+
+pub fn exit(c: &mut Call<'_>) -> SysResult {
+    exit_with(c.a[0] as i32)
+}
+
+pub fn exit_group(c: &mut Call<'_>) -> SysResult {
+    exit_with(c.a[0] as i32)
+}
+
+fn exit_with(code: i32) -> ! {
+    let p = sched::current_process();
+    p.user.set_exit_status(wait::exited(code));
+    drop(p);
+    sched::exit(code as isize)
+}
+
+const CSIGNAL: u64 = 0xff;
+const CLONE_VM: u64 = 0x100;
+const CLONE_VFORK: u64 = 0x4000;
+const CLONE_SETTLS: u64 = 0x80000;
+const CLONE_PARENT_SETTID: u64 = 0x100000;
+const CLONE_CHILD_CLEARTID: u64 = 0x200000;
+const CLONE_CHILD_SETTID: u64 = 0x1000000;
+
+/// What a new child should get besides a copy of its parent.
+struct ForkArgs {
+    vfork: bool,
+    stack: u64,
+    tls: Option<u64>,
+    parent_tid: Option<u64>,
+    child_tid_set: Option<u64>,
+    child_tid_clear: Option<u64>,
+}
+
+pub fn fork(c: &mut Call<'_>) -> SysResult {
+    do_fork(
+        c,
+        ForkArgs {
+            vfork: false,
+            stack: 0,
+            tls: None,
+            parent_tid: None,
+            child_tid_set: None,
+            child_tid_clear: None,
+        },
+    )
+}
+
+pub fn vfork(c: &mut Call<'_>) -> SysResult {
+    do_fork(
+        c,
+        ForkArgs {
+            vfork: true,
+            stack: 0,
+            tls: None,
+            parent_tid: None,
+            child_tid_set: None,
+            child_tid_clear: None,
+        },
+    )
+}
+
+/// clone with fork-like flags (threads come later: CLONE_THREAD is EINVAL).
+pub fn clone(c: &mut Call<'_>) -> SysResult {
+    let [flags, stack, ptid, ctid, tls, _] = c.a;
+    let allowed = CSIGNAL
+        | CLONE_VM
+        | CLONE_VFORK
+        | CLONE_SETTLS
+        | CLONE_PARENT_SETTID
+        | CLONE_CHILD_SETTID
+        | CLONE_CHILD_CLEARTID;
+    if flags & !allowed != 0 {
+        return Err(Errno::EINVAL);
+    }
+    // Sharing memory without vfork's suspension would be a thread.
+    if flags & CLONE_VM != 0 && flags & CLONE_VFORK == 0 {
+        return Err(Errno::EINVAL);
+    }
+    let args = ForkArgs {
+        vfork: flags & CLONE_VFORK != 0,
+        stack,
+        tls: (flags & CLONE_SETTLS != 0).then_some(tls),
+        parent_tid: (flags & CLONE_PARENT_SETTID != 0).then_some(ptid),
+        child_tid_set: (flags & CLONE_CHILD_SETTID != 0).then_some(ctid),
+        child_tid_clear: (flags & CLONE_CHILD_CLEARTID != 0).then_some(ctid),
+    };
+    do_fork(c, args)
+}
+
+fn do_fork(c: &mut Call<'_>, args: ForkArgs) -> SysResult {
+    let parent = sched::current_process();
+    let me = sched::current();
+    let files = parent.user.files.lock().try_clone()?;
+    let child = proc::create(parent.name().as_str(), &parent, None)?;
+    let mm = if args.vfork {
+        child.user.borrow_mm_of(&parent)
+    } else {
+        let forked = parent
+            .user
+            .mm
+            .lock()
+            .as_mut()
+            .ok_or(Errno::EINVAL)
+            .and_then(|m| m.fork());
+        forked.map(|m| {
+            child.user.install_mm(m, false);
+        })
+    };
+    if let Err(e) = mm {
+        proc::abandon(&child);
+        return Err(e);
+    }
+    *child.user.files.lock() = files;
+    *child.user.cwd.lock() = parent.user.cwd.lock().clone();
+    *child.user.sig.lock() = *parent.user.sig.lock();
+    if let Some(a) = args.child_tid_clear {
+        child
+            .user
+            .clear_child_tid
+            .store(a, core::sync::atomic::Ordering::Relaxed);
+    }
+    if let Some(a) = args.child_tid_set {
+        child.user.set_child_tid_on_start(a);
+    }
+    let mut frame = *c.frame;
+    frame.rax = 0;
+    if args.stack != 0 {
+        frame.rsp = args.stack;
+    }
+    let (fs, gs) = me.ctx().user_bases();
+    let bases = (args.tls.unwrap_or(fs), gs);
+    let Some(stack) = KernelStack::new() else {
+        child.user.release();
+        proc::abandon(&child);
+        return Err(Errno::ENOMEM);
+    };
+    let ctx = Context::new_user(stack, &frame, FpuInit::CopyCurrent, bases);
+    let name = parent.name();
+    if let Err(e) = sched::spawn_context(&child, name.as_str(), Some(child.pid), ctx, None) {
+        child.user.release();
+        proc::abandon(&child);
+        return Err(e);
+    }
+    if let Some(a) = args.parent_tid {
+        let _ = uaccess::write_i32(a, child.pid as i32);
+    }
+    if args.vfork {
+        let _ = child
+            .user
+            .vfork_done
+            .wait_until(false, || !child.user.vfork_pending());
+    }
+    Ok(child.pid as u64)
+}
+
+/// Reads a NULL-terminated array of string pointers (argv, envp).
+fn read_strv(addr: u64, budget: &mut usize) -> Result<Vec<Vec<u8>>, Errno> {
+    let mut v = Vec::new();
+    if addr == 0 {
+        return Ok(v);
+    }
+    for i in 0u64.. {
+        let p = uaccess::read_u64(addr.checked_add(i * 8).ok_or(Errno::EFAULT)?)?;
+        if p == 0 {
+            break;
+        }
+        let s = uaccess::read_cstr(p, *budget, Errno::E2BIG)?;
+        *budget = budget.checked_sub(s.len() + 1 + 8).ok_or(Errno::E2BIG)?;
+        v.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
+        v.push(s);
+    }
+    Ok(v)
+}
+
+pub fn execve(c: &mut Call<'_>) -> SysResult {
+    let path = uaccess::read_cstr(c.a[0], crate::fs::path::PATH_MAX, Errno::ENAMETOOLONG)?;
+    let mut budget = ARG_MAX;
+    let argv = read_strv(c.a[1], &mut budget)?;
+    let envp = read_strv(c.a[2], &mut budget)?;
+    let p = sched::current_process();
+    let image = crate::exec::load(&path, &argv, &envp, &p.user.cwd())?;
+    // The point of no return: the old image goes.
+    let me = sched::current();
+    p.set_name(&image.name);
+    me.set_name(&image.name);
+    if let Some(old) = p.user.install_mm(image.mm, true) {
+        p.user.retire_mm(old);
+    }
+    let closed = p.user.files.lock().take_cloexec();
+    drop(closed);
+    p.user.sig.lock().reset_on_exec();
+    me.ctx().set_fs_base(0);
+    me.ctx().set_gs_base(0);
+    me.ctx().set_user(true);
+    hal::context::reset_fpu();
+    *c.frame = hal::TrapFrame::new_user(image.entry, image.sp);
+    p.user.release_vfork_parent();
+    Ok(0)
+}
+
+const WNOHANG: u64 = 1;
+const WALL_FLAGS: u64 = 0x4000_0000 | 0x8000_0000 | 0x2000_0000;
+
+fn wait_target(pid: i64) -> WaitFor {
+    if pid > 0 {
+        WaitFor::Pid(pid as Pid)
+    } else {
+        WaitFor::Any
+    }
+}
+
+pub fn wait4(c: &mut Call<'_>) -> SysResult {
+    let [pid, wstatus, options, rusage, ..] = c.a;
+    if options & !(WNOHANG | wait::WUNTRACED as u64 | wait::WCONTINUED as u64 | WALL_FLAGS) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    match proc::waitpid(wait_target(pid as i32 as i64), options & WNOHANG != 0, true)? {
+        None => Ok(0),
+        Some((child, status)) => {
+            if wstatus != 0 {
+                uaccess::write_i32(wstatus, status)?;
+            }
+            if rusage != 0 {
+                uaccess::write_bytes(rusage, &[0u8; 144])?;
+            }
+            Ok(child as u64)
+        }
+    }
+}
+
+const P_ALL: u64 = 0;
+const P_PID: u64 = 1;
+const P_PGID: u64 = 2;
+const CLD_EXITED: i32 = 1;
+const CLD_KILLED: i32 = 2;
+
+pub fn waitid(c: &mut Call<'_>) -> SysResult {
+    let [idtype, id, infop, options, rusage, _] = c.a;
+    let known = WNOHANG
+        | wait::WEXITED as u64
+        | wait::WUNTRACED as u64
+        | wait::WCONTINUED as u64
+        | wait::WNOWAIT as u64
+        | WALL_FLAGS;
+    if options & !known != 0
+        || options & (wait::WEXITED as u64 | wait::WUNTRACED as u64 | wait::WCONTINUED as u64) == 0
+    {
+        return Err(Errno::EINVAL);
+    }
+    let which = match idtype {
+        P_ALL | P_PGID => WaitFor::Any,
+        P_PID if id as i32 > 0 => WaitFor::Pid(id as Pid),
+        _ => return Err(Errno::EINVAL),
+    };
+    let reap = options & wait::WNOWAIT as u64 == 0;
+    let r = proc::waitpid(which, options & WNOHANG != 0, reap)?;
+    let mut info = [0u8; 128];
+    if let Some((pid, status)) = r {
+        let (code, st) = if wait::if_exited(status) {
+            (CLD_EXITED, wait::exit_status(status))
+        } else {
+            (CLD_KILLED, wait::term_sig(status))
+        };
+        info[0..4].copy_from_slice(&signal::SIGCHLD.to_le_bytes());
+        info[8..12].copy_from_slice(&code.to_le_bytes());
+        info[16..20].copy_from_slice(&(pid as i32).to_le_bytes());
+        info[24..28].copy_from_slice(&st.to_le_bytes());
+    }
+    if infop != 0 {
+        uaccess::write_bytes(infop, &info)?;
+    }
+    if rusage != 0 {
+        uaccess::write_bytes(rusage, &[0u8; 144])?;
+    }
+    Ok(0)
+}
+
+/// kill: SIGKILL (and the other signals whose default action ends the
+/// process, unless the target ignores or catches them) terminates the
+/// target; signal 0 checks that it exists. Full signal delivery comes with
+/// the signals work.
+pub fn kill(c: &mut Call<'_>) -> SysResult {
+    let pid = c.a[0] as i32;
+    let sig = c.a[1] as i32;
+    if !(0..=signal::NSIG).contains(&sig) {
+        return Err(Errno::EINVAL);
+    }
+    if pid <= 0 {
+        // Process groups come with job control.
+        return Err(Errno::ESRCH);
+    }
+    let target = proc::lookup(pid as Pid).ok_or(Errno::ESRCH)?;
+    if sig == 0 {
+        return Ok(0);
+    }
+    if pid == 1 {
+        return Err(Errno::EPERM);
+    }
+    let ignored_by_default = matches!(sig, signal::SIGCHLD | signal::SIGCONT | 23 | 28);
+    let action = target.user.sig.lock().actions[(sig - 1) as usize][0];
+    if sig != signal::SIGKILL && (ignored_by_default || action != 0) {
+        if action > 1 {
+            log::info!("signal {sig} to pid {pid}: handlers are not delivered yet; ignored");
+        }
+        return Ok(0);
+    }
+    proc::kill_process(&target, sig);
+    Ok(0)
+}
+
+pub fn uname(c: &mut Call<'_>) -> SysResult {
+    let fields: [&str; 6] = [
+        "Linux",
+        "marten",
+        "6.1.0-marten",
+        "#1 SMP PREEMPT Marten 0.1.0",
+        "x86_64",
+        "(none)",
+    ];
+    let mut buf = [0u8; 65 * 6];
+    for (i, f) in fields.iter().enumerate() {
+        buf[i * 65..i * 65 + f.len()].copy_from_slice(f.as_bytes());
+    }
+    uaccess::write_bytes(c.a[0], &buf)?;
+    Ok(0)
+}
+
+const ARCH_SET_GS: u64 = 0x1001;
+const ARCH_SET_FS: u64 = 0x1002;
+const ARCH_GET_FS: u64 = 0x1003;
+const ARCH_GET_GS: u64 = 0x1004;
+
+pub fn arch_prctl(c: &mut Call<'_>) -> SysResult {
+    let me = sched::current();
+    let [code, addr, ..] = c.a;
+    match code {
+        ARCH_SET_FS | ARCH_SET_GS => {
+            if addr >= hal::paging::USER_END {
+                return Err(Errno::EPERM);
+            }
+            if code == ARCH_SET_FS {
+                me.ctx().set_fs_base(addr);
+            } else {
+                me.ctx().set_gs_base(addr);
+            }
+            Ok(0)
+        }
+        ARCH_GET_FS | ARCH_GET_GS => {
+            let (fs, gs) = me.ctx().user_bases();
+            uaccess::write_u64(addr, if code == ARCH_GET_FS { fs } else { gs })?;
+            Ok(0)
+        }
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+const PR_SET_PDEATHSIG: u64 = 1;
+const PR_GET_DUMPABLE: u64 = 3;
+const PR_SET_DUMPABLE: u64 = 4;
+const PR_SET_NAME: u64 = 15;
+const PR_GET_NAME: u64 = 16;
+
+/// prctl: the process name and a few flags programs set at start.
+pub fn prctl(c: &mut Call<'_>) -> SysResult {
+    let [option, arg, ..] = c.a;
+    match option {
+        PR_SET_NAME => {
+            let name = uaccess::read_cstr(arg, 16, Errno::EINVAL).or_else(|e| {
+                if e == Errno::EINVAL {
+                    // Longer names are cut to 15 bytes, as on Linux.
+                    let mut b = [0u8; 15];
+                    uaccess::read_bytes(arg, &mut b).map(|_| b.to_vec())
+                } else {
+                    Err(e)
+                }
+            })?;
+            let s = alloc::string::String::from_utf8_lossy(&name).into_owned();
+            sched::current().set_name(&s);
+            sched::current_process().set_name(&s);
+            Ok(0)
+        }
+        PR_GET_NAME => {
+            let n = sched::current().name();
+            let mut b = [0u8; 16];
+            b[..n.as_str().len()].copy_from_slice(n.as_str().as_bytes());
+            uaccess::write_bytes(arg, &b)?;
+            Ok(0)
+        }
+        PR_GET_DUMPABLE => Ok(1),
+        PR_SET_DUMPABLE if arg <= 1 => Ok(0),
+        PR_SET_PDEATHSIG if arg <= 64 => Ok(0),
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+pub fn set_tid_address(c: &mut Call<'_>) -> SysResult {
+    let p = sched::current_process();
+    p.user
+        .clear_child_tid
+        .store(c.a[0], core::sync::atomic::Ordering::Relaxed);
+    Ok(sched::current().tid as u64)
+}
+
+pub fn set_robust_list(c: &mut Call<'_>) -> SysResult {
+    if c.a[1] != 24 {
+        Err(Errno::EINVAL)
+    } else {
+        Ok(0)
+    }
+}
+
+/// rseq: not supported (glibc and musl carry on without it).
+pub fn rseq(_: &mut Call<'_>) -> SysResult {
+    Err(Errno::ENOSYS)
+}
+
+const RLIM_INFINITY: u64 = u64::MAX;
+
+fn rlimit(resource: u64) -> Result<(u64, u64), Errno> {
+    Ok(match resource {
+        3 => (crate::mm::layout::STACK_MAX, RLIM_INFINITY), // RLIMIT_STACK
+        6 => (proc::PID_MAX as u64, proc::PID_MAX as u64),  // RLIMIT_NPROC
+        7 => (
+            crate::fs::fdtable::MAX_FDS as u64,
+            crate::fs::fdtable::MAX_FDS as u64,
+        ), // RLIMIT_NOFILE
+        0..=15 => (RLIM_INFINITY, RLIM_INFINITY),
+        _ => return Err(Errno::EINVAL),
+    })
+}
+
+fn write_rlimit(addr: u64, (cur, max): (u64, u64)) -> Result<(), Errno> {
+    let mut b = [0u8; 16];
+    b[..8].copy_from_slice(&cur.to_le_bytes());
+    b[8..].copy_from_slice(&max.to_le_bytes());
+    uaccess::write_bytes(addr, &b)
+}
+
+pub fn getrlimit(c: &mut Call<'_>) -> SysResult {
+    write_rlimit(c.a[1], rlimit(c.a[0])?)?;
+    Ok(0)
+}
+
+pub fn setrlimit(c: &mut Call<'_>) -> SysResult {
+    rlimit(c.a[0])?;
+    let mut b = [0u8; 16];
+    uaccess::read_bytes(c.a[1], &mut b)?;
+    Ok(0)
+}
+
+pub fn prlimit64(c: &mut Call<'_>) -> SysResult {
+    let [pid, resource, new, old, ..] = c.a;
+    if pid != 0 && pid as u32 != sched::current_process().pid {
+        proc::lookup(pid as Pid).ok_or(Errno::ESRCH)?;
+    }
+    let lim = rlimit(resource)?;
+    if new != 0 {
+        let mut b = [0u8; 16];
+        uaccess::read_bytes(new, &mut b)?;
+    }
+    if old != 0 {
+        write_rlimit(old, lim)?;
+    }
+    Ok(0)
+}
+
+const GRND_NONBLOCK: u64 = 1;
+const GRND_RANDOM: u64 = 2;
+const GRND_INSECURE: u64 = 4;
+
+pub fn getrandom(c: &mut Call<'_>) -> SysResult {
+    let [buf, len, flags, ..] = c.a;
+    if flags & !(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE) != 0
+        || flags & (GRND_RANDOM | GRND_INSECURE) == (GRND_RANDOM | GRND_INSECURE)
+    {
+        return Err(Errno::EINVAL);
+    }
+    let len = len.min(32 << 20) as usize;
+    let mut chunk = [0u8; 256];
+    let mut done = 0;
+    while done < len {
+        let n = chunk.len().min(len - done);
+        crate::random::fill(&mut chunk[..n]);
+        uaccess::write_bytes(buf + done as u64, &chunk[..n])?;
+        done += n;
+    }
+    Ok(len as u64)
+}
+
+const REBOOT_MAGIC1: u64 = 0xfee1_dead;
+const REBOOT_MAGIC2: [u64; 4] = [672_274_793, 85_072_278, 369_367_448, 537_993_216];
+const CMD_RESTART: u64 = 0x0123_4567;
+const CMD_HALT: u64 = 0xcdef_0123;
+const CMD_POWER_OFF: u64 = 0x4321_fedc;
+const CMD_CAD_ON: u64 = 0x89ab_cdef;
+const CMD_CAD_OFF: u64 = 0;
+
+pub fn reboot(c: &mut Call<'_>) -> SysResult {
+    let [m1, m2, cmd, ..] = c.a;
+    if m1 as u32 as u64 != REBOOT_MAGIC1 || !REBOOT_MAGIC2.contains(&(m2 as u32 as u64)) {
+        return Err(Errno::EINVAL);
+    }
+    match cmd as u32 as u64 {
+        CMD_POWER_OFF | CMD_HALT => crate::shutdown::poweroff(),
+        CMD_RESTART => crate::shutdown::reboot(),
+        CMD_CAD_ON | CMD_CAD_OFF => Ok(0),
+        _ => Err(Errno::EINVAL),
+    }
+}

@@ -1,0 +1,90 @@
+//! Reading and writing user memory from system calls, with Linux's errors:
+//! thin wrappers over the hardware crate's fault-safe copies.
+
+use crate::hal::usercopy;
+use alloc::vec::Vec;
+use marten_abi::errno::Errno;
+
+/// Copies `buf.len()` bytes from user address `addr`.
+pub fn read_bytes(addr: u64, buf: &mut [u8]) -> Result<(), Errno> {
+    usercopy::copy_from_user(buf, addr).map_err(|_| Errno::EFAULT)
+}
+
+/// Copies `data` to user address `addr`.
+pub fn write_bytes(addr: u64, data: &[u8]) -> Result<(), Errno> {
+    usercopy::copy_to_user(addr, data).map_err(|_| Errno::EFAULT)
+}
+
+/// Reads a u64.
+pub fn read_u64(addr: u64) -> Result<u64, Errno> {
+    let mut b = [0u8; 8];
+    read_bytes(addr, &mut b)?;
+    Ok(u64::from_le_bytes(b))
+}
+
+/// Writes a u64.
+pub fn write_u64(addr: u64, v: u64) -> Result<(), Errno> {
+    write_bytes(addr, &v.to_le_bytes())
+}
+
+/// Writes an i32.
+pub fn write_i32(addr: u64, v: i32) -> Result<(), Errno> {
+    write_bytes(addr, &v.to_le_bytes())
+}
+
+/// Reads `len` bytes into a new vector (ENOMEM if it cannot be allocated).
+pub fn read_vec(addr: u64, len: usize) -> Result<Vec<u8>, Errno> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(len).map_err(|_| Errno::ENOMEM)?;
+    v.resize(len, 0);
+    read_bytes(addr, &mut v)?;
+    Ok(v)
+}
+
+/// Reads a NUL-terminated string of at most `max` bytes (without the NUL);
+/// `too_long` is the error when there is no NUL in time.
+pub fn read_cstr(addr: u64, max: usize, too_long: Errno) -> Result<Vec<u8>, Errno> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(max.min(4096))
+        .map_err(|_| Errno::ENOMEM)?;
+    let mut chunk = [0u8; 256];
+    let mut pos = 0u64;
+    loop {
+        let room = max - v.len();
+        if room == 0 {
+            return Err(too_long);
+        }
+        let want = chunk.len().min(room);
+        let a = addr.checked_add(pos).ok_or(Errno::EFAULT)?;
+        match usercopy::strncpy_from_user(&mut chunk[..want], a) {
+            Ok(n) => {
+                v.try_reserve(n).map_err(|_| Errno::ENOMEM)?;
+                v.extend_from_slice(&chunk[..n]);
+                return Ok(v);
+            }
+            Err(usercopy::StrError::TooLong) => {
+                v.try_reserve(want).map_err(|_| Errno::ENOMEM)?;
+                v.extend_from_slice(&chunk[..want]);
+                pos += want as u64;
+            }
+            Err(usercopy::StrError::Fault) => return Err(Errno::EFAULT),
+        }
+    }
+}
+
+/// A `struct timespec` (seconds, nanoseconds).
+pub fn read_timespec(addr: u64) -> Result<(i64, i64), Errno> {
+    let mut b = [0u8; 16];
+    read_bytes(addr, &mut b)?;
+    let s = i64::from_le_bytes(b[..8].try_into().unwrap_or([0; 8]));
+    let ns = i64::from_le_bytes(b[8..].try_into().unwrap_or([0; 8]));
+    Ok((s, ns))
+}
+
+/// Writes a `struct timespec`.
+pub fn write_timespec(addr: u64, sec: i64, nsec: i64) -> Result<(), Errno> {
+    let mut b = [0u8; 16];
+    b[..8].copy_from_slice(&sec.to_le_bytes());
+    b[8..].copy_from_slice(&nsec.to_le_bytes());
+    write_bytes(addr, &b)
+}

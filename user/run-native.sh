@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Runs the user-space tests natively on this Linux host, to validate the tests
+# themselves (every one must pass on real Linux). Build them first with
+# scripts/build-user.sh. Last line: "native: N passed, M failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BIN=build/user/bin
+export MARTEN_TEST_ROOT=$PWD/build/user/root   # host copy of the image's /etc/motd
+
+[ -x "$BIN/t_basic" ] || { echo "run-native: build first: scripts/build-user.sh"; exit 1; }
+
+PASSED=0
+FAILED=0
+# run WANT_EXIT PROGRAM ARGS...: adds the program's own counts; a wrong exit
+# status adds one failure.
+run() {
+  local want=$1; shift
+  local out rc p f
+  out=$("$BIN/$1" "${@:2}" </dev/null 2>&1); rc=$?
+  printf '%s\n' "$out"
+  p=$(grep -oE '^[a-z_]+: [0-9]+ passed' <<<"$out" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+' || echo 0)
+  f=$(grep -oE '^[a-z_]+: [0-9]+ passed, [0-9]+ failed' <<<"$out" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+' || echo 0)
+  PASSED=$((PASSED + p)); FAILED=$((FAILED + f))
+  if [ "$rc" -ne "$want" ]; then
+    echo "not ok - $1 exited $rc, want $want"
+    FAILED=$((FAILED + 1))
+  fi
+}
+
+run 0 t_basic
+run 0 t_mm
+run 0 t_fork
+run 0 t_exec
+run 0 t_segv_all
+run 0 t_oom --max-mb 64
+run 0 t_forkloop 1000
+run 0 t_execloop 100
+run 0 t_spin 500
+
+# rust-hello prints its own protocol: exit 3 and "rust-hello: done" mean success.
+out=$(env -i FOO=bar "$BIN/rust-hello" one "two words" 2>&1); rc=$?
+printf '%s\n' "$out"
+if [ "$rc" -eq 3 ] && grep -qx 'rust-hello: done' <<<"$out" &&
+   grep -qx 'rust-hello: argc=3' <<<"$out" && grep -qx 'argv\[2\]=two words' <<<"$out" &&
+   grep -qx 'env FOO=bar' <<<"$out"; then
+  PASSED=$((PASSED + 1))
+else
+  echo "not ok - rust-hello exited $rc or printed the wrong lines"
+  FAILED=$((FAILED + 1))
+fi
+
+echo "native: $PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ]
