@@ -17,7 +17,7 @@ MACHINE ?= pc
 MACHINE_OPTS = --kernel $(KERNEL) --initrd "$(INITRD)" --append "$(APPEND)" \
                --smp $(SMP) --mem $(MEM) --accel "$(ACCEL)" --machine $(MACHINE)
 
-.PHONY: all deps kernel tools run debug test clean
+.PHONY: all deps kernel tools run debug test bench clean
 
 all: kernel
 
@@ -46,6 +46,11 @@ debug: kernel tools
 
 test: deps
 	@scripts/test.sh
+
+# Marten against Linux on the same QEMU; BENCH_ARGS go to mbench-run
+# (e.g. BENCH_ARGS="--rounds 5" or "--icount 3").
+bench: deps
+	@scripts/bench.sh $(BENCH_ARGS)
 
 clean:
 	$(CARGO) clean

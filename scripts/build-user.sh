@@ -52,8 +52,12 @@ programs+=(rust-hello)
 printf 'hello from the initramfs\n' >"$STAGE/etc/motd"
 chmod 0755 "$STAGE/etc/motd"
 
+# A truncated copy of a real program: exec must refuse it with ENOEXEC.
+head -c 3000 "$BIN/t_basic" >"$STAGE/truncated-elf"
+
 items=(--dir /tmp --file-mode "/etc/motd=$STAGE/etc/motd:0755"
-       --file-mode /bin/busybox=/bin/busybox:0755)
+       --file-mode /bin/busybox=/bin/busybox:0755
+       --file-mode "/bin/truncated-elf=$STAGE/truncated-elf:0755")
 for name in "${programs[@]}"; do
   items+=(--file-mode "/bin/$name=$BIN/$name:0755")
 done

@@ -59,6 +59,7 @@ counted ktest '^ktest: [0-9]+ passed' target/release/mrun ktest --quiet --kernel
 # Tier 4: end-to-end sessions over the serial console, with the user
 # programs of user/ and Debian's busybox in an initramfs.
 step build-user scripts/build-user.sh
+step build-bench bench/build.sh
 counted e2e '^e2e:' target/release/mrun script --quiet --kernel build/marten tests/e2e/*.script
 
 echo

@@ -15,18 +15,8 @@ pub const fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
 }
 
 /// Seconds since the Unix epoch for a UTC date and time.
-pub const fn unix_seconds(
-    year: u32,
-    month: u32,
-    day: u32,
-    hour: u32,
-    minute: u32,
-    second: u32,
-) -> i64 {
-    days_from_civil(year as i64, month, day) * 86_400
-        + hour as i64 * 3600
-        + minute as i64 * 60
-        + second as i64
+pub const fn unix_seconds(year: u32, month: u32, day: u32, hour: u32, minute: u32, second: u32) -> i64 {
+    days_from_civil(year as i64, month, day) * 86_400 + hour as i64 * 3600 + minute as i64 * 60 + second as i64
 }
 
 #[cfg(test)]

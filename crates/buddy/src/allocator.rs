@@ -48,10 +48,7 @@ impl FrameAllocator<'_> {
     /// # Panics
     /// If `kind` is `Free` (a kernel bug).
     pub fn alloc(&mut self, order: u8, kind: FrameKind, urgency: Urgency) -> Option<Pfn> {
-        assert!(
-            kind != FrameKind::Free,
-            "buddy: alloc() needs a kind other than Free"
-        );
+        assert!(kind != FrameKind::Free, "buddy: alloc() needs a kind other than Free");
         if order > MAX_ORDER {
             return None;
         }
@@ -210,10 +207,7 @@ mod tests {
         a.add_free_range(0, 3);
         a.add_free_range(4, 7);
         assert_eq!(a.alloc(2, FrameKind::User, Urgency::Critical), None);
-        assert_eq!(
-            a.alloc(MAX_ORDER + 1, FrameKind::User, Urgency::Critical),
-            None
-        );
+        assert_eq!(a.alloc(MAX_ORDER + 1, FrameKind::User, Urgency::Critical), None);
         let mut got = Vec::new();
         while let Some(p) = a.alloc(0, FrameKind::User, Urgency::Critical) {
             got.push(p);

@@ -116,9 +116,7 @@ impl FrameAllocator<'_> {
         }
         let buddy = head ^ order_frames(order);
         match self.meta.get(buddy) {
-            Some(b) if b.state() == State::FreeHead && b.order() == order => {
-                Err("two free buddies left unmerged")
-            }
+            Some(b) if b.state() == State::FreeHead && b.order() == order => Err("two free buddies left unmerged"),
             _ => Ok(()),
         }
     }

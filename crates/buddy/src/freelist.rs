@@ -71,11 +71,7 @@ impl FrameAllocator<'_> {
                 break;
             }
             self.list_remove(buddy, order);
-            let (low, high) = if buddy < head {
-                (buddy, head)
-            } else {
-                (head, buddy)
-            };
+            let (low, high) = if buddy < head { (buddy, head) } else { (head, buddy) };
             self.meta[high].make_tail();
             head = low;
             order += 1;

@@ -76,15 +76,7 @@ mod tests {
 
     #[test]
     fn names_match_the_documented_spelling() {
-        let names: [&str; 7] = [
-            "free",
-            "kernel",
-            "heap",
-            "page-table",
-            "user",
-            "page-cache",
-            "reserved",
-        ];
+        let names: [&str; 7] = ["free", "kernel", "heap", "page-table", "user", "page-cache", "reserved"];
         for (kind, name) in FrameKind::ALL.iter().zip(names) {
             assert_eq!(kind.name(), name);
         }

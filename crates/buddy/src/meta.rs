@@ -187,12 +187,7 @@ mod tests {
     #[test]
     fn state_round_trips_and_garbage_reads_as_reserved() {
         let mut m = FrameMeta::INIT;
-        for s in [
-            State::Reserved,
-            State::FreeHead,
-            State::AllocHead,
-            State::Tail,
-        ] {
+        for s in [State::Reserved, State::FreeHead, State::AllocHead, State::Tail] {
             m.set_state(s);
             assert_eq!(m.state(), s);
         }

@@ -72,11 +72,7 @@ impl FrameAllocator<'_> {
             .head_of(pfn)
             .expect("buddy: corrupt frame metadata (tail frame without a head)");
         let m = &self.meta[head];
-        let order = if m.state() == State::Reserved {
-            0
-        } else {
-            m.order()
-        };
+        let order = if m.state() == State::Reserved { 0 } else { m.order() };
         BlockInfo {
             head,
             order,
@@ -186,15 +182,8 @@ mod tests {
             expect += 1 << b.order;
         }
         assert_eq!(expect, 40);
-        assert!(
-            blocks
-                .iter()
-                .any(|b| b.head == p && b.kind == FrameKind::Heap)
-        );
-        let reserved = blocks
-            .iter()
-            .filter(|b| b.kind == FrameKind::Reserved)
-            .count();
+        assert!(blocks.iter().any(|b| b.head == p && b.kind == FrameKind::Heap));
+        let reserved = blocks.iter().filter(|b| b.kind == FrameKind::Reserved).count();
         assert_eq!(reserved, 5);
         let free: usize = blocks
             .iter()

@@ -284,9 +284,7 @@ mod tests {
         a.add_free_range(256, 3 << 18);
         a.add_free_range(4 << 18, n);
         assert_eq!(a.free_frames(), n - 256 - (1 << 18));
-        let p = a
-            .alloc(MAX_ORDER, FrameKind::User, Urgency::Normal)
-            .unwrap();
+        let p = a.alloc(MAX_ORDER, FrameKind::User, Urgency::Normal).unwrap();
         assert_eq!(p % 1024, 0);
         a.free(p);
         assert_eq!(a.check(), Ok(()));

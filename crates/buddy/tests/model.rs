@@ -92,10 +92,7 @@ impl Model {
     }
 
     fn release(&mut self, head: Pfn) {
-        let live = self
-            .live
-            .remove(&head)
-            .expect("model: release of unknown block");
+        let live = self.live.remove(&head).expect("model: release of unknown block");
         for p in head..head + (1 << live.order) {
             self.owner[p] = None;
         }
@@ -104,11 +101,7 @@ impl Model {
 
 #[derive(Clone, Debug)]
 enum Op {
-    Alloc {
-        order: u8,
-        kind: FrameKind,
-        critical: bool,
-    },
+    Alloc { order: u8, kind: FrameKind, critical: bool },
     Free(usize),
     Get(usize),
     Put(usize),
@@ -226,16 +219,8 @@ fn step(a: &mut FrameAllocator<'_>, m: &mut Model, op: &Op) -> Result<(), TestCa
     let heads: Vec<Pfn> = m.live.keys().copied().collect();
     let pick = |i: usize| heads.get(i % heads.len().max(1)).copied();
     match *op {
-        Op::Alloc {
-            order,
-            kind,
-            critical,
-        } => {
-            let urgency = if critical {
-                Urgency::Critical
-            } else {
-                Urgency::Normal
-            };
+        Op::Alloc { order, kind, critical } => {
+            let urgency = if critical { Urgency::Critical } else { Urgency::Normal };
             let size = 1usize << order.min(MAX_ORDER);
             let reserve_ok = critical || m.free_frames() >= m.reserve + size;
             let expect = order <= MAX_ORDER && reserve_ok && m.fits(order);

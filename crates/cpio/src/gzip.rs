@@ -42,9 +42,7 @@ pub fn gunzip(data: &[u8]) -> Result<(Vec<u8>, usize), CpioError> {
     let deflate = data.get(start..).ok_or(CpioError::Truncated)?;
     let (out, used) = inflate(deflate, size_hint(data))?;
     let trailer_at = start + used;
-    let trailer = data
-        .get(trailer_at..trailer_at + TRAILER)
-        .ok_or(CpioError::Truncated)?;
+    let trailer = data.get(trailer_at..trailer_at + TRAILER).ok_or(CpioError::Truncated)?;
     let crc = u32::from_le_bytes([trailer[0], trailer[1], trailer[2], trailer[3]]);
     let isize = u32::from_le_bytes([trailer[4], trailer[5], trailer[6], trailer[7]]);
     if crc32(&out) != crc {
@@ -95,10 +93,7 @@ fn header_len(data: &[u8]) -> Result<usize, CpioError> {
 /// Offset just past the NUL that ends the string starting at `pos`.
 fn skip_string(data: &[u8], pos: usize) -> Result<usize, CpioError> {
     let rest = data.get(pos..).ok_or(CpioError::Truncated)?;
-    let len = rest
-        .iter()
-        .position(|&b| b == 0)
-        .ok_or(CpioError::Truncated)?;
+    let len = rest.iter().position(|&b| b == 0).ok_or(CpioError::Truncated)?;
     Ok(pos + len + 1)
 }
 

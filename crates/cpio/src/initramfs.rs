@@ -11,10 +11,7 @@ use crate::newc::{Entry, entries};
 /// As in Linux, zero bytes between archives are skipped, an uncompressed archive must start at
 /// an offset that is a multiple of 4 (of the blob, or of the decompressed data it sits in),
 /// and a gzip member may itself hold several archives separated by zeros.
-pub fn for_each_entry(
-    blob: &[u8],
-    mut f: impl FnMut(&Entry<'_>) -> Result<(), CpioError>,
-) -> Result<(), CpioError> {
+pub fn for_each_entry(blob: &[u8], mut f: impl FnMut(&Entry<'_>) -> Result<(), CpioError>) -> Result<(), CpioError> {
     walk(blob, true, &mut f)
 }
 
@@ -42,10 +39,7 @@ fn walk(
 }
 
 /// Feeds the entries of the archive at the start of `data` to `f`; returns its length.
-fn read_archive(
-    data: &[u8],
-    f: &mut impl FnMut(&Entry<'_>) -> Result<(), CpioError>,
-) -> Result<usize, CpioError> {
+fn read_archive(data: &[u8], f: &mut impl FnMut(&Entry<'_>) -> Result<(), CpioError>) -> Result<usize, CpioError> {
     let mut iter = entries(data);
     for entry in &mut iter {
         f(&entry?)?;

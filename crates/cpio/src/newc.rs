@@ -268,8 +268,7 @@ pub(crate) fn align4(n: usize) -> Option<usize> {
 
 /// The newc checksum: the sum of all bytes, modulo 2^32.
 pub(crate) fn byte_sum(data: &[u8]) -> u32 {
-    data.iter()
-        .fold(0u32, |sum, &b| sum.wrapping_add(u32::from(b)))
+    data.iter().fold(0u32, |sum, &b| sum.wrapping_add(u32::from(b)))
 }
 
 /// The name as stored (NUL-terminated, UTF-8, no other NUL), without its NUL.

@@ -52,14 +52,7 @@ impl Writer {
 
     /// Adds a symbolic link (mode 0777) pointing at `target`.
     pub fn symlink(&mut self, name: &str, target: &str) {
-        self.entry(
-            name,
-            EntryKind::Symlink,
-            0o777,
-            1,
-            (0, 0),
-            target.as_bytes(),
-        );
+        self.entry(name, EntryKind::Symlink, 0o777, 1, (0, 0), target.as_bytes());
     }
 
     /// Adds a character device node with permission bits `mode & 0o7777`.
@@ -74,15 +67,7 @@ impl Writer {
         self.out
     }
 
-    fn entry(
-        &mut self,
-        name: &str,
-        kind: EntryKind,
-        mode: u32,
-        nlink: u32,
-        rdev: (u32, u32),
-        data: &[u8],
-    ) {
+    fn entry(&mut self, name: &str, kind: EntryKind, mode: u32, nlink: u32, rdev: (u32, u32), data: &[u8]) {
         let size = u32::try_from(data.len()).expect("newc cannot store a file of 4 GiB or more");
         self.header(name, kind.mode_bits() | (mode & PERMS), nlink, rdev, size);
         self.out.extend_from_slice(data);

@@ -114,14 +114,7 @@ fn for_each_entry_sees_the_same_names() {
         Ok(())
     })
     .unwrap();
-    let expected = [
-        "etc",
-        "etc/hostname",
-        "bin/sh",
-        "dev/sda",
-        "run/initctl",
-        "dev/console",
-    ];
+    let expected = ["etc", "etc/hostname", "bin/sh", "dev/sda", "run/initctl", "dev/console"];
     assert_eq!(names, expected);
 }
 
@@ -130,11 +123,7 @@ fn callback_errors_stop_the_walk() {
     let mut seen = 0;
     let result = for_each_entry(FIXTURE, |_| {
         seen += 1;
-        if seen == 2 {
-            Err(CpioError::NoMem)
-        } else {
-            Ok(())
-        }
+        if seen == 2 { Err(CpioError::NoMem) } else { Ok(()) }
     });
     assert_eq!(result, Err(CpioError::NoMem));
     assert_eq!(seen, 2);
@@ -153,42 +142,21 @@ fn first_error(data: &[u8]) -> Option<CpioError> {
 #[test]
 fn damaged_fixtures_give_the_right_errors() {
     // Wrong checksum of the 070702 entry (field 12 of the header at 116).
-    assert_eq!(
-        first_error(&with(116 + 6 + 96, b"00000292")),
-        Some(CpioError::Crc)
-    );
+    assert_eq!(first_error(&with(116 + 6 + 96, b"00000292")), Some(CpioError::Crc));
     // Magic of the second header.
-    assert_eq!(
-        first_error(&with(116, b"070707")),
-        Some(CpioError::BadMagic)
-    );
+    assert_eq!(first_error(&with(116, b"070707")), Some(CpioError::BadMagic));
     // A non-hex digit in a mode field.
-    assert_eq!(
-        first_error(&with(6 + 8, b"000041EG")),
-        Some(CpioError::BadHeader)
-    );
+    assert_eq!(first_error(&with(6 + 8, b"000041EG")), Some(CpioError::BadHeader));
     // File type bits 0 (no such type).
-    assert_eq!(
-        first_error(&with(6 + 8, b"000001ED")),
-        Some(CpioError::BadHeader)
-    );
+    assert_eq!(first_error(&with(6 + 8, b"000001ED")), Some(CpioError::BadHeader));
     // Name size 0.
-    assert_eq!(
-        first_error(&with(6 + 88, b"00000000")),
-        Some(CpioError::BadHeader)
-    );
+    assert_eq!(first_error(&with(6 + 88, b"00000000")), Some(CpioError::BadHeader));
     // NUL inside the name, invalid UTF-8, and a ".." component.
     assert_eq!(first_error(&with(110, b"./\0tc")), Some(CpioError::BadName));
-    assert_eq!(
-        first_error(&with(110, b"./\xfftc")),
-        Some(CpioError::BadName)
-    );
+    assert_eq!(first_error(&with(110, b"./\xfftc")), Some(CpioError::BadName));
     assert_eq!(first_error(&with(110, b"../tc")), Some(CpioError::BadName));
     // Name size one too small: the last name byte is not NUL.
-    assert_eq!(
-        first_error(&with(6 + 88, b"00000005")),
-        Some(CpioError::BadName)
-    );
+    assert_eq!(first_error(&with(6 + 88, b"00000005")), Some(CpioError::BadName));
     // File size larger than what is left.
     assert_eq!(
         first_error(&with(116 + 6 + 48, b"00001000")),
@@ -209,9 +177,6 @@ fn every_truncation_is_an_error() {
     for cut in 0..FIXTURE.len() {
         let part = &FIXTURE[..cut];
         assert!(first_error(part).is_some(), "cut at {cut}");
-        assert!(
-            cut == 0 || for_each_entry(part, |_| Ok(())).is_err(),
-            "cut at {cut}"
-        );
+        assert!(cut == 0 || for_each_entry(part, |_| Ok(())).is_err(), "cut at {cut}");
     }
 }

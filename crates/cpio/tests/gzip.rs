@@ -7,9 +7,7 @@ use marten_cpio::{CpioError, crc32, gunzip, is_gzip};
 use proptest::prelude::*;
 
 fn sample(len: usize) -> Vec<u8> {
-    (0..len)
-        .map(|i| (i * 7 % 251) as u8 ^ (i >> 9) as u8)
-        .collect()
+    (0..len).map(|i| (i * 7 % 251) as u8 ^ (i >> 9) as u8).collect()
 }
 
 #[test]
@@ -45,11 +43,7 @@ fn optional_header_fields_are_skipped() {
             header_crc: flag == 3,
         };
         let member = gzip_member(&data, &opts);
-        assert_eq!(
-            gunzip(&member),
-            Ok((data.clone(), member.len())),
-            "flag {flag}"
-        );
+        assert_eq!(gunzip(&member), Ok((data.clone(), member.len())), "flag {flag}");
     }
 }
 

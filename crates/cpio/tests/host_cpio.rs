@@ -29,12 +29,7 @@ fn busybox_cpio_archive_reads_back() {
         eprintln!("no busybox on this host; skipping");
         return;
     };
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(names.as_bytes())
-        .unwrap();
+    child.stdin.take().unwrap().write_all(names.as_bytes()).unwrap();
     let output = child.wait_with_output().unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
     if !output.status.success() {
@@ -51,21 +46,11 @@ fn busybox_cpio_archive_reads_back() {
     let names: Vec<&str> = got.iter().map(|g| g.0.as_str()).collect();
     assert_eq!(
         names,
-        [
-            "",
-            "etc",
-            "etc/hostname",
-            "etc/init.d",
-            "etc/init.d/rcS",
-            "etc/name"
-        ]
+        ["", "etc", "etc/hostname", "etc/init.d", "etc/init.d/rcS", "etc/name"]
     );
     assert_eq!(got[0].1, EntryKind::Dir);
     assert_eq!(got[2].1, EntryKind::File);
     assert_eq!(got[2].3, b"marten\n");
     assert_eq!((got[4].2, &got[4].3[..]), (0o750, &b"#!/bin/sh\n"[..]));
-    assert_eq!(
-        (got[5].1, &got[5].3[..]),
-        (EntryKind::Symlink, &b"hostname"[..])
-    );
+    assert_eq!((got[5].1, &got[5].3[..]), (EntryKind::Symlink, &b"hostname"[..]));
 }

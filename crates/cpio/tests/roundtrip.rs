@@ -27,26 +27,15 @@ fn component() -> impl Strategy<Value = String> {
 fn node() -> impl Strategy<Value = Node> {
     prop_oneof![
         (0u32..0o10000).prop_map(|perms| Node::Dir { perms }),
-        (
-            0u32..0o10000,
-            proptest::collection::vec(any::<u8>(), 0..300)
-        )
+        (0u32..0o10000, proptest::collection::vec(any::<u8>(), 0..300))
             .prop_map(|(perms, data)| Node::File { perms, data }),
         "[a-z/.]{1,30}".prop_map(|target| Node::Link { target }),
-        (0u32..0o10000, any::<u32>(), any::<u32>()).prop_map(|(perms, major, minor)| Node::Dev {
-            perms,
-            major,
-            minor
-        }),
+        (0u32..0o10000, any::<u32>(), any::<u32>()).prop_map(|(perms, major, minor)| Node::Dev { perms, major, minor }),
     ]
 }
 
 fn tree() -> impl Strategy<Value = Tree> {
-    proptest::collection::vec(
-        (proptest::collection::vec(component(), 1..4), node()),
-        0..25,
-    )
-    .prop_map(|items| {
+    proptest::collection::vec((proptest::collection::vec(component(), 1..4), node()), 0..25).prop_map(|items| {
         let mut tree = Tree::new();
         'items: for (parts, node) in items {
             for depth in 1..parts.len() {
@@ -72,11 +61,7 @@ fn write(tree: &Tree) -> Vec<u8> {
             Node::Dir { perms } => w.dir(path, *perms),
             Node::File { perms, data } => w.file(path, *perms, data),
             Node::Link { target } => w.symlink(path, target),
-            Node::Dev {
-                perms,
-                major,
-                minor,
-            } => w.char_dev(path, *perms, *major, *minor),
+            Node::Dev { perms, major, minor } => w.char_dev(path, *perms, *major, *minor),
         }
     }
     w.finish()
@@ -104,11 +89,7 @@ fn assert_matches(entry: &Entry<'_>, path: &str, node: &Node) {
             assert_eq!(entry.mode, 0o120777);
             assert_eq!(entry.data, target.as_bytes());
         }
-        Node::Dev {
-            perms,
-            major,
-            minor,
-        } => {
+        Node::Dev { perms, major, minor } => {
             assert_eq!(entry.kind, EntryKind::CharDev);
             assert_eq!(entry.mode, 0o020000 | perms);
             assert_eq!((entry.rdev_major, entry.rdev_minor), (*major, *minor));

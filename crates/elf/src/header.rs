@@ -51,15 +51,10 @@ impl FileHeader {
         if image.len() < EHDR_SIZE {
             return Err(ElfError::Truncated);
         }
-        if image[EI_CLASS] != ELFCLASS64
-            || image[EI_DATA] != ELFDATA2LSB
-            || image[EI_VERSION] != EV_CURRENT
-        {
+        if image[EI_CLASS] != ELFCLASS64 || image[EI_DATA] != ELFDATA2LSB || image[EI_VERSION] != EV_CURRENT {
             return Err(ElfError::Unsupported);
         }
-        if u16_at(image, E_MACHINE)? != EM_X86_64
-            || u32_at(image, E_VERSION)? != u32::from(EV_CURRENT)
-        {
+        if u16_at(image, E_MACHINE)? != EM_X86_64 || u32_at(image, E_VERSION)? != u32::from(EV_CURRENT) {
             return Err(ElfError::Unsupported);
         }
         let elf_type = match u16_at(image, E_TYPE)? {

@@ -108,11 +108,7 @@ pub fn parse_prefix(head: &[u8], file_len: u64) -> Result<LoadPlan, ElfError> {
     if plan.phdr_vaddr.is_none() {
         plan.phdr_vaddr = table_in_memory(&plan.segments, header.phoff, header.table_size());
     }
-    if !plan
-        .segments
-        .iter()
-        .any(|s| s.exec && s.contains(plan.entry))
-    {
+    if !plan.segments.iter().any(|s| s.exec && s.contains(plan.entry)) {
         return Err(ElfError::BadHeader);
     }
     if plan.elf_type == ElfType::Exec {

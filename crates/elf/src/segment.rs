@@ -116,10 +116,7 @@ impl Tls {
 
 /// `BadSegment` if the segment's file range overflows, `Truncated` if it runs past the end.
 pub(crate) fn check_file_range(ph: &ProgramHeader, file_len: u64) -> Result<(), ElfError> {
-    let end = ph
-        .offset
-        .checked_add(ph.filesz)
-        .ok_or(ElfError::BadSegment)?;
+    let end = ph.offset.checked_add(ph.filesz).ok_or(ElfError::BadSegment)?;
     if end > file_len {
         return Err(ElfError::Truncated);
     }

@@ -123,17 +123,11 @@ impl Layout {
         let platform = below(random, string_size(PLATFORM)?)?;
 
         let aux_pairs = auxv.iter().filter(|e| !supplied(e.0)).count() as u64 + 4;
-        let words = [
-            argv.len() as u64,
-            envp.len() as u64,
-            3,
-            aux_pairs,
-            aux_pairs,
-        ]
-        .iter()
-        .try_fold(0u64, |sum, &n| sum.checked_add(n))
-        .and_then(|w| w.checked_mul(WORD))
-        .ok_or(ElfError::TooBig)?;
+        let words = [argv.len() as u64, envp.len() as u64, 3, aux_pairs, aux_pairs]
+            .iter()
+            .try_fold(0u64, |sum, &n| sum.checked_add(n))
+            .and_then(|w| w.checked_mul(WORD))
+            .ok_or(ElfError::TooBig)?;
         let sp = below(platform, words)? & !(STACK_ALIGN - 1);
         let size = usize::try_from(stack_top - sp).map_err(|_| ElfError::TooBig)?;
         if size > max_bytes {
@@ -161,9 +155,8 @@ fn string_size(s: &[u8]) -> Result<u64, ElfError> {
 
 /// Bytes a list of strings takes on the stack.
 fn strings_size(list: &[&[u8]]) -> Result<u64, ElfError> {
-    list.iter().try_fold(0u64, |sum, s| {
-        sum.checked_add(string_size(s)?).ok_or(ElfError::TooBig)
-    })
+    list.iter()
+        .try_fold(0u64, |sum, s| sum.checked_add(string_size(s)?).ok_or(ElfError::TooBig))
 }
 
 /// The stack image under construction, addressed by user virtual address.

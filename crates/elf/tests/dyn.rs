@@ -54,15 +54,9 @@ fn dyn_range_is_checked_only_after_relocation() {
 fn bad_bias_is_rejected() {
     let plan = parse(&Elf::minimal_dyn().bytes()).unwrap();
     assert_eq!(plan.relocated(0x800).unwrap_err(), ElfError::BadSegment);
-    assert_eq!(
-        plan.relocated(0xffff_ffff_ffff_f000).unwrap_err(),
-        ElfError::TooBig
-    );
+    assert_eq!(plan.relocated(0xffff_ffff_ffff_f000).unwrap_err(), ElfError::TooBig);
     // Fits for the vaddrs but the data segment's end overflows.
-    assert_eq!(
-        plan.relocated(0xffff_ffff_ffff_c000).unwrap_err(),
-        ElfError::TooBig
-    );
+    assert_eq!(plan.relocated(0xffff_ffff_ffff_c000).unwrap_err(), ElfError::TooBig);
 }
 
 #[test]

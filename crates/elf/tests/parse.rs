@@ -58,8 +58,7 @@ fn gnu_osabi_is_accepted() {
 #[test]
 fn pt_phdr_wins_over_the_containing_load() {
     let mut elf = Elf::minimal();
-    elf.phdrs
-        .insert(0, Ph::other(PT_PHDR, R, 64, 0x400040, 3 * 56));
+    elf.phdrs.insert(0, Ph::other(PT_PHDR, R, 64, 0x400040, 3 * 56));
     assert_eq!(parse_elf(&elf).unwrap().phdr_vaddr, Some(0x400040));
     elf.phdrs[0].vaddr = 0x400080;
     let plan = parse_elf(&elf).unwrap();
@@ -160,11 +159,7 @@ fn unsupported_identification_is_rejected() {
     for (at, value) in edits {
         let mut elf = Elf::minimal();
         elf.ident[at] = value;
-        assert_eq!(
-            parse_elf(&elf),
-            Err(ElfError::Unsupported),
-            "ident[{at}]={value}"
-        );
+        assert_eq!(parse_elf(&elf), Err(ElfError::Unsupported), "ident[{at}]={value}");
     }
 }
 
@@ -317,8 +312,7 @@ fn overlapping_loads_are_rejected() {
     assert_eq!(parse_elf(&elf), Err(ElfError::BadSegment));
     // Same page range twice, listed in reverse order.
     let mut elf = Elf::minimal();
-    elf.phdrs
-        .insert(0, Ph::load(R, 0x1000, 0x402000, 0x10, 0x10));
+    elf.phdrs.insert(0, Ph::load(R, 0x1000, 0x402000, 0x10, 0x10));
     assert_eq!(parse_elf(&elf), Err(ElfError::BadSegment));
 }
 
@@ -372,11 +366,7 @@ fn unique_headers_may_not_repeat() {
         elf.phdrs.push(ph);
         assert!(parse_elf(&elf).is_ok(), "one of type {p_type}");
         elf.phdrs.push(ph);
-        assert_eq!(
-            parse_elf(&elf),
-            Err(ElfError::BadHeader),
-            "two of type {p_type}"
-        );
+        assert_eq!(parse_elf(&elf), Err(ElfError::BadHeader), "two of type {p_type}");
     }
 }
 
@@ -401,16 +391,15 @@ fn bad_tls_is_rejected() {
 #[test]
 fn bad_interp_is_rejected() {
     let cases: [(&[u8], u64, ElfError); 4] = [
-        (b"/lib/ld.so", 10, ElfError::BadSegment), // no NUL at the end
+        (b"/lib/ld.so", 10, ElfError::BadSegment),    // no NUL at the end
         (b"/lib\0ld.so\0", 11, ElfError::BadSegment), // NUL inside
-        (b"\0", 1, ElfError::BadSegment),          // too short
-        (b"/x\0", 5000, ElfError::BadSegment),     // longer than PATH_MAX
+        (b"\0", 1, ElfError::BadSegment),             // too short
+        (b"/x\0", 5000, ElfError::BadSegment),        // longer than PATH_MAX
     ];
     for (text, size, err) in cases {
         let mut elf = Elf::minimal();
         elf.patches.push((0x200, text.to_vec()));
-        elf.phdrs
-            .push(Ph::other(PT_INTERP, R, 0x200, 0x400200, size));
+        elf.phdrs.push(Ph::other(PT_INTERP, R, 0x200, 0x400200, size));
         assert_eq!(parse_elf(&elf), Err(err), "{text:?}");
     }
     let mut elf = Elf::minimal();

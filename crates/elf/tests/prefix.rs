@@ -26,10 +26,7 @@ fn segment_past_the_end_of_the_file_is_truncated() {
 #[test]
 fn headers_outside_the_prefix_are_truncated() {
     let image = Elf::minimal().bytes();
-    assert_eq!(
-        parse_prefix(&image[..40], image.len() as u64),
-        Err(ElfError::Truncated)
-    );
+    assert_eq!(parse_prefix(&image[..40], image.len() as u64), Err(ElfError::Truncated));
 }
 
 #[test]

@@ -30,10 +30,7 @@ impl Reader<'_> {
     }
 
     fn c_string(&self, addr: u64) -> &[u8] {
-        assert!(
-            addr >= self.image.sp && addr < self.top(),
-            "string {addr:#x} outside"
-        );
+        assert!(addr >= self.image.sp && addr < self.top(), "string {addr:#x} outside");
         let rest = &self.image.bytes[(addr - self.image.sp) as usize..];
         let len = rest.iter().position(|&b| b == 0).expect("NUL-terminated");
         &rest[..len]

@@ -45,9 +45,7 @@ pub fn info() -> AcpiInfo {
 }
 
 fn u16_at(b: &[u8], o: usize) -> u16 {
-    b.get(o..o + 2)
-        .map(|s| u16::from_le_bytes([s[0], s[1]]))
-        .unwrap_or(0)
+    b.get(o..o + 2).map(|s| u16::from_le_bytes([s[0], s[1]])).unwrap_or(0)
 }
 fn u32_at(b: &[u8], o: usize) -> u32 {
     b.get(o..o + 4)
@@ -201,9 +199,7 @@ fn parse_madt(t: &[u8], info: &mut AcpiInfo) {
         let e = &t[o..o + len];
         match kind {
             0 if len >= 8 && u32_at(e, 4) & 3 != 0 => cpus += 1,
-            1 if len >= 12 && info.io_apic.is_none() => {
-                info.io_apic = Some((u32_at(e, 4) as u64, u32_at(e, 8)))
-            }
+            1 if len >= 12 && info.io_apic.is_none() => info.io_apic = Some((u32_at(e, 4) as u64, u32_at(e, 8))),
             2 if len >= 10 => {
                 let src = e[3] as usize;
                 if src < 16 {

@@ -43,9 +43,7 @@ fn read_word(addr: u64) -> u64 {
 fn print_frame(n: usize, addr: u64) {
     let table = symbols();
     match table.as_ref().and_then(|t| t.lookup(addr)) {
-        Some((name, off)) => {
-            crate::console::emergency(format_args!("  #{n:<2} {addr:#018x} {name}+{off:#x}\n"))
-        }
+        Some((name, off)) => crate::console::emergency(format_args!("  #{n:<2} {addr:#018x} {name}+{off:#x}\n")),
         None => crate::console::emergency(format_args!("  #{n:<2} {addr:#018x} ?\n")),
     }
 }

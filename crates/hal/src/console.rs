@@ -40,10 +40,7 @@ impl Write for LineBuf {
 
 /// Formats into a stack buffer and writes it out (no heap use).
 pub fn write_fmt(args: fmt::Arguments<'_>) {
-    let mut lb = LineBuf {
-        buf: [0; 512],
-        len: 0,
-    };
+    let mut lb = LineBuf { buf: [0; 512], len: 0 };
     let _ = lb.write_fmt(args);
     write(&lb.buf[..lb.len]);
 }

@@ -120,12 +120,7 @@ impl Context {
 
     /// A user thread that will enter user mode through `frame`, with FS
     /// and GS bases `bases`.
-    pub fn new_user(
-        stack: KernelStack,
-        frame: &TrapFrame,
-        fpu: FpuInit,
-        bases: (u64, u64),
-    ) -> Context {
+    pub fn new_user(stack: KernelStack, frame: &TrapFrame, fpu: FpuInit, bases: (u64, u64)) -> Context {
         let top = stack.top();
         let frame_addr = top - core::mem::size_of::<TrapFrame>() as u64;
         // SAFETY: frame_addr..top lies inside the fresh stack we own.
@@ -220,10 +215,7 @@ impl Context {
 
 impl Drop for Context {
     fn drop(&mut self) {
-        assert!(
-            !self.on_cpu.load(Ordering::Acquire),
-            "context dropped while running"
-        );
+        assert!(!self.on_cpu.load(Ordering::Acquire), "context dropped while running");
     }
 }
 
@@ -240,7 +232,7 @@ pub fn reset_fpu() {
 }
 
 /// Something that owns a [`Context`]: the kernel's thread type.
-pub trait Switchable: Send + Sync + 'static {
+pub trait Switchable: core::any::Any + Send + Sync + 'static {
     /// The thread's context.
     fn context(&self) -> &Context;
 }
@@ -263,6 +255,7 @@ pub fn adopt(thread: Arc<dyn Switchable>) {
     );
     let mut cur = CURRENT[crate::percpu::id()].lock();
     assert!(cur.is_none(), "adopt: this CPU already runs a thread");
+    publish_current(&thread);
     *cur = Some(thread);
 }
 
@@ -271,19 +264,46 @@ pub fn current() -> Option<Arc<dyn Switchable>> {
     CURRENT[crate::percpu::id()].lock().clone()
 }
 
+fn type_bits(id: core::any::TypeId) -> [u64; 2] {
+    // SAFETY: TypeId is plain data of exactly 16 bytes (checked by
+    // transmute's size rule at compile time); the bytes are only compared.
+    unsafe { core::mem::transmute::<core::any::TypeId, [u64; 2]>(id) }
+}
+
+fn publish_current(t: &Arc<dyn Switchable>) {
+    let p: *const dyn Switchable = Arc::as_ptr(t);
+    // SAFETY: a `*const dyn` is 16 plain bytes; they are read back only by
+    // `with_current_as`, which uses the data half once the type matches.
+    let raw = unsafe { core::mem::transmute::<*const dyn Switchable, [u64; 2]>(p) };
+    let any: &dyn core::any::Any = &**t;
+    crate::percpu::set_current(raw, type_bits(any.type_id()));
+}
+
+/// Runs `f` with the running thread as its concrete type `T`, without
+/// locks, reference counts or dynamic calls. Panics if the running thread
+/// is not a `T`.
+#[inline]
+pub fn with_current_as<T: Switchable, R>(f: impl FnOnce(&T) -> R) -> R {
+    let (data, ty) = crate::percpu::current_typed();
+    assert!(
+        data != 0 && ty == type_bits(core::any::TypeId::of::<T>()),
+        "with_current_as: wrong thread type"
+    );
+    // SAFETY: `data` is the data half of the pointer `publish_current`
+    // stored for the running thread, whose concrete type was just checked to
+    // be T. The CPU's CURRENT slot holds an Arc to that thread while it runs,
+    // and whatever queue it waits in holds one while it is switched out, so
+    // it stays alive for all of `f`, which cannot keep the reference.
+    f(unsafe { &*(data as *const T) })
+}
+
 /// Switches this CPU from its running thread to `next`. Returns when some
 /// CPU switches back to the thread that called it (never, for a thread that
 /// is finished). Call with interrupts disabled and no spin lock held.
 pub fn switch_to(next: Arc<dyn Switchable>) {
-    assert!(
-        !crate::cpu::interrupts_enabled(),
-        "switch with interrupts enabled"
-    );
+    assert!(!crate::cpu::interrupts_enabled(), "switch with interrupts enabled");
     let cpu = crate::percpu::id();
-    let prev = CURRENT[cpu]
-        .lock()
-        .take()
-        .expect("switch: this CPU runs no thread");
+    let prev = CURRENT[cpu].lock().take().expect("switch: this CPU runs no thread");
     assert!(!Arc::ptr_eq(&prev, &next), "switch: to the running thread");
     let (p, n) = (prev.context(), next.context());
     // Wait until `next` is fully off any other CPU, then claim it.
@@ -316,6 +336,7 @@ pub fn switch_to(next: Arc<dyn Switchable>) {
     let prev_on_cpu: *const AtomicBool = &p.on_cpu;
     // SAFETY: claimed above, so only we touch next's saved rsp.
     let next_rsp = unsafe { *n.rsp.get() };
+    publish_current(&next);
     *CURRENT[cpu].lock() = Some(next);
     *PREVIOUS[cpu].lock() = Some(prev);
     // SAFETY: PREVIOUS and CURRENT own Arcs to both threads, so both

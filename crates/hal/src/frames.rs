@@ -7,9 +7,7 @@
 
 use crate::paging::phys_to_virt;
 use crate::sync::SpinLock;
-pub use marten_buddy::{
-    BlockInfo, FRAME_SIZE, FrameAllocator, FrameKind, FrameMeta, MAX_ORDER, Pfn, Urgency,
-};
+pub use marten_buddy::{BlockInfo, FRAME_SIZE, FrameAllocator, FrameKind, FrameMeta, MAX_ORDER, Pfn, Urgency};
 
 static FRAMES: SpinLock<Option<FrameAllocator<'static>>> = SpinLock::new(None);
 
@@ -23,9 +21,7 @@ pub(crate) fn install(fa: FrameAllocator<'static>) {
 /// kernel heap or touch other locks that may allocate.
 pub fn with<R>(f: impl FnOnce(&mut FrameAllocator<'static>) -> R) -> R {
     let mut g = FRAMES.lock();
-    let fa = g
-        .as_mut()
-        .expect("frame allocator used before boot set it up");
+    let fa = g.as_mut().expect("frame allocator used before boot set it up");
     f(fa)
 }
 
@@ -112,9 +108,7 @@ pub fn write(pfn: Pfn, offset: usize, data: &[u8]) {
         "frame write out of bounds"
     );
     // SAFETY: bounds checked above; see `zero` for ownership.
-    unsafe {
-        core::ptr::copy_nonoverlapping(data.as_ptr(), frame_ptr(pfn).add(offset), data.len())
-    };
+    unsafe { core::ptr::copy_nonoverlapping(data.as_ptr(), frame_ptr(pfn).add(offset), data.len()) };
 }
 
 /// Copies bytes out of a frame at `offset`. Panics if out of bounds.
@@ -124,9 +118,7 @@ pub fn read(pfn: Pfn, offset: usize, buf: &mut [u8]) {
         "frame read out of bounds"
     );
     // SAFETY: bounds checked above; reading plain memory.
-    unsafe {
-        core::ptr::copy_nonoverlapping(frame_ptr(pfn).add(offset), buf.as_mut_ptr(), buf.len())
-    };
+    unsafe { core::ptr::copy_nonoverlapping(frame_ptr(pfn).add(offset), buf.as_mut_ptr(), buf.len()) };
 }
 
 /// Reads physical memory that is not a managed frame (firmware tables,
@@ -134,9 +126,7 @@ pub fn read(pfn: Pfn, offset: usize, buf: &mut [u8]) {
 pub fn read_phys(pa: u64, buf: &mut [u8]) {
     // SAFETY: the direct map covers all RAM and the low 4 GiB; firmware
     // tables and the initrd are never written while we read them.
-    unsafe {
-        core::ptr::copy_nonoverlapping(phys_to_virt(pa) as *const u8, buf.as_mut_ptr(), buf.len())
-    };
+    unsafe { core::ptr::copy_nonoverlapping(phys_to_virt(pa) as *const u8, buf.as_mut_ptr(), buf.len()) };
 }
 
 /// A read-only view of a physical range that stays valid and unchanged

@@ -68,10 +68,7 @@ pub(crate) fn init_cpu(cpu: usize) {
     // before loading it, with interrupts off.
     let t = unsafe { &mut *cell };
     let tss_base = &t.tss as *const TaskStateSegment as u64;
-    let (tss_lo, tss_hi) = tss_descriptor(
-        tss_base,
-        (core::mem::size_of::<TaskStateSegment>() - 1) as u32,
-    );
+    let (tss_lo, tss_hi) = tss_descriptor(tss_base, (core::mem::size_of::<TaskStateSegment>() - 1) as u32);
     t.gdt = [
         0,
         0x00af_9a00_0000_ffff, // 0x08 kernel code, 64-bit
@@ -113,8 +110,7 @@ pub(crate) fn set_kernel_stack(cpu: usize, top: u64) {
     // SAFETY: only this CPU writes its TSS; the CPU reads RSP0 only when a
     // trap from ring 3 arrives, which cannot happen while we run in ring 0.
     unsafe {
-        core::ptr::addr_of_mut!((*cell).tss.privilege_stack_table[0])
-            .write_unaligned(x86_64::VirtAddr::new(top));
+        core::ptr::addr_of_mut!((*cell).tss.privilege_stack_table[0]).write_unaligned(x86_64::VirtAddr::new(top));
     }
 }
 
@@ -124,7 +120,6 @@ pub(crate) fn set_ist(cpu: usize, ist: u8, top: u64) {
     let idx = usize::from(ist - 1);
     // SAFETY: as for set_kernel_stack; called during CPU bring-up.
     unsafe {
-        core::ptr::addr_of_mut!((*cell).tss.interrupt_stack_table[idx])
-            .write_unaligned(x86_64::VirtAddr::new(top));
+        core::ptr::addr_of_mut!((*cell).tss.interrupt_stack_table[idx]).write_unaligned(x86_64::VirtAddr::new(top));
     }
 }

@@ -107,9 +107,7 @@ unsafe impl GlobalAlloc for KernelHeap {
                 let got = SLABS.lock().alloc(&mut FrameBackend, class);
                 match got {
                     Some((slab, slot)) => {
-                        (phys_to_virt((slab as u64) << 12) as usize
-                            + marten_slab::slot_offset(class, slot))
-                            as *mut u8
+                        (phys_to_virt((slab as u64) << 12) as usize + marten_slab::slot_offset(class, slot)) as *mut u8
                     }
                     None => core::ptr::null_mut(),
                 }
@@ -125,8 +123,7 @@ unsafe impl GlobalAlloc for KernelHeap {
                 let order = marten_slab::slab_order(class);
                 let slab = ((pa >> 12) as usize) & !((1usize << order) - 1);
                 let offset = (pa - ((slab as u64) << 12)) as usize;
-                let slot = marten_slab::slot_at(class, offset)
-                    .expect("heap: free of a pointer that is not a slot");
+                let slot = marten_slab::slot_at(class, offset).expect("heap: free of a pointer that is not a slot");
                 SLABS.lock().free(&mut FrameBackend, class, slab, slot);
             }
             None => dealloc_large(ptr, layout),

@@ -56,7 +56,9 @@ pub trait KernelHooks {
     /// the interrupted code resumes: the preemption point.
     fn interrupt_exit(from_user: bool);
     /// A `syscall` from user mode. Runs with interrupts enabled; the result
-    /// goes into `frame.rax`.
+    /// goes into `frame.rax`. It must also do what `return_to_user` does
+    /// before it returns (the syscall path calls only this hook, to save a
+    /// second pass on the hottest path).
     fn syscall(frame: &mut TrapFrame);
     /// A page fault on a user address, from user mode or from a user-copy
     /// routine. Returns true when the fault is resolved (the access is
@@ -65,7 +67,8 @@ pub trait KernelHooks {
     /// An exception caused by user code that the kernel could not resolve;
     /// the process must get a signal.
     fn user_exception(frame: &mut TrapFrame, exception: UserException);
-    /// The last stop before returning to user mode (signals, rescheduling).
+    /// The last stop before returning to user mode from an interrupt or
+    /// exception (signals, rescheduling).
     fn return_to_user(frame: &mut TrapFrame);
 }
 
@@ -117,10 +120,7 @@ macro_rules! export_kernel {
                 <$k as $crate::KernelHooks>::page_fault(addr, access)
             }
             #[unsafe(export_name = "marten_hook_user_exception")]
-            fn __marten_user_exception(
-                frame: &mut $crate::TrapFrame,
-                exception: $crate::UserException,
-            ) {
+            fn __marten_user_exception(frame: &mut $crate::TrapFrame, exception: $crate::UserException) {
                 <$k as $crate::KernelHooks>::user_exception(frame, exception)
             }
             #[unsafe(export_name = "marten_hook_return_to_user")]

@@ -149,12 +149,7 @@ impl TableAlloc for BuddyTables {
 ///
 /// # Safety
 /// As for [`table`]: the caller owns `root` exclusively for the walk.
-unsafe fn walk_create(
-    root: Pfn,
-    va: u64,
-    intermediate: u64,
-    alloc: Option<&mut dyn TableAlloc>,
-) -> Option<Pfn> {
+unsafe fn walk_create(root: Pfn, va: u64, intermediate: u64, alloc: Option<&mut dyn TableAlloc>) -> Option<Pfn> {
     let mut alloc = alloc;
     let mut pfn = root;
     for level in [3u32, 2, 1] {
@@ -375,9 +370,7 @@ pub(crate) fn build_kernel_tables(
 /// tables did (built by [`build_kernel_tables`] from the linker's layout).
 pub(crate) unsafe fn install_kernel_tables(root: Pfn) {
     KERNEL_ROOT.store(root as u64, Ordering::Relaxed);
-    let frame = x86_64::structures::paging::PhysFrame::containing_address(x86_64::PhysAddr::new(
-        (root as u64) << 12,
-    ));
+    let frame = x86_64::structures::paging::PhysFrame::containing_address(x86_64::PhysAddr::new((root as u64) << 12));
     // SAFETY: the caller promises the new tables map everything in use.
     unsafe { Cr3::write(frame, Cr3Flags::empty()) };
 }
@@ -395,8 +388,7 @@ pub fn activate_kernel() {
 fn load_root(pa: u64) {
     let (cur, _) = Cr3::read_raw();
     if cur.start_address().as_u64() != pa {
-        let frame =
-            x86_64::structures::paging::PhysFrame::containing_address(x86_64::PhysAddr::new(pa));
+        let frame = x86_64::structures::paging::PhysFrame::containing_address(x86_64::PhysAddr::new(pa));
         // SAFETY: every root Marten loads shares the kernel half (copied
         // from KERNEL_ROOT), so the running kernel code stays mapped.
         unsafe { Cr3::write(frame, Cr3Flags::empty()) };
@@ -548,14 +540,7 @@ impl AddressSpace {
         check_user(va);
         let mut counter = CountingAlloc { created: 0 };
         // SAFETY: `&mut self`: exclusive access to our tables.
-        let pt = unsafe {
-            walk_create(
-                self.root.pfn,
-                va,
-                bits::WRITABLE | bits::USER,
-                Some(&mut counter),
-            )
-        };
+        let pt = unsafe { walk_create(self.root.pfn, va, bits::WRITABLE | bits::USER, Some(&mut counter)) };
         self.tables += counter.created;
         let pt = pt.ok_or(NoMem)?;
         // SAFETY: as above.
@@ -619,19 +604,31 @@ impl AddressSpace {
     /// write-protect pages it shares). Skips missing tables quickly.
     pub fn visit(&mut self, start: u64, end: u64, mut f: impl FnMut(u64, &mut Pte)) {
         let end = end.min(USER_END);
-        let mut flushed_all = false;
+        // Remember a few changed pages to invalidate one by one; past that,
+        // flush the whole TLB (emulators make a full flush expensive).
+        let mut changed = [0u64; 32];
+        let mut n = 0usize;
         // SAFETY: exclusive access through `&mut self` for the whole walk.
         unsafe {
             visit_level(self.root.pfn, 3, 0, start, end, &mut |va, e: &mut Pte| {
                 let before = *e;
                 f(va, e);
                 if *e != before {
-                    flushed_all = true;
+                    if n < changed.len() {
+                        changed[n] = va;
+                    }
+                    n += 1;
                 }
             })
         };
-        if flushed_all && self.is_active() {
-            x86_64::instructions::tlb::flush_all();
+        if n > 0 && self.is_active() {
+            if n <= changed.len() {
+                for &va in &changed[..n] {
+                    x86_64::instructions::tlb::flush(x86_64::VirtAddr::new(va));
+                }
+            } else {
+                x86_64::instructions::tlb::flush_all();
+            }
         }
     }
 
@@ -711,14 +708,7 @@ fn span(level: u32) -> u64 {
 
 /// # Safety
 /// Exclusive access to the tree under `pfn`.
-unsafe fn visit_level(
-    pfn: Pfn,
-    level: u32,
-    base: u64,
-    start: u64,
-    end: u64,
-    f: &mut dyn FnMut(u64, &mut Pte),
-) {
+unsafe fn visit_level(pfn: Pfn, level: u32, base: u64, start: u64, end: u64, f: &mut dyn FnMut(u64, &mut Pte)) {
     // SAFETY: forwarded.
     let t = unsafe { table(pfn) };
     let top = if level == 3 { 256 } else { 512 };
@@ -743,14 +733,7 @@ unsafe fn visit_level(
 
 /// # Safety
 /// Shared access to the tree under `pfn`.
-unsafe fn scan_level(
-    pfn: Pfn,
-    level: u32,
-    base: u64,
-    start: u64,
-    end: u64,
-    f: &mut dyn FnMut(u64, Pte),
-) {
+unsafe fn scan_level(pfn: Pfn, level: u32, base: u64, start: u64, end: u64, f: &mut dyn FnMut(u64, Pte)) {
     // SAFETY: forwarded.
     let t = unsafe { table_ref(pfn) };
     let top = if level == 3 { 256 } else { 512 };

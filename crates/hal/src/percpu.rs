@@ -27,8 +27,15 @@ pub struct PerCpu {
     user_rsp: AtomicU64,
     /// This CPU's number (gs:24).
     id: AtomicU64,
-    /// Spin locks held right now.
+    /// The running thread, as the 16 bytes of a `*const dyn Switchable`
+    /// (gs:32 and gs:40); written only by this CPU in `context`.
+    current: [AtomicU64; 2],
+    /// The `TypeId` of the running thread's type, as 16 bytes (gs:48, gs:56).
+    current_type: [AtomicU64; 2],
+    /// Spin locks held right now (gs:64).
     spin_depth: AtomicU32,
+    /// A reschedule is due at the next preemption point (gs:68).
+    need_resched: AtomicU32,
     /// Interrupt handlers running right now.
     irq_depth: AtomicU32,
 }
@@ -40,7 +47,10 @@ impl PerCpu {
             kernel_rsp: AtomicU64::new(0),
             user_rsp: AtomicU64::new(0),
             id: AtomicU64::new(0),
+            current: [AtomicU64::new(0), AtomicU64::new(0)],
+            current_type: [AtomicU64::new(0), AtomicU64::new(0)],
             spin_depth: AtomicU32::new(0),
+            need_resched: AtomicU32::new(0),
             irq_depth: AtomicU32::new(0),
         }
     }
@@ -83,12 +93,68 @@ pub(crate) fn set_kernel_rsp(top: u64) {
     this().kernel_rsp.store(top, Ordering::Relaxed);
 }
 
+const _: () = assert!(core::mem::offset_of!(PerCpu, current) == 32);
+const _: () = assert!(core::mem::offset_of!(PerCpu, current_type) == 48);
+const _: () = assert!(core::mem::offset_of!(PerCpu, spin_depth) == 64);
+const _: () = assert!(core::mem::offset_of!(PerCpu, need_resched) == 68);
+
+/// Asks this CPU to reschedule at its next preemption point.
+pub fn set_need_resched(on: bool) {
+    this().need_resched.store(on as u32, Ordering::Relaxed);
+}
+
+/// Is a reschedule due on this CPU? One GS-relative load.
+#[inline]
+pub fn need_resched() -> bool {
+    let v: u32;
+    // SAFETY: offset 68 is this CPU's `need_resched` (checked above).
+    unsafe { core::arch::asm!("mov {:e}, gs:[68]", out(reg) v, options(nostack, readonly, preserves_flags)) };
+    v != 0
+}
+
+/// Records the running thread's (fat) pointer and type on this CPU.
+pub(crate) fn set_current(raw: [u64; 2], type_id: [u64; 2]) {
+    let rec = this();
+    rec.current[0].store(raw[0], Ordering::Relaxed);
+    rec.current[1].store(raw[1], Ordering::Relaxed);
+    rec.current_type[0].store(type_id[0], Ordering::Relaxed);
+    rec.current_type[1].store(type_id[1], Ordering::Relaxed);
+}
+
+/// The running thread's data pointer and type id, read with GS-relative
+/// loads: each reads the record of the CPU executing it, and whichever CPU
+/// that is, its running thread is the caller, so a migration between the
+/// loads cannot mix two threads' values.
+#[inline]
+pub(crate) fn current_typed() -> (u64, [u64; 2]) {
+    let (p, t0, t1): (u64, u64, u64);
+    // SAFETY: GS points at this CPU's record (set at bring-up); offset 32 is
+    // `current` and 48/56 `current_type` (checked at compile time above).
+    unsafe {
+        core::arch::asm!(
+            "mov {p}, gs:[32]",
+            "mov {t0}, gs:[48]",
+            "mov {t1}, gs:[56]",
+            p = out(reg) p,
+            t0 = out(reg) t0,
+            t1 = out(reg) t1,
+            options(nostack, readonly, preserves_flags)
+        );
+    }
+    (p, [t0, t1])
+}
+
+// The spin-lock depth is only ever changed by its own CPU, so a plain
+// GS-relative add (no lock prefix, no CPU-number lookup) is enough.
 pub(crate) fn spin_enter() {
-    this().spin_depth.fetch_add(1, Ordering::Relaxed);
+    // SAFETY: offset 64 is this CPU's `spin_depth` (checked above); only this
+    // CPU writes it, and a single instruction cannot be split by migration.
+    unsafe { core::arch::asm!("add dword ptr gs:[64], 1", options(nostack)) };
 }
 
 pub(crate) fn spin_exit() {
-    this().spin_depth.fetch_sub(1, Ordering::Relaxed);
+    // SAFETY: as for spin_enter.
+    unsafe { core::arch::asm!("sub dword ptr gs:[64], 1", options(nostack)) };
 }
 
 /// How many spin locks this CPU holds. Sleeping with one held is a bug.

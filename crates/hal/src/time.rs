@@ -89,10 +89,7 @@ pub(crate) fn calibrate_and_start(hz: u64) {
         tsc_hz = 1_000_000_000;
     }
     TSC_HZ.store(tsc_hz, Ordering::Relaxed);
-    NS_PER_TICK_Q32.store(
-        ((1_000_000_000u128 << 32) / tsc_hz as u128) as u64,
-        Ordering::Relaxed,
-    );
+    NS_PER_TICK_Q32.store(((1_000_000_000u128 << 32) / tsc_hz as u128) as u64, Ordering::Relaxed);
     TIMER_HZ.store(hz, Ordering::Relaxed);
 
     if lapic {

@@ -81,10 +81,7 @@ impl TrapFrame {
 
     /// The system-call number and its six arguments (Linux x86-64 convention).
     pub fn syscall_args(&self) -> (u64, [u64; 6]) {
-        (
-            self.rax,
-            [self.rdi, self.rsi, self.rdx, self.r10, self.r8, self.r9],
-        )
+        (self.rax, [self.rdi, self.rsi, self.rdx, self.r10, self.r8, self.r9])
     }
 }
 
@@ -310,8 +307,8 @@ extern "C" fn hal_trap_dispatch(frame: &mut TrapFrame) {
 
 #[unsafe(no_mangle)]
 extern "C" fn hal_syscall_dispatch(frame: &mut TrapFrame) {
+    // The syscall hook also does the return-to-user work (one pass).
     hooks::syscall(frame);
-    hooks::return_to_user(frame);
 }
 
 fn exception(frame: &mut TrapFrame, vector: u8) {

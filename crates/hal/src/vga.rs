@@ -106,23 +106,15 @@ impl Screen {
                 39 => self.attr = (self.attr & 0xf0) | (DEFAULT_ATTR & 0x0f),
                 p @ 40..=47 => self.attr = (self.attr & 0x0f) | ANSI_TO_VGA[(p - 40) as usize] << 4,
                 49 => self.attr &= 0x0f,
-                p @ 90..=97 => {
-                    self.attr = (self.attr & 0xf0) | 0x08 | ANSI_TO_VGA[(p - 90) as usize]
-                }
-                p @ 100..=107 => {
-                    self.attr = (self.attr & 0x0f) | (0x08 | ANSI_TO_VGA[(p - 100) as usize]) << 4
-                }
+                p @ 90..=97 => self.attr = (self.attr & 0xf0) | 0x08 | ANSI_TO_VGA[(p - 90) as usize],
+                p @ 100..=107 => self.attr = (self.attr & 0x0f) | (0x08 | ANSI_TO_VGA[(p - 100) as usize]) << 4,
                 _ => {}
             }
         }
     }
 
     fn csi_final(&mut self, b: u8) {
-        let p0 = if self.nparams > 0 {
-            self.params[0] as usize
-        } else {
-            0
-        };
+        let p0 = if self.nparams > 0 { self.params[0] as usize } else { 0 };
         match b {
             b'm' => self.sgr(),
             b'J' if p0 == 2 => self.clear(),
@@ -167,9 +159,7 @@ impl Screen {
                             self.nparams = 1;
                         }
                         let k = self.nparams - 1;
-                        self.params[k] = self.params[k]
-                            .saturating_mul(10)
-                            .saturating_add((b - b'0') as u16);
+                        self.params[k] = self.params[k].saturating_mul(10).saturating_add((b - b'0') as u16);
                     }
                     b';' => {
                         if self.nparams == 0 {

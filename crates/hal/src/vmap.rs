@@ -73,8 +73,7 @@ fn slot_base(class: usize, i: usize) -> u64 {
 
 /// Is `va` an unmapped page inside the vmap region (a guard page)?
 pub fn is_guard_page(va: u64) -> bool {
-    (STACK_REGION..STACK_REGION + CLASSES as u64 * WINDOW).contains(&va)
-        && paging::kernel_translate(va).is_none()
+    (STACK_REGION..STACK_REGION + CLASSES as u64 * WINDOW).contains(&va) && paging::kernel_translate(va).is_none()
 }
 
 /// A mapped, virtually contiguous kernel area of whole pages.
@@ -197,8 +196,7 @@ pub struct KernelStack {
 impl KernelStack {
     /// A fresh stack; None when memory is short.
     pub fn new() -> Option<KernelStack> {
-        VmArea::new(KERNEL_STACK_SIZE, FrameKind::Kernel, Urgency::Normal)
-            .map(|area| KernelStack { area })
+        VmArea::new(KERNEL_STACK_SIZE, FrameKind::Kernel, Urgency::Normal).map(|area| KernelStack { area })
     }
 
     /// The initial stack pointer (16-byte aligned).

@@ -59,12 +59,17 @@ fn level_from_linux(n: u32) -> log::LevelFilter {
 /// Parses the command line. Unknown keys are reported, one log line each.
 pub fn parse(cmdline: &str) -> Config {
     let mut c = Config::default();
-    let (kernel_part, init_part) = match cmdline.split_once(" -- ") {
-        Some((k, i)) => (k, Some(i)),
-        None => match cmdline.strip_prefix("-- ") {
-            Some(i) => ("", Some(i)),
-            None => (cmdline, None),
-        },
+    // Everything after a lone "--" belongs to init.
+    let (kernel_part, init_part) = if let Some((k, i)) = cmdline.split_once(" -- ") {
+        (k, Some(i))
+    } else if let Some(i) = cmdline.strip_prefix("-- ") {
+        ("", Some(i))
+    } else if let Some(k) = cmdline.strip_suffix(" --") {
+        (k, Some(""))
+    } else if cmdline.trim() == "--" {
+        ("", Some(""))
+    } else {
+        (cmdline, None)
     };
     if let Some(i) = init_part {
         c.init_args = marten_line::split_words(i).unwrap_or_default();
@@ -106,9 +111,7 @@ pub fn parse(cmdline: &str) -> Config {
     c.init_args = bare;
     if !consoles.is_empty() {
         c.serial_console = consoles.iter().any(|v| v.starts_with("ttyS"));
-        c.screen_console = consoles
-            .iter()
-            .any(|v| v.starts_with("tty") && !v.starts_with("ttyS"));
+        c.screen_console = consoles.iter().any(|v| v.starts_with("tty") && !v.starts_with("ttyS"));
     }
     c
 }

@@ -12,8 +12,7 @@ use marten_abi::wait;
 pub fn main() -> isize {
     let me = sched::current_process();
     if config::get().test {
-        let runner = match proc::spawn_kernel("ktest", &me, || ktest::run_all_and_report() as isize)
-        {
+        let runner = match proc::spawn_kernel("ktest", &me, || ktest::run_all_and_report() as isize) {
             Ok(p) => p,
             Err(e) => panic!("cannot start the test runner: {e}"),
         };
@@ -56,10 +55,7 @@ pub fn start_user_init(cfg: &Config) -> bool {
         envp.extend(cfg.init_env.iter().map(|e| e.as_bytes().to_vec()));
         match exec::spawn(path, &argv, &envp, &proc::kernel_process(), Some(1)) {
             Ok(_) => {
-                log::info!(
-                    "init: started {}",
-                    alloc::string::String::from_utf8_lossy(path)
-                );
+                log::info!("init: started {}", alloc::string::String::from_utf8_lossy(path));
                 return true;
             }
             Err(e) => log::error!(

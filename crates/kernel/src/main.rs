@@ -100,6 +100,7 @@ impl hal::KernelHooks for Kernel {
 
     fn syscall(frame: &mut hal::TrapFrame) {
         syscall::dispatch(frame);
+        Self::return_to_user(frame);
     }
 
     fn page_fault(addr: u64, access: hal::FaultAccess) -> bool {
@@ -128,12 +129,7 @@ impl hal::KernelHooks for Kernel {
         };
         let p = sched::current_process();
         if !what.is_empty() {
-            log::info!(
-                "pid {} ({}): {what} at ip {:#x}",
-                p.pid,
-                p.name(),
-                frame.rip
-            );
+            log::info!("pid {} ({}): {what} at ip {:#x}", p.pid, p.name(), frame.rip);
         }
         p.user.set_exit_status(wait::signaled(sig, false));
         drop(p);
@@ -141,15 +137,18 @@ impl hal::KernelHooks for Kernel {
     }
 
     fn return_to_user(_frame: &mut hal::TrapFrame) {
-        let me = sched::current();
-        if me.is_cancelled() {
-            drop(me);
+        let (cancelled, settid) = sched::with_current(|t| {
+            (
+                t.is_cancelled(),
+                t.process.user.take_child_tid_address().map(|a| (a, t.tid)),
+            )
+        });
+        if cancelled {
             sched::exit(0);
         }
-        if let Some(addr) = me.process.user.take_child_tid_address() {
-            let _ = uaccess::write_i32(addr, me.tid as i32);
+        if let Some((addr, tid)) = settid {
+            let _ = uaccess::write_i32(addr, tid as i32);
         }
-        drop(me);
         sched::preempt_point();
     }
 }

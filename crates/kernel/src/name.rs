@@ -20,10 +20,7 @@ impl Name {
         }
         let mut bytes = [0u8; 15];
         bytes[..end].copy_from_slice(&s.as_bytes()[..end]);
-        Name {
-            bytes,
-            len: end as u8,
-        }
+        Name { bytes, len: end as u8 }
     }
 
     /// The name as text.

@@ -63,9 +63,7 @@ impl<'a> SymbolTable<'a> {
     /// in a gap between two.
     pub fn lookup(&self, addr: u64) -> Option<(&'a str, u64)> {
         // Binary search: the number of symbols starting at or before addr.
-        let after = self
-            .entries
-            .partition_point(|raw| Entry::decode(raw).addr <= addr);
+        let after = self.entries.partition_point(|raw| Entry::decode(raw).addr <= addr);
         let e = Entry::decode(self.entries.get(after.checked_sub(1)?)?);
         let offset = addr - e.addr;
         if offset >= u64::from(e.size) {

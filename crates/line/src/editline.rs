@@ -106,10 +106,7 @@ impl EditLine {
     pub(crate) fn kill_word(&mut self, echo: &mut dyn FnMut(&[u8])) {
         let before = &self.text.as_bytes()[..self.cursor];
         let word_end = before.iter().rposition(|&b| b != b' ').map_or(0, |i| i + 1);
-        let word_start = before[..word_end]
-            .iter()
-            .rposition(|&b| b == b' ')
-            .map_or(0, |i| i + 1);
+        let word_start = before[..word_end].iter().rposition(|&b| b == b' ').map_or(0, |i| i + 1);
         self.delete_before(self.cursor - word_start, echo);
     }
 

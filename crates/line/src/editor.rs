@@ -146,8 +146,7 @@ impl LineEditor {
             self.draft.push_str(self.line.text());
         }
         self.browsing = Some(target);
-        self.line
-            .replace(self.history.get(target).unwrap_or(""), echo);
+        self.line.replace(self.history.get(target).unwrap_or(""), echo);
     }
 
     /// Shows the next (newer) history entry, or the draft after the newest; bell when
@@ -157,8 +156,7 @@ impl LineEditor {
             None => echo(&[BEL]),
             Some(i) if i + 1 < self.history.len() => {
                 self.browsing = Some(i + 1);
-                self.line
-                    .replace(self.history.get(i + 1).unwrap_or(""), echo);
+                self.line.replace(self.history.get(i + 1).unwrap_or(""), echo);
             }
             Some(_) => {
                 self.browsing = None;

@@ -47,9 +47,7 @@ pub(crate) struct EscapeParser {
 
 impl EscapeParser {
     pub(crate) fn new() -> Self {
-        EscapeParser {
-            state: State::Ground,
-        }
+        EscapeParser { state: State::Ground }
     }
 
     /// Feeds one byte and says what to do with it.

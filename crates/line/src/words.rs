@@ -16,8 +16,7 @@ pub enum LineError {
 
 /// Appends `c` to `word`, failing instead of aborting when memory is short.
 fn push_char(word: &mut String, c: char) -> Result<(), LineError> {
-    word.try_reserve(c.len_utf8())
-        .map_err(|_| LineError::NoMem)?;
+    word.try_reserve(c.len_utf8()).map_err(|_| LineError::NoMem)?;
     word.push(c);
     Ok(())
 }
@@ -74,10 +73,7 @@ pub fn split_words(line: &str) -> Result<Vec<String>, LineError> {
 /// Cuts `words` at every word equal to `sep`, dropping empty groups:
 /// `["a","x","--","b","--","c","y"]` gives `[["a","x"],["b"],["c","y"]]`.
 pub fn split_groups<'a>(words: &'a [String], sep: &str) -> Vec<&'a [String]> {
-    words
-        .split(|w| w == sep)
-        .filter(|group| !group.is_empty())
-        .collect()
+    words.split(|w| w == sep).filter(|group| !group.is_empty()).collect()
 }
 
 #[cfg(test)]

@@ -45,9 +45,7 @@ impl<T: PartialEq> RunQueue<T> {
     pub fn reserve_slot(&mut self) -> Result<(), NoMem> {
         let wanted = self.reserved.checked_add(1).ok_or(NoMem)?;
         // try_reserve(n) guarantees capacity >= len + n.
-        self.queue
-            .try_reserve(wanted - self.queue.len())
-            .map_err(|_| NoMem)?;
+        self.queue.try_reserve(wanted - self.queue.len()).map_err(|_| NoMem)?;
         self.reserved = wanted;
         Ok(())
     }

@@ -59,9 +59,7 @@ impl<T> TimerQueue<T> {
     pub fn reserve_slot(&mut self) -> Result<(), NoMem> {
         let wanted = self.reserved.checked_add(1).ok_or(NoMem)?;
         // try_reserve(n) guarantees capacity >= len + n.
-        self.heap
-            .try_reserve(wanted - self.heap.len())
-            .map_err(|_| NoMem)?;
+        self.heap.try_reserve(wanted - self.heap.len()).map_err(|_| NoMem)?;
         self.reserved = wanted;
         Ok(())
     }

@@ -52,10 +52,7 @@ impl SlabAllocator {
     /// # Panics
     /// If `class >= NUM_CLASSES`, or a slab header on the partial list is corrupt.
     pub fn alloc<B: SlabBackend>(&mut self, b: &mut B, class: usize) -> Option<(SlabId, usize)> {
-        assert!(
-            class < NUM_CLASSES,
-            "slab: alloc() of unknown class {class}"
-        );
+        assert!(class < NUM_CLASSES, "slab: alloc() of unknown class {class}");
         let cap = capacity(class);
         let cs = &mut self.classes[class];
         let slab = match (cs.partial, cs.cached) {
@@ -144,10 +141,7 @@ impl SlabAllocator {
 
     /// The counters of `class` (all zero for a class that does not exist).
     pub fn stats(&self, class: usize) -> ClassStats {
-        self.classes
-            .get(class)
-            .map(|cs| cs.stats)
-            .unwrap_or_default()
+        self.classes.get(class).map(|cs| cs.stats).unwrap_or_default()
     }
 
     /// Full consistency check of every class: partial lists well formed, headers valid and
@@ -170,11 +164,7 @@ fn release<B: SlabBackend>(cs: &mut ClassState, b: &mut B, slab: SlabId, class: 
 }
 
 /// Checks one class (see [`SlabAllocator::check`]).
-fn check_class<B: SlabBackend>(
-    cs: &ClassState,
-    b: &mut B,
-    class: usize,
-) -> Result<(), &'static str> {
+fn check_class<B: SlabBackend>(cs: &ClassState, b: &mut B, class: usize) -> Result<(), &'static str> {
     let cap = capacity(class);
     let mut partial_slabs = 0;
     let mut partial_objects = 0;

@@ -38,7 +38,7 @@ mod state;
 pub use allocator::{ClassStats, SlabAllocator};
 pub use backend::{SlabBackend, SlabId};
 pub use class::{
-    CLASS_SIZES, MAX_SLOTS, NUM_CLASSES, capacity, class_for, first_slot_offset, slab_bytes,
-    slab_order, slot_at, slot_offset,
+    CLASS_SIZES, MAX_SLOTS, NUM_CLASSES, capacity, class_for, first_slot_offset, slab_bytes, slab_order, slot_at,
+    slot_offset,
 };
 pub use header::SlabHeader;

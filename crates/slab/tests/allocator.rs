@@ -5,10 +5,7 @@ mod common;
 use std::collections::HashSet;
 
 use common::TestBackend;
-use marten_slab::{
-    CLASS_SIZES, ClassStats, NUM_CLASSES, SlabAllocator, SlabBackend, SlabHeader, capacity,
-    slab_order,
-};
+use marten_slab::{CLASS_SIZES, ClassStats, NUM_CLASSES, SlabAllocator, SlabBackend, SlabHeader, capacity, slab_order};
 
 /// The allocator can live in a static.
 static _GLOBAL: SlabAllocator = SlabAllocator::new();
@@ -60,9 +57,7 @@ fn one_empty_slab_is_cached_and_the_next_is_released() {
     let mut b = TestBackend::new(10);
     let class = 8;
     let cap = capacity(class);
-    let objs: Vec<_> = (0..2 * cap)
-        .map(|_| a.alloc(&mut b, class).unwrap())
-        .collect();
+    let objs: Vec<_> = (0..2 * cap).map(|_| a.alloc(&mut b, class).unwrap()).collect();
     assert_eq!(b.live_slabs(), 2);
     for &(slab, slot) in &objs[..cap] {
         a.free(&mut b, class, slab, slot);
@@ -106,9 +101,7 @@ fn partial_slabs_are_used_before_the_cached_one() {
     let mut b = TestBackend::new(10);
     let class = 7;
     let cap = capacity(class);
-    let objs: Vec<_> = (0..2 * cap)
-        .map(|_| a.alloc(&mut b, class).unwrap())
-        .collect();
+    let objs: Vec<_> = (0..2 * cap).map(|_| a.alloc(&mut b, class).unwrap()).collect();
     let (slab_a, slab_b) = (objs[0].0, objs[cap].0);
     for &(slab, slot) in &objs[..cap] {
         a.free(&mut b, class, slab, slot);
@@ -135,9 +128,7 @@ fn fragmentation_holes_are_reused_without_new_slabs() {
         a.free(&mut b, class, slab, slot);
     }
     assert_eq!(a.check(&mut b), Ok(()));
-    let again: HashSet<_> = (0..freed.len())
-        .map(|_| a.alloc(&mut b, class).unwrap())
-        .collect();
+    let again: HashSet<_> = (0..freed.len()).map(|_| a.alloc(&mut b, class).unwrap()).collect();
     assert_eq!(again, freed);
     assert_eq!(b.new_calls, slabs_before);
     assert_eq!(a.stats(class).objects, n);

@@ -11,8 +11,8 @@ use std::collections::{BTreeMap, HashSet};
 
 use common::TestBackend;
 use marten_slab::{
-    CLASS_SIZES, NUM_CLASSES, SlabAllocator, SlabBackend, SlabHeader, SlabId, capacity, slab_bytes,
-    slab_order, slot_offset,
+    CLASS_SIZES, NUM_CLASSES, SlabAllocator, SlabBackend, SlabHeader, SlabId, capacity, slab_bytes, slab_order,
+    slot_offset,
 };
 use proptest::prelude::*;
 
@@ -64,20 +64,10 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-fn alloc_step(
-    a: &mut SlabAllocator,
-    b: &mut TestBackend,
-    m: &mut Model,
-    class: usize,
-) -> Result<(), TestCaseError> {
+fn alloc_step(a: &mut SlabAllocator, b: &mut TestBackend, m: &mut Model, class: usize) -> Result<(), TestCaseError> {
     let cap = capacity(class);
     let cm = &mut m.classes[class];
-    let partial: Vec<SlabId> = cm
-        .per_slab
-        .iter()
-        .filter(|&(_, &n)| n < cap)
-        .map(|(&s, _)| s)
-        .collect();
+    let partial: Vec<SlabId> = cm.per_slab.iter().filter(|&(_, &n)| n < cap).map(|(&s, _)| s).collect();
     let calls_before = b.new_calls;
     let at_limit = b.live_slabs() >= b.limit;
     let got = a.alloc(b, class);
@@ -105,10 +95,7 @@ fn alloc_step(
     let off = slot_offset(class, slot);
     let size = CLASS_SIZES[class];
     prop_assert_eq!(off % size, 0, "slot not aligned to its class size");
-    prop_assert!(
-        off >= core::mem::size_of::<SlabHeader>(),
-        "slot overlaps the header"
-    );
+    prop_assert!(off >= core::mem::size_of::<SlabHeader>(), "slot overlaps the header");
     prop_assert!(off + size <= slab_bytes(class), "slot runs past the slab");
     prop_assert!(
         !m.live.iter().any(|&(_, s, t)| s == slab && t == slot),

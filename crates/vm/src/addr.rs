@@ -63,10 +63,7 @@ mod tests {
         assert_eq!(page_ceil(1), Some(4096));
         assert_eq!(page_ceil(4096), Some(4096));
         assert_eq!(page_ceil(4097), Some(8192));
-        assert_eq!(
-            page_ceil(0xffff_ffff_ffff_f000),
-            Some(0xffff_ffff_ffff_f000)
-        );
+        assert_eq!(page_ceil(0xffff_ffff_ffff_f000), Some(0xffff_ffff_ffff_f000));
         assert_eq!(page_ceil(0xffff_ffff_ffff_f001), None);
         assert_eq!(page_ceil(u64::MAX), None);
     }
@@ -95,31 +92,16 @@ mod tests {
         assert_eq!(range_ok(0x1000, 0x2000), Some((0x1000, 0x3000)));
         assert_eq!(range_ok(0x1000, 0), Some((0x1000, 0x1000)));
         assert_eq!(range_ok(0, 4096), Some((0, 4096)));
-        assert_eq!(
-            range_ok(USER_END - 4096, 4096),
-            Some((USER_END - 4096, USER_END))
-        );
+        assert_eq!(range_ok(USER_END - 4096, 4096), Some((USER_END - 4096, USER_END)));
     }
 
     #[test]
     fn range_ok_rejects_bad_ranges() {
         assert_eq!(range_ok(0x1001, 4096), None, "unaligned start");
         assert_eq!(range_ok(USER_END - 4096, 4097), None, "past user space");
-        assert_eq!(
-            range_ok(USER_END, 1),
-            None,
-            "starts at the end of user space"
-        );
-        assert_eq!(
-            range_ok(USER_END + 4096, 0),
-            None,
-            "empty range above user space"
-        );
-        assert_eq!(
-            range_ok(0x1000, u64::MAX),
-            None,
-            "length overflows when rounded"
-        );
+        assert_eq!(range_ok(USER_END, 1), None, "starts at the end of user space");
+        assert_eq!(range_ok(USER_END + 4096, 0), None, "empty range above user space");
+        assert_eq!(range_ok(0x1000, u64::MAX), None, "length overflows when rounded");
         assert_eq!(range_ok(0x1000, u64::MAX - 0x2000), None, "end overflows");
     }
 }

@@ -36,11 +36,7 @@ impl<F: Clone + PartialEq> VmaMap<F> {
                 self.areas[i] = shorter;
             }
         } else if new_end > old_end {
-            if self
-                .areas
-                .get(i + 1)
-                .is_some_and(|next| next.start < new_end)
-            {
+            if self.areas.get(i + 1).is_some_and(|next| next.start < new_end) {
                 return Err(VmError::Overlap);
             }
             let longer = Vma {
@@ -84,20 +80,11 @@ mod tests {
     fn grow_and_shrink_the_heap() {
         let mut map = setup();
         map.set_end(0x4000, 0x6000).unwrap();
-        assert_eq!(
-            bounds(&map),
-            [(0x1000, 0x3000), (0x3000, 0x6000), (0x8000, 0x9000)]
-        );
+        assert_eq!(bounds(&map), [(0x1000, 0x3000), (0x3000, 0x6000), (0x8000, 0x9000)]);
         map.set_end(0x6000, 0x5000).unwrap();
-        assert_eq!(
-            bounds(&map),
-            [(0x1000, 0x3000), (0x3000, 0x5000), (0x8000, 0x9000)]
-        );
+        assert_eq!(bounds(&map), [(0x1000, 0x3000), (0x3000, 0x5000), (0x8000, 0x9000)]);
         map.set_end(0x5000, 0x5000).unwrap();
-        assert_eq!(
-            bounds(&map),
-            [(0x1000, 0x3000), (0x3000, 0x5000), (0x8000, 0x9000)]
-        );
+        assert_eq!(bounds(&map), [(0x1000, 0x3000), (0x3000, 0x5000), (0x8000, 0x9000)]);
         assert_eq!(map.check(), Ok(()));
     }
 
@@ -108,10 +95,7 @@ mod tests {
         assert_eq!(map, setup());
         // Exactly up to the next area is fine.
         map.set_end(0x4000, 0x8000).unwrap();
-        assert_eq!(
-            bounds(&map),
-            [(0x1000, 0x3000), (0x3000, 0x8000), (0x8000, 0x9000)]
-        );
+        assert_eq!(bounds(&map), [(0x1000, 0x3000), (0x3000, 0x8000), (0x8000, 0x9000)]);
     }
 
     #[test]
@@ -167,15 +151,9 @@ mod tests {
         let mut map = setup();
         assert_eq!(map.set_end(0x4001, 0x5000), Err(VmError::Invalid));
         assert_eq!(map.set_end(0x4000, 0x5001), Err(VmError::Invalid));
-        assert_eq!(
-            map.set_end(0x4000, USER_END + 0x1000),
-            Err(VmError::Invalid)
-        );
+        assert_eq!(map.set_end(0x4000, USER_END + 0x1000), Err(VmError::Invalid));
         assert_eq!(map.set_end(0x5000, 0x6000), Err(VmError::NotMapped));
-        assert_eq!(
-            map.set_end(0x3800_0000, 0x3900_0000),
-            Err(VmError::NotMapped)
-        );
+        assert_eq!(map.set_end(0x3800_0000, 0x3900_0000), Err(VmError::NotMapped));
         assert_eq!(map.set_end(0x4000, 0x2000), Err(VmError::Invalid));
         assert_eq!(map, setup());
     }

@@ -140,12 +140,7 @@ fn grow_stack<F>(
     stack_limit: u64,
 ) -> Fault<F> {
     let room_below = below.is_none_or(|b| b.end.saturating_add(PAGE_SIZE) <= page);
-    if above.grows_down
-        && !present
-        && allows(above.prot, access)
-        && page >= stack_limit
-        && room_below
-    {
+    if above.grows_down && !present && allows(above.prot, access) && page >= stack_limit && room_below {
         Fault::GrowStack { new_start: page }
     } else {
         Fault::Segv
@@ -177,14 +172,8 @@ mod tests {
     #[test]
     fn anon_pages_are_zero_filled() {
         let map = map_of(&[anon(0x1000, 0x3000)]);
-        assert_eq!(
-            decide(&map, 0x1000, Access::Read, false, 0),
-            Fault::ZeroFill
-        );
-        assert_eq!(
-            decide(&map, 0x2abc, Access::Write, false, 0),
-            Fault::ZeroFill
-        );
+        assert_eq!(decide(&map, 0x1000, Access::Read, false, 0), Fault::ZeroFill);
+        assert_eq!(decide(&map, 0x2abc, Access::Write, false, 0), Fault::ZeroFill);
     }
 
     #[test]
@@ -222,24 +211,14 @@ mod tests {
             (0x4000, Access::Exec, Fault::Segv),
         ];
         for (addr, access, want) in cases {
-            assert_eq!(
-                decide(&map, addr, access, false, 0),
-                want,
-                "{addr:#x} {access:?}"
-            );
+            assert_eq!(decide(&map, addr, access, false, 0), want, "{addr:#x} {access:?}");
         }
     }
 
     #[test]
     fn present_pages_are_copy_on_write_only_for_writes() {
-        let map = map_of(&[
-            anon(0x1000, 0x2000),
-            with_prot(anon(0x2000, 0x3000), Prot::READ),
-        ]);
-        assert_eq!(
-            decide(&map, 0x1000, Access::Write, true, 0),
-            Fault::CopyOnWrite
-        );
+        let map = map_of(&[anon(0x1000, 0x2000), with_prot(anon(0x2000, 0x3000), Prot::READ)]);
+        assert_eq!(decide(&map, 0x1000, Access::Write, true, 0), Fault::CopyOnWrite);
         // Inconsistent page tables: the page was present and readable.
         assert_eq!(decide(&map, 0x1000, Access::Read, true, 0), Fault::Segv);
         assert_eq!(decide(&map, 0x1000, Access::Exec, true, 0), Fault::Segv);
@@ -265,18 +244,9 @@ mod tests {
             decide(&map, 0x10010, Access::Write, false, 0),
             from(0x7000, 0x1000, true)
         );
-        assert_eq!(
-            decide(&map, 0x11000, Access::Read, false, 0),
-            from(0x8000, 0x800, true)
-        );
-        assert_eq!(
-            decide(&map, 0x12000, Access::Read, false, 0),
-            Fault::ZeroFill
-        );
-        assert_eq!(
-            decide(&map, 0x12fff, Access::Write, false, 0),
-            Fault::ZeroFill
-        );
+        assert_eq!(decide(&map, 0x11000, Access::Read, false, 0), from(0x8000, 0x800, true));
+        assert_eq!(decide(&map, 0x12000, Access::Read, false, 0), Fault::ZeroFill);
+        assert_eq!(decide(&map, 0x12fff, Access::Write, false, 0), Fault::ZeroFill);
     }
 
     #[test]
@@ -315,10 +285,7 @@ mod tests {
                 assert_eq!(decide(&map, addr, access, false, 0), want);
             }
         }
-        assert_eq!(
-            decide(&map, 0x12000, Access::Write, false, 0),
-            Fault::ZeroFill
-        );
+        assert_eq!(decide(&map, 0x12000, Access::Write, false, 0), Fault::ZeroFill);
     }
 
     #[test]
@@ -333,10 +300,7 @@ mod tests {
             Fault::GrowStack { new_start: 0x3000 }
         );
         // Inside the stack it is an ordinary area.
-        assert_eq!(
-            decide(&map, 0x10000, Access::Read, false, 0),
-            Fault::ZeroFill
-        );
+        assert_eq!(decide(&map, 0x10000, Access::Read, false, 0), Fault::ZeroFill);
     }
 
     #[test]
@@ -359,10 +323,7 @@ mod tests {
             decide(&map, 0x8000, Access::Read, false, 0x8000),
             Fault::GrowStack { new_start: 0x8000 }
         );
-        assert_eq!(
-            decide(&map, 0x7fff, Access::Read, false, 0x8000),
-            Fault::Segv
-        );
+        assert_eq!(decide(&map, 0x7fff, Access::Read, false, 0x8000), Fault::Segv);
         assert_eq!(decide(&map, 0x8000, Access::Exec, false, 0), Fault::Segv);
         assert_eq!(decide(&map, 0x8000, Access::Write, true, 0), Fault::Segv);
         assert_eq!(
@@ -370,10 +331,7 @@ mod tests {
             Fault::GrowStack { new_start: 0 }
         );
         let no_stack = map_of(&[anon(0x10000, 0x20000)]);
-        assert_eq!(
-            decide(&no_stack, 0x8000, Access::Read, false, 0),
-            Fault::Segv
-        );
+        assert_eq!(decide(&no_stack, 0x8000, Access::Read, false, 0), Fault::Segv);
     }
 
     #[test]
@@ -390,13 +348,7 @@ mod tests {
         })
         .unwrap();
         assert_eq!(map.len(), 1);
-        assert_eq!(
-            map.find(0xe000).map(|v| (v.start, v.end)),
-            Some((0xe000, 0x20000))
-        );
-        assert_eq!(
-            decide(&map, 0xe123, Access::Write, false, 0),
-            Fault::ZeroFill
-        );
+        assert_eq!(map.find(0xe000).map(|v| (v.start, v.end)), Some((0xe000, 0x20000)));
+        assert_eq!(decide(&map, 0xe123, Access::Write, false, 0), Fault::ZeroFill);
     }
 }

@@ -20,9 +20,9 @@ impl<F> VmaMap<F> {
         let low = page_ceil(low)?;
         let high = page_floor(high.min(USER_END));
         if let Some(hint) = hint {
-            let fits = hint.checked_add(len).is_some_and(|end| {
-                is_page_aligned(hint) && low <= hint && end <= high && !self.overlaps(hint, end)
-            });
+            let fits = hint
+                .checked_add(len)
+                .is_some_and(|end| is_page_aligned(hint) && low <= hint && end <= high && !self.overlaps(hint, end));
             if fits {
                 return Some(hint);
             }
@@ -86,30 +86,12 @@ mod tests {
     #[test]
     fn hint_is_used_when_it_fits() {
         let map = sample();
-        assert_eq!(
-            map.find_free(0x2000, Some(0x20000), 0, 0x50000),
-            Some(0x20000)
-        );
-        assert_eq!(
-            map.find_free(0x3000, Some(0x20000), 0, 0x50000),
-            Some(0x20000)
-        );
-        assert_eq!(
-            map.find_free(0x4000, Some(0x20000), 0, 0x50000),
-            Some(0x4c000)
-        );
-        assert_eq!(
-            map.find_free(0x1000, Some(0x20800), 0, 0x50000),
-            Some(0x4f000)
-        );
-        assert_eq!(
-            map.find_free(0x1000, Some(0x60000), 0, 0x50000),
-            Some(0x4f000)
-        );
-        assert_eq!(
-            map.find_free(0x1000, Some(0x8000), 0x9000, 0x50000),
-            Some(0x4f000)
-        );
+        assert_eq!(map.find_free(0x2000, Some(0x20000), 0, 0x50000), Some(0x20000));
+        assert_eq!(map.find_free(0x3000, Some(0x20000), 0, 0x50000), Some(0x20000));
+        assert_eq!(map.find_free(0x4000, Some(0x20000), 0, 0x50000), Some(0x4c000));
+        assert_eq!(map.find_free(0x1000, Some(0x20800), 0, 0x50000), Some(0x4f000));
+        assert_eq!(map.find_free(0x1000, Some(0x60000), 0, 0x50000), Some(0x4f000));
+        assert_eq!(map.find_free(0x1000, Some(0x8000), 0x9000, 0x50000), Some(0x4f000));
         assert_eq!(
             map.find_free(0x1000, Some(u64::MAX - 0xfff), 0, USER_END),
             Some(USER_END - 0x1000)
@@ -129,10 +111,7 @@ mod tests {
     #[test]
     fn empty_map_uses_the_top() {
         let map: VmaMap<u32> = VmaMap::new();
-        assert_eq!(
-            map.find_free(0x1000, None, 0, u64::MAX),
-            Some(USER_END - 0x1000)
-        );
+        assert_eq!(map.find_free(0x1000, None, 0, u64::MAX), Some(USER_END - 0x1000));
         assert_eq!(map.find_free(0x1000, None, 0, 0x5fff), Some(0x4000));
         assert_eq!(map.find_free(0x1000, None, u64::MAX, u64::MAX), None);
     }

@@ -39,10 +39,7 @@ mod tests {
         map.insert(anon(0x8000, 0x9000)).unwrap();
         map.insert(anon(0x1000, 0x2000)).unwrap();
         map.insert(anon(0x4000, 0x6000)).unwrap();
-        assert_eq!(
-            bounds(&map),
-            [(0x1000, 0x2000), (0x4000, 0x6000), (0x8000, 0x9000)]
-        );
+        assert_eq!(bounds(&map), [(0x1000, 0x2000), (0x4000, 0x6000), (0x8000, 0x9000)]);
         assert_eq!(map.check(), Ok(()));
     }
 
@@ -62,18 +59,9 @@ mod tests {
         let mut map = VmaMap::new();
         assert_eq!(map.insert(anon(0x1000, 0x1000)), Err(VmError::Invalid));
         assert_eq!(map.insert(anon(0x1800, 0x3000)), Err(VmError::Invalid));
-        assert_eq!(
-            map.insert(anon(USER_END, USER_END + 0x1000)),
-            Err(VmError::Invalid)
-        );
-        assert_eq!(
-            map.insert(file(0x1000, 0x2000, 1, 0, 0x1001)),
-            Err(VmError::Invalid)
-        );
-        assert_eq!(
-            map.insert(file(0x1000, 0x2000, 1, 0x200, 0)),
-            Err(VmError::Invalid)
-        );
+        assert_eq!(map.insert(anon(USER_END, USER_END + 0x1000)), Err(VmError::Invalid));
+        assert_eq!(map.insert(file(0x1000, 0x2000, 1, 0, 0x1001)), Err(VmError::Invalid));
+        assert_eq!(map.insert(file(0x1000, 0x2000, 1, 0x200, 0)), Err(VmError::Invalid));
         assert!(map.is_empty());
     }
 
@@ -92,8 +80,7 @@ mod tests {
     fn insert_does_not_merge_different_protection() {
         let mut map = VmaMap::new();
         map.insert(anon(0x1000, 0x2000)).unwrap();
-        map.insert(with_prot(anon(0x2000, 0x3000), Prot::READ))
-            .unwrap();
+        map.insert(with_prot(anon(0x2000, 0x3000), Prot::READ)).unwrap();
         map.insert(anon(0x3000, 0x4000)).unwrap();
         assert_eq!(map.len(), 3);
         assert_eq!(map.check(), Ok(()));

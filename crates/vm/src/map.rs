@@ -46,18 +46,12 @@ impl<F> VmaMap<F> {
 
     /// The area containing `addr`, if any.
     pub fn find(&self, addr: u64) -> Option<&Vma<F>> {
-        self.areas
-            .get(self.index_after(addr))
-            .filter(|v| v.start <= addr)
+        self.areas.get(self.index_after(addr)).filter(|v| v.start <= addr)
     }
 
     /// True if any address in `[start, end)` is mapped.
     pub fn overlaps(&self, start: u64, end: u64) -> bool {
-        start < end
-            && self
-                .areas
-                .get(self.index_after(start))
-                .is_some_and(|v| v.start < end)
+        start < end && self.areas.get(self.index_after(start)).is_some_and(|v| v.start < end)
     }
 
     /// Index of the first area that ends above `addr` (the one containing it, or the next one).
@@ -197,10 +191,7 @@ mod tests {
         assert!(map.overlaps(0x2fff, 0x3000));
         assert!(map.overlaps(0, 0x100000));
         assert!(!map.overlaps(0xa000, 0x100000));
-        assert!(
-            !map.overlaps(0x2000, 0x2000),
-            "an empty range overlaps nothing"
-        );
+        assert!(!map.overlaps(0x2000, 0x2000), "an empty range overlaps nothing");
     }
 
     #[test]
@@ -237,10 +228,8 @@ mod tests {
         assert!(bad.check().is_err(), "mergeable neighbours");
 
         let mut fine = sample();
-        fine.areas.insert(
-            1,
-            crate::testutil::with_prot(anon(0x3000, 0x4000), Prot::READ),
-        );
+        fine.areas
+            .insert(1, crate::testutil::with_prot(anon(0x3000, 0x4000), Prot::READ));
         assert_eq!(fine.check(), Ok(()));
     }
 
@@ -251,19 +240,11 @@ mod tests {
         map.split_at(0x1000);
         map.split_at(0x3000);
         map.split_at(0x4000);
-        assert_eq!(
-            bounds(&map),
-            [(0x1000, 0x3000), (0x5000, 0x6000), (0x8000, 0xa000)]
-        );
+        assert_eq!(bounds(&map), [(0x1000, 0x3000), (0x5000, 0x6000), (0x8000, 0xa000)]);
         map.split_at(0x2000);
         assert_eq!(
             bounds(&map),
-            [
-                (0x1000, 0x2000),
-                (0x2000, 0x3000),
-                (0x5000, 0x6000),
-                (0x8000, 0xa000)
-            ]
+            [(0x1000, 0x2000), (0x2000, 0x3000), (0x5000, 0x6000), (0x8000, 0xa000)]
         );
         map.coalesce(0);
         assert_eq!(map, sample());

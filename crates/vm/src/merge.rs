@@ -10,12 +10,7 @@ use crate::vma::Vma;
 /// zeros": either `a` is file bytes all the way to its end, or `b` has no file bytes at all.
 /// (If `a` ends in zeros and `b` starts with file bytes, one area cannot express that.)
 pub(crate) fn can_merge<F: PartialEq>(a: &Vma<F>, b: &Vma<F>) -> bool {
-    if a.end != b.start
-        || a.prot != b.prot
-        || a.share != b.share
-        || a.kind != b.kind
-        || a.grows_down != b.grows_down
-    {
+    if a.end != b.start || a.prot != b.prot || a.share != b.share || a.kind != b.kind || a.grows_down != b.grows_down {
         return false;
     }
     match (&a.backing, &b.backing) {
@@ -32,9 +27,7 @@ pub(crate) fn can_merge<F: PartialEq>(a: &Vma<F>, b: &Vma<F>) -> bool {
                 len: len_b,
             },
         ) => {
-            file_a == file_b
-                && offset_a.checked_add(a.size()) == Some(*offset_b)
-                && (*len_a == a.size() || *len_b == 0)
+            file_a == file_b && offset_a.checked_add(a.size()) == Some(*offset_b) && (*len_a == a.size() || *len_b == 0)
         }
         _ => false,
     }
@@ -43,9 +36,7 @@ pub(crate) fn can_merge<F: PartialEq>(a: &Vma<F>, b: &Vma<F>) -> bool {
 /// Extends `a` over `b`. Only valid when `can_merge(a, &b)`.
 pub(crate) fn absorb<F>(a: &mut Vma<F>, b: Vma<F>) {
     a.end = b.end;
-    if let (Backing::File { len: len_a, .. }, Backing::File { len: len_b, .. }) =
-        (&mut a.backing, &b.backing)
-    {
+    if let (Backing::File { len: len_a, .. }, Backing::File { len: len_b, .. }) = (&mut a.backing, &b.backing) {
         // Either `a` was full of file bytes, or `b` adds none.
         *len_a += *len_b;
     }

@@ -63,9 +63,7 @@ fn apply(map: &mut VmaMap<u32>, op: &Op) -> Result<(), VmError> {
     match op {
         Op::Insert(v) => map.insert(v.clone()),
         Op::Unmap(a, b) => map.unmap(a * PAGE_SIZE, b * PAGE_SIZE, |_| {}),
-        Op::Protect(a, b, p) => {
-            map.protect(a * PAGE_SIZE, b * PAGE_SIZE, Prot::from_bits_truncate(*p))
-        }
+        Op::Protect(a, b, p) => map.protect(a * PAGE_SIZE, b * PAGE_SIZE, Prot::from_bits_truncate(*p)),
         Op::SetEnd(a, b) => map.set_end(a * PAGE_SIZE, b * PAGE_SIZE),
         Op::Clone => map.try_clone().map(|copy| *map = copy),
     }
@@ -129,9 +127,6 @@ fn split_in_three_reports_no_memory_and_keeps_the_map() {
     failpoint::set_fail(false);
     assert_eq!(unmapped, Err(VmError::NoMem));
     assert_eq!(protected, Err(VmError::NoMem));
-    assert!(
-        calls.is_empty(),
-        "no piece may be reported when nothing was removed"
-    );
+    assert!(calls.is_empty(), "no piece may be reported when nothing was removed");
     assert_eq!(map, before);
 }

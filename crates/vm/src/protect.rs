@@ -74,11 +74,7 @@ mod tests {
         map.protect(0x2000, 0x3000, Prot::READ).unwrap();
         assert_eq!(
             prots(&map),
-            [
-                (0x1000, 0x2000, RW),
-                (0x2000, 0x3000, Prot::READ),
-                (0x3000, 0x5000, RW)
-            ]
+            [(0x1000, 0x2000, RW), (0x2000, 0x3000, Prot::READ), (0x3000, 0x5000, RW)]
         );
         assert_eq!(map.check(), Ok(()));
     }
@@ -96,8 +92,7 @@ mod tests {
     fn protect_across_two_areas() {
         let mut map = VmaMap::new();
         map.insert(anon(0x1000, 0x3000)).unwrap();
-        map.insert(with_prot(anon(0x3000, 0x6000), Prot::READ))
-            .unwrap();
+        map.insert(with_prot(anon(0x3000, 0x6000), Prot::READ)).unwrap();
         map.protect(0x2000, 0x4000, Prot::EXEC).unwrap();
         assert_eq!(
             prots(&map),
@@ -114,10 +109,8 @@ mod tests {
     fn protect_making_neighbours_equal_merges_them() {
         let mut map = VmaMap::new();
         map.insert(anon(0x1000, 0x2000)).unwrap();
-        map.insert(with_prot(anon(0x2000, 0x3000), Prot::READ))
-            .unwrap();
-        map.insert(with_prot(anon(0x3000, 0x4000), Prot::EXEC))
-            .unwrap();
+        map.insert(with_prot(anon(0x2000, 0x3000), Prot::READ)).unwrap();
+        map.insert(with_prot(anon(0x3000, 0x4000), Prot::EXEC)).unwrap();
         map.insert(anon(0x4000, 0x5000)).unwrap();
         map.protect(0x2000, 0x4000, RW).unwrap();
         assert_eq!(prots(&map), [(0x1000, 0x5000, RW)]);
@@ -129,22 +122,10 @@ mod tests {
         map.insert(anon(0x1000, 0x3000)).unwrap();
         map.insert(anon(0x4000, 0x6000)).unwrap();
         let before = map.try_clone().unwrap();
-        assert_eq!(
-            map.protect(0x2000, 0x5000, Prot::READ),
-            Err(VmError::NotMapped)
-        );
-        assert_eq!(
-            map.protect(0x0, 0x2000, Prot::READ),
-            Err(VmError::NotMapped)
-        );
-        assert_eq!(
-            map.protect(0x5000, 0x7000, Prot::READ),
-            Err(VmError::NotMapped)
-        );
-        assert_eq!(
-            map.protect(0x7000, 0x8000, Prot::READ),
-            Err(VmError::NotMapped)
-        );
+        assert_eq!(map.protect(0x2000, 0x5000, Prot::READ), Err(VmError::NotMapped));
+        assert_eq!(map.protect(0x0, 0x2000, Prot::READ), Err(VmError::NotMapped));
+        assert_eq!(map.protect(0x5000, 0x7000, Prot::READ), Err(VmError::NotMapped));
+        assert_eq!(map.protect(0x7000, 0x8000, Prot::READ), Err(VmError::NotMapped));
         assert_eq!(map, before);
     }
 
@@ -152,14 +133,8 @@ mod tests {
     fn protect_arguments_are_checked() {
         let mut map = VmaMap::new();
         map.insert(anon(0x1000, 0x3000)).unwrap();
-        assert_eq!(
-            map.protect(0x1001, 0x2000, Prot::READ),
-            Err(VmError::Invalid)
-        );
-        assert_eq!(
-            map.protect(0x2000, 0x1000, Prot::READ),
-            Err(VmError::Invalid)
-        );
+        assert_eq!(map.protect(0x1001, 0x2000, Prot::READ), Err(VmError::Invalid));
+        assert_eq!(map.protect(0x2000, 0x1000, Prot::READ), Err(VmError::Invalid));
         assert_eq!(
             map.protect(0x1000, USER_END + 0x1000, Prot::READ),
             Err(VmError::Invalid)
@@ -172,19 +147,11 @@ mod tests {
     #[test]
     fn protect_of_file_area_keeps_the_backing_consistent() {
         let mut map = VmaMap::new();
-        map.insert(file(0x1000, 0x4000, 2, 0x10000, 0x2100))
-            .unwrap();
+        map.insert(file(0x1000, 0x4000, 2, 0x10000, 0x2100)).unwrap();
         map.protect(0x2000, 0x3000, Prot::READ).unwrap();
         let backings: std::vec::Vec<_> = map.iter().map(|v| v.backing.clone()).collect();
-        let f = |offset, len| Backing::File {
-            file: 2,
-            offset,
-            len,
-        };
-        assert_eq!(
-            backings,
-            [f(0x10000, 0x1000), f(0x11000, 0x1000), f(0x12000, 0x100)]
-        );
+        let f = |offset, len| Backing::File { file: 2, offset, len };
+        assert_eq!(backings, [f(0x10000, 0x1000), f(0x11000, 0x1000), f(0x12000, 0x100)]);
         map.protect(0x1000, 0x4000, RW).unwrap();
         assert_eq!(bounds(&map), [(0x1000, 0x4000)]);
         assert_eq!(map.find(0x1000).unwrap().backing, f(0x10000, 0x2100));

@@ -19,11 +19,7 @@ pub fn anon(start: u64, end: u64) -> Vma<u32> {
 /// A private read-write mmap area backed by file `id`.
 pub fn file(start: u64, end: u64, id: u32, offset: u64, len: u64) -> Vma<u32> {
     Vma {
-        backing: Backing::File {
-            file: id,
-            offset,
-            len,
-        },
+        backing: Backing::File { file: id, offset, len },
         ..anon(start, end)
     }
 }

@@ -12,12 +12,7 @@ impl<F: Clone + PartialEq> VmaMap<F> {
     ///
     /// `Err(Invalid)` if the bounds are unaligned, the range is empty or leaves user space;
     /// `Err(NoMem)` if cutting an area could not allocate. Unmapping a hole is not an error.
-    pub fn unmap(
-        &mut self,
-        start: u64,
-        end: u64,
-        mut removed: impl FnMut(&Vma<F>),
-    ) -> Result<(), VmError> {
+    pub fn unmap(&mut self, start: u64, end: u64, mut removed: impl FnMut(&Vma<F>)) -> Result<(), VmError> {
         if !bounds_ok(start, end) || start == end {
             return Err(VmError::Invalid);
         }
@@ -44,11 +39,7 @@ mod tests {
     use crate::vma::Vma;
     use crate::{USER_END, VmaMap};
 
-    fn unmap_collect(
-        map: &mut VmaMap<u32>,
-        start: u64,
-        end: u64,
-    ) -> Result<Vec<Vma<u32>>, VmError> {
+    fn unmap_collect(map: &mut VmaMap<u32>, start: u64, end: u64) -> Result<Vec<Vma<u32>>, VmError> {
         let mut pieces = Vec::new();
         map.unmap(start, end, |v| pieces.push(v.clone()))?;
         Ok(pieces)
@@ -67,8 +58,7 @@ mod tests {
     #[test]
     fn unmap_splits_one_area_in_three() {
         let mut map = VmaMap::new();
-        map.insert(file(0x10000, 0x15000, 9, 0x3000, 0x4800))
-            .unwrap();
+        map.insert(file(0x10000, 0x15000, 9, 0x3000, 0x4800)).unwrap();
         let pieces = unmap_collect(&mut map, 0x11000, 0x13000).unwrap();
         assert_eq!(pieces, [file(0x11000, 0x13000, 9, 0x4000, 0x2000)]);
         let areas: Vec<_> = map.iter().cloned().collect();
@@ -86,8 +76,7 @@ mod tests {
     fn unmap_across_areas_and_holes_trims_the_edges() {
         let mut map = VmaMap::new();
         map.insert(anon(0x1000, 0x4000)).unwrap();
-        map.insert(with_prot(anon(0x4000, 0x6000), Prot::READ))
-            .unwrap();
+        map.insert(with_prot(anon(0x4000, 0x6000), Prot::READ)).unwrap();
         map.insert(anon(0x8000, 0xa000)).unwrap();
         map.insert(anon(0xc000, 0xf000)).unwrap();
         let pieces = unmap_collect(&mut map, 0x2000, 0xd000).unwrap();
@@ -110,8 +99,7 @@ mod tests {
     fn unmap_of_exact_area_removes_it() {
         let mut map = VmaMap::new();
         map.insert(anon(0x1000, 0x2000)).unwrap();
-        map.insert(with_prot(anon(0x2000, 0x3000), Prot::READ))
-            .unwrap();
+        map.insert(with_prot(anon(0x2000, 0x3000), Prot::READ)).unwrap();
         let pieces = unmap_collect(&mut map, 0x1000, 0x2000).unwrap();
         assert_eq!(pieces, [anon(0x1000, 0x2000)]);
         assert_eq!(bounds(&map), [(0x2000, 0x3000)]);
@@ -143,10 +131,7 @@ mod tests {
         assert_eq!(pieces, [anon(0x2000, 0x3000)]);
         map.insert(replacement.clone()).unwrap();
         let areas: Vec<_> = map.iter().cloned().collect();
-        assert_eq!(
-            areas,
-            [anon(0x1000, 0x2000), replacement, anon(0x3000, 0x5000)]
-        );
+        assert_eq!(areas, [anon(0x1000, 0x2000), replacement, anon(0x3000, 0x5000)]);
     }
 
     #[test]

@@ -129,11 +129,7 @@ mod tests {
         assert!(anon(USER_END, USER_END + 0x1000).problem().is_some());
         assert!(file(0x1000, 0x2000, 1, 0x10, 0).problem().is_some());
         assert!(file(0x1000, 0x2000, 1, 0, 0x1001).problem().is_some());
-        assert!(
-            file(0x1000, 0x3000, 1, u64::MAX - 0xfff, 0)
-                .problem()
-                .is_some()
-        );
+        assert!(file(0x1000, 0x3000, 1, u64::MAX - 0xfff, 0).problem().is_some());
     }
 
     #[test]

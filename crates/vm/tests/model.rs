@@ -8,9 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use marten_vm::{
-    Access, Backing, Fault, PAGE_SIZE, Prot, Share, USER_END, VmError, Vma, VmaKind, VmaMap, decide,
-};
+use marten_vm::{Access, Backing, Fault, PAGE_SIZE, Prot, Share, USER_END, VmError, Vma, VmaKind, VmaMap, decide};
 use proptest::prelude::*;
 
 /// Number of pages in the low test window, which starts at address 0.
@@ -76,8 +74,7 @@ fn pages_of(v: &Vma<u8>) -> Vec<(u64, Page)> {
 
 /// True if page `q` directly after page `p` could be in the same area as `p`.
 fn fits(p: &Page, q: &Page) -> bool {
-    let same =
-        p.prot == q.prot && p.share == q.share && p.kind == q.kind && p.grows_down == q.grows_down;
+    let same = p.prot == q.prot && p.share == q.share && p.kind == q.kind && p.grows_down == q.grows_down;
     same && match (&p.content, &q.content) {
         (Content::Anon, Content::Anon) => true,
         (
@@ -116,12 +113,7 @@ fn assert_matches(map: &VmaMap<u8>, model: &Model) -> Result<(), TestCaseError> 
         if a.end == b.start {
             let last = page_of(a, a.end - PAGE_SIZE);
             let first = page_of(b, b.start);
-            prop_assert!(
-                !fits(&last, &first),
-                "{:?} and {:?} should be one area",
-                a,
-                b
-            );
+            prop_assert!(!fits(&last, &first), "{:?} and {:?} should be one area", a, b);
         }
     }
     Ok(())
@@ -137,10 +129,7 @@ fn well_formed(v: &Vma<u8>) -> bool {
     let backing = match &v.backing {
         Backing::Anon => true,
         Backing::File { offset, len, .. } => {
-            aligned(*offset)
-                && bounds
-                && *len <= v.end - v.start
-                && offset.checked_add(v.end - v.start).is_some()
+            aligned(*offset) && bounds && *len <= v.end - v.start && offset.checked_add(v.end - v.start).is_some()
         }
     };
     bounds && backing
@@ -170,19 +159,14 @@ fn model_unmap(model: &mut Model, start: u64, end: u64) -> Result<Model, VmError
         return Err(VmError::Invalid);
     }
     let gone: Vec<u64> = mapped_in(model, start, end).collect();
-    Ok(gone
-        .into_iter()
-        .map(|a| (a, model.remove(&a).unwrap()))
-        .collect())
+    Ok(gone.into_iter().map(|a| (a, model.remove(&a).unwrap())).collect())
 }
 
 fn model_protect(model: &mut Model, start: u64, end: u64, prot: Prot) -> Result<(), VmError> {
     if !range_valid(start, end) {
         return Err(VmError::Invalid);
     }
-    let all_mapped = (start..end)
-        .step_by(PAGE_SIZE as usize)
-        .all(|a| model.contains_key(&a));
+    let all_mapped = (start..end).step_by(PAGE_SIZE as usize).all(|a| model.contains_key(&a));
     if !all_mapped {
         return Err(VmError::NotMapped);
     }
@@ -293,16 +277,11 @@ fn model_decide(model: &Model, addr: u64, access: Access, present: bool, limit: 
             };
         }
         return match &p.content {
-            Content::File {
-                file,
-                offset,
-                valid,
-            } if *valid > 0 => Fault::FromFile {
+            Content::File { file, offset, valid } if *valid > 0 => Fault::FromFile {
                 file: *file,
                 offset: *offset,
                 valid: *valid,
-                private_copy: p.share == Share::Private
-                    && (access == Access::Write || *valid < PAGE_SIZE),
+                private_copy: p.share == Share::Private && (access == Access::Write || *valid < PAGE_SIZE),
             },
             _ => Fault::ZeroFill,
         };
@@ -369,11 +348,7 @@ fn backing(start: u64, pages: u64) -> impl Strategy<Value = Backing<u8>> {
 
 /// Random areas, biased towards equal attributes so that neighbours often merge.
 fn vma() -> impl Strategy<Value = Vma<u8>> {
-    let shape = (
-        page_addr(),
-        1u64..6,
-        prop_oneof![12 => Just(0u64), 1 => Just(1u64)],
-    );
+    let shape = (page_addr(), 1u64..6, prop_oneof![12 => Just(0u64), 1 => Just(1u64)]);
     shape.prop_flat_map(|(start, pages, skew)| {
         let prot = prop_oneof![2 => Just(Prot::READ | Prot::WRITE), 1 => prot()];
         let share = prop_oneof![5 => Just(Share::Private), 1 => Just(Share::Shared)];
@@ -407,11 +382,7 @@ enum Op {
 
 /// An end address `n` pages after `start`, sometimes unaligned.
 fn range() -> impl Strategy<Value = (u64, u64)> {
-    (
-        page_addr(),
-        0u64..10,
-        prop_oneof![9 => Just(0u64), 1 => Just(1u64)],
-    )
+    (page_addr(), 0u64..10, prop_oneof![9 => Just(0u64), 1 => Just(1u64)])
         .prop_map(|(start, n, skew)| (start, start + n * PAGE_SIZE + skew))
 }
 

@@ -19,10 +19,7 @@ fn main() -> ExitCode {
     let path = PathBuf::from(path);
     match patch::patch_file(&path) {
         Ok(summary) => {
-            println!(
-                "ksyms: {} symbols, {} bytes",
-                summary.symbols, summary.table_bytes
-            );
+            println!("ksyms: {} symbols, {} bytes", summary.symbols, summary.table_bytes);
             ExitCode::SUCCESS
         }
         Err(e) => {

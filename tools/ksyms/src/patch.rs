@@ -42,10 +42,9 @@ impl fmt::Display for Error {
             Error::NoSection => write!(f, "no {SECTION} section"),
             Error::NoFileData => write!(f, "the {SECTION} section has no bytes in the file"),
             Error::SectionOutsideFile => write!(f, "the {SECTION} section lies outside the file"),
-            Error::TooSmall { needed, available } => write!(
-                f,
-                "the table needs {needed} bytes but {SECTION} has only {available}"
-            ),
+            Error::TooSmall { needed, available } => {
+                write!(f, "the table needs {needed} bytes but {SECTION} has only {available}")
+            }
         }
     }
 }

@@ -37,10 +37,7 @@ mod tests {
 
     #[test]
     fn legacy_rust_names_lose_the_hash() {
-        assert_eq!(
-            demangled(b"_ZN4core3fmt5write17h0123456789abcdefE"),
-            "core::fmt::write"
-        );
+        assert_eq!(demangled(b"_ZN4core3fmt5write17h0123456789abcdefE"), "core::fmt::write");
     }
 
     #[test]

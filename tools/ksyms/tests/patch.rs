@@ -6,8 +6,7 @@ use std::process::{Command, Output};
 use marten_ksyms::SymbolTable;
 use object::write::{Object as WriteObject, Symbol, SymbolSection};
 use object::{
-    Architecture, BinaryFormat, Endianness, Object, ObjectSection, SectionKind, SymbolFlags,
-    SymbolKind, SymbolScope,
+    Architecture, BinaryFormat, Endianness, Object, ObjectSection, SectionKind, SymbolFlags, SymbolKind, SymbolScope,
 };
 
 /// What the `.ksyms` section of a test file looks like.
@@ -50,13 +49,7 @@ fn build_elf(ksyms: KsymsSection) -> Vec<u8> {
         global,
     ));
     obj.add_symbol(func("memcpy", in_text, 0x40, 0x30, global));
-    obj.add_symbol(func(
-        "helper",
-        in_text,
-        0x90,
-        0x10,
-        SymbolScope::Compilation,
-    ));
+    obj.add_symbol(func("helper", in_text, 0x90, 0x10, SymbolScope::Compilation));
     // Skipped: no size, undefined, data.
     obj.add_symbol(func("label", in_text, 0x80, 0, global));
     obj.add_symbol(func("extern_fn", SymbolSection::Undefined, 0, 0x10, global));
@@ -72,11 +65,7 @@ fn build_elf(ksyms: KsymsSection) -> Vec<u8> {
             obj.append_section_data(s, &vec![0; len], 8);
         }
         KsymsSection::NoBits(len) => {
-            let s = obj.add_section(
-                Vec::new(),
-                b".ksyms".to_vec(),
-                SectionKind::UninitializedData,
-            );
+            let s = obj.add_section(Vec::new(), b".ksyms".to_vec(), SectionKind::UninitializedData);
             obj.append_section_bss(s, len as u64, 8);
         }
     }
@@ -91,20 +80,13 @@ fn temp_file(test: &str, bytes: &[u8]) -> PathBuf {
 }
 
 fn run_tool(args: &[&std::ffi::OsStr]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ksyms"))
-        .args(args)
-        .output()
-        .unwrap()
+    Command::new(env!("CARGO_BIN_EXE_ksyms")).args(args).output().unwrap()
 }
 
 /// The file offset and size of `.ksyms`, read with `object` independently of the tool.
 fn ksyms_range(elf: &[u8]) -> (usize, usize) {
     let file = object::File::parse(elf).unwrap();
-    let (offset, size) = file
-        .section_by_name(".ksyms")
-        .unwrap()
-        .file_range()
-        .unwrap();
+    let (offset, size) = file.section_by_name(".ksyms").unwrap().file_range().unwrap();
     (offset as usize, size as usize)
 }
 
@@ -116,11 +98,7 @@ fn patches_the_section_and_nothing_else() {
     let original = build_elf(KsymsSection::Data(4096));
     let path = temp_file("patch", &original);
     let out = run_tool(&[path.as_os_str()]);
-    assert!(
-        out.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         format!("ksyms: 3 symbols, {EXPECTED_TABLE_BYTES} bytes\n")
@@ -149,11 +127,7 @@ fn patches_the_section_and_nothing_else() {
     assert_eq!(table.lookup(0x10), Some(("kernel::kmain", 0)));
     assert_eq!(table.lookup(0x2f), Some(("kernel::kmain", 0x1f)));
     assert_eq!(table.lookup(0x30), None);
-    assert_eq!(
-        table.lookup(0x85),
-        None,
-        "zero-size label is not in the table"
-    );
+    assert_eq!(table.lookup(0x85), None, "zero-size label is not in the table");
     assert_eq!(table.lookup(0x9f), Some(("helper", 0xf)));
 }
 
@@ -168,16 +142,9 @@ fn running_twice_gives_the_same_file() {
 
 #[test]
 fn table_exactly_filling_the_section_fits() {
-    let path = temp_file(
-        "exact",
-        &build_elf(KsymsSection::Data(EXPECTED_TABLE_BYTES)),
-    );
+    let path = temp_file("exact", &build_elf(KsymsSection::Data(EXPECTED_TABLE_BYTES)));
     let out = run_tool(&[path.as_os_str()]);
-    assert!(
-        out.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
 }
 
 /// Runs the tool on `elf`, expects failure with `message`, and checks the file is
@@ -194,11 +161,7 @@ fn expect_failure(test: &str, elf: &[u8], message: &str) {
 
 #[test]
 fn missing_section_fails() {
-    expect_failure(
-        "missing",
-        &build_elf(KsymsSection::Missing),
-        "no .ksyms section",
-    );
+    expect_failure("missing", &build_elf(KsymsSection::Missing), "no .ksyms section");
 }
 
 #[test]
@@ -210,20 +173,12 @@ fn too_small_section_fails() {
 
 #[test]
 fn section_without_file_bytes_fails() {
-    expect_failure(
-        "nobits",
-        &build_elf(KsymsSection::NoBits(4096)),
-        "no bytes in the file",
-    );
+    expect_failure("nobits", &build_elf(KsymsSection::NoBits(4096)), "no bytes in the file");
 }
 
 #[test]
 fn non_elf_input_fails() {
-    expect_failure(
-        "notelf",
-        b"this is not an ELF file at all",
-        "not a 64-bit ELF",
-    );
+    expect_failure("notelf", b"this is not an ELF file at all", "not a 64-bit ELF");
 }
 
 #[test]

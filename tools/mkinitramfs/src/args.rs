@@ -88,9 +88,7 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
                     mode: Some(parse_mode(mode)?),
                 });
             }
-            "--dir" => items.push(Item::Dir {
-                dest: value()?.clone(),
-            }),
+            "--dir" => items.push(Item::Dir { dest: value()?.clone() }),
             "--symlink" => {
                 let (dest, target) = split_pair(flag, value()?)?;
                 items.push(Item::Symlink { dest, target });
@@ -117,9 +115,7 @@ pub fn parse(argv: &[String]) -> Result<Command, String> {
 /// Splits `DEST=VALUE` at the first `=`; both halves must be non-empty.
 fn split_pair(flag: &str, arg: &str) -> Result<(String, String), String> {
     match arg.split_once('=') {
-        Some((dest, value)) if !dest.is_empty() && !value.is_empty() => {
-            Ok((dest.to_string(), value.to_string()))
-        }
+        Some((dest, value)) if !dest.is_empty() && !value.is_empty() => Ok((dest.to_string(), value.to_string())),
         _ => Err(format!("{flag} wants DEST=VALUE, got {arg:?}")),
     }
 }
@@ -136,9 +132,7 @@ fn parse_mode(text: &str) -> Result<u32, String> {
 fn parse_dev(spec: &str) -> Result<(u32, u32), String> {
     let bad = || format!("bad device {spec:?} (expected c:MAJOR:MINOR)");
     let mut parts = spec.split(':');
-    let (Some(kind), Some(major), Some(minor), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
+    let (Some(kind), Some(major), Some(minor), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
         return Err(bad());
     };
     if kind != "c" {
@@ -146,10 +140,7 @@ fn parse_dev(spec: &str) -> Result<(u32, u32), String> {
             "bad device {spec:?}: only character devices (c:) are supported"
         ));
     }
-    Ok((
-        major.parse().map_err(|_| bad())?,
-        minor.parse().map_err(|_| bad())?,
-    ))
+    Ok((major.parse().map_err(|_| bad())?, minor.parse().map_err(|_| bad())?))
 }
 
 #[cfg(test)]
@@ -202,9 +193,7 @@ mod tests {
                     src: "a:b.sh".into(),
                     mode: Some(0o700)
                 },
-                Item::Dir {
-                    dest: "proc".into()
-                },
+                Item::Dir { dest: "proc".into() },
                 Item::Symlink {
                     dest: "bin/sh".into(),
                     target: "busybox".into()

@@ -70,12 +70,7 @@ impl Image {
                     explicit: true,
                 },
             ),
-            Item::Symlink { dest, target } => self.add(
-                components(dest)?,
-                Node::Symlink {
-                    target: target.clone(),
-                },
-            ),
+            Item::Symlink { dest, target } => self.add(components(dest)?, Node::Symlink { target: target.clone() }),
             Item::Dev { dest, major, minor } => self.add(
                 components(dest)?,
                 Node::CharDev {
@@ -85,20 +80,13 @@ impl Image {
             ),
             Item::Tree { dest, src } => {
                 let path = tree_root(dest)?;
-                let meta =
-                    fs::metadata(src).map_err(|e| format!("cannot read {}: {e}", src.display()))?;
+                let meta = fs::metadata(src).map_err(|e| format!("cannot read {}: {e}", src.display()))?;
                 if !meta.is_dir() {
                     return Err(format!("{} is not a directory", src.display()));
                 }
                 if !path.is_empty() {
                     let mode = meta.permissions().mode() & 0o7777;
-                    self.add(
-                        path.clone(),
-                        Node::Dir {
-                            mode,
-                            explicit: true,
-                        },
-                    )?;
+                    self.add(path.clone(), Node::Dir { mode, explicit: true })?;
                 }
                 self.add_tree(&path, src)
             }
@@ -122,8 +110,7 @@ impl Image {
 
     /// Copies the contents of host directory `src` under `dest`, recursively.
     fn add_tree(&mut self, dest: &[String], src: &Path) -> Result<(), String> {
-        let listing =
-            fs::read_dir(src).map_err(|e| format!("cannot list {}: {e}", src.display()))?;
+        let listing = fs::read_dir(src).map_err(|e| format!("cannot list {}: {e}", src.display()))?;
         let mut children = Vec::new();
         for entry in listing {
             let entry = entry.map_err(|e| format!("cannot list {}: {e}", src.display()))?;
@@ -138,28 +125,21 @@ impl Image {
             let host = src.join(&name);
             let mut path = dest.to_vec();
             path.push(name);
-            let meta = fs::symlink_metadata(&host)
-                .map_err(|e| format!("cannot read {}: {e}", host.display()))?;
+            let meta = fs::symlink_metadata(&host).map_err(|e| format!("cannot read {}: {e}", host.display()))?;
             let kind = meta.file_type();
             let mode = meta.permissions().mode() & 0o7777;
             if kind.is_dir() {
-                self.add(
-                    path.clone(),
-                    Node::Dir {
-                        mode,
-                        explicit: true,
-                    },
-                )?;
+                self.add(path.clone(), Node::Dir { mode, explicit: true })?;
                 self.add_tree(&path, &host)?;
             } else if kind.is_file() {
                 let (mode, data) = read_file(&host)?;
                 self.add(path, Node::File { mode, data })?;
             } else if kind.is_symlink() {
-                let target = fs::read_link(&host)
-                    .map_err(|e| format!("cannot read link {}: {e}", host.display()))?;
-                let target = target.into_os_string().into_string().map_err(|raw| {
-                    format!("{}: link target {raw:?} is not UTF-8", host.display())
-                })?;
+                let target = fs::read_link(&host).map_err(|e| format!("cannot read link {}: {e}", host.display()))?;
+                let target = target
+                    .into_os_string()
+                    .into_string()
+                    .map_err(|raw| format!("{}: link target {raw:?} is not UTF-8", host.display()))?;
                 self.add(path, Node::Symlink { target })?;
             } else {
                 let what = if kind.is_char_device() || kind.is_block_device() {
@@ -223,12 +203,7 @@ impl Image {
                 *explicit = true;
                 Ok(())
             }
-            (
-                Some(Node::Dir { .. }),
-                Node::Dir {
-                    explicit: false, ..
-                },
-            ) => Ok(()),
+            (Some(Node::Dir { .. }), Node::Dir { explicit: false, .. }) => Ok(()),
             (Some(_), _) => Err(format!("{name}: given twice")),
         }
     }
@@ -291,17 +266,12 @@ mod tests {
     #[test]
     fn parents_come_first_and_are_created() {
         let mut image = Image::new();
-        let link = |t: &str| Node::Symlink {
-            target: t.to_string(),
-        };
+        let link = |t: &str| Node::Symlink { target: t.to_string() };
         image.add(parts(&["usr", "bin", "b"]), link("x")).unwrap();
         image.add(parts(&["bin", "sh"]), link("busybox")).unwrap();
         image.add(parts(&["usr", "bin-x"]), link("y")).unwrap();
         let order: Vec<String> = image.entries.keys().map(|k| k.join("/")).collect();
-        assert_eq!(
-            order,
-            ["bin", "bin/sh", "usr", "usr/bin", "usr/bin/b", "usr/bin-x"]
-        );
+        assert_eq!(order, ["bin", "bin/sh", "usr", "usr/bin", "usr/bin/b", "usr/bin-x"]);
     }
 
     #[test]
@@ -315,10 +285,7 @@ mod tests {
         assert!(image.add(parts(&["etc", "x"]), file.clone()).is_err());
         assert!(image.add(parts(&["etc", "x", "y"]), file.clone()).is_err());
         // An explicit directory over an automatic parent is fine and sets the mode.
-        let dir = |mode| Node::Dir {
-            mode,
-            explicit: true,
-        };
+        let dir = |mode| Node::Dir { mode, explicit: true };
         image.add(parts(&["etc"]), dir(0o700)).unwrap();
         assert_eq!(
             image.entries.get(&parts(&["etc"])),

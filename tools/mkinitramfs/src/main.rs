@@ -36,6 +36,5 @@ fn run(argv: &[String]) -> Result<(), String> {
     } else {
         archive
     };
-    std::fs::write(&options.out, bytes)
-        .map_err(|e| format!("cannot write {}: {e}", options.out.display()))
+    std::fs::write(&options.out, bytes).map_err(|e| format!("cannot write {}: {e}", options.out.display()))
 }

@@ -98,21 +98,12 @@ fn builds_every_item_kind_in_parent_first_order() {
         "--tree",
         &format!("/={}", arg(&s.path("tree"))),
     ]);
-    assert!(
-        result.status.success(),
-        "{}",
-        String::from_utf8_lossy(&result.stderr)
-    );
+    assert!(result.status.success(), "{}", String::from_utf8_lossy(&result.stderr));
     let archive = fs::read(&out).unwrap();
     let got = rows(&archive);
     let expected = vec![
         row("bin", EntryKind::Dir, 0o040755, b""),
-        row(
-            "bin/busybox",
-            EntryKind::File,
-            0o100755,
-            b"\x7fELF fake busybox",
-        ),
+        row("bin/busybox", EntryKind::File, 0o100755, b"\x7fELF fake busybox"),
         row("bin/sh", EntryKind::Symlink, 0o120777, b"busybox"),
         row("dev", EntryKind::Dir, 0o040755, b""),
         (
@@ -174,19 +165,12 @@ fn gzip_output_matches_the_plain_archive() {
     let packed = s.path("packed.cpio.gz");
     let item = format!("data/big={}", arg(&f));
     assert!(run(&["-o", arg(&plain), "--file", &item]).status.success());
-    assert!(
-        run(&["-o", arg(&packed), "--gzip", "--file", &item])
-            .status
-            .success()
-    );
+    assert!(run(&["-o", arg(&packed), "--gzip", "--file", &item]).status.success());
     let plain = fs::read(&plain).unwrap();
     let packed_bytes = fs::read(&packed).unwrap();
     assert!(is_gzip(&packed_bytes));
     assert!(packed_bytes.len() < plain.len() / 4, "compressed");
-    assert_eq!(
-        gunzip(&packed_bytes),
-        Ok((plain.clone(), packed_bytes.len()))
-    );
+    assert_eq!(gunzip(&packed_bytes), Ok((plain.clone(), packed_bytes.len())));
 
     let mut names = Vec::new();
     for_each_entry(&packed_bytes, |e| {
@@ -202,11 +186,7 @@ fn gzip_output_matches_the_plain_archive() {
     // The host's gunzip, when there is one, must agree.
     match Command::new("gunzip").arg("-c").arg(&packed).output() {
         Ok(host) => {
-            assert!(
-                host.status.success(),
-                "{}",
-                String::from_utf8_lossy(&host.stderr)
-            );
+            assert!(host.status.success(), "{}", String::from_utf8_lossy(&host.stderr));
             assert_eq!(host.stdout, plain);
         }
         Err(_) => eprintln!("no gunzip on this host; skipping that check"),
@@ -235,14 +215,8 @@ fn errors_exit_non_zero_with_a_message() {
         (vec!["--dir", "x"], "no output file"),
         (vec!["-o", out, "--what"], "unknown argument"),
         (vec!["-o", out, "--file", &missing], "cannot read"),
-        (
-            vec!["-o", out, "--file", &file_item, "--dir", "a"],
-            "given twice",
-        ),
-        (
-            vec!["-o", out, "--file", &file_item, "--dir", "a/b"],
-            "not a directory",
-        ),
+        (vec!["-o", out, "--file", &file_item, "--dir", "a"], "given twice"),
+        (vec!["-o", out, "--file", &file_item, "--dir", "a/b"], "not a directory"),
         (vec!["-o", out, "--dir", "../etc"], "not allowed"),
         (vec!["-o", out, "--dir", "/"], "below /"),
         (vec!["-o", out, "--tree", &tree_of_file], "not a directory"),

@@ -37,9 +37,7 @@ fn parse(args: &[String]) -> Result<Opts, String> {
         let a = args[i].as_str();
         let mut val = || -> Result<String, String> {
             i += 1;
-            args.get(i)
-                .cloned()
-                .ok_or_else(|| format!("{a} needs a value"))
+            args.get(i).cloned().ok_or_else(|| format!("{a} needs a value"))
         };
         match a {
             "--kernel" => m.kernel = val()?.into(),
@@ -116,13 +114,8 @@ fn run_ktest(mut o: Opts) -> ExitCode {
     let out = s.all_output();
     let counts = out.lines().rev().find_map(|l| {
         let rest = l.split("ktest: done: ").nth(1)?;
-        let mut it = rest
-            .split(|c: char| !c.is_ascii_digit())
-            .filter(|w| !w.is_empty());
-        Some((
-            it.next()?.parse::<u32>().ok()?,
-            it.next()?.parse::<u32>().ok()?,
-        ))
+        let mut it = rest.split(|c: char| !c.is_ascii_digit()).filter(|w| !w.is_empty());
+        Some((it.next()?.parse::<u32>().ok()?, it.next()?.parse::<u32>().ok()?))
     });
     let status = match &res {
         Ok((st, _)) => st.code(),
@@ -180,11 +173,7 @@ fn run_scripts(o: Opts) -> ExitCode {
 
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
-    if v.is_empty() {
-        f64::NAN
-    } else {
-        v[v.len() / 2]
-    }
+    if v.is_empty() { f64::NAN } else { v[v.len() / 2] }
 }
 
 /// Measures wall time from QEMU start to the kshell prompt and to QEMU's

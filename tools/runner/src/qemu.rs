@@ -73,9 +73,7 @@ impl Machine {
         c.args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]);
         if self.interactive {
             c.args(["-serial", "mon:stdio"]);
-            if std::env::var_os("DISPLAY").is_none()
-                && std::env::var_os("WAYLAND_DISPLAY").is_none()
-            {
+            if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
                 c.args(["-display", "none"]);
             }
         } else {

@@ -200,12 +200,7 @@ pub fn run(name: &str, text: &str, base: &Machine, echo: bool) -> Tally {
                 }
             }
             other => {
-                fail(
-                    &mut tally,
-                    lineno,
-                    line,
-                    &format!("unknown script command {other:?}"),
-                );
+                fail(&mut tally, lineno, line, &format!("unknown script command {other:?}"));
                 false
             }
         };

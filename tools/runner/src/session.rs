@@ -87,10 +87,7 @@ impl Session {
             }
             let now = Instant::now();
             if now >= deadline {
-                return Err(format!(
-                    "timed out after {:?} waiting for {text:?}",
-                    timeout
-                ));
+                return Err(format!("timed out after {:?} waiting for {text:?}", timeout));
             }
             o = cv.wait_timeout(o, deadline - now).expect("output lock").0;
         }
@@ -148,10 +145,7 @@ impl Session {
                     let mut o = m.lock().expect("output lock");
                     let drain_until = Instant::now() + Duration::from_secs(2);
                     while !o.closed && Instant::now() < drain_until {
-                        o = cv
-                            .wait_timeout(o, Duration::from_millis(50))
-                            .expect("output lock")
-                            .0;
+                        o = cv.wait_timeout(o, Duration::from_millis(50)).expect("output lock").0;
                     }
                     return Ok((st, self.started.elapsed()));
                 }

@@ -22,10 +22,7 @@ mod tests {
     use super::*;
 
     fn owned(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     #[test]
@@ -45,9 +42,6 @@ mod tests {
     #[test]
     fn env_is_sorted_by_key_and_keeps_empty_values() {
         let vars = owned(&[("PATH", "/bin"), ("EMPTY", ""), ("A", "x=y")]);
-        assert_eq!(
-            env_lines(vars),
-            ["env A=x=y", "env EMPTY=", "env PATH=/bin"]
-        );
+        assert_eq!(env_lines(vars), ["env A=x=y", "env EMPTY=", "env PATH=/bin"]);
     }
 }

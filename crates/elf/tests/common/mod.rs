@@ -159,10 +159,7 @@ pub fn assert_plan_invariants(image: &[u8], plan: &LoadPlan) {
     let mut ranges = Vec::new();
     for s in &plan.segments {
         assert!(s.filesz <= s.memsz, "{s:?}");
-        assert!(
-            s.offset as u128 + s.filesz as u128 <= image.len() as u128,
-            "{s:?}"
-        );
+        assert!(s.offset as u128 + s.filesz as u128 <= image.len() as u128, "{s:?}");
         let end = (s.vaddr as u128 + s.memsz as u128).div_ceil(PAGE) * PAGE;
         assert!(end <= u64::MAX as u128, "{s:?}");
         if plan.elf_type == ElfType::Exec {

@@ -36,10 +36,7 @@ pub fn image_layout() -> ImageLayout {
     ImageLayout {
         text: (sym(&raw const __text_start), sym(&raw const __text_end)),
         rodata: (sym(&raw const __rodata_start), sym(&raw const __rodata_end)),
-        data: (
-            sym(&raw const __data_start),
-            sym(&raw const __boot_stack_guard),
-        ),
+        data: (sym(&raw const __data_start), sym(&raw const __boot_stack_guard)),
         boot_stack_guard: sym(&raw const __boot_stack_guard),
         boot_stack: (
             sym(&raw const __boot_stack_bottom),
@@ -201,10 +198,7 @@ pub(crate) fn init(map: &[MemRegion], initrd: Option<(u64, u64)>) -> MemorySumma
 
     // Frame metadata: one 16-byte record per frame up to the end of RAM.
     let frames = (ram_end / PAGE_SIZE) as usize;
-    let meta_bytes = round_up(
-        (frames * core::mem::size_of::<FrameMeta>()) as u64,
-        PAGE_SIZE,
-    );
+    let meta_bytes = round_up((frames * core::mem::size_of::<FrameMeta>()) as u64, PAGE_SIZE);
     let meta_pa = free
         .take(meta_bytes, u64::MAX)
         .expect("boot: not enough memory for the frame metadata");

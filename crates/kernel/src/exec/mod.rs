@@ -47,20 +47,12 @@ pub fn find_program(path: &[u8], cwd: &Arc<Inode>) -> Result<Arc<Inode>, Errno> 
 }
 
 fn basename(path: &[u8]) -> String {
-    let name = path
-        .rsplit(|&b| b == b'/')
-        .find(|c| !c.is_empty())
-        .unwrap_or(path);
+    let name = path.rsplit(|&b| b == b'/').find(|c| !c.is_empty()).unwrap_or(path);
     String::from_utf8_lossy(name).into_owned()
 }
 
 /// Loads the program at `path` with arguments and environment.
-pub fn load(
-    path: &[u8],
-    argv: &[Vec<u8>],
-    envp: &[Vec<u8>],
-    cwd: &Arc<Inode>,
-) -> Result<Image, Errno> {
+pub fn load(path: &[u8], argv: &[Vec<u8>], envp: &[Vec<u8>], cwd: &Arc<Inode>) -> Result<Image, Errno> {
     let inode = find_program(path, cwd)?;
     let data = inode.file().ok_or(Errno::EACCES)?;
     let (head, size) = {
@@ -86,7 +78,7 @@ pub fn load(
         }
     };
     let mut mm = Mm::new()?;
-    map_segments(&mut mm, &plan, &inode)?;
+    map_segments(&mut mm, &plan, &inode, size)?;
     let (_, image_end) = plan.span();
     mm.brk_start = image_end;
     mm.brk = image_end;
@@ -128,22 +120,14 @@ pub fn load(
     ];
     let mut random = [0u8; 16];
     crate::random::fill(&mut random);
-    let stack = marten_elf::build_stack(
-        STACK_TOP,
-        &argv_refs,
-        &envp_refs,
-        &auxv,
-        random,
-        path,
-        ARG_MAX + 65536,
-    )
-    .map_err(|e| {
-        if e == ElfError::TooBig {
-            Errno::E2BIG
-        } else {
-            Errno::ENOMEM
-        }
-    })?;
+    let stack = marten_elf::build_stack(STACK_TOP, &argv_refs, &envp_refs, &auxv, random, path, ARG_MAX + 65536)
+        .map_err(|e| {
+            if e == ElfError::TooBig {
+                Errno::E2BIG
+            } else {
+                Errno::ENOMEM
+            }
+        })?;
     if stack.sp < STACK_TOP - STACK_INITIAL {
         return Err(Errno::E2BIG);
     }
@@ -158,7 +142,7 @@ pub fn load(
 
 /// One area per PT_LOAD segment, backed by the file: the segment's file
 /// bytes, then zeros (.bss) to the end of its memory image.
-fn map_segments(mm: &mut Mm, plan: &LoadPlan, inode: &Arc<Inode>) -> Result<(), Errno> {
+fn map_segments(mm: &mut Mm, plan: &LoadPlan, inode: &Arc<Inode>, size: u64) -> Result<(), Errno> {
     for s in &plan.segments {
         let Some((start, end)) = s.pages() else {
             continue;
@@ -175,7 +159,15 @@ fn map_segments(mm: &mut Mm, plan: &LoadPlan, inode: &Arc<Inode>) -> Result<(), 
         }
         let lead = s.vaddr - start;
         let file_offset = s.offset - lead;
-        let file_len = (lead + s.filesz).min(end - start);
+        // A read-only segment maps whole pages of the file, as Linux does
+        // (the bytes after the segment are simply the rest of the file), so
+        // its pages are always shared with the file and never copied. A
+        // writable one must read as zeros past its file bytes (.bss).
+        let file_len = if s.write {
+            (lead + s.filesz).min(end - start)
+        } else {
+            size.saturating_sub(file_offset).min(end - start)
+        };
         let backing = if s.filesz == 0 {
             Backing::Anon
         } else {
@@ -195,13 +187,7 @@ fn map_segments(mm: &mut Mm, plan: &LoadPlan, inode: &Arc<Inode>) -> Result<(), 
             backing,
             grows_down: false,
         })
-        .map_err(|e| {
-            if e == Errno::EEXIST {
-                Errno::ENOEXEC
-            } else {
-                e
-            }
-        })?;
+        .map_err(|e| if e == Errno::EEXIST { Errno::ENOEXEC } else { e })?;
     }
     Ok(())
 }

@@ -102,9 +102,7 @@ impl FileOps for Console {
                 Feed::Pending => {}
                 Feed::Line(l) => {
                     inp.pending.clear();
-                    inp.pending
-                        .try_reserve(l.len() + 1)
-                        .map_err(|_| Errno::ENOMEM)?;
+                    inp.pending.try_reserve(l.len() + 1).map_err(|_| Errno::ENOMEM)?;
                     inp.pending.extend_from_slice(l.as_bytes());
                     inp.pending.push(b'\n');
                     inp.pos = 0;

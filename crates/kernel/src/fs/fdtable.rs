@@ -66,12 +66,7 @@ impl FdTable {
     }
 
     /// Installs `file` at exactly `fd` (dup2), returning what was there.
-    pub fn set(
-        &mut self,
-        fd: u64,
-        file: Arc<File>,
-        cloexec: bool,
-    ) -> Result<Option<FdEntry>, Errno> {
+    pub fn set(&mut self, fd: u64, file: Arc<File>, cloexec: bool) -> Result<Option<FdEntry>, Errno> {
         let i = usize::try_from(fd).map_err(|_| Errno::EBADF)?;
         self.put(i, FdEntry { file, cloexec })
     }
@@ -79,10 +74,7 @@ impl FdTable {
     /// Closes `fd`, returning its entry.
     pub fn close(&mut self, fd: u64) -> Result<FdEntry, Errno> {
         let i = usize::try_from(fd).map_err(|_| Errno::EBADF)?;
-        self.slots
-            .get_mut(i)
-            .and_then(|s| s.take())
-            .ok_or(Errno::EBADF)
+        self.slots.get_mut(i).and_then(|s| s.take()).ok_or(Errno::EBADF)
     }
 
     /// Sets or clears close-on-exec.
@@ -100,9 +92,7 @@ impl FdTable {
     /// A copy for fork (the files are shared).
     pub fn try_clone(&self) -> Result<FdTable, Errno> {
         let mut slots = Vec::new();
-        slots
-            .try_reserve(self.slots.len())
-            .map_err(|_| Errno::ENOMEM)?;
+        slots.try_reserve(self.slots.len()).map_err(|_| Errno::ENOMEM)?;
         slots.extend(self.slots.iter().cloned());
         Ok(FdTable { slots })
     }

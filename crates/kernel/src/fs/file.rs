@@ -109,6 +109,10 @@ pub trait FileOps: Send + Sync {
     fn pread(&self, _buf: &mut [u8], _offset: u64) -> Result<usize, Errno> {
         Err(Errno::ESPIPE)
     }
+    /// Writes at `offset` without moving the position (regular files).
+    fn pwrite(&self, _buf: &[u8], _offset: u64) -> Result<usize, Errno> {
+        Err(Errno::ESPIPE)
+    }
     /// New position for lseek.
     fn seek(&self, _file: &File, _offset: i64, _whence: u32) -> Result<u64, Errno> {
         Err(Errno::ESPIPE)
@@ -159,8 +163,7 @@ impl File {
     /// F_SETFL: changes O_APPEND and O_NONBLOCK.
     pub fn set_status_flags(&self, f: u32) {
         let keep = self.flags() & !flags::SETFL_MASK;
-        self.flags
-            .store(keep | (f & flags::SETFL_MASK), Ordering::Relaxed);
+        self.flags.store(keep | (f & flags::SETFL_MASK), Ordering::Relaxed);
     }
 
     /// Non-blocking?
@@ -175,10 +178,7 @@ impl File {
 
     /// Opened for writing?
     pub fn writable(&self) -> bool {
-        matches!(
-            self.flags() & flags::O_ACCMODE,
-            flags::O_WRONLY | flags::O_RDWR
-        )
+        matches!(self.flags() & flags::O_ACCMODE, flags::O_WRONLY | flags::O_RDWR)
     }
 
     /// The position.

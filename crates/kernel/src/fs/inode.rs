@@ -99,8 +99,7 @@ impl FileData {
             let pfn = match self.pages[idx] {
                 Some(p) => p,
                 None => {
-                    let p = hal::frames::alloc_zeroed(FrameKind::PageCache, Urgency::Normal)
-                        .ok_or(Errno::ENOMEM)?;
+                    let p = hal::frames::alloc_zeroed(FrameKind::PageCache, Urgency::Normal).ok_or(Errno::ENOMEM)?;
                     self.pages[idx] = Some(p);
                     p
                 }
@@ -285,9 +284,7 @@ impl Inode {
             *parent.lock() = Arc::downgrade(self);
         }
         let mut name_copy = String::new();
-        name_copy
-            .try_reserve(name.len())
-            .map_err(|_| Errno::ENOMEM)?;
+        name_copy.try_reserve(name.len()).map_err(|_| Errno::ENOMEM)?;
         name_copy.push_str(name);
         let mut es = entries.lock();
         if let Some(e) = es.iter_mut().find(|e| e.name == name) {
@@ -308,10 +305,7 @@ impl Inode {
             return Err(Errno::ENOTDIR);
         };
         let mut es = entries.lock();
-        let i = es
-            .iter()
-            .position(|e| e.name.as_bytes() == name)
-            .ok_or(Errno::ENOENT)?;
+        let i = es.iter().position(|e| e.name.as_bytes() == name).ok_or(Errno::ENOENT)?;
         Ok(es.remove(i).inode)
     }
 

@@ -51,10 +51,7 @@ pub fn init() -> Result<(), Errno> {
 /// Creates a directory and its missing parents (like `mkdir -p`).
 pub fn mkdir_p(path: &[u8]) -> Result<Arc<Inode>, Errno> {
     let mut cur = root();
-    for comp in path
-        .split(|&b| b == b'/')
-        .filter(|c| !c.is_empty() && *c != b".")
-    {
+    for comp in path.split(|&b| b == b'/').filter(|c| !c.is_empty() && *c != b".") {
         cur = match cur.lookup(comp) {
             Some(d) if d.is_dir() => d,
             Some(_) => return Err(Errno::ENOTDIR),

@@ -19,10 +19,7 @@ pub fn resolve(path: &[u8], cwd: &Arc<Inode>, follow_last: bool) -> Result<Arc<I
 
 /// Looks up everything but the last component: returns the directory and
 /// the last name (for creating files). ENOENT for an empty path.
-pub fn resolve_parent<'p>(
-    path: &'p [u8],
-    cwd: &Arc<Inode>,
-) -> Result<(Arc<Inode>, &'p [u8]), Errno> {
+pub fn resolve_parent<'p>(path: &'p [u8], cwd: &Arc<Inode>) -> Result<(Arc<Inode>, &'p [u8]), Errno> {
     let trimmed = trim_trailing_slashes(path);
     if trimmed.is_empty() {
         return Err(Errno::ENOENT);
@@ -53,27 +50,15 @@ fn trim_trailing_slashes(p: &[u8]) -> &[u8] {
     &p[..end]
 }
 
-fn walk(
-    path: &[u8],
-    cwd: &Arc<Inode>,
-    follow_last: bool,
-    hops: &mut u32,
-) -> Result<Arc<Inode>, Errno> {
+fn walk(path: &[u8], cwd: &Arc<Inode>, follow_last: bool, hops: &mut u32) -> Result<Arc<Inode>, Errno> {
     if path.is_empty() {
         return Err(Errno::ENOENT);
     }
     if path.len() >= PATH_MAX {
         return Err(Errno::ENAMETOOLONG);
     }
-    let mut cur = if path[0] == b'/' {
-        super::root()
-    } else {
-        cwd.clone()
-    };
-    let comps: alloc::vec::Vec<&[u8]> = path
-        .split(|&b| b == b'/')
-        .filter(|c| !c.is_empty())
-        .collect();
+    let mut cur = if path[0] == b'/' { super::root() } else { cwd.clone() };
+    let comps: alloc::vec::Vec<&[u8]> = path.split(|&b| b == b'/').filter(|c| !c.is_empty()).collect();
     let trailing_slash = path.len() > 1 && path.ends_with(b"/");
     for (i, comp) in comps.iter().enumerate() {
         if comp.len() > NAME_MAX {

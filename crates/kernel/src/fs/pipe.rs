@@ -54,10 +54,8 @@ impl Pipe {
             writable: WaitQueue::new(),
         })
         .map_err(|_| Errno::ENOMEM)?;
-        let r: Box<dyn FileOps> =
-            crate::hal::heap::try_box(ReadEnd(p.clone())).map_err(|_| Errno::ENOMEM)?;
-        let w: Box<dyn FileOps> =
-            crate::hal::heap::try_box(WriteEnd(p)).map_err(|_| Errno::ENOMEM)?;
+        let r: Box<dyn FileOps> = crate::hal::heap::try_box(ReadEnd(p.clone())).map_err(|_| Errno::ENOMEM)?;
+        let w: Box<dyn FileOps> = crate::hal::heap::try_box(WriteEnd(p)).map_err(|_| Errno::ENOMEM)?;
         Ok((r, w))
     }
 }
@@ -189,11 +187,7 @@ impl FileOps for WriteEnd {
             }
             r?;
             // Non-blocking and full.
-            return if done > 0 {
-                Ok(done)
-            } else {
-                Err(Errno::EAGAIN)
-            };
+            return if done > 0 { Ok(done) } else { Err(Errno::EAGAIN) };
         }
         Ok(done)
     }

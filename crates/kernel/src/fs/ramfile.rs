@@ -49,6 +49,13 @@ impl FileOps for RamFile {
         Ok(data.lock().read_at(offset, buf))
     }
 
+    fn pwrite(&self, buf: &[u8], offset: u64) -> Result<usize, Errno> {
+        let Some(data) = self.inode.file() else {
+            return Err(Errno::EISDIR);
+        };
+        data.lock().write_at(offset, buf)
+    }
+
     fn seek(&self, file: &File, offset: i64, whence: u32) -> Result<u64, Errno> {
         let base = match whence {
             SEEK_SET => 0,

@@ -99,6 +99,12 @@ const COMMANDS: &[Command] = &[
         run: super::memview::memview,
     },
     Command {
+        name: "sysprof",
+        usage: "sysprof on|off|show|reset",
+        help: "time spent per system call and in page faults",
+        run: sysprof,
+    },
+    Command {
         name: "kill",
         usage: "kill PID",
         help: "kill a process",
@@ -203,10 +209,7 @@ fn heap(_: &[String]) -> CmdResult {
             c.frees
         );
     }
-    println!(
-        "  large: {} allocations, {} bytes",
-        s.large_allocations, s.large_bytes
-    );
+    println!("  large: {} allocations, {} bytes", s.large_allocations, s.large_bytes);
     println!("  total in use: {} bytes", total + s.large_bytes);
     Ok(())
 }
@@ -233,10 +236,7 @@ fn cpuinfo(_: &[String]) -> CmdResult {
     };
     println!("vendor:   {}", text(&f.vendor));
     println!("model:    {}", text(&f.brand));
-    println!(
-        "family {} model {} stepping {}",
-        f.family, f.model, f.stepping
-    );
+    println!("family {} model {} stepping {}", f.family, f.model, f.stepping);
     let flags = [
         ("apic", f.apic),
         ("x2apic", f.x2apic),
@@ -327,22 +327,15 @@ fn bench_cmd(w: &[String]) -> CmdResult {
         Some("mutex") => bench::mutex(num(w, 2, 10_000)?, num(w, 3, 100)?)
             .map(drop)
             .map_err(|e| e.to_string()),
-        Some("waitpid") => bench::waitpid(num(w, 2, 1000)?)
-            .map(drop)
-            .map_err(|e| e.to_string()),
-        Some("ctxsw") => bench::ctxsw(num(w, 2, 10_000)?)
-            .map(drop)
-            .map_err(|e| e.to_string()),
+        Some("waitpid") => bench::waitpid(num(w, 2, 1000)?).map(drop).map_err(|e| e.to_string()),
+        Some("ctxsw") => bench::ctxsw(num(w, 2, 10_000)?).map(drop).map_err(|e| e.to_string()),
         Some(other) => Err(format!("unknown benchmark {other:?}")),
     }
 }
 
 fn ps(w: &[String]) -> CmdResult {
     if w.get(1).map(|s| s.as_str()) == Some("-t") {
-        println!(
-            "  {:>5} {:>5} {:<5} {:>9}  {}",
-            "PID", "TID", "STATE", "CPU-ms", "NAME"
-        );
+        println!("  {:>5} {:>5} {:<5} {:>9}  {}", "PID", "TID", "STATE", "CPU-ms", "NAME");
         for p in proc::all() {
             for t in p.threads() {
                 let ms = t.cpu_time_ns() / 1_000_000;
@@ -358,19 +351,13 @@ fn ps(w: &[String]) -> CmdResult {
         }
         return Ok(());
     }
-    println!(
-        "  {:>5} {:>5} {:<5} {:>3}  {}",
-        "PID", "PPID", "STATE", "THR", "NAME"
-    );
+    println!("  {:>5} {:>5} {:<5} {:>3}  {}", "PID", "PPID", "STATE", "THR", "NAME");
     for p in proc::all() {
         let state = match p.state() {
             ProcState::Zombie(_) => 'Z',
             ProcState::Alive => {
                 let ts = p.threads();
-                if ts
-                    .iter()
-                    .any(|t| matches!(t.state(), State::Running | State::Runnable))
-                {
+                if ts.iter().any(|t| matches!(t.state(), State::Running | State::Runnable)) {
                     'R'
                 } else if ts.iter().any(|t| t.state() == State::Sleeping) {
                     'D'
@@ -431,6 +418,52 @@ fn parallel(w: &[String]) -> CmdResult {
     } else {
         Err(format!("{failures} command(s) failed"))
     }
+}
+
+fn sysprof(w: &[String]) -> CmdResult {
+    use crate::syscall::prof;
+    use core::sync::atomic::Ordering;
+    match w.get(1).map(|s| s.as_str()) {
+        Some("on") => prof::ON.store(true, Ordering::Relaxed),
+        Some("off") => prof::ON.store(false, Ordering::Relaxed),
+        Some("reset") => prof::reset(),
+        Some("show") | None => {
+            let mut rows: Vec<(u64, u64, usize)> = (0..prof::NS.len())
+                .map(|i| {
+                    (
+                        prof::NS[i].load(Ordering::Relaxed),
+                        prof::COUNT[i].load(Ordering::Relaxed),
+                        i,
+                    )
+                })
+                .filter(|r| r.1 > 0)
+                .collect();
+            rows.sort_by_key(|r| core::cmp::Reverse(r.0));
+            println!("  {:<16} {:>10} {:>12} {:>10}", "call", "count", "total-us", "avg-ns");
+            for (ns, n, i) in rows {
+                println!(
+                    "  {:<16} {:>10} {:>12} {:>10}",
+                    prof::name(i).unwrap_or("?"),
+                    n,
+                    ns / 1000,
+                    ns / n
+                );
+            }
+            let (fns, f) = (
+                prof::FAULT_NS.load(Ordering::Relaxed),
+                prof::FAULTS.load(Ordering::Relaxed),
+            );
+            println!(
+                "  {:<16} {:>10} {:>12} {:>10}",
+                "page faults",
+                f,
+                fns / 1000,
+                fns.checked_div(f).unwrap_or(0)
+            );
+        }
+        Some(_) => return Err("usage: sysprof on|off|show|reset".into()),
+    }
+    Ok(())
 }
 
 fn sleep_cmd(w: &[String]) -> CmdResult {

@@ -32,8 +32,7 @@ fn process_arg(w: &[String]) -> Result<Arc<Process>, String> {
 /// Is this frame used by more than one owner (another mapping, a file, the
 /// zero page)?
 fn is_shared(pfn: Pfn) -> bool {
-    pfn == mm::zero_page()
-        || hal::frames::with(|fa| fa.refcount(pfn) > 1 || fa.kind(pfn) == FrameKind::PageCache)
+    pfn == mm::zero_page() || hal::frames::with(|fa| fa.refcount(pfn) > 1 || fa.kind(pfn) == FrameKind::PageCache)
 }
 
 /// `memuse PID`.
@@ -41,11 +40,7 @@ pub fn memuse(w: &[String]) -> CmdResult {
     let p = process_arg(w)?;
     let g = p.user.mm.lock();
     let Some(m) = g.as_ref() else {
-        println!(
-            "pid {} ({}) is a kernel process: no user memory",
-            p.pid,
-            p.name()
-        );
+        println!("pid {} ({}) is a kernel process: no user memory", p.pid, p.name());
         return Ok(());
     };
     let kinds = [
@@ -92,10 +87,7 @@ pub fn memuse(w: &[String]) -> CmdResult {
     }
     let tables = m.pt.table_frames();
     let (p_sum, s_sum): (usize, usize) = (private.iter().sum(), shared.iter().sum());
-    println!(
-        "  {:<12} {:>8} {:>8} {:>8}",
-        "page tables", tables, 0, tables
-    );
+    println!("  {:<12} {:>8} {:>8} {:>8}", "page tables", tables, 0, tables);
     println!(
         "  total: {} private + {} shared pages = {} KiB resident; {} pages committed",
         p_sum + tables,
@@ -143,11 +135,8 @@ impl Cell {
             Cell::File => ('F', "\x1b[32m"),
             Cell::Shared => ('S', "\x1b[35m"),
             Cell::Owner(pid) => {
-                const DIGITS: &[u8] =
-                    b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
-                const COLOURS: [&str; 6] = [
-                    "\x1b[91m", "\x1b[92m", "\x1b[93m", "\x1b[94m", "\x1b[95m", "\x1b[96m",
-                ];
+                const DIGITS: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+                const COLOURS: [&str; 6] = ["\x1b[91m", "\x1b[92m", "\x1b[93m", "\x1b[94m", "\x1b[95m", "\x1b[96m"];
                 (
                     DIGITS[pid as usize % DIGITS.len()] as char,
                     COLOURS[pid as usize % COLOURS.len()],
@@ -195,12 +184,8 @@ fn census(frames: usize) -> Result<Census, String> {
         refs: Vec::new(),
         owner: Vec::new(),
     };
-    c.refs
-        .try_reserve_exact(frames)
-        .map_err(|_| "out of memory")?;
-    c.owner
-        .try_reserve_exact(frames)
-        .map_err(|_| "out of memory")?;
+    c.refs.try_reserve_exact(frames).map_err(|_| "out of memory")?;
+    c.owner.try_reserve_exact(frames).map_err(|_| "out of memory")?;
     c.refs.resize(frames, 0);
     c.owner.resize(frames, 0);
     for p in proc::all() {
@@ -234,9 +219,7 @@ pub fn memview(w: &[String]) -> CmdResult {
     let frames = hal::frames::stats().total;
     let c = census(frames)?;
     let mut cells = Vec::new();
-    cells
-        .try_reserve_exact(frames)
-        .map_err(|_| "out of memory")?;
+    cells.try_reserve_exact(frames).map_err(|_| "out of memory")?;
     let mut errors: Vec<String> = Vec::new();
     hal::frames::with(|fa| {
         for b in fa.blocks() {
@@ -259,10 +242,7 @@ pub fn memview(w: &[String]) -> CmdResult {
                             Cell::Leaked
                         } else if b.kind == FrameKind::PageCache && c.owner[f] == 0 {
                             Cell::File
-                        } else if refs > 1
-                            || c.owner[f] == SEVERAL
-                            || b.kind == FrameKind::PageCache
-                        {
+                        } else if refs > 1 || c.owner[f] == SEVERAL || b.kind == FrameKind::PageCache {
                             Cell::Shared
                         } else {
                             Cell::Owner(c.owner[f])
@@ -281,11 +261,7 @@ pub fn memview(w: &[String]) -> CmdResult {
     let mut line = String::new();
     let mut last = "";
     for (i, chunk) in cells.chunks(per).enumerate() {
-        let best = chunk
-            .iter()
-            .copied()
-            .max_by_key(|c| c.rank())
-            .unwrap_or(Cell::Free);
+        let best = chunk.iter().copied().max_by_key(|c| c.rank()).unwrap_or(Cell::Free);
         let (ch, colour) = best.glyph();
         if colour != last {
             line.push_str(colour);
@@ -302,9 +278,7 @@ pub fn memview(w: &[String]) -> CmdResult {
     if !line.is_empty() {
         println!("{line}\x1b[0m");
     }
-    println!(
-        "legend: . free  R reserved  K kernel  P page table  F file  S shared  0-9a-z owner pid  L leaked"
-    );
+    println!("legend: . free  R reserved  K kernel  P page table  F file  S shared  0-9a-z owner pid  L leaked");
     if errors.is_empty() {
         println!("memview: reference counts agree with the page tables");
     } else {
@@ -339,11 +313,7 @@ fn memview_process(w: &[String]) -> CmdResult {
         cells.resize(pages.div_ceil(per), Cell::Free);
         m.pt.scan(v.start, v.end, |va, e| {
             let i = ((va - v.start) / 4096) as usize / per;
-            let c = if is_shared(e.pfn()) {
-                Cell::Shared
-            } else {
-                owner
-            };
+            let c = if is_shared(e.pfn()) { Cell::Shared } else { owner };
             if c.rank() > cells[i].rank() {
                 cells[i] = c;
             }
@@ -375,20 +345,10 @@ fn memview_process(w: &[String]) -> CmdResult {
             } else {
                 '-'
             },
-            if v.share == marten_vm::Share::Shared {
-                's'
-            } else {
-                'p'
-            }
+            if v.share == marten_vm::Share::Shared { 's' } else { 'p' }
         );
-        println!(
-            "{:#014x}-{:#014x} {perm} {:<5?} {line}\x1b[0m",
-            v.start, v.end, v.kind
-        );
+        println!("{:#014x}-{:#014x} {perm} {:<5?} {line}\x1b[0m", v.start, v.end, v.kind);
     }
-    println!(
-        "legend: . not present  S shared  {} private",
-        owner.glyph().0
-    );
+    println!("legend: . not present  S shared  {} private", owner.glyph().0);
     Ok(())
 }

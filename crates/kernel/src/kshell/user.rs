@@ -20,17 +20,13 @@ pub fn run(w: &[String]) -> CmdResult {
         .map(|e| e.as_bytes().to_vec())
         .collect();
     let me = sched::current_process();
-    let child = exec::spawn(path.as_bytes(), &argv, &envp, &me, None)
-        .map_err(|e| format!("{path}: {e}"))?;
+    let child = exec::spawn(path.as_bytes(), &argv, &envp, &me, None).map_err(|e| format!("{path}: {e}"))?;
     let pid = child.pid;
     drop(child);
     match proc::waitpid(WaitFor::Pid(pid), false, true) {
         Ok(Some((_, status))) => {
             if wait::if_exited(status) {
-                println!(
-                    "[pid {pid}] exited with status {}",
-                    wait::exit_status(status)
-                );
+                println!("[pid {pid}] exited with status {}", wait::exit_status(status));
             } else {
                 let sig = wait::term_sig(status);
                 println!("[pid {pid}] killed by signal {sig} ({})", signal::name(sig));

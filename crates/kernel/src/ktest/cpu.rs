@@ -70,18 +70,13 @@ fn timer_ticks() -> TestResult {
     let k0 = sched::ticks();
     hal::time::spin_delay_ns(20_000_000);
     let k1 = sched::ticks();
-    check!(
-        k1 - k0 >= 10,
-        "only {} ticks in 20 ms of busy waiting",
-        k1 - k0
-    );
+    check!(k1 - k0 >= 10, "only {} ticks in 20 ms of busy waiting", k1 - k0);
     Ok(())
 }
 
 fn symbol_table() -> TestResult {
     let addr = symbol_table as *const () as u64;
-    let (name, off) =
-        hal::backtrace::symbolize(addr).ok_or("no symbol table in the kernel image")?;
+    let (name, off) = hal::backtrace::symbolize(addr).ok_or("no symbol table in the kernel image")?;
     check!(name.ends_with("symbol_table"), "looked up {name}");
     check_eq!(off, 0);
     let (name, _) = hal::backtrace::symbolize(addr + 1).ok_or("lookup inside a function failed")?;
@@ -93,16 +88,10 @@ fn usercopy_bad_addresses() -> TestResult {
     use hal::usercopy::{Fault, StrError, copy_from_user, copy_to_user, strncpy_from_user};
     let mut buf = [0u8; 16];
     // Kernel addresses are refused before any access.
-    check_eq!(
-        copy_from_user(&mut buf, hal::paging::DIRECT_MAP),
-        Err(Fault)
-    );
+    check_eq!(copy_from_user(&mut buf, hal::paging::DIRECT_MAP), Err(Fault));
     check_eq!(copy_to_user(hal::paging::KERNEL_BASE, &buf), Err(Fault));
     // A range that runs past the end of user space.
-    check_eq!(
-        copy_from_user(&mut buf, hal::paging::USER_END - 8),
-        Err(Fault)
-    );
+    check_eq!(copy_from_user(&mut buf, hal::paging::USER_END - 8), Err(Fault));
     check_eq!(copy_from_user(&mut buf, u64::MAX - 4), Err(Fault));
     // Unmapped user addresses fault, and the fault is caught (no process of
     // ours maps page 0x1000).
@@ -116,9 +105,7 @@ fn usercopy_bad_addresses() -> TestResult {
 }
 
 fn cmdline_parsing() -> TestResult {
-    let c = config::parse(
-        "loglevel=7 console=ttyS0 init=/bin/sh test sched_slice_ms=5 bogus=1 -- -c \"echo hi\"",
-    );
+    let c = config::parse("loglevel=7 console=ttyS0 init=/bin/sh test sched_slice_ms=5 bogus=1 -- -c \"echo hi\"");
     check_eq!(c.log_level, log::LevelFilter::Debug);
     check!(c.serial_console && !c.screen_console);
     check_eq!(c.init.as_deref(), Some("/bin/sh"));

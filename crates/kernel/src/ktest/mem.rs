@@ -96,8 +96,7 @@ fn frames_refcount() -> TestResult {
 fn frames_exhaustion() -> TestResult {
     let before = hal::frames::stats();
     let mut got: Vec<usize> = Vec::new();
-    got.try_reserve(before.free)
-        .map_err(|_| "no memory for the list")?;
+    got.try_reserve(before.free).map_err(|_| "no memory for the list")?;
     while let Some(f) = hal::frames::alloc(0, FrameKind::User, Urgency::Normal) {
         got.push(f);
     }
@@ -107,10 +106,7 @@ fn frames_exhaustion() -> TestResult {
     check!(left > 0, "normal allocations ate the reserve");
     check!(hal::frames::alloc(0, FrameKind::User, Urgency::Normal).is_none());
     let critical = hal::frames::alloc(0, FrameKind::Heap, Urgency::Critical);
-    check!(
-        critical.is_some(),
-        "critical allocation failed with the reserve intact"
-    );
+    check!(critical.is_some(), "critical allocation failed with the reserve intact");
     if let Some(c) = critical {
         hal::frames::free(c);
     }
@@ -137,10 +133,7 @@ fn heap_size_classes() -> TestResult {
         for i in 0..size {
             v.push(i as u8);
         }
-        check!(
-            v.iter().enumerate().all(|(i, &b)| b == i as u8),
-            "contents changed"
-        );
+        check!(v.iter().enumerate().all(|(i, &b)| b == i as u8), "contents changed");
         drop(v);
         check_eq!(hal::heap::stats().classes[class].objects, before);
     }
@@ -152,8 +145,7 @@ fn heap_large() -> TestResult {
     let large_before = hal::heap::stats().large_allocations;
     for &size in &[4096usize, 8192, 60_000, 100_000, 1 << 20, 5 << 20] {
         let mut v: Vec<u64> = Vec::new();
-        v.try_reserve_exact(size / 8)
-            .map_err(|_| "large allocation failed")?;
+        v.try_reserve_exact(size / 8).map_err(|_| "large allocation failed")?;
         check_eq!(hal::heap::stats().large_allocations, large_before + 1);
         check_eq!(v.as_ptr() as usize % 4096, 0);
         for i in 0..size / 8 {
@@ -175,8 +167,7 @@ fn heap_large() -> TestResult {
 
 fn heap_fragmentation() -> TestResult {
     let class = 3; // 64 bytes
-    let mut boxes: Vec<Option<Box<[u8; 64]>>> =
-        (0..2000).map(|i| Some(Box::new([i as u8; 64]))).collect();
+    let mut boxes: Vec<Option<Box<[u8; 64]>>> = (0..2000).map(|i| Some(Box::new([i as u8; 64]))).collect();
     let slabs_full = hal::heap::stats().classes[class].slabs;
     for (i, b) in boxes.iter_mut().enumerate() {
         if i % 2 == 0 {
@@ -194,10 +185,7 @@ fn heap_fragmentation() -> TestResult {
     );
     for (i, b) in boxes.iter().enumerate() {
         if let Some(b) = b {
-            check!(
-                b.iter().all(|&x| x == i as u8),
-                "object {i} was overwritten"
-            );
+            check!(b.iter().all(|&x| x == i as u8), "object {i} was overwritten");
         }
     }
     Ok(())
@@ -249,15 +237,11 @@ fn kernel_stack_guard() -> TestResult {
 fn kernel_image_protections() -> TestResult {
     let l = hal::boot::image_layout();
     let nx = hal::cpu::features().nx;
-    let info =
-        |va: u64| hal::paging::kernel_page_info(va).ok_or(alloc::format!("{va:#x} not mapped"));
+    let info = |va: u64| hal::paging::kernel_page_info(va).ok_or(alloc::format!("{va:#x} not mapped"));
     let mut va = l.text.0;
     while va < l.text.1 {
         let i = info(va)?;
-        check!(
-            !i.writable && i.executable && !i.user,
-            "text page {va:#x}: {i:?}"
-        );
+        check!(!i.writable && i.executable && !i.user, "text page {va:#x}: {i:?}");
         va += 4096;
     }
     let mut va = l.rodata.0;
@@ -279,9 +263,6 @@ fn kernel_image_protections() -> TestResult {
         va += 4096;
     }
     let dm = info(hal::paging::DIRECT_MAP + 0x10_0000)?;
-    check!(
-        dm.writable && (!nx || !dm.executable) && !dm.user,
-        "direct map: {dm:?}"
-    );
+    check!(dm.writable && (!nx || !dm.executable) && !dm.user, "direct map: {dm:?}");
     Ok(())
 }

@@ -57,10 +57,7 @@ macro_rules! check_eq {
 }
 
 fn all() -> impl Iterator<Item = &'static Test> {
-    mem::TESTS
-        .iter()
-        .chain(cpu::TESTS.iter())
-        .chain(procs::TESTS.iter())
+    mem::TESTS.iter().chain(cpu::TESTS.iter()).chain(procs::TESTS.iter())
 }
 
 /// Runs the tests whose name contains `filter`; returns (passed, failed).

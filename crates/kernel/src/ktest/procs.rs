@@ -146,10 +146,7 @@ fn waitpid_dead_child() -> TestResult {
     check!(c.is_zombie(), "child did not exit");
     let r = proc::waitpid(WaitFor::Pid(c.pid), true, true);
     check_eq!(r, Ok(Some((c.pid, wait::exited(7)))));
-    check!(
-        proc::lookup(c.pid).is_none(),
-        "reaped child still in the table"
-    );
+    check!(proc::lookup(c.pid).is_none(), "reaped child still in the table");
     Ok(())
 }
 
@@ -189,10 +186,7 @@ fn waitpid_echild() -> TestResult {
         0
     })
     .map_err(|e| alloc::format!("{e}"))?;
-    check_eq!(
-        proc::waitpid(WaitFor::Pid(1), false, true),
-        Err(Errno::ECHILD)
-    );
+    check_eq!(proc::waitpid(WaitFor::Pid(1), false, true), Err(Errno::ECHILD));
     check_eq!(
         proc::waitpid(WaitFor::Pid(keep.pid), false, true),
         Ok(Some((keep.pid, 0)))
@@ -247,10 +241,7 @@ fn orphans_reparented_to_init() -> TestResult {
         }
     })
     .map_err(|e| alloc::format!("{e}"))?;
-    check_eq!(
-        proc::waitpid(WaitFor::Pid(a.pid), false, true),
-        Ok(Some((a.pid, 0)))
-    );
+    check_eq!(proc::waitpid(WaitFor::Pid(a.pid), false, true), Ok(Some((a.pid, 0))));
     let b = grandchild_pid.load(Ordering::Acquire) as u32;
     check!(b != 0, "grandchild was not created");
     let bp = proc::lookup(b).ok_or("orphan vanished too early")?;
@@ -273,16 +264,12 @@ fn cancel_sleeping_thread() -> TestResult {
         Ok(()) => 0,
     })
     .map_err(|e| alloc::format!("{e}"))?;
-    let sleeper = sched::spawn_here("cancel-sleep", || {
-        match sched::sleep_ns(10_000_000_000, true) {
-            Err(_) => 43,
-            Ok(()) => 0,
-        }
+    let sleeper = sched::spawn_here("cancel-sleep", || match sched::sleep_ns(10_000_000_000, true) {
+        Err(_) => 43,
+        Ok(()) => 0,
     })
     .map_err(|e| alloc::format!("{e}"))?;
-    while waiter.state() != State::SleepingCancellable
-        || sleeper.state() != State::SleepingCancellable
-    {
+    while waiter.state() != State::SleepingCancellable || sleeper.state() != State::SleepingCancellable {
         sched::yield_now();
     }
     let t0 = hal::time::now_ns();
@@ -291,10 +278,7 @@ fn cancel_sleeping_thread() -> TestResult {
     check!(!sched::cancel(&sleeper), "cancelled twice");
     check_eq!(sched::join(&waiter), 42);
     check_eq!(sched::join(&sleeper), 43);
-    check!(
-        hal::time::now_ns() - t0 < 1_000_000_000,
-        "cancellation took too long"
-    );
+    check!(hal::time::now_ns() - t0 < 1_000_000_000, "cancellation took too long");
     check!(wq.is_empty(), "cancelled thread left on the wait queue");
     // An uncancellable wait is not cut short.
     let done = Arc::new(AtomicBool::new(false));
@@ -308,10 +292,7 @@ fn cancel_sleeping_thread() -> TestResult {
     sched::yield_now();
     sched::cancel(&firm);
     sched::join(&firm);
-    check!(
-        done.load(Ordering::Acquire),
-        "uncancellable sleep was cut short"
-    );
+    check!(done.load(Ordering::Acquire), "uncancellable sleep was cut short");
     Ok(())
 }
 
@@ -499,10 +480,8 @@ fn semaphore() -> TestResult {
     check!(!s.try_down());
     // A cancellable down is cut short by a kill.
     let s2 = s.clone();
-    let w = sched::spawn_here("sem-cancel", move || {
-        s2.down_interruptible().is_err() as isize
-    })
-    .map_err(|e| alloc::format!("{e}"))?;
+    let w = sched::spawn_here("sem-cancel", move || s2.down_interruptible().is_err() as isize)
+        .map_err(|e| alloc::format!("{e}"))?;
     while w.state() != State::SleepingCancellable {
         sched::yield_now();
     }
@@ -544,8 +523,8 @@ fn mutex_try_lock() -> TestResult {
     let m = Arc::new(Mutex::new(5));
     let g = m.try_lock().ok_or("free mutex not taken")?;
     let m2 = m.clone();
-    let other = sched::spawn_here("try-lock", move || m2.try_lock().is_none() as isize)
-        .map_err(|e| alloc::format!("{e}"))?;
+    let other =
+        sched::spawn_here("try-lock", move || m2.try_lock().is_none() as isize).map_err(|e| alloc::format!("{e}"))?;
     check_eq!(sched::join(&other), 1);
     drop(g);
     check!(m.try_lock().is_some());
@@ -559,11 +538,7 @@ fn sleep_accuracy() -> TestResult {
         sched::sleep_ms(ms);
         let took = hal::time::now_ns() - t0;
         let want = ms * 1_000_000;
-        check!(
-            took >= want,
-            "sleep({ms} ms) returned after {} us",
-            took / 1000
-        );
+        check!(took >= want, "sleep({ms} ms) returned after {} us", took / 1000);
         // One timer tick of lateness plus slack for the emulator.
         check!(
             took <= want + want / 5 + 5_000_000,
@@ -627,8 +602,7 @@ fn no_leaks_after_process_churn() -> TestResult {
     let after = hal::frames::stats();
     check_eq!(proc::ids_in_use(), ids);
     check!(
-        after.by_kind[hal::frames::FrameKind::Kernel.index()]
-            == frames.by_kind[hal::frames::FrameKind::Kernel.index()],
+        after.by_kind[hal::frames::FrameKind::Kernel.index()] == frames.by_kind[hal::frames::FrameKind::Kernel.index()],
         "kernel frames {} -> {}",
         frames.by_kind[hal::frames::FrameKind::Kernel.index()],
         after.by_kind[hal::frames::FrameKind::Kernel.index()]

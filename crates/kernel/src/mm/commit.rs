@@ -56,8 +56,5 @@ pub fn uncharge(pages: u64) {
 
 /// (committed pages, limit).
 pub fn usage() -> (u64, u64) {
-    (
-        COMMITTED.load(Ordering::Relaxed),
-        LIMIT.load(Ordering::Relaxed),
-    )
+    (COMMITTED.load(Ordering::Relaxed), LIMIT.load(Ordering::Relaxed))
 }

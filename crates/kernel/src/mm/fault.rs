@@ -23,6 +23,18 @@ pub enum Outcome {
 
 /// The hardware crate's page-fault hook for the running process.
 pub fn handle_user_fault(addr: u64, access: FaultAccess) -> bool {
+    use core::sync::atomic::Ordering;
+    let prof = crate::syscall::prof::ON.load(Ordering::Relaxed);
+    let t0 = if prof { hal::time::now_ns() } else { 0 };
+    let r = handle(addr, access);
+    if prof {
+        crate::syscall::prof::FAULT_NS.fetch_add(hal::time::now_ns() - t0, Ordering::Relaxed);
+        crate::syscall::prof::FAULTS.fetch_add(1, Ordering::Relaxed);
+    }
+    r
+}
+
+fn handle(addr: u64, access: FaultAccess) -> bool {
     let p = sched::current_process();
     let outcome = {
         let mut g = p.user.mm.lock();
@@ -59,9 +71,7 @@ impl Mm {
         let r = match decision {
             Fault::Segv => return Outcome::Segv,
             Fault::ZeroFill => self.zero_fill(page, access),
-            Fault::GrowStack { new_start } => self
-                .grow_stack(new_start)
-                .and_then(|_| self.zero_fill(page, access)),
+            Fault::GrowStack { new_start } => self.grow_stack(new_start).and_then(|_| self.zero_fill(page, access)),
             Fault::FromFile {
                 file,
                 offset,
@@ -89,20 +99,11 @@ impl Mm {
             // first write copies it.
             let z = zero_page();
             hal::frames::get(z);
-            let flags = pte_flags(prot, false, false)
-                | if prot.contains(Prot::WRITE) {
-                    bits::COW
-                } else {
-                    0
-                };
+            let flags = pte_flags(prot, false, false) | if prot.contains(Prot::WRITE) { bits::COW } else { 0 };
             return self.map_or_put(page, z, flags);
         }
         let pfn = new_user_frame()?;
-        self.map_or_put(
-            page,
-            pfn,
-            pte_flags(prot, prot.contains(Prot::WRITE), shared),
-        )
+        self.map_or_put(page, pfn, pte_flags(prot, prot.contains(Prot::WRITE), shared))
     }
 
     fn fill_from_file(
@@ -124,11 +125,7 @@ impl Mm {
         {
             hal::frames::get(pfn);
             drop(d);
-            let cow = if prot.contains(Prot::WRITE) {
-                bits::COW
-            } else {
-                0
-            };
+            let cow = if prot.contains(Prot::WRITE) { bits::COW } else { 0 };
             return self.map_or_put(page, pfn, pte_flags(prot, false, false) | cow);
         }
         let pfn = new_user_frame()?;
@@ -138,11 +135,7 @@ impl Mm {
             hal::frames::write(pfn, 0, &buf[..valid as usize]);
         }
         drop(d);
-        self.map_or_put(
-            page,
-            pfn,
-            pte_flags(prot, prot.contains(Prot::WRITE), false),
-        )
+        self.map_or_put(page, pfn, pte_flags(prot, prot.contains(Prot::WRITE), false))
     }
 
     fn copy_on_write(&mut self, page: u64) -> Result<(), Errno> {
@@ -159,12 +152,10 @@ impl Mm {
         let pfn = old.pfn();
         let sole = hal::frames::with(|fa| fa.refcount(pfn) == 1 && fa.kind(pfn) == FrameKind::User);
         if sole && pfn != zero_page() {
-            self.pt
-                .update(page, |e| Pte((e.0 | bits::WRITABLE) & !bits::COW));
+            self.pt.update(page, |e| Pte((e.0 | bits::WRITABLE) & !bits::COW));
             return Ok(());
         }
-        let new = hal::frames::alloc(0, FrameKind::User, hal::frames::Urgency::Normal)
-            .ok_or(Errno::ENOMEM)?;
+        let new = hal::frames::alloc(0, FrameKind::User, hal::frames::Urgency::Normal).ok_or(Errno::ENOMEM)?;
         hal::frames::copy(pfn, new);
         match self.pt.map(page, new, pte_flags(prot, true, false)) {
             Ok(Some(replaced)) => {

@@ -110,11 +110,7 @@ impl Mm {
             Some(e) => e.pfn(),
             None => {
                 let vma = self.vmas.find(va).ok_or(Errno::EFAULT)?;
-                let flags = pte_flags(
-                    vma.prot,
-                    vma.prot.contains(Prot::WRITE),
-                    vma.share == Share::Shared,
-                );
+                let flags = pte_flags(vma.prot, vma.prot.contains(Prot::WRITE), vma.share == Share::Shared);
                 let pfn = new_user_frame()?;
                 if self.pt.map(va, pfn, flags).is_err() {
                     hal::frames::free(pfn);
@@ -183,8 +179,7 @@ static ZERO_PAGE: spin::Once<Pfn> = spin::Once::new();
 /// freed and never written in place (copy-on-write always copies it).
 pub fn zero_page() -> Pfn {
     *ZERO_PAGE.call_once(|| {
-        hal::frames::alloc_zeroed(FrameKind::User, Urgency::Critical)
-            .expect("no memory for the zero page")
+        hal::frames::alloc_zeroed(FrameKind::User, Urgency::Critical).expect("no memory for the zero page")
     })
 }
 

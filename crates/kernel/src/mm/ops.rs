@@ -136,11 +136,7 @@ impl Mm {
             }
             let end = addr.checked_add(len).ok_or(Errno::ENOMEM)?;
             if end > USER_END || addr < MMAP_MIN {
-                return Err(if addr < MMAP_MIN {
-                    Errno::EPERM
-                } else {
-                    Errno::ENOMEM
-                });
+                return Err(if addr < MMAP_MIN { Errno::EPERM } else { Errno::ENOMEM });
             }
             if self.vmas.overlaps(addr, end) {
                 if flags & MAP_FIXED_NOREPLACE != 0 {

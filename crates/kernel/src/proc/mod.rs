@@ -21,7 +21,7 @@ use crate::sched::{self, Thread};
 use crate::sync::WaitQueue;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicUsize, Ordering};
 use marten_abi::errno::Errno;
 use marten_abi::{signal, wait};
 
@@ -44,6 +44,8 @@ pub struct Process {
     pub pid: Pid,
     name: SpinLock<Name>,
     parent: SpinLock<Weak<Process>>,
+    /// The parent's pid, kept next to `parent` for lock-free getppid.
+    ppid: AtomicU32,
     children: SpinLock<Vec<Arc<Process>>>,
     threads: SpinLock<Vec<Weak<Thread>>>,
     live_threads: AtomicUsize,
@@ -61,6 +63,7 @@ impl Process {
         Process {
             pid,
             name: SpinLock::new(Name::new(name)),
+            ppid: AtomicU32::new(parent.upgrade().map_or(0, |p| p.pid)),
             parent: SpinLock::new(parent),
             children: SpinLock::new(Vec::new()),
             threads: SpinLock::new(Vec::new()),
@@ -83,9 +86,9 @@ impl Process {
         *self.name.lock() = Name::new(name);
     }
 
-    /// The parent's pid (0 when the parent is gone or for pid 0).
+    /// The parent's pid (0 for pid 0 and 1).
     pub fn ppid(&self) -> Pid {
-        self.parent.lock().upgrade().map(|p| p.pid).unwrap_or(0)
+        self.ppid.load(Ordering::Acquire)
     }
 
     /// The parent, if it still exists.
@@ -256,6 +259,7 @@ pub(crate) fn exit_process(p: &Arc<Process>, code: i32) {
             let mut ic = init.children.lock();
             for c in kids {
                 *c.parent.lock() = Arc::downgrade(&init);
+                c.ppid.store(init.pid, Ordering::Release);
                 any_zombie |= c.is_zombie();
                 // Capacity was reserved when the child was created.
                 ic.push(c);
@@ -296,11 +300,7 @@ pub fn waitpid(which: WaitFor, nohang: bool, reap: bool) -> Result<Option<(Pid, 
             return true;
         }
         if let Some(i) = kids.iter().position(|c| matching(c) && c.is_zombie()) {
-            outcome = Some(Ok(Some(if reap {
-                kids.remove(i)
-            } else {
-                kids[i].clone()
-            })));
+            outcome = Some(Ok(Some(if reap { kids.remove(i) } else { kids[i].clone() })));
             return true;
         }
         if nohang {

@@ -114,11 +114,7 @@ pub(crate) fn remove(pid: u32) {
 pub fn all() -> Vec<Arc<Process>> {
     let t = TABLE.lock();
     let mut v = Vec::new();
-    let n = t
-        .slots
-        .iter()
-        .filter(|s| matches!(s, Slot::Process(_)))
-        .count();
+    let n = t.slots.iter().filter(|s| matches!(s, Slot::Process(_))).count();
     if v.try_reserve(n).is_err() {
         return v;
     }

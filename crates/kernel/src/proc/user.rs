@@ -141,16 +141,8 @@ impl UserState {
     /// vfork: this child runs in `parent`'s address space (the parent
     /// sleeps meanwhile) until it execs or exits. EINVAL if the parent has
     /// no address space.
-    pub fn borrow_mm_of(
-        &self,
-        parent: &Arc<crate::proc::Process>,
-    ) -> Result<(), marten_abi::errno::Errno> {
-        let mm = parent
-            .user
-            .mm
-            .lock()
-            .take()
-            .ok_or(marten_abi::errno::Errno::EINVAL)?;
+    pub fn borrow_mm_of(&self, parent: &Arc<crate::proc::Process>) -> Result<(), marten_abi::errno::Errno> {
+        let mm = parent.user.mm.lock().take().ok_or(marten_abi::errno::Errno::EINVAL)?;
         self.install_mm(mm, false);
         *self.vfork_parent.lock() = Some(parent.clone());
         self.vfork_pending.store(true, Ordering::Release);
@@ -186,6 +178,10 @@ impl UserState {
 
     /// The pending CLONE_CHILD_SETTID address, once.
     pub fn take_child_tid_address(&self) -> Option<u64> {
+        // A plain load first: this runs on every return to user mode.
+        if self.set_child_tid.load(Ordering::Relaxed) == 0 {
+            return None;
+        }
         let a = self.set_child_tid.swap(0, Ordering::AcqRel);
         (a != 0).then_some(a)
     }

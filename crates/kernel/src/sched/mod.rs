@@ -48,7 +48,6 @@ struct CpuSched {
     current: Option<Arc<Thread>>,
     idle: Option<Arc<Thread>>,
     rq: Option<RunQueue<ThreadRef>>,
-    need_resched: bool,
     ticks: u64,
     switches: u64,
 }
@@ -58,7 +57,6 @@ impl CpuSched {
         current: None,
         idle: None,
         rq: None,
-        need_resched: false,
         ticks: 0,
         switches: 0,
     };
@@ -68,8 +66,7 @@ impl CpuSched {
     }
 }
 
-static CPUS: PerCpu<SpinLock<CpuSched>> =
-    PerCpu::new([const { SpinLock::new(CpuSched::EMPTY) }; MAX_CPUS]);
+static CPUS: PerCpu<SpinLock<CpuSched>> = PerCpu::new([const { SpinLock::new(CpuSched::EMPTY) }; MAX_CPUS]);
 static TIMERS: PerCpu<SpinLock<Option<TimerQueue<Arc<Thread>>>>> =
     PerCpu::new([const { SpinLock::new(None) }; MAX_CPUS]);
 
@@ -77,14 +74,7 @@ static TIMERS: PerCpu<SpinLock<Option<TimerQueue<Arc<Thread>>>>> =
 /// queue with slices of `slice_ticks` timer ticks.
 pub fn init_cpu(slice_ticks: u32) {
     let idle_proc = proc::kernel_process();
-    let idle = Arc::new(Thread::new(
-        0,
-        "idle",
-        Context::adopt_current(),
-        idle_proc.clone(),
-        None,
-        true,
-    ));
+    let idle = Thread::new(0, "idle", Context::adopt_current(), idle_proc.clone(), None, true);
     hal::context::adopt(idle.clone());
     if idle_proc.add_thread(&idle).is_err() {
         panic!("cannot register the idle thread");
@@ -96,18 +86,24 @@ pub fn init_cpu(slice_ticks: u32) {
     *TIMERS.get().lock() = Some(TimerQueue::new());
 }
 
+/// Runs `f` with the running thread, without locks or reference counting.
+#[inline]
+pub fn with_current<R>(f: impl FnOnce(&Thread) -> R) -> R {
+    hal::context::with_current_as::<Thread, R>(f)
+}
+
 /// The running thread.
 pub fn current() -> Arc<Thread> {
-    CPUS.get()
-        .lock()
-        .current
-        .clone()
-        .expect("no current thread")
+    with_current(|t| t.arc())
 }
 
 /// The running thread's process.
 pub fn current_process() -> Arc<Process> {
-    current().process.clone()
+    with_current(|t| t.process.clone())
+}
+
+fn set_need_resched() {
+    hal::percpu::set_need_resched(true);
 }
 
 /// Panics (a kernel bug) if the caller may not sleep here.
@@ -144,10 +140,7 @@ pub fn spawn(
 }
 
 /// Creates a kernel thread in the current process.
-pub fn spawn_here(
-    name: &str,
-    f: impl FnOnce() -> isize + Send + 'static,
-) -> Result<Arc<Thread>, Errno> {
+pub fn spawn_here(name: &str, f: impl FnOnce() -> isize + Send + 'static) -> Result<Arc<Thread>, Errno> {
     spawn(&current_process(), name, f)
 }
 
@@ -163,7 +156,7 @@ pub fn spawn_context(
         Some(t) => t,
         None => proc::alloc_tid()?,
     };
-    let t = Arc::new(Thread::new(tid, name, ctx, process.clone(), start, false));
+    let t = Thread::new(tid, name, ctx, process.clone(), start, false);
     let reserved = {
         let mut tq = TIMERS.get().lock();
         let tq = tq.as_mut().expect("scheduler not initialised");
@@ -172,12 +165,7 @@ pub fn spawn_context(
     let queued = reserved && CPUS.get().lock().rq().reserve_slot().is_ok();
     if !queued {
         if reserved {
-            TIMERS
-                .get()
-                .lock()
-                .as_mut()
-                .expect("scheduler")
-                .release_slot();
+            TIMERS.get().lock().as_mut().expect("scheduler").release_slot();
         }
         if tid != process.pid {
             proc::free_tid(tid);
@@ -196,12 +184,7 @@ pub fn spawn_context(
 }
 
 fn release_slots() {
-    TIMERS
-        .get()
-        .lock()
-        .as_mut()
-        .expect("scheduler")
-        .release_slot();
+    TIMERS.get().lock().as_mut().expect("scheduler").release_slot();
     CPUS.get().lock().rq().release_slot();
 }
 
@@ -227,7 +210,7 @@ pub fn schedule() {
     hal::cpu::disable_interrupts();
     let next = {
         let mut s = CPUS.get().lock();
-        s.need_resched = false;
+        hal::percpu::set_need_resched(false);
         let prev = s.current.clone().expect("no current thread");
         if prev.state() == State::Running {
             prev.set_state(State::Runnable);
@@ -249,12 +232,9 @@ pub fn schedule() {
         }
         let now = hal::time::now_ns();
         let since = prev.ran_since.load(core::sync::atomic::Ordering::Relaxed);
-        prev.run_ns.fetch_add(
-            now.saturating_sub(since),
-            core::sync::atomic::Ordering::Relaxed,
-        );
-        next.ran_since
-            .store(now, core::sync::atomic::Ordering::Relaxed);
+        prev.run_ns
+            .fetch_add(now.saturating_sub(since), core::sync::atomic::Ordering::Relaxed);
+        next.ran_since.store(now, core::sync::atomic::Ordering::Relaxed);
         s.current = Some(next.clone());
         s.switches += 1;
         next
@@ -270,14 +250,14 @@ pub fn schedule() {
 pub fn wake(t: &Arc<Thread>) -> bool {
     let in_irq = hal::percpu::in_interrupt();
     let mut s = CPUS.get().lock();
-    let woke = t.transition(State::Sleeping, State::Runnable)
-        || t.transition(State::SleepingCancellable, State::Runnable);
+    let woke =
+        t.transition(State::Sleeping, State::Runnable) || t.transition(State::SleepingCancellable, State::Runnable);
     if woke {
         if in_irq {
             // Interactive wake-ups (keyboard, timers) go first and preempt,
             // so the woken thread runs within the current tick.
             s.rq().enqueue_front(ThreadRef(t.clone()));
-            s.need_resched = true;
+            set_need_resched();
         } else {
             s.rq().enqueue(ThreadRef(t.clone()));
         }
@@ -342,11 +322,7 @@ pub fn sleep_ms(ms: u64) {
 pub fn tick() {
     let now = hal::time::now_ns();
     loop {
-        let expired = TIMERS
-            .get()
-            .lock()
-            .as_mut()
-            .and_then(|tq| tq.pop_expired(now));
+        let expired = TIMERS.get().lock().as_mut().and_then(|tq| tq.pop_expired(now));
         match expired {
             Some((_, t)) => {
                 wake(&t);
@@ -362,17 +338,18 @@ pub fn tick() {
     let idle = s.current.as_ref().is_some_and(|c| c.idle);
     if idle {
         if !s.rq().is_empty() {
-            s.need_resched = true;
+            set_need_resched();
         }
     } else if s.rq().tick() {
-        s.need_resched = true;
+        set_need_resched();
     }
 }
 
-/// After an interrupt: switch if the scheduler asked for it.
+/// After an interrupt or a system call: switch if the scheduler asked for
+/// it.
+#[inline]
 pub fn preempt_point() {
-    let need = CPUS.get().lock().need_resched;
-    if need {
+    if hal::percpu::need_resched() {
         schedule();
     }
 }

@@ -7,7 +7,7 @@ use crate::name::Name;
 use crate::proc::Process;
 use crate::sync::WaitQueue;
 use alloc::boxed::Box;
-use alloc::sync::Arc;
+use alloc::sync::{Arc, Weak};
 use core::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use marten_sched::TimerId;
 
@@ -81,6 +81,8 @@ pub struct Thread {
     /// Nanoseconds spent on a CPU (updated at each switch away).
     pub(crate) run_ns: AtomicU64,
     pub(crate) ran_since: AtomicU64,
+    /// This thread, for handing out `Arc`s from a plain reference.
+    me: Weak<Thread>,
 }
 
 impl Thread {
@@ -91,16 +93,13 @@ impl Thread {
         process: Arc<Process>,
         start: Option<StartFn>,
         idle: bool,
-    ) -> Thread {
-        Thread {
+    ) -> Arc<Thread> {
+        let state = if idle { State::Running } else { State::Runnable };
+        Arc::new_cyclic(|me| Thread {
             tid,
             name: SpinLock::new(Name::new(name)),
             ctx,
-            state: AtomicU8::new(if idle {
-                State::Running as u8
-            } else {
-                State::Runnable as u8
-            }),
+            state: AtomicU8::new(state as u8),
             cancelled: AtomicBool::new(false),
             idle,
             process,
@@ -110,7 +109,13 @@ impl Thread {
             timer: SpinLock::new(None),
             run_ns: AtomicU64::new(0),
             ran_since: AtomicU64::new(0),
-        }
+            me: me.clone(),
+        })
+    }
+
+    /// An `Arc` of this thread.
+    pub fn arc(&self) -> Arc<Thread> {
+        self.me.upgrade().expect("a live thread is always in an Arc")
     }
 
     /// The thread's name.

@@ -81,10 +81,7 @@ impl<T> Mutex<T> {
             }
             break;
         }
-        let inner = self
-            .data
-            .try_lock()
-            .expect("mutex data held by a non-owner");
+        let inner = self.data.try_lock().expect("mutex data held by a non-owner");
         MutexGuard {
             mutex: self,
             inner: Some(inner),
@@ -100,10 +97,7 @@ impl<T> Mutex<T> {
         o.locked = true;
         o.owner = sched::current().tid;
         drop(o);
-        let inner = self
-            .data
-            .try_lock()
-            .expect("mutex data held by a non-owner");
+        let inner = self.data.try_lock().expect("mutex data held by a non-owner");
         Some(MutexGuard {
             mutex: self,
             inner: Some(inner),

@@ -36,11 +36,7 @@ impl WaitQueue {
     /// that changes the state `cond` reads and then calls `wake_*` can never
     /// be missed. With `cancellable`, a kill ends the wait with
     /// [`Interrupted`].
-    pub fn wait_until(
-        &self,
-        cancellable: bool,
-        mut cond: impl FnMut() -> bool,
-    ) -> Result<(), Interrupted> {
+    pub fn wait_until(&self, cancellable: bool, mut cond: impl FnMut() -> bool) -> Result<(), Interrupted> {
         sched::check_may_sleep("waiting on a wait queue");
         let me = sched::current();
         loop {
@@ -128,10 +124,7 @@ impl WaitQueue {
 
 /// Appends `t` to a sleeper list, making room first; on allocation failure
 /// the caller should yield and retry.
-pub(crate) fn try_push(
-    q: &mut VecDeque<Arc<Thread>>,
-    t: &Arc<Thread>,
-) -> Result<(), TryReserveError> {
+pub(crate) fn try_push(q: &mut VecDeque<Arc<Thread>>, t: &Arc<Thread>) -> Result<(), TryReserveError> {
     q.try_reserve(1)?;
     q.push_back(t.clone());
     Ok(())

@@ -21,8 +21,11 @@ const AT_EMPTY_PATH: u64 = 0x1000;
 const CHUNK: usize = 64 << 10;
 
 fn file(fd: u64) -> Result<Arc<File>, Errno> {
-    sched::current_process().user.files.lock().get(fd)
+    sched::with_current(|t| t.process.user.files.lock().get(fd))
 }
+
+/// Bytes moved through a stack buffer rather than the heap.
+const SMALL: usize = 512;
 
 fn kbuf(len: usize) -> Result<Vec<u8>, Errno> {
     let mut v = Vec::new();
@@ -42,7 +45,14 @@ fn read_into(f: &File, buf: u64, len: usize) -> Result<usize, Errno> {
     if !crate::hal::usercopy::user_range_ok(buf, len) {
         return Err(Errno::EFAULT);
     }
-    let mut k = kbuf(len.min(CHUNK))?;
+    let mut small = [0u8; SMALL];
+    let mut big;
+    let k: &mut [u8] = if len <= SMALL {
+        &mut small[..len]
+    } else {
+        big = kbuf(len.min(CHUNK))?;
+        &mut big
+    };
     let mut done = 0;
     while done < len {
         let want = (len - done).min(k.len());
@@ -68,7 +78,14 @@ fn write_from(f: &File, buf: u64, len: usize) -> Result<usize, Errno> {
     if !crate::hal::usercopy::user_range_ok(buf, len) {
         return Err(Errno::EFAULT);
     }
-    let mut k = kbuf(len.min(CHUNK))?;
+    let mut small = [0u8; SMALL];
+    let mut big;
+    let k: &mut [u8] = if len <= SMALL {
+        &mut small[..len]
+    } else {
+        big = kbuf(len.min(CHUNK))?;
+        &mut big
+    };
     let mut done = 0;
     while done < len {
         let want = (len - done).min(k.len());
@@ -112,6 +129,30 @@ pub fn pread64(c: &mut Call<'_>) -> SysResult {
         let want = (len - done).min(k.len());
         let n = f.ops.pread(&mut k[..want], off + done as u64)?;
         uaccess::write_bytes(buf + done as u64, &k[..n])?;
+        done += n;
+        if n < want {
+            break;
+        }
+    }
+    Ok(done as u64)
+}
+
+pub fn pwrite64(c: &mut Call<'_>) -> SysResult {
+    let [fd, buf, len, off, ..] = c.a;
+    let f = file(fd)?;
+    if !f.writable() {
+        return Err(Errno::EBADF);
+    }
+    if (off as i64) < 0 {
+        return Err(Errno::EINVAL);
+    }
+    let len = len as usize;
+    let mut k = kbuf(len.min(CHUNK))?;
+    let mut done = 0;
+    while done < len {
+        let want = (len - done).min(k.len());
+        uaccess::read_bytes(buf + done as u64, &mut k[..want])?;
+        let n = f.ops.pwrite(&k[..want], off + done as u64)?;
         done += n;
         if n < want {
             break;
@@ -175,6 +216,16 @@ pub fn close(c: &mut Call<'_>) -> SysResult {
     let e = sched::current_process().user.files.lock().close(c.a[0])?;
     drop(e);
     Ok(0)
+}
+
+/// sync: everything lives in memory; there is nothing to write back yet.
+pub fn sync(_: &mut Call<'_>) -> SysResult {
+    Ok(0)
+}
+
+/// fsync, fdatasync: as sync, for one open file.
+pub fn fsync(c: &mut Call<'_>) -> SysResult {
+    file(c.a[0]).map(|_| 0)
 }
 
 pub fn lseek(c: &mut Call<'_>) -> SysResult {
@@ -421,11 +472,7 @@ fn do_open(dirfd: u64, path_addr: u64, fl: u64, mode: u64) -> SysResult {
     };
     let f = open_inode(inode, fl)?;
     let p = sched::current_process();
-    let fd = p
-        .user
-        .files
-        .lock()
-        .alloc(f, 0, fl & flags::O_CLOEXEC != 0)?;
+    let fd = p.user.files.lock().alloc(f, 0, fl & flags::O_CLOEXEC != 0)?;
     Ok(fd)
 }
 
@@ -450,9 +497,7 @@ fn stat_path(dirfd: u64, path_addr: u64, buf: u64, fl: u64) -> SysResult {
     if fl & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | 0x800) != 0 {
         return Err(Errno::EINVAL);
     }
-    if fl & AT_EMPTY_PATH != 0
-        && uaccess::read_cstr(path_addr, path::PATH_MAX, Errno::ENAMETOOLONG)?.is_empty()
-    {
+    if fl & AT_EMPTY_PATH != 0 && uaccess::read_cstr(path_addr, path::PATH_MAX, Errno::ENAMETOOLONG)?.is_empty() {
         let f = file(dirfd)?;
         return write_stat(buf, &f.ops.stat());
     }

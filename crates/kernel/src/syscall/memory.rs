@@ -14,13 +14,7 @@ fn with_mm<R>(f: impl FnOnce(&mut crate::mm::Mm) -> Result<R, Errno>) -> Result<
 }
 
 pub fn brk(c: &mut Call<'_>) -> SysResult {
-    with_mm(|mm| {
-        Ok(if c.a[0] == 0 {
-            mm.brk
-        } else {
-            mm.set_brk(c.a[0])
-        })
-    })
+    with_mm(|mm| Ok(if c.a[0] == 0 { mm.brk } else { mm.set_brk(c.a[0]) }))
 }
 
 pub fn mmap(c: &mut Call<'_>) -> SysResult {

@@ -66,6 +66,7 @@ syscall_table! {
     14 rt_sigprocmask => signal::rt_sigprocmask,
     16 ioctl => files::ioctl,
     17 pread64 => files::pread64,
+    18 pwrite64 => files::pwrite64,
     19 readv => files::readv,
     20 writev => files::writev,
     21 access => files::access,
@@ -85,6 +86,8 @@ syscall_table! {
     62 kill => process::kill,
     63 uname => process::uname,
     72 fcntl => files::fcntl,
+    74 fsync => files::fsync,
+    75 fdatasync => files::fsync,
     79 getcwd => files::getcwd,
     80 chdir => files::chdir,
     83 mkdir => files::mkdir,
@@ -109,6 +112,7 @@ syscall_table! {
     157 prctl => process::prctl,
     158 arch_prctl => process::arch_prctl,
     160 setrlimit => process::setrlimit,
+    162 sync => files::sync,
     169 reboot => process::reboot,
     186 gettid => process::gettid,
     201 time => time::time,
@@ -147,11 +151,7 @@ fn report_unknown(nr: u64) {
     };
     if first {
         let p = crate::sched::current_process();
-        log::warn!(
-            "unknown system call {nr} from pid {} ({}): ENOSYS",
-            p.pid,
-            p.name()
-        );
+        log::warn!("unknown system call {nr} from pid {} ({}): ENOSYS", p.pid, p.name());
     }
 }
 
@@ -160,15 +160,49 @@ pub fn init() {
     time::init();
 }
 
+/// Per-call time and counts, when profiling is on (`sysprof`).
+pub mod prof {
+    use super::NR_MAX;
+    use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+    pub static ON: AtomicBool = AtomicBool::new(false);
+    pub static NS: [AtomicU64; NR_MAX] = [const { AtomicU64::new(0) }; NR_MAX];
+    pub static COUNT: [AtomicU64; NR_MAX] = [const { AtomicU64::new(0) }; NR_MAX];
+    /// Page faults: time and count.
+    pub static FAULT_NS: AtomicU64 = AtomicU64::new(0);
+    pub static FAULTS: AtomicU64 = AtomicU64::new(0);
+
+    /// Clears every counter.
+    pub fn reset() {
+        for i in 0..NR_MAX {
+            NS[i].store(0, Ordering::Relaxed);
+            COUNT[i].store(0, Ordering::Relaxed);
+        }
+        FAULT_NS.store(0, Ordering::Relaxed);
+        FAULTS.store(0, Ordering::Relaxed);
+    }
+
+    /// The name of call `nr`, if it has one.
+    pub fn name(nr: usize) -> Option<&'static str> {
+        super::TABLE.get(nr).and_then(|e| e.as_ref()).map(|e| e.name)
+    }
+}
+
 /// Runs the system call in `frame` and stores its result in rax.
 pub fn dispatch(frame: &mut TrapFrame) {
     let (nr, a) = frame.syscall_args();
     let entry = TABLE.get(nr as usize).and_then(|e| e.as_ref());
+    let profiling = prof::ON.load(Ordering::Relaxed);
+    let t0 = if profiling { crate::hal::time::now_ns() } else { 0 };
     let result = match entry {
         Some(e) => {
             let mut call = Call { frame, a };
             let r = (e.handler)(&mut call);
-            if log::log_enabled!(log::Level::Trace) {
+            if profiling {
+                prof::NS[nr as usize].fetch_add(crate::hal::time::now_ns() - t0, Ordering::Relaxed);
+                prof::COUNT[nr as usize].fetch_add(1, Ordering::Relaxed);
+            }
+            if log::max_level() >= log::LevelFilter::Trace {
                 let p = crate::sched::current_process();
                 match r {
                     Ok(v) => log::trace!(

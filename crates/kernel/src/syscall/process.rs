@@ -14,15 +14,15 @@ use marten_abi::errno::Errno;
 use marten_abi::{signal, wait};
 
 pub fn getpid(_: &mut Call<'_>) -> SysResult {
-    Ok(sched::current_process().pid as u64)
+    Ok(sched::with_current(|t| t.process.pid) as u64)
 }
 
 pub fn gettid(_: &mut Call<'_>) -> SysResult {
-    Ok(sched::current().tid as u64)
+    Ok(sched::with_current(|t| t.tid) as u64)
 }
 
 pub fn getppid(_: &mut Call<'_>) -> SysResult {
-    Ok(sched::current_process().ppid() as u64)
+    Ok(sched::with_current(|t| t.process.ppid()) as u64)
 }
 
 /// getuid, geteuid, getgid, getegid: everything runs as root for now.
@@ -32,11 +32,7 @@ pub fn getuid(_: &mut Call<'_>) -> SysResult {
 
 /// setuid/setgid: root may become root.
 pub fn set_id(c: &mut Call<'_>) -> SysResult {
-    if c.a[0] as u32 == 0 {
-        Ok(0)
-    } else {
-        Err(Errno::EPERM)
-    }
+    if c.a[0] as u32 == 0 { Ok(0) } else { Err(Errno::EPERM) }
 }
 
 /// setpgid: process groups come with job control; accepted.
@@ -200,10 +196,7 @@ fn do_fork(c: &mut Call<'_>, args: ForkArgs) -> SysResult {
         let _ = uaccess::write_i32(a, child.pid as i32);
     }
     if args.vfork {
-        let _ = child
-            .user
-            .vfork_done
-            .wait_until(false, || !child.user.vfork_pending());
+        let _ = child.user.vfork_done.wait_until(false, || !child.user.vfork_pending());
     }
     Ok(child.pid as u64)
 }
@@ -297,8 +290,7 @@ pub fn waitid(c: &mut Call<'_>) -> SysResult {
         | wait::WCONTINUED as u64
         | wait::WNOWAIT as u64
         | WALL_FLAGS;
-    if options & !known != 0
-        || options & (wait::WEXITED as u64 | wait::WUNTRACED as u64 | wait::WCONTINUED as u64) == 0
+    if options & !known != 0 || options & (wait::WEXITED as u64 | wait::WUNTRACED as u64 | wait::WCONTINUED as u64) == 0
     {
         return Err(Errno::EINVAL);
     }
@@ -457,11 +449,7 @@ pub fn set_tid_address(c: &mut Call<'_>) -> SysResult {
 }
 
 pub fn set_robust_list(c: &mut Call<'_>) -> SysResult {
-    if c.a[1] != 24 {
-        Err(Errno::EINVAL)
-    } else {
-        Ok(0)
-    }
+    if c.a[1] != 24 { Err(Errno::EINVAL) } else { Ok(0) }
 }
 
 /// rseq: not supported (glibc and musl carry on without it).
@@ -475,10 +463,7 @@ fn rlimit(resource: u64) -> Result<(u64, u64), Errno> {
     Ok(match resource {
         3 => (crate::mm::layout::STACK_MAX, RLIM_INFINITY), // RLIMIT_STACK
         6 => (proc::PID_MAX as u64, proc::PID_MAX as u64),  // RLIMIT_NPROC
-        7 => (
-            crate::fs::fdtable::MAX_FDS as u64,
-            crate::fs::fdtable::MAX_FDS as u64,
-        ), // RLIMIT_NOFILE
+        7 => (crate::fs::fdtable::MAX_FDS as u64, crate::fs::fdtable::MAX_FDS as u64), // RLIMIT_NOFILE
         0..=15 => (RLIM_INFINITY, RLIM_INFINITY),
         _ => return Err(Errno::EINVAL),
     })

@@ -20,8 +20,7 @@ static BOOT_WALL_NS: spin::Once<u64> = spin::Once::new();
 fn boot_wall_ns() -> u64 {
     *BOOT_WALL_NS.call_once(|| {
         let d = hal::rtc::read();
-        let secs =
-            marten_abi::time::unix_seconds(d.year, d.month, d.day, d.hour, d.minute, d.second);
+        let secs = marten_abi::time::unix_seconds(d.year, d.month, d.day, d.hour, d.minute, d.second);
         (secs.max(0) as u64 * 1_000_000_000).saturating_sub(hal::time::now_ns())
     })
 }
@@ -44,11 +43,7 @@ fn clock_ns(clock: u64) -> Result<u64, Errno> {
 
 pub fn clock_gettime(c: &mut Call<'_>) -> SysResult {
     let ns = clock_ns(c.a[0])?;
-    uaccess::write_timespec(
-        c.a[1],
-        (ns / 1_000_000_000) as i64,
-        (ns % 1_000_000_000) as i64,
-    )?;
+    uaccess::write_timespec(c.a[1], (ns / 1_000_000_000) as i64, (ns % 1_000_000_000) as i64)?;
     Ok(0)
 }
 
@@ -87,9 +82,7 @@ fn read_duration(addr: u64) -> Result<u64, Errno> {
     if s < 0 || !(0..1_000_000_000).contains(&ns) {
         return Err(Errno::EINVAL);
     }
-    Ok((s as u64)
-        .saturating_mul(1_000_000_000)
-        .saturating_add(ns as u64))
+    Ok((s as u64).saturating_mul(1_000_000_000).saturating_add(ns as u64))
 }
 
 /// Sleeps until monotonic time `deadline`; on a kill, writes the time left
@@ -99,11 +92,7 @@ fn sleep_until(deadline: u64, rem: u64) -> SysResult {
     if deadline > now && sched::sleep_ns(deadline - now, true).is_err() {
         if rem != 0 {
             let left = deadline.saturating_sub(hal::time::now_ns());
-            uaccess::write_timespec(
-                rem,
-                (left / 1_000_000_000) as i64,
-                (left % 1_000_000_000) as i64,
-            )?;
+            uaccess::write_timespec(rem, (left / 1_000_000_000) as i64, (left % 1_000_000_000) as i64)?;
         }
         return Err(Errno::EINTR);
     }

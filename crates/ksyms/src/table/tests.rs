@@ -46,11 +46,7 @@ fn hand_built_table_parses() {
     let all: Vec<_> = t.iter().collect();
     assert_eq!(
         all,
-        [
-            (0x1000, 0x10, "start"),
-            (0x1010, 0x20, "kmain"),
-            (0x1100, 1, "panic")
-        ]
+        [(0x1000, 0x10, "start"), (0x1010, 0x20, "kmain"), (0x1100, 1, "panic")]
     );
 }
 
@@ -62,11 +58,7 @@ fn lookup_on_boundaries() {
     assert_eq!(t.lookup(0xfff), None, "just before the first symbol");
     assert_eq!(t.lookup(0x1000), Some(("start", 0)), "first byte");
     assert_eq!(t.lookup(0x100f), Some(("start", 0xf)), "last byte");
-    assert_eq!(
-        t.lookup(0x1010),
-        Some(("kmain", 0)),
-        "next symbol right after"
-    );
+    assert_eq!(t.lookup(0x1010), Some(("kmain", 0)), "next symbol right after");
     assert_eq!(t.lookup(0x102f), Some(("kmain", 0x1f)));
     assert_eq!(t.lookup(0x1030), None, "in the gap");
     assert_eq!(t.lookup(0x10ff), None, "end of the gap");
@@ -105,15 +97,9 @@ fn rejects_corrupt_tables() {
     bad_magic[0] = b'k';
     assert!(SymbolTable::parse(&bad_magic).is_none(), "bad magic");
 
-    assert!(
-        SymbolTable::parse(&raw_table(2, &[], b"")).is_none(),
-        "version"
-    );
+    assert!(SymbolTable::parse(&raw_table(2, &[], b"")).is_none(), "version");
 
-    assert!(
-        SymbolTable::parse(&good[..good.len() - 1]).is_none(),
-        "strtab cut"
-    );
+    assert!(SymbolTable::parse(&good[..good.len() - 1]).is_none(), "strtab cut");
     assert!(SymbolTable::parse(&good[..20]).is_none(), "entries cut");
     assert!(SymbolTable::parse(&good[..15]).is_none(), "header cut");
 
@@ -123,10 +109,7 @@ fn rejects_corrupt_tables() {
 
     let mut huge_strtab = good.clone();
     huge_strtab[12..16].copy_from_slice(&u32::MAX.to_le_bytes());
-    assert!(
-        SymbolTable::parse(&huge_strtab).is_none(),
-        "strtab too large"
-    );
+    assert!(SymbolTable::parse(&huge_strtab).is_none(), "strtab too large");
 
     let unsorted = raw_table(1, &[(0x2000, 1, 0), (0x1000, 1, 0)], b"a\0");
     assert!(SymbolTable::parse(&unsorted).is_none(), "unsorted");
@@ -135,10 +118,7 @@ fn rejects_corrupt_tables() {
     assert!(SymbolTable::parse(&overflow).is_none(), "end overflows");
 
     let offset_out = raw_table(1, &[(0x1000, 1, 2)], b"a\0");
-    assert!(
-        SymbolTable::parse(&offset_out).is_none(),
-        "name offset at the end"
-    );
+    assert!(SymbolTable::parse(&offset_out).is_none(), "name offset at the end");
 
     let no_nul = raw_table(1, &[(0x1000, 1, 0)], b"abc");
     assert!(SymbolTable::parse(&no_nul).is_none(), "name without NUL");
@@ -147,20 +127,13 @@ fn rejects_corrupt_tables() {
     assert!(SymbolTable::parse(&not_utf8).is_none(), "bad UTF-8");
 
     let mid_char = raw_table(1, &[(0x1000, 1, 1)], "é\0".as_bytes());
-    assert!(
-        SymbolTable::parse(&mid_char).is_none(),
-        "offset inside a character"
-    );
+    assert!(SymbolTable::parse(&mid_char).is_none(), "offset inside a character");
 }
 
 #[test]
 fn accepts_edge_cases_that_are_valid() {
     // Same start address twice, an end exactly at u64::MAX, an empty name.
-    let bytes = raw_table(
-        1,
-        &[(5, 1, 0), (5, 1, 2), (u64::MAX - 2, 2, 4)],
-        b"a\0b\0\0",
-    );
+    let bytes = raw_table(1, &[(5, 1, 0), (5, 1, 2), (u64::MAX - 2, 2, 4)], b"a\0b\0\0");
     let t = SymbolTable::parse(&bytes).unwrap();
     assert_eq!(t.len(), 3);
     assert_eq!(t.lookup(u64::MAX - 1), Some(("", 1)));
@@ -171,11 +144,7 @@ fn accepts_edge_cases_that_are_valid() {
 fn encode_writes_the_documented_layout() {
     let bytes = encode(&[sym(0x1010, 0x20, "kmain"), sym(0x1000, 0x10, "start")]);
     // Sorted by address; names in the order their first symbol comes.
-    let expected = raw_table(
-        1,
-        &[(0x1000, 0x10, 0), (0x1010, 0x20, 6)],
-        b"start\0kmain\0",
-    );
+    let expected = raw_table(1, &[(0x1000, 0x10, 0), (0x1010, 0x20, 6)], b"start\0kmain\0");
     assert_eq!(bytes, expected);
 }
 
@@ -197,11 +166,7 @@ fn encode_cuts_names_at_nul_and_drops_overflowing_symbols() {
 fn encode_then_parse_round_trip() {
     let symbols = [
         sym(0xffff_ffff_8000_0000, 0x40, "kernel::start"),
-        sym(
-            0xffff_ffff_8000_0040,
-            0x100,
-            "<kernel::Foo as core::fmt::Debug>::fmt",
-        ),
+        sym(0xffff_ffff_8000_0040, 0x100, "<kernel::Foo as core::fmt::Debug>::fmt"),
         sym(0xffff_ffff_8000_1000, 8, "core::panicking::panic"),
     ];
     let bytes = encode(&symbols);
@@ -211,10 +176,7 @@ fn encode_then_parse_round_trip() {
         t.lookup(0xffff_ffff_8000_0041),
         Some(("<kernel::Foo as core::fmt::Debug>::fmt", 1))
     );
-    assert_eq!(
-        t.lookup(0xffff_ffff_8000_1007),
-        Some(("core::panicking::panic", 7))
-    );
+    assert_eq!(t.lookup(0xffff_ffff_8000_1007), Some(("core::panicking::panic", 7)));
     assert_eq!(t.lookup(0xffff_ffff_8000_1008), None);
 }
 

@@ -65,10 +65,7 @@ fn unclosed_quote_runs_to_the_end() {
 
 #[test]
 fn quotes_inside_a_value_are_kept() {
-    assert_eq!(
-        parse_cmdline(r#"k=a"b c"d"#),
-        params(&[("k", Some(r#"a"b c"d"#))])
-    );
+    assert_eq!(parse_cmdline(r#"k=a"b c"d"#), params(&[("k", Some(r#"a"b c"d"#))]));
 }
 
 #[test]

@@ -55,10 +55,7 @@ fn crlf_counts_once_but_lf_and_cr_alone_each_end_a_line() {
     let mut ed = LineEditor::new(16);
     let (echo, results) = run(&mut ed, b"a\r\nb\nc\r\r\n\n");
     assert_eq!(echo, b"a\r\nb\r\nc\r\n\r\n\r\n");
-    assert_eq!(
-        results,
-        [line("a"), line("b"), line("c"), line(""), line("")]
-    );
+    assert_eq!(results, [line("a"), line("b"), line("c"), line(""), line("")]);
 }
 
 #[test]
@@ -113,10 +110,7 @@ fn arrows_move_within_the_line_only() {
     assert_eq!(echo_of(&mut ed, RIGHT), b"");
     echo_of(&mut ed, b"ab");
     assert_eq!(echo_of(&mut ed, RIGHT), b"");
-    assert_eq!(
-        echo_of(&mut ed, &cat(&[LEFT, LEFT, LEFT])),
-        cat(&[LEFT, LEFT])
-    );
+    assert_eq!(echo_of(&mut ed, &cat(&[LEFT, LEFT, LEFT])), cat(&[LEFT, LEFT]));
     assert_eq!(echo_of(&mut ed, RIGHT), RIGHT);
     assert_eq!(ed.line.cursor(), 1);
 }
@@ -218,10 +212,7 @@ fn zero_capacity_takes_nothing() {
 #[test]
 fn tab_and_other_control_bytes_are_ignored() {
     let mut ed = LineEditor::new(16);
-    assert_eq!(
-        echo_of(&mut ed, b"\ta\x02\x06\x0b\x0c\x7eb\x80\xff"),
-        b"a~b"
-    );
+    assert_eq!(echo_of(&mut ed, b"\ta\x02\x06\x0b\x0c\x7eb\x80\xff"), b"a~b");
     assert_eq!(ed.buffer(), "a~b");
 }
 
@@ -277,10 +268,7 @@ fn history_keeps_the_draft_being_typed() {
         b"\x08\x08\x08\x08\x08\x08a     \x08\x08\x08\x08\x08"
     );
     echo_of(&mut ed, DOWN);
-    assert_eq!(
-        echo_of(&mut ed, DOWN),
-        b"\x08\x08\x08\x08\x08\x08dra   \x08\x08\x08"
-    );
+    assert_eq!(echo_of(&mut ed, DOWN), b"\x08\x08\x08\x08\x08\x08dra   \x08\x08\x08");
     assert_eq!(ed.buffer(), "dra");
 }
 

@@ -13,20 +13,14 @@ fn words(list: &[&str]) -> Vec<String> {
 
 #[test]
 fn splits_on_any_ascii_whitespace() {
-    assert_eq!(
-        split_words("  ls \t-l\n /bin  ").unwrap(),
-        words(&["ls", "-l", "/bin"])
-    );
+    assert_eq!(split_words("  ls \t-l\n /bin  ").unwrap(), words(&["ls", "-l", "/bin"]));
     assert_eq!(split_words("").unwrap(), words(&[]));
     assert_eq!(split_words("   ").unwrap(), words(&[]));
 }
 
 #[test]
 fn quotes_group_words() {
-    assert_eq!(
-        split_words(r#"echo "a b"  c"#).unwrap(),
-        words(&["echo", "a b", "c"])
-    );
+    assert_eq!(split_words(r#"echo "a b"  c"#).unwrap(), words(&["echo", "a b", "c"]));
     assert_eq!(split_words(r#"x"y z"w"#).unwrap(), words(&["xy zw"]));
     assert_eq!(split_words(r#"a "" b"#).unwrap(), words(&["a", "", "b"]));
     assert_eq!(split_words(r#""""#).unwrap(), words(&[""]));
@@ -45,20 +39,14 @@ fn backslash_escapes_the_next_character() {
 
 #[test]
 fn errors() {
-    assert_eq!(
-        split_words(r#"echo "abc"#),
-        Err(LineError::UnterminatedQuote)
-    );
+    assert_eq!(split_words(r#"echo "abc"#), Err(LineError::UnterminatedQuote));
     assert_eq!(split_words(r#"""""#), Err(LineError::UnterminatedQuote));
     assert_eq!(split_words("abc\\"), Err(LineError::DanglingBackslash));
 }
 
 #[test]
 fn non_ascii_text_passes_through() {
-    assert_eq!(
-        split_words("héllo wörld").unwrap(),
-        words(&["héllo", "wörld"])
-    );
+    assert_eq!(split_words("héllo wörld").unwrap(), words(&["héllo", "wörld"]));
 }
 
 #[test]

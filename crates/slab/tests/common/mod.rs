@@ -60,14 +60,8 @@ impl SlabBackend for TestBackend {
             .live
             .remove(&slab)
             .expect("test backend: release of a slab that is not live");
-        assert_eq!(
-            live_order, order,
-            "test backend: release with the wrong order"
-        );
-        assert!(
-            !header.is_valid(),
-            "test backend: released header still valid"
-        );
+        assert_eq!(live_order, order, "test backend: release with the wrong order");
+        assert!(!header.is_valid(), "test backend: released header still valid");
         self.released.insert(slab, header);
     }
 

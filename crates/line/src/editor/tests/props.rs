@@ -71,11 +71,7 @@ impl Terminal {
 
     /// The row without its trailing blanks.
     fn text(&self) -> &[u8] {
-        let end = self
-            .row
-            .iter()
-            .rposition(|&b| b != b' ')
-            .map_or(0, |i| i + 1);
+        let end = self.row.iter().rposition(|&b| b != b' ').map_or(0, |i| i + 1);
         &self.row[..end]
     }
 }

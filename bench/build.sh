@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Builds the benchmark programs (static, musl) into build/bench/ and the bench
+# initramfs build/initrd-bench.cpio.gz. Needs musl-gcc, /bin/busybox (Debian's
+# busybox-static) and target/release/mkinitramfs (built here when missing).
+#
+#   bench/build.sh            programs and initramfs
+#   bench/build.sh --programs the programs only (for running mbench natively)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+OUT=build/bench
+INITRD=build/initrd-bench.cpio.gz
+CC=${MUSL_CC:-musl-gcc}
+CFLAGS=(-static -std=gnu11 -Wall -Wextra -Werror)
+
+mkdir -p "$OUT"
+"$CC" "${CFLAGS[@]}" -O2 -o "$OUT/mbench" \
+  bench/src/mbench.c bench/src/util.c bench/src/fig_sys.c bench/src/fig_proc.c bench/src/fig_mem.c
+"$CC" "${CFLAGS[@]}" -Os -s -o "$OUT/mbench-true" bench/src/true.c
+"$CC" "${CFLAGS[@]}" -O2 -o "$OUT/init" bench/src/init.c
+
+if [ "${1:-}" = "--programs" ]; then
+  exit 0
+fi
+
+MKINITRAMFS=${CARGO_TARGET_DIR:-target}/release/mkinitramfs
+if [ ! -x "$MKINITRAMFS" ]; then
+  cargo build --release -q -p marten-mkinitramfs
+fi
+"$MKINITRAMFS" -o "$INITRD" --gzip \
+  --file /init="$OUT/init" \
+  --file /bin/mbench="$OUT/mbench" \
+  --file /bin/mbench-true="$OUT/mbench-true" \
+  --file /bin/busybox=/bin/busybox \
+  --symlink /bin/sh=busybox \
+  --symlink /bin/poweroff=busybox \
+  --dir /dev --dir /tmp --dir /proc \
+  --dev /dev/console=c:5:1 \
+  --file /etc/motd=bench/etc/motd
+echo "$INITRD"

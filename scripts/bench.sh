@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# `make bench`: builds what the benchmark needs (Marten's kernel, the bench
+# programs and initramfs, the harness) and runs target/release/mbench-run
+# with the arguments given, e.g.
+#   scripts/bench.sh                      3 rounds + 5 boot-time boots per kernel
+#   scripts/bench.sh --linux-only --rounds 1
+#   scripts/bench.sh --icount 3 -- getppid pipe_rtt_1b
+#   scripts/bench.sh --help
+# The table is printed; bench/results/<date>.{json,md,svg} are written.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/deps.sh --user
+
+# Marten's kernel is built unless it is not wanted or another one is given.
+build_marten=1
+for a in "$@"; do
+  case "$a" in
+    --linux-only | --kernel | -h | --help) build_marten=0 ;;
+    --) break ;;
+  esac
+done
+if [ "$build_marten" = 1 ] && ! make -s kernel >/dev/null; then
+  echo "bench: building Marten failed; its figures will be n/a" >&2
+fi
+
+cargo build --release -q -p marten-bench -p marten-mkinitramfs
+bench/build.sh >/dev/null
+exec "${CARGO_TARGET_DIR:-target}/release/mbench-run" "$@"

@@ -1,0 +1,221 @@
+//! The command line of `mbench-run`.
+
+use crate::figures;
+use std::path::PathBuf;
+
+pub const USAGE: &str = "\
+usage: mbench-run [OPTIONS] [-- MBENCH-ARGS...]
+Boots Marten and Linux alternately on the same QEMU with the bench initramfs,
+collects the BENCH lines of /bin/mbench, measures boot time to a shell prompt,
+prints a table and writes bench/results/<date>.{json,md,svg}.
+
+  --rounds N         benchmark boots per kernel, interleaved (default 3)
+  --boots N          boot-time boots per kernel, interleaved (default 5; 0 skips)
+  --icount SHIFT     deterministic virtual time: -icount shift=SHIFT,sleep=off
+  --marten-only      boot only Marten
+  --linux-only       boot only Linux
+  --kernel PATH      Marten's kernel ELF (default build/marten)
+  --initrd PATH      the bench initramfs (default build/initrd-bench.cpio.gz)
+  --smp N            CPUs of both guests (default 1)
+  --mem SIZE         memory of both guests (default 512M)
+  --accel tcg|kvm    accelerator (default: chosen like mrun does)
+  --append TEXT      extra kernel parameters for both kernels
+  --quick            pass --quick to mbench (a handful of iterations, once)
+  --timeout SECS     longest benchmark boot (default 600)
+  --idle SECS        give up on a boot silent for this long (default 60)
+  --results DIR      where result files go (default bench/results)
+  --cache DIR        where the Linux kernel is kept (default bench/cache)
+  --no-save          print the table only, write no files
+  --verbose          show the guests' consoles
+MBENCH-ARGS: figure names to run only those (and --quick).
+";
+
+/// Everything the command line chose.
+///
+/// Invariants: `rounds >= 1`; at least one of `marten`/`linux` is set;
+/// every entry of `mbench_args` is `--quick` or a known figure name.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Options {
+    pub rounds: usize,
+    pub boots: usize,
+    pub icount: Option<u32>,
+    pub marten: bool,
+    pub linux: bool,
+    pub kernel: PathBuf,
+    pub initrd: PathBuf,
+    pub smp: u32,
+    pub mem: String,
+    pub accel: Option<String>,
+    pub append: String,
+    pub mbench_args: Vec<String>,
+    pub timeout: u64,
+    pub idle: u64,
+    pub results: PathBuf,
+    pub cache: PathBuf,
+    pub save: bool,
+    pub verbose: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            rounds: 3,
+            boots: 5,
+            icount: None,
+            marten: true,
+            linux: true,
+            kernel: "build/marten".into(),
+            initrd: "build/initrd-bench.cpio.gz".into(),
+            smp: 1,
+            mem: "512M".into(),
+            accel: None,
+            append: String::new(),
+            mbench_args: Vec::new(),
+            timeout: 600,
+            idle: 60,
+            results: "bench/results".into(),
+            cache: "bench/cache".into(),
+            save: true,
+            verbose: false,
+        }
+    }
+}
+
+impl Options {
+    /// The figures this run expects: the named ones, or all of them.
+    pub fn expected(&self) -> Vec<figures::Spec> {
+        let named: Vec<figures::Spec> = self.mbench_args.iter().filter_map(|a| figures::find(a)).collect();
+        if named.is_empty() {
+            figures::BENCH.to_vec()
+        } else {
+            named
+        }
+    }
+}
+
+/// What the command line asks for.
+#[derive(Debug, PartialEq)]
+pub enum Parsed {
+    Help,
+    Run(Box<Options>),
+}
+
+fn number<T: std::str::FromStr>(flag: &str, v: &str) -> Result<T, String> {
+    v.parse().map_err(|_| format!("{flag} needs a number, not {v:?}"))
+}
+
+fn add_mbench_arg(o: &mut Options, a: &str) -> Result<(), String> {
+    if a != "--quick" && figures::find(a).is_none() {
+        return Err(format!("mbench has no figure {a:?}"));
+    }
+    if !o.mbench_args.iter().any(|x| x == a) {
+        o.mbench_args.push(a.to_string());
+    }
+    Ok(())
+}
+
+/// Parses the arguments (without the program name).
+pub fn parse(args: &[String]) -> Result<Parsed, String> {
+    let mut o = Options::default();
+    let mut i = 0;
+    while i < args.len() {
+        let flag = args[i].as_str();
+        let mut value = || {
+            i += 1;
+            args.get(i).cloned().ok_or_else(|| format!("{flag} needs a value"))
+        };
+        match flag {
+            "-h" | "--help" => return Ok(Parsed::Help),
+            "--rounds" => o.rounds = number(flag, &value()?)?,
+            "--boots" => o.boots = number(flag, &value()?)?,
+            "--icount" => o.icount = Some(number(flag, &value()?)?),
+            "--marten-only" => o.linux = false,
+            "--linux-only" => o.marten = false,
+            "--kernel" => o.kernel = value()?.into(),
+            "--initrd" => o.initrd = value()?.into(),
+            "--smp" => o.smp = number(flag, &value()?)?,
+            "--mem" => o.mem = value()?,
+            "--accel" => o.accel = Some(value()?).filter(|a| !a.is_empty()),
+            "--append" => o.append = value()?,
+            "--quick" => add_mbench_arg(&mut o, "--quick")?,
+            "--timeout" => o.timeout = number(flag, &value()?)?,
+            "--idle" => o.idle = number(flag, &value()?)?,
+            "--results" => o.results = value()?.into(),
+            "--cache" => o.cache = value()?.into(),
+            "--no-save" => o.save = false,
+            "--verbose" => o.verbose = true,
+            "--" => {
+                for a in &args[i + 1..] {
+                    add_mbench_arg(&mut o, a)?;
+                }
+                break;
+            }
+            other => return Err(format!("unknown option {other:?} (see --help)")),
+        }
+        i += 1;
+    }
+    if o.rounds == 0 {
+        return Err("--rounds must be at least 1".into());
+    }
+    if !o.marten && !o.linux {
+        return Err("--marten-only and --linux-only exclude each other".into());
+    }
+    if o.smp == 0 {
+        return Err("--smp must be at least 1".into());
+    }
+    Ok(Parsed::Run(Box::new(o)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(args: &[&str]) -> Result<Options, String> {
+        let v: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        match parse(&v)? {
+            Parsed::Run(o) => Ok(*o),
+            Parsed::Help => Err("help".into()),
+        }
+    }
+
+    #[test]
+    fn defaults() {
+        let o = run(&[]).unwrap();
+        assert_eq!(o, Options::default());
+        assert_eq!((o.rounds, o.boots, o.smp, o.mem.as_str()), (3, 5, 1, "512M"));
+        assert_eq!(o.expected().len(), 15);
+    }
+
+    #[test]
+    fn options_and_passthrough() {
+        let o = run(&[
+            "--rounds",
+            "2",
+            "--icount",
+            "3",
+            "--linux-only",
+            "--quick",
+            "--",
+            "getppid",
+            "stat",
+        ])
+        .unwrap();
+        assert_eq!(o.rounds, 2);
+        assert_eq!(o.icount, Some(3));
+        assert!(o.linux && !o.marten);
+        assert_eq!(o.mbench_args, ["--quick", "getppid", "stat"]);
+        let names: Vec<&str> = o.expected().iter().map(|s| s.name).collect();
+        assert_eq!(names, ["getppid", "stat"]);
+    }
+
+    #[test]
+    fn errors() {
+        assert!(run(&["--rounds"]).unwrap_err().contains("needs a value"));
+        assert!(run(&["--rounds", "x"]).unwrap_err().contains("number"));
+        assert!(run(&["--rounds", "0"]).is_err());
+        assert!(run(&["--marten-only", "--linux-only"]).is_err());
+        assert!(run(&["--bogus"]).unwrap_err().contains("unknown option"));
+        assert!(run(&["--", "nope"]).unwrap_err().contains("no figure"));
+        assert_eq!(run(&["--help"]).unwrap_err(), "help");
+    }
+}
