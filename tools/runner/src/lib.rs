@@ -1,4 +1,6 @@
-//! The runner's reusable parts: the QEMU command line and console sessions over pipes.
+//! The runner's reusable parts: the QEMU command line, console sessions over
+//! pipes, and the QEMU monitor (keyboard and screen).
 
+pub mod monitor;
 pub mod qemu;
 pub mod session;

@@ -25,6 +25,9 @@ pub struct Machine {
     /// Stop at the first instruction and wait for gdb on port 1234.
     pub gdb: bool,
     pub icount: Option<u32>,
+    /// A VGA card (and the firmware that initialises it), with the QEMU
+    /// monitor on this Unix socket for key presses and screen reads.
+    pub vga_monitor: Option<PathBuf>,
     pub extra: Vec<String>,
 }
 
@@ -41,6 +44,7 @@ impl Machine {
             interactive: false,
             gdb: false,
             icount: None,
+            vga_monitor: None,
             extra: Vec::new(),
         }
     }
@@ -66,27 +70,33 @@ impl Machine {
         if let Some(shift) = self.icount {
             c.args(["-icount", &format!("shift={shift},sleep=off")]);
         }
+        // qboot boots much faster than SeaBIOS but does not initialise the
+        // VGA card (no VGA BIOS, so no text mode and no font): use it unless
+        // someone is going to look at the screen.
+        let display = self.interactive
+            && (std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some());
+        let shows_vga = display || self.vga_monitor.is_some();
         let qboot = Path::new("/usr/share/qemu/qboot.rom");
-        if qboot.exists() {
+        if qboot.exists() && !shows_vga {
             c.arg("-bios").arg(qboot);
         }
         c.args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]);
         if self.interactive {
             c.args(["-serial", "mon:stdio"]);
-            if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+            if !display {
                 c.args(["-display", "none"]);
             }
         } else {
-            c.args([
-                "-nodefaults",
-                "-display",
-                "none",
-                "-serial",
-                "stdio",
-                "-monitor",
-                "none",
-                "-no-reboot",
-            ]);
+            c.args(["-nodefaults", "-display", "none", "-serial", "stdio", "-no-reboot"]);
+            match &self.vga_monitor {
+                Some(sock) => {
+                    c.args(["-vga", "std", "-monitor"]);
+                    c.arg(format!("unix:{},server,nowait", sock.display()));
+                }
+                None => {
+                    c.args(["-monitor", "none"]);
+                }
+            }
         }
         if self.gdb {
             c.args(["-s", "-S"]);

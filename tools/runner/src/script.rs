@@ -13,10 +13,15 @@
 //! sendraw <text>        type text with \r \n \t \xHH \\ escapes, no Enter
 //! absent <text>         the output so far must not contain text (a check)
 //! exit <status>         wait for QEMU to exit with this status (a check)
+//! vga                   give the machine a VGA card (and the firmware that
+//!                       sets it up) and a QEMU monitor, before `start`
+//! sendkeys <text>       type on the PS/2 keyboard (\n is Enter)
+//! screen <text>         wait for text on the VGA text screen (a check)
 //! ```
 //!
 //! Paths in `initrd` are relative to the current directory.
 
+use marten_runner::monitor::Monitor;
 use marten_runner::qemu::Machine;
 use marten_runner::session::Session;
 use std::time::Duration;
@@ -67,7 +72,7 @@ fn count_checks(lines: &[&str]) -> u32 {
         .iter()
         .filter(|l| {
             let w = l.split_whitespace().next().unwrap_or("");
-            matches!(w, "expect" | "absent" | "exit")
+            matches!(w, "expect" | "absent" | "exit" | "screen")
         })
         .count() as u32
 }
@@ -79,6 +84,7 @@ pub fn run(name: &str, text: &str, base: &Machine, echo: bool) -> Tally {
     let mut tally = Tally::default();
     let mut m = base.clone();
     let mut session: Option<Session> = None;
+    let mut monitor: Option<Monitor> = None;
     let mut timeout = Duration::from_secs(30);
     let fail = |tally: &mut Tally, lineno: usize, what: &str, why: &str| {
         tally.failed += 1;
@@ -94,7 +100,10 @@ pub fn run(name: &str, text: &str, base: &Machine, echo: bool) -> Tally {
             Some((c, a)) => (c, a),
             None => (line, ""),
         };
-        let need_session = matches!(cmd, "expect" | "send" | "sendraw" | "absent" | "exit");
+        let need_session = matches!(
+            cmd,
+            "expect" | "send" | "sendraw" | "absent" | "exit" | "sendkeys" | "screen"
+        );
         if need_session && session.is_none() {
             fail(&mut tally, lineno, line, "no machine started");
             break;
@@ -123,6 +132,61 @@ pub fn run(name: &str, text: &str, base: &Machine, echo: bool) -> Tally {
             "timeout" => {
                 timeout = Duration::from_secs(arg.parse().unwrap_or(30));
                 true
+            }
+            "vga" => {
+                let sock = std::env::temp_dir().join(format!("mrun-{}-{lineno}.sock", std::process::id()));
+                let _ = std::fs::remove_file(&sock);
+                m.vga_monitor = Some(sock);
+                true
+            }
+            "sendkeys" | "screen" => {
+                if monitor.is_none() {
+                    let path = m.vga_monitor.clone().unwrap_or_default();
+                    match Monitor::connect(&path, Duration::from_secs(10)) {
+                        Ok(mon) => monitor = Some(mon),
+                        Err(e) => {
+                            fail(&mut tally, lineno, line, &format!("no QEMU monitor (use `vga`): {e}"));
+                            break;
+                        }
+                    }
+                }
+                let Some(mon) = monitor.as_mut() else { break };
+                if cmd == "sendkeys" {
+                    let text = String::from_utf8_lossy(&unescape(arg)).into_owned();
+                    match mon.type_text(&text) {
+                        Ok(()) => true,
+                        Err(e) => {
+                            fail(&mut tally, lineno, line, &format!("monitor: {e}"));
+                            false
+                        }
+                    }
+                } else {
+                    let deadline = std::time::Instant::now() + timeout;
+                    let mut last = Vec::new();
+                    let found = loop {
+                        match mon.screen() {
+                            Ok(rows) if rows.iter().any(|r| r.contains(arg)) => break true,
+                            Ok(rows) => last = rows,
+                            Err(_) => {}
+                        }
+                        if std::time::Instant::now() >= deadline {
+                            break false;
+                        }
+                        std::thread::sleep(Duration::from_millis(100));
+                    };
+                    if found {
+                        tally.passed += 1;
+                        true
+                    } else {
+                        fail(
+                            &mut tally,
+                            lineno,
+                            line,
+                            &format!("not on the screen:\n{}", last.join("\n")),
+                        );
+                        false
+                    }
+                }
             }
             "start" => match Session::spawn(m.command(), echo) {
                 Ok(s) => {

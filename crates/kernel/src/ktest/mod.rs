@@ -8,6 +8,7 @@
 mod cpu;
 mod mem;
 mod procs;
+mod user;
 
 use crate::hal;
 use crate::println;
@@ -57,7 +58,11 @@ macro_rules! check_eq {
 }
 
 fn all() -> impl Iterator<Item = &'static Test> {
-    mem::TESTS.iter().chain(cpu::TESTS.iter()).chain(procs::TESTS.iter())
+    mem::TESTS
+        .iter()
+        .chain(cpu::TESTS.iter())
+        .chain(procs::TESTS.iter())
+        .chain(user::TESTS.iter())
 }
 
 /// Runs the tests whose name contains `filter`; returns (passed, failed).
