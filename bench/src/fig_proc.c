@@ -86,25 +86,40 @@ static void close_pipes(int *fds, int count)
 	}
 }
 
-/* Opens `count` pipes into fds[0..2*count): read end first, write end second. */
-static int open_pipes(struct ctx *c, int *fds, int count)
+/* Opens two pipes, p[0],p[1] (parent -> child) and p[2],p[3] (child ->
+ * parent), and forks. Returns 0 in the child, which keeps p[0] and p[3];
+ * the child's pid in the parent, which keeps p[1] and p[2] (the others are
+ * closed and set to -1); or -1 with a reason when it fails. */
+static int fork_with_pipes(struct ctx *c, int p[4])
 {
-	for (int i = 0; i < 2 * count; i++)
-		fds[i] = -1;
-	for (int i = 0; i < count; i++) {
-		if (pipe(fds + 2 * i) < 0) {
-			close_pipes(fds, 2 * count);
-			return fail_errno(c, "pipe");
-		}
+	for (int i = 0; i < 4; i++)
+		p[i] = -1;
+	if (pipe(p) < 0 || pipe(p + 2) < 0) {
+		close_pipes(p, 4);
+		return fail_errno(c, "pipe");
 	}
-	return 0;
+	int pid = fork();
+	if (pid < 0) {
+		close_pipes(p, 4);
+		return fail_errno(c, "fork");
+	}
+	if (pid == 0) {
+		close(p[1]);
+		close(p[2]);
+		return 0;
+	}
+	close(p[0]);
+	p[0] = -1;
+	close(p[3]);
+	p[3] = -1;
+	return pid;
 }
 
 /* Finishes a figure that forked `pid`: closes the pipes, reaps the child,
  * and turns a failure of the child into a reason. */
-static int reap(struct ctx *c, int pid, int *fds, int count, int ok)
+static int reap(struct ctx *c, int pid, int p[4], int ok)
 {
-	close_pipes(fds, 2 * count);
+	close_pipes(p, 4);
 	int code = wait_child(pid);
 	if (!ok)
 		return -1;
@@ -129,23 +144,12 @@ static void echo_child(int in, int out)
 
 static int pipe_rtt_run(struct ctx *c, long n, double *ns)
 {
-	int p[4]; /* p[0],p[1]: parent -> child; p[2],p[3]: child -> parent */
-	if (open_pipes(c, p, 2) < 0)
+	int p[4];
+	int pid = fork_with_pipes(c, p);
+	if (pid < 0)
 		return -1;
-	int pid = fork();
-	if (pid < 0) {
-		close_pipes(p, 4);
-		return fail_errno(c, "fork");
-	}
-	if (pid == 0) {
-		close(p[1]);
-		close(p[2]);
+	if (pid == 0)
 		echo_child(p[0], p[3]);
-	}
-	close(p[0]);
-	p[0] = -1;
-	close(p[3]);
-	p[3] = -1;
 	char b = 'x';
 	int ok = 1;
 	double t0 = now_ns();
@@ -159,7 +163,7 @@ static int pipe_rtt_run(struct ctx *c, long n, double *ns)
 		}
 	}
 	*ns = now_ns() - t0;
-	return reap(c, pid, p, 2, ok);
+	return reap(c, pid, p, ok);
 }
 
 /* The child reads `total` bytes, then answers with one byte. */
@@ -196,22 +200,11 @@ static void free_buf(struct ctx *c)
 static int pipe_bw_run(struct ctx *c, long n, double *ns)
 {
 	int p[4]; /* p[0],p[1]: data; p[2],p[3]: acknowledgement */
-	if (open_pipes(c, p, 2) < 0)
+	int pid = fork_with_pipes(c, p);
+	if (pid < 0)
 		return -1;
-	int pid = fork();
-	if (pid < 0) {
-		close_pipes(p, 4);
-		return fail_errno(c, "fork");
-	}
-	if (pid == 0) {
-		close(p[1]);
-		close(p[2]);
+	if (pid == 0)
 		sink_child(p[0], p[3], n * (long)PIPE_CHUNK);
-	}
-	close(p[0]);
-	p[0] = -1;
-	close(p[3]);
-	p[3] = -1;
 	int ok = 1;
 	char b;
 	double t0 = now_ns();
@@ -226,7 +219,7 @@ static int pipe_bw_run(struct ctx *c, long n, double *ns)
 		ok = 0;
 	}
 	*ns = now_ns() - t0;
-	return reap(c, pid, p, 2, ok);
+	return reap(c, pid, p, ok);
 }
 
 /* Yields until the shared counter reaches `t`. Every 4096 yields it checks

@@ -49,12 +49,11 @@ int fail_errno(struct ctx *c, const char *what);
 /* Sets c->why to `text` and returns -1. */
 int fail_text(struct ctx *c, const char *text);
 
-/* Writes or reads exactly `len` bytes (retrying short transfers); returns 0,
- * or -1 with errno set (errno is EIO when the other side stopped early). */
+/* Writes exactly `len` bytes (retrying short transfers); returns 0, or -1
+ * with errno set (errno is EIO when the other side stopped early). */
 int write_all(int fd, const void *buf, size_t len);
-int read_all(int fd, void *buf, size_t len);
 
-/* The same at a file offset. */
+/* The same at a file offset, in either direction. */
 int pwrite_all(int fd, const void *buf, size_t len, long off);
 int pread_all(int fd, void *buf, size_t len, long off);
 

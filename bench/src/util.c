@@ -28,12 +28,26 @@ int fail_text(struct ctx *c, const char *text)
 	return -1;
 }
 
-int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
+enum io_op { OP_WRITE, OP_PWRITE, OP_PREAD };
 
+/* One loop for every whole-buffer transfer: `off` is used by the positional
+ * operations and advanced as bytes move. */
+static int transfer_all(enum io_op op, int fd, char *p, size_t len, long off)
+{
 	while (len > 0) {
-		ssize_t r = write(fd, p, len);
+		ssize_t r;
+
+		switch (op) {
+		case OP_WRITE:
+			r = write(fd, p, len);
+			break;
+		case OP_PWRITE:
+			r = pwrite(fd, p, len, off);
+			break;
+		default:
+			r = pread(fd, p, len, off);
+			break;
+		}
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
@@ -43,71 +57,25 @@ int write_all(int fd, const void *buf, size_t len)
 			return -1;
 		}
 		p += r;
+		off += r;
 		len -= (size_t)r;
 	}
 	return 0;
 }
 
-int read_all(int fd, void *buf, size_t len)
+int write_all(int fd, const void *buf, size_t len)
 {
-	char *p = buf;
-
-	while (len > 0) {
-		ssize_t r = read(fd, p, len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0) {
-			errno = EIO;
-			return -1;
-		}
-		p += r;
-		len -= (size_t)r;
-	}
-	return 0;
+	return transfer_all(OP_WRITE, fd, (char *)buf, len, 0);
 }
 
 int pwrite_all(int fd, const void *buf, size_t len, long off)
 {
-	const char *p = buf;
-
-	while (len > 0) {
-		ssize_t r = pwrite(fd, p, len, off);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0) {
-			errno = EIO;
-			return -1;
-		}
-		p += r;
-		off += r;
-		len -= (size_t)r;
-	}
-	return 0;
+	return transfer_all(OP_PWRITE, fd, (char *)buf, len, off);
 }
 
 int pread_all(int fd, void *buf, size_t len, long off)
 {
-	char *p = buf;
-
-	while (len > 0) {
-		ssize_t r = pread(fd, p, len, off);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0) {
-			errno = EIO;
-			return -1;
-		}
-		p += r;
-		off += r;
-		len -= (size_t)r;
-	}
-	return 0;
+	return transfer_all(OP_PREAD, fd, buf, len, off);
 }
 
 int wait_child(int pid)

@@ -1,10 +1,14 @@
 //! The Linux x86-64 user ABI as Marten implements it: error numbers,
-//! system-call numbers, flag values and wait-status encoding.
+//! flag values, signal numbers, time conversion and wait-status encoding.
 
 #![no_std]
 #![forbid(unsafe_code)]
 
 pub mod errno;
+pub mod fcntl;
+pub mod mman;
+pub mod mode;
+pub mod poll;
 pub mod signal;
 pub mod time;
 pub mod wait;

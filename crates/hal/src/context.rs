@@ -289,11 +289,9 @@ pub fn with_current_as<T: Switchable, R>(f: impl FnOnce(&T) -> R) -> R {
         data != 0 && ty == type_bits(core::any::TypeId::of::<T>()),
         "with_current_as: wrong thread type"
     );
-    // SAFETY: `data` is the data half of the pointer `publish_current`
-    // stored for the running thread, whose concrete type was just checked to
-    // be T. The CPU's CURRENT slot holds an Arc to that thread while it runs,
-    // and whatever queue it waits in holds one while it is switched out, so
-    // it stays alive for all of `f`, which cannot keep the reference.
+    // SAFETY: `data` is the data half of the pointer `publish_current` stored for the running thread, whose type was
+    // just checked to be T. CURRENT holds an Arc to it while it runs (a wait queue holds one while it is switched
+    // out), so it outlives `f`, which cannot keep the reference.
     f(unsafe { &*(data as *const T) })
 }
 
@@ -339,11 +337,9 @@ pub fn switch_to(next: Arc<dyn Switchable>) {
     publish_current(&next);
     *CURRENT[cpu].lock() = Some(next);
     *PREVIOUS[cpu].lock() = Some(prev);
-    // SAFETY: PREVIOUS and CURRENT own Arcs to both threads, so both
-    // contexts stay alive until the thread we switch to has called
-    // finish_switch, after the assembly is done with `prev`. prev.rsp is
-    // ours to write (we run prev); next_rsp points at a switch frame that a
-    // previous switch or a constructor left on next's stack.
+    // SAFETY: PREVIOUS and CURRENT own Arcs to both threads, so both contexts live until `next` calls finish_switch,
+    // after the assembly is done with `prev`. prev.rsp is ours to write (we run prev); next_rsp points at a switch
+    // frame that an earlier switch or a constructor left on next's stack.
     unsafe { hal_switch_stacks(prev_rsp, next_rsp, prev_on_cpu) };
     finish_switch();
 }

@@ -43,10 +43,8 @@ impl SlabBackend for FrameBackend {
 
     fn header(&mut self, slab: SlabId) -> &mut SlabHeader {
         let p = phys_to_virt((slab as u64) << 12) as *mut SlabHeader;
-        // SAFETY: a slab is a heap block this allocator owns; its first bytes
-        // are reserved for the header (slots start after it), the header is
-        // plain integers (any bit pattern is valid), and it is only reached
-        // under the SLABS lock, so this is the only reference.
+        // SAFETY: a slab is a heap block this allocator owns whose first bytes are reserved for the header (plain
+        // integers, any bit pattern valid); it is only reached under the SLABS lock, so this is the only reference.
         unsafe { &mut *p }
     }
 }

@@ -202,12 +202,10 @@ pub(crate) fn init(map: &[MemRegion], initrd: Option<(u64, u64)>) -> MemorySumma
     let meta_pa = free
         .take(meta_bytes, u64::MAX)
         .expect("boot: not enough memory for the frame metadata");
-    // SAFETY: meta_pa..+meta_bytes is free RAM taken out of `free` for good,
-    // mapped by the new direct map; FrameMeta is plain data, and
-    // FrameAllocator::new initialises every entry before use. The slice is
-    // never handed out elsewhere.
-    let meta: &'static mut [FrameMeta] =
-        unsafe { core::slice::from_raw_parts_mut(phys_to_virt(meta_pa) as *mut FrameMeta, frames) };
+    let meta_ptr = phys_to_virt(meta_pa) as *mut FrameMeta;
+    // SAFETY: meta_pa..+meta_bytes is free RAM taken out of `free` for good and mapped by the direct map; FrameMeta
+    // is plain data that FrameAllocator::new initialises before use, and the slice is never handed out elsewhere.
+    let meta: &'static mut [FrameMeta] = unsafe { core::slice::from_raw_parts_mut(meta_ptr, frames) };
     let mut fa = FrameAllocator::new(meta);
     for &(a, b) in &free.r[..free.n] {
         fa.add_free_range((a / PAGE_SIZE) as Pfn, (b / PAGE_SIZE) as Pfn);

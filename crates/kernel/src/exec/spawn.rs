@@ -3,7 +3,7 @@
 
 use super::load;
 use crate::fs::console::Console;
-use crate::fs::file::{File, flags};
+use crate::fs::file::File;
 use crate::hal;
 use crate::proc::{self, Pid, Process};
 use crate::sched;
@@ -13,6 +13,7 @@ use alloc::vec::Vec;
 use hal::context::{Context, FpuInit};
 use hal::vmap::KernelStack;
 use marten_abi::errno::Errno;
+use marten_abi::fcntl;
 
 /// Starts `path` with `argv` and `envp` as a child of `parent`, with the
 /// console as descriptors 0, 1 and 2. `pid` chooses the pid (1 for init).
@@ -32,7 +33,7 @@ pub fn spawn(
         p.user.release();
         proc::abandon(p);
     };
-    let console = match File::new(Box::new(Console), flags::O_RDWR) {
+    let console = match File::new(Box::new(Console), fcntl::O_RDWR) {
         Ok(f) => f,
         Err(e) => {
             undo(&p);

@@ -2,12 +2,12 @@
 //! /dev/console): line-edited input, output to serial and screen, and the
 //! terminal ioctls programs ask about. A full TTY layer comes later.
 
-use super::file::{File, FileOps, Stat, poll};
-use super::inode::mode;
+use super::file::{File, FileOps, Stat};
 use crate::sync::Mutex;
 use crate::uaccess;
 use alloc::vec::Vec;
 use marten_abi::errno::Errno;
+use marten_abi::{mode, poll};
 use marten_line::{Feed, LineEditor};
 
 /// Input state shared by every open console file.

@@ -2,9 +2,9 @@
 
 use super::console::Console;
 use super::file::{File, FileOps, Stat};
-use super::inode::mode;
 use alloc::boxed::Box;
 use marten_abi::errno::Errno;
+use marten_abi::mode;
 
 /// Device nodes created at boot in /dev: (name, major, minor).
 pub const NODES: &[(&str, u32, u32)] = &[

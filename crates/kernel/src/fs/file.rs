@@ -5,33 +5,7 @@ use super::inode::Inode;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use marten_abi::errno::Errno;
-
-/// open(2) flags Marten knows.
-pub mod flags {
-    pub const O_ACCMODE: u32 = 0o3;
-    pub const O_RDONLY: u32 = 0o0;
-    pub const O_WRONLY: u32 = 0o1;
-    pub const O_RDWR: u32 = 0o2;
-    pub const O_CREAT: u32 = 0o100;
-    pub const O_EXCL: u32 = 0o200;
-    pub const O_TRUNC: u32 = 0o1000;
-    pub const O_APPEND: u32 = 0o2000;
-    pub const O_NONBLOCK: u32 = 0o4000;
-    pub const O_DIRECTORY: u32 = 0o200000;
-    pub const O_NOFOLLOW: u32 = 0o400000;
-    pub const O_CLOEXEC: u32 = 0o2000000;
-    /// Flags that F_SETFL may change.
-    pub const SETFL_MASK: u32 = O_APPEND | O_NONBLOCK;
-}
-
-/// poll(2) event bits.
-pub mod poll {
-    pub const POLLIN: u16 = 0x1;
-    pub const POLLOUT: u16 = 0x4;
-    pub const POLLERR: u16 = 0x8;
-    pub const POLLHUP: u16 = 0x10;
-    pub const POLLNVAL: u16 = 0x20;
-}
+use marten_abi::{fcntl, poll};
 
 /// `struct stat` fields Marten fills in.
 #[derive(Clone, Copy, Debug, Default)]
@@ -146,7 +120,7 @@ pub struct File {
 impl File {
     /// Wraps `ops` with `flags`.
     pub fn new(ops: alloc::boxed::Box<dyn FileOps>, flags: u32) -> Result<Arc<File>, Errno> {
-        let keep = flags::O_ACCMODE | flags::SETFL_MASK;
+        let keep = fcntl::O_ACCMODE | fcntl::SETFL_MASK;
         crate::hal::heap::try_arc(File {
             ops,
             flags: AtomicU32::new(flags & keep),
@@ -162,23 +136,23 @@ impl File {
 
     /// F_SETFL: changes O_APPEND and O_NONBLOCK.
     pub fn set_status_flags(&self, f: u32) {
-        let keep = self.flags() & !flags::SETFL_MASK;
-        self.flags.store(keep | (f & flags::SETFL_MASK), Ordering::Relaxed);
+        let keep = self.flags() & !fcntl::SETFL_MASK;
+        self.flags.store(keep | (f & fcntl::SETFL_MASK), Ordering::Relaxed);
     }
 
     /// Non-blocking?
     pub fn nonblocking(&self) -> bool {
-        self.flags() & flags::O_NONBLOCK != 0
+        self.flags() & fcntl::O_NONBLOCK != 0
     }
 
     /// Opened for reading?
     pub fn readable(&self) -> bool {
-        self.flags() & flags::O_ACCMODE != flags::O_WRONLY
+        self.flags() & fcntl::O_ACCMODE != fcntl::O_WRONLY
     }
 
     /// Opened for writing?
     pub fn writable(&self) -> bool {
-        matches!(self.flags() & flags::O_ACCMODE, flags::O_WRONLY | flags::O_RDWR)
+        matches!(self.flags() & fcntl::O_ACCMODE, fcntl::O_WRONLY | fcntl::O_RDWR)
     }
 
     /// The position.

@@ -10,15 +10,7 @@ use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use hal::frames::{FrameKind, Pfn, Urgency};
 use hal::sync::SpinLock;
 use marten_abi::errno::Errno;
-
-/// File type bits of `st_mode`.
-pub mod mode {
-    pub const S_IFREG: u32 = 0o100000;
-    pub const S_IFDIR: u32 = 0o040000;
-    pub const S_IFLNK: u32 = 0o120000;
-    pub const S_IFCHR: u32 = 0o020000;
-    pub const S_IFIFO: u32 = 0o010000;
-}
+use marten_abi::mode;
 
 /// What an inode is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

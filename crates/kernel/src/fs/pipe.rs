@@ -1,13 +1,13 @@
 //! Pipes: a bounded byte queue between a reading and a writing end.
 
-use super::file::{File, FileOps, Stat, poll};
-use super::inode::mode;
+use super::file::{File, FileOps, Stat};
 use crate::hal::sync::SpinLock;
 use crate::sync::WaitQueue;
 use alloc::boxed::Box;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use marten_abi::errno::Errno;
+use marten_abi::{mode, poll};
 
 /// Bytes a pipe holds (Linux's default).
 pub const CAPACITY: usize = 65536;

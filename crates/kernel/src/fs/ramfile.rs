@@ -1,9 +1,10 @@
 //! Open regular files and directories of the root file system.
 
-use super::file::{File, FileOps, Stat, flags};
+use super::file::{File, FileOps, Stat};
 use super::inode::{Data, Inode};
 use alloc::sync::Arc;
 use marten_abi::errno::Errno;
+use marten_abi::fcntl;
 
 /// An open regular file or directory.
 ///
@@ -32,7 +33,7 @@ impl FileOps for RamFile {
             return Err(Errno::EISDIR);
         };
         let mut d = data.lock();
-        let pos = if file.flags() & flags::O_APPEND != 0 {
+        let pos = if file.flags() & fcntl::O_APPEND != 0 {
             d.size()
         } else {
             file.pos()

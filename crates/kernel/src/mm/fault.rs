@@ -157,17 +157,7 @@ impl Mm {
         }
         let new = hal::frames::alloc(0, FrameKind::User, hal::frames::Urgency::Normal).ok_or(Errno::ENOMEM)?;
         hal::frames::copy(pfn, new);
-        match self.pt.map(page, new, pte_flags(prot, true, false)) {
-            Ok(Some(replaced)) => {
-                hal::frames::put(replaced.pfn());
-                Ok(())
-            }
-            Ok(None) => Ok(()),
-            Err(_) => {
-                hal::frames::free(new);
-                Err(Errno::ENOMEM)
-            }
-        }
+        self.map_or_put(page, new, pte_flags(prot, true, false))
     }
 
     fn grow_stack(&mut self, new_start: u64) -> Result<(), Errno> {

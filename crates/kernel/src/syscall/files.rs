@@ -2,7 +2,7 @@
 //! the root file system, pipes, and status queries.
 
 use super::{Call, SysResult};
-use crate::fs::file::{File, FileOps, Stat, flags, poll as pollbits};
+use crate::fs::file::{File, FileOps, Stat};
 use crate::fs::inode::{Inode, Kind};
 use crate::fs::{dev, path, pipe, ramfile};
 use crate::sched;
@@ -12,6 +12,7 @@ use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use marten_abi::errno::Errno;
+use marten_abi::{fcntl, poll as pollbits};
 
 const AT_FDCWD: i64 = -100;
 const AT_SYMLINK_NOFOLLOW: u64 = 0x100;
@@ -34,6 +35,41 @@ fn kbuf(len: usize) -> Result<Vec<u8>, Errno> {
     Ok(v)
 }
 
+/// Runs `body` with a kernel staging buffer for a `len`-byte transfer: on
+/// the stack when it is small, otherwise up to `CHUNK` bytes on the heap.
+fn with_staging<R>(len: usize, body: impl FnOnce(&mut [u8]) -> Result<R, Errno>) -> Result<R, Errno> {
+    if len <= SMALL {
+        let mut small = [0u8; SMALL];
+        body(&mut small[..len])
+    } else {
+        body(&mut kbuf(len.min(CHUNK))?)
+    }
+}
+
+/// Copies up to `len` bytes that `src(chunk, done)` produces to user memory
+/// at `buf`, a staging buffer at a time. Stops after a short chunk, and
+/// after the first chunk unless `fill` is set.
+fn copy_to_user_from(
+    buf: u64,
+    len: usize,
+    fill: bool,
+    mut src: impl FnMut(&mut [u8], usize) -> Result<usize, Errno>,
+) -> Result<usize, Errno> {
+    with_staging(len, |k| {
+        let mut done = 0;
+        while done < len {
+            let want = (len - done).min(k.len());
+            let n = src(&mut k[..want], done)?;
+            uaccess::write_bytes(buf + done as u64, &k[..n])?;
+            done += n;
+            if n < want || !fill {
+                break;
+            }
+        }
+        Ok(done)
+    })
+}
+
 /// Reads up to `len` bytes from `f` into user memory at `buf`.
 fn read_into(f: &File, buf: u64, len: usize) -> Result<usize, Errno> {
     if !f.readable() {
@@ -45,26 +81,9 @@ fn read_into(f: &File, buf: u64, len: usize) -> Result<usize, Errno> {
     if !crate::hal::usercopy::user_range_ok(buf, len) {
         return Err(Errno::EFAULT);
     }
-    let mut small = [0u8; SMALL];
-    let mut big;
-    let k: &mut [u8] = if len <= SMALL {
-        &mut small[..len]
-    } else {
-        big = kbuf(len.min(CHUNK))?;
-        &mut big
-    };
-    let mut done = 0;
-    while done < len {
-        let want = (len - done).min(k.len());
-        let n = f.ops.read(f, &mut k[..want])?;
-        uaccess::write_bytes(buf + done as u64, &k[..n])?;
-        done += n;
-        // Streams return what they have; only regular files keep going.
-        if n < want || f.ops.inode().is_none() {
-            break;
-        }
-    }
-    Ok(done)
+    // Streams return what they have; only regular files keep going.
+    let fill = f.ops.inode().is_some();
+    copy_to_user_from(buf, len, fill, |k, _| f.ops.read(f, k))
 }
 
 /// Writes `len` bytes of user memory at `buf` to `f`.
@@ -78,29 +97,23 @@ fn write_from(f: &File, buf: u64, len: usize) -> Result<usize, Errno> {
     if !crate::hal::usercopy::user_range_ok(buf, len) {
         return Err(Errno::EFAULT);
     }
-    let mut small = [0u8; SMALL];
-    let mut big;
-    let k: &mut [u8] = if len <= SMALL {
-        &mut small[..len]
-    } else {
-        big = kbuf(len.min(CHUNK))?;
-        &mut big
-    };
-    let mut done = 0;
-    while done < len {
-        let want = (len - done).min(k.len());
-        uaccess::read_bytes(buf + done as u64, &mut k[..want])?;
-        let n = match f.ops.write(f, &k[..want]) {
-            Ok(n) => n,
-            Err(e) if done > 0 && e != Errno::EFAULT => return Ok(done),
-            Err(e) => return Err(e),
-        };
-        done += n;
-        if n < want {
-            break;
+    with_staging(len, |k| {
+        let mut done = 0;
+        while done < len {
+            let want = (len - done).min(k.len());
+            uaccess::read_bytes(buf + done as u64, &mut k[..want])?;
+            let n = match f.ops.write(f, &k[..want]) {
+                Ok(n) => n,
+                Err(e) if done > 0 && e != Errno::EFAULT => return Ok(done),
+                Err(e) => return Err(e),
+            };
+            done += n;
+            if n < want {
+                break;
+            }
         }
-    }
-    Ok(done)
+        Ok(done)
+    })
 }
 
 pub fn read(c: &mut Call<'_>) -> SysResult {
@@ -122,19 +135,8 @@ pub fn pread64(c: &mut Call<'_>) -> SysResult {
     if (off as i64) < 0 {
         return Err(Errno::EINVAL);
     }
-    let len = len as usize;
-    let mut done = 0;
-    let mut k = kbuf(len.min(CHUNK))?;
-    while done < len {
-        let want = (len - done).min(k.len());
-        let n = f.ops.pread(&mut k[..want], off + done as u64)?;
-        uaccess::write_bytes(buf + done as u64, &k[..n])?;
-        done += n;
-        if n < want {
-            break;
-        }
-    }
-    Ok(done as u64)
+    let n = copy_to_user_from(buf, len as usize, true, |k, done| f.ops.pread(k, off + done as u64))?;
+    Ok(n as u64)
 }
 
 pub fn pwrite64(c: &mut Call<'_>) -> SysResult {
@@ -147,18 +149,20 @@ pub fn pwrite64(c: &mut Call<'_>) -> SysResult {
         return Err(Errno::EINVAL);
     }
     let len = len as usize;
-    let mut k = kbuf(len.min(CHUNK))?;
-    let mut done = 0;
-    while done < len {
-        let want = (len - done).min(k.len());
-        uaccess::read_bytes(buf + done as u64, &mut k[..want])?;
-        let n = f.ops.pwrite(&k[..want], off + done as u64)?;
-        done += n;
-        if n < want {
-            break;
+    let n = with_staging(len, |k| {
+        let mut done = 0;
+        while done < len {
+            let want = (len - done).min(k.len());
+            uaccess::read_bytes(buf + done as u64, &mut k[..want])?;
+            let n = f.ops.pwrite(&k[..want], off + done as u64)?;
+            done += n;
+            if n < want {
+                break;
+            }
         }
-    }
-    Ok(done as u64)
+        Ok(done)
+    })?;
+    Ok(n as u64)
 }
 
 /// The (base, len) pairs of an iovec array.
@@ -268,21 +272,21 @@ pub fn dup2(c: &mut Call<'_>) -> SysResult {
 }
 
 pub fn dup3(c: &mut Call<'_>) -> SysResult {
-    if c.a[2] & !(flags::O_CLOEXEC as u64) != 0 || c.a[0] == c.a[1] {
+    if c.a[2] & !(fcntl::O_CLOEXEC as u64) != 0 || c.a[0] == c.a[1] {
         return Err(Errno::EINVAL);
     }
     dup_to(c.a[0], c.a[1], c.a[2] != 0)
 }
 
 fn make_pipe(fds: u64, fl: u64) -> SysResult {
-    if fl & !((flags::O_CLOEXEC | flags::O_NONBLOCK) as u64) != 0 {
+    if fl & !((fcntl::O_CLOEXEC | fcntl::O_NONBLOCK) as u64) != 0 {
         return Err(Errno::EINVAL);
     }
-    let nb = fl as u32 & flags::O_NONBLOCK;
-    let cloexec = fl as u32 & flags::O_CLOEXEC != 0;
+    let nb = fl as u32 & fcntl::O_NONBLOCK;
+    let cloexec = fl as u32 & fcntl::O_CLOEXEC != 0;
     let (r, w) = pipe::Pipe::create()?;
-    let rf = File::new(r, flags::O_RDONLY | nb)?;
-    let wf = File::new(w, flags::O_WRONLY | nb)?;
+    let rf = File::new(r, fcntl::O_RDONLY | nb)?;
+    let wf = File::new(w, fcntl::O_WRONLY | nb)?;
     let p = sched::current_process();
     let (a, b) = {
         let mut t = p.user.files.lock();
@@ -420,17 +424,17 @@ fn open_inode(inode: Arc<Inode>, fl: u32) -> Result<Arc<File>, Errno> {
     let ops: Box<dyn FileOps> = match inode.kind {
         Kind::CharDev { major, minor } => dev::open(major, minor)?,
         Kind::Dir => {
-            if fl & flags::O_ACCMODE != flags::O_RDONLY {
+            if fl & fcntl::O_ACCMODE != fcntl::O_RDONLY {
                 return Err(Errno::EISDIR);
             }
             crate::hal::heap::try_box(ramfile::RamFile { inode }).map_err(|_| Errno::ENOMEM)?
         }
         Kind::File => {
-            if fl & flags::O_DIRECTORY != 0 {
+            if fl & fcntl::O_DIRECTORY != 0 {
                 return Err(Errno::ENOTDIR);
             }
-            if fl & flags::O_TRUNC != 0
-                && fl & flags::O_ACCMODE != flags::O_RDONLY
+            if fl & fcntl::O_TRUNC != 0
+                && fl & fcntl::O_ACCMODE != fcntl::O_RDONLY
                 && let Some(d) = inode.file()
             {
                 d.lock().truncate(0)?;
@@ -446,21 +450,21 @@ fn do_open(dirfd: u64, path_addr: u64, fl: u64, mode: u64) -> SysResult {
     let fl = fl as u32;
     let path = read_path(path_addr)?;
     let base = base_dir(dirfd, &path)?;
-    let follow = fl & flags::O_NOFOLLOW == 0;
+    let follow = fl & fcntl::O_NOFOLLOW == 0;
     let inode = match path::resolve(&path, &base, follow) {
         Ok(i) => {
-            if fl & flags::O_CREAT != 0 && fl & flags::O_EXCL != 0 {
+            if fl & fcntl::O_CREAT != 0 && fl & fcntl::O_EXCL != 0 {
                 return Err(Errno::EEXIST);
             }
             if i.kind == Kind::Symlink {
                 return Err(Errno::ELOOP);
             }
-            if fl & flags::O_DIRECTORY != 0 && !i.is_dir() {
+            if fl & fcntl::O_DIRECTORY != 0 && !i.is_dir() {
                 return Err(Errno::ENOTDIR);
             }
             i
         }
-        Err(Errno::ENOENT) if fl & flags::O_CREAT != 0 => {
+        Err(Errno::ENOENT) if fl & fcntl::O_CREAT != 0 => {
             let (dir, name) = path::resolve_parent(&path, &base)?;
             let name = core::str::from_utf8(name).map_err(|_| Errno::EINVAL)?;
             let node = Inode::new_file(mode as u32 & 0o7777 & !0o022, &[])?;
@@ -472,7 +476,7 @@ fn do_open(dirfd: u64, path_addr: u64, fl: u64, mode: u64) -> SysResult {
     };
     let f = open_inode(inode, fl)?;
     let p = sched::current_process();
-    let fd = p.user.files.lock().alloc(f, 0, fl & flags::O_CLOEXEC != 0)?;
+    let fd = p.user.files.lock().alloc(f, 0, fl & fcntl::O_CLOEXEC != 0)?;
     Ok(fd)
 }
 

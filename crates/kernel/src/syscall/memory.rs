@@ -2,9 +2,9 @@
 
 use super::{Call, SysResult};
 use crate::mm::FileRef;
-use crate::mm::ops::map::MAP_ANONYMOUS;
 use crate::sched;
 use marten_abi::errno::Errno;
+use marten_abi::mman::map::MAP_ANONYMOUS;
 
 fn with_mm<R>(f: impl FnOnce(&mut crate::mm::Mm) -> Result<R, Errno>) -> Result<R, Errno> {
     let p = sched::current_process();

@@ -29,6 +29,18 @@ pub struct Call<'a> {
 
 type Handler = fn(&mut Call<'_>) -> SysResult;
 
+/// A result as the trace log shows it: `0x2a` or `-ENOENT`.
+struct Shown<'a>(&'a SysResult);
+
+impl core::fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self.0 {
+            Ok(v) => write!(f, "{v:#x}"),
+            Err(e) => write!(f, "-{}", e.name()),
+        }
+    }
+}
+
 /// A table entry: the call's name (for logs) and its handler.
 struct Entry {
     name: &'static str,
@@ -204,28 +216,16 @@ pub fn dispatch(frame: &mut TrapFrame) {
             }
             if log::max_level() >= log::LevelFilter::Trace {
                 let p = crate::sched::current_process();
-                match r {
-                    Ok(v) => log::trace!(
-                        "[{}] {}({:#x}, {:#x}, {:#x}, {:#x}) = {:#x}",
-                        p.pid,
-                        e.name,
-                        a[0],
-                        a[1],
-                        a[2],
-                        a[3],
-                        v
-                    ),
-                    Err(err) => log::trace!(
-                        "[{}] {}({:#x}, {:#x}, {:#x}, {:#x}) = -{}",
-                        p.pid,
-                        e.name,
-                        a[0],
-                        a[1],
-                        a[2],
-                        a[3],
-                        err.name()
-                    ),
-                }
+                log::trace!(
+                    "[{}] {}({:#x}, {:#x}, {:#x}, {:#x}) = {}",
+                    p.pid,
+                    e.name,
+                    a[0],
+                    a[1],
+                    a[2],
+                    a[3],
+                    Shown(&r)
+                );
             }
             r
         }

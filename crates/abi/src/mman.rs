@@ -1,0 +1,45 @@
+//! mmap(2) and mprotect(2) arguments.
+
+/// mmap/mprotect protection bits.
+pub mod prot {
+    pub const PROT_READ: u64 = 1;
+    pub const PROT_WRITE: u64 = 2;
+    pub const PROT_EXEC: u64 = 4;
+    pub const PROT_GROWSDOWN: u64 = 0x0100_0000;
+    pub const PROT_GROWSUP: u64 = 0x0200_0000;
+}
+
+/// mmap flags.
+pub mod map {
+    pub const MAP_SHARED: u64 = 0x01;
+    pub const MAP_PRIVATE: u64 = 0x02;
+    pub const MAP_SHARED_VALIDATE: u64 = 0x03;
+    pub const MAP_TYPE: u64 = 0x0f;
+    pub const MAP_FIXED: u64 = 0x10;
+    pub const MAP_ANONYMOUS: u64 = 0x20;
+    pub const MAP_GROWSDOWN: u64 = 0x100;
+    pub const MAP_DENYWRITE: u64 = 0x800;
+    pub const MAP_EXECUTABLE: u64 = 0x1000;
+    pub const MAP_LOCKED: u64 = 0x2000;
+    pub const MAP_NORESERVE: u64 = 0x4000;
+    pub const MAP_POPULATE: u64 = 0x8000;
+    pub const MAP_NONBLOCK: u64 = 0x10000;
+    pub const MAP_STACK: u64 = 0x20000;
+    pub const MAP_HUGETLB: u64 = 0x40000;
+    pub const MAP_SYNC: u64 = 0x80000;
+    pub const MAP_FIXED_NOREPLACE: u64 = 0x100000;
+    /// Every flag Marten knows (MAP_SHARED_VALIDATE rejects others).
+    pub const KNOWN: u64 = MAP_TYPE
+        | MAP_FIXED
+        | MAP_ANONYMOUS
+        | MAP_GROWSDOWN
+        | MAP_DENYWRITE
+        | MAP_EXECUTABLE
+        | MAP_LOCKED
+        | MAP_NORESERVE
+        | MAP_POPULATE
+        | MAP_NONBLOCK
+        | MAP_STACK
+        | MAP_SYNC
+        | MAP_FIXED_NOREPLACE;
+}
