@@ -6,11 +6,18 @@ pub const O_WRONLY: u32 = 0o1;
 pub const O_RDWR: u32 = 0o2;
 pub const O_CREAT: u32 = 0o100;
 pub const O_EXCL: u32 = 0o200;
+/// Opening a terminal does not make it the controlling terminal.
+pub const O_NOCTTY: u32 = 0o400;
 pub const O_TRUNC: u32 = 0o1000;
 pub const O_APPEND: u32 = 0o2000;
 pub const O_NONBLOCK: u32 = 0o4000;
+pub const O_DIRECT: u32 = 0o40000;
 pub const O_DIRECTORY: u32 = 0o200000;
 pub const O_NOFOLLOW: u32 = 0o400000;
 pub const O_CLOEXEC: u32 = 0o2000000;
+/// A descriptor for the path only, not for I/O.
+pub const O_PATH: u32 = 0o10000000;
+/// An unnamed temporary file in the given directory (includes O_DIRECTORY).
+pub const O_TMPFILE: u32 = 0o20000000 | O_DIRECTORY;
 /// Flags that F_SETFL may change.
 pub const SETFL_MASK: u32 = O_APPEND | O_NONBLOCK;

@@ -41,6 +41,26 @@ pub const WEXITED: u32 = 4;
 pub const WCONTINUED: u32 = 8;
 /// waitid: leave the child waitable.
 pub const WNOWAIT: u32 = 0x0100_0000;
+/// Wait only for children of the calling thread itself.
+pub const WNOTHREAD: u32 = 0x2000_0000;
+/// Wait for every kind of child ("clone" children too).
+pub const WALL: u32 = 0x4000_0000;
+/// Wait only for "clone" children.
+pub const WCLONE: u32 = 0x8000_0000;
+
+/// waitid `idtype`: any child.
+pub const P_ALL: u32 = 0;
+/// waitid `idtype`: the child with this pid.
+pub const P_PID: u32 = 1;
+/// waitid `idtype`: any child in this process group.
+pub const P_PGID: u32 = 2;
+
+/// `si_code` of SIGCHLD: the child exited.
+pub const CLD_EXITED: i32 = 1;
+/// `si_code` of SIGCHLD: the child was killed.
+pub const CLD_KILLED: i32 = 2;
+/// `si_code` of SIGCHLD: the child was killed and dumped core.
+pub const CLD_DUMPED: i32 = 3;
 
 #[cfg(test)]
 mod tests {

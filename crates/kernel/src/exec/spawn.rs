@@ -16,7 +16,9 @@ use marten_abi::errno::Errno;
 use marten_abi::fcntl;
 
 /// Starts `path` with `argv` and `envp` as a child of `parent`, with the
-/// console as descriptors 0, 1 and 2. `pid` chooses the pid (1 for init).
+/// console as descriptors 0, 1 and 2 (not as its controlling terminal).
+/// `pid` chooses the pid (1 for init); any other program leads a new
+/// session and process group.
 pub fn spawn(
     path: &[u8],
     argv: &[Vec<u8>],
@@ -27,7 +29,10 @@ pub fn spawn(
     let image = load(path, argv, envp, &crate::fs::root())?;
     let p = proc::create(&image.name, parent, pid)?;
     if pid == Some(1) {
+        // Like Linux's init, process 1 stays in group and session 0.
         proc::set_init(&p);
+    } else {
+        proc::lead_new_session(&p);
     }
     let undo = |p: &Arc<Process>| {
         p.user.release();

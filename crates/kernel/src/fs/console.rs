@@ -2,6 +2,7 @@
 //! /dev/console): line-edited input, output to serial and screen, and the
 //! terminal ioctls programs ask about. A full TTY layer comes later.
 
+use super::ctty;
 use super::file::{File, FileOps, Stat};
 use crate::sync::Mutex;
 use crate::uaccess;
@@ -18,6 +19,8 @@ struct Input {
     pending: Vec<u8>,
     pos: usize,
     termios: [u8; 36],
+    /// `struct winsize`: rows, columns, pixel width and height.
+    winsize: [u16; 4],
 }
 
 static INPUT: Mutex<Input> = Mutex::new(Input {
@@ -25,6 +28,7 @@ static INPUT: Mutex<Input> = Mutex::new(Input {
     pending: Vec::new(),
     pos: 0,
     termios: DEFAULT_TERMIOS,
+    winsize: [25, 80, 0, 0],
 });
 
 /// A cooked-mode `struct termios`: ICRNL|IXON, OPOST|ONLCR, B38400|CS8|CREAD,
@@ -69,6 +73,7 @@ const TIOCGWINSZ: u32 = 0x5413;
 const TIOCSWINSZ: u32 = 0x5414;
 const FIONREAD: u32 = 0x541b;
 const TIOCNOTTY: u32 = 0x5422;
+const TIOCGSID: u32 = 0x5429;
 
 /// The console device.
 pub struct Console;
@@ -128,21 +133,53 @@ impl FileOps for Console {
             TCSETS | TCSETSW | TCSETSF => {
                 let mut t = [0u8; 36];
                 uaccess::read_bytes(arg, &mut t)?;
-                INPUT.lock().termios = t;
+                // The console's line discipline is fixed (canonical, echo)
+                // until the TTY work: setting the termios it already has is
+                // all it can honour.
+                if t != INPUT.lock().termios {
+                    log::warn!("console: termios changes are not supported yet (fixed cooked mode): EINVAL");
+                    return Err(Errno::EINVAL);
+                }
                 Ok(0)
             }
             TIOCGWINSZ => {
-                let mut ws = [0u8; 8];
-                ws[0..2].copy_from_slice(&25u16.to_le_bytes());
-                ws[2..4].copy_from_slice(&80u16.to_le_bytes());
-                uaccess::write_bytes(arg, &ws)?;
+                let ws = INPUT.lock().winsize;
+                let mut b = [0u8; 8];
+                for (i, v) in ws.iter().enumerate() {
+                    b[i * 2..i * 2 + 2].copy_from_slice(&v.to_le_bytes());
+                }
+                uaccess::write_bytes(arg, &b)?;
                 Ok(0)
             }
-            TIOCSWINSZ | TIOCSCTTY | TIOCNOTTY | TIOCSPGRP => Ok(0),
-            TIOCGPGRP => {
-                let pid = crate::sched::current_process().pid as i32;
-                uaccess::write_bytes(arg, &pid.to_le_bytes())?;
+            TIOCSWINSZ => {
+                let mut b = [0u8; 8];
+                uaccess::read_bytes(arg, &mut b)?;
+                let mut ws = [0u16; 4];
+                for (i, v) in ws.iter_mut().enumerate() {
+                    *v = u16::from_le_bytes([b[i * 2], b[i * 2 + 1]]);
+                }
+                let changed = core::mem::replace(&mut INPUT.lock().winsize, ws) != ws;
+                if changed {
+                    ctty::window_changed();
+                }
                 Ok(0)
+            }
+            TIOCSCTTY => ctty::set_ctty(&crate::sched::current_process(), arg == 1).map(|_| 0),
+            TIOCNOTTY => ctty::disassociate(&crate::sched::current_process()).map(|_| 0),
+            TIOCGPGRP | TIOCGSID => {
+                let p = crate::sched::current_process();
+                let id = if cmd == TIOCGPGRP {
+                    ctty::foreground(&p)?
+                } else {
+                    ctty::session(&p)?
+                };
+                uaccess::write_bytes(arg, &(id as i32).to_le_bytes())?;
+                Ok(0)
+            }
+            TIOCSPGRP => {
+                let mut b = [0u8; 4];
+                uaccess::read_bytes(arg, &mut b)?;
+                ctty::set_foreground(&crate::sched::current_process(), i32::from_le_bytes(b)).map(|_| 0)
             }
             FIONREAD => {
                 let n = {

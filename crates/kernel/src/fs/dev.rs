@@ -1,10 +1,12 @@
 //! Character devices: /dev/null, /dev/zero, and the console.
 
 use super::console::Console;
+use super::ctty;
 use super::file::{File, FileOps, Stat};
+use crate::hal::heap::try_box;
 use alloc::boxed::Box;
 use marten_abi::errno::Errno;
-use marten_abi::mode;
+use marten_abi::{fcntl, mode};
 
 /// Device nodes created at boot in /dev: (name, major, minor).
 pub const NODES: &[(&str, u32, u32)] = &[
@@ -16,16 +18,34 @@ pub const NODES: &[(&str, u32, u32)] = &[
     ("ttyS0", 4, 64),
 ];
 
-/// The operations of device (major, minor), if Marten has that device.
-pub fn open(major: u32, minor: u32) -> Result<Box<dyn FileOps>, Errno> {
-    let ops: Box<dyn FileOps> = match (major, minor) {
-        (1, 3) => Box::new(Null),
-        (1, 5) => Box::new(Zero),
-        (1, 7) => Box::new(Full),
-        (5, 0) | (5, 1) | (4, 64) => Box::new(Console),
-        _ => return Err(Errno::ENXIO),
-    };
-    Ok(ops)
+/// Opens device (major, minor) with open(2) `flags`, if Marten has that
+/// device. `/dev/tty` is the caller's controlling terminal (ENXIO without
+/// one); opening /dev/ttyS0 without O_NOCTTY may make it the caller's
+/// controlling terminal (see `ctty::opened_by`), while /dev/console never
+/// does, as on Linux.
+pub fn open(major: u32, minor: u32, flags: u32) -> Result<Box<dyn FileOps>, Errno> {
+    fn boxed(ops: impl FileOps + 'static) -> Result<Box<dyn FileOps>, Errno> {
+        Ok(try_box(ops).map_err(|_| Errno::ENOMEM)?)
+    }
+    match (major, minor) {
+        (1, 3) => boxed(Null),
+        (1, 5) => boxed(Zero),
+        (1, 7) => boxed(Full),
+        (5, 0) => {
+            if !ctty::is_ctty_of(&crate::sched::current_process()) {
+                return Err(Errno::ENXIO);
+            }
+            boxed(Console)
+        }
+        (5, 1) => boxed(Console),
+        (4, 64) => {
+            if flags & fcntl::O_NOCTTY == 0 {
+                ctty::opened_by(&crate::sched::current_process());
+            }
+            boxed(Console)
+        }
+        _ => Err(Errno::ENXIO),
+    }
 }
 
 fn dev_stat(major: u32, minor: u32) -> Stat {

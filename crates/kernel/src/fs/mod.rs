@@ -5,6 +5,7 @@
 //! procfs and disk file systems behind the same `FileOps` interface.
 
 pub mod console;
+pub mod ctty;
 pub mod dev;
 pub mod fdtable;
 pub mod file;

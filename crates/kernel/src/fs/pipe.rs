@@ -183,6 +183,10 @@ impl FileOps for WriteEnd {
                 if done > 0 {
                     return Ok(done);
                 }
+                // No reader: the writer gets SIGPIPE (by default it dies on
+                // its way back to user mode) and, if it survives, EPIPE.
+                let me = crate::sched::current_process();
+                crate::proc::signal::send(&me, marten_abi::signal::SIGPIPE);
                 return Err(Errno::EPIPE);
             }
             r?;

@@ -10,10 +10,13 @@
 //! the parent link is weak. Threads own their process; a process keeps only
 //! weak references to its threads.
 
+mod group;
+pub mod signal;
 mod table;
 pub mod user;
 
-pub use table::{PID_MAX, all, alloc_tid, free_tid, lookup, used as ids_in_use};
+pub use group::{group_members, lead_new_session, setpgid, setsid};
+pub use table::{PID_MAX, all, alloc_tid, filter, free_tid, lookup, used as ids_in_use};
 
 use crate::hal::sync::SpinLock;
 use crate::name::Name;
@@ -23,7 +26,7 @@ use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicUsize, Ordering};
 use marten_abi::errno::Errno;
-use marten_abi::{signal, wait};
+use marten_abi::wait;
 
 /// Process identifier.
 pub type Pid = u32;
@@ -52,6 +55,15 @@ pub struct Process {
     state: SpinLock<ProcState>,
     killed: AtomicBool,
     kill_signal: AtomicI32,
+    /// Process group and session ids (inherited; changed by setpgid and
+    /// setsid under `group::CHANGE`).
+    pgid: AtomicU32,
+    sid: AtomicU32,
+    /// Whether the console is this process's controlling terminal (the
+    /// only terminal Marten has; inherited, dropped by setsid).
+    ctty: AtomicBool,
+    /// Has it called execve (setpgid on it then fails with EACCES)?
+    execed: AtomicBool,
     /// The parent sleeps here in waitpid; exiting children wake it.
     pub(crate) child_wq: WaitQueue,
     /// User address space, files and the like (user-space processes).
@@ -60,7 +72,12 @@ pub struct Process {
 
 impl Process {
     fn new(pid: Pid, name: &str, parent: Weak<Process>) -> Process {
+        let up = parent.upgrade();
         Process {
+            pgid: AtomicU32::new(up.as_ref().map_or(0, |p| p.pgid())),
+            sid: AtomicU32::new(up.as_ref().map_or(0, |p| p.sid())),
+            ctty: AtomicBool::new(up.as_ref().is_some_and(|p| p.has_ctty())),
+            execed: AtomicBool::new(false),
             pid,
             name: SpinLock::new(Name::new(name)),
             ppid: AtomicU32::new(parent.upgrade().map_or(0, |p| p.pid)),
@@ -84,6 +101,41 @@ impl Process {
     /// Renames it (exec).
     pub fn set_name(&self, name: &str) {
         *self.name.lock() = Name::new(name);
+    }
+
+    /// Its process group.
+    pub fn pgid(&self) -> Pid {
+        self.pgid.load(Ordering::Acquire)
+    }
+
+    /// Its session.
+    pub fn sid(&self) -> Pid {
+        self.sid.load(Ordering::Acquire)
+    }
+
+    /// Is the console its controlling terminal?
+    pub fn has_ctty(&self) -> bool {
+        self.ctty.load(Ordering::Acquire)
+    }
+
+    /// Gives it the console as controlling terminal, or takes it away.
+    pub fn set_ctty(&self, on: bool) {
+        self.ctty.store(on, Ordering::Release);
+    }
+
+    /// Is it the leader of its session?
+    pub fn is_session_leader(&self) -> bool {
+        self.sid() == self.pid
+    }
+
+    /// Records a successful execve.
+    pub fn mark_execed(&self) {
+        self.execed.store(true, Ordering::Release);
+    }
+
+    /// Has it called execve since it was forked?
+    pub fn has_execed(&self) -> bool {
+        self.execed.load(Ordering::Acquire)
     }
 
     /// The parent's pid (0 for pid 0 and 1).
@@ -224,6 +276,7 @@ pub fn spawn_kernel(
 
 /// Records `p` as init (pid 1), for a user-space init created directly.
 pub fn set_init(p: &Arc<Process>) {
+    p.user.sig.lock().set_unkillable();
     INIT.call_once(|| p.clone());
 }
 
@@ -269,8 +322,19 @@ pub(crate) fn exit_process(p: &Arc<Process>, code: i32) {
             init.child_wq.wake_all();
         }
     }
+    if p.is_session_leader() && p.has_ctty() {
+        // The terminal is released; its foreground group gets SIGHUP.
+        let _ = crate::fs::ctty::disassociate(p);
+    }
     *p.state.lock() = ProcState::Zombie(status);
     if let Some(parent) = p.parent() {
+        signal::send(&parent, marten_abi::signal::SIGCHLD);
+        // A parent that ignores SIGCHLD (or set SA_NOCLDWAIT) leaves no
+        // zombies: the child is reaped at once.
+        if parent.user.is_user() && parent.user.sig.lock().reaps_children() {
+            parent.children.lock().retain(|c| !Arc::ptr_eq(c, p));
+            table::remove(p.pid);
+        }
         parent.child_wq.wake_all();
     }
 }
@@ -280,6 +344,8 @@ pub(crate) fn exit_process(p: &Arc<Process>, code: i32) {
 pub enum WaitFor {
     Any,
     Pid(Pid),
+    /// Any child in this process group.
+    Group(Pid),
 }
 
 /// Waits for a child to exit and, with `reap`, reaps it: (pid, wait
@@ -294,6 +360,7 @@ pub fn waitpid(which: WaitFor, nohang: bool, reap: bool) -> Result<Option<(Pid, 
         let matching = |c: &Arc<Process>| match which {
             WaitFor::Any => true,
             WaitFor::Pid(p) => c.pid == p,
+            WaitFor::Group(g) => c.pgid() == g,
         };
         if !kids.iter().any(matching) {
             outcome = Some(Err(Errno::ECHILD));
@@ -367,6 +434,6 @@ pub fn kill_all() -> usize {
     all()
         .iter()
         .filter(|p| p.pid > 1 && p.pid != me.pid)
-        .filter(|p| kill_process(p, signal::SIGKILL))
+        .filter(|p| kill_process(p, marten_abi::signal::SIGKILL))
         .count()
 }

@@ -110,20 +110,31 @@ pub(crate) fn remove(pid: u32) {
     free_tid(pid);
 }
 
-/// Every process, in pid order.
-pub fn all() -> Vec<Arc<Process>> {
+/// Every process for which `keep` is true, in pid order; ENOMEM if the
+/// list cannot be allocated.
+pub fn filter(mut keep: impl FnMut(&Process) -> bool) -> Result<Vec<Arc<Process>>, Errno> {
     let t = TABLE.lock();
+    let wanted = |s: &Slot, keep: &mut dyn FnMut(&Process) -> bool| match s {
+        Slot::Process(p) => keep(p),
+        _ => false,
+    };
+    let n = t.slots.iter().filter(|s| wanted(s, &mut keep)).count();
     let mut v = Vec::new();
-    let n = t.slots.iter().filter(|s| matches!(s, Slot::Process(_))).count();
-    if v.try_reserve(n).is_err() {
-        return v;
-    }
+    v.try_reserve_exact(n).map_err(|_| Errno::ENOMEM)?;
     for s in &t.slots {
-        if let Slot::Process(p) = s {
+        if let Slot::Process(p) = s
+            && keep(p)
+        {
             v.push(p.clone());
         }
     }
-    v
+    Ok(v)
+}
+
+/// Every process, in pid order (empty if memory is short: for the kernel
+/// shell's listings).
+pub fn all() -> Vec<Arc<Process>> {
+    filter(|_| true).unwrap_or_default()
 }
 
 /// Ids in use (processes and threads).

@@ -11,34 +11,7 @@ use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use hal::paging::Root;
 use hal::sync::SpinLock;
-
-/// Recorded signal dispositions (delivery comes with the signals work).
-///
-/// Invariant: `actions[n - 1]` is the `struct sigaction` of signal n as
-/// handler, flags, restorer, mask.
-#[derive(Clone, Copy)]
-pub struct SigState {
-    pub actions: [[u64; 4]; 64],
-    pub mask: u64,
-}
-
-impl SigState {
-    const fn new() -> Self {
-        SigState {
-            actions: [[0; 4]; 64],
-            mask: 0,
-        }
-    }
-
-    /// execve resets caught signals to their default (ignored ones stay).
-    pub fn reset_on_exec(&mut self) {
-        for a in self.actions.iter_mut() {
-            if a[0] != 1 {
-                *a = [0; 4];
-            }
-        }
-    }
-}
+use marten_signal::SigState;
 
 /// A process's user-space state.
 ///
@@ -51,6 +24,9 @@ pub struct UserState {
     pub files: SpinLock<FdTable>,
     pub cwd: SpinLock<Option<(Arc<Inode>, String)>>,
     pub sig: SpinLock<SigState>,
+    /// sigaltstack: (ss_sp, ss_size, ss_flags), None when disabled. Kept
+    /// across fork, cleared by execve.
+    pub altstack: SpinLock<Option<(u64, u64, u32)>>,
     exit_status: SpinLock<Option<i32>>,
     /// A vfork parent sleeps here until this child execs or exits.
     pub vfork_done: WaitQueue,
@@ -61,6 +37,10 @@ pub struct UserState {
     pub clear_child_tid: AtomicU64,
     /// CLONE_CHILD_SETTID: where the child stores its tid when it first runs.
     set_child_tid: AtomicU64,
+    /// Has it ever had a user address space (a user process, not a kernel one)?
+    user: AtomicBool,
+    /// Caught signals already reported as not delivered (bit n-1: signal n).
+    undelivered_reported: AtomicU64,
 }
 
 impl Default for UserState {
@@ -78,12 +58,15 @@ impl UserState {
             files: SpinLock::new(FdTable::new()),
             cwd: SpinLock::new(None),
             sig: SpinLock::new(SigState::new()),
+            altstack: SpinLock::new(None),
             exit_status: SpinLock::new(None),
             vfork_done: WaitQueue::new(),
             vfork_pending: AtomicBool::new(false),
             vfork_parent: SpinLock::new(None),
             clear_child_tid: AtomicU64::new(0),
             set_child_tid: AtomicU64::new(0),
+            user: AtomicBool::new(false),
+            undelivered_reported: AtomicU64::new(0),
         }
     }
 
@@ -102,12 +85,24 @@ impl UserState {
     /// caller outside any lock.
     pub fn install_mm(&self, mm: Mm, activate: bool) -> Option<Mm> {
         let root = mm.pt.root();
+        self.user.store(true, Ordering::Release);
         let old = self.mm.lock().replace(mm);
         if activate {
             root.activate();
         }
         *self.root.lock() = Some(root);
         old
+    }
+
+    /// Is this a user process (one that has had an address space)?
+    pub fn is_user(&self) -> bool {
+        self.user.load(Ordering::Acquire)
+    }
+
+    /// True the first time a caught signal `sig` could not be delivered.
+    pub fn first_undelivered(&self, sig: i32) -> bool {
+        let bit = 1u64 << ((sig - 1) & 63);
+        self.undelivered_reported.fetch_or(bit, Ordering::Relaxed) & bit == 0
     }
 
     /// A wait status set by the process itself (exit_group, fatal signal).

@@ -228,7 +228,14 @@ pub fn sync(_: &mut Call<'_>) -> SysResult {
 }
 
 /// fsync, fdatasync: as sync, for one open file.
+/// fsync(2): every file Marten has lives in memory, so there is nothing to
+/// write back; the descriptor is still checked (EBADF).
 pub fn fsync(c: &mut Call<'_>) -> SysResult {
+    file(c.a[0]).map(|_| 0)
+}
+
+/// fdatasync(2): as fsync, nothing to write back for in-memory files.
+pub fn fdatasync(c: &mut Call<'_>) -> SysResult {
     file(c.a[0]).map(|_| 0)
 }
 
@@ -422,7 +429,7 @@ fn base_dir(dirfd: u64, path: &[u8]) -> Result<Arc<Inode>, Errno> {
 
 fn open_inode(inode: Arc<Inode>, fl: u32) -> Result<Arc<File>, Errno> {
     let ops: Box<dyn FileOps> = match inode.kind {
-        Kind::CharDev { major, minor } => dev::open(major, minor)?,
+        Kind::CharDev { major, minor } => dev::open(major, minor, fl)?,
         Kind::Dir => {
             if fl & fcntl::O_ACCMODE != fcntl::O_RDONLY {
                 return Err(Errno::EISDIR);

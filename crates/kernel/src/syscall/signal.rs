@@ -1,92 +1,146 @@
-//! Signal system calls. Marten records dispositions and the mask; delivery
-//! to handlers comes with the signals work.
+//! Signal system calls: rt_sigaction(2), rt_sigprocmask(2), rt_sigpending(2),
+//! sigaltstack(2). Dispositions, the mask and pending signals follow Linux;
+//! running user handlers comes with the signals work (see `proc::signal`).
 
 use super::{Call, SysResult};
+use crate::proc;
 use crate::sched;
 use crate::uaccess;
 use marten_abi::errno::Errno;
-use marten_abi::signal::{NSIG, SIGKILL};
+use marten_abi::signal::{
+    MINSIGSTKSZ, NSIG, SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK, SIGKILL, SIGSTOP, SS_AUTODISARM, SS_DISABLE, SS_ONSTACK,
+};
+use marten_signal::{SigAction, SigSet};
 
-const SIGSTOP: u64 = 19;
-const SIG_BLOCK: u64 = 0;
-const SIG_UNBLOCK: u64 = 1;
-const SIG_SETMASK: u64 = 2;
+/// The kernel's `sigset_t` is 8 bytes; other sizes are EINVAL.
+const SIGSET_SIZE: u64 = 8;
+
+fn word(b: &[u8], i: usize) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&b[i * 8..i * 8 + 8]);
+    u64::from_le_bytes(w)
+}
 
 pub fn rt_sigaction(c: &mut Call<'_>) -> SysResult {
     let [sig, act, oact, size, ..] = c.a;
-    if size != 8 || sig == 0 || sig > NSIG as u64 {
+    if size != SIGSET_SIZE || sig == 0 || sig > NSIG as u64 {
         return Err(Errno::EINVAL);
     }
-    if act != 0 && (sig == SIGKILL as u64 || sig == SIGSTOP) {
+    let sig = sig as i32;
+    if act != 0 && (sig == SIGKILL || sig == SIGSTOP) {
         return Err(Errno::EINVAL);
     }
-    let mut new = [0u8; 32];
-    if act != 0 {
-        uaccess::read_bytes(act, &mut new)?;
-    }
+    let new = if act != 0 {
+        let mut b = [0u8; 32];
+        uaccess::read_bytes(act, &mut b)?;
+        Some(SigAction {
+            handler: word(&b, 0),
+            flags: word(&b, 1),
+            restorer: word(&b, 2),
+            mask: SigSet(word(&b, 3)),
+        })
+    } else {
+        None
+    };
     let p = sched::current_process();
-    let old = p.user.sig.lock().actions[(sig - 1) as usize];
+    let old = p.user.sig.lock().action(sig).unwrap_or_default();
     if oact != 0 {
         let mut b = [0u8; 32];
-        for (i, w) in old.iter().enumerate() {
+        for (i, w) in [old.handler, old.flags, old.restorer, old.mask.0].iter().enumerate() {
             b[i * 8..i * 8 + 8].copy_from_slice(&w.to_le_bytes());
         }
         uaccess::write_bytes(oact, &b)?;
     }
-    if act != 0 {
-        let mut a = [0u64; 4];
-        for (i, w) in a.iter_mut().enumerate() {
-            *w = u64::from_le_bytes(new[i * 8..i * 8 + 8].try_into().unwrap_or([0; 8]));
-        }
-        p.user.sig.lock().actions[(sig - 1) as usize] = a;
+    if let Some(a) = new {
+        p.user.sig.lock().set_action(sig, a);
     }
     Ok(0)
 }
 
 pub fn rt_sigprocmask(c: &mut Call<'_>) -> SysResult {
     let [how, set, oset, size, ..] = c.a;
-    if size != 8 {
+    if size != SIGSET_SIZE {
+        return Err(Errno::EINVAL);
+    }
+    if set != 0 && !matches!(how, SIG_BLOCK | SIG_UNBLOCK | SIG_SETMASK) {
         return Err(Errno::EINVAL);
     }
     let p = sched::current_process();
-    let old = p.user.sig.lock().mask;
-    let new = if set != 0 {
-        let s = uaccess::read_u64(set)?;
-        Some(match how {
-            SIG_BLOCK => old | s,
-            SIG_UNBLOCK => old & !s,
-            SIG_SETMASK => s,
-            _ => return Err(Errno::EINVAL),
-        })
-    } else {
-        None
-    };
+    let change = if set != 0 { Some(uaccess::read_u64(set)?) } else { None };
+    let old = p.user.sig.lock().blocked();
     if oset != 0 {
-        uaccess::write_u64(oset, old)?;
+        uaccess::write_u64(oset, old.0)?;
     }
-    if let Some(m) = new {
-        // SIGKILL and SIGSTOP cannot be blocked.
-        p.user.sig.lock().mask = m & !((1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1)));
+    if let Some(s) = change {
+        {
+            let mut st = p.user.sig.lock();
+            let cur = st.blocked().0;
+            st.set_blocked(SigSet(match how {
+                SIG_BLOCK => cur | s,
+                SIG_UNBLOCK => cur & !s,
+                _ => s,
+            }));
+        }
+        // Signals pending while blocked may act now.
+        proc::signal::deliver_pending(&p);
     }
     Ok(0)
 }
 
-const SS_DISABLE: u32 = 2;
+pub fn rt_sigpending(c: &mut Call<'_>) -> SysResult {
+    let [set, size, ..] = c.a;
+    if size > SIGSET_SIZE {
+        return Err(Errno::EINVAL);
+    }
+    let pending = sched::current_process().user.sig.lock().pending().0;
+    uaccess::write_bytes(set, &pending.to_le_bytes()[..size as usize])?;
+    Ok(0)
+}
+
+/// `stack_t`: ss_sp (8), ss_flags (4, then 4 of padding), ss_size (8).
+const STACK_T_SIZE: usize = 24;
 
 pub fn sigaltstack(c: &mut Call<'_>) -> SysResult {
     let [ss, old, ..] = c.a;
-    if ss != 0 {
-        let mut b = [0u8; 24];
-        uaccess::read_bytes(ss, &mut b)?;
-        let flags = u32::from_le_bytes(b[8..12].try_into().unwrap_or([0; 4]));
-        if flags & !SS_DISABLE != 0 && flags != 0 {
-            return Err(Errno::EINVAL);
-        }
-    }
+    let p = sched::current_process();
+    let cur = *p.user.altstack.lock();
     if old != 0 {
-        let mut b = [0u8; 24];
-        b[8..12].copy_from_slice(&SS_DISABLE.to_le_bytes());
+        let mut b = [0u8; STACK_T_SIZE];
+        // No handler ever runs, so the caller is never on the alternate
+        // stack: SS_ONSTACK is never reported and EPERM never arises.
+        let (sp, size, flags) = cur.unwrap_or((0, 0, SS_DISABLE));
+        b[0..8].copy_from_slice(&sp.to_le_bytes());
+        b[8..12].copy_from_slice(&flags.to_le_bytes());
+        b[16..24].copy_from_slice(&size.to_le_bytes());
         uaccess::write_bytes(old, &b)?;
     }
+    if ss != 0 {
+        let mut b = [0u8; STACK_T_SIZE];
+        uaccess::read_bytes(ss, &mut b)?;
+        let sp = word(&b, 0);
+        let flags = u32::from_le_bytes([b[8], b[9], b[10], b[11]]);
+        let size = word(&b, 2);
+        let new = match flags & !SS_AUTODISARM {
+            SS_DISABLE => None,
+            // SS_ONSTACK on input means "enable", as on Linux.
+            0 | SS_ONSTACK => {
+                if size < MINSIGSTKSZ {
+                    return Err(Errno::ENOMEM);
+                }
+                Some((sp, size, flags & SS_AUTODISARM))
+            }
+            _ => return Err(Errno::EINVAL),
+        };
+        *p.user.altstack.lock() = new;
+    }
     Ok(0)
+}
+
+/// pause(2): sleeps until a signal ends the process. (A caught signal
+/// would run its handler and make pause return EINTR; handlers are not run
+/// yet, so only terminating signals end the wait.)
+pub fn pause(_: &mut Call<'_>) -> SysResult {
+    loop {
+        sched::sleep_ns(u64::MAX, true)?;
+    }
 }

@@ -1,0 +1,136 @@
+//! Sending signals: kill(2)'s targets, and the decision of `marten-signal`
+//! carried out on real processes.
+//!
+//! Marten does not run user signal handlers or stop processes yet: a
+//! signal caught by a handler stays pending (one log line per process and
+//! signal), and kill(2) refuses a stop signal that would stop its target.
+//! Default actions that terminate or ignore, blocking, and pending signals
+//! that become deliverable when unblocked behave as on Linux.
+
+use super::{Pid, Process, filter, group_members, kill_process, lookup};
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use marten_abi::errno::Errno;
+use marten_abi::signal;
+use marten_signal::Decision;
+
+/// Whom kill(2) addresses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// One process (pid > 0).
+    Process(Pid),
+    /// Every process of a group (pid 0: the caller's; pid < -1: -pid).
+    Group(Pid),
+    /// Every process but init and the caller (pid -1).
+    All,
+}
+
+impl Target {
+    /// Decodes kill(2)'s `pid` argument for a `caller` in group `pgid`.
+    pub fn from_kill_pid(pid: i32, pgid: Pid) -> Target {
+        match pid {
+            p if p > 0 => Target::Process(p as Pid),
+            0 => Target::Group(pgid),
+            -1 => Target::All,
+            p => Target::Group(p.unsigned_abs()),
+        }
+    }
+}
+
+/// Kernel processes ignore every signal, as Linux's kernel threads do.
+fn takes_signals(p: &Process) -> bool {
+    p.user.is_user()
+}
+
+/// kill(2) from `caller`: ESRCH when nothing matches; EINVAL (nothing is
+/// sent) when a stop signal would have to stop a target, which Marten
+/// cannot do yet. Signal 0 only checks that a target exists.
+pub fn kill(caller: &Arc<Process>, target: Target, sig: i32) -> Result<(), Errno> {
+    if !(0..=signal::NSIG).contains(&sig) {
+        return Err(Errno::EINVAL);
+    }
+    let targets: Vec<Arc<Process>> = match target {
+        Target::Process(pid) => {
+            let mut v = Vec::new();
+            v.try_reserve_exact(1).map_err(|_| Errno::ENOMEM)?;
+            v.push(lookup(pid).ok_or(Errno::ESRCH)?);
+            v
+        }
+        Target::Group(pgid) => group_members(pgid)?,
+        Target::All => filter(|p| p.pid > 1 && p.pid != caller.pid)?,
+    };
+    if targets.is_empty() {
+        return Err(Errno::ESRCH);
+    }
+    if sig == 0 {
+        return Ok(());
+    }
+    let live = |p: &&Arc<Process>| takes_signals(p) && !p.is_zombie();
+    if let Some(p) = targets
+        .iter()
+        .filter(live)
+        .find(|p| matches!(p.user.sig.lock().peek(sig), Decision::Stop { .. }))
+    {
+        log::warn!(
+            "kill: {} would stop pid {} ({}); stopping processes is not supported yet: EINVAL",
+            signal::name(sig),
+            p.pid,
+            p.name()
+        );
+        return Err(Errno::EINVAL);
+    }
+    for p in targets.iter().filter(live) {
+        send(p, sig);
+    }
+    Ok(())
+}
+
+/// Generates `sig` for `p` and carries out what that decides.
+pub fn send(p: &Arc<Process>, sig: i32) {
+    if !takes_signals(p) {
+        return;
+    }
+    let d = p.user.sig.lock().generate(sig);
+    carry_out(p, d);
+}
+
+/// Carries out pending signals of `p` that are deliverable now (after its
+/// mask or a disposition changed, or after execve).
+pub fn deliver_pending(p: &Arc<Process>) {
+    loop {
+        let d = p.user.sig.lock().take_deliverable();
+        match d {
+            Some(d) => carry_out(p, d),
+            None => break,
+        }
+    }
+}
+
+fn carry_out(p: &Arc<Process>, d: Decision) {
+    match d {
+        Decision::Discard | Decision::Pending => {}
+        Decision::Terminate { sig, .. } => {
+            // No core dumps: the status has no core flag, as on Linux with
+            // RLIMIT_CORE 0.
+            kill_process(p, sig);
+        }
+        Decision::Stop { sig } => {
+            log::warn!(
+                "pid {} ({}): {} would stop it; stopping is not supported yet, discarded",
+                p.pid,
+                p.name(),
+                signal::name(sig)
+            );
+        }
+        Decision::Caught { sig } => {
+            if p.user.first_undelivered(sig) {
+                log::warn!(
+                    "pid {} ({}): {} has a handler; running handlers is not supported yet, left pending",
+                    p.pid,
+                    p.name(),
+                    signal::name(sig)
+                );
+            }
+        }
+    }
+}
