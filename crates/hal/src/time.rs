@@ -90,19 +90,12 @@ pub(crate) fn calibrate_and_start(hz: u64) {
     }
     TSC_HZ.store(tsc_hz, Ordering::Relaxed);
     NS_PER_TICK_Q32.store(((1_000_000_000u128 << 32) / tsc_hz as u128) as u64, Ordering::Relaxed);
-    TIMER_HZ.store(hz, Ordering::Relaxed);
 
     if lapic {
         let apic_hz = apic_elapsed as u64 * PIT_HZ / count;
         APIC_TIMER_HZ.store(apic_hz, Ordering::Relaxed);
-        crate::apic::timer_periodic(crate::trap::VEC_TIMER, (apic_hz / hz) as u32);
-    } else {
-        // PIT channel 0, mode 2 (rate generator) at `hz`.
-        let div = (PIT_HZ / hz).clamp(1, 0xffff);
-        outb(0x43, 0b0011_0100);
-        outb(0x40, div as u8);
-        outb(0x40, (div >> 8) as u8);
     }
+    program_timer(hz);
     log::info!(
         "TSC {}.{:03} MHz{}, timer {} Hz via {}",
         tsc_hz / 1_000_000,
@@ -115,6 +108,30 @@ pub(crate) fn calibrate_and_start(hz: u64) {
         hz,
         if lapic { "local APIC" } else { "PIT" }
     );
+}
+
+/// Programs the periodic timer (the local APIC's, or PIT channel 0) to
+/// interrupt `hz` times a second.
+fn program_timer(hz: u64) {
+    let hz = hz.max(1);
+    TIMER_HZ.store(hz, Ordering::Relaxed);
+    if crate::apic::lapic_enabled() {
+        let apic_hz = APIC_TIMER_HZ.load(Ordering::Relaxed);
+        crate::apic::timer_periodic(crate::trap::VEC_TIMER, (apic_hz / hz) as u32);
+    } else {
+        // Channel 0, mode 2 (rate generator).
+        let div = (PIT_HZ / hz).clamp(1, 0xffff);
+        outb(0x43, 0b0011_0100);
+        outb(0x40, div as u8);
+        outb(0x40, (div >> 8) as u8);
+    }
+}
+
+/// Changes the rate of the periodic timer interrupt (for stress tests that
+/// want interrupts to land in more places). Time keeping is unaffected (it
+/// reads the TSC); time slices, counted in ticks, get shorter or longer.
+pub fn set_timer_hz(hz: u64) {
+    crate::cpu::without_interrupts(|| program_timer(hz));
 }
 
 /// Busy-waits for `ns` nanoseconds (boot-time delays only).

