@@ -35,6 +35,9 @@ run 0 t_segv_all
 run 0 t_sig
 run 0 t_jobs
 run 0 t_oom --max-mb 64
+run 0 t_exhaust pipes 4 --max-mb 64
+run 0 t_exhaust tmpfs --max-mb 32
+run 0 t_exhaust inodes --max-mb 8
 run 0 t_forkloop 1000
 run 0 t_execloop 100
 run 0 t_spin 500

@@ -18,6 +18,20 @@ macro_rules! println {
     ($($arg:tt)*) => { $crate::hal::console::write_fmt(format_args!("{}\n", format_args!($($arg)*))) };
 }
 
+/// Logs a warning the first time this line is reached (later times are
+/// silent): for features user space can ask for again and again, such as
+/// an unsupported call, so one log line says so without flooding the
+/// console.
+#[macro_export]
+macro_rules! warn_once {
+    ($($arg:tt)*) => {{
+        static DONE: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+        if !DONE.swap(true, core::sync::atomic::Ordering::Relaxed) {
+            log::warn!($($arg)*);
+        }
+    }};
+}
+
 const INPUT_SIZE: usize = 256;
 
 /// Bytes typed but not yet read.

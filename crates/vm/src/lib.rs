@@ -20,6 +20,7 @@ mod free;
 mod insert;
 mod map;
 mod merge;
+pub mod oom;
 mod protect;
 mod types;
 mod unmap;

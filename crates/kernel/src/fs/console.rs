@@ -137,7 +137,7 @@ impl FileOps for Console {
                 // until the TTY work: setting the termios it already has is
                 // all it can honour.
                 if t != INPUT.lock().termios {
-                    log::warn!("console: termios changes are not supported yet (fixed cooked mode): EINVAL");
+                    crate::warn_once!("console: termios changes are not supported yet (fixed cooked mode): EINVAL");
                     return Err(Errno::EINVAL);
                 }
                 Ok(0)

@@ -143,7 +143,7 @@ pub fn set_foreground(p: &Arc<Process>, pgrp: i32) -> Result<(), Errno> {
     let ttou = p.user.sig.lock().peek(signal::SIGTTOU);
     if background && !matches!(ttou, Decision::Discard | Decision::Pending) {
         // Linux would send SIGTTOU to the caller's group and stop it.
-        log::warn!(
+        crate::warn_once!(
             "pid {} ({}): tcsetpgrp from a background group would stop it; job-control stops are not supported yet: EIO",
             p.pid,
             p.name()

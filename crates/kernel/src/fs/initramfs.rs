@@ -92,5 +92,9 @@ pub fn unpack(blob: &[u8]) -> Result<Summary, Errno> {
 
 /// Whether the root has anything besides what the kernel creates itself.
 pub fn has_user_files() -> bool {
-    root().entries().iter().any(|(n, _)| n != "dev" && n != "tmp")
+    root()
+        .entries()
+        .unwrap_or_default()
+        .iter()
+        .any(|(n, _)| n != "dev" && n != "tmp")
 }

@@ -2,6 +2,7 @@
 //! lives in page-cache frames, directories, symbolic links and device nodes.
 
 use crate::hal;
+use crate::mm::commit::{self, ObjectCharge};
 use crate::sync::Mutex;
 use alloc::string::String;
 use alloc::sync::{Arc, Weak};
@@ -25,11 +26,14 @@ pub enum Kind {
 ///
 /// Invariant: `pages.len() == size.div_ceil(4096)`; each `Some` frame is a
 /// PageCache frame holding one reference owned by this file; `None` pages
-/// read as zeros.
+/// read as zeros. `charged` pages (at most the number of `Some` pages) are
+/// charged to the commit limit: every page a write adds after boot (pages
+/// unpacked from the initramfs were there before accounting began).
 #[derive(Default)]
 pub struct FileData {
     pages: Vec<Option<Pfn>>,
     size: u64,
+    charged: u64,
 }
 
 impl Drop for FileData {
@@ -37,6 +41,7 @@ impl Drop for FileData {
         for p in self.pages.iter().flatten() {
             hal::frames::put(*p);
         }
+        commit::uncharge(self.charged);
     }
 }
 
@@ -71,8 +76,9 @@ impl FileData {
         n
     }
 
-    /// Writes `data` at `offset`, growing the file; ENOMEM (nothing
-    /// half-done beyond whole pages) when frames run out.
+    /// Writes `data` at `offset`, growing the file. When memory (or the
+    /// commit limit) runs out it stops: the bytes written so far, or
+    /// ENOSPC if none, as a full tmpfs does on Linux.
     pub fn write_at(&mut self, offset: u64, data: &[u8]) -> Result<usize, Errno> {
         let end = offset.checked_add(data.len() as u64).ok_or(Errno::EFBIG)?;
         let pages = end.div_ceil(4096) as usize;
@@ -83,6 +89,7 @@ impl FileData {
             self.pages.resize(pages, None);
         }
         let mut done = 0;
+        let mut full = false;
         while done < data.len() {
             let pos = offset + done as u64;
             let idx = (pos / 4096) as usize;
@@ -90,17 +97,48 @@ impl FileData {
             let chunk = (4096 - in_page).min(data.len() - done);
             let pfn = match self.pages[idx] {
                 Some(p) => p,
-                None => {
-                    let p = hal::frames::alloc_zeroed(FrameKind::PageCache, Urgency::Normal).ok_or(Errno::ENOMEM)?;
-                    self.pages[idx] = Some(p);
-                    p
-                }
+                None => match self.new_page() {
+                    Some(p) => {
+                        self.pages[idx] = Some(p);
+                        p
+                    }
+                    None => {
+                        full = true;
+                        break;
+                    }
+                },
             };
             hal::frames::write(pfn, in_page, &data[done..done + chunk]);
             done += chunk;
             self.size = self.size.max(pos + chunk as u64);
         }
+        // Pages reserved past what was written go again (the invariant).
+        self.pages.truncate(self.size.div_ceil(4096) as usize);
+        if full && done == 0 {
+            return Err(Errno::ENOSPC);
+        }
         Ok(done)
+    }
+
+    /// A zeroed page for the file, charged to the commit limit after boot;
+    /// None when either says no.
+    fn new_page(&mut self) -> Option<Pfn> {
+        let charge = commit::active();
+        if charge && commit::charge(1).is_err() {
+            return None;
+        }
+        match hal::frames::alloc_zeroed(FrameKind::PageCache, Urgency::Normal) {
+            Some(p) => {
+                self.charged += charge as u64;
+                Some(p)
+            }
+            None => {
+                if charge {
+                    commit::uncharge(1);
+                }
+                None
+            }
+        }
     }
 
     /// Cuts or extends the file to `len` bytes.
@@ -109,6 +147,10 @@ impl FileData {
         while self.pages.len() > pages {
             if let Some(Some(p)) = self.pages.pop() {
                 hal::frames::put(p);
+                if self.charged > 0 {
+                    self.charged -= 1;
+                    commit::uncharge(1);
+                }
             }
         }
         if pages > self.pages.len() {
@@ -131,9 +173,12 @@ impl FileData {
 }
 
 /// A directory entry.
+///
+/// Invariant: `charge` covers the entry and its name (see `mm::commit`).
 pub struct DirEntry {
     pub name: String,
     pub inode: Arc<Inode>,
+    _charge: ObjectCharge,
 }
 
 /// The kind-specific part of an inode.
@@ -158,9 +203,48 @@ pub struct Inode {
     pub gid: u32,
     mtime: AtomicU64,
     pub data: Data,
+    /// This inode's kernel memory, charged to the commit limit.
+    _charge: ObjectCharge,
+    /// Its place under the inode limit.
+    _slot: InodeSlot,
 }
 
 static NEXT_INO: AtomicU64 = AtomicU64::new(1);
+/// Inodes that exist, and how many may (Linux's tmpfs `nr_inodes`
+/// default: half the number of RAM pages; set at boot).
+static INODES: AtomicU64 = AtomicU64::new(0);
+static MAX_INODES: AtomicU64 = AtomicU64::new(u64::MAX);
+
+/// Sets the inode limit from the number of usable RAM pages.
+pub fn set_inode_limit(ram_pages: u64) {
+    MAX_INODES.store((ram_pages / 2).max(1024), Ordering::Relaxed);
+}
+
+/// (inodes in use, limit).
+pub fn inode_usage() -> (u64, u64) {
+    (INODES.load(Ordering::Relaxed), MAX_INODES.load(Ordering::Relaxed))
+}
+
+/// One inode counted against the limit; given back when dropped.
+///
+/// Invariant: while it exists, INODES counts it.
+struct InodeSlot;
+
+impl InodeSlot {
+    fn take() -> Result<InodeSlot, Errno> {
+        let max = MAX_INODES.load(Ordering::Relaxed);
+        INODES
+            .fetch_update(Ordering::AcqRel, Ordering::Relaxed, |n| (n < max).then_some(n + 1))
+            .map(|_| InodeSlot)
+            .map_err(|_| Errno::ENOSPC)
+    }
+}
+
+impl Drop for InodeSlot {
+    fn drop(&mut self) {
+        INODES.fetch_sub(1, Ordering::AcqRel);
+    }
+}
 
 fn type_bits(kind: Kind) -> u32 {
     match kind {
@@ -174,7 +258,12 @@ fn type_bits(kind: Kind) -> u32 {
 impl Inode {
     /// A new inode of `kind` with permission bits `perm`.
     pub fn new(kind: Kind, perm: u32, data: Data) -> Result<Arc<Inode>, Errno> {
+        // The inode, the Arc's two counters, and the slab slot's rounding.
+        let slot = InodeSlot::take()?;
+        let charge = ObjectCharge::new((core::mem::size_of::<Inode>() + 16).next_power_of_two() as u64)?;
         let inode = Inode {
+            _slot: slot,
+            _charge: charge,
             ino: NEXT_INO.fetch_add(1, Ordering::Relaxed),
             kind,
             mode: AtomicU32::new(type_bits(kind) | (perm & 0o7777)),
@@ -278,6 +367,7 @@ impl Inode {
         let mut name_copy = String::new();
         name_copy.try_reserve(name.len()).map_err(|_| Errno::ENOMEM)?;
         name_copy.push_str(name);
+        let charge = ObjectCharge::new((core::mem::size_of::<DirEntry>() + name.len()) as u64)?;
         let mut es = entries.lock();
         if let Some(e) = es.iter_mut().find(|e| e.name == name) {
             e.inode = child;
@@ -287,6 +377,7 @@ impl Inode {
         es.push(DirEntry {
             name: name_copy,
             inode: child,
+            _charge: charge,
         });
         Ok(())
     }
@@ -301,16 +392,29 @@ impl Inode {
         Ok(es.remove(i).inode)
     }
 
-    /// The names and inodes of a directory's entries.
-    pub fn entries(&self) -> Vec<(String, Arc<Inode>)> {
+    /// Does a directory have no entries (besides . and ..)?
+    pub fn has_no_entries(&self) -> bool {
+        match &self.data {
+            Data::Dir { entries, .. } => entries.lock().is_empty(),
+            _ => true,
+        }
+    }
+
+    /// The names and inodes of a directory's entries; ENOMEM when the
+    /// list cannot be allocated.
+    pub fn entries(&self) -> Result<Vec<(String, Arc<Inode>)>, Errno> {
         let mut v = Vec::new();
         if let Data::Dir { entries, .. } = &self.data {
             let es = entries.lock();
-            if v.try_reserve(es.len()).is_ok() {
-                v.extend(es.iter().map(|e| (e.name.clone(), e.inode.clone())));
+            v.try_reserve_exact(es.len()).map_err(|_| Errno::ENOMEM)?;
+            for e in es.iter() {
+                let mut name = String::new();
+                name.try_reserve_exact(e.name.len()).map_err(|_| Errno::ENOMEM)?;
+                name.push_str(&e.name);
+                v.push((name, e.inode.clone()));
             }
         }
-        v
+        Ok(v)
     }
 
     /// A symlink's target.

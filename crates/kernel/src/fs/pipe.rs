@@ -1,11 +1,19 @@
 //! Pipes: a bounded byte queue between a reading and a writing end.
+//!
+//! The queue is a ring over 16 page frames (64 KiB, Linux's default pipe
+//! size), allocated as writes first reach them and kept until the pipe is
+//! gone. Each page is charged to the commit limit (`mm::commit`), so pipes
+//! cannot use up the memory the kernel needs: a write that finds no page
+//! fails with ENOMEM (or returns what it wrote so far), as Linux's does.
 
 use super::file::{File, FileOps, Stat};
+use crate::hal;
+use crate::hal::frames::{FrameKind, Pfn, Urgency};
 use crate::hal::sync::SpinLock;
+use crate::mm::commit;
 use crate::sync::WaitQueue;
 use alloc::boxed::Box;
 use alloc::sync::Arc;
-use alloc::vec::Vec;
 use marten_abi::errno::Errno;
 use marten_abi::{mode, poll};
 
@@ -13,13 +21,82 @@ use marten_abi::{mode, poll};
 pub const CAPACITY: usize = 65536;
 /// Writes up to this size are atomic (Linux's PIPE_BUF).
 pub const PIPE_BUF: usize = 4096;
+const PAGE: usize = 4096;
+const PAGES: usize = CAPACITY / PAGE;
+
+/// The pages of the ring.
+///
+/// Invariant: each `Some` frame is a Kernel frame owned by this ring and
+/// charged (one page) to the commit limit.
+struct Ring {
+    pages: [Option<Pfn>; PAGES],
+}
+
+impl Ring {
+    /// Makes sure the pages holding `[at, at+len)` (modulo CAPACITY) exist;
+    /// ENOMEM when a page cannot be had.
+    fn provide(&mut self, at: usize, len: usize) -> Result<(), Errno> {
+        let mut off = 0;
+        while off < len {
+            let i = ((at + off) % CAPACITY) / PAGE;
+            if self.pages[i].is_none() {
+                commit::charge(1)?;
+                match hal::frames::alloc(0, FrameKind::Kernel, Urgency::Normal) {
+                    Some(p) => self.pages[i] = Some(p),
+                    None => {
+                        commit::uncharge(1);
+                        return Err(Errno::ENOMEM);
+                    }
+                }
+            }
+            off += PAGE - (at + off) % PAGE;
+        }
+        Ok(())
+    }
+
+    /// Copies `out.len()` bytes from the ring starting at `at` (the pages
+    /// exist: they were written).
+    fn read(&self, at: usize, out: &mut [u8]) {
+        let mut done = 0;
+        while done < out.len() {
+            let pos = (at + done) % CAPACITY;
+            let n = (PAGE - pos % PAGE).min(out.len() - done);
+            if let Some(p) = self.pages[pos / PAGE] {
+                hal::frames::read(p, pos % PAGE, &mut out[done..done + n]);
+            }
+            done += n;
+        }
+    }
+
+    /// Copies `data` into the ring starting at `at` (after `provide`).
+    fn write(&self, at: usize, data: &[u8]) {
+        let mut done = 0;
+        while done < data.len() {
+            let pos = (at + done) % CAPACITY;
+            let n = (PAGE - pos % PAGE).min(data.len() - done);
+            if let Some(p) = self.pages[pos / PAGE] {
+                hal::frames::write(p, pos % PAGE, &data[done..done + n]);
+            }
+            done += n;
+        }
+    }
+}
+
+impl Drop for Ring {
+    fn drop(&mut self) {
+        for p in self.pages.iter().flatten() {
+            hal::frames::free(*p);
+            commit::uncharge(1);
+        }
+    }
+}
 
 /// The queue and who still holds each end.
 ///
 /// Invariant: `len <= CAPACITY`; bytes are at `head..head+len` modulo
-/// CAPACITY in `buf`.
+/// CAPACITY in `ring`.
 struct State {
-    buf: Vec<u8>,
+    ring: Ring,
     head: usize,
     len: usize,
     readers: usize,
@@ -39,12 +116,9 @@ pub struct Pipe {
 impl Pipe {
     /// A new pipe: its read end and its write end.
     pub fn create() -> Result<Ends, Errno> {
-        let mut buf = Vec::new();
-        buf.try_reserve_exact(CAPACITY).map_err(|_| Errno::ENOMEM)?;
-        buf.resize(CAPACITY, 0);
         let p = crate::hal::heap::try_arc(Pipe {
             state: SpinLock::new(State {
-                buf,
+                ring: Ring { pages: [None; PAGES] },
                 head: 0,
                 len: 0,
                 readers: 1,
@@ -58,22 +132,6 @@ impl Pipe {
         let w: Box<dyn FileOps> = crate::hal::heap::try_box(WriteEnd(p)).map_err(|_| Errno::ENOMEM)?;
         Ok((r, w))
     }
-}
-
-/// Copies `out.len()` bytes from the ring starting at `at`.
-fn ring_read(ring: &[u8], at: usize, out: &mut [u8]) {
-    let first = out.len().min(ring.len() - at);
-    out[..first].copy_from_slice(&ring[at..at + first]);
-    let rest = out.len() - first;
-    out[first..].copy_from_slice(&ring[..rest]);
-}
-
-/// Copies `data` into the ring starting at `at`.
-fn ring_write(ring: &mut [u8], at: usize, data: &[u8]) {
-    let first = data.len().min(ring.len() - at);
-    ring[at..at + first].copy_from_slice(&data[..first]);
-    let rest = data.len() - first;
-    ring[..rest].copy_from_slice(&data[first..]);
 }
 
 fn stat() -> Stat {
@@ -110,7 +168,7 @@ impl FileOps for ReadEnd {
             }
             let n = buf.len().min(s.len);
             let head = s.head;
-            ring_read(&s.buf, head, &mut buf[..n]);
+            s.ring.read(head, &mut buf[..n]);
             s.head = (head + n) % CAPACITY;
             s.len -= n;
             got = n;
@@ -153,6 +211,7 @@ impl FileOps for WriteEnd {
         let mut done = 0;
         while done < buf.len() {
             let mut broken = false;
+            let mut nomem = None;
             let mut wrote = 0;
             let want = buf.len() - done;
             let r = p.writable.wait_until(true, || {
@@ -169,7 +228,11 @@ impl FileOps for WriteEnd {
                 }
                 let n = want.min(room);
                 let tail = (s.head + s.len) % CAPACITY;
-                ring_write(&mut s.buf, tail, &buf[done..done + n]);
+                if let Err(e) = s.ring.provide(tail, n) {
+                    nomem = Some(e);
+                    return true;
+                }
+                s.ring.write(tail, &buf[done..done + n]);
                 s.len += n;
                 wrote = n;
                 true
@@ -188,6 +251,9 @@ impl FileOps for WriteEnd {
                 let me = crate::sched::current_process();
                 crate::proc::signal::send(&me, marten_abi::signal::SIGPIPE);
                 return Err(Errno::EPIPE);
+            }
+            if let Some(e) = nomem {
+                return if done > 0 { Ok(done) } else { Err(e) };
             }
             r?;
             // Non-blocking and full.

@@ -93,7 +93,7 @@ pub fn dirents(dir: &Inode, start: u64, max: usize) -> Result<(alloc::vec::Vec<u
     entries.try_reserve(2).map_err(|_| Errno::ENOMEM)?;
     entries.push((alloc::string::String::from("."), dir.ino, 4u8));
     entries.push((alloc::string::String::from(".."), dir.ino, 4u8));
-    for (name, inode) in dir.entries() {
+    for (name, inode) in dir.entries()? {
         let t = match inode.kind {
             super::inode::Kind::File => 8,
             super::inode::Kind::Dir => 4,

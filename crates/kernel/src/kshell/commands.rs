@@ -180,7 +180,9 @@ fn mem(_: &[String]) -> CmdResult {
         kib(used)
     );
     let (committed, limit) = crate::mm::commit::usage();
-    println!("commit: {committed} of {limit} pages promised to user memory");
+    println!("commit: {committed} of {limit} pages promised to user memory, pipes, files and inodes");
+    let (inodes, max_inodes) = crate::fs::inode::inode_usage();
+    println!("inodes: {inodes} of {max_inodes}");
     println!("  {:<12} {:>9} {:>11}", "kind", "frames", "KiB");
     for k in FrameKind::ALL {
         let n = s.by_kind[k.index()];

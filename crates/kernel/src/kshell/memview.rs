@@ -171,7 +171,7 @@ fn count_file_pages(inode: &Arc<Inode>, c: &mut Census) {
             }
         }
         Data::Dir { .. } => {
-            for (_, child) in inode.entries() {
+            for (_, child) in inode.entries().unwrap_or_default() {
                 count_file_pages(&child, c);
             }
         }

@@ -46,13 +46,12 @@ fn handle(addr: u64, access: FaultAccess) -> bool {
     match outcome {
         Outcome::Resolved => true,
         Outcome::Segv => false,
-        Outcome::OutOfMemory => {
-            log::warn!("out of memory: killing pid {} ({})", p.pid, p.name());
-            crate::proc::kill_process(&p, marten_abi::signal::SIGKILL);
+        Outcome::OutOfMemory => match super::oom::out_of_memory(&p) {
+            super::oom::Relief::Retry => true,
             // The kill takes effect on the way back to user mode; a fault
             // inside a system call returns EFAULT first.
-            access.user
-        }
+            super::oom::Relief::Killed => access.user,
+        },
     }
 }
 

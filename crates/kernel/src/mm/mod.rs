@@ -11,6 +11,7 @@ pub mod commit;
 mod fault;
 mod fork;
 pub mod layout;
+pub mod oom;
 pub mod ops;
 
 use crate::fs::inode::Inode;
@@ -170,6 +171,7 @@ pub fn activate_for(p: &Process) {
 /// Frees everything a process holds in memory and its files (at exit).
 pub fn release_process(p: &Process) {
     p.user.release();
+    oom::memory_released();
 }
 
 static ZERO_PAGE: spin::Once<Pfn> = spin::Once::new();
@@ -187,4 +189,5 @@ pub fn zero_page() -> Pfn {
 pub fn init() {
     zero_page();
     commit::init();
+    crate::fs::inode::set_inode_limit(hal::frames::stats().managed as u64);
 }

@@ -71,7 +71,7 @@ pub fn kill(caller: &Arc<Process>, target: Target, sig: i32) -> Result<(), Errno
         .filter(live)
         .find(|p| matches!(p.user.sig.lock().peek(sig), Decision::Stop { .. }))
     {
-        log::warn!(
+        crate::warn_once!(
             "kill: {} would stop pid {} ({}); stopping processes is not supported yet: EINVAL",
             signal::name(sig),
             p.pid,
@@ -115,7 +115,7 @@ fn carry_out(p: &Arc<Process>, d: Decision) {
             kill_process(p, sig);
         }
         Decision::Stop { sig } => {
-            log::warn!(
+            crate::warn_once!(
                 "pid {} ({}): {} would stop it; stopping is not supported yet, discarded",
                 p.pid,
                 p.name(),

@@ -606,12 +606,20 @@ fn unlink_path(dirfd: u64, path_addr: u64, fl: u64) -> SysResult {
     let path = read_path(path_addr)?;
     let base = base_dir(dirfd, &path)?;
     let (dir, name) = path::resolve_parent(&path, &base)?;
+    if fl & AT_REMOVEDIR != 0 && (name == b"." || name.is_empty()) {
+        // rmdir(2): "." as the last component (and the root) is EINVAL
+        // (EBUSY for the root on Linux, which reaches here as empty).
+        return Err(if name.is_empty() { Errno::EBUSY } else { Errno::EINVAL });
+    }
+    if fl & AT_REMOVEDIR != 0 && name == b".." {
+        return Err(Errno::ENOTEMPTY);
+    }
     let victim = dir.lookup(name).ok_or(Errno::ENOENT)?;
     if fl & AT_REMOVEDIR != 0 {
         if !victim.is_dir() {
             return Err(Errno::ENOTDIR);
         }
-        if !victim.entries().is_empty() {
+        if !victim.has_no_entries() {
             return Err(Errno::ENOTEMPTY);
         }
     } else if victim.is_dir() {
@@ -627,6 +635,11 @@ pub fn unlink(c: &mut Call<'_>) -> SysResult {
 
 pub fn unlinkat(c: &mut Call<'_>) -> SysResult {
     unlink_path(c.a[0], c.a[1], c.a[2])
+}
+
+/// rmdir(2): unlinkat with AT_REMOVEDIR.
+pub fn rmdir(c: &mut Call<'_>) -> SysResult {
+    unlink_path(AT_FDCWD as u64, c.a[0], AT_REMOVEDIR)
 }
 
 pub fn getdents64(c: &mut Call<'_>) -> SysResult {

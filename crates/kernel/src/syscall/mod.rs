@@ -104,6 +104,7 @@ syscall_table! {
     79 getcwd => files::getcwd,
     80 chdir => files::chdir,
     83 mkdir => files::mkdir,
+    84 rmdir => files::rmdir,
     87 unlink => files::unlink,
     89 readlink => files::readlink,
     95 umask => process::umask,

@@ -50,7 +50,10 @@ fn set_root_only(id: u64, what: &str) -> SysResult {
     if id as u32 == 0 {
         Ok(0)
     } else {
-        log::warn!("{what}({}): only uid/gid 0 exists for now: EPERM", id as u32);
+        crate::warn_once!(
+            "{what}({}): only uid/gid 0 exists for now: EPERM (reported once)",
+            id as u32
+        );
         Err(Errno::EPERM)
     }
 }
@@ -382,7 +385,7 @@ pub fn waitid(c: &mut Call<'_>) -> SysResult {
     let r = if exits {
         proc::waitpid(which, options & WNOHANG != 0, reap)?
     } else {
-        log::warn!("waitid without WEXITED: stopped and continued children are not reported yet: EINVAL");
+        crate::warn_once!("waitid without WEXITED: stopped and continued children are not reported yet: EINVAL");
         return Err(Errno::EINVAL);
     };
     let mut info = [0u8; 128];
