@@ -32,6 +32,7 @@ run 0 t_mm
 run 0 t_fork
 run 0 t_exec
 run 0 t_segv_all
+run 0 t_fpe
 run 0 t_oom --max-mb 64
 run 0 t_forkloop 1000
 run 0 t_execloop 100

@@ -258,8 +258,8 @@ fn cpuinfo(_: &[String]) -> CmdResult {
     println!("features: {}", on.join(" "));
     let p = hal::cpu::protections();
     println!(
-        "enabled:  CR0.WP={} EFER.NXE={} CR4.SMEP={} CR4.SMAP={} CR4.UMIP={}",
-        p.wp as u8, p.nxe as u8, p.smep as u8, p.smap as u8, p.umip as u8
+        "enabled:  CR0.WP={} EFER.NXE={} CR4.SMEP={} CR4.SMAP={} CR4.UMIP={} CR0.NE={} CR4.OSXMMEXCPT={}",
+        p.wp as u8, p.nxe as u8, p.smep as u8, p.smap as u8, p.umip as u8, p.ne as u8, p.osxmmexcpt as u8
     );
     let tsc = hal::time::tsc_hz();
     println!(
