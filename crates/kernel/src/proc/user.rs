@@ -61,6 +61,9 @@ pub struct UserState {
     pub clear_child_tid: AtomicU64,
     /// CLONE_CHILD_SETTID: where the child stores its tid when it first runs.
     set_child_tid: AtomicU64,
+    /// Set for good when the first address space is installed: the process
+    /// runs (or ran) a user program.
+    had_mm: AtomicBool,
 }
 
 impl Default for UserState {
@@ -84,6 +87,7 @@ impl UserState {
             vfork_parent: SpinLock::new(None),
             clear_child_tid: AtomicU64::new(0),
             set_child_tid: AtomicU64::new(0),
+            had_mm: AtomicBool::new(false),
         }
     }
 
@@ -97,6 +101,12 @@ impl UserState {
         self.root.lock().is_some()
     }
 
+    /// Has the process ever had a user address space (it may have released
+    /// it since, exiting)?
+    pub fn had_mm(&self) -> bool {
+        self.had_mm.load(Ordering::Acquire)
+    }
+
     /// Installs a new address space (exec, fork) and makes it current if the
     /// caller is this process. Returns the old one, to be dropped by the
     /// caller outside any lock.
@@ -107,6 +117,7 @@ impl UserState {
             root.activate();
         }
         *self.root.lock() = Some(root);
+        self.had_mm.store(true, Ordering::Release);
         old
     }
 

@@ -343,6 +343,11 @@ pub fn kill(c: &mut Call<'_>) -> SysResult {
     if pid == 1 {
         return Err(Errno::EPERM);
     }
+    if target.is_kernel() {
+        // Kernel processes ignore every signal, as Linux's kernel threads
+        // do: a program cannot end the kernel shell or a kernel init.
+        return Ok(0);
+    }
     let ignored_by_default = matches!(sig, signal::SIGCHLD | signal::SIGCONT | 23 | 28);
     let action = target.user.sig.lock().actions[(sig - 1) as usize][0];
     if sig != signal::SIGKILL && (ignored_by_default || action != 0) {
