@@ -1,11 +1,13 @@
 //! The Linux x86-64 user ABI as Marten implements it: error numbers,
-//! flag values, signal numbers, time conversion and wait-status encoding.
+//! flag values, signal numbers, time conversion, wait-status encoding and
+//! the initial FPU control state.
 
 #![no_std]
 #![forbid(unsafe_code)]
 
 pub mod errno;
 pub mod fcntl;
+pub mod fpu;
 pub mod mman;
 pub mod mode;
 pub mod poll;

@@ -11,6 +11,34 @@
 //! saved), and every context is kept alive by this module's own per-CPU
 //! references while it runs or is being left, so the kernel may drop its
 //! references to a finished thread whenever it likes.
+//!
+//! # FPU state and pending x87 exceptions
+//!
+//! The kernel is built soft-float: the only x87/SSE instructions it ever
+//! runs are FXSAVE and FXRSTOR (here) and, once at boot, FNINIT and
+//! LDMXCSR (checked with `objdump -d build/marten`). A user thread's FPU
+//! registers stay live while the kernel works for it; `switch_to` saves
+//! them with FXSAVE when a user thread leaves the CPU and loads the next
+//! user thread's with FXRSTOR. Kernel threads neither save nor load: they
+//! run on whatever the last user thread left, which they never read, so its
+//! control words (possibly with exceptions unmasked) never matter to them.
+//!
+//! An unmasked x87 exception is not raised by the instruction that causes
+//! it: that instruction sets the flag and FSW.ES, and #MF comes at the next
+//! *waiting* x87 instruction (x87 arithmetic, FWAIT, and MMX instructions).
+//! So user code may enter the kernel (system call, interrupt, fault) with
+//! an exception pending, and the kernel must not run a waiting instruction
+//! until the registers hold a state without one. It runs none at all:
+//! FXSAVE, like FNSAVE, does not check for pending exceptions (and unlike
+//! FSAVE it leaves the FPU as it was, so the pending state is saved as it
+//! is); FXRSTOR of a state with FSW.ES set raises nothing either, the
+//! exception fires at that thread's next waiting instruction, back in user
+//! mode; FNINIT is the no-wait form of FINIT. SSE exceptions are never
+//! pending: #XM is raised by the faulting instruction itself, and LDMXCSR
+//! or FXRSTOR of a MXCSR with flags set under cleared masks raises nothing.
+//! Hence #MF and #XM only ever come from user mode, where the kernel turns
+//! them into SIGFPE; a fork child inherits a pending exception (its state
+//! is an FXSAVE copy, as on Linux), and exec discards it ([`reset_fpu`]).
 
 use crate::percpu::MAX_CPUS;
 use crate::sync::SpinLock;
@@ -35,8 +63,10 @@ unsafe extern "C" {
 #[derive(Clone, Copy)]
 struct FpuArea([u8; 512]);
 
-/// The FPU state a fresh user program starts with (captured at boot after
-/// FNINIT and the default MXCSR).
+/// The FPU state a fresh user program starts with, as on Linux: FNINIT's
+/// control word (`FCW_DEFAULT`, every x87 exception masked), an empty
+/// register stack, no flags, and `MXCSR_DEFAULT` (every SIMD exception
+/// masked). Captured at boot.
 struct CleanFpu(UnsafeCell<FpuArea>);
 // SAFETY: written once by the boot CPU in `init_fpu` before any context
 // exists, read-only afterwards.
@@ -45,13 +75,47 @@ static CLEAN_FPU: CleanFpu = CleanFpu(UnsafeCell::new(FpuArea([0; 512])));
 
 /// Captures the clean FPU image. Boot CPU, once, after CR4.OSFXSR is set.
 pub(crate) fn init_fpu() {
-    let mxcsr: u32 = 0x1f80;
+    let mxcsr: u32 = marten_abi::fpu::MXCSR_DEFAULT;
     // SAFETY: OSFXSR is enabled; the area is 16-byte aligned and nobody
-    // else uses it yet.
+    // else uses it yet. FNINIT (no-wait) loads FCW 0x037f and clears the
+    // status word, so no exception is pending afterwards.
     unsafe {
         core::arch::asm!("fninit", "ldmxcsr [{m}]", "fxsave64 [{a}]",
             m = in(reg) &mxcsr, a = in(reg) CLEAN_FPU.0.get(), options(nostack));
     }
+}
+
+/// The control and status fields of an FXSAVE image.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FpuControl {
+    /// x87 control word (exception masks, precision, rounding).
+    pub fcw: u16,
+    /// x87 status word (exception flags, ES, stack top).
+    pub fsw: u16,
+    /// Abridged tag word: one bit per x87 register, 1 = in use.
+    pub ftw: u8,
+    /// SSE control and status register.
+    pub mxcsr: u32,
+}
+
+impl FpuArea {
+    fn control(&self) -> FpuControl {
+        let b = &self.0;
+        FpuControl {
+            fcw: u16::from_le_bytes([b[0], b[1]]),
+            fsw: u16::from_le_bytes([b[2], b[3]]),
+            ftw: b[4],
+            mxcsr: u32::from_le_bytes([b[24], b[25], b[26], b[27]]),
+        }
+    }
+}
+
+/// The control and status fields of the clean image new programs start
+/// with (for tests: they must be Linux's defaults).
+pub fn clean_fpu_control() -> FpuControl {
+    // SAFETY: CLEAN_FPU is written only by `init_fpu` during boot, before
+    // the kernel runs; it is read-only afterwards.
+    unsafe { (*CLEAN_FPU.0.get()).control() }
 }
 
 /// How a user context's FPU state starts.
@@ -133,7 +197,9 @@ impl Context {
             FpuInit::Clean => unsafe { *CLEAN_FPU.0.get() },
             FpuInit::CopyCurrent => {
                 let mut a = FpuArea([0; 512]);
-                // SAFETY: fxsave writes 512 bytes into an aligned area we own.
+                // SAFETY: fxsave writes 512 bytes into an aligned area we own;
+                // it does not raise an x87 exception the parent left pending:
+                // the child inherits it, as on Linux.
                 unsafe { core::arch::asm!("fxsave64 [{}]", in(reg) &mut a, options(nostack)) };
                 a
             }
@@ -225,9 +291,13 @@ fn write_stack(rsp: u64, words: &[u64]) {
     unsafe { core::ptr::copy_nonoverlapping(words.as_ptr(), rsp as *mut u64, words.len()) };
 }
 
-/// Loads the clean FPU state into the registers (execve).
+/// Loads the clean FPU state into the registers (execve). A pending x87
+/// exception of the old image is discarded, not raised: FXRSTOR does not
+/// check for one (see the module documentation).
 pub fn reset_fpu() {
-    // SAFETY: CLEAN_FPU holds a valid FXSAVE image.
+    // SAFETY: CLEAN_FPU holds a valid FXSAVE image (read-only after boot)
+    // and is 16-byte aligned; loading it only replaces this CPU's FPU state,
+    // which belongs to the calling user thread.
     unsafe { core::arch::asm!("fxrstor64 [{}]", in(reg) CLEAN_FPU.0.get(), options(nostack)) };
 }
 
@@ -314,6 +384,8 @@ pub fn switch_to(next: Arc<dyn Switchable>) {
     }
     // SAFETY: we run `prev` and have claimed `next`, so we have exclusive
     // access to both FPU areas; fxsave/fxrstor use 16-byte aligned areas.
+    // Neither raises an x87 exception that user code left pending (see the
+    // module documentation): it stays in the saved or loaded state.
     unsafe {
         if p.user.load(Ordering::Relaxed) {
             core::arch::asm!("fxsave64 [{}]", in(reg) p.fpu.get(), options(nostack));

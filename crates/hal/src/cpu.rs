@@ -135,14 +135,24 @@ pub fn features() -> Features {
 
 /// Turns on the protections Marten relies on: write protection in ring 0,
 /// NX, global pages, SSE for user programs, and SMEP/SMAP/UMIP when present.
+///
+/// It also routes floating-point errors the way Linux does, as exceptions a
+/// user program dies of (SIGFPE): CR0.NE makes an unmasked x87 error raise
+/// #MF (vector 16) at the next waiting x87 instruction instead of asserting
+/// the legacy FERR# line (IRQ 13, which nobody listens to, so the program
+/// would carry on); CR4.OSXMMEXCPT makes an unmasked SSE error raise #XM
+/// (vector 19) instead of #UD.
 pub(crate) fn enable_protections() {
     let f = features();
     // SAFETY: these bits only restrict what code may do (WP, SMEP, SMAP, UMIP,
-    // NXE) or enable state the kernel saves and restores (OSFXSR); the kernel
-    // touches user memory only inside `usercopy`, which toggles AC.
+    // NXE), enable state the kernel saves and restores (OSFXSR), or choose how
+    // floating-point errors are reported (NE, OSXMMEXCPT): the kernel runs no
+    // x87, MMX or SSE arithmetic, so only user code can raise #MF or #XM, and
+    // `trap` handles both vectors. The kernel touches user memory only inside
+    // `usercopy`, which toggles AC.
     unsafe {
         Cr0::update(|c| {
-            c.insert(Cr0Flags::WRITE_PROTECT | Cr0Flags::MONITOR_COPROCESSOR);
+            c.insert(Cr0Flags::WRITE_PROTECT | Cr0Flags::MONITOR_COPROCESSOR | Cr0Flags::NUMERIC_ERROR);
             c.remove(Cr0Flags::EMULATE_COPROCESSOR | Cr0Flags::TASK_SWITCHED);
         });
         if f.nx {
@@ -180,6 +190,10 @@ pub struct Protections {
     pub smep: bool,
     pub smap: bool,
     pub umip: bool,
+    /// CR0.NE: x87 errors raise #MF.
+    pub ne: bool,
+    /// CR4.OSXMMEXCPT: SSE errors raise #XM.
+    pub osxmmexcpt: bool,
 }
 
 /// Reads the control registers back.
@@ -192,6 +206,8 @@ pub fn protections() -> Protections {
         smep: cr4.contains(Cr4Flags::SUPERVISOR_MODE_EXECUTION_PROTECTION),
         smap: cr4.contains(Cr4Flags::SUPERVISOR_MODE_ACCESS_PREVENTION),
         umip: cr4.contains(Cr4Flags::USER_MODE_INSTRUCTION_PREVENTION),
+        ne: cr0.contains(Cr0Flags::NUMERIC_ERROR),
+        osxmmexcpt: cr4.contains(Cr4Flags::OSXMMEXCPT_ENABLE),
     }
 }
 

@@ -143,12 +143,30 @@ pub enum UserException {
     InvalidOpcode,
     /// Divide error (SIGFPE).
     Divide,
-    /// x87 or SIMD floating-point error (SIGFPE).
+    /// x87 floating-point error, #MF (SIGFPE).
     FloatingPoint,
+    /// SIMD floating-point error, #XM (SIGFPE).
+    SimdFloatingPoint,
     /// Breakpoint or debug trap (SIGTRAP).
     Breakpoint,
     /// Alignment check or another fault (SIGBUS).
     Other(u8),
+}
+
+impl UserException {
+    /// What an exception `vector` (0..32, not 14: page faults carry an
+    /// address) raised in user mode means.
+    pub fn from_vector(vector: u8) -> UserException {
+        match vector {
+            0 => UserException::Divide,
+            1 | 3 => UserException::Breakpoint,
+            6 => UserException::InvalidOpcode,
+            13 => UserException::GeneralProtection,
+            16 => UserException::FloatingPoint,
+            19 => UserException::SimdFloatingPoint,
+            v => UserException::Other(v),
+        }
+    }
 }
 
 const EXCEPTION_NAMES: [&str; 32] = [
@@ -313,17 +331,12 @@ extern "C" fn hal_syscall_dispatch(frame: &mut TrapFrame) {
 
 fn exception(frame: &mut TrapFrame, vector: u8) {
     if frame.from_user() {
-        let ex = match vector {
-            0 => UserException::Divide,
-            1 | 3 => UserException::Breakpoint,
-            6 => UserException::InvalidOpcode,
-            13 => UserException::GeneralProtection,
-            16 | 19 => UserException::FloatingPoint,
-            v => UserException::Other(v),
-        };
-        hooks::user_exception(frame, ex);
+        hooks::user_exception(frame, UserException::from_vector(vector));
         return;
     }
+    // #MF and #XM cannot come from here: the kernel runs no waiting x87
+    // instruction and no SSE arithmetic (see `context`), so one would be a
+    // kernel bug, reported like any other kernel trap.
     if vector == 8 {
         let addr = cr2();
         if crate::vmap::is_guard_page(addr) {

@@ -108,28 +108,16 @@ impl hal::KernelHooks for Kernel {
     }
 
     fn user_exception(frame: &mut hal::TrapFrame, exception: hal::UserException) {
-        use hal::UserException as E;
-        let (sig, what) = match exception {
-            E::PageFault { addr, .. } => {
-                let p = sched::current_process();
-                log::info!(
-                    "pid {} ({}): segmentation fault at {addr:#x}, ip {:#x}",
-                    p.pid,
-                    p.name(),
-                    frame.rip
-                );
-                (signal::SIGSEGV, "")
-            }
-            E::GeneralProtection => (signal::SIGSEGV, "general protection fault"),
-            E::InvalidOpcode => (signal::SIGILL, "invalid opcode"),
-            E::Divide | E::FloatingPoint => (signal::SIGFPE, "arithmetic fault"),
-            E::Breakpoint => (signal::SIGTRAP, "breakpoint"),
-            E::Other(17) => (signal::SIGBUS, "alignment check"),
-            E::Other(_) => (signal::SIGSEGV, "exception"),
-        };
+        let (sig, what) = exception_signal(exception);
         let p = sched::current_process();
-        if !what.is_empty() {
-            log::info!("pid {} ({}): {what} at ip {:#x}", p.pid, p.name(), frame.rip);
+        match exception {
+            hal::UserException::PageFault { addr, .. } => log::info!(
+                "pid {} ({}): segmentation fault at {addr:#x}, ip {:#x}",
+                p.pid,
+                p.name(),
+                frame.rip
+            ),
+            _ => log::info!("pid {} ({}): {what} at ip {:#x}", p.pid, p.name(), frame.rip),
         }
         p.user.set_exit_status(wait::signaled(sig, false));
         drop(p);
@@ -150,6 +138,23 @@ impl hal::KernelHooks for Kernel {
             let _ = uaccess::write_i32(addr, tid as i32);
         }
         sched::preempt_point();
+    }
+}
+
+/// The signal a user program gets for an exception it caused (with no
+/// handler, it dies of it), and a description for the log.
+pub(crate) fn exception_signal(exception: hal::UserException) -> (i32, &'static str) {
+    use hal::UserException as E;
+    match exception {
+        E::PageFault { .. } => (signal::SIGSEGV, "segmentation fault"),
+        E::GeneralProtection => (signal::SIGSEGV, "general protection fault"),
+        E::InvalidOpcode => (signal::SIGILL, "invalid opcode"),
+        E::Divide => (signal::SIGFPE, "divide error"),
+        E::FloatingPoint => (signal::SIGFPE, "x87 floating-point error"),
+        E::SimdFloatingPoint => (signal::SIGFPE, "SIMD floating-point error"),
+        E::Breakpoint => (signal::SIGTRAP, "breakpoint"),
+        E::Other(17) => (signal::SIGBUS, "alignment check"),
+        E::Other(_) => (signal::SIGSEGV, "exception"),
     }
 }
 

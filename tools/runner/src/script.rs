@@ -9,6 +9,8 @@
 //! start                 boot a machine with the settings so far
 //! timeout <seconds>     for the following waits (default 30)
 //! expect <text>         wait for text in the console output (a check)
+//! expect-any <a> || <b> wait for whichever of the texts comes first (a
+//!                       check), for outcomes that depend on the machine
 //! send <text>           type text and Enter
 //! sendraw <text>        type text with \r \n \t \xHH \\ escapes, no Enter
 //! absent <text>         the output so far must not contain text (a check)
@@ -72,7 +74,7 @@ fn count_checks(lines: &[&str]) -> u32 {
         .iter()
         .filter(|l| {
             let w = l.split_whitespace().next().unwrap_or("");
-            matches!(w, "expect" | "absent" | "exit" | "screen")
+            matches!(w, "expect" | "expect-any" | "absent" | "exit" | "screen")
         })
         .count() as u32
 }
@@ -102,7 +104,7 @@ pub fn run(name: &str, text: &str, base: &Machine, echo: bool) -> Tally {
         };
         let need_session = matches!(
             cmd,
-            "expect" | "send" | "sendraw" | "absent" | "exit" | "sendkeys" | "screen"
+            "expect" | "expect-any" | "send" | "sendraw" | "absent" | "exit" | "sendkeys" | "screen"
         );
         if need_session && session.is_none() {
             fail(&mut tally, lineno, line, "no machine started");
@@ -215,6 +217,27 @@ pub fn run(name: &str, text: &str, base: &Machine, echo: bool) -> Tally {
                 }
                 None => false,
             },
+            "expect-any" => {
+                let alternatives: Vec<&str> = arg.split("||").map(str::trim).filter(|a| !a.is_empty()).collect();
+                match session.as_mut().map(|s| s.expect_any(&alternatives, timeout)) {
+                    Some(Ok((i, _))) => {
+                        println!("[{name}:{lineno}] matched {:?}", alternatives[i]);
+                        tally.passed += 1;
+                        true
+                    }
+                    Some(Err(e)) => {
+                        let pending = session.as_ref().map(|s| s.pending()).unwrap_or_default();
+                        fail(
+                            &mut tally,
+                            lineno,
+                            line,
+                            &format!("{e}\n--- unmatched output ---\n{pending}\n---"),
+                        );
+                        false
+                    }
+                    None => false,
+                }
+            }
             "absent" => {
                 let all = session.as_ref().map(|s| s.all_output()).unwrap_or_default();
                 if all.contains(arg) {

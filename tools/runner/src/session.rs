@@ -74,20 +74,27 @@ impl Session {
     /// Waits until `text` appears after the cursor; moves the cursor past it.
     /// Returns the time from QEMU start when it appeared.
     pub fn expect(&mut self, text: &str, timeout: Duration) -> Result<Duration, String> {
+        self.expect_any(&[text], timeout).map(|(_, t)| t)
+    }
+
+    /// Waits until one of `texts` appears after the cursor; moves the
+    /// cursor past the one that appears first. Returns its index and the
+    /// time from QEMU start when it appeared.
+    pub fn expect_any(&mut self, texts: &[&str], timeout: Duration) -> Result<(usize, Duration), String> {
         let deadline = Instant::now() + timeout;
         let (m, cv) = &*self.out;
         let mut o = m.lock().expect("output lock");
         loop {
-            if let Some(pos) = find(&o.bytes[self.cursor.min(o.bytes.len())..], text.as_bytes()) {
-                self.cursor += pos + text.len();
-                return Ok(self.started.elapsed());
+            if let Some((i, end)) = first_match(&o.bytes[self.cursor.min(o.bytes.len())..], texts) {
+                self.cursor += end;
+                return Ok((i, self.started.elapsed()));
             }
             if o.closed {
-                return Err(format!("console closed before {text:?} appeared"));
+                return Err(format!("console closed before {} appeared", describe(texts)));
             }
             let now = Instant::now();
             if now >= deadline {
-                return Err(format!("timed out after {:?} waiting for {text:?}", timeout));
+                return Err(format!("timed out after {:?} waiting for {}", timeout, describe(texts)));
             }
             o = cv.wait_timeout(o, deadline - now).expect("output lock").0;
         }
@@ -179,4 +186,38 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
         return Some(0);
     }
     hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The text of `needles` that ends first in `hay` (the earliest start, on a
+/// tie the first listed): its index and the offset just past it.
+fn first_match(hay: &[u8], needles: &[&str]) -> Option<(usize, usize)> {
+    needles
+        .iter()
+        .enumerate()
+        .filter_map(|(i, n)| find(hay, n.as_bytes()).map(|pos| (pos, i, pos + n.len())))
+        .min_by_key(|&(pos, i, _)| (pos, i))
+        .map(|(_, i, end)| (i, end))
+}
+
+/// `"a"` or `"a" or "b"`, for messages.
+fn describe(texts: &[&str]) -> String {
+    texts.iter().map(|t| format!("{t:?}")).collect::<Vec<_>>().join(" or ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_match;
+
+    #[test]
+    fn first_match_takes_the_earliest_text() {
+        let hay = b"[pid 3] exited with status 77\nmarten> ";
+        assert_eq!(
+            first_match(hay, &["killed by signal", "exited with status 77"]),
+            Some((1, 29))
+        );
+        assert_eq!(first_match(hay, &["marten> ", "[pid"]), Some((1, 4)));
+        assert_eq!(first_match(hay, &["[pid", "[pid 3]"]), Some((0, 4)));
+        assert_eq!(first_match(hay, &["SIGFPE"]), None);
+        assert_eq!(first_match(hay, &[]), None);
+    }
 }

@@ -106,8 +106,8 @@ const COMMANDS: &[Command] = &[
     },
     Command {
         name: "kill",
-        usage: "kill PID",
-        help: "kill a process",
+        usage: "kill PID|NAME",
+        help: "kill a user process (not the shell or another kernel process)",
         run: kill,
     },
     Command {
@@ -260,8 +260,8 @@ fn cpuinfo(_: &[String]) -> CmdResult {
     println!("features: {}", on.join(" "));
     let p = hal::cpu::protections();
     println!(
-        "enabled:  CR0.WP={} EFER.NXE={} CR4.SMEP={} CR4.SMAP={} CR4.UMIP={}",
-        p.wp as u8, p.nxe as u8, p.smep as u8, p.smap as u8, p.umip as u8
+        "enabled:  CR0.WP={} EFER.NXE={} CR4.SMEP={} CR4.SMAP={} CR4.UMIP={} CR0.NE={} CR4.OSXMMEXCPT={}",
+        p.wp as u8, p.nxe as u8, p.smep as u8, p.smap as u8, p.umip as u8, p.ne as u8, p.osxmmexcpt as u8
     );
     let tsc = hal::time::tsc_hz();
     println!(
@@ -386,13 +386,27 @@ fn ps(w: &[String]) -> CmdResult {
     Ok(())
 }
 
+/// `kill PID|NAME`: SIGKILL to a user process. The shell refuses to kill
+/// itself (it would leave a console nobody reads) and any other kernel
+/// process: pid 0, the kernel init, the test runner.
 fn kill(w: &[String]) -> CmdResult {
-    let pid = w
-        .get(1)
-        .ok_or("usage: kill PID")?
-        .parse::<u32>()
-        .map_err(|_| "bad pid")?;
-    proc::kill(pid, marten_abi::signal::SIGKILL).map_err(|e| e.to_string())
+    if w.len() != 2 {
+        return Err("usage: kill PID|NAME".into());
+    }
+    let p = super::memview::process_arg(w)?;
+    let (pid, name) = (p.pid, p.name());
+    if pid == sched::current_process().pid {
+        return Err(format!(
+            "{pid} ({name}) is the kernel shell itself: refusing to kill it"
+        ));
+    }
+    if p.is_kernel() {
+        return Err(format!("{pid} ({name}) is a kernel process: refusing to kill it"));
+    }
+    proc::kill(pid, marten_abi::signal::SIGKILL).map_err(|e| match e {
+        marten_abi::errno::Errno::EPERM => format!("{pid} ({name}) is init: refusing to kill it"),
+        e => format!("{pid} ({name}): {e}"),
+    })
 }
 
 fn parallel(w: &[String]) -> CmdResult {

@@ -17,7 +17,7 @@ use marten_vm::VmaKind;
 
 /// The process named by a pid or, failing that, by its name (the newest
 /// one with that name).
-fn process_arg(w: &[String]) -> Result<Arc<Process>, String> {
+pub(super) fn process_arg(w: &[String]) -> Result<Arc<Process>, String> {
     let arg = w.get(1).ok_or("missing PID or name")?;
     if let Ok(pid) = arg.parse::<u32>() {
         return proc::lookup(pid).ok_or_else(|| format!("no process {pid}"));

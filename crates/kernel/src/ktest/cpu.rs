@@ -11,6 +11,14 @@ pub const TESTS: &[Test] = &[
         run: cpu_protections,
     },
     Test {
+        name: "fpu_clean_image",
+        run: fpu_clean_image,
+    },
+    Test {
+        name: "fpu_errors_are_sigfpe",
+        run: fpu_errors_are_sigfpe,
+    },
+    Test {
         name: "clock_monotonic",
         run: clock_monotonic,
     },
@@ -40,6 +48,34 @@ fn cpu_protections() -> TestResult {
     check_eq!(p.smep, f.smep);
     check_eq!(p.smap, f.smap);
     check_eq!(p.umip, f.umip);
+    check!(p.ne, "CR0.NE is off: x87 errors would not raise #MF");
+    check!(p.osxmmexcpt, "CR4.OSXMMEXCPT is off: SSE errors would raise #UD");
+    Ok(())
+}
+
+/// New programs start with Linux's FPU state: every exception masked,
+/// nothing pending.
+fn fpu_clean_image() -> TestResult {
+    use marten_abi::fpu;
+    let c = hal::context::clean_fpu_control();
+    check_eq!(c.fcw, fpu::FCW_DEFAULT);
+    check_eq!(c.fsw, 0);
+    check_eq!(c.ftw, 0);
+    check_eq!(c.mxcsr, fpu::MXCSR_DEFAULT);
+    Ok(())
+}
+
+/// #MF (16) and #XM (19) from user mode, like a divide error, end the
+/// program with SIGFPE. (QEMU's TCG never raises #XM, so the end-to-end
+/// test cannot always see the SSE case.)
+fn fpu_errors_are_sigfpe() -> TestResult {
+    use hal::UserException as E;
+    use marten_abi::signal::SIGFPE;
+    check_eq!(E::from_vector(16), E::FloatingPoint);
+    check_eq!(E::from_vector(19), E::SimdFloatingPoint);
+    for v in [0, 16, 19] {
+        check_eq!(crate::exception_signal(E::from_vector(v)).0, SIGFPE);
+    }
     Ok(())
 }
 

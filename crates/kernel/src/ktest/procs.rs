@@ -315,7 +315,10 @@ fn kill_process_once() -> TestResult {
     })
     .map_err(|e| alloc::format!("{e}"))?;
     sched::sleep_ms(5);
-    check_eq!(proc::kill(c.pid, signal::SIGKILL), Ok(()));
+    // A kernel process: `kill` refuses it, `kill_process` does it.
+    check!(c.is_kernel(), "a kernel process counts as a user one");
+    check_eq!(proc::kill(c.pid, signal::SIGKILL), Err(Errno::EPERM));
+    check!(proc::kill_process(&c, signal::SIGKILL), "not killed");
     check!(!proc::kill_process(&c, signal::SIGKILL), "killed twice");
     check_eq!(
         proc::waitpid(WaitFor::Pid(c.pid), false, true),

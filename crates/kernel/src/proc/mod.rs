@@ -178,6 +178,13 @@ impl Process {
         !self.children.lock().is_empty()
     }
 
+    /// Is it a kernel process: one that never had a user address space
+    /// (pid 0, a kernel init, the kernel shell, the test runner)? Its
+    /// threads run kernel code only.
+    pub fn is_kernel(&self) -> bool {
+        !self.user.is_user()
+    }
+
     /// Has it been killed?
     pub fn is_killed(&self) -> bool {
         self.killed.load(Ordering::Acquire)
@@ -393,13 +400,18 @@ pub fn waitpid(which: WaitFor, nohang: bool, reap: bool) -> Result<Option<(Pid, 
 
 /// Kills process `pid` with `sig`: its threads are cancelled, sleeping ones
 /// wake and unwind, and it exits with that signal as its status. Killing a
-/// process that is already dying or dead has no further effect. Pid 0 and
-/// init cannot be killed (EPERM).
+/// process that is already dying or dead has no further effect. Pid 0, init
+/// and kernel processes cannot be killed this way (EPERM): the kernel's own
+/// work (the kernel shell, a kernel init) would end with nobody left to
+/// notice. [`kill_process`] kills anything, for the kernel's own use.
 pub fn kill(pid: Pid, sig: i32) -> Result<(), Errno> {
     if pid <= 1 {
         return Err(Errno::EPERM);
     }
     let p = lookup(pid).ok_or(Errno::ESRCH)?;
+    if p.is_kernel() {
+        return Err(Errno::EPERM);
+    }
     kill_process(&p, sig);
     Ok(())
 }

@@ -39,7 +39,7 @@ impl Target {
 
 /// Kernel processes ignore every signal, as Linux's kernel threads do.
 fn takes_signals(p: &Process) -> bool {
-    p.user.is_user()
+    !p.is_kernel()
 }
 
 /// kill(2) from `caller`: ESRCH when nothing matches; EINVAL (nothing is
