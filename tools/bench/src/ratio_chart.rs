@@ -1,13 +1,14 @@
-//! A bar chart of Marten's cost relative to Linux, per figure, on a log scale.
+//! A bar chart of Marten's cost relative to Linux, per figure of one pass, on a log scale.
 //!
 //! Each bar starts at 1.0 (as fast as Linux) and ends at the figure's cost
 //! ratio (Marten/Linux for times, Linux/Marten for bandwidths), so below 1
-//! always means Marten is better. Lines mark 1.0 and the goal 0.5.
+//! always means Marten is better. Lines mark 1.0 and the goal 0.5. The chart
+//! is drawn from y = 0 down; the caller places it.
 
 use crate::figures::Better;
-use crate::report::Report;
+use crate::report::Run;
+use crate::svg::xml;
 
-const WIDTH: f64 = 760.0;
 const PLOT_X: f64 = 210.0;
 const PLOT_W: f64 = 490.0;
 const TOP: f64 = 60.0;
@@ -42,14 +43,6 @@ impl Axis {
     }
 }
 
-/// Escapes text for XML.
-fn xml(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 /// The label of tick 2^e: "1", "2", "4"... and "1/2", "1/4"... below 1.
 fn tick_label(e: i32) -> String {
     if e >= 0 {
@@ -70,9 +63,8 @@ fn colour(r: f64) -> &'static str {
 }
 
 /// The bars: a label and a cost ratio (above zero) for every row that has one.
-fn bars(report: &Report) -> Vec<(String, f64)> {
-    report
-        .rows
+fn bars(run: &Run) -> Vec<(String, f64)> {
+    run.rows
         .iter()
         .filter_map(|r| {
             let label = match r.better {
@@ -84,16 +76,12 @@ fn bars(report: &Report) -> Vec<(String, f64)> {
         .collect()
 }
 
-/// The opening tag, a white background and the two title lines.
-fn header(report: &Report, height: f64) -> String {
+/// The two title lines.
+fn header(title: &str) -> String {
     format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{height}\" \
-         viewBox=\"0 0 {WIDTH} {height}\" font-family=\"sans-serif\" font-size=\"12\">\n\
-         <rect width=\"{WIDTH}\" height=\"{height}\" fill=\"white\"/>\n\
-         <text x=\"10\" y=\"22\" font-size=\"15\">Marten cost relative to Linux, {} ({})</text>\n\
+        "<text x=\"10\" y=\"22\" font-size=\"15\">{}</text>\n\
          <text x=\"10\" y=\"42\" fill=\"#555\">log scale; below 1 is better; times are Marten/Linux, bandwidths Linux/Marten</text>\n",
-        xml(&report.date),
-        xml(&report.mode)
+        xml(title)
     )
 }
 
@@ -149,13 +137,14 @@ fn reference_lines(axis: Axis, plot_bottom: f64) -> String {
     )
 }
 
-/// The chart for every row that has a cost ratio.
-pub fn render(report: &Report) -> String {
-    let bars = bars(report);
+/// The chart, titled `title`, for every row of `run` that has a cost
+/// ratio; and its height.
+pub fn chart(run: &Run, title: &str) -> (String, f64) {
+    let bars = bars(run);
     let ratios: Vec<f64> = bars.iter().map(|b| b.1).collect();
     let axis = Axis::fit(&ratios);
     let plot_bottom = TOP + bars.len().max(1) as f64 * ROW_H;
-    let mut s = header(report, plot_bottom + BOTTOM);
+    let mut s = header(title);
     if bars.is_empty() {
         s.push_str(&format!(
             "<text x=\"10\" y=\"{:.1}\" fill=\"#555\">no figure has both a Marten and a Linux value</text>\n",
@@ -168,8 +157,7 @@ pub fn render(report: &Report) -> String {
         }
         s.push_str(&reference_lines(axis, plot_bottom));
     }
-    s.push_str("</svg>\n");
-    s
+    (s, plot_bottom + BOTTOM)
 }
 
 #[cfg(test)]
@@ -202,26 +190,26 @@ mod tests {
 
     #[test]
     fn chart_of_the_sample() {
-        // The sample has one ratio, getppid at 0.5: a bar from 332.5 to 455.0.
-        let s = render(&sample());
-        assert!(s.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"760\" height=\"124\""));
+        // The sample's headline has one ratio, getppid at 0.5: a bar from 332.5 to 455.0.
+        let (s, height) = chart(&sample().runs[0], "a title");
+        assert_eq!(height, 124.0);
+        assert!(s.starts_with("<text x=\"10\" y=\"22\" font-size=\"15\">a title</text>"));
         assert!(s.contains("<rect x=\"332.5\" y=\"64.0\" width=\"122.5\" height=\"16\" fill=\"#2a9d3f\"/>"));
         assert!(s.contains("<text x=\"202.0\" y=\"76.0\" text-anchor=\"end\">getppid</text>"));
         assert!(s.contains("<text x=\"708.0\" y=\"76.0\">0.50</text>"));
         assert!(s.contains("<line x1=\"455.0\" y1=\"56.0\" x2=\"455.0\" y2=\"84\" stroke=\"#333\""));
         assert!(s.contains("<line x1=\"332.5\" y1=\"56.0\" x2=\"332.5\" y2=\"84\" stroke=\"#2a9d3f\""));
         assert!(!s.contains("pipe_bw_64k"));
-        assert!(s.trim_end().ends_with("</svg>"));
     }
 
     #[test]
     fn bandwidth_bars_are_inverted_and_escaped() {
-        let mut r = sample();
+        let mut r = sample().runs[0].clone();
         r.rows.truncate(1);
         r.rows[0].name = "a&b".into();
         r.rows[0].better = Better::Higher;
         // Marten 0.25 MiB/s, Linux 0.5 MiB/s: Marten costs twice as much.
-        let s = render(&r);
+        let (s, _) = chart(&r, "t");
         assert!(s.contains(">a&amp;b (Linux/Marten)</text>"));
         assert!(s.contains("<rect x=\"455.0\" y=\"64.0\" width=\"122.5\" height=\"16\" fill=\"#d9822b\"/>"));
         assert!(s.contains(">2.00</text>"));
@@ -229,12 +217,12 @@ mod tests {
 
     #[test]
     fn empty_chart_says_so() {
-        let mut r = sample();
+        let mut r = sample().runs[0].clone();
         r.rows.clear();
-        let s = render(&r);
+        let (s, height) = chart(&r, "t");
         assert!(s.contains("no figure has both a Marten and a Linux value"));
         assert!(!s.contains("<rect x="));
         assert!(!s.contains("Linux = 1.0"));
-        assert!(s.trim_end().ends_with("</svg>"));
+        assert_eq!(height, 124.0);
     }
 }
