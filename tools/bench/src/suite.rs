@@ -315,6 +315,11 @@ pub fn run(o: &Options) -> Report {
             eprintln!("mbench-run: {}: {e}", c.kernel.label());
         }
     }
+    // The commit is read before the boots, while the tree matches the kernel built.
+    let marten_kernel = match &cs[0].path {
+        Ok(p) => marten_description(p),
+        Err(e) => e.clone(),
+    };
     clear_logs();
     let mut runs = Vec::new();
     let (mut marten_guest, mut linux_guest) = (GuestInfo::default(), GuestInfo::default());
@@ -336,10 +341,6 @@ pub fn run(o: &Options) -> Report {
     if o.mbench_args.iter().any(|a| a == "--quick") {
         notes.push("mbench ran with --quick: one short run per figure, not a measurement".into());
     }
-    let describe = |c: &Contender, f: &dyn Fn(&Path) -> String| match &c.path {
-        Ok(p) => f(p),
-        Err(e) => e.clone(),
-    };
     let accel = accel(o);
     let cpu = if accel == "kvm" {
         "-cpu host (KVM)".to_string()
@@ -355,8 +356,11 @@ pub fn run(o: &Options) -> Report {
             "{} CPU(s), {} memory, QEMU -machine pc, same settings for both kernels",
             o.smp, o.mem
         ),
-        marten_kernel: describe(&cs[0], &marten_description),
-        linux_kernel: describe(&cs[1], &|p: &Path| p.display().to_string()),
+        marten_kernel,
+        linux_kernel: match &cs[1].path {
+            Ok(p) => p.display().to_string(),
+            Err(e) => e.clone(),
+        },
         marten_guest,
         linux_guest,
         runs,
