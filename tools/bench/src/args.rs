@@ -34,8 +34,9 @@ then one in real time (noisy), which also times the boots.
   --accel tcg|kvm    accelerator (default: chosen like mrun does)
   --append TEXT      extra kernel parameters for both kernels
   --quick            pass --quick to mbench (a handful of iterations, once)
-  --timeout SECS     longest benchmark boot (default 600)
-  --idle SECS        give up on a boot silent for this long (default 60)
+  --timeout SECS     longest benchmark boot (default 1200)
+  --idle SECS        give up on a boot silent for this long (default 240;
+                     the shell workload is silent for a minute or more)
   --results DIR      where result files go (default bench/results)
   --cache DIR        where the Linux kernel is kept (default bench/cache)
   --no-save          print the table only, write no files
@@ -92,8 +93,8 @@ impl Default for Options {
             accel: None,
             append: String::new(),
             mbench_args: Vec::new(),
-            timeout: 600,
-            idle: 60,
+            timeout: 1200,
+            idle: 240,
             results: "bench/results".into(),
             cache: "bench/cache".into(),
             save: true,
