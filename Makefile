@@ -48,7 +48,7 @@ test: deps
 	@scripts/test.sh
 
 # Marten against Linux on the same QEMU; BENCH_ARGS go to mbench-run
-# (e.g. BENCH_ARGS="--rounds 5" or "--icount 3").
+# (e.g. BENCH_ARGS="--rounds 5" or "--mode icount"); see bench/README.md.
 bench: deps
 	@scripts/bench.sh $(BENCH_ARGS)
 

@@ -15,7 +15,9 @@ CFLAGS=(-static -std=gnu11 -Wall -Wextra -Werror)
 
 mkdir -p "$OUT"
 "$CC" "${CFLAGS[@]}" -O2 -o "$OUT/mbench" \
-  bench/src/mbench.c bench/src/util.c bench/src/fig_sys.c bench/src/fig_proc.c bench/src/fig_mem.c
+  bench/src/mbench.c bench/src/util.c bench/src/spawn.c bench/src/info.c \
+  bench/src/fig_sys.c bench/src/fig_proc.c bench/src/fig_mem.c \
+  bench/src/fig_dir.c bench/src/fig_areas.c bench/src/fig_fork_scale.c bench/src/fig_shell.c
 "$CC" "${CFLAGS[@]}" -Os -s -o "$OUT/mbench-true" bench/src/true.c
 "$CC" "${CFLAGS[@]}" -O2 -o "$OUT/init" bench/src/init.c
 
@@ -34,6 +36,12 @@ fi
   --file /bin/busybox=/bin/busybox \
   --symlink /bin/sh=busybox \
   --symlink /bin/poweroff=busybox \
+  --symlink /bin/sed=busybox \
+  --symlink /bin/grep=busybox \
+  --symlink /bin/wc=busybox \
+  --symlink /bin/cp=busybox \
+  --symlink /bin/cat=busybox \
+  --symlink /bin/rm=busybox \
   --dir /dev --dir /tmp --dir /proc \
   --dev /dev/console=c:5:1 \
   --file /etc/motd=bench/etc/motd

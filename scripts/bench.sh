@@ -2,11 +2,12 @@
 # `make bench`: builds what the benchmark needs (Marten's kernel, the bench
 # programs and initramfs, the harness) and runs target/release/mbench-run
 # with the arguments given, e.g.
-#   scripts/bench.sh                      3 rounds + 5 boot-time boots per kernel
+#   scripts/bench.sh                      the icount pass (headline), then real time
+#   scripts/bench.sh --mode icount        the deterministic pass only
 #   scripts/bench.sh --linux-only --rounds 1
-#   scripts/bench.sh --icount 3 -- getppid pipe_rtt_1b
+#   scripts/bench.sh -- getppid pipe_rtt_1b
 #   scripts/bench.sh --help
-# The table is printed; bench/results/<date>.{json,md,svg} are written.
+# The tables are printed; bench/results/<date>.{json,md,svg} are written.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

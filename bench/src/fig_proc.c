@@ -14,25 +14,6 @@
 #define PIPE_CHUNK (64 * 1024)
 #define PAGE_SIZE_BYTES 4096
 
-static int fork_exit_run(struct ctx *c, long n, double *ns)
-{
-	double t0 = now_ns();
-	for (long i = 0; i < n; i++) {
-		int pid = fork();
-		if (pid == 0)
-			_exit(0);
-		if (pid < 0)
-			return fail_errno(c, "fork");
-		int code = wait_child(pid);
-		if (code < 0)
-			return fail_errno(c, "wait4");
-		if (code != 0)
-			return fail_text(c, "the child did not exit with 0");
-	}
-	*ns = now_ns() - t0;
-	return 0;
-}
-
 /* Looks for mbench-true beside this program (natively, build/bench/), else
  * at /bin/mbench-true. Whether it runs and exits 0 is checked by every run. */
 static int exec_setup(struct ctx *c)
@@ -55,25 +36,7 @@ static int exec_run(struct ctx *c, long n, double *ns)
 {
 	char *argv[] = { "mbench-true", NULL };
 	char *envp[] = { NULL };
-	double t0 = now_ns();
-	for (long i = 0; i < n; i++) {
-		int pid = fork();
-		if (pid == 0) {
-			execve(c->path, argv, envp);
-			_exit(127);
-		}
-		if (pid < 0)
-			return fail_errno(c, "fork");
-		int code = wait_child(pid);
-		if (code < 0)
-			return fail_errno(c, "wait4");
-		if (code == 127)
-			return fail_text(c, "execve of mbench-true failed in the child");
-		if (code != 0)
-			return fail_text(c, "mbench-true did not exit with 0");
-	}
-	*ns = now_ns() - t0;
-	return 0;
+	return fork_exec_loop(c, n, ns, c->path, argv, envp);
 }
 
 /* Closes the descriptors fds[0..count) that are still open (not -1). */
@@ -289,10 +252,10 @@ static int yield_run(struct ctx *c, long n, double *ns)
 }
 
 const struct figure proc_figures[] = {
-	{ "fork_exit_wait", "us", 0, 1, NULL, fork_exit_run, NULL },
-	{ "fork_exec_wait", "us", 0, 1, exec_setup, exec_run, NULL },
-	{ "pipe_rtt_1b", "us", 0, 1, NULL, pipe_rtt_run, NULL },
-	{ "pipe_bw_64k", "MiB/s", 1, PIPE_CHUNK, pipe_bw_setup, pipe_bw_run, free_buf },
-	{ "ctxsw_yield", "us", 0, 2, NULL, yield_run, NULL },
+	{ "fork_exit_wait", "us", 0, 1, NULL, fork_exit_loop, NULL, 0 },
+	{ "fork_exec_wait", "us", 0, 1, exec_setup, exec_run, NULL, 0 },
+	{ "pipe_rtt_1b", "us", 0, 1, NULL, pipe_rtt_run, NULL, 0 },
+	{ "pipe_bw_64k", "MiB/s", 1, PIPE_CHUNK, pipe_bw_setup, pipe_bw_run, free_buf, 0 },
+	{ "ctxsw_yield", "us", 0, 2, NULL, yield_run, NULL, 0 },
 	{ 0 },
 };

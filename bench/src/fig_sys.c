@@ -147,16 +147,16 @@ static int mymem_run(struct ctx *c, long n, double *ns)
 }
 
 const struct figure sys_figures[] = {
-	{ "getppid", "us", 0, 1, NULL, getppid_run, NULL },
-	{ "read_zero_1b", "us", 0, 1, zero_setup, zero_run, close_fd },
-	{ "write_null_1b", "us", 0, 1, null_setup, null_run, close_fd },
-	{ "open_close", "us", 0, 1, open_close_setup, open_close_run, NULL },
-	{ "stat", "us", 0, 1, stat_setup, stat_run, NULL },
+	{ "getppid", "us", 0, 1, NULL, getppid_run, NULL, 0 },
+	{ "read_zero_1b", "us", 0, 1, zero_setup, zero_run, close_fd, 0 },
+	{ "write_null_1b", "us", 0, 1, null_setup, null_run, close_fd, 0 },
+	{ "open_close", "us", 0, 1, open_close_setup, open_close_run, NULL, 0 },
+	{ "stat", "us", 0, 1, stat_setup, stat_run, NULL, 0 },
 	{ 0 },
 };
 
 /* mymem_rw comes last in the report, so it has a table of its own. */
 const struct figure mymem_figures[] = {
-	{ "mymem_rw", "us", 0, 1, mymem_setup, mymem_run, close_fd },
+	{ "mymem_rw", "us", 0, 1, mymem_setup, mymem_run, close_fd, 0 },
 	{ 0 },
 };

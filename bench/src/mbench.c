@@ -9,6 +9,9 @@
  *   BENCH <name> <median> <min> <max> <unit> <lower|higher>
  *   BENCH <name> n/a <reason>
  *
+ * Before the figures it prints two lines describing where it runs (see
+ * info.c): BENCHINFO uname ... and BENCHINFO cpuid ....
+ *
  * --quick runs a handful of iterations once (a smoke test). Lines are written
  * with write(2), never buffered, so nothing is lost or doubled across fork. */
 #include <signal.h>
@@ -24,9 +27,11 @@
 #define MAX_ITERATIONS 1000000000L
 
 const char *self_path = "mbench";
+int quick_mode;
 
 static const struct figure *const tables[] = {
-	sys_figures, proc_figures, mem_figures, mymem_figures,
+	sys_figures, proc_figures, mem_figures, dir_figures,
+	areas_figures, fork_scale_figures, shell_figures, mymem_figures,
 };
 
 #define TABLES (sizeof tables / sizeof tables[0])
@@ -51,7 +56,7 @@ static double to_unit(const struct figure *f, long n, double ns)
 		ns = 1;
 	if (f->higher_is_better)
 		return work / (ns / 1e9) / (1024.0 * 1024.0);
-	return ns / work / 1000.0;
+	return ns / work / (strcmp(f->unit, "ms") == 0 ? 1e6 : 1e3);
 }
 
 /* Chooses an iteration count whose run lasts at least TARGET_NS. */
@@ -89,7 +94,7 @@ static void sort(double *v, int len)
 /* Runs one figure and prints its line. */
 static void measure(const struct figure *f, int quick)
 {
-	struct ctx c = { .fd = -1 };
+	struct ctx c = { .fd = -1, .size = f->size };
 	double values[REPEATS];
 	int runs = quick ? 1 : REPEATS;
 	char line[320];
@@ -159,7 +164,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--quick") == 0)
-			quick = 1;
+			quick_mode = quick = 1;
 		else if (strcmp(argv[i], "--") == 0)
 			continue;
 		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
@@ -173,6 +178,7 @@ int main(int argc, char **argv)
 			return usage(2);
 		}
 	}
+	print_info();
 	if (named) {
 		for (int i = 1; i < argc; i++) {
 			const struct figure *f = find(argv[i]);

@@ -1,17 +1,30 @@
 //! The command line of `mbench-run`.
 
 use crate::figures;
+use crate::mode::Mode;
 use std::path::PathBuf;
+
+/// The CPU both kernels get under TCG: QEMU's `max` without the fast-string
+/// features, so that no kernel's copies run as byte-per-step `rep movsb`.
+pub const DEFAULT_CPU: &str = "max,-erms,-fsrm";
 
 pub const USAGE: &str = "\
 usage: mbench-run [OPTIONS] [-- MBENCH-ARGS...]
 Boots Marten and Linux alternately on the same QEMU with the bench initramfs,
 collects the BENCH lines of /bin/mbench, measures boot time to a shell prompt,
-prints a table and writes bench/results/<date>.{json,md,svg}.
+prints the tables and writes bench/results/<date>.{json,md,svg}.
+By default two passes run: the headline one under -icount (deterministic),
+then one in real time (noisy), which also times the boots.
 
-  --rounds N         benchmark boots per kernel, interleaved (default 3)
-  --boots N          boot-time boots per kernel, interleaved (default 5; 0 skips)
-  --icount SHIFT     deterministic virtual time: -icount shift=SHIFT,sleep=off
+  --mode both|icount|realtime   which passes run (default both)
+  --shift N          the icount shift: 1 instruction = 2^N ns (default 3)
+  --icount SHIFT     the same as --mode icount --shift SHIFT
+  --rounds N         benchmark boots per kernel in each pass, interleaved
+                     (default 2 under icount, 3 in real time)
+  --icount-rounds N  benchmark boots per kernel in the icount pass only
+  --boots N          boot-time boots per kernel, in the real-time pass
+                     (default 5; 0 skips)
+  --cpu MODEL        QEMU -cpu for both kernels under TCG (default max,-erms,-fsrm)
   --marten-only      boot only Marten
   --linux-only       boot only Linux
   --kernel PATH      Marten's kernel ELF (default build/marten)
@@ -21,8 +34,9 @@ prints a table and writes bench/results/<date>.{json,md,svg}.
   --accel tcg|kvm    accelerator (default: chosen like mrun does)
   --append TEXT      extra kernel parameters for both kernels
   --quick            pass --quick to mbench (a handful of iterations, once)
-  --timeout SECS     longest benchmark boot (default 600)
-  --idle SECS        give up on a boot silent for this long (default 60)
+  --timeout SECS     longest benchmark boot (default 1200)
+  --idle SECS        give up on a boot silent for this long (default 240;
+                     the shell workload is silent for a minute or more)
   --results DIR      where result files go (default bench/results)
   --cache DIR        where the Linux kernel is kept (default bench/cache)
   --no-save          print the table only, write no files
@@ -32,13 +46,19 @@ MBENCH-ARGS: figure names to run only those (and --quick).
 
 /// Everything the command line chose.
 ///
-/// Invariants: `rounds >= 1`; at least one of `marten`/`linux` is set;
-/// every entry of `mbench_args` is `--quick` or a known figure name.
+/// Invariants: `rounds >= 1` and `icount_rounds >= 1`; `modes` is not
+/// empty, has no repeats and its first entry is the headline; at least one
+/// of `marten`/`linux` is set; every entry of `mbench_args` is `--quick` or
+/// a known figure name.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Options {
+    /// Benchmark boots per kernel in the real-time pass.
     pub rounds: usize,
+    /// Benchmark boots per kernel in the icount pass.
+    pub icount_rounds: usize,
     pub boots: usize,
-    pub icount: Option<u32>,
+    pub modes: Vec<Mode>,
+    pub cpu: String,
     pub marten: bool,
     pub linux: bool,
     pub kernel: PathBuf,
@@ -60,8 +80,10 @@ impl Default for Options {
     fn default() -> Options {
         Options {
             rounds: 3,
+            icount_rounds: 2,
             boots: 5,
-            icount: None,
+            modes: vec![Mode::Icount { shift: 3 }, Mode::Realtime],
+            cpu: DEFAULT_CPU.into(),
             marten: true,
             linux: true,
             kernel: "build/marten".into(),
@@ -71,8 +93,8 @@ impl Default for Options {
             accel: None,
             append: String::new(),
             mbench_args: Vec::new(),
-            timeout: 600,
-            idle: 60,
+            timeout: 1200,
+            idle: 240,
             results: "bench/results".into(),
             cache: "bench/cache".into(),
             save: true,
@@ -82,6 +104,23 @@ impl Default for Options {
 }
 
 impl Options {
+    /// Benchmark boots per kernel in a pass of `mode`.
+    pub fn rounds_for(&self, mode: Mode) -> usize {
+        match mode {
+            Mode::Icount { .. } => self.icount_rounds,
+            Mode::Realtime => self.rounds,
+        }
+    }
+
+    /// Boot-time boots per kernel in a pass of `mode` (real time only:
+    /// they measure host wall-clock time).
+    pub fn boots_for(&self, mode: Mode) -> usize {
+        match mode {
+            Mode::Icount { .. } => 0,
+            Mode::Realtime => self.boots,
+        }
+    }
+
     /// The figures this run expects: the named ones, or all of them.
     pub fn expected(&self) -> Vec<figures::Spec> {
         let named: Vec<figures::Spec> = self.mbench_args.iter().filter_map(|a| figures::find(a)).collect();
@@ -114,9 +153,23 @@ fn add_mbench_arg(o: &mut Options, a: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The passes `--mode` names, headline first.
+fn modes(which: &str, shift: u32) -> Result<Vec<Mode>, String> {
+    let icount = Mode::Icount { shift };
+    match which {
+        "both" => Ok(vec![icount, Mode::Realtime]),
+        "icount" => Ok(vec![icount]),
+        "realtime" => Ok(vec![Mode::Realtime]),
+        other => Err(format!("--mode is both, icount or realtime, not {other:?}")),
+    }
+}
+
 /// Parses the arguments (without the program name).
 pub fn parse(args: &[String]) -> Result<Parsed, String> {
     let mut o = Options::default();
+    let (mut which, mut shift) = ("both".to_string(), 3u32);
+    let mut rounds: Option<usize> = None;
+    let mut icount_rounds: Option<usize> = None;
     let mut i = 0;
     while i < args.len() {
         let flag = args[i].as_str();
@@ -126,9 +179,16 @@ pub fn parse(args: &[String]) -> Result<Parsed, String> {
         };
         match flag {
             "-h" | "--help" => return Ok(Parsed::Help),
-            "--rounds" => o.rounds = number(flag, &value()?)?,
+            "--rounds" => rounds = Some(number(flag, &value()?)?),
+            "--icount-rounds" => icount_rounds = Some(number(flag, &value()?)?),
             "--boots" => o.boots = number(flag, &value()?)?,
-            "--icount" => o.icount = Some(number(flag, &value()?)?),
+            "--mode" => which = value()?,
+            "--shift" => shift = number(flag, &value()?)?,
+            "--icount" => {
+                shift = number(flag, &value()?)?;
+                which = "icount".into();
+            }
+            "--cpu" => o.cpu = value()?,
             "--marten-only" => o.linux = false,
             "--linux-only" => o.marten = false,
             "--kernel" => o.kernel = value()?.into(),
@@ -154,8 +214,22 @@ pub fn parse(args: &[String]) -> Result<Parsed, String> {
         }
         i += 1;
     }
-    if o.rounds == 0 {
+    o.modes = modes(&which, shift)?;
+    if shift > 10 {
+        return Err("--shift must be at most 10".into());
+    }
+    if let Some(r) = rounds {
+        o.rounds = r;
+        o.icount_rounds = r;
+    }
+    if let Some(r) = icount_rounds {
+        o.icount_rounds = r;
+    }
+    if o.rounds == 0 || o.icount_rounds == 0 {
         return Err("--rounds must be at least 1".into());
+    }
+    if o.cpu.is_empty() {
+        return Err("--cpu needs a model".into());
     }
     if !o.marten && !o.linux {
         return Err("--marten-only and --linux-only exclude each other".into());
@@ -183,7 +257,11 @@ mod tests {
         let o = run(&[]).unwrap();
         assert_eq!(o, Options::default());
         assert_eq!((o.rounds, o.boots, o.smp, o.mem.as_str()), (3, 5, 1, "512M"));
-        assert_eq!(o.expected().len(), 15);
+        assert_eq!(o.expected().len(), figures::BENCH.len());
+        assert_eq!(o.modes, [Mode::Icount { shift: 3 }, Mode::Realtime]);
+        assert_eq!(o.cpu, "max,-erms,-fsrm");
+        assert_eq!((o.rounds_for(o.modes[0]), o.boots_for(o.modes[0])), (2, 0));
+        assert_eq!((o.rounds_for(Mode::Realtime), o.boots_for(Mode::Realtime)), (3, 5));
     }
 
     #[test]
@@ -200,12 +278,30 @@ mod tests {
             "stat",
         ])
         .unwrap();
-        assert_eq!(o.rounds, 2);
-        assert_eq!(o.icount, Some(3));
+        assert_eq!((o.rounds, o.icount_rounds), (2, 2));
+        assert_eq!(o.modes, [Mode::Icount { shift: 3 }]);
         assert!(o.linux && !o.marten);
         assert_eq!(o.mbench_args, ["--quick", "getppid", "stat"]);
         let names: Vec<&str> = o.expected().iter().map(|s| s.name).collect();
         assert_eq!(names, ["getppid", "stat"]);
+    }
+
+    #[test]
+    fn modes_rounds_and_cpu() {
+        let o = run(&["--mode", "realtime", "--cpu", "max"]).unwrap();
+        assert_eq!(
+            (o.modes.as_slice(), o.cpu.as_str()),
+            ([Mode::Realtime].as_slice(), "max")
+        );
+        let o = run(&["--shift", "4", "--icount-rounds", "2"]).unwrap();
+        assert_eq!(o.modes, [Mode::Icount { shift: 4 }, Mode::Realtime]);
+        assert_eq!((o.icount_rounds, o.rounds), (2, 3));
+        let o = run(&["--icount-rounds", "2", "--rounds", "5"]).unwrap();
+        assert_eq!((o.icount_rounds, o.rounds), (2, 5));
+        assert!(run(&["--mode", "fast"]).unwrap_err().contains("--mode"));
+        assert!(run(&["--shift", "40"]).is_err());
+        assert!(run(&["--cpu", ""]).is_err());
+        assert!(run(&["--icount-rounds", "0"]).is_err());
     }
 
     #[test]

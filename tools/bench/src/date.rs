@@ -1,4 +1,4 @@
-//! Today's date (UTC) as YYYY-MM-DD, from the system clock, without a date crate.
+//! Today's date and the time (UTC), from the system clock, without a date crate.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -35,13 +35,33 @@ pub fn format((y, m, d): (u64, u32, u32)) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
-/// Today in UTC.
-pub fn today() -> String {
-    let secs = SystemTime::now()
+fn now_secs() -> u64 {
+    SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
-        .unwrap_or(0);
-    format(from_days(secs / 86_400))
+        .unwrap_or(0)
+}
+
+/// Today in UTC.
+pub fn today() -> String {
+    format(from_days(now_secs() / 86_400))
+}
+
+/// `secs` after the epoch as `YYYY-MM-DD HH:MM:SS`.
+pub fn timestamp(secs: u64) -> String {
+    let s = secs % 86_400;
+    format!(
+        "{} {:02}:{:02}:{:02}",
+        format(from_days(secs / 86_400)),
+        s / 3600,
+        s / 60 % 60,
+        s % 60
+    )
+}
+
+/// Now in UTC as `YYYY-MM-DD HH:MM:SS`.
+pub fn now() -> String {
+    timestamp(now_secs())
 }
 
 #[cfg(test)]
@@ -67,5 +87,8 @@ mod tests {
     fn formatting() {
         assert_eq!(format((2026, 1, 5)), "2026-01-05");
         assert_eq!(today().len(), 10);
+        assert_eq!(timestamp(0), "1970-01-01 00:00:00");
+        assert_eq!(timestamp(19_723 * 86_400 + 3600 + 2 * 60 + 3), "2024-01-01 01:02:03");
+        assert_eq!(now().len(), 19);
     }
 }

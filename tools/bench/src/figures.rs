@@ -1,4 +1,5 @@
-//! The fixed list of figures, with their units and which direction is better.
+//! The fixed list of figures, with their units and which direction is better,
+//! and the scaling families: figures measured at three sizes each.
 
 /// Which way a figure improves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,7 +51,7 @@ const fn spec(name: &'static str, unit: &'static str, better: Better) -> Spec {
 }
 
 /// The figures `mbench` prints, in its order.
-pub const BENCH: [Spec; 15] = [
+pub const BENCH: [Spec; 32] = [
     spec("getppid", "us", Better::Lower),
     spec("read_zero_1b", "us", Better::Lower),
     spec("write_null_1b", "us", Better::Lower),
@@ -65,7 +66,86 @@ pub const BENCH: [Spec; 15] = [
     spec("mmap_munmap_1m", "us", Better::Lower),
     spec("tmpfs_write_bw", "MiB/s", Better::Higher),
     spec("tmpfs_read_bw", "MiB/s", Better::Higher),
+    spec("open_close_dir_10", "us", Better::Lower),
+    spec("open_close_dir_1000", "us", Better::Lower),
+    spec("open_close_dir_10000", "us", Better::Lower),
+    spec("stat_dir_10", "us", Better::Lower),
+    spec("stat_dir_1000", "us", Better::Lower),
+    spec("stat_dir_10000", "us", Better::Lower),
+    spec("mmap_64k_areas_10", "us", Better::Lower),
+    spec("mmap_64k_areas_1000", "us", Better::Lower),
+    spec("mmap_64k_areas_10000", "us", Better::Lower),
+    spec("fork_mem_1m", "us", Better::Lower),
+    spec("fork_mem_16m", "us", Better::Lower),
+    spec("fork_mem_128m", "us", Better::Lower),
+    spec("fork_children_10", "us", Better::Lower),
+    spec("fork_children_100", "us", Better::Lower),
+    spec("fork_children_1000", "us", Better::Lower),
+    spec("exec_busybox_true", "us", Better::Lower),
+    spec("shell_workload", "ms", Better::Lower),
     spec("mymem_rw", "us", Better::Lower),
+];
+
+/// A figure measured at several sizes, to show how a cost grows.
+///
+/// Invariant: every point names a figure of [`BENCH`]; all of them share
+/// one unit and direction; sizes increase.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Family {
+    /// The figures' common prefix, used as the chart's name.
+    pub name: &'static str,
+    /// What one iteration does, for the chart's title.
+    pub title: &'static str,
+    /// What the size counts, for the x axis.
+    pub size_label: &'static str,
+    /// The figure measured at each size.
+    pub points: [(&'static str, u64); 3],
+}
+
+/// The scaling families, in the order their charts appear.
+pub const FAMILIES: [Family; 5] = [
+    Family {
+        name: "open_close_dir",
+        title: "open+close of a file in a directory",
+        size_label: "entries in the directory",
+        points: [
+            ("open_close_dir_10", 10),
+            ("open_close_dir_1000", 1000),
+            ("open_close_dir_10000", 10000),
+        ],
+    },
+    Family {
+        name: "stat_dir",
+        title: "stat of a file in a directory",
+        size_label: "entries in the directory",
+        points: [("stat_dir_10", 10), ("stat_dir_1000", 1000), ("stat_dir_10000", 10000)],
+    },
+    Family {
+        name: "mmap_64k_areas",
+        title: "64 KiB mmap+munmap beside other areas",
+        size_label: "areas already mapped",
+        points: [
+            ("mmap_64k_areas_10", 10),
+            ("mmap_64k_areas_1000", 1000),
+            ("mmap_64k_areas_10000", 10000),
+        ],
+    },
+    Family {
+        name: "fork_mem",
+        title: "fork+exit+wait of a process with touched memory",
+        size_label: "MiB touched",
+        points: [("fork_mem_1m", 1), ("fork_mem_16m", 16), ("fork_mem_128m", 128)],
+    },
+    Family {
+        name: "fork_children",
+        title: "fork+exit+wait beside sleeping children",
+        size_label: "other children",
+        points: [
+            ("fork_children_10", 10),
+            ("fork_children_100", 100),
+            ("fork_children_1000", 1000),
+        ],
+    },
 ];
 
 /// Wall time from QEMU's start to the shell prompt.
@@ -104,6 +184,21 @@ mod tests {
                 .iter()
                 .all(|s| (s.unit == "MiB/s") == (s.better == Better::Higher))
         );
+        assert!(BENCH.iter().all(|s| ["us", "ms", "MiB/s"].contains(&s.unit)));
+    }
+
+    #[test]
+    fn families_name_known_figures_of_one_unit() {
+        for f in FAMILIES {
+            let specs: Vec<Spec> = f.points.iter().map(|(n, _)| find(n).expect(n)).collect();
+            assert!(
+                specs
+                    .iter()
+                    .all(|s| s.unit == specs[0].unit && s.better == specs[0].better)
+            );
+            assert!(f.points.windows(2).all(|w| w[0].1 < w[1].1), "{}", f.name);
+            assert!(f.points.iter().all(|(n, _)| n.starts_with(f.name)));
+        }
     }
 
     #[test]

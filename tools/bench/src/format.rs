@@ -18,6 +18,19 @@ pub fn num(v: f64) -> String {
     }
 }
 
+/// A size with thousands separated by commas: 10000 is "10,000".
+pub fn size(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// `median (min..max)`, just the median for a single value, or `n/a`.
 pub fn cell(c: &Cell) -> String {
     match c {
@@ -74,6 +87,15 @@ mod tests {
         assert_eq!(num(708.66), "708.7");
         assert_eq!(num(1593.4), "1593");
         assert_eq!(num(32303.0), "32303");
+    }
+
+    #[test]
+    fn sizes_get_separators() {
+        assert_eq!(size(0), "0");
+        assert_eq!(size(128), "128");
+        assert_eq!(size(1000), "1,000");
+        assert_eq!(size(10000), "10,000");
+        assert_eq!(size(1234567), "1,234,567");
     }
 
     fn value(median: f64, min: f64, max: f64, count: usize) -> Cell {

@@ -1,6 +1,8 @@
 //! Booting one kernel under QEMU: the machine, a benchmark boot, a boot-time boot.
 
 use crate::args::Options;
+use crate::info::{GuestInfo, parse_info};
+use crate::mode::Mode;
 use crate::parse::parse_output;
 use crate::report::BootResult;
 use marten_runner::qemu::Machine;
@@ -56,15 +58,20 @@ const FATAL: [(&str, &str); 3] = [
     ("KERNEL PANIC", "Marten panicked"),
 ];
 
-/// The QEMU machine for `kernel` at `path` with kernel parameters `params`
-/// (after the kernel's own and `--append`); the same for both kernels.
-pub fn machine(kernel: Kernel, path: &Path, o: &Options, params: &str) -> Machine {
+/// The QEMU machine for `kernel` at `path` in `mode`, with kernel
+/// parameters `params` (after the kernel's own and `--append`); the same
+/// for both kernels. The `--cpu` model applies under TCG; under KVM the
+/// host's CPU is passed through as it is.
+pub fn machine(kernel: Kernel, path: &Path, o: &Options, mode: Mode, params: &str) -> Machine {
     let mut m = Machine::new(path);
     m.initrd = Some(o.initrd.clone());
     m.smp = o.smp;
     m.mem = o.mem.clone();
     m.accel = o.accel.clone();
-    m.icount = o.icount;
+    m.icount = mode.icount();
+    if m.accel.clone().unwrap_or_else(marten_runner::qemu::default_accel) != "kvm" {
+        m.cpu = Some(o.cpu.clone());
+    }
     let words = [kernel.own_params(), o.append.as_str(), params];
     m.append = words
         .iter()
@@ -245,6 +252,7 @@ pub fn bench_boot(m: &Machine, lim: Limits, echo: bool) -> BenchBoot {
                 result: BootResult {
                     lines: Vec::new(),
                     failure: Some(format!("cannot start QEMU: {e}")),
+                    info: GuestInfo::default(),
                 },
                 console: String::new(),
                 note: None,
@@ -268,7 +276,11 @@ pub fn bench_boot(m: &Machine, lim: Limits, echo: bool) -> BenchBoot {
         f => f,
     };
     BenchBoot {
-        result: BootResult { lines, failure },
+        result: BootResult {
+            lines,
+            failure,
+            info: parse_info(&console),
+        },
         console,
         note,
     }
@@ -364,8 +376,8 @@ mod tests {
         };
         let p = bench_params(&o);
         assert_eq!(p, "-- --quick");
-        let mm = machine(Kernel::Marten, Path::new("build/marten"), &o, &p);
-        let ml = machine(Kernel::Linux, Path::new("vmlinuz"), &o, &p);
+        let mm = machine(Kernel::Marten, Path::new("build/marten"), &o, Mode::Realtime, &p);
+        let ml = machine(Kernel::Linux, Path::new("vmlinuz"), &o, Mode::Realtime, &p);
         assert_eq!(mm.append, "foo=1 -- --quick");
         assert_eq!(ml.append, "console=ttyS0 quiet foo=1 -- --quick");
         let (a, b) = (args_of(&mm), args_of(&ml));
@@ -378,7 +390,7 @@ mod tests {
         for want in [
             "-initrd build/initrd-bench.cpio.gz",
             "-smp 1 -m 512M",
-            "-accel tcg -cpu max",
+            "-accel tcg -cpu max,-erms,-fsrm",
             "-nodefaults",
             "-serial stdio",
         ] {
@@ -387,13 +399,25 @@ mod tests {
     }
 
     #[test]
-    fn icount_reaches_qemu() {
+    fn icount_and_cpu_reach_qemu() {
         let o = Options {
-            icount: Some(4),
+            accel: Some("tcg".into()),
+            cpu: "qemu64".into(),
             ..Options::default()
         };
-        let m = machine(Kernel::Linux, Path::new("k"), &o, "--");
-        assert!(args_of(&m).join(" ").contains("-icount shift=4,sleep=off"));
+        let m = machine(Kernel::Linux, Path::new("k"), &o, Mode::Icount { shift: 4 }, "--");
+        let joined = args_of(&m).join(" ");
+        assert!(joined.contains("-icount shift=4,sleep=off"), "{joined}");
+        assert!(joined.contains("-cpu qemu64"), "{joined}");
+        let m = machine(Kernel::Linux, Path::new("k"), &o, Mode::Realtime, "--");
+        assert!(!args_of(&m).join(" ").contains("-icount"));
+        // Under KVM the CPU is the host's.
+        let o = Options {
+            accel: Some("kvm".into()),
+            ..o
+        };
+        let m = machine(Kernel::Linux, Path::new("k"), &o, Mode::Realtime, "--");
+        assert!(args_of(&m).join(" ").contains("-cpu host"));
     }
 
     #[test]
@@ -435,7 +459,13 @@ mod tests {
     fn a_kernel_that_cannot_boot_is_a_reason_not_a_crash() {
         // A kernel that does not exist: QEMU starts and exits at once.
         let o = Options::default();
-        let m = machine(Kernel::Marten, Path::new("/nonexistent/kernel"), &o, "--");
+        let m = machine(
+            Kernel::Marten,
+            Path::new("/nonexistent/kernel"),
+            &o,
+            Mode::Realtime,
+            "--",
+        );
         let lim = Limits {
             total: Duration::from_secs(60),
             idle: Duration::from_secs(30),

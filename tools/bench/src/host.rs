@@ -1,4 +1,5 @@
-//! Facts about the host that the report records: QEMU's version and the CPU.
+//! Facts about the host that the report records: QEMU's version, the CPU,
+//! the load, and the commit Marten was built from.
 
 use std::process::Command;
 
@@ -39,9 +40,44 @@ pub fn cpu() -> String {
         .unwrap_or_else(|e| format!("unknown ({e})"))
 }
 
+/// The three load averages of a /proc/loadavg text, or `None`.
+pub fn load_from(text: &str) -> Option<String> {
+    let w: Vec<&str> = text.split_whitespace().take(3).collect();
+    (w.len() == 3 && w.iter().all(|x| x.parse::<f64>().is_ok())).then(|| w.join(" "))
+}
+
+/// The host's load averages over 1, 5 and 15 minutes.
+pub fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|t| load_from(&t))
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// The commit of the working tree (`git describe --always --dirty`), or
+/// `None` outside a git checkout.
+pub fn git_commit() -> Option<String> {
+    let o = Command::new("git")
+        .args(["describe", "--always", "--dirty", "--abbrev=10"])
+        .output()
+        .ok()?;
+    let s = String::from_utf8_lossy(&o.stdout).trim().to_string();
+    (o.status.success() && !s.is_empty()).then_some(s)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn loadavg() {
+        assert_eq!(
+            load_from("0.38 0.60 0.34 1/86 10339\n").as_deref(),
+            Some("0.38 0.60 0.34")
+        );
+        assert_eq!(load_from("0.38 x 0.34 1/86"), None);
+        assert_eq!(load_from(""), None);
+    }
 
     #[test]
     fn cpuinfo() {

@@ -1,6 +1,7 @@
 //! The report as JSON, written by hand (one figure per line, for diffs).
 
-use crate::report::{Cell, Report, Row};
+use crate::info::GuestInfo;
+use crate::report::{Cell, Report, Row, Run};
 
 /// A JSON string literal.
 pub fn string(s: &str) -> String {
@@ -59,31 +60,62 @@ fn row(r: &Row) -> String {
     )
 }
 
-/// The whole report. `ratio` is Marten/Linux; `cost_ratio` is the same for
-/// times and Linux/Marten for bandwidths, so below 1 means Marten is better.
+fn guest(g: &GuestInfo) -> String {
+    let opt = |v: &Option<String>| v.as_deref().map_or_else(|| "null".to_string(), string);
+    format!("{{\"uname\": {}, \"cpuid\": {}}}", opt(&g.uname), opt(&g.cpuid))
+}
+
+fn list(items: &[String]) -> String {
+    let v: Vec<String> = items.iter().map(|n| string(n)).collect();
+    format!("[{}]", v.join(", "))
+}
+
+fn run(r: &Run, headline: bool) -> String {
+    let mut out = String::from("    {\n");
+    let fields = [
+        ("mode", string(r.mode.word())),
+        ("headline", headline.to_string()),
+        ("clock", string(&r.clock)),
+        ("rounds", r.rounds.to_string()),
+        ("boots", r.boots.to_string()),
+        ("started", string(&r.started)),
+        ("finished", string(&r.finished)),
+        ("load_before", string(&r.load_before)),
+        ("load_after", string(&r.load_after)),
+    ];
+    for (k, v) in fields {
+        out.push_str(&format!("      \"{k}\": {v},\n"));
+    }
+    out.push_str("      \"figures\": [\n");
+    let rows: Vec<String> = r.rows.iter().map(|x| format!("        {}", row(x))).collect();
+    out.push_str(&rows.join(",\n"));
+    out.push_str(&format!("\n      ],\n      \"notes\": {}\n    }}", list(&r.notes)));
+    out
+}
+
+/// The whole report: the setup, then one entry per pass (the first is the
+/// headline). `ratio` is Marten/Linux; `cost_ratio` is the same for times
+/// and Linux/Marten for bandwidths, so below 1 means Marten is better.
 pub fn render(r: &Report) -> String {
     let mut out = String::from("{\n");
     let fields = [
         ("date", string(&r.date)),
-        ("mode", string(&r.mode)),
-        ("machine", string(&r.machine)),
         ("qemu", string(&r.qemu)),
+        ("cpu", string(&r.cpu)),
+        ("machine", string(&r.machine)),
         ("host_cpu", string(&r.host_cpu)),
-        ("rounds", r.rounds.to_string()),
-        ("boots", r.boots.to_string()),
         ("marten_kernel", string(&r.marten_kernel)),
         ("linux_kernel", string(&r.linux_kernel)),
+        ("marten_guest", guest(&r.marten_guest)),
+        ("linux_guest", guest(&r.linux_guest)),
     ];
     for (k, v) in fields {
         out.push_str(&format!("  \"{k}\": {v},\n"));
     }
-    out.push_str("  \"figures\": [\n");
-    let rows: Vec<String> = r.rows.iter().map(|x| format!("    {}", row(x))).collect();
-    out.push_str(&rows.join(",\n"));
-    out.push_str("\n  ],\n  \"notes\": [");
-    let notes: Vec<String> = r.notes.iter().map(|n| string(n)).collect();
-    out.push_str(&notes.join(", "));
-    out.push_str("]\n}\n");
+    out.push_str("  \"runs\": [\n");
+    let runs: Vec<String> = r.runs.iter().enumerate().map(|(i, x)| run(x, i == 0)).collect();
+    out.push_str(&runs.join(",\n"));
+    out.push_str(&format!("\n  ],\n  \"notes\": {}\n}}\n", list(&r.notes)));
     out
 }
 
@@ -110,17 +142,46 @@ mod tests {
     fn report_golden() {
         let want = r#"{
   "date": "2026-11-21",
-  "mode": "real-time TCG",
-  "machine": "1 CPU, 512M",
   "qemu": "QEMU 7.2",
+  "cpu": "-cpu max,-erms (TCG)",
+  "machine": "1 CPU, 512M",
   "host_cpu": "Test CPU",
-  "rounds": 3,
-  "boots": 5,
   "marten_kernel": "build/marten",
   "linux_kernel": "vmlinuz-6.1",
-  "figures": [
-    {"name": "getppid", "unit": "us", "better": "lower", "marten": {"median": 0.25, "min": 0.2, "max": 0.3, "count": 3}, "linux": {"median": 0.5, "min": 0.5, "max": 0.5, "count": 1}, "ratio": 0.5, "cost_ratio": 0.5},
-    {"name": "pipe_bw_64k", "unit": "MiB/s", "better": "higher", "marten": {"na": "fork: ENOSYS"}, "linux": {"median": 100, "min": 90, "max": 110, "count": 3}, "ratio": null, "cost_ratio": null}
+  "marten_guest": {"uname": "Linux 6.1.0-marten", "cpuid": "erms=0"},
+  "linux_guest": {"uname": null, "cpuid": null},
+  "runs": [
+    {
+      "mode": "icount",
+      "headline": true,
+      "clock": "icount shift=3,sleep=off: deterministic virtual time, 1 instruction = 8 ns",
+      "rounds": 3,
+      "boots": 0,
+      "started": "2026-11-21 10:00:00",
+      "finished": "2026-11-21 10:05:00",
+      "load_before": "0.50 0.40 0.30",
+      "load_after": "1.00 0.60 0.35",
+      "figures": [
+        {"name": "getppid", "unit": "us", "better": "lower", "marten": {"median": 0.25, "min": 0.2, "max": 0.3, "count": 3}, "linux": {"median": 0.5, "min": 0.5, "max": 0.5, "count": 1}, "ratio": 0.5, "cost_ratio": 0.5},
+        {"name": "pipe_bw_64k", "unit": "MiB/s", "better": "higher", "marten": {"na": "fork: ENOSYS"}, "linux": {"median": 100, "min": 90, "max": 110, "count": 3}, "ratio": null, "cost_ratio": null}
+      ],
+      "notes": ["a pass note"]
+    },
+    {
+      "mode": "realtime",
+      "headline": false,
+      "clock": "real-time TCG: host time, noisy on a shared host",
+      "rounds": 3,
+      "boots": 0,
+      "started": "2026-11-21 10:00:00",
+      "finished": "2026-11-21 10:05:00",
+      "load_before": "0.50 0.40 0.30",
+      "load_after": "1.00 0.60 0.35",
+      "figures": [
+        {"name": "getppid", "unit": "us", "better": "lower", "marten": {"median": 0.25, "min": 0.2, "max": 0.3, "count": 3}, "linux": {"median": 0.5, "min": 0.5, "max": 0.5, "count": 1}, "ratio": 0.5, "cost_ratio": 0.5}
+      ],
+      "notes": []
+    }
   ],
   "notes": ["a note"]
 }

@@ -1,9 +1,11 @@
 //! `mbench-run`: benchmarks Marten against Linux on the same QEMU.
 //!
 //! Boots both kernels alternately with the bench initramfs, collects the
-//! `BENCH` lines that `/bin/mbench` prints, times boots to a shell prompt,
-//! then prints one table and writes `bench/results/<date>.{json,md,svg}`.
-//! Every figure that cannot be measured is reported as n/a with its reason.
+//! `BENCH` lines that `/bin/mbench` prints, in a deterministic `-icount`
+//! pass (the headline) and a real-time pass that also times boots to a
+//! shell prompt; then prints the tables and writes
+//! `bench/results/<date>.{json,md,svg}`. Every figure that cannot be
+//! measured is reported as n/a with its reason.
 
 mod args;
 mod date;
@@ -12,10 +14,15 @@ mod files;
 mod format;
 mod guest;
 mod host;
+mod info;
 mod json;
+mod line_chart;
 mod linux;
+mod mode;
 mod parse;
+mod ratio_chart;
 mod report;
+mod scaling;
 mod stats;
 mod suite;
 mod svg;
@@ -54,7 +61,7 @@ fn main() -> ExitCode {
         &o.results,
         &stem,
         &json::render(&report),
-        &table::markdown(&report),
+        &table::markdown(&report, &format!("{stem}.svg")),
         &svg::render(&report),
     ) {
         Ok(paths) => {

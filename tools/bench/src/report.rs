@@ -1,6 +1,9 @@
-//! The report's content: per-figure rows built from the boots of both kernels.
+//! The report's content: per-figure rows built from the boots of both kernels,
+//! one table per pass (icount, real time), and what the run recorded.
 
 use crate::figures::{Better, Spec};
+use crate::info::GuestInfo;
+use crate::mode::Mode;
 use crate::parse::{BenchLine, Outcome};
 use crate::stats::{Summary, ratio, summarize};
 
@@ -12,6 +15,7 @@ use crate::stats::{Summary, ratio, summarize};
 pub struct BootResult {
     pub lines: Vec<BenchLine>,
     pub failure: Option<String>,
+    pub info: GuestInfo,
 }
 
 /// All the benchmark boots of one kernel, or why there were none.
@@ -67,22 +71,52 @@ impl Row {
     }
 }
 
+/// One pass of boots under one clock, and its table.
+///
+/// Invariant: `rows` has unique names, benchmark figures first, boot times
+/// last (there are boot times only when `boots > 0`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Run {
+    pub mode: Mode,
+    /// How the guests' clocks ran, in words.
+    pub clock: String,
+    pub rounds: usize,
+    pub boots: usize,
+    /// UTC times the pass started and finished (`YYYY-MM-DD HH:MM:SS`).
+    pub started: String,
+    pub finished: String,
+    /// The host's /proc/loadavg (1, 5, 15 minutes) before and after.
+    pub load_before: String,
+    pub load_after: String,
+    pub rows: Vec<Row>,
+    pub notes: Vec<String>,
+}
+
 /// Everything the report files show.
 ///
-/// Invariant: `rows` has unique names, benchmark figures first, boot times last.
+/// Invariant: `runs` is not empty; the first run is the headline.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Report {
     pub date: String,
-    pub mode: String,
     pub qemu: String,
     pub host_cpu: String,
+    /// The `-cpu` option both kernels got, with the accelerator.
+    pub cpu: String,
     pub machine: String,
-    pub rounds: usize,
-    pub boots: usize,
     pub marten_kernel: String,
     pub linux_kernel: String,
-    pub rows: Vec<Row>,
+    /// What each kernel's guest reported about itself.
+    pub marten_guest: GuestInfo,
+    pub linux_guest: GuestInfo,
+    pub runs: Vec<Run>,
     pub notes: Vec<String>,
+}
+
+impl Report {
+    /// The run the headline table comes from.
+    pub fn headline(&self) -> Option<&Run> {
+        self.runs.first()
+    }
 }
 
 /// The cell of figure `name` for one kernel.
@@ -209,6 +243,7 @@ mod tests {
         BootResult {
             lines: parse_output(text),
             failure: failure.map(str::to_string),
+            info: GuestInfo::default(),
         }
     }
 

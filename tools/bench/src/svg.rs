@@ -1,175 +1,72 @@
-//! A bar chart of Marten's cost relative to Linux, per figure, on a log scale.
-//!
-//! Each bar starts at 1.0 (as fast as Linux) and ends at the figure's cost
-//! ratio (Marten/Linux for times, Linux/Marten for bandwidths), so below 1
-//! always means Marten is better. Lines mark 1.0 and the goal 0.5.
+//! The SVG file: one ratio chart per pass, then a line chart per scaling family.
 
-use crate::figures::Better;
+use crate::line_chart::{self, LINUX, MARTEN};
+use crate::ratio_chart;
 use crate::report::Report;
+use crate::scaling;
 
 const WIDTH: f64 = 760.0;
-const PLOT_X: f64 = 210.0;
-const PLOT_W: f64 = 490.0;
-const TOP: f64 = 60.0;
-const ROW_H: f64 = 24.0;
-const BOTTOM: f64 = 40.0;
-const GOAL: f64 = 0.5;
-
-/// A log2 axis over whole powers of two.
-///
-/// Invariant: `lo_exp < hi_exp`.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Axis {
-    pub lo_exp: i32,
-    pub hi_exp: i32,
-}
-
-impl Axis {
-    /// The smallest axis holding 1/4..4 and every ratio given.
-    pub fn fit(ratios: &[f64]) -> Axis {
-        let lo = ratios.iter().copied().fold(0.25, f64::min);
-        let hi = ratios.iter().copied().fold(4.0, f64::max);
-        Axis {
-            lo_exp: lo.log2().floor() as i32,
-            hi_exp: hi.log2().ceil() as i32,
-        }
-    }
-
-    /// The x coordinate of ratio `r`.
-    pub fn x(&self, r: f64) -> f64 {
-        let span = f64::from(self.hi_exp - self.lo_exp);
-        PLOT_X + (r.log2() - f64::from(self.lo_exp)) / span * PLOT_W
-    }
-}
+const CHARTS_PER_ROW: usize = 2;
+const SECTION_HEAD: f64 = 56.0;
 
 /// Escapes text for XML.
-fn xml(s: &str) -> String {
+pub fn xml(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
 }
 
-/// The label of tick 2^e: "1", "2", "4"... and "1/2", "1/4"... below 1.
-fn tick_label(e: i32) -> String {
-    if e >= 0 {
-        format!("{}", 1u64 << e.min(62))
-    } else {
-        format!("1/{}", 1u64 << (-e).min(62))
-    }
+/// `body` moved down by `y` and right by `x`.
+fn placed(x: f64, y: f64, body: &str) -> String {
+    format!("<g transform=\"translate({x},{y})\">\n{body}</g>\n")
 }
 
-fn colour(r: f64) -> &'static str {
-    if r <= GOAL {
-        "#2a9d3f"
-    } else if r <= 1.0 {
-        "#4a7fc1"
-    } else {
-        "#d9822b"
-    }
-}
-
-/// The bars: a label and a cost ratio (above zero) for every row that has one.
-fn bars(report: &Report) -> Vec<(String, f64)> {
-    report
-        .rows
-        .iter()
-        .filter_map(|r| {
-            let label = match r.better {
-                Better::Lower => r.name.clone(),
-                Better::Higher => format!("{} (Linux/Marten)", r.name),
-            };
-            r.cost_ratio().filter(|v| *v > 0.0).map(|v| (label, v))
-        })
-        .collect()
-}
-
-/// The opening tag, a white background and the two title lines.
-fn header(report: &Report, height: f64) -> String {
+/// The heading of the scaling charts, with the legend.
+fn scaling_head(what: &str) -> String {
     format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{height}\" \
-         viewBox=\"0 0 {WIDTH} {height}\" font-family=\"sans-serif\" font-size=\"12\">\n\
-         <rect width=\"{WIDTH}\" height=\"{height}\" fill=\"white\"/>\n\
-         <text x=\"10\" y=\"22\" font-size=\"15\">Marten cost relative to Linux, {} ({})</text>\n\
-         <text x=\"10\" y=\"42\" fill=\"#555\">log scale; below 1 is better; times are Marten/Linux, bandwidths Linux/Marten</text>\n",
-        xml(&report.date),
-        xml(&report.mode)
+        "<text x=\"10\" y=\"22\" font-size=\"15\">How costs grow with size, {}</text>\n\
+         <line x1=\"10\" y1=\"40\" x2=\"34\" y2=\"40\" stroke=\"{MARTEN}\" stroke-width=\"2\"/>\n\
+         <text x=\"40\" y=\"44\">Marten</text>\n\
+         <line x1=\"110\" y1=\"40\" x2=\"134\" y2=\"40\" stroke=\"{LINUX}\" stroke-width=\"2\"/>\n\
+         <text x=\"140\" y=\"44\">Linux</text>\n\
+         <text x=\"200\" y=\"44\" fill=\"#555\">lower is better; sizes on a log scale, costs from zero</text>\n",
+        xml(what)
     )
 }
 
-/// A grid line and a label under the plot at every power of two.
-fn ticks(axis: Axis, plot_bottom: f64) -> String {
-    let mut s = String::new();
-    for e in axis.lo_exp..=axis.hi_exp {
-        let x = axis.x(2f64.powi(e));
-        s.push_str(&format!(
-            "<line x1=\"{x:.1}\" y1=\"{TOP}\" x2=\"{x:.1}\" y2=\"{plot_bottom}\" stroke=\"#ddd\"/>\n\
-             <text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>\n",
-            plot_bottom + 16.0,
-            tick_label(e)
-        ));
-    }
-    s
-}
-
-/// Row `i`: the label, a bar from 1.0 to `r`, and `r` written on the right.
-fn bar(axis: Axis, i: usize, label: &str, r: f64) -> String {
-    let y = TOP + i as f64 * ROW_H;
-    let (one, end) = (axis.x(1.0), axis.x(r));
-    let (x0, w) = (one.min(end), (end - one).abs().max(1.0));
-    format!(
-        "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>\n\
-         <rect x=\"{x0:.1}\" y=\"{:.1}\" width=\"{w:.1}\" height=\"16\" fill=\"{}\"/>\n\
-         <text x=\"{:.1}\" y=\"{:.1}\">{r:.2}</text>\n",
-        PLOT_X - 8.0,
-        y + 16.0,
-        xml(label),
-        y + 4.0,
-        colour(r),
-        PLOT_X + PLOT_W + 8.0,
-        y + 16.0
-    )
-}
-
-/// The lines at 1.0 and at the goal, labelled above the plot, each label
-/// on the outer side of its line.
-fn reference_lines(axis: Axis, plot_bottom: f64) -> String {
-    let (one, goal) = (axis.x(1.0), axis.x(GOAL));
-    format!(
-        "<line x1=\"{one:.1}\" y1=\"{:.1}\" x2=\"{one:.1}\" y2=\"{plot_bottom}\" stroke=\"#333\" stroke-width=\"1.5\"/>\n\
-         <text x=\"{:.1}\" y=\"{:.1}\">Linux = 1.0</text>\n\
-         <line x1=\"{goal:.1}\" y1=\"{:.1}\" x2=\"{goal:.1}\" y2=\"{plot_bottom}\" stroke=\"#2a9d3f\" stroke-dasharray=\"5,4\" stroke-width=\"1.5\"/>\n\
-         <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#2a9d3f\">goal 0.5</text>\n",
-        TOP - 4.0,
-        one + 4.0,
-        TOP - 6.0,
-        TOP - 4.0,
-        goal - 4.0,
-        TOP - 6.0
-    )
-}
-
-/// The chart for every row that has a cost ratio.
+/// The whole chart file.
 pub fn render(report: &Report) -> String {
-    let bars = bars(report);
-    let ratios: Vec<f64> = bars.iter().map(|b| b.1).collect();
-    let axis = Axis::fit(&ratios);
-    let plot_bottom = TOP + bars.len().max(1) as f64 * ROW_H;
-    let mut s = header(report, plot_bottom + BOTTOM);
-    if bars.is_empty() {
-        s.push_str(&format!(
-            "<text x=\"10\" y=\"{:.1}\" fill=\"#555\">no figure has both a Marten and a Linux value</text>\n",
-            TOP + 16.0
-        ));
-    } else {
-        s.push_str(&ticks(axis, plot_bottom));
-        for (i, (label, r)) in bars.iter().enumerate() {
-            s.push_str(&bar(axis, i, label, *r));
-        }
-        s.push_str(&reference_lines(axis, plot_bottom));
+    let mut body = String::new();
+    let mut y = 0.0;
+    for (i, run) in report.runs.iter().enumerate() {
+        let title = format!(
+            "Marten cost relative to Linux, {}: {}",
+            report.date,
+            run.mode.heading(i == 0)
+        );
+        let (chart, height) = ratio_chart::chart(run, &title);
+        body.push_str(&placed(0.0, y, &chart));
+        y += height;
     }
-    s.push_str("</svg>\n");
-    s
+    if let Some(head) = report.headline() {
+        let all = scaling::all(&head.rows);
+        if !all.is_empty() {
+            body.push_str(&placed(0.0, y, &scaling_head(&head.mode.heading(true))));
+            y += SECTION_HEAD;
+            for (k, s) in all.iter().enumerate() {
+                let (col, row) = (k % CHARTS_PER_ROW, k / CHARTS_PER_ROW);
+                let cx = col as f64 * line_chart::WIDTH;
+                body.push_str(&placed(cx, y + row as f64 * line_chart::HEIGHT, &line_chart::chart(s)));
+            }
+            y += all.len().div_ceil(CHARTS_PER_ROW) as f64 * line_chart::HEIGHT;
+        }
+    }
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{y}\" \
+         viewBox=\"0 0 {WIDTH} {y}\" font-family=\"sans-serif\" font-size=\"12\">\n\
+         <rect width=\"{WIDTH}\" height=\"{y}\" fill=\"white\"/>\n{body}</svg>\n"
+    )
 }
 
 #[cfg(test)]
@@ -178,63 +75,34 @@ mod tests {
     use crate::table::tests::sample;
 
     #[test]
-    fn axis_positions() {
-        // 1/4..4 is four powers of two over 490 px starting at 210.
-        let a = Axis::fit(&[0.6, 1.7]);
-        assert_eq!(a, Axis { lo_exp: -2, hi_exp: 2 });
-        assert_eq!(a.x(0.25), 210.0);
-        assert_eq!(a.x(0.5), 332.5);
-        assert_eq!(a.x(1.0), 455.0);
-        assert_eq!(a.x(4.0), 700.0);
-        // 0.1 widens the axis down to 1/16: six powers of two.
-        let b = Axis::fit(&[0.1, 3.0]);
-        assert_eq!(b, Axis { lo_exp: -4, hi_exp: 2 });
-        assert!((b.x(1.0) - (210.0 + 490.0 * 4.0 / 6.0)).abs() < 1e-9);
-    }
-
-    #[test]
-    fn tick_labels() {
-        assert_eq!(tick_label(0), "1");
-        assert_eq!(tick_label(3), "8");
-        assert_eq!(tick_label(-1), "1/2");
-        assert_eq!(tick_label(-6), "1/64");
-    }
-
-    #[test]
-    fn chart_of_the_sample() {
-        // The sample has one ratio, getppid at 0.5: a bar from 332.5 to 455.0.
+    fn one_ratio_chart_per_pass() {
         let s = render(&sample());
-        assert!(s.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"760\" height=\"124\""));
-        assert!(s.contains("<rect x=\"332.5\" y=\"64.0\" width=\"122.5\" height=\"16\" fill=\"#2a9d3f\"/>"));
-        assert!(s.contains("<text x=\"202.0\" y=\"76.0\" text-anchor=\"end\">getppid</text>"));
-        assert!(s.contains("<text x=\"708.0\" y=\"76.0\">0.50</text>"));
-        assert!(s.contains("<line x1=\"455.0\" y1=\"56.0\" x2=\"455.0\" y2=\"84\" stroke=\"#333\""));
-        assert!(s.contains("<line x1=\"332.5\" y1=\"56.0\" x2=\"332.5\" y2=\"84\" stroke=\"#2a9d3f\""));
-        assert!(!s.contains("pipe_bw_64k"));
+        // Two ratio charts of 124 px each, no scaling figures.
+        assert!(s.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"760\" height=\"248\""));
+        assert!(s.contains("<g transform=\"translate(0,0)\">\n<text x=\"10\" y=\"22\" font-size=\"15\">Marten cost relative to Linux, 2026-11-21: Headline: icount (shift=3, deterministic)</text>"));
+        assert!(s.contains("<g transform=\"translate(0,124)\">\n<text x=\"10\" y=\"22\" font-size=\"15\">Marten cost relative to Linux, 2026-11-21: Second table: real time (noisy)</text>"));
+        assert!(!s.contains("How costs grow"));
         assert!(s.trim_end().ends_with("</svg>"));
     }
 
     #[test]
-    fn bandwidth_bars_are_inverted_and_escaped() {
+    fn scaling_charts_after_the_ratio_charts() {
         let mut r = sample();
-        r.rows.truncate(1);
-        r.rows[0].name = "a&b".into();
-        r.rows[0].better = Better::Higher;
-        // Marten 0.25 MiB/s, Linux 0.5 MiB/s: Marten costs twice as much.
+        r.runs[0].rows = crate::scaling::tests::rows();
         let s = render(&r);
-        assert!(s.contains(">a&amp;b (Linux/Marten)</text>"));
-        assert!(s.contains("<rect x=\"455.0\" y=\"64.0\" width=\"122.5\" height=\"16\" fill=\"#d9822b\"/>"));
-        assert!(s.contains(">2.00</text>"));
+        // The headline has three bars (stat_dir_10000 has no Linux value):
+        // 60 + 3 * 24 + 40 px, then the real-time pass's 124 px.
+        let top = 172.0 + 124.0;
+        assert!(s.contains(&format!("<g transform=\"translate(0,{top})\">\n<text x=\"10\" y=\"22\" font-size=\"15\">How costs grow with size, Headline")));
+        assert!(s.contains(&format!("<g transform=\"translate(0,{})\">\n<text x=\"10\" y=\"18\" font-size=\"13\" font-weight=\"bold\">stat_dir</text>", top + SECTION_HEAD)));
+        let height = top + SECTION_HEAD + line_chart::HEIGHT;
+        assert!(s.starts_with(&format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"760\" height=\"{height}\""
+        )));
     }
 
     #[test]
-    fn empty_chart_says_so() {
-        let mut r = sample();
-        r.rows.clear();
-        let s = render(&r);
-        assert!(s.contains("no figure has both a Marten and a Linux value"));
-        assert!(!s.contains("<rect x="));
-        assert!(!s.contains("Linux = 1.0"));
-        assert!(s.trim_end().ends_with("</svg>"));
+    fn xml_escapes() {
+        assert_eq!(xml("a<b>&\"c\""), "a&lt;b&gt;&amp;&quot;c&quot;");
     }
 }

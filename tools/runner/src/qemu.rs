@@ -25,6 +25,9 @@ pub struct Machine {
     /// Stop at the first instruction and wait for gdb on port 1234.
     pub gdb: bool,
     pub icount: Option<u32>,
+    /// The `-cpu` model with its feature switches (e.g. `max,-erms`);
+    /// `None` is `max` under TCG and `host` under KVM.
+    pub cpu: Option<String>,
     /// A VGA card (and the firmware that initialises it), with the QEMU
     /// monitor on this Unix socket for key presses and screen reads.
     pub vga_monitor: Option<PathBuf>,
@@ -44,6 +47,7 @@ impl Machine {
             interactive: false,
             gdb: false,
             icount: None,
+            cpu: None,
             vga_monitor: None,
             extra: Vec::new(),
         }
@@ -62,11 +66,12 @@ impl Machine {
         }
         c.args(["-smp", &self.smp.to_string(), "-m", &self.mem]);
         c.args(["-machine", &self.machine]);
-        if accel == "kvm" {
-            c.args(["-accel", "kvm", "-cpu", "host"]);
+        let (accel, default_cpu) = if accel == "kvm" {
+            ("kvm", "host")
         } else {
-            c.args(["-accel", "tcg", "-cpu", "max"]);
-        }
+            ("tcg", "max")
+        };
+        c.args(["-accel", accel, "-cpu", self.cpu.as_deref().unwrap_or(default_cpu)]);
         if let Some(shift) = self.icount {
             c.args(["-icount", &format!("shift={shift},sleep=off")]);
         }
