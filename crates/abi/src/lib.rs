@@ -8,9 +8,11 @@
 pub mod errno;
 pub mod fcntl;
 pub mod fpu;
+pub mod futex;
 pub mod mman;
 pub mod mode;
 pub mod poll;
+pub mod prctl;
 pub mod signal;
 pub mod time;
 pub mod wait;

@@ -307,6 +307,8 @@ pub(crate) fn exit_process(p: &Arc<Process>, code: i32) {
     } else {
         p.user.exit_status().unwrap_or(wait::exited(code))
     };
+    // The last thread runs this in its own address space.
+    p.user.clear_tid_word();
     crate::mm::release_process(p);
     if p.pid == 1 {
         crate::shutdown::init_exited(status);
@@ -317,16 +319,23 @@ pub(crate) fn exit_process(p: &Arc<Process>, code: i32) {
         let mut any_zombie = false;
         {
             let mut ic = init.children.lock();
-            for c in kids {
+            for c in kids.iter() {
                 *c.parent.lock() = Arc::downgrade(&init);
                 c.ppid.store(init.pid, Ordering::Release);
                 any_zombie |= c.is_zombie();
                 // Capacity was reserved when the child was created.
-                ic.push(c);
+                ic.push(c.clone());
             }
         }
         if any_zombie {
             init.child_wq.wake_all();
+        }
+        // PR_SET_PDEATHSIG: children that asked are told their parent died.
+        for c in kids.iter() {
+            let sig = c.user.pdeath_signal.load(Ordering::Acquire);
+            if sig != 0 && !c.is_zombie() {
+                signal::send(c, sig);
+            }
         }
     }
     if p.is_session_leader() && p.has_ctty() {

@@ -8,7 +8,7 @@ use crate::mm::Mm;
 use crate::sync::{Mutex, WaitQueue};
 use alloc::string::String;
 use alloc::sync::Arc;
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, Ordering};
 use hal::paging::Root;
 use hal::sync::SpinLock;
 use marten_signal::SigState;
@@ -33,8 +33,18 @@ pub struct UserState {
     vfork_pending: AtomicBool,
     /// The vfork parent whose address space this child borrows.
     vfork_parent: SpinLock<Option<Arc<crate::proc::Process>>>,
-    /// set_tid_address.
+    /// set_tid_address: zeroed when the thread exits (CLONE_CHILD_CLEARTID).
     pub clear_child_tid: AtomicU64,
+    /// set_robust_list: the head of the robust futex list (0: none).
+    pub robust_list: AtomicU64,
+    /// The file-mode creation mask (umask(2)); inherited, kept by execve.
+    pub umask: AtomicU32,
+    /// PR_SET_PDEATHSIG: the signal this process gets when its parent
+    /// exits (0: none). Not inherited by fork.
+    pub pdeath_signal: AtomicI32,
+    /// PR_SET_DUMPABLE (Marten writes no core dumps; the flag is kept and
+    /// reported). Inherited by fork.
+    pub dumpable: AtomicBool,
     /// CLONE_CHILD_SETTID: where the child stores its tid when it first runs.
     set_child_tid: AtomicU64,
     /// Has it ever had a user address space (a user process, not a kernel one)?
@@ -64,6 +74,10 @@ impl UserState {
             vfork_pending: AtomicBool::new(false),
             vfork_parent: SpinLock::new(None),
             clear_child_tid: AtomicU64::new(0),
+            robust_list: AtomicU64::new(0),
+            umask: AtomicU32::new(0o022),
+            pdeath_signal: AtomicI32::new(0),
+            dumpable: AtomicBool::new(true),
             set_child_tid: AtomicU64::new(0),
             user: AtomicBool::new(false),
             undelivered_reported: AtomicU64::new(0),
@@ -179,6 +193,19 @@ impl UserState {
         }
         let a = self.set_child_tid.swap(0, Ordering::AcqRel);
         (a != 0).then_some(a)
+    }
+
+    /// The exiting thread's last act on its memory (called by that thread,
+    /// in its own address space): CLONE_CHILD_CLEARTID / set_tid_address
+    /// zero the tid word when someone else uses the same address space, as
+    /// Linux does (here: the vfork parent whose memory this child runs in;
+    /// threads come later). Waking futex waiters there comes with futexes.
+    pub fn clear_tid_word(&self) {
+        let tid_word = self.clear_child_tid.swap(0, Ordering::AcqRel);
+        let shared = self.vfork_parent.lock().is_some();
+        if tid_word != 0 && shared && self.has_mm() {
+            let _ = crate::uaccess::write_bytes(tid_word, &0u32.to_le_bytes());
+        }
     }
 
     /// Frees the address space and closes every file (at exit).

@@ -474,7 +474,7 @@ fn do_open(dirfd: u64, path_addr: u64, fl: u64, mode: u64) -> SysResult {
         Err(Errno::ENOENT) if fl & fcntl::O_CREAT != 0 => {
             let (dir, name) = path::resolve_parent(&path, &base)?;
             let name = core::str::from_utf8(name).map_err(|_| Errno::EINVAL)?;
-            let node = Inode::new_file(mode as u32 & 0o7777 & !0o022, &[])?;
+            let node = Inode::new_file(mode as u32 & 0o7777 & !umask(), &[])?;
             node.set_mtime(now_secs());
             dir.link(name, node.clone())?;
             node
@@ -485,6 +485,14 @@ fn do_open(dirfd: u64, path_addr: u64, fl: u64, mode: u64) -> SysResult {
     let p = sched::current_process();
     let fd = p.user.files.lock().alloc(f, 0, fl & fcntl::O_CLOEXEC != 0)?;
     Ok(fd)
+}
+
+/// The caller's file-mode creation mask.
+fn umask() -> u32 {
+    sched::current_process()
+        .user
+        .umask
+        .load(core::sync::atomic::Ordering::Acquire)
 }
 
 fn now_secs() -> u64 {
@@ -586,7 +594,7 @@ fn mkdir_path(dirfd: u64, path_addr: u64, mode: u64) -> SysResult {
     }
     let (dir, name) = path::resolve_parent(&path, &base)?;
     let name = core::str::from_utf8(name).map_err(|_| Errno::EINVAL)?;
-    let d = Inode::new_dir(mode as u32 & 0o7777 & !0o022, Arc::downgrade(&dir))?;
+    let d = Inode::new_dir(mode as u32 & 0o7777 & !umask(), Arc::downgrade(&dir))?;
     dir.link(name, d)?;
     Ok(0)
 }

@@ -149,7 +149,6 @@ syscall_table! {
     293 pipe2 => files::pipe2,
     302 prlimit64 => process::prlimit64,
     318 getrandom => process::getrandom,
-    334 rseq => process::rseq,
 }
 
 static TABLE: [Option<Entry>; NR_MAX] = build();

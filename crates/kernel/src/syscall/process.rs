@@ -11,6 +11,7 @@ use alloc::vec::Vec;
 use hal::context::{Context, FpuInit};
 use hal::vmap::KernelStack;
 use marten_abi::errno::Errno;
+use marten_abi::futex::ROBUST_LIST_HEAD_SIZE;
 use marten_abi::{signal, wait};
 
 pub fn getpid(_: &mut Call<'_>) -> SysResult {
@@ -104,8 +105,13 @@ pub fn setsid(_: &mut Call<'_>) -> SysResult {
     Ok(proc::setsid(&sched::current_process())? as u64)
 }
 
-pub fn umask(_: &mut Call<'_>) -> SysResult {
-    Ok(0o022)
+/// umask(2): sets the creation mask, returns the old one.
+pub fn umask(c: &mut Call<'_>) -> SysResult {
+    let new = c.a[0] as u32 & 0o777;
+    Ok(sched::current_process()
+        .user
+        .umask
+        .swap(new, core::sync::atomic::Ordering::AcqRel) as u64)
 }
 
 pub fn sched_yield(_: &mut Call<'_>) -> SysResult {
@@ -229,6 +235,14 @@ fn do_fork(c: &mut Call<'_>, args: ForkArgs) -> SysResult {
     *child.user.cwd.lock() = parent.user.cwd.lock().clone();
     *child.user.sig.lock() = parent.user.sig.lock().for_child();
     *child.user.altstack.lock() = *parent.user.altstack.lock();
+    child.user.dumpable.store(
+        parent.user.dumpable.load(core::sync::atomic::Ordering::Acquire),
+        core::sync::atomic::Ordering::Release,
+    );
+    child.user.umask.store(
+        parent.user.umask.load(core::sync::atomic::Ordering::Acquire),
+        core::sync::atomic::Ordering::Release,
+    );
     if let Some(a) = args.child_tid_clear {
         child
             .user
@@ -292,7 +306,11 @@ pub fn execve(c: &mut Call<'_>) -> SysResult {
     let envp = read_strv(c.a[2], &mut budget)?;
     let p = sched::current_process();
     let image = crate::exec::load(&path, &argv, &envp, &p.user.cwd())?;
-    // The point of no return: the old image goes.
+    // The point of no return: the old image goes. As on Linux, the tid
+    // word of CLONE_CHILD_CLEARTID is zeroed in the old memory first, and
+    // the robust list is forgotten.
+    p.user.clear_tid_word();
+    p.user.robust_list.store(0, core::sync::atomic::Ordering::Release);
     let me = sched::current();
     p.set_name(&image.name);
     me.set_name(&image.name);
@@ -468,15 +486,13 @@ pub fn arch_prctl(c: &mut Call<'_>) -> SysResult {
     }
 }
 
-const PR_SET_PDEATHSIG: u64 = 1;
-const PR_GET_DUMPABLE: u64 = 3;
-const PR_SET_DUMPABLE: u64 = 4;
-const PR_SET_NAME: u64 = 15;
-const PR_GET_NAME: u64 = 16;
-
-/// prctl: the process name and a few flags programs set at start.
+/// prctl(2): the process name, the parent-death signal and the dumpable
+/// flag. Other options: EINVAL (one log line each).
 pub fn prctl(c: &mut Call<'_>) -> SysResult {
+    use core::sync::atomic::Ordering;
+    use marten_abi::prctl::*;
     let [option, arg, ..] = c.a;
+    let p = sched::current_process();
     match option {
         PR_SET_NAME => {
             let name = uaccess::read_cstr(arg, 16, Errno::EINVAL).or_else(|e| {
@@ -490,7 +506,7 @@ pub fn prctl(c: &mut Call<'_>) -> SysResult {
             })?;
             let s = alloc::string::String::from_utf8_lossy(&name).into_owned();
             sched::current().set_name(&s);
-            sched::current_process().set_name(&s);
+            p.set_name(&s);
             Ok(0)
         }
         PR_GET_NAME => {
@@ -500,10 +516,27 @@ pub fn prctl(c: &mut Call<'_>) -> SysResult {
             uaccess::write_bytes(arg, &b)?;
             Ok(0)
         }
-        PR_GET_DUMPABLE => Ok(1),
-        PR_SET_DUMPABLE if arg <= 1 => Ok(0),
-        PR_SET_PDEATHSIG if arg <= 64 => Ok(0),
-        _ => Err(Errno::EINVAL),
+        PR_SET_PDEATHSIG => {
+            if arg > signal::NSIG as u64 {
+                return Err(Errno::EINVAL);
+            }
+            p.user.pdeath_signal.store(arg as i32, Ordering::Release);
+            Ok(0)
+        }
+        PR_GET_PDEATHSIG => {
+            uaccess::write_i32(arg, p.user.pdeath_signal.load(Ordering::Acquire))?;
+            Ok(0)
+        }
+        PR_GET_DUMPABLE => Ok(p.user.dumpable.load(Ordering::Acquire) as u64),
+        PR_SET_DUMPABLE if arg <= 1 => {
+            p.user.dumpable.store(arg == 1, Ordering::Release);
+            Ok(0)
+        }
+        PR_SET_DUMPABLE => Err(Errno::EINVAL),
+        _ => {
+            crate::warn_once!("prctl option {option} is not supported: EINVAL (reported once)");
+            Err(Errno::EINVAL)
+        }
     }
 }
 
@@ -515,13 +548,18 @@ pub fn set_tid_address(c: &mut Call<'_>) -> SysResult {
     Ok(sched::current().tid as u64)
 }
 
+/// set_robust_list(2): records the head of the thread's robust futex list.
+/// (Walking it at exit, to mark and wake futexes whose owner died, comes
+/// with futexes and threads.)
 pub fn set_robust_list(c: &mut Call<'_>) -> SysResult {
-    if c.a[1] != 24 { Err(Errno::EINVAL) } else { Ok(0) }
-}
-
-/// rseq: not supported (glibc and musl carry on without it).
-pub fn rseq(_: &mut Call<'_>) -> SysResult {
-    Err(Errno::ENOSYS)
+    if c.a[1] != ROBUST_LIST_HEAD_SIZE {
+        return Err(Errno::EINVAL);
+    }
+    sched::current_process()
+        .user
+        .robust_list
+        .store(c.a[0], core::sync::atomic::Ordering::Release);
+    Ok(0)
 }
 
 const RLIM_INFINITY: u64 = u64::MAX;
@@ -610,7 +648,12 @@ pub fn reboot(c: &mut Call<'_>) -> SysResult {
     match cmd as u32 as u64 {
         CMD_POWER_OFF | CMD_HALT => crate::shutdown::poweroff(),
         CMD_RESTART => crate::shutdown::reboot(),
-        CMD_CAD_ON | CMD_CAD_OFF => Ok(0),
+        CMD_CAD_ON | CMD_CAD_OFF => {
+            // What Ctrl-Alt-Del does is not configurable (the keyboard
+            // does not act on it at all yet).
+            crate::warn_once!("reboot: Ctrl-Alt-Del settings are not supported: EINVAL (reported once)");
+            Err(Errno::EINVAL)
+        }
         _ => Err(Errno::EINVAL),
     }
 }
