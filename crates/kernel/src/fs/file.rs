@@ -67,9 +67,11 @@ impl Stat {
     }
 }
 
-/// What an open file can do. Methods work on kernel buffers; the system
-/// call layer copies to and from user memory (never while a file lock is
-/// held, so a page fault on the user buffer cannot deadlock on it).
+/// What an open file can do. `read`, `write`, `pread` and `pwrite` work on
+/// kernel buffers: the system-call layer copies to and from user memory
+/// (never while a file lock is held, so a page fault on the user buffer
+/// cannot deadlock on it). `ioctl` receives the user address of its
+/// argument and copies itself, with none of its own locks held.
 pub trait FileOps: Send + Sync {
     /// Reads at the file position (or the stream). 0 means end of file.
     fn read(&self, _file: &File, _buf: &mut [u8]) -> Result<usize, Errno> {

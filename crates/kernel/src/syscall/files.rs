@@ -455,6 +455,19 @@ fn open_inode(inode: Arc<Inode>, fl: u32) -> Result<Arc<File>, Errno> {
 
 fn do_open(dirfd: u64, path_addr: u64, fl: u64, mode: u64) -> SysResult {
     let fl = fl as u32;
+    if fl & fcntl::O_TMPFILE == fcntl::O_TMPFILE {
+        // Unnamed files come with the VFS work; tmpfs without them says so.
+        crate::warn_once!("open: O_TMPFILE is not supported yet: EOPNOTSUPP (reported once)");
+        return Err(Errno::EOPNOTSUPP);
+    }
+    if fl & fcntl::O_PATH != 0 {
+        crate::warn_once!("open: O_PATH is not supported yet: EINVAL (reported once)");
+        return Err(Errno::EINVAL);
+    }
+    if fl & fcntl::O_DIRECT != 0 {
+        // As on Linux's tmpfs: in-memory files have no direct I/O.
+        return Err(Errno::EINVAL);
+    }
     let path = read_path(path_addr)?;
     let base = base_dir(dirfd, &path)?;
     let follow = fl & fcntl::O_NOFOLLOW == 0;
