@@ -53,11 +53,11 @@ pub fn start_user_init(cfg: &Config) -> bool {
         argv.extend(cfg.init_args.iter().map(|a| a.as_bytes().to_vec()));
         let mut envp: Vec<Vec<u8>> = alloc::vec![b"HOME=/".to_vec(), b"TERM=linux".to_vec()];
         envp.extend(cfg.init_env.iter().map(|e| e.as_bytes().to_vec()));
+        // Said before the thread exists: once it is runnable, init may run
+        // to its end (and power off) before this thread runs again.
+        log::info!("init: starting {}", alloc::string::String::from_utf8_lossy(path));
         match exec::spawn(path, &argv, &envp, &proc::kernel_process(), Some(1)) {
-            Ok(_) => {
-                log::info!("init: started {}", alloc::string::String::from_utf8_lossy(path));
-                return true;
-            }
+            Ok(_) => return true,
             Err(e) => log::error!(
                 "init: cannot start {}: {e}",
                 alloc::string::String::from_utf8_lossy(path)
