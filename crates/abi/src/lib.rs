@@ -1,5 +1,6 @@
 //! The Linux x86-64 user ABI as Marten implements it: error numbers,
-//! flag values, signal numbers, time conversion and wait-status encoding.
+//! flag values, signal numbers, resource limits, time conversion and
+//! wait-status encoding.
 
 #![no_std]
 #![forbid(unsafe_code)]
@@ -9,6 +10,7 @@ pub mod fcntl;
 pub mod mman;
 pub mod mode;
 pub mod poll;
+pub mod resource;
 pub mod signal;
 pub mod time;
 pub mod wait;
