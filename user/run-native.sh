@@ -29,6 +29,8 @@ run() {
 
 run 0 t_basic
 run 0 t_mm
+run 0 t_madvise
+run 0 t_limits
 run 0 t_fork
 run 0 t_exec
 run 0 t_segv_all

@@ -1,6 +1,6 @@
 //! The Linux x86-64 user ABI as Marten implements it: error numbers,
-//! flag values, signal numbers, time conversion, wait-status encoding and
-//! the initial FPU control state.
+//! flag values, signal numbers, resource limits, time conversion,
+//! wait-status encoding and the initial FPU control state.
 
 #![no_std]
 #![forbid(unsafe_code)]
@@ -13,6 +13,7 @@ pub mod mman;
 pub mod mode;
 pub mod poll;
 pub mod prctl;
+pub mod resource;
 pub mod signal;
 pub mod time;
 pub mod wait;

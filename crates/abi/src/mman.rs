@@ -1,4 +1,4 @@
-//! mmap(2) and mprotect(2) arguments.
+//! mmap(2), mprotect(2) and madvise(2) arguments.
 
 /// mmap/mprotect protection bits.
 pub mod prot {
@@ -42,4 +42,33 @@ pub mod map {
         | MAP_STACK
         | MAP_SYNC
         | MAP_FIXED_NOREPLACE;
+}
+
+/// madvise advice values.
+pub mod advice {
+    pub const MADV_NORMAL: u64 = 0;
+    pub const MADV_RANDOM: u64 = 1;
+    pub const MADV_SEQUENTIAL: u64 = 2;
+    pub const MADV_WILLNEED: u64 = 3;
+    pub const MADV_DONTNEED: u64 = 4;
+    pub const MADV_FREE: u64 = 8;
+    pub const MADV_REMOVE: u64 = 9;
+    pub const MADV_DONTFORK: u64 = 10;
+    pub const MADV_DOFORK: u64 = 11;
+    pub const MADV_MERGEABLE: u64 = 12;
+    pub const MADV_UNMERGEABLE: u64 = 13;
+    pub const MADV_HUGEPAGE: u64 = 14;
+    pub const MADV_NOHUGEPAGE: u64 = 15;
+    pub const MADV_DONTDUMP: u64 = 16;
+    pub const MADV_DODUMP: u64 = 17;
+    pub const MADV_WIPEONFORK: u64 = 18;
+    pub const MADV_KEEPONFORK: u64 = 19;
+    pub const MADV_COLD: u64 = 20;
+    pub const MADV_PAGEOUT: u64 = 21;
+    pub const MADV_POPULATE_READ: u64 = 22;
+    pub const MADV_POPULATE_WRITE: u64 = 23;
+    pub const MADV_DONTNEED_LOCKED: u64 = 24;
+    pub const MADV_COLLAPSE: u64 = 25;
+    pub const MADV_HWPOISON: u64 = 100;
+    pub const MADV_SOFT_OFFLINE: u64 = 101;
 }

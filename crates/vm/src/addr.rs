@@ -39,6 +39,24 @@ pub const fn range_ok(start: u64, len: u64) -> Option<(u64, u64)> {
     }
 }
 
+/// Checks madvise(2)'s range as Linux does and returns `(start, end)` with the length
+/// rounded up to whole pages: `None` (EINVAL) if `start` is not page aligned, or if the
+/// rounded length or the end overflows. The end may lie above [`USER_END`]: that part is
+/// simply not mapped (ENOMEM). An empty range is `(start, start)`, which madvise accepts
+/// without looking at the map.
+pub const fn advice_range(start: u64, len: u64) -> Option<(u64, u64)> {
+    if !is_page_aligned(start) {
+        return None;
+    }
+    let Some(len) = page_ceil(len) else {
+        return None;
+    };
+    match start.checked_add(len) {
+        Some(end) => Some((start, end)),
+        None => None,
+    }
+}
+
 /// True if `[start, end)` is a possibly empty, page-aligned range inside user space.
 pub(crate) const fn bounds_ok(start: u64, end: u64) -> bool {
     is_page_aligned(start) && is_page_aligned(end) && start <= end && end <= USER_END
@@ -93,6 +111,17 @@ mod tests {
         assert_eq!(range_ok(0x1000, 0), Some((0x1000, 0x1000)));
         assert_eq!(range_ok(0, 4096), Some((0, 4096)));
         assert_eq!(range_ok(USER_END - 4096, 4096), Some((USER_END - 4096, USER_END)));
+    }
+
+    #[test]
+    fn advice_range_rounds_the_length() {
+        assert_eq!(advice_range(0x1000, 1), Some((0x1000, 0x2000)));
+        assert_eq!(advice_range(0x1000, 0), Some((0x1000, 0x1000)));
+        assert_eq!(advice_range(USER_END, 4096), Some((USER_END, USER_END + 4096)));
+        assert_eq!(advice_range(0x1001, 4096), None, "unaligned start");
+        assert_eq!(advice_range(0x1000, u64::MAX), None, "length rounds past u64");
+        assert_eq!(advice_range(0x2000, u64::MAX - 0xfff), None, "end overflows");
+        assert_eq!(advice_range(0, u64::MAX - 0xfff), Some((0, u64::MAX - 0xfff)));
     }
 
     #[test]

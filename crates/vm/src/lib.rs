@@ -2,9 +2,10 @@
 //!
 //! A process's user address space is a sorted list of areas ([`Vma`]), each a page-aligned
 //! range with one protection and one source of contents. [`VmaMap`] keeps that list and
-//! implements what `mmap`, `munmap`, `mprotect` and `brk` do to it, following Linux. [`decide`]
-//! tells the kernel what to do about a page fault. Nothing here touches memory or page
-//! tables: the kernel owns those and acts on what this crate reports.
+//! implements what `mmap`, `munmap`, `mprotect`, `brk` and madvise's fork advice do to it,
+//! following Linux, and what fork copies. [`decide`] tells the kernel what to do about a page
+//! fault. Nothing here touches memory or page tables: the kernel owns those and acts on
+//! what this crate reports.
 
 #![no_std]
 #![forbid(unsafe_code)]
@@ -16,6 +17,7 @@ extern crate std;
 mod addr;
 mod brk;
 mod fault;
+mod fork;
 mod free;
 mod insert;
 mod map;
@@ -24,6 +26,7 @@ pub mod oom;
 mod protect;
 mod types;
 mod unmap;
+mod usage;
 mod vma;
 
 #[cfg(test)]
@@ -33,11 +36,12 @@ mod nomem_tests;
 #[cfg(test)]
 mod testutil;
 
-pub use addr::{is_page_aligned, page_ceil, page_floor, range_ok};
+pub use addr::{advice_range, is_page_aligned, page_ceil, page_floor, range_ok};
 pub use fault::{Access, Fault, decide};
+pub use fork::Coverage;
 pub use map::VmaMap;
-pub use types::{Backing, Prot, Share, VmError, VmaKind};
-pub use vma::Vma;
+pub use types::{Backing, OnFork, Prot, Share, VmError, VmaKind};
+pub use vma::{Vma, is_data_mapping};
 
 /// Size of one page in bytes.
 pub const PAGE_SIZE: u64 = 4096;

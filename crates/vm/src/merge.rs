@@ -10,7 +10,13 @@ use crate::vma::Vma;
 /// zeros": either `a` is file bytes all the way to its end, or `b` has no file bytes at all.
 /// (If `a` ends in zeros and `b` starts with file bytes, one area cannot express that.)
 pub(crate) fn can_merge<F: PartialEq>(a: &Vma<F>, b: &Vma<F>) -> bool {
-    if a.end != b.start || a.prot != b.prot || a.share != b.share || a.kind != b.kind || a.grows_down != b.grows_down {
+    if a.end != b.start
+        || a.prot != b.prot
+        || a.share != b.share
+        || a.kind != b.kind
+        || a.grows_down != b.grows_down
+        || a.on_fork != b.on_fork
+    {
         return false;
     }
     match (&a.backing, &b.backing) {
@@ -46,7 +52,7 @@ pub(crate) fn absorb<F>(a: &mut Vma<F>, b: Vma<F>) {
 mod tests {
     use super::*;
     use crate::testutil::{anon, file, with_prot};
-    use crate::types::{Prot, Share, VmaKind};
+    use crate::types::{OnFork, Prot, Share, VmaKind};
 
     #[test]
     fn touching_anon_areas_merge() {
@@ -77,6 +83,13 @@ mod tests {
             ..anon(0x2000, 0x3000)
         };
         assert!(!can_merge(&a, &stack));
+        for policy in [OnFork::DONT_COPY, OnFork::WIPE, OnFork::all()] {
+            let other = Vma {
+                on_fork: policy,
+                ..anon(0x2000, 0x3000)
+            };
+            assert!(!can_merge(&a, &other), "{policy:?}");
+        }
         assert!(!can_merge(&a, &file(0x2000, 0x3000, 1, 0, 0)));
         assert!(!can_merge(&file(0x0, 0x1000, 1, 0, 0x1000), &a));
     }

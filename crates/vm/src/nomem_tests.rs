@@ -5,7 +5,7 @@ use proptest::prelude::*;
 use std::vec::Vec;
 
 use crate::failpoint;
-use crate::types::{Backing, Prot, Share, VmError, VmaKind};
+use crate::types::{Backing, OnFork, Prot, Share, VmError, VmaKind};
 use crate::vma::Vma;
 use crate::{PAGE_SIZE, VmaMap};
 
@@ -16,7 +16,9 @@ enum Op {
     Unmap(u64, u64),
     Protect(u64, u64, u8),
     SetEnd(u64, u64),
+    SetOnFork(u64, u64, u8, bool),
     Clone,
+    ForkCopy,
 }
 
 fn vma_strategy() -> impl Strategy<Value = Vma<u32>> {
@@ -45,6 +47,7 @@ fn vma_strategy() -> impl Strategy<Value = Vma<u32>> {
                 Backing::Anon
             },
             grows_down: false,
+            on_fork: OnFork::empty(),
         })
 }
 
@@ -54,7 +57,9 @@ fn op_strategy() -> impl Strategy<Value = Op> {
         1 => (0u64..30, 1u64..8).prop_map(|(a, n)| Op::Unmap(a, a + n)),
         2 => (0u64..30, 1u64..8, 0u8..3).prop_map(|(a, n, p)| Op::Protect(a, a + n, p + 1)),
         1 => (1u64..30, 0u64..30).prop_map(|(a, b)| Op::SetEnd(a, b)),
+        2 => (0u64..30, 1u64..8, 1u8..3, any::<bool>()).prop_map(|(a, n, bit, on)| Op::SetOnFork(a, a + n, bit, on)),
         1 => Just(Op::Clone),
+        1 => Just(Op::ForkCopy),
     ]
 }
 
@@ -65,7 +70,11 @@ fn apply(map: &mut VmaMap<u32>, op: &Op) -> Result<(), VmError> {
         Op::Unmap(a, b) => map.unmap(a * PAGE_SIZE, b * PAGE_SIZE, |_| {}),
         Op::Protect(a, b, p) => map.protect(a * PAGE_SIZE, b * PAGE_SIZE, Prot::from_bits_truncate(*p)),
         Op::SetEnd(a, b) => map.set_end(a * PAGE_SIZE, b * PAGE_SIZE),
+        Op::SetOnFork(a, b, bit, on) => map
+            .set_on_fork(a * PAGE_SIZE, b * PAGE_SIZE, OnFork::from_bits_truncate(*bit), *on)
+            .map(|_| ()),
         Op::Clone => map.try_clone().map(|copy| *map = copy),
+        Op::ForkCopy => map.fork_copy(|_, _| {}).map(|copy| *map = copy),
     }
 }
 
@@ -98,7 +107,7 @@ proptest! {
             prop_assert_eq!(&starved, &map);
         }
         prop_assert_ne!(result, Err(VmError::NoMem));
-        if !matches!(op, Op::Clone) {
+        if !matches!(op, Op::Clone | Op::ForkCopy) {
             prop_assert!(map.len() <= before.len() + reserved, "grew past its reservation");
         }
         prop_assert_eq!(map.check(), Ok(()));

@@ -40,7 +40,7 @@ impl<F: Clone + PartialEq> VmaMap<F> {
     }
 
     /// True if every address of the non-empty range `[start, end)` is mapped.
-    fn covers(&self, start: u64, end: u64) -> bool {
+    pub(crate) fn covers(&self, start: u64, end: u64) -> bool {
         let mut next = start;
         for v in &self.areas[self.index_after(start)..] {
             if v.start > next {

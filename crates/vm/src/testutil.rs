@@ -1,6 +1,6 @@
 //! Helpers that build areas for the unit tests.
 
-use crate::types::{Backing, Prot, Share, VmaKind};
+use crate::types::{Backing, OnFork, Prot, Share, VmaKind};
 use crate::vma::Vma;
 
 /// A private read-write anonymous mmap area.
@@ -13,6 +13,7 @@ pub fn anon(start: u64, end: u64) -> Vma<u32> {
         kind: VmaKind::Mmap,
         backing: Backing::Anon,
         grows_down: false,
+        on_fork: OnFork::empty(),
     }
 }
 

@@ -17,6 +17,20 @@ bitflags! {
     }
 }
 
+bitflags! {
+    /// What fork does with an area, as madvise(2) sets it: the two bits are independent,
+    /// as Linux's `VM_DONTCOPY` and `VM_WIPEONFORK` are.
+    ///
+    /// Invariant (checked when the bit is set): `WIPE` is only on private anonymous areas.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+    pub struct OnFork: u8 {
+        /// `MADV_DONTFORK`: the child does not get the area at all (this wins over `WIPE`).
+        const DONT_COPY = 1;
+        /// `MADV_WIPEONFORK`: the child gets the area, with its pages zero-filled anew.
+        const WIPE = 2;
+    }
+}
+
 /// Whether writes are private to the process (`MAP_PRIVATE`) or seen by everybody who maps
 /// the same thing (`MAP_SHARED`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -2,14 +2,15 @@
 
 use crate::USER_END;
 use crate::addr::is_page_aligned;
-use crate::types::{Backing, Prot, Share, VmaKind};
+use crate::types::{Backing, OnFork, Prot, Share, VmaKind};
 
 /// One area of a process's address space.
 ///
 /// Invariants (checked by [`crate::VmaMap::insert`] and [`crate::VmaMap::check`]):
 /// - `start < end`, both page aligned, `end <= USER_END`;
 /// - a `File` backing has a page-aligned `offset`, `len <= end - start`, and
-///   `offset + (end - start)` does not overflow.
+///   `offset + (end - start)` does not overflow;
+/// - `on_fork` has `WIPE` only if the area is private and anonymous.
 ///
 /// `grows_down` marks a stack: a fault just below it may extend it (see [`crate::decide`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,6 +29,8 @@ pub struct Vma<F> {
     pub backing: Backing<F>,
     /// The area is a stack that grows towards lower addresses.
     pub grows_down: bool,
+    /// What fork does with it.
+    pub on_fork: OnFork,
 }
 
 impl<F> Vma<F> {
@@ -41,6 +44,17 @@ impl<F> Vma<F> {
         self.start <= addr && addr < self.end
     }
 
+    /// True if the area counts as data for RLIMIT_DATA (see [`is_data_mapping`]).
+    pub fn is_data(&self) -> bool {
+        is_data_mapping(self.share, self.prot, self.grows_down)
+    }
+
+    /// True if `MADV_WIPEONFORK` may be set on it: private anonymous memory only, as
+    /// on Linux.
+    pub fn may_wipe_on_fork(&self) -> bool {
+        self.share == Share::Private && matches!(self.backing, Backing::Anon)
+    }
+
     /// The first broken invariant, or `None` if the area is well formed.
     pub(crate) fn problem(&self) -> Option<&'static str> {
         if self.start >= self.end {
@@ -51,6 +65,9 @@ impl<F> Vma<F> {
         }
         if self.end > USER_END {
             return Some("area reaches above user space");
+        }
+        if self.on_fork.contains(OnFork::WIPE) && !self.may_wipe_on_fork() {
+            return Some("wipe-on-fork area is not private anonymous memory");
         }
         if let Backing::File { offset, len, .. } = &self.backing {
             if !is_page_aligned(*offset) {
@@ -65,6 +82,12 @@ impl<F> Vma<F> {
         }
         None
     }
+}
+
+/// True if memory mapped with these attributes is data in the sense of RLIMIT_DATA
+/// (Linux's `is_data_mapping`, since 4.7): private, writable, and not a stack.
+pub fn is_data_mapping(share: Share, prot: Prot, grows_down: bool) -> bool {
+    share == Share::Private && prot.contains(Prot::WRITE) && !grows_down
 }
 
 impl<F: Clone> Vma<F> {
@@ -130,6 +153,49 @@ mod tests {
         assert!(file(0x1000, 0x2000, 1, 0x10, 0).problem().is_some());
         assert!(file(0x1000, 0x2000, 1, 0, 0x1001).problem().is_some());
         assert!(file(0x1000, 0x3000, 1, u64::MAX - 0xfff, 0).problem().is_some());
+        let wiped_file = Vma {
+            on_fork: OnFork::WIPE,
+            ..file(0x1000, 0x2000, 1, 0, 0)
+        };
+        assert!(wiped_file.problem().is_some());
+        let wiped_shared = Vma {
+            on_fork: OnFork::WIPE,
+            share: Share::Shared,
+            ..anon(0x1000, 0x2000)
+        };
+        assert!(wiped_shared.problem().is_some());
+        let wiped_anon = Vma {
+            on_fork: OnFork::WIPE | OnFork::DONT_COPY,
+            ..anon(0x1000, 0x2000)
+        };
+        assert_eq!(wiped_anon.problem(), None);
+    }
+
+    #[test]
+    fn data_means_private_writable_and_not_a_stack() {
+        assert!(anon(0, 0x1000).is_data());
+        assert!(file(0, 0x1000, 1, 0, 0x1000).is_data());
+        assert!(
+            !Vma {
+                prot: Prot::READ,
+                ..anon(0, 0x1000)
+            }
+            .is_data()
+        );
+        assert!(
+            !Vma {
+                share: Share::Shared,
+                ..anon(0, 0x1000)
+            }
+            .is_data()
+        );
+        assert!(
+            !Vma {
+                grows_down: true,
+                ..anon(0, 0x1000)
+            }
+            .is_data()
+        );
     }
 
     #[test]

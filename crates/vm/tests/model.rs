@@ -2,13 +2,15 @@
 //! page-by-page model, which must always agree.
 //!
 //! The model is a `BTreeMap` from page address to what that page is (protection, sharing,
-//! kind, stack flag, and where its bytes come from). After every step the map must describe
+//! kind, stack flag, fork policy, and where its bytes come from). After every step the map must describe
 //! exactly the model's pages, pass `check()`, and be maximally merged: no two touching areas
 //! whose boundary pages the model says could belong to one area.
 
 use std::collections::BTreeMap;
 
-use marten_vm::{Access, Backing, Fault, PAGE_SIZE, Prot, Share, USER_END, VmError, Vma, VmaKind, VmaMap, decide};
+use marten_vm::{
+    Access, Backing, Coverage, Fault, OnFork, PAGE_SIZE, Prot, Share, USER_END, VmError, Vma, VmaKind, VmaMap, decide,
+};
 use proptest::prelude::*;
 
 /// Number of pages in the low test window, which starts at address 0.
@@ -39,6 +41,7 @@ struct Page {
     share: Share,
     kind: VmaKind,
     grows_down: bool,
+    on_fork: OnFork,
     content: Content,
 }
 
@@ -60,6 +63,7 @@ fn page_of(v: &Vma<u8>, addr: u64) -> Page {
         share: v.share,
         kind: v.kind,
         grows_down: v.grows_down,
+        on_fork: v.on_fork,
         content,
     }
 }
@@ -74,7 +78,11 @@ fn pages_of(v: &Vma<u8>) -> Vec<(u64, Page)> {
 
 /// True if page `q` directly after page `p` could be in the same area as `p`.
 fn fits(p: &Page, q: &Page) -> bool {
-    let same = p.prot == q.prot && p.share == q.share && p.kind == q.kind && p.grows_down == q.grows_down;
+    let same = p.prot == q.prot
+        && p.share == q.share
+        && p.kind == q.kind
+        && p.grows_down == q.grows_down
+        && p.on_fork == q.on_fork;
     same && match (&p.content, &q.content) {
         (Content::Anon, Content::Anon) => true,
         (
@@ -132,7 +140,8 @@ fn well_formed(v: &Vma<u8>) -> bool {
             aligned(*offset) && bounds && *len <= v.end - v.start && offset.checked_add(v.end - v.start).is_some()
         }
     };
-    bounds && backing
+    let wipe_ok = !v.on_fork.contains(OnFork::WIPE) || (v.share == Share::Private && v.backing == Backing::Anon);
+    bounds && backing && wipe_ok
 }
 
 fn range_valid(start: u64, end: u64) -> bool {
@@ -226,6 +235,38 @@ fn model_set_end(model: &mut Model, old_end: u64, new_end: u64) -> Result<(), Vm
         );
     }
     Ok(())
+}
+
+/// Can this page be wiped on fork? Private anonymous memory only.
+fn may_wipe(p: &Page) -> bool {
+    p.share == Share::Private && p.content == Content::Anon
+}
+
+fn model_set_on_fork(model: &mut Model, start: u64, end: u64, bit: OnFork, on: bool) -> Result<Coverage, VmError> {
+    if !aligned(start) || !aligned(end) || start > end {
+        return Err(VmError::Invalid);
+    }
+    let pages: Vec<u64> = (start..end).step_by(PAGE_SIZE as usize).collect();
+    if on && bit.contains(OnFork::WIPE) && pages.iter().filter_map(|a| model.get(a)).any(|p| !may_wipe(p)) {
+        return Err(VmError::Invalid);
+    }
+    let mut coverage = Coverage::Full;
+    for a in pages {
+        match model.get_mut(&a) {
+            Some(p) => p.on_fork.set(bit, on),
+            None => coverage = Coverage::Holes,
+        }
+    }
+    Ok(coverage)
+}
+
+/// The child's pages after fork: all but the DONT_COPY ones.
+fn model_fork(model: &Model) -> Model {
+    model
+        .iter()
+        .filter(|(_, p)| !p.on_fork.contains(OnFork::DONT_COPY))
+        .map(|(a, p)| (*a, p.clone()))
+        .collect()
 }
 
 /// Brute force `find_free`: the hint if it fits, else the highest fitting place.
@@ -354,8 +395,9 @@ fn vma() -> impl Strategy<Value = Vma<u8>> {
         let share = prop_oneof![5 => Just(Share::Private), 1 => Just(Share::Shared)];
         let kind = prop_oneof![5 => Just(VmaKind::Mmap), 1 => Just(VmaKind::Heap)];
         let grows_down = prop_oneof![5 => Just(false), 1 => Just(true)];
-        (prot, share, kind, backing(start, pages), grows_down).prop_map(
-            move |(prot, share, kind, backing, grows_down)| Vma {
+        let on_fork = prop_oneof![8 => Just(OnFork::empty()), 1 => (0u8..4).prop_map(OnFork::from_bits_truncate)];
+        (prot, share, kind, backing(start, pages), grows_down, on_fork).prop_map(
+            move |(prot, share, kind, backing, grows_down, on_fork)| Vma {
                 start: start + skew,
                 end: start + pages * PAGE_SIZE,
                 prot,
@@ -363,6 +405,7 @@ fn vma() -> impl Strategy<Value = Vma<u8>> {
                 kind,
                 backing,
                 grows_down,
+                on_fork,
             },
         )
     })
@@ -378,6 +421,9 @@ enum Op {
     Clone,
     FindFree(u64, Option<u64>, u64, u64),
     Decide(u64, Access, bool, u64),
+    SetOnFork(u64, u64, OnFork, bool),
+    Fork,
+    Pages(u64, u64),
 }
 
 /// An end address `n` pages after `start`, sometimes unaligned.
@@ -404,6 +450,10 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(n, hint, lo, hi)| Op::FindFree(n * PAGE_SIZE, hint, lo * PAGE_SIZE, hi * PAGE_SIZE)),
         3 => (any_addr(), access(), any::<bool>(), 0..LOW_PAGES)
             .prop_map(|(a, acc, present, lim)| Op::Decide(a, acc, present, lim * PAGE_SIZE)),
+        3 => (range(), prop_oneof![Just(OnFork::DONT_COPY), Just(OnFork::WIPE)], any::<bool>())
+            .prop_map(|((a, b), bit, on)| Op::SetOnFork(a, b, bit, on)),
+        1 => Just(Op::Fork),
+        1 => range().prop_map(|(a, b)| Op::Pages(a, b)),
     ]
 }
 
@@ -454,6 +504,49 @@ fn step(map: &mut VmaMap<u8>, model: &mut Model, op: &Op) -> Result<(), TestCase
         Op::Decide(addr, acc, present, limit) => {
             let got = decide(map, *addr, *acc, *present, *limit);
             prop_assert_eq!(got, model_decide(model, *addr, *acc, *present, *limit));
+        }
+        Op::SetOnFork(a, b, bit, on) => {
+            let got = map.set_on_fork(*a, *b, *bit, *on);
+            prop_assert_eq!(got, model_set_on_fork(model, *a, *b, *bit, *on));
+        }
+        Op::Fork => {
+            let mut shared: Vec<(u64, u64)> = Vec::new();
+            let child = map.fork_copy(|s, e| shared.push((s, e))).unwrap();
+            let child_model = model_fork(model);
+            assert_matches(&child, &child_model)?;
+            // The shared ranges are ordered, joined when touching, and cover exactly the
+            // child's pages that are not wiped.
+            for pair in shared.windows(2) {
+                prop_assert!(
+                    pair[0].1 < pair[1].0,
+                    "shared ranges overlap, touch or are out of order"
+                );
+            }
+            let mut shared_pages: Vec<u64> = Vec::new();
+            for (s, e) in &shared {
+                prop_assert!(s < e);
+                shared_pages.extend((*s..*e).step_by(PAGE_SIZE as usize));
+            }
+            let want: Vec<u64> = child_model
+                .iter()
+                .filter(|(_, p)| !p.on_fork.contains(OnFork::WIPE))
+                .map(|(a, _)| *a)
+                .collect();
+            prop_assert_eq!(shared_pages, want);
+            // The child carries on as the map under test.
+            *map = child;
+            *model = child_model;
+        }
+        Op::Pages(a, b) => {
+            let data = |p: &Page| p.share == Share::Private && p.prot.contains(Prot::WRITE) && !p.grows_down;
+            let hi = b.div_ceil(PAGE_SIZE) * PAGE_SIZE;
+            let in_range = model.range(*a..hi.max(*a));
+            let (all, data_pages) = in_range.fold((0, 0), |(n, d), (_, p)| (n + 1, d + u64::from(data(p))));
+            prop_assert_eq!(map.pages_in(*a, *b, |_| true), all);
+            prop_assert_eq!(map.pages_in(*a, *b, Vma::is_data), data_pages);
+            let total = model.len() as u64;
+            let total_data = model.values().filter(|p| data(p)).count() as u64;
+            prop_assert_eq!(map.footprint(), (total, total_data));
         }
     }
     assert_matches(map, model)

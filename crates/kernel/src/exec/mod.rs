@@ -1,7 +1,8 @@
 //! Loading a program: the ELF file's segments become areas of a fresh
 //! address space (mapped from the file's pages on demand), and the initial
 //! stack gets argc, argv, envp and the auxiliary vector, as Linux lays them
-//! out.
+//! out. The soft RLIMIT_STACK fixes how far the stack may grow; the new image
+//! must fit the caller's RLIMIT_AS and RLIMIT_DATA.
 
 use crate::fs::inode::{Inode, Kind};
 use crate::fs::path;
@@ -14,7 +15,8 @@ use alloc::vec::Vec;
 use marten_abi::errno::Errno;
 use marten_elf::auxv::*;
 use marten_elf::{ElfError, ElfType, LoadPlan};
-use marten_vm::{Backing, Prot, Share, Vma, VmaKind};
+use marten_rlimit::{Limits, MemLimits, Resource, Usage};
+use marten_vm::{Backing, OnFork, Prot, Share, Vma, VmaKind};
 
 mod spawn;
 pub use spawn::spawn;
@@ -51,8 +53,15 @@ fn basename(path: &[u8]) -> String {
     String::from_utf8_lossy(name).into_owned()
 }
 
-/// Loads the program at `path` with arguments and environment.
-pub fn load(path: &[u8], argv: &[Vec<u8>], envp: &[Vec<u8>], cwd: &Arc<Inode>) -> Result<Image, Errno> {
+/// Loads the program at `path` with arguments and environment, for a process
+/// with resource limits `limits`.
+pub fn load(
+    path: &[u8],
+    argv: &[Vec<u8>],
+    envp: &[Vec<u8>],
+    cwd: &Arc<Inode>,
+    limits: &Limits,
+) -> Result<Image, Errno> {
     let inode = find_program(path, cwd)?;
     let data = inode.file().ok_or(Errno::EACCES)?;
     let (head, size) = {
@@ -82,21 +91,7 @@ pub fn load(path: &[u8], argv: &[Vec<u8>], envp: &[Vec<u8>], cwd: &Arc<Inode>) -
     let (_, image_end) = plan.span();
     mm.brk_start = image_end;
     mm.brk = image_end;
-
-    let stack_prot = if plan.exec_stack {
-        Prot::READ | Prot::WRITE | Prot::EXEC
-    } else {
-        Prot::READ | Prot::WRITE
-    };
-    mm.add_area(Vma {
-        start: STACK_TOP - STACK_INITIAL,
-        end: STACK_TOP,
-        prot: stack_prot,
-        share: Share::Private,
-        kind: VmaKind::Stack,
-        backing: Backing::Anon,
-        grows_down: true,
-    })?;
+    mm.data_segment = data_segment(&plan);
 
     let argv_refs: Vec<&[u8]> = argv.iter().map(|a| a.as_slice()).collect();
     let envp_refs: Vec<&[u8]> = envp.iter().map(|e| e.as_slice()).collect();
@@ -131,6 +126,34 @@ pub fn load(path: &[u8], argv: &[Vec<u8>], envp: &[Vec<u8>], cwd: &Arc<Inode>) -
     if stack.sp < STACK_TOP - STACK_INITIAL {
         return Err(Errno::E2BIG);
     }
+    let layout = marten_rlimit::stack_layout(
+        STACK_TOP,
+        limits.soft(Resource::Stack),
+        STACK_INITIAL,
+        STACK_TOP - stack.sp,
+    );
+    let stack_prot = if plan.exec_stack {
+        Prot::READ | Prot::WRITE | Prot::EXEC
+    } else {
+        Prot::READ | Prot::WRITE
+    };
+    mm.add_area(Vma {
+        start: layout.start,
+        end: STACK_TOP,
+        prot: stack_prot,
+        share: Share::Private,
+        kind: VmaKind::Stack,
+        backing: Backing::Anon,
+        grows_down: true,
+        on_fork: OnFork::empty(),
+    })?;
+    mm.stack_limit = layout.floor;
+    // Linux finds out only after the point of no return and kills the process
+    // (SIGSEGV); here the old image is still intact, so execve fails.
+    let (total, data) = mm.vmas.footprint();
+    if !MemLimits::of(limits).admits(Usage { total, data }) {
+        return Err(Errno::ENOMEM);
+    }
     write_stack(&mut mm, stack.sp, &stack.bytes)?;
     Ok(Image {
         mm,
@@ -138,6 +161,14 @@ pub fn load(path: &[u8], argv: &[Vec<u8>], envp: &[Vec<u8>], cwd: &Arc<Inode>) -
         sp: stack.sp,
         name: basename(path),
     })
+}
+
+/// Linux's `end_data - start_data`: from the highest segment start to the
+/// highest end of file bytes. brk counts it against RLIMIT_DATA.
+fn data_segment(plan: &LoadPlan) -> u64 {
+    let start = plan.segments.iter().map(|s| s.vaddr).max().unwrap_or(0);
+    let end = plan.segments.iter().map(|s| s.vaddr + s.filesz).max().unwrap_or(0);
+    end.saturating_sub(start)
 }
 
 /// One area per PT_LOAD segment, backed by the file: the segment's file
@@ -186,6 +217,7 @@ fn map_segments(mm: &mut Mm, plan: &LoadPlan, inode: &Arc<Inode>, size: u64) -> 
             kind,
             backing,
             grows_down: false,
+            on_fork: OnFork::empty(),
         })
         .map_err(|e| if e == Errno::EEXIST { Errno::ENOEXEC } else { e })?;
     }

@@ -26,7 +26,7 @@ pub fn spawn(
     parent: &Arc<Process>,
     pid: Option<Pid>,
 ) -> Result<Arc<Process>, Errno> {
-    let image = load(path, argv, envp, &crate::fs::root())?;
+    let image = load(path, argv, envp, &crate::fs::root(), &proc::limits::boot_limits())?;
     let p = proc::create(&image.name, parent, pid)?;
     if pid == Some(1) {
         // Like Linux's init, process 1 stays in group and session 0.

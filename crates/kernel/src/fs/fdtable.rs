@@ -5,8 +5,9 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use marten_abi::errno::Errno;
 
-/// Most descriptors a process may have open (RLIMIT_NOFILE).
-pub const MAX_FDS: usize = 1024;
+/// Size the table may reach: the kernel's maximum for RLIMIT_NOFILE (Linux's
+/// `fs.nr_open`). The table grows on demand, so only descriptors in use cost memory.
+pub const MAX_FDS: usize = crate::proc::limits::NR_OPEN as usize;
 
 /// One descriptor: the open file and its close-on-exec flag.
 #[derive(Clone)]
@@ -43,11 +44,16 @@ impl FdTable {
             .ok_or(Errno::EBADF)
     }
 
-    /// Installs `file` at the lowest free descriptor >= `min`.
-    pub fn alloc(&mut self, file: Arc<File>, min: usize, cloexec: bool) -> Result<u64, Errno> {
-        let i = (min..MAX_FDS)
-            .find(|&i| self.slots.get(i).is_none_or(|s| s.is_none()))
-            .ok_or(Errno::EMFILE)?;
+    /// The lowest free descriptor >= `min` and below `limit`, if any.
+    pub fn first_free(&self, min: usize, limit: u64) -> Option<usize> {
+        let end = usize::try_from(limit).unwrap_or(usize::MAX).min(MAX_FDS);
+        (min..end).find(|&i| self.slots.get(i).is_none_or(|s| s.is_none()))
+    }
+
+    /// Installs `file` at the lowest free descriptor >= `min` and below `limit` (the
+    /// soft RLIMIT_NOFILE); EMFILE when there is none.
+    pub fn alloc(&mut self, file: Arc<File>, min: usize, limit: u64, cloexec: bool) -> Result<u64, Errno> {
+        let i = self.first_free(min, limit).ok_or(Errno::EMFILE)?;
         self.put(i, FdEntry { file, cloexec })?;
         Ok(i as u64)
     }

@@ -89,6 +89,17 @@ pub trait FileOps: Send + Sync {
     fn pwrite(&self, _buf: &[u8], _offset: u64) -> Result<usize, Errno> {
         Err(Errno::ESPIPE)
     }
+    /// Writes as `write` (`offset` None) or `pwrite` (Some) for a process whose
+    /// RLIMIT_FSIZE soft limit is `limit`. A regular file is never written at or past
+    /// `limit`: a write that starts below it is cut short there, and one that would
+    /// start at or past it fails with EFBIG, which files report for nothing else (the
+    /// caller then sends SIGXFSZ). Other files have no size to limit, as on Linux.
+    fn write_limited(&self, file: &File, buf: &[u8], offset: Option<u64>, _limit: u64) -> Result<usize, Errno> {
+        match offset {
+            None => self.write(file, buf),
+            Some(o) => self.pwrite(buf, o),
+        }
+    }
     /// New position for lseek.
     fn seek(&self, _file: &File, _offset: i64, _whence: u32) -> Result<u64, Errno> {
         Err(Errno::ESPIPE)

@@ -5,12 +5,26 @@ use super::inode::{Data, Inode};
 use alloc::sync::Arc;
 use marten_abi::errno::Errno;
 use marten_abi::fcntl;
+use marten_abi::resource::RLIM_INFINITY;
+use marten_rlimit::write_room;
 
 /// An open regular file or directory.
 ///
 /// Invariant: `inode` is a regular file or a directory.
 pub struct RamFile {
     pub inode: Arc<Inode>,
+}
+
+impl RamFile {
+    /// Writes at `offset`, cut short at `limit` (RLIMIT_FSIZE); EFBIG if it would
+    /// start at or past it.
+    fn pwrite_capped(&self, buf: &[u8], offset: u64, limit: u64) -> Result<usize, Errno> {
+        let Some(data) = self.inode.file() else {
+            return Err(Errno::EISDIR);
+        };
+        let room = write_room(offset, buf.len(), limit).map_err(|_| Errno::EFBIG)?;
+        data.lock().write_at(offset, &buf[..room])
+    }
 }
 
 const SEEK_SET: u32 = 0;
@@ -29,18 +43,7 @@ impl FileOps for RamFile {
     }
 
     fn write(&self, file: &File, buf: &[u8]) -> Result<usize, Errno> {
-        let Some(data) = self.inode.file() else {
-            return Err(Errno::EISDIR);
-        };
-        let mut d = data.lock();
-        let pos = if file.flags() & fcntl::O_APPEND != 0 {
-            d.size()
-        } else {
-            file.pos()
-        };
-        let n = d.write_at(pos, buf)?;
-        file.set_pos(pos + n as u64);
-        Ok(n)
+        self.write_limited(file, buf, None, RLIM_INFINITY)
     }
 
     fn pread(&self, buf: &mut [u8], offset: u64) -> Result<usize, Errno> {
@@ -51,10 +54,26 @@ impl FileOps for RamFile {
     }
 
     fn pwrite(&self, buf: &[u8], offset: u64) -> Result<usize, Errno> {
+        self.pwrite_capped(buf, offset, RLIM_INFINITY)
+    }
+
+    fn write_limited(&self, file: &File, buf: &[u8], offset: Option<u64>, limit: u64) -> Result<usize, Errno> {
+        if let Some(o) = offset {
+            return self.pwrite_capped(buf, o, limit);
+        }
         let Some(data) = self.inode.file() else {
             return Err(Errno::EISDIR);
         };
-        data.lock().write_at(offset, buf)
+        let mut d = data.lock();
+        let pos = if file.flags() & fcntl::O_APPEND != 0 {
+            d.size()
+        } else {
+            file.pos()
+        };
+        let room = write_room(pos, buf.len(), limit).map_err(|_| Errno::EFBIG)?;
+        let n = d.write_at(pos, &buf[..room])?;
+        file.set_pos(pos + n as u64);
+        Ok(n)
     }
 
     fn seek(&self, file: &File, offset: i64, whence: u32) -> Result<u64, Errno> {

@@ -1,6 +1,7 @@
 //! Tests of user address spaces that are easier to drive from inside the
 //! kernel than from a user program: running out of memory in the middle of
-//! a fork.
+//! a fork, and what fork does with MADV_DONTFORK and MADV_WIPEONFORK areas
+//! page by page.
 
 use super::{Test, TestResult};
 use crate::hal;
@@ -9,12 +10,19 @@ use crate::{check, check_eq};
 use alloc::vec::Vec;
 use hal::frames::{FrameKind, Urgency};
 use marten_abi::errno::Errno;
-use marten_vm::{Backing, Prot, Share, Vma, VmaKind};
+use marten_abi::mman::advice::{MADV_DONTFORK, MADV_WIPEONFORK};
+use marten_vm::{Backing, OnFork, Prot, Share, Vma, VmaKind};
 
-pub const TESTS: &[Test] = &[Test {
-    name: "fork_out_of_memory_midway",
-    run: fork_out_of_memory_midway,
-}];
+pub const TESTS: &[Test] = &[
+    Test {
+        name: "fork_out_of_memory_midway",
+        run: fork_out_of_memory_midway,
+    },
+    Test {
+        name: "fork_honours_dontfork_and_wipeonfork",
+        run: fork_honours_dontfork_and_wipeonfork,
+    },
+];
 
 fn area(start: u64, pages: u64) -> Vma<mm::FileRef> {
     Vma {
@@ -25,6 +33,7 @@ fn area(start: u64, pages: u64) -> Vma<mm::FileRef> {
         kind: VmaKind::Mmap,
         backing: Backing::Anon,
         grows_down: false,
+        on_fork: OnFork::empty(),
     }
 }
 
@@ -85,6 +94,69 @@ fn fork_out_of_memory_midway() -> TestResult {
     });
     check_eq!(shared, 16);
     drop(child);
+    drop(parent);
+    Ok(())
+}
+
+fn fork_honours_dontfork_and_wipeonfork() -> TestResult {
+    // Three pages in one area: kept, not forked, wiped.
+    let mut parent = Mm::new().map_err(|e| alloc::format!("{e}"))?;
+    let a = 0x1000_0000u64;
+    let (keep, dont, wipe) = (a, a + 4096, a + 2 * 4096);
+    parent.add_area(area(a, 3)).map_err(|e| alloc::format!("{e}"))?;
+    for (i, va) in [keep, dont, wipe].into_iter().enumerate() {
+        parent
+            .populate(va, 0, &[i as u8 + 1; 16])
+            .map_err(|e| alloc::format!("{e}"))?;
+    }
+    parent
+        .madvise(dont, 4096, MADV_DONTFORK)
+        .map_err(|e| alloc::format!("{e}"))?;
+    parent
+        .madvise(wipe, 4096, MADV_WIPEONFORK)
+        .map_err(|e| alloc::format!("{e}"))?;
+    check_eq!(parent.vmas.len(), 3);
+    // Heap frames may come and go (slab caches); user pages and page tables
+    // must come back exactly.
+    let counts = || {
+        let s = hal::frames::stats();
+        (
+            s.by_kind[FrameKind::User.index()],
+            s.by_kind[FrameKind::PageTable.index()],
+        )
+    };
+    let frames_before = counts();
+    let commit_before = mm::commit::usage().0;
+    let child = parent.fork().map_err(|e| alloc::format!("{e}"))?;
+    // The child has the kept page (shared, copy-on-write) and nothing else;
+    // its map has no area where the parent said DONTFORK.
+    let mut present = Vec::new();
+    child.pt.scan(0, mm::layout::USER_END, |va, _| present.push(va));
+    check_eq!(present, [keep]);
+    check!(
+        child.vmas.find(dont).is_none(),
+        "the DONTFORK page is mapped in the child"
+    );
+    check!(
+        child.vmas.find(wipe).is_some_and(|v| v.on_fork == OnFork::WIPE),
+        "the child lost the wiped area or its policy"
+    );
+    check_eq!(child.committed_pages(), 2);
+    check_eq!(mm::commit::usage().0, commit_before + 2);
+    // The parent's DONTFORK and WIPEONFORK pages were left alone: writable,
+    // one reference each.
+    let mut alone = 0;
+    parent.pt.scan(dont, wipe + 4096, |_, e| {
+        if e.writable() && hal::frames::refcount(e.pfn()) == 1 {
+            alone += 1;
+        }
+    });
+    check_eq!(alone, 2);
+    let kept = parent.pt.lookup(keep).map(|e| hal::frames::refcount(e.pfn()));
+    check_eq!(kept, Some(2));
+    drop(child);
+    check_eq!(counts(), frames_before);
+    check_eq!(mm::commit::usage().0, commit_before);
     drop(parent);
     Ok(())
 }

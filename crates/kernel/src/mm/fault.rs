@@ -173,8 +173,14 @@ impl Mm {
             kind: VmaKind::Stack,
             backing: Backing::Anon,
             grows_down: true,
+            on_fork: stack.on_fork,
         };
         let pages = (grown.end - grown.start) / 4096;
+        // Past RLIMIT_AS the stack does not grow: SIGSEGV, as on Linux.
+        let lim = crate::proc::limits::mem(&sched::current_process());
+        if !lim.may_expand(self.usage(&lim), pages, false) {
+            return Err(Errno::EFAULT);
+        }
         commit::charge(pages)?;
         match self.vmas.insert(grown) {
             Ok(()) => {

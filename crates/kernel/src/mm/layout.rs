@@ -5,9 +5,12 @@
 pub const USER_END: u64 = marten_vm::USER_END;
 /// Top of the main thread's stack.
 pub const STACK_TOP: u64 = USER_END;
-/// Largest stack (RLIMIT_STACK).
+/// Room kept for the stack below STACK_TOP before the mmap area starts
+/// (Linux's default soft RLIMIT_STACK); an address space starts with this
+/// growth limit until execve sets one from the soft RLIMIT_STACK.
 pub const STACK_MAX: u64 = 8 << 20;
-/// The stack area mapped at exec (it grows down on demand to STACK_MAX).
+/// The stack area mapped at exec (it grows down on demand to the soft
+/// RLIMIT_STACK, or is smaller when that limit is).
 pub const STACK_INITIAL: u64 = 128 << 10;
 /// mmap areas are placed top-down below this.
 pub const MMAP_TOP: u64 = STACK_TOP - STACK_MAX - (1 << 30);

@@ -7,6 +7,7 @@
 //! them writable when nobody else holds the frame. Pages of files (ELF
 //! text) are mapped straight from the file's page-cache frames, read-only.
 
+mod advise;
 pub mod commit;
 mod fault;
 mod fork;
@@ -21,6 +22,7 @@ use alloc::sync::Arc;
 use hal::frames::{FrameKind, Pfn, Urgency};
 use hal::paging::{AddressSpace, bits};
 use marten_abi::errno::Errno;
+use marten_rlimit::{MemLimits, Usage};
 use marten_vm::{Prot, Share, Vma, VmaMap};
 
 pub use fault::handle_user_fault;
@@ -40,7 +42,8 @@ impl PartialEq for FileRef {
 /// Invariants: every present page lies inside an area of `vmas` and is
 /// mapped with at most the area's permissions; `committed` is the number
 /// of pages this address space has charged to the commit limit (the sum of
-/// `commit::charge_of` over its areas).
+/// `commit::charge_of` over its areas); `stack_limit` is at or below the
+/// start of the main stack area.
 pub struct Mm {
     pub vmas: VmaMap<FileRef>,
     pub pt: AddressSpace,
@@ -48,7 +51,11 @@ pub struct Mm {
     pub brk_start: u64,
     /// Current program break (not rounded).
     pub brk: u64,
-    /// Lowest address the stack may grow down to.
+    /// Bytes of the program's initialised data (Linux's `end_data -
+    /// start_data`), which brk counts against RLIMIT_DATA with the heap.
+    pub data_segment: u64,
+    /// Lowest address the stack may grow down to (from the soft RLIMIT_STACK
+    /// at execve).
     pub stack_limit: u64,
     committed: u64,
 }
@@ -62,6 +69,7 @@ impl Mm {
             pt,
             brk_start: 0,
             brk: 0,
+            data_segment: 0,
             stack_limit: layout::STACK_TOP - layout::STACK_MAX,
             committed: 0,
         })
@@ -122,6 +130,16 @@ impl Mm {
         };
         hal::frames::write(pfn, offset, bytes);
         Ok(())
+    }
+
+    /// Pages mapped in total and as data (RLIMIT_AS and RLIMIT_DATA count
+    /// them); counted only when `lim` limits something, else zero.
+    pub fn usage(&self, lim: &MemLimits) -> Usage {
+        if lim.is_unlimited() {
+            return Usage::default();
+        }
+        let (total, data) = self.vmas.footprint();
+        Usage { total, data }
     }
 
     /// Pages charged to the commit limit.

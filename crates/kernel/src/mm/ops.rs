@@ -1,5 +1,5 @@
-//! mmap, munmap, mprotect, brk and madvise on an address space, with
-//! Linux's argument rules.
+//! mmap, munmap, mprotect and brk on an address space, with Linux's argument
+//! rules and its RLIMIT_AS and RLIMIT_DATA checks.
 
 use super::layout::{MMAP_MIN, MMAP_TOP, USER_END};
 use super::{FileRef, Mm, commit};
@@ -7,7 +7,8 @@ use crate::hal;
 use hal::paging::{Pte, bits};
 use marten_abi::errno::Errno;
 use marten_abi::mman::{map, prot};
-use marten_vm::{Backing, Prot, Share, VmError, Vma, VmaKind};
+use marten_rlimit::MemLimits;
+use marten_vm::{Backing, OnFork, Prot, Share, VmError, Vma, VmaKind, is_data_mapping};
 
 /// Turns PROT_* bits into area permissions (EINVAL for unknown bits).
 pub fn prot_from(bits_: u64) -> Result<Prot, Errno> {
@@ -42,7 +43,8 @@ fn vm_err(e: VmError) -> Errno {
 }
 
 impl Mm {
-    /// mmap(2). `file` is the mapped file and offset for file mappings.
+    /// mmap(2). `file` is the mapped file and offset for file mappings; `lim`
+    /// the caller's memory limits.
     pub fn mmap(
         &mut self,
         addr: u64,
@@ -50,6 +52,7 @@ impl Mm {
         prot_bits: u64,
         flags: u64,
         file: Option<(FileRef, u64)>,
+        lim: &MemLimits,
     ) -> Result<u64, Errno> {
         use map::*;
         let prot = prot_from(prot_bits)?;
@@ -86,6 +89,8 @@ impl Mm {
                 }
             }
         };
+        let grows_down = flags & MAP_GROWSDOWN != 0;
+        let data = is_data_mapping(share, prot, grows_down);
         let fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0;
         let start = if fixed {
             if !addr.is_multiple_of(4096) {
@@ -95,18 +100,29 @@ impl Mm {
             if end > USER_END || addr < MMAP_MIN {
                 return Err(if addr < MMAP_MIN { Errno::EPERM } else { Errno::ENOMEM });
             }
-            if self.vmas.overlaps(addr, end) {
-                if flags & MAP_FIXED_NOREPLACE != 0 {
-                    return Err(Errno::EEXIST);
-                }
+            let overlaps = self.vmas.overlaps(addr, end);
+            if overlaps && flags & MAP_FIXED_NOREPLACE != 0 {
+                return Err(Errno::EEXIST);
+            }
+            // The pages replaced may make room under the limits (Linux's rule).
+            let replaced = self.vmas.pages_in(addr, end, |_| true);
+            if !lim.may_map(self.usage(lim), len / 4096, data, replaced) {
+                return Err(Errno::ENOMEM);
+            }
+            if overlaps {
                 self.remove_range(addr, end)?;
             }
             addr
         } else {
             let hint = (addr != 0).then_some(addr & !4095);
-            self.vmas
+            let start = self
+                .vmas
                 .find_free(len, hint, MMAP_MIN, MMAP_TOP)
-                .ok_or(Errno::ENOMEM)?
+                .ok_or(Errno::ENOMEM)?;
+            if !lim.may_map(self.usage(lim), len / 4096, data, 0) {
+                return Err(Errno::ENOMEM);
+            }
+            start
         };
         let kind = if flags & (MAP_GROWSDOWN | MAP_STACK) != 0 {
             VmaKind::Stack
@@ -120,7 +136,8 @@ impl Mm {
             share,
             kind,
             backing,
-            grows_down: flags & MAP_GROWSDOWN != 0,
+            grows_down,
+            on_fork: OnFork::empty(),
         })?;
         Ok(start)
     }
@@ -155,8 +172,9 @@ impl Mm {
             .sum()
     }
 
-    /// mprotect(2).
-    pub fn mprotect(&mut self, addr: u64, len: u64, prot_bits: u64) -> Result<(), Errno> {
+    /// mprotect(2); `lim` is the caller's memory limits (private memory made
+    /// writable becomes data).
+    pub fn mprotect(&mut self, addr: u64, len: u64, prot_bits: u64, lim: &MemLimits) -> Result<(), Errno> {
         if !addr.is_multiple_of(4096) {
             return Err(Errno::EINVAL);
         }
@@ -167,6 +185,14 @@ impl Mm {
         let end = page_ceil(addr.checked_add(len).ok_or(Errno::ENOMEM)?).ok_or(Errno::ENOMEM)?;
         if end > USER_END || !self.covered(addr, end) {
             return Err(Errno::ENOMEM);
+        }
+        if !lim.is_unlimited() {
+            let becoming_data = self.vmas.pages_in(addr, end, |v| {
+                !v.is_data() && is_data_mapping(v.share, prot, v.grows_down)
+            });
+            if becoming_data > 0 && !lim.may_make_data(self.usage(lim), becoming_data) {
+                return Err(Errno::ENOMEM);
+            }
         }
         let before = self.charge_in(addr, end, None);
         let after = self.charge_in(addr, end, Some(prot));
@@ -221,7 +247,7 @@ impl Mm {
     }
 
     /// Is every page of `[start, end)` inside some area?
-    fn covered(&self, start: u64, end: u64) -> bool {
+    pub(super) fn covered(&self, start: u64, end: u64) -> bool {
         let mut at = start;
         while at < end {
             match self.vmas.find(at) {
@@ -233,16 +259,23 @@ impl Mm {
     }
 
     /// brk(2): moves the program break; returns the (possibly unchanged)
-    /// break, as Linux does.
-    pub fn set_brk(&mut self, new: u64) -> u64 {
+    /// break, as Linux does. The heap and the program's data must stay within
+    /// the soft RLIMIT_DATA (checked even when shrinking, as Linux does), and
+    /// growth within RLIMIT_AS.
+    pub fn set_brk(&mut self, new: u64, lim: &MemLimits) -> u64 {
         if new < self.brk_start || new > MMAP_TOP {
+            return self.brk;
+        }
+        if !lim.brk_within(self.brk_start, new, self.data_segment) {
             return self.brk;
         }
         let (Some(old_end), Some(new_end)) = (page_ceil(self.brk), page_ceil(new)) else {
             return self.brk;
         };
         if new_end > old_end {
-            if self.vmas.overlaps(old_end, new_end) {
+            if self.vmas.overlaps(old_end, new_end)
+                || !lim.may_expand(self.usage(lim), (new_end - old_end) / 4096, true)
+            {
                 return self.brk;
             }
             let area = Vma {
@@ -253,6 +286,7 @@ impl Mm {
                 kind: VmaKind::Heap,
                 backing: Backing::Anon,
                 grows_down: false,
+                on_fork: OnFork::empty(),
             };
             if self.add_area(area).is_err() {
                 return self.brk;
@@ -262,29 +296,5 @@ impl Mm {
         }
         self.brk = new;
         self.brk
-    }
-
-    /// madvise(MADV_DONTNEED / MADV_FREE): private pages in the range are
-    /// dropped and read back as zeros (or file contents) on the next touch.
-    pub fn discard(&mut self, addr: u64, len: u64) -> Result<(), Errno> {
-        if !addr.is_multiple_of(4096) {
-            return Err(Errno::EINVAL);
-        }
-        let end = page_ceil(addr.checked_add(len).ok_or(Errno::EINVAL)?).ok_or(Errno::EINVAL)?;
-        if !self.covered(addr, end) {
-            return Err(Errno::ENOMEM);
-        }
-        let private: alloc::vec::Vec<(u64, u64)> = self
-            .vmas
-            .iter()
-            .filter(|v| v.share == Share::Private && v.start < end && v.end > addr)
-            .map(|v| (v.start.max(addr), v.end.min(end)))
-            .collect();
-        for (s, e) in private {
-            self.pt.clear(s, e, |_, pte| {
-                hal::frames::put(pte.pfn());
-            });
-        }
-        Ok(())
     }
 }

@@ -11,12 +11,13 @@
 //! weak references to its threads.
 
 mod group;
+pub mod limits;
 pub mod signal;
 mod table;
 pub mod user;
 
 pub use group::{group_members, lead_new_session, setpgid, setsid};
-pub use table::{PID_MAX, all, alloc_tid, filter, free_tid, lookup, used as ids_in_use};
+pub use table::{all, alloc_tid, filter, free_tid, lookup, used as ids_in_use};
 
 use crate::hal::sync::SpinLock;
 use crate::name::Name;

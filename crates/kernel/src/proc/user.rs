@@ -1,5 +1,6 @@
 //! The user-space half of a process: address space, open files, working
-//! directory and signal dispositions. Empty for kernel processes.
+//! directory, signal dispositions and resource limits. Empty for kernel
+//! processes.
 
 use crate::fs::fdtable::FdTable;
 use crate::fs::inode::Inode;
@@ -11,6 +12,7 @@ use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, Ordering};
 use hal::paging::Root;
 use hal::sync::SpinLock;
+use marten_rlimit::Limits;
 use marten_signal::SigState;
 
 /// A process's user-space state.
@@ -27,6 +29,8 @@ pub struct UserState {
     /// sigaltstack: (ss_sp, ss_size, ss_flags), None when disabled. Kept
     /// across fork, cleared by execve.
     pub altstack: SpinLock<Option<(u64, u64, u32)>>,
+    /// Resource limits: copied by fork, kept by execve.
+    pub limits: SpinLock<Limits>,
     exit_status: SpinLock<Option<i32>>,
     /// A vfork parent sleeps here until this child execs or exits.
     pub vfork_done: WaitQueue,
@@ -60,8 +64,8 @@ impl Default for UserState {
 }
 
 impl UserState {
-    /// No user state.
-    pub const fn new() -> Self {
+    /// No user state; the limits a process started by the kernel gets.
+    pub fn new() -> Self {
         UserState {
             mm: Mutex::new(None),
             root: SpinLock::new(None),
@@ -69,6 +73,7 @@ impl UserState {
             cwd: SpinLock::new(None),
             sig: SpinLock::new(SigState::new()),
             altstack: SpinLock::new(None),
+            limits: SpinLock::new(crate::proc::limits::boot_limits()),
             exit_status: SpinLock::new(None),
             vfork_done: WaitQueue::new(),
             vfork_pending: AtomicBool::new(false),

@@ -1,10 +1,13 @@
 //! File system calls: descriptors, reading and writing, opening files of
-//! the root file system, pipes, and status queries.
+//! the root file system, pipes, truncation, and status queries. Descriptors
+//! are allocated below the soft RLIMIT_NOFILE; regular files are written and
+//! grown only below the soft RLIMIT_FSIZE.
 
 use super::{Call, SysResult};
 use crate::fs::file::{File, FileOps, Stat};
 use crate::fs::inode::{Inode, Kind};
 use crate::fs::{dev, path, pipe, ramfile};
+use crate::proc::{self, Process};
 use crate::sched;
 use crate::uaccess;
 use alloc::boxed::Box;
@@ -12,7 +15,9 @@ use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use marten_abi::errno::Errno;
-use marten_abi::{fcntl, poll as pollbits};
+use marten_abi::resource::RLIM_INFINITY;
+use marten_abi::{fcntl, poll as pollbits, signal};
+use marten_rlimit::Resource;
 
 const AT_FDCWD: i64 = -100;
 const AT_SYMLINK_NOFOLLOW: u64 = 0x100;
@@ -23,6 +28,25 @@ const CHUNK: usize = 64 << 10;
 
 fn file(fd: u64) -> Result<Arc<File>, Errno> {
     sched::with_current(|t| t.process.user.files.lock().get(fd))
+}
+
+/// The caller's soft RLIMIT_NOFILE: descriptors are allocated below it.
+fn nofile(p: &Process) -> u64 {
+    proc::limits::soft(p, Resource::Nofile)
+}
+
+/// The caller's soft RLIMIT_FSIZE.
+fn fsize(p: &Process) -> u64 {
+    proc::limits::soft(p, Resource::Fsize)
+}
+
+/// A write or truncate that failed because it would pass RLIMIT_FSIZE (EFBIG, which
+/// files report for nothing else) sends SIGXFSZ to the caller, as on Linux.
+fn signal_if_too_big<T>(p: &Arc<Process>, limit: u64, r: Result<T, Errno>) -> Result<T, Errno> {
+    if limit != RLIM_INFINITY && matches!(r, Err(Errno::EFBIG)) {
+        proc::signal::send(p, signal::SIGXFSZ);
+    }
+    r
 }
 
 /// Bytes moved through a stack buffer rather than the heap.
@@ -86,8 +110,9 @@ fn read_into(f: &File, buf: u64, len: usize) -> Result<usize, Errno> {
     copy_to_user_from(buf, len, fill, |k, _| f.ops.read(f, k))
 }
 
-/// Writes `len` bytes of user memory at `buf` to `f`.
-fn write_from(f: &File, buf: u64, len: usize) -> Result<usize, Errno> {
+/// Writes `len` bytes of user memory at `buf` to `f`, stopping at the file-size
+/// limit `limit` (EFBIG when nothing can be written).
+fn write_from(f: &File, buf: u64, len: usize, limit: u64) -> Result<usize, Errno> {
     if !f.writable() {
         return Err(Errno::EBADF);
     }
@@ -102,7 +127,7 @@ fn write_from(f: &File, buf: u64, len: usize) -> Result<usize, Errno> {
         while done < len {
             let want = (len - done).min(k.len());
             uaccess::read_bytes(buf + done as u64, &mut k[..want])?;
-            let n = match f.ops.write(f, &k[..want]) {
+            let n = match f.ops.write_limited(f, &k[..want], None, limit) {
                 Ok(n) => n,
                 Err(e) if done > 0 && e != Errno::EFAULT => return Ok(done),
                 Err(e) => return Err(e),
@@ -123,7 +148,9 @@ pub fn read(c: &mut Call<'_>) -> SysResult {
 
 pub fn write(c: &mut Call<'_>) -> SysResult {
     let f = file(c.a[0])?;
-    write_from(&f, c.a[1], c.a[2] as usize).map(|n| n as u64)
+    let p = sched::current_process();
+    let limit = fsize(&p);
+    signal_if_too_big(&p, limit, write_from(&f, c.a[1], c.a[2] as usize, limit)).map(|n| n as u64)
 }
 
 pub fn pread64(c: &mut Call<'_>) -> SysResult {
@@ -149,20 +176,26 @@ pub fn pwrite64(c: &mut Call<'_>) -> SysResult {
         return Err(Errno::EINVAL);
     }
     let len = len as usize;
+    let p = sched::current_process();
+    let limit = fsize(&p);
     let n = with_staging(len, |k| {
         let mut done = 0;
         while done < len {
             let want = (len - done).min(k.len());
             uaccess::read_bytes(buf + done as u64, &mut k[..want])?;
-            let n = f.ops.pwrite(&k[..want], off + done as u64)?;
+            let n = match f.ops.write_limited(&f, &k[..want], Some(off + done as u64), limit) {
+                Ok(n) => n,
+                Err(Errno::EFBIG) if done > 0 => break,
+                Err(e) => return Err(e),
+            };
             done += n;
             if n < want {
                 break;
             }
         }
         Ok(done)
-    })?;
-    Ok(n as u64)
+    });
+    Ok(signal_if_too_big(&p, limit, n)? as u64)
 }
 
 /// The (base, len) pairs of an iovec array.
@@ -201,12 +234,14 @@ pub fn readv(c: &mut Call<'_>) -> SysResult {
 
 pub fn writev(c: &mut Call<'_>) -> SysResult {
     let f = file(c.a[0])?;
+    let p = sched::current_process();
+    let limit = fsize(&p);
     let mut total = 0;
     for (base, len) in iovecs(c.a[1], c.a[2])? {
-        let n = match write_from(&f, base, len) {
+        let n = match write_from(&f, base, len, limit) {
             Ok(n) => n,
             Err(e) if total > 0 && e != Errno::EFAULT => return Ok(total as u64),
-            Err(e) => return Err(e),
+            Err(e) => return signal_if_too_big(&p, limit, Err(e)),
         };
         total += n;
         if n < len {
@@ -251,17 +286,20 @@ pub fn ioctl(c: &mut Call<'_>) -> SysResult {
 
 pub fn dup(c: &mut Call<'_>) -> SysResult {
     let p = sched::current_process();
+    let limit = nofile(&p);
     let mut t = p.user.files.lock();
     let f = t.get(c.a[0])?;
-    t.alloc(f, 0, false)
+    t.alloc(f, 0, limit, false)
 }
 
+/// dup2/dup3 to `new`: EBADF when `new` is not below the soft RLIMIT_NOFILE.
 fn dup_to(old: u64, new: u64, cloexec: bool) -> SysResult {
     let p = sched::current_process();
+    let limit = nofile(&p);
     let replaced = {
         let mut t = p.user.files.lock();
         let f = t.get(old)?;
-        if new as usize >= crate::fs::fdtable::MAX_FDS {
+        if new >= limit {
             return Err(Errno::EBADF);
         }
         t.set(new, f, cloexec)?
@@ -295,10 +333,11 @@ fn make_pipe(fds: u64, fl: u64) -> SysResult {
     let rf = File::new(r, fcntl::O_RDONLY | nb)?;
     let wf = File::new(w, fcntl::O_WRONLY | nb)?;
     let p = sched::current_process();
+    let limit = nofile(&p);
     let (a, b) = {
         let mut t = p.user.files.lock();
-        let a = t.alloc(rf, 0, cloexec)?;
-        match t.alloc(wf, 0, cloexec) {
+        let a = t.alloc(rf, 0, limit, cloexec)?;
+        match t.alloc(wf, 0, limit, cloexec) {
             Ok(b) => (a, b),
             Err(e) => {
                 let _ = t.close(a);
@@ -337,14 +376,16 @@ const FD_CLOEXEC: u64 = 1;
 pub fn fcntl(c: &mut Call<'_>) -> SysResult {
     let [fd, cmd, arg, ..] = c.a;
     let p = sched::current_process();
+    let limit = nofile(&p);
     let mut t = p.user.files.lock();
     match cmd {
         F_DUPFD | F_DUPFD_CLOEXEC => {
             let f = t.get(fd)?;
-            if arg as usize >= crate::fs::fdtable::MAX_FDS {
+            // The lowest acceptable descriptor must be below the soft RLIMIT_NOFILE.
+            if arg >= limit {
                 return Err(Errno::EINVAL);
             }
-            t.alloc(f, arg as usize, cmd == F_DUPFD_CLOEXEC)
+            t.alloc(f, arg as usize, limit, cmd == F_DUPFD_CLOEXEC)
         }
         F_GETFD => Ok(t.entry(fd)?.cloexec as u64),
         F_SETFD => t.set_cloexec(fd, arg & FD_CLOEXEC != 0).map(|_| 0),
@@ -364,7 +405,7 @@ pub fn fcntl(c: &mut Call<'_>) -> SysResult {
 /// every millisecond until something is ready or the timeout passes.
 pub fn poll(c: &mut Call<'_>) -> SysResult {
     let [fds, nfds, timeout, ..] = c.a;
-    if nfds > crate::fs::fdtable::MAX_FDS as u64 {
+    if nfds > nofile(&sched::current_process()) {
         return Err(Errno::EINVAL);
     }
     let mut raw = uaccess::read_vec(fds, nfds as usize * 8)?;
@@ -468,6 +509,12 @@ fn do_open(dirfd: u64, path_addr: u64, fl: u64, mode: u64) -> SysResult {
         // As on Linux's tmpfs: in-memory files have no direct I/O.
         return Err(Errno::EINVAL);
     }
+    let p = sched::current_process();
+    let limit = nofile(&p);
+    // As on Linux, the descriptor is found first: EMFILE creates and truncates nothing.
+    if p.user.files.lock().first_free(0, limit).is_none() {
+        return Err(Errno::EMFILE);
+    }
     let path = read_path(path_addr)?;
     let base = base_dir(dirfd, &path)?;
     let follow = fl & fcntl::O_NOFOLLOW == 0;
@@ -495,8 +542,7 @@ fn do_open(dirfd: u64, path_addr: u64, fl: u64, mode: u64) -> SysResult {
         Err(e) => return Err(e),
     };
     let f = open_inode(inode, fl)?;
-    let p = sched::current_process();
-    let fd = p.user.files.lock().alloc(f, 0, fl & fcntl::O_CLOEXEC != 0)?;
+    let fd = p.user.files.lock().alloc(f, 0, limit, fl & fcntl::O_CLOEXEC != 0)?;
     Ok(fd)
 }
 
@@ -518,6 +564,55 @@ pub fn open(c: &mut Call<'_>) -> SysResult {
 
 pub fn openat(c: &mut Call<'_>) -> SysResult {
     do_open(c.a[0], c.a[1], c.a[2], c.a[3])
+}
+
+/// Sets the length of regular file `inode` (truncate, ftruncate): EFBIG, and SIGXFSZ,
+/// when it would grow past the caller's soft RLIMIT_FSIZE.
+fn set_length(inode: &Inode, len: u64) -> SysResult {
+    let data = inode.file().ok_or(Errno::EINVAL)?;
+    let p = sched::current_process();
+    let limit = fsize(&p);
+    let r = {
+        let mut d = data.lock();
+        if marten_rlimit::may_truncate(d.size(), len, limit) {
+            d.truncate(len)
+        } else {
+            Err(Errno::EFBIG)
+        }
+    };
+    signal_if_too_big(&p, limit, r)?;
+    inode.set_mtime(now_secs());
+    Ok(0)
+}
+
+/// truncate(2): the file at a path (followed through symbolic links).
+pub fn truncate(c: &mut Call<'_>) -> SysResult {
+    let len = c.a[1] as i64;
+    if len < 0 {
+        return Err(Errno::EINVAL);
+    }
+    let path = read_path(c.a[0])?;
+    let inode = path::resolve(&path, &sched::current_process().user.cwd(), true)?;
+    match inode.kind {
+        Kind::Dir => Err(Errno::EISDIR),
+        Kind::File => set_length(&inode, len as u64),
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+/// ftruncate(2): an open regular file, which must be open for writing (EINVAL
+/// otherwise, as on Linux).
+pub fn ftruncate(c: &mut Call<'_>) -> SysResult {
+    let len = c.a[1] as i64;
+    if len < 0 {
+        return Err(Errno::EINVAL);
+    }
+    let f = file(c.a[0])?;
+    let inode = f.ops.inode().filter(|i| i.kind == Kind::File).ok_or(Errno::EINVAL)?;
+    if !f.writable() {
+        return Err(Errno::EINVAL);
+    }
+    set_length(inode, len as u64)
 }
 
 fn write_stat(addr: u64, st: &Stat) -> SysResult {

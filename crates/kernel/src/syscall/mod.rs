@@ -10,6 +10,7 @@
 mod files;
 mod memory;
 mod process;
+mod rlimit;
 mod signal;
 mod time;
 
@@ -101,6 +102,8 @@ syscall_table! {
     72 fcntl => files::fcntl,
     74 fsync => files::fsync,
     75 fdatasync => files::fdatasync,
+    76 truncate => files::truncate,
+    77 ftruncate => files::ftruncate,
     79 getcwd => files::getcwd,
     80 chdir => files::chdir,
     83 mkdir => files::mkdir,
@@ -109,7 +112,7 @@ syscall_table! {
     89 readlink => files::readlink,
     95 umask => process::umask,
     96 gettimeofday => time::gettimeofday,
-    97 getrlimit => process::getrlimit,
+    97 getrlimit => rlimit::getrlimit,
     102 getuid => process::getuid,
     104 getgid => process::getgid,
     105 setuid => process::setuid,
@@ -126,7 +129,7 @@ syscall_table! {
     131 sigaltstack => signal::sigaltstack,
     157 prctl => process::prctl,
     158 arch_prctl => process::arch_prctl,
-    160 setrlimit => process::setrlimit,
+    160 setrlimit => rlimit::setrlimit,
     162 sync => files::sync,
     169 reboot => process::reboot,
     186 gettid => process::gettid,
@@ -147,7 +150,7 @@ syscall_table! {
     273 set_robust_list => process::set_robust_list,
     292 dup3 => files::dup3,
     293 pipe2 => files::pipe2,
-    302 prlimit64 => process::prlimit64,
+    302 prlimit64 => rlimit::prlimit64,
     318 getrandom => process::getrandom,
 }
 

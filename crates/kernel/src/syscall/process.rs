@@ -1,5 +1,5 @@
 //! Process system calls: identity, fork/vfork/clone, execve, exit, wait,
-//! kill, and the small per-process settings (TLS base, limits, uname).
+//! kill, and the small per-process settings (TLS base, uname).
 
 use super::{Call, SysResult};
 use crate::hal;
@@ -213,6 +213,8 @@ fn do_fork(c: &mut Call<'_>, args: ForkArgs) -> SysResult {
     let me = sched::current();
     let files = parent.user.files.lock().try_clone()?;
     let child = proc::create(parent.name().as_str(), &parent, None)?;
+    let limits = *parent.user.limits.lock();
+    *child.user.limits.lock() = limits;
     let mm = if args.vfork {
         child.user.borrow_mm_of(&parent)
     } else {
@@ -305,7 +307,8 @@ pub fn execve(c: &mut Call<'_>) -> SysResult {
     let argv = read_strv(c.a[1], &mut budget)?;
     let envp = read_strv(c.a[2], &mut budget)?;
     let p = sched::current_process();
-    let image = crate::exec::load(&path, &argv, &envp, &p.user.cwd())?;
+    let limits = *p.user.limits.lock();
+    let image = crate::exec::load(&path, &argv, &envp, &p.user.cwd(), &limits)?;
     // The point of no return: the old image goes. As on Linux, the tid
     // word of CLONE_CHILD_CLEARTID is zeroed in the old memory first, and
     // the robust list is forgotten.
@@ -559,53 +562,6 @@ pub fn set_robust_list(c: &mut Call<'_>) -> SysResult {
         .user
         .robust_list
         .store(c.a[0], core::sync::atomic::Ordering::Release);
-    Ok(0)
-}
-
-const RLIM_INFINITY: u64 = u64::MAX;
-
-fn rlimit(resource: u64) -> Result<(u64, u64), Errno> {
-    Ok(match resource {
-        3 => (crate::mm::layout::STACK_MAX, RLIM_INFINITY), // RLIMIT_STACK
-        6 => (proc::PID_MAX as u64, proc::PID_MAX as u64),  // RLIMIT_NPROC
-        7 => (crate::fs::fdtable::MAX_FDS as u64, crate::fs::fdtable::MAX_FDS as u64), // RLIMIT_NOFILE
-        0..=15 => (RLIM_INFINITY, RLIM_INFINITY),
-        _ => return Err(Errno::EINVAL),
-    })
-}
-
-fn write_rlimit(addr: u64, (cur, max): (u64, u64)) -> Result<(), Errno> {
-    let mut b = [0u8; 16];
-    b[..8].copy_from_slice(&cur.to_le_bytes());
-    b[8..].copy_from_slice(&max.to_le_bytes());
-    uaccess::write_bytes(addr, &b)
-}
-
-pub fn getrlimit(c: &mut Call<'_>) -> SysResult {
-    write_rlimit(c.a[1], rlimit(c.a[0])?)?;
-    Ok(0)
-}
-
-pub fn setrlimit(c: &mut Call<'_>) -> SysResult {
-    rlimit(c.a[0])?;
-    let mut b = [0u8; 16];
-    uaccess::read_bytes(c.a[1], &mut b)?;
-    Ok(0)
-}
-
-pub fn prlimit64(c: &mut Call<'_>) -> SysResult {
-    let [pid, resource, new, old, ..] = c.a;
-    if pid != 0 && pid as u32 != sched::current_process().pid {
-        proc::lookup(pid as Pid).ok_or(Errno::ESRCH)?;
-    }
-    let lim = rlimit(resource)?;
-    if new != 0 {
-        let mut b = [0u8; 16];
-        uaccess::read_bytes(new, &mut b)?;
-    }
-    if old != 0 {
-        write_rlimit(old, lim)?;
-    }
     Ok(0)
 }
 

@@ -1,0 +1,84 @@
+//! Counting mapped pages, for the address-space and data limits.
+
+use crate::PAGE_SIZE;
+use crate::addr::{page_ceil, page_floor};
+use crate::map::VmaMap;
+use crate::vma::Vma;
+
+impl<F> VmaMap<F> {
+    /// Mapped pages that `[start, end)` touches, counting only areas for which `counted`
+    /// is true.
+    pub fn pages_in(&self, start: u64, end: u64, counted: impl Fn(&Vma<F>) -> bool) -> u64 {
+        let start = page_floor(start);
+        let end = page_ceil(end).unwrap_or(page_floor(u64::MAX));
+        if start >= end {
+            return 0;
+        }
+        self.areas[self.index_after(start)..]
+            .iter()
+            .take_while(|v| v.start < end)
+            .filter(|v| counted(v))
+            .map(|v| (v.end.min(end) - v.start.max(start)) / PAGE_SIZE)
+            .sum()
+    }
+
+    /// Pages mapped in total, and pages that are data (see [`crate::is_data_mapping`]):
+    /// what RLIMIT_AS and RLIMIT_DATA limit.
+    pub fn footprint(&self) -> (u64, u64) {
+        let mut total = 0;
+        let mut data = 0;
+        for v in &self.areas {
+            let pages = v.size() / PAGE_SIZE;
+            total += pages;
+            if v.is_data() {
+                data += pages;
+            }
+        }
+        (total, data)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testutil::{anon, file, with_prot};
+    use crate::types::{Prot, Share};
+    use crate::vma::Vma;
+    use crate::{USER_END, VmaMap};
+
+    fn sample() -> VmaMap<u32> {
+        let mut map = VmaMap::new();
+        map.insert(anon(0x1000, 0x4000)).unwrap();
+        map.insert(with_prot(anon(0x4000, 0x6000), Prot::READ)).unwrap();
+        map.insert(Vma {
+            share: Share::Shared,
+            ..anon(0x8000, 0x9000)
+        })
+        .unwrap();
+        map.insert(Vma {
+            grows_down: true,
+            ..anon(0x10000, 0x12000)
+        })
+        .unwrap();
+        map.insert(file(0x20000, 0x21000, 1, 0, 0x800)).unwrap();
+        map
+    }
+
+    #[test]
+    fn footprint_counts_all_pages_and_data_pages() {
+        // Data: the private writable anonymous area (3) and the private writable file area (1).
+        assert_eq!(sample().footprint(), (3 + 2 + 1 + 2 + 1, 3 + 1));
+        assert_eq!(VmaMap::<u32>::new().footprint(), (0, 0));
+    }
+
+    #[test]
+    fn pages_in_clips_to_the_range() {
+        let map = sample();
+        assert_eq!(map.pages_in(0, USER_END, |_| true), 9);
+        assert_eq!(map.pages_in(0x2000, 0x5000, |_| true), 3);
+        assert_eq!(map.pages_in(0x2000, 0x5000, |v| v.is_data()), 2);
+        assert_eq!(map.pages_in(0x6000, 0x8000, |_| true), 0);
+        assert_eq!(map.pages_in(0x5000, 0x5000, |_| true), 0);
+        assert_eq!(map.pages_in(0x5000, 0x2000, |_| true), 0);
+        assert_eq!(map.pages_in(0x1fff, 0x2001, |_| true), 2, "partly touched pages count");
+    }
+}
