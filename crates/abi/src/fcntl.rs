@@ -1,4 +1,5 @@
-//! open(2) and fcntl(2) file-status flags.
+//! open(2) and fcntl(2): file-status flags, fcntl commands, the `*at`
+//! calls' directory and flag values, lseek(2)'s whence.
 
 pub const O_ACCMODE: u32 = 0o3;
 pub const O_RDONLY: u32 = 0o0;
@@ -21,3 +22,24 @@ pub const O_PATH: u32 = 0o10000000;
 pub const O_TMPFILE: u32 = 0o20000000 | O_DIRECTORY;
 /// Flags that F_SETFL may change.
 pub const SETFL_MASK: u32 = O_APPEND | O_NONBLOCK;
+
+/// fcntl commands.
+pub const F_DUPFD: u64 = 0;
+pub const F_GETFD: u64 = 1;
+pub const F_SETFD: u64 = 2;
+pub const F_GETFL: u64 = 3;
+pub const F_SETFL: u64 = 4;
+pub const F_DUPFD_CLOEXEC: u64 = 1030;
+/// The descriptor flag F_GETFD/F_SETFD know.
+pub const FD_CLOEXEC: u64 = 1;
+
+/// `dirfd` meaning "the working directory".
+pub const AT_FDCWD: i64 = -100;
+pub const AT_SYMLINK_NOFOLLOW: u64 = 0x100;
+pub const AT_REMOVEDIR: u64 = 0x200;
+pub const AT_EMPTY_PATH: u64 = 0x1000;
+
+/// lseek whence values.
+pub const SEEK_SET: u32 = 0;
+pub const SEEK_CUR: u32 = 1;
+pub const SEEK_END: u32 = 2;

@@ -5,14 +5,19 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
+pub mod auxv;
+pub mod clone;
 pub mod errno;
 pub mod fcntl;
 pub mod fpu;
 pub mod futex;
+pub mod ioctl;
 pub mod mman;
 pub mod mode;
 pub mod poll;
 pub mod prctl;
+pub mod random;
+pub mod reboot;
 pub mod resource;
 pub mod signal;
 pub mod time;

@@ -109,3 +109,6 @@ pub const SA_RESTART: u64 = 0x1000_0000;
 pub const SA_NODEFER: u64 = 0x4000_0000;
 /// `sa_flags`: reset to the default action on entry to the handler.
 pub const SA_RESETHAND: u64 = 0x8000_0000;
+
+/// The kernel's `sigset_t` size in bytes (rt_sig* calls' last argument).
+pub const SIGSET_SIZE: u64 = 8;

@@ -1,5 +1,17 @@
-//! Calendar conversion for the wall clock (the RTC gives a date; Linux
-//! speaks in seconds since 1970-01-01 UTC).
+//! Clocks: the clock ids of clock_gettime(2) and friends, and calendar
+//! conversion for the wall clock (the RTC gives a date; Linux speaks in
+//! seconds since 1970-01-01 UTC).
+
+pub const CLOCK_REALTIME: u64 = 0;
+pub const CLOCK_MONOTONIC: u64 = 1;
+pub const CLOCK_PROCESS_CPUTIME_ID: u64 = 2;
+pub const CLOCK_THREAD_CPUTIME_ID: u64 = 3;
+pub const CLOCK_MONOTONIC_RAW: u64 = 4;
+pub const CLOCK_REALTIME_COARSE: u64 = 5;
+pub const CLOCK_MONOTONIC_COARSE: u64 = 6;
+pub const CLOCK_BOOTTIME: u64 = 7;
+/// clock_nanosleep flag: the time is absolute.
+pub const TIMER_ABSTIME: u64 = 1;
 
 /// Days from 1970-01-01 to the given proleptic Gregorian date.
 pub const fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {

@@ -13,7 +13,8 @@
 
 extern crate alloc;
 
-pub mod auxv;
+/// Auxiliary vector entry types, from the Linux ABI crate.
+pub use marten_abi::auxv;
 mod bytes;
 mod error;
 mod header;

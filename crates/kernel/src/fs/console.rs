@@ -8,6 +8,7 @@ use crate::sync::Mutex;
 use crate::uaccess;
 use alloc::vec::Vec;
 use marten_abi::errno::Errno;
+use marten_abi::ioctl::*;
 use marten_abi::{mode, poll};
 use marten_line::{Feed, LineEditor};
 
@@ -61,19 +62,6 @@ const DEFAULT_TERMIOS: [u8; 36] = {
     }
     t
 };
-
-const TCGETS: u32 = 0x5401;
-const TCSETS: u32 = 0x5402;
-const TCSETSW: u32 = 0x5403;
-const TCSETSF: u32 = 0x5404;
-const TIOCSCTTY: u32 = 0x540e;
-const TIOCGPGRP: u32 = 0x540f;
-const TIOCSPGRP: u32 = 0x5410;
-const TIOCGWINSZ: u32 = 0x5413;
-const TIOCSWINSZ: u32 = 0x5414;
-const FIONREAD: u32 = 0x541b;
-const TIOCNOTTY: u32 = 0x5422;
-const TIOCGSID: u32 = 0x5429;
 
 /// The console device.
 pub struct Console;

@@ -5,6 +5,7 @@ use super::inode::{Data, Inode};
 use alloc::sync::Arc;
 use marten_abi::errno::Errno;
 use marten_abi::fcntl;
+use marten_abi::fcntl::{SEEK_CUR, SEEK_END, SEEK_SET};
 use marten_abi::resource::RLIM_INFINITY;
 use marten_rlimit::write_room;
 
@@ -26,10 +27,6 @@ impl RamFile {
         data.lock().write_at(offset, &buf[..room])
     }
 }
-
-const SEEK_SET: u32 = 0;
-const SEEK_CUR: u32 = 1;
-const SEEK_END: u32 = 2;
 
 impl FileOps for RamFile {
     fn read(&self, file: &File, buf: &mut [u8]) -> Result<usize, Errno> {

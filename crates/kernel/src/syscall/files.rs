@@ -15,14 +15,14 @@ use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use marten_abi::errno::Errno;
+use marten_abi::fcntl::{
+    AT_EMPTY_PATH, AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD,
+    F_SETFL, FD_CLOEXEC,
+};
 use marten_abi::resource::RLIM_INFINITY;
 use marten_abi::{fcntl, poll as pollbits, signal};
 use marten_rlimit::Resource;
 
-const AT_FDCWD: i64 = -100;
-const AT_SYMLINK_NOFOLLOW: u64 = 0x100;
-const AT_REMOVEDIR: u64 = 0x200;
-const AT_EMPTY_PATH: u64 = 0x1000;
 /// Largest chunk copied through the kernel at once.
 const CHUNK: usize = 64 << 10;
 
@@ -364,14 +364,6 @@ pub fn pipe(c: &mut Call<'_>) -> SysResult {
 pub fn pipe2(c: &mut Call<'_>) -> SysResult {
     make_pipe(c.a[0], c.a[1])
 }
-
-const F_DUPFD: u64 = 0;
-const F_GETFD: u64 = 1;
-const F_SETFD: u64 = 2;
-const F_GETFL: u64 = 3;
-const F_SETFL: u64 = 4;
-const F_DUPFD_CLOEXEC: u64 = 1030;
-const FD_CLOEXEC: u64 = 1;
 
 pub fn fcntl(c: &mut Call<'_>) -> SysResult {
     let [fd, cmd, arg, ..] = c.a;

@@ -10,8 +10,12 @@ use crate::uaccess;
 use alloc::vec::Vec;
 use hal::context::{Context, FpuInit};
 use hal::vmap::KernelStack;
+use marten_abi::clone::*;
 use marten_abi::errno::Errno;
 use marten_abi::futex::ROBUST_LIST_HEAD_SIZE;
+use marten_abi::prctl::{ARCH_GET_FS, ARCH_GET_GS, ARCH_SET_FS, ARCH_SET_GS};
+use marten_abi::random::*;
+use marten_abi::reboot::*;
 use marten_abi::{signal, wait};
 
 pub fn getpid(_: &mut Call<'_>) -> SysResult {
@@ -133,14 +137,6 @@ fn exit_with(code: i32) -> ! {
     drop(p);
     sched::exit(code as isize)
 }
-
-const CSIGNAL: u64 = 0xff;
-const CLONE_VM: u64 = 0x100;
-const CLONE_VFORK: u64 = 0x4000;
-const CLONE_SETTLS: u64 = 0x80000;
-const CLONE_PARENT_SETTID: u64 = 0x100000;
-const CLONE_CHILD_CLEARTID: u64 = 0x200000;
-const CLONE_CHILD_SETTID: u64 = 0x1000000;
 
 /// What a new child should get besides a copy of its parent.
 struct ForkArgs {
@@ -336,7 +332,6 @@ pub fn execve(c: &mut Call<'_>) -> SysResult {
     Ok(0)
 }
 
-const WNOHANG: u64 = wait::WNOHANG as u64;
 const WALL_FLAGS: u64 = (wait::WNOTHREAD | wait::WALL | wait::WCLONE) as u64;
 
 /// wait4's `pid`: > 0 one child, -1 any, 0 the caller's group, < -1 group -pid.
@@ -353,13 +348,13 @@ fn wait_target(pid: i32) -> WaitFor {
 /// a process yet, so WUNTRACED and WCONTINUED have nothing to report.
 pub fn wait4(c: &mut Call<'_>) -> SysResult {
     let [pid, wstatus, options, rusage, ..] = c.a;
-    if options & !(WNOHANG | wait::WUNTRACED as u64 | wait::WCONTINUED as u64 | WALL_FLAGS) != 0 {
+    if options & !((wait::WNOHANG as u64) | wait::WUNTRACED as u64 | wait::WCONTINUED as u64 | WALL_FLAGS) != 0 {
         return Err(Errno::EINVAL);
     }
     if pid as i32 == i32::MIN {
         return Err(Errno::ESRCH);
     }
-    match proc::waitpid(wait_target(pid as i32), options & WNOHANG != 0, true)? {
+    match proc::waitpid(wait_target(pid as i32), options & (wait::WNOHANG as u64) != 0, true)? {
         None => Ok(0),
         Some((child, status)) => {
             if wstatus != 0 {
@@ -381,7 +376,7 @@ fn write_rusage(addr: u64) -> Result<(), Errno> {
 
 pub fn waitid(c: &mut Call<'_>) -> SysResult {
     let [idtype, id, infop, options, rusage, _] = c.a;
-    let known = WNOHANG
+    let known = (wait::WNOHANG as u64)
         | wait::WEXITED as u64
         | wait::WUNTRACED as u64
         | wait::WCONTINUED as u64
@@ -404,7 +399,7 @@ pub fn waitid(c: &mut Call<'_>) -> SysResult {
     let exits = options & wait::WEXITED as u64 != 0;
     let reap = options & wait::WNOWAIT as u64 == 0;
     let r = if exits {
-        proc::waitpid(which, options & WNOHANG != 0, reap)?
+        proc::waitpid(which, options & (wait::WNOHANG as u64) != 0, reap)?
     } else {
         crate::warn_once!("waitid without WEXITED: stopped and continued children are not reported yet: EINVAL");
         return Err(Errno::EINVAL);
@@ -459,11 +454,6 @@ pub fn uname(c: &mut Call<'_>) -> SysResult {
     uaccess::write_bytes(c.a[0], &buf)?;
     Ok(0)
 }
-
-const ARCH_SET_GS: u64 = 0x1001;
-const ARCH_SET_FS: u64 = 0x1002;
-const ARCH_GET_FS: u64 = 0x1003;
-const ARCH_GET_GS: u64 = 0x1004;
 
 pub fn arch_prctl(c: &mut Call<'_>) -> SysResult {
     let me = sched::current();
@@ -565,10 +555,6 @@ pub fn set_robust_list(c: &mut Call<'_>) -> SysResult {
     Ok(0)
 }
 
-const GRND_NONBLOCK: u64 = 1;
-const GRND_RANDOM: u64 = 2;
-const GRND_INSECURE: u64 = 4;
-
 pub fn getrandom(c: &mut Call<'_>) -> SysResult {
     let [buf, len, flags, ..] = c.a;
     if flags & !(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE) != 0
@@ -588,23 +574,15 @@ pub fn getrandom(c: &mut Call<'_>) -> SysResult {
     Ok(len as u64)
 }
 
-const REBOOT_MAGIC1: u64 = 0xfee1_dead;
-const REBOOT_MAGIC2: [u64; 4] = [672_274_793, 85_072_278, 369_367_448, 537_993_216];
-const CMD_RESTART: u64 = 0x0123_4567;
-const CMD_HALT: u64 = 0xcdef_0123;
-const CMD_POWER_OFF: u64 = 0x4321_fedc;
-const CMD_CAD_ON: u64 = 0x89ab_cdef;
-const CMD_CAD_OFF: u64 = 0;
-
 pub fn reboot(c: &mut Call<'_>) -> SysResult {
     let [m1, m2, cmd, ..] = c.a;
-    if m1 as u32 as u64 != REBOOT_MAGIC1 || !REBOOT_MAGIC2.contains(&(m2 as u32 as u64)) {
+    if m1 as u32 as u64 != LINUX_REBOOT_MAGIC1 || !LINUX_REBOOT_MAGIC2.contains(&(m2 as u32 as u64)) {
         return Err(Errno::EINVAL);
     }
     match cmd as u32 as u64 {
-        CMD_POWER_OFF | CMD_HALT => crate::shutdown::poweroff(),
-        CMD_RESTART => crate::shutdown::reboot(),
-        CMD_CAD_ON | CMD_CAD_OFF => {
+        LINUX_REBOOT_CMD_POWER_OFF | LINUX_REBOOT_CMD_HALT => crate::shutdown::poweroff(),
+        LINUX_REBOOT_CMD_RESTART => crate::shutdown::reboot(),
+        LINUX_REBOOT_CMD_CAD_ON | LINUX_REBOOT_CMD_CAD_OFF => {
             // What Ctrl-Alt-Del does is not configurable (the keyboard
             // does not act on it at all yet).
             crate::warn_once!("reboot: Ctrl-Alt-Del settings are not supported: EINVAL (reported once)");

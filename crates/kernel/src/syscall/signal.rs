@@ -8,12 +8,10 @@ use crate::sched;
 use crate::uaccess;
 use marten_abi::errno::Errno;
 use marten_abi::signal::{
-    MINSIGSTKSZ, NSIG, SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK, SIGKILL, SIGSTOP, SS_AUTODISARM, SS_DISABLE, SS_ONSTACK,
+    MINSIGSTKSZ, NSIG, SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK, SIGKILL, SIGSET_SIZE, SIGSTOP, SS_AUTODISARM, SS_DISABLE,
+    SS_ONSTACK,
 };
 use marten_signal::{SigAction, SigSet};
-
-/// The kernel's `sigset_t` is 8 bytes; other sizes are EINVAL.
-const SIGSET_SIZE: u64 = 8;
 
 fn word(b: &[u8], i: usize) -> u64 {
     let mut w = [0u8; 8];

@@ -3,16 +3,7 @@
 use super::{Call, SysResult};
 use crate::{hal, sched, uaccess};
 use marten_abi::errno::Errno;
-
-const CLOCK_REALTIME: u64 = 0;
-const CLOCK_MONOTONIC: u64 = 1;
-const CLOCK_PROCESS_CPUTIME_ID: u64 = 2;
-const CLOCK_THREAD_CPUTIME_ID: u64 = 3;
-const CLOCK_MONOTONIC_RAW: u64 = 4;
-const CLOCK_REALTIME_COARSE: u64 = 5;
-const CLOCK_MONOTONIC_COARSE: u64 = 6;
-const CLOCK_BOOTTIME: u64 = 7;
-const TIMER_ABSTIME: u64 = 1;
+use marten_abi::time::*;
 
 static BOOT_WALL_NS: spin::Once<u64> = spin::Once::new();
 
