@@ -1,5 +1,9 @@
 //! The kernel command line: `key=value` words, as Linux takes them.
 
+// The command line is parsed once, at boot: it may allocate infallibly
+// (see kalloc.rs).
+#![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
+
 use alloc::string::String;
 use alloc::vec::Vec;
 

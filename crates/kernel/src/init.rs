@@ -1,6 +1,10 @@
 //! Process 1: a user program from the initramfs, or a kernel init that
 //! starts the kernel shell (or the in-kernel tests) and reaps orphans.
 
+// Starting init happens once, at boot, before user space exists: it may
+// allocate infallibly (see kalloc.rs). The reaping loop does not allocate.
+#![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
+
 use crate::config::Config;
 use crate::proc::{self, WaitFor};
 use crate::{config, exec, fs, kshell, ktest, sched, shutdown};

@@ -21,6 +21,7 @@ mod console;
 mod exec;
 mod fs;
 mod init;
+mod kalloc;
 mod kshell;
 mod ktest;
 mod mm;

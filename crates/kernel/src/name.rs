@@ -23,6 +23,16 @@ impl Name {
         Name { bytes, len: end as u8 }
     }
 
+    /// The name in `b`: its longest valid UTF-8 prefix, cut to 15 bytes
+    /// (names from user space need not be UTF-8; no allocation).
+    pub fn from_bytes(b: &[u8]) -> Name {
+        let valid = match core::str::from_utf8(b) {
+            Ok(s) => s,
+            Err(e) => core::str::from_utf8(&b[..e.valid_up_to()]).unwrap_or(""),
+        };
+        Name::new(valid)
+    }
+
     /// The name as text.
     pub fn as_str(&self) -> &str {
         core::str::from_utf8(&self.bytes[..self.len as usize]).unwrap_or("?")

@@ -2,6 +2,7 @@
 //! thin wrappers over the hardware crate's fault-safe copies.
 
 use crate::hal::usercopy;
+use crate::kalloc;
 use alloc::vec::Vec;
 use marten_abi::errno::Errno;
 
@@ -36,7 +37,7 @@ pub fn write_i32(addr: u64, v: i32) -> Result<(), Errno> {
 pub fn read_vec(addr: u64, len: usize) -> Result<Vec<u8>, Errno> {
     let mut v = Vec::new();
     v.try_reserve_exact(len).map_err(|_| Errno::ENOMEM)?;
-    v.resize(len, 0);
+    kalloc::resize(&mut v, len, 0)?;
     read_bytes(addr, &mut v)?;
     Ok(v)
 }
@@ -57,13 +58,11 @@ pub fn read_cstr(addr: u64, max: usize, too_long: Errno) -> Result<Vec<u8>, Errn
         let a = addr.checked_add(pos).ok_or(Errno::EFAULT)?;
         match usercopy::strncpy_from_user(&mut chunk[..want], a) {
             Ok(n) => {
-                v.try_reserve(n).map_err(|_| Errno::ENOMEM)?;
-                v.extend_from_slice(&chunk[..n]);
+                kalloc::extend_from_slice(&mut v, &chunk[..n])?;
                 return Ok(v);
             }
             Err(usercopy::StrError::TooLong) => {
-                v.try_reserve(want).map_err(|_| Errno::ENOMEM)?;
-                v.extend_from_slice(&chunk[..want]);
+                kalloc::extend_from_slice(&mut v, &chunk[..want])?;
                 pos += want as u64;
             }
             Err(usercopy::StrError::Fault) => return Err(Errno::EFAULT),

@@ -9,7 +9,7 @@ use crate::fs::path;
 use crate::hal;
 use crate::mm::layout::{ARG_MAX, PIE_BASE, STACK_INITIAL, STACK_TOP};
 use crate::mm::{FileRef, Mm};
-use alloc::string::String;
+use crate::name::Name;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use marten_abi::errno::Errno;
@@ -27,7 +27,7 @@ pub struct Image {
     pub entry: u64,
     pub sp: u64,
     /// The program's name (basename of its path), for `ps`.
-    pub name: String,
+    pub name: Name,
 }
 
 fn elf_error(e: ElfError) -> Errno {
@@ -48,9 +48,9 @@ pub fn find_program(path: &[u8], cwd: &Arc<Inode>) -> Result<Arc<Inode>, Errno> 
     }
 }
 
-fn basename(path: &[u8]) -> String {
+fn basename(path: &[u8]) -> Name {
     let name = path.rsplit(|&b| b == b'/').find(|c| !c.is_empty()).unwrap_or(path);
-    String::from_utf8_lossy(name).into_owned()
+    Name::from_bytes(name)
 }
 
 /// Loads the program at `path` with arguments and environment, for a process
@@ -68,7 +68,7 @@ pub fn load(
         let mut head = [0u8; 4096];
         let d = data.lock();
         let n = d.read_at(0, &mut head);
-        (head[..n].to_vec(), d.size())
+        (crate::kalloc::vec_from(&head[..n])?, d.size())
     };
     if head.len() < 4 || &head[..4] != b"\x7fELF" {
         return Err(Errno::ENOEXEC);
@@ -93,8 +93,14 @@ pub fn load(
     mm.brk = image_end;
     mm.data_segment = data_segment(&plan);
 
-    let argv_refs: Vec<&[u8]> = argv.iter().map(|a| a.as_slice()).collect();
-    let envp_refs: Vec<&[u8]> = envp.iter().map(|e| e.as_slice()).collect();
+    let mut argv_refs: Vec<&[u8]> = Vec::new();
+    for a in argv {
+        crate::kalloc::push(&mut argv_refs, a.as_slice())?;
+    }
+    let mut envp_refs: Vec<&[u8]> = Vec::new();
+    for e in envp {
+        crate::kalloc::push(&mut envp_refs, e.as_slice())?;
+    }
     let auxv = [
         (AT_PHDR, plan.phdr_vaddr.unwrap_or(0)),
         (AT_PHENT, u64::from(plan.phentsize)),

@@ -7,7 +7,6 @@ use crate::fs::file::File;
 use crate::hal;
 use crate::proc::{self, Pid, Process};
 use crate::sched;
-use alloc::boxed::Box;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use hal::context::{Context, FpuInit};
@@ -27,7 +26,7 @@ pub fn spawn(
     pid: Option<Pid>,
 ) -> Result<Arc<Process>, Errno> {
     let image = load(path, argv, envp, &crate::fs::root(), &proc::limits::boot_limits())?;
-    let p = proc::create(&image.name, parent, pid)?;
+    let p = proc::create(image.name.as_str(), parent, pid)?;
     if pid == Some(1) {
         // Like Linux's init, process 1 stays in group and session 0.
         proc::set_init(&p);
@@ -38,7 +37,10 @@ pub fn spawn(
         p.user.release();
         proc::abandon(p);
     };
-    let console = match File::new(Box::new(Console), fcntl::O_RDWR) {
+    let console = match hal::heap::try_box(Console)
+        .map_err(|_| Errno::ENOMEM)
+        .and_then(|c| File::new(c, fcntl::O_RDWR))
+    {
         Ok(f) => f,
         Err(e) => {
             undo(&p);
@@ -63,7 +65,7 @@ pub fn spawn(
     };
     let frame = hal::TrapFrame::new_user(entry, sp);
     let ctx = Context::new_user(stack, &frame, FpuInit::Clean, (0, 0));
-    if let Err(e) = sched::spawn_context(&p, &image.name, Some(p.pid), ctx, None) {
+    if let Err(e) = sched::spawn_context(&p, image.name.as_str(), Some(p.pid), ctx, None) {
         undo(&p);
         return Err(e);
     }

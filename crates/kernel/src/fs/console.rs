@@ -95,9 +95,8 @@ impl FileOps for Console {
                 Feed::Pending => {}
                 Feed::Line(l) => {
                     inp.pending.clear();
-                    inp.pending.try_reserve(l.len() + 1).map_err(|_| Errno::ENOMEM)?;
-                    inp.pending.extend_from_slice(l.as_bytes());
-                    inp.pending.push(b'\n');
+                    crate::kalloc::extend_from_slice(&mut inp.pending, l.as_bytes())?;
+                    crate::kalloc::push(&mut inp.pending, b'\n')?;
                     inp.pos = 0;
                 }
                 Feed::Eof => return Ok(0),

@@ -63,10 +63,7 @@ impl FdTable {
             return Err(Errno::EBADF);
         }
         if i >= self.slots.len() {
-            self.slots
-                .try_reserve(i + 1 - self.slots.len())
-                .map_err(|_| Errno::ENOMEM)?;
-            self.slots.resize(i + 1, None);
+            crate::kalloc::resize(&mut self.slots, i + 1, None)?;
         }
         Ok(self.slots[i].replace(e))
     }
@@ -103,19 +100,25 @@ impl FdTable {
         Ok(FdTable { slots })
     }
 
-    /// Closes the close-on-exec descriptors (execve); returns the removed
-    /// entries so the caller can drop them outside any lock.
-    pub fn take_cloexec(&mut self) -> Vec<FdEntry> {
-        let mut out = Vec::new();
+    /// How many descriptors are close-on-exec.
+    pub fn cloexec_count(&self) -> usize {
+        self.slots.iter().flatten().filter(|e| e.cloexec).count()
+    }
+
+    /// Closes the close-on-exec descriptors (execve), moving them to `out`
+    /// so the caller can drop them outside any lock. The caller made room
+    /// for [`cloexec_count`](Self::cloexec_count) entries before execve's
+    /// point of no return, so every descriptor is closed.
+    pub fn take_cloexec(&mut self, out: &mut Vec<FdEntry>) {
         for s in self.slots.iter_mut() {
             if s.as_ref().is_some_and(|e| e.cloexec)
-                && out.try_reserve(1).is_ok()
                 && let Some(e) = s.take()
             {
-                out.push(e);
+                // Within the reserved room: this cannot fail (were it to,
+                // the entry would be dropped here, still closed).
+                let _ = crate::kalloc::push(out, e);
             }
         }
-        out
     }
 
     /// Removes every descriptor (exit).

@@ -1,5 +1,9 @@
 //! Unpacks the initramfs (cpio newc, plain or gzip) into the root file system.
 
+// The initramfs is unpacked once, at boot: it may allocate infallibly
+// (see kalloc.rs).
+#![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
+
 use super::inode::{Data, Inode, Kind};
 use super::{mkdir_p, root};
 use alloc::sync::Arc;

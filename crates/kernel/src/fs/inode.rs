@@ -83,10 +83,7 @@ impl FileData {
         let end = offset.checked_add(data.len() as u64).ok_or(Errno::EFBIG)?;
         let pages = end.div_ceil(4096) as usize;
         if pages > self.pages.len() {
-            self.pages
-                .try_reserve(pages - self.pages.len())
-                .map_err(|_| Errno::ENOMEM)?;
-            self.pages.resize(pages, None);
+            crate::kalloc::resize(&mut self.pages, pages, None)?;
         }
         let mut done = 0;
         let mut full = false;
@@ -154,10 +151,7 @@ impl FileData {
             }
         }
         if pages > self.pages.len() {
-            self.pages
-                .try_reserve(pages - self.pages.len())
-                .map_err(|_| Errno::ENOMEM)?;
-            self.pages.resize(pages, None);
+            crate::kalloc::resize(&mut self.pages, pages, None)?;
         }
         // Zero the tail of the last page beyond the new end.
         if !len.is_multiple_of(4096)
@@ -364,22 +358,21 @@ impl Inode {
         if let Data::Dir { parent, .. } = &child.data {
             *parent.lock() = Arc::downgrade(self);
         }
-        let mut name_copy = String::new();
-        name_copy.try_reserve(name.len()).map_err(|_| Errno::ENOMEM)?;
-        name_copy.push_str(name);
+        let name_copy = crate::kalloc::string_from(name)?;
         let charge = ObjectCharge::new((core::mem::size_of::<DirEntry>() + name.len()) as u64)?;
         let mut es = entries.lock();
         if let Some(e) = es.iter_mut().find(|e| e.name == name) {
             e.inode = child;
             return Ok(());
         }
-        es.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
-        es.push(DirEntry {
-            name: name_copy,
-            inode: child,
-            _charge: charge,
-        });
-        Ok(())
+        crate::kalloc::push(
+            &mut es,
+            DirEntry {
+                name: name_copy,
+                inode: child,
+                _charge: charge,
+            },
+        )
     }
 
     /// Removes entry `name` from a directory.
@@ -408,10 +401,7 @@ impl Inode {
             let es = entries.lock();
             v.try_reserve_exact(es.len()).map_err(|_| Errno::ENOMEM)?;
             for e in es.iter() {
-                let mut name = String::new();
-                name.try_reserve_exact(e.name.len()).map_err(|_| Errno::ENOMEM)?;
-                name.push_str(&e.name);
-                v.push((name, e.inode.clone()));
+                crate::kalloc::push(&mut v, (crate::kalloc::string_from(&e.name)?, e.inode.clone()))?;
             }
         }
         Ok(v)

@@ -58,7 +58,10 @@ fn walk(path: &[u8], cwd: &Arc<Inode>, follow_last: bool, hops: &mut u32) -> Res
         return Err(Errno::ENAMETOOLONG);
     }
     let mut cur = if path[0] == b'/' { super::root() } else { cwd.clone() };
-    let comps: alloc::vec::Vec<&[u8]> = path.split(|&b| b == b'/').filter(|c| !c.is_empty()).collect();
+    let mut comps: alloc::vec::Vec<&[u8]> = alloc::vec::Vec::new();
+    for c in path.split(|&b| b == b'/').filter(|c| !c.is_empty()) {
+        crate::kalloc::push(&mut comps, c)?;
+    }
     let trailing_slash = path.len() > 1 && path.ends_with(b"/");
     for (i, comp) in comps.iter().enumerate() {
         if comp.len() > NAME_MAX {

@@ -2,10 +2,13 @@
 
 use super::file::{File, FileOps, Stat};
 use super::inode::{Data, Inode};
+use crate::kalloc;
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 use marten_abi::errno::Errno;
 use marten_abi::fcntl;
 use marten_abi::fcntl::{SEEK_CUR, SEEK_END, SEEK_SET};
+use marten_abi::mode::{DT_CHR, DT_DIR, DT_LNK, DT_REG};
 use marten_abi::resource::RLIM_INFINITY;
 use marten_rlimit::write_room;
 
@@ -100,24 +103,23 @@ impl FileOps for RamFile {
 /// Directory entries as `struct linux_dirent64` records, starting at entry
 /// index `start`; returns the bytes and the next index. Stops before a
 /// record that would not fit in `max` bytes.
-pub fn dirents(dir: &Inode, start: u64, max: usize) -> Result<(alloc::vec::Vec<u8>, u64), Errno> {
-    let Data::Dir { .. } = &dir.data else {
+pub fn dirents(dir: &Inode, start: u64, max: usize) -> Result<(Vec<u8>, u64), Errno> {
+    let Data::Dir { parent, .. } = &dir.data else {
         return Err(Errno::ENOTDIR);
     };
-    let mut out = alloc::vec::Vec::new();
-    let mut entries = alloc::vec::Vec::new();
-    entries.try_reserve(2).map_err(|_| Errno::ENOMEM)?;
-    entries.push((alloc::string::String::from("."), dir.ino, 4u8));
-    entries.push((alloc::string::String::from(".."), dir.ino, 4u8));
+    let parent_ino = parent.lock().upgrade().map_or(dir.ino, |p| p.ino);
+    let mut out = Vec::new();
+    let mut entries = Vec::new();
+    kalloc::push(&mut entries, (kalloc::string_from(".")?, dir.ino, DT_DIR))?;
+    kalloc::push(&mut entries, (kalloc::string_from("..")?, parent_ino, DT_DIR))?;
     for (name, inode) in dir.entries()? {
         let t = match inode.kind {
-            super::inode::Kind::File => 8,
-            super::inode::Kind::Dir => 4,
-            super::inode::Kind::Symlink => 10,
-            super::inode::Kind::CharDev { .. } => 2,
+            super::inode::Kind::File => DT_REG,
+            super::inode::Kind::Dir => DT_DIR,
+            super::inode::Kind::Symlink => DT_LNK,
+            super::inode::Kind::CharDev { .. } => DT_CHR,
         };
-        entries.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
-        entries.push((name, inode.ino, t));
+        kalloc::push(&mut entries, (name, inode.ino, t))?;
     }
     let mut idx = start;
     for (name, ino, t) in entries.iter().skip(start as usize) {
@@ -126,12 +128,13 @@ pub fn dirents(dir: &Inode, start: u64, max: usize) -> Result<(alloc::vec::Vec<u
             break;
         }
         out.try_reserve(reclen).map_err(|_| Errno::ENOMEM)?;
-        out.extend_from_slice(&ino.to_le_bytes());
-        out.extend_from_slice(&(idx + 1).to_le_bytes());
-        out.extend_from_slice(&(reclen as u16).to_le_bytes());
-        out.push(*t);
-        out.extend_from_slice(name.as_bytes());
-        out.resize(out.len() + reclen - 19 - name.len(), 0);
+        kalloc::extend_from_slice(&mut out, &ino.to_le_bytes())?;
+        kalloc::extend_from_slice(&mut out, &(idx + 1).to_le_bytes())?;
+        kalloc::extend_from_slice(&mut out, &(reclen as u16).to_le_bytes())?;
+        kalloc::push(&mut out, *t)?;
+        kalloc::extend_from_slice(&mut out, name.as_bytes())?;
+        let len = out.len() + reclen - 19 - name.len();
+        kalloc::resize(&mut out, len, 0)?;
         idx += 1;
     }
     if idx == start && idx < entries.len() as u64 {

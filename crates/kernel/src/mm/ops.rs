@@ -205,13 +205,12 @@ impl Mm {
             .iter()
             .filter(|v| v.share == Share::Shared && v.start < end && v.end > addr)
         {
-            if shared_ranges.try_reserve(1).is_err() {
+            if let Err(e) = crate::kalloc::push(&mut shared_ranges, (v.start, v.end)) {
                 if after > before {
                     commit::uncharge(after - before);
                 }
-                return Err(Errno::ENOMEM);
+                return Err(e);
             }
-            shared_ranges.push((v.start, v.end));
         }
         if let Err(e) = self.vmas.protect(addr, end, prot) {
             if after > before {

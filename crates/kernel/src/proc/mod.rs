@@ -197,8 +197,7 @@ impl Process {
         }
         let mut ts = self.threads.lock();
         ts.retain(|w| w.strong_count() > 0);
-        ts.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
-        ts.push(Arc::downgrade(t));
+        crate::kalloc::push(&mut ts, Arc::downgrade(t))?;
         self.live_threads.fetch_add(1, Ordering::AcqRel);
         Ok(())
     }
@@ -215,6 +214,8 @@ static INIT: spin::Once<Arc<Process>> = spin::Once::new();
 /// Sets up the table and process 0 (the kernel and its idle threads).
 pub fn init() {
     table::init();
+    // Boot: nothing can be short of memory yet.
+    #[allow(clippy::disallowed_methods)]
     let p = Arc::new(Process::new(0, "kernel", Weak::new()));
     table::install(0, p.clone());
     KERNEL.call_once(|| p);
@@ -237,24 +238,32 @@ pub fn create(name: &str, parent: &Arc<Process>, pid: Option<Pid>) -> Result<Arc
         Some(p) => p,
         None => table::alloc_pid()?,
     };
-    let p = Arc::new(Process::new(pid, name, Arc::downgrade(parent)));
-    // Room for the new child in its parent and, should the parent die
-    // first, in init: exit must never fail to allocate.
-    let room = parent.children.lock().try_reserve(1).is_ok()
-        && init_process().is_none_or(|i| {
-            let mut c = i.children.lock();
-            let need = table::used() + 1;
-            let len = c.len();
-            c.try_reserve(need.saturating_sub(len)).is_ok()
-        });
-    if !room {
+    let free_pid = || {
         if pid > 1 {
             table::free_tid(pid);
         }
+    };
+    let Ok(p) = crate::hal::heap::try_arc(Process::new(pid, name, Arc::downgrade(parent))) else {
+        free_pid();
+        return Err(Errno::ENOMEM);
+    };
+    // Room, should the parent die first, in init's list of children: exit
+    // must never fail to allocate.
+    let room = init_process().is_none_or(|i| {
+        let mut c = i.children.lock();
+        let need = table::used() + 1;
+        let len = c.len();
+        c.try_reserve(need.saturating_sub(len)).is_ok()
+    });
+    if !room {
+        free_pid();
         return Err(Errno::ENOMEM);
     }
+    if let Err(e) = crate::kalloc::push(&mut parent.children.lock(), p.clone()) {
+        free_pid();
+        return Err(e);
+    }
     table::install(pid, p.clone());
-    parent.children.lock().push(p.clone());
     // Someone may wait for this parent to have children at all (init).
     parent.child_wq.wake_all();
     Ok(p)
@@ -324,7 +333,10 @@ pub(crate) fn exit_process(p: &Arc<Process>, code: i32) {
                 *c.parent.lock() = Arc::downgrade(&init);
                 c.ppid.store(init.pid, Ordering::Release);
                 any_zombie |= c.is_zombie();
-                // Capacity was reserved when the child was created.
+                // Capacity for every process was reserved in init's list
+                // when each was created: this push does not allocate, and
+                // exit has no way to fail.
+                #[allow(clippy::disallowed_methods)]
                 ic.push(c.clone());
             }
         }

@@ -52,8 +52,7 @@ pub fn kill(caller: &Arc<Process>, target: Target, sig: i32) -> Result<(), Errno
     let targets: Vec<Arc<Process>> = match target {
         Target::Process(pid) => {
             let mut v = Vec::new();
-            v.try_reserve_exact(1).map_err(|_| Errno::ENOMEM)?;
-            v.push(lookup(pid).ok_or(Errno::ESRCH)?);
+            crate::kalloc::push(&mut v, lookup(pid).ok_or(Errno::ESRCH)?)?;
             v
         }
         Target::Group(pgid) => group_members(pgid)?,

@@ -40,6 +40,8 @@ static TABLE: SpinLock<Table> = SpinLock::new(Table {
 /// Allocates the table (boot).
 pub(crate) fn init() {
     let mut v = Vec::new();
+    // Boot: nothing can be short of memory yet.
+    #[allow(clippy::disallowed_methods)]
     v.resize(PID_MAX, Slot::Free);
     let mut t = TABLE.lock();
     t.slots = v;
@@ -125,7 +127,8 @@ pub fn filter(mut keep: impl FnMut(&Process) -> bool) -> Result<Vec<Arc<Process>
         if let Slot::Process(p) = s
             && keep(p)
         {
-            v.push(p.clone());
+            // Room for all of them was reserved above.
+            let _ = crate::kalloc::push(&mut v, p.clone());
         }
     }
     Ok(v)

@@ -143,13 +143,12 @@ impl UserState {
             .unwrap_or_else(crate::fs::root)
     }
 
-    /// The working directory's path.
-    pub fn cwd_path(&self) -> String {
-        self.cwd
-            .lock()
-            .as_ref()
-            .map(|(_, p)| p.clone())
-            .unwrap_or_else(|| String::from("/"))
+    /// The working directory's path; ENOMEM if it cannot be copied.
+    pub fn cwd_path(&self) -> Result<String, marten_abi::errno::Errno> {
+        match self.cwd.lock().as_ref() {
+            Some((_, p)) => crate::kalloc::string_from(p),
+            None => crate::kalloc::string_from("/"),
+        }
     }
 
     /// vfork: this child runs in `parent`'s address space (the parent

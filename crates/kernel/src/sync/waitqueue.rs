@@ -58,7 +58,7 @@ impl WaitQueue {
                     }
                     return Err(Interrupted);
                 }
-                if q.try_reserve(1).is_err() {
+                if try_push(&mut q, &me).is_err() {
                     // Out of memory for the queue itself: let others run and
                     // free something, then try again.
                     drop(q);
@@ -68,7 +68,6 @@ impl WaitQueue {
                     sched::yield_now();
                     continue;
                 }
-                q.push_back(me.clone());
                 me.set_state(if cancellable {
                     State::SleepingCancellable
                 } else {
@@ -126,6 +125,8 @@ impl WaitQueue {
 /// the caller should yield and retry.
 pub(crate) fn try_push(q: &mut VecDeque<Arc<Thread>>, t: &Arc<Thread>) -> Result<(), TryReserveError> {
     q.try_reserve(1)?;
+    // Room was just made: this does not allocate.
+    #[allow(clippy::disallowed_methods)]
     q.push_back(t.clone());
     Ok(())
 }

@@ -7,6 +7,7 @@ use super::{Call, SysResult};
 use crate::fs::file::{File, FileOps, Stat};
 use crate::fs::inode::{Inode, Kind};
 use crate::fs::{dev, path, pipe, ramfile};
+use crate::kalloc;
 use crate::proc::{self, Process};
 use crate::sched;
 use crate::uaccess;
@@ -55,7 +56,7 @@ const SMALL: usize = 512;
 fn kbuf(len: usize) -> Result<Vec<u8>, Errno> {
     let mut v = Vec::new();
     v.try_reserve_exact(len).map_err(|_| Errno::ENOMEM)?;
-    v.resize(len, 0);
+    kalloc::resize(&mut v, len, 0)?;
     Ok(v)
 }
 
@@ -214,7 +215,7 @@ fn iovecs(addr: u64, count: u64) -> Result<Vec<(u64, usize)>, Errno> {
             .checked_add(len as usize)
             .filter(|t| *t <= isize::MAX as usize)
             .ok_or(Errno::EINVAL)?;
-        v.push((base, len as usize));
+        kalloc::push(&mut v, (base, len as usize))?;
     }
     Ok(v)
 }
@@ -761,14 +762,14 @@ pub fn getdents64(c: &mut Call<'_>) -> SysResult {
 }
 
 pub fn getcwd(c: &mut Call<'_>) -> SysResult {
-    let path = sched::current_process().user.cwd_path();
+    let path = sched::current_process().user.cwd_path()?;
     if (c.a[1] as usize) < path.len() + 1 {
         return Err(Errno::ERANGE);
     }
     let mut b = Vec::new();
     b.try_reserve(path.len() + 1).map_err(|_| Errno::ENOMEM)?;
-    b.extend_from_slice(path.as_bytes());
-    b.push(0);
+    kalloc::extend_from_slice(&mut b, path.as_bytes())?;
+    kalloc::push(&mut b, 0)?;
     uaccess::write_bytes(c.a[0], &b)?;
     Ok(b.len() as u64)
 }
@@ -776,29 +777,29 @@ pub fn getcwd(c: &mut Call<'_>) -> SysResult {
 /// Joins `path` onto `cwd` and removes `.`, `..` and repeated slashes.
 fn normalize(cwd: &str, path: &[u8]) -> Result<String, Errno> {
     let mut parts: Vec<&[u8]> = Vec::new();
-    let joined_cwd: Vec<&[u8]> = if path.first() == Some(&b'/') {
-        Vec::new()
+    let base: &[u8] = if path.first() == Some(&b'/') {
+        b""
     } else {
-        cwd.as_bytes().split(|&b| b == b'/').collect()
+        cwd.as_bytes()
     };
-    for comp in joined_cwd.into_iter().chain(path.split(|&b| b == b'/')) {
+    for comp in base.split(|&b| b == b'/').chain(path.split(|&b| b == b'/')) {
         match comp {
             b"" | b"." => {}
             b".." => {
                 parts.pop();
             }
-            c => parts.push(c),
+            c => kalloc::push(&mut parts, c)?,
         }
     }
-    let mut s = String::new();
+    let mut out: Vec<u8> = Vec::new();
     for p in parts {
-        s.push('/');
-        s.push_str(core::str::from_utf8(p).map_err(|_| Errno::EINVAL)?);
+        kalloc::push(&mut out, b'/')?;
+        kalloc::extend_from_slice(&mut out, p)?;
     }
-    if s.is_empty() {
-        s.push('/');
+    if out.is_empty() {
+        kalloc::push(&mut out, b'/')?;
     }
-    Ok(s)
+    String::from_utf8(out).map_err(|_| Errno::EINVAL)
 }
 
 pub fn chdir(c: &mut Call<'_>) -> SysResult {
@@ -808,7 +809,7 @@ pub fn chdir(c: &mut Call<'_>) -> SysResult {
     if !inode.is_dir() {
         return Err(Errno::ENOTDIR);
     }
-    let name = normalize(&p.user.cwd_path(), &path)?;
+    let name = normalize(&p.user.cwd_path()?, &path)?;
     *p.user.cwd.lock() = Some((inode, name));
     Ok(0)
 }

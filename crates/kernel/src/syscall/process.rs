@@ -291,8 +291,7 @@ fn read_strv(addr: u64, budget: &mut usize) -> Result<Vec<Vec<u8>>, Errno> {
         }
         let s = uaccess::read_cstr(p, *budget, Errno::E2BIG)?;
         *budget = budget.checked_sub(s.len() + 1 + 8).ok_or(Errno::E2BIG)?;
-        v.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
-        v.push(s);
+        crate::kalloc::push(&mut v, s)?;
     }
     Ok(v)
 }
@@ -305,19 +304,25 @@ pub fn execve(c: &mut Call<'_>) -> SysResult {
     let p = sched::current_process();
     let limits = *p.user.limits.lock();
     let image = crate::exec::load(&path, &argv, &envp, &p.user.cwd(), &limits)?;
+    // Room to close the close-on-exec descriptors, before it is too late
+    // to fail.
+    let mut closing = Vec::new();
+    closing
+        .try_reserve_exact(p.user.files.lock().cloexec_count())
+        .map_err(|_| Errno::ENOMEM)?;
     // The point of no return: the old image goes. As on Linux, the tid
     // word of CLONE_CHILD_CLEARTID is zeroed in the old memory first, and
     // the robust list is forgotten.
     p.user.clear_tid_word();
     p.user.robust_list.store(0, core::sync::atomic::Ordering::Release);
     let me = sched::current();
-    p.set_name(&image.name);
-    me.set_name(&image.name);
+    p.set_name(image.name.as_str());
+    me.set_name(image.name.as_str());
     if let Some(old) = p.user.install_mm(image.mm, true) {
         p.user.retire_mm(old);
     }
-    let closed = p.user.files.lock().take_cloexec();
-    drop(closed);
+    p.user.files.lock().take_cloexec(&mut closing);
+    drop(closing);
     p.user.sig.lock().reset_on_exec();
     *p.user.altstack.lock() = None;
     p.mark_execed();
@@ -492,14 +497,15 @@ pub fn prctl(c: &mut Call<'_>) -> SysResult {
                 if e == Errno::EINVAL {
                     // Longer names are cut to 15 bytes, as on Linux.
                     let mut b = [0u8; 15];
-                    uaccess::read_bytes(arg, &mut b).map(|_| b.to_vec())
+                    uaccess::read_bytes(arg, &mut b)?;
+                    crate::kalloc::vec_from(&b)
                 } else {
                     Err(e)
                 }
             })?;
-            let s = alloc::string::String::from_utf8_lossy(&name).into_owned();
-            sched::current().set_name(&s);
-            p.set_name(&s);
+            let n = crate::name::Name::from_bytes(&name);
+            sched::current().set_name(n.as_str());
+            p.set_name(n.as_str());
             Ok(0)
         }
         PR_GET_NAME => {
