@@ -211,6 +211,19 @@ static void error_paths(void)
                 "mmap with neither MAP_PRIVATE nor MAP_SHARED -> EINVAL");
 }
 
+static void low_32bit(void)
+{
+    /* MAP_32BIT: the mapping lies in the first 2 GiB, and it works. */
+    char *p = map(NULL, 8192, RW, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT);
+    check(p != MAP_FAILED && (unsigned long)p + 8192 <= 0x80000000UL, "MAP_32BIT maps below 2 GiB", "got %p", p);
+    if (p != MAP_FAILED) {
+        p[0] = 1;
+        p[8191] = 2;
+        check(p[0] + p[8191] == 3, "and the memory works", "read back %d", p[0] + p[8191]);
+        munmap(p, 8192);
+    }
+}
+
 static void sparse(void)
 {
     unsigned long len = 256 * MIB;
@@ -241,5 +254,6 @@ int main(void)
     dontneed();
     error_paths();
     sparse();
+    low_32bit();
     return check_finish();
 }

@@ -17,6 +17,8 @@ pub mod map {
     pub const MAP_TYPE: u64 = 0x0f;
     pub const MAP_FIXED: u64 = 0x10;
     pub const MAP_ANONYMOUS: u64 = 0x20;
+    /// Place the mapping in the first 2 GiB (x86-64).
+    pub const MAP_32BIT: u64 = 0x40;
     pub const MAP_GROWSDOWN: u64 = 0x100;
     pub const MAP_DENYWRITE: u64 = 0x800;
     pub const MAP_EXECUTABLE: u64 = 0x1000;
@@ -32,6 +34,7 @@ pub mod map {
     pub const KNOWN: u64 = MAP_TYPE
         | MAP_FIXED
         | MAP_ANONYMOUS
+        | MAP_32BIT
         | MAP_GROWSDOWN
         | MAP_DENYWRITE
         | MAP_EXECUTABLE

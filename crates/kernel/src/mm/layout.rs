@@ -16,6 +16,9 @@ pub const STACK_INITIAL: u64 = 128 << 10;
 pub const MMAP_TOP: u64 = STACK_TOP - STACK_MAX - (1 << 30);
 /// Lowest address mmap hands out (Linux's vm.mmap_min_addr).
 pub const MMAP_MIN: u64 = 0x1_0000;
+/// Where MAP_32BIT mappings go: between 1 GiB and 2 GiB, as on Linux.
+pub const MMAP_32BIT_MIN: u64 = 0x4000_0000;
+pub const MMAP_32BIT_TOP: u64 = 0x8000_0000;
 /// Where a position-independent executable is loaded.
 pub const PIE_BASE: u64 = 0x5555_5555_4000;
 /// Most bytes of arguments and environment execve accepts (ARG_MAX-like).

@@ -1,7 +1,7 @@
 //! mmap, munmap, mprotect and brk on an address space, with Linux's argument
 //! rules and its RLIMIT_AS and RLIMIT_DATA checks.
 
-use super::layout::{MMAP_MIN, MMAP_TOP, USER_END};
+use super::layout::{MMAP_32BIT_MIN, MMAP_32BIT_TOP, MMAP_MIN, MMAP_TOP, USER_END};
 use super::{FileRef, Mm, commit};
 use crate::hal;
 use hal::paging::{Pte, bits};
@@ -115,10 +115,13 @@ impl Mm {
             addr
         } else {
             let hint = (addr != 0).then_some(addr & !4095);
-            let start = self
-                .vmas
-                .find_free(len, hint, MMAP_MIN, MMAP_TOP)
-                .ok_or(Errno::ENOMEM)?;
+            // MAP_32BIT: below 2 GiB, as Linux places it (from 1 GiB up).
+            let (low, high) = if flags & MAP_32BIT != 0 {
+                (MMAP_32BIT_MIN, MMAP_32BIT_TOP)
+            } else {
+                (MMAP_MIN, MMAP_TOP)
+            };
+            let start = self.vmas.find_free(len, hint, low, high).ok_or(Errno::ENOMEM)?;
             if !lim.may_map(self.usage(lim), len / 4096, data, 0) {
                 return Err(Errno::ENOMEM);
             }
