@@ -6,6 +6,7 @@
  * data) and MADV_KEEPONFORK, on whole areas, parts of areas and ranges with
  * holes. */
 #include "check.h"
+#include "mem.h"
 #include "paths.h"
 #include "proc.h"
 
@@ -42,14 +43,6 @@ static char *map_anon(unsigned long len)
 static long advise(void *addr, unsigned long len, long advice)
 {
     return syscall(SYS_madvise, addr, len, advice);
-}
-
-static bool filled_with(const char *p, unsigned long len, char value)
-{
-    for (unsigned long i = 0; i < len; i++)
-        if (p[i] != value)
-            return false;
-    return true;
 }
 
 /* ---- what children do ---- */

@@ -3,6 +3,7 @@
  * mapping (faults checked in children), madvise(MADV_DONTNEED), demand paging
  * of a large sparse mapping, and the errors for bad arguments. */
 #include "check.h"
+#include "mem.h"
 #include "proc.h"
 
 #include <errno.h>
@@ -27,14 +28,6 @@ static char *map(void *addr, unsigned long len, long prot, long flags)
 static char *map_anon(unsigned long len)
 {
     return map(NULL, len, RW, MAP_PRIVATE | MAP_ANONYMOUS);
-}
-
-static bool filled_with(const char *p, unsigned long len, char value)
-{
-    for (unsigned long i = 0; i < len; i++)
-        if (p[i] != value)
-            return false;
-    return true;
 }
 
 /* Run in a child: reads one byte. */

@@ -92,6 +92,18 @@ pub fn run(name: &str, text: &str, base: &Machine, echo: bool) -> Tally {
         tally.failed += 1;
         println!("\n[{name}:{lineno}] FAIL {what}: {why}");
     };
+    // A wait for console text that failed: the error and what the console
+    // said that nothing matched.
+    let expect_failed = |tally: &mut Tally, lineno: usize, what: &str, e: &str, s: Option<&Session>| {
+        let pending = s.map(|s| s.pending()).unwrap_or_default();
+        fail(
+            tally,
+            lineno,
+            what,
+            &format!("{e}\n--- unmatched output ---\n{pending}\n---"),
+        );
+        false
+    };
     for (idx, raw) in lines.iter().enumerate() {
         let lineno = idx + 1;
         let line = raw.trim_start();
@@ -205,16 +217,7 @@ pub fn run(name: &str, text: &str, base: &Machine, echo: bool) -> Tally {
                     tally.passed += 1;
                     true
                 }
-                Some(Err(e)) => {
-                    let pending = session.as_ref().map(|s| s.pending()).unwrap_or_default();
-                    fail(
-                        &mut tally,
-                        lineno,
-                        line,
-                        &format!("{e}\n--- unmatched output ---\n{pending}\n---"),
-                    );
-                    false
-                }
+                Some(Err(e)) => expect_failed(&mut tally, lineno, line, &e, session.as_ref()),
                 None => false,
             },
             "expect-any" => {
@@ -225,16 +228,7 @@ pub fn run(name: &str, text: &str, base: &Machine, echo: bool) -> Tally {
                         tally.passed += 1;
                         true
                     }
-                    Some(Err(e)) => {
-                        let pending = session.as_ref().map(|s| s.pending()).unwrap_or_default();
-                        fail(
-                            &mut tally,
-                            lineno,
-                            line,
-                            &format!("{e}\n--- unmatched output ---\n{pending}\n---"),
-                        );
-                        false
-                    }
+                    Some(Err(e)) => expect_failed(&mut tally, lineno, line, &e, session.as_ref()),
                     None => false,
                 }
             }
