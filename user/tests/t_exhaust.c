@@ -64,21 +64,28 @@ static long fill_pipes(int *err, long budget)
     return total;
 }
 
+/* The children fill their pipes and report; only when all of them have
+ * (so all the memory is held at once) does child 0 fork; then all exit. */
 static int mode_pipes(int children)
 {
     long budget = max_mb < 0 ? -1 : max_mb * 1024 * 1024 / children;
-    int report[2];
-    if (pipe(report) != 0)
+    int report[2], go0[2], goall[2];
+    if (pipe(report) != 0 || pipe(go0) != 0 || pipe(goall) != 0)
         return 1;
     for (int c = 0; c < children; c++) {
         pid_t pid = fork();
         if (pid == 0) {
             close(report[0]);
+            close(go0[1]);
+            close(goall[1]);
             int err;
             long got = fill_pipes(&err, budget);
-            /* The first child forks while everything is full. */
-            int forked = 0;
+            long r[2] = { got, err };
+            write(report[1], r, sizeof r);
+            char b;
             if (c == 0) {
+                read(go0[0], &b, 1);
+                long forked;
                 pid_t g = fork();
                 if (g == 0)
                     _exit(0);
@@ -88,25 +95,30 @@ static int mode_pipes(int children)
                 } else {
                     forked = (errno == ENOMEM || errno == EAGAIN) ? 2 : 4;
                 }
+                write(report[1], &forked, sizeof forked);
             }
-            long r[3] = { got, err, forked };
-            write(report[1], r, sizeof r);
+            read(goall[0], &b, 1);
             _exit(0);
         }
     }
     close(report[1]);
+    close(go0[0]);
+    close(goall[0]);
     long total = 0;
-    int bad_errno = 0, fork_res = 0;
+    int bad_errno = 0;
     for (int c = 0; c < children; c++) {
-        long r[3] = { 0, 0, 0 };
+        long r[2] = { 0, 0 };
         if (read(report[0], r, sizeof r) != sizeof r)
             break;
         total += r[0];
         if (r[1] != 0 && r[1] != ENOMEM && r[1] != EMFILE && r[1] != ENFILE && r[1] != EAGAIN)
             bad_errno = r[1];
-        if (r[2])
-            fork_res = r[2];
     }
+    /* Everything is held: now child 0 forks. */
+    write(go0[1], "g", 1);
+    long fork_res = 0;
+    read(report[0], &fork_res, sizeof fork_res);
+    close(goall[1]); /* everyone may exit */
     int all_ok = 1;
     for (int c = 0; c < children; c++) {
         int st;
@@ -116,9 +128,11 @@ static int mode_pipes(int children)
     say("t_exhaust: %ld MiB went into pipes", total >> 20);
     check(bad_errno == 0, "filling pipes stops only with ENOMEM, EMFILE, ENFILE or EAGAIN", "errno %d",
           bad_errno);
-    check(fork_res == 1 || fork_res == 2, "fork with the pipes full succeeds or fails with ENOMEM/EAGAIN",
-          "result %d", fork_res);
+    check(fork_res == 1 || fork_res == 2,
+          "fork while every pipe is full succeeds or fails with ENOMEM/EAGAIN", "result %ld", fork_res);
     check(all_ok, "every child exited normally", "a child did not");
+    close(report[0]);
+    close(go0[1]);
     /* Everything is back: a fresh pipe takes 64 KiB again. */
     int err;
     long again = fill_pipes(&err, PIPE_BYTES);

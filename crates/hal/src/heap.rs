@@ -169,14 +169,17 @@ pub fn try_arc<T>(value: T) -> Result<alloc::sync::Arc<T>, T> {
     // Reserve the exact size class first: if a slot of Arc<T>'s size can
     // be allocated and freed, the allocation inside Arc::new, made right
     // after with interrupts off, reuses it (the class keeps one slab cached
-    // and this CPU cannot be interrupted in between).
+    // and this CPU cannot be interrupted in between). The probe's pointer
+    // goes through `black_box`: otherwise the compiler may remove an
+    // allocation that is freed at once, and the probe always "succeeds"
+    // (it did: process creation panicked with memory exhausted).
     let layout = Layout::new::<[usize; 2]>()
         .extend(Layout::new::<T>())
         .map(|(l, _)| l.pad_to_align())
         .unwrap_or(Layout::new::<T>());
     crate::cpu::without_interrupts(|| {
         // SAFETY: a non-zero-size layout (it holds two counters).
-        let p = unsafe { alloc::alloc::alloc(layout) };
+        let p = core::hint::black_box(unsafe { alloc::alloc::alloc(layout) });
         if p.is_null() {
             return Err(value);
         }

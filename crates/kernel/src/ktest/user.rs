@@ -22,7 +22,34 @@ pub const TESTS: &[Test] = &[
         name: "fork_honours_dontfork_and_wipeonfork",
         run: fork_honours_dontfork_and_wipeonfork,
     },
+    Test {
+        name: "process_creation_without_memory",
+        run: process_creation_without_memory,
+    },
 ];
+
+/// With every frame taken (the heap's reserve too), creating a process is
+/// ENOMEM and leaves nothing behind. (It used Arc::new, which panicked: a
+/// user program that drained kernel memory could bring the kernel down
+/// with its next fork.)
+fn process_creation_without_memory() -> TestResult {
+    let me = crate::sched::current_process();
+    let ids = crate::proc::ids_in_use();
+    let mut hog: Vec<usize> = Vec::new();
+    hog.try_reserve(hal::frames::stats().free)
+        .map_err(|_| "no memory for the list")?;
+    hal::heap::shrink();
+    while let Some(f) = hal::frames::alloc(0, FrameKind::Kernel, Urgency::Critical) {
+        hog.push(f);
+    }
+    let r = crate::proc::create("no-memory", &me, None).map(|p| p.pid);
+    for f in hog {
+        hal::frames::free(f);
+    }
+    check_eq!(r, Err(Errno::ENOMEM));
+    check_eq!(crate::proc::ids_in_use(), ids);
+    Ok(())
+}
 
 fn area(start: u64, pages: u64) -> Vma<mm::FileRef> {
     Vma {
