@@ -2,8 +2,8 @@
 //! carried out on real processes.
 //!
 //! Marten does not run user signal handlers or stop processes yet: a
-//! signal caught by a handler stays pending (one log line per process and
-//! signal), and kill(2) refuses a stop signal that would stop its target.
+//! signal caught by a handler stays pending (one log line per signal
+//! number), and kill(2) refuses a stop signal that would stop its target.
 //! Default actions that terminate or ignore, blocking, and pending signals
 //! that become deliverable when unblocked behave as on Linux.
 
@@ -12,7 +12,11 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use marten_abi::errno::Errno;
 use marten_abi::signal;
+use core::sync::atomic::{AtomicU64, Ordering};
 use marten_signal::Decision;
+
+/// Caught signals already reported as not run (bit n-1: signal n).
+static UNDELIVERED_REPORTED: AtomicU64 = AtomicU64::new(0);
 
 /// Whom kill(2) addresses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -122,9 +126,12 @@ fn carry_out(p: &Arc<Process>, d: Decision) {
             );
         }
         Decision::Caught { sig } => {
-            if p.user.first_undelivered(sig) {
+            // Once per signal number per boot: shells catch SIGCHLD in every
+            // process, and one line says all there is to say.
+            let bit = 1u64 << ((sig - 1) & 63);
+            if UNDELIVERED_REPORTED.fetch_or(bit, Ordering::Relaxed) & bit == 0 {
                 log::warn!(
-                    "pid {} ({}): {} has a handler; running handlers is not supported yet, left pending",
+                    "pid {} ({}): {} has a handler; running handlers is not supported yet, left pending (reported once per signal)",
                     p.pid,
                     p.name(),
                     signal::name(sig)

@@ -53,8 +53,6 @@ pub struct UserState {
     set_child_tid: AtomicU64,
     /// Has it ever had a user address space (a user process, not a kernel one)?
     user: AtomicBool,
-    /// Caught signals already reported as not delivered (bit n-1: signal n).
-    undelivered_reported: AtomicU64,
 }
 
 impl Default for UserState {
@@ -85,7 +83,6 @@ impl UserState {
             dumpable: AtomicBool::new(true),
             set_child_tid: AtomicU64::new(0),
             user: AtomicBool::new(false),
-            undelivered_reported: AtomicU64::new(0),
         }
     }
 
@@ -116,12 +113,6 @@ impl UserState {
     /// Is this a user process (one that has had an address space)?
     pub fn is_user(&self) -> bool {
         self.user.load(Ordering::Acquire)
-    }
-
-    /// True the first time a caught signal `sig` could not be delivered.
-    pub fn first_undelivered(&self, sig: i32) -> bool {
-        let bit = 1u64 << ((sig - 1) & 63);
-        self.undelivered_reported.fetch_or(bit, Ordering::Relaxed) & bit == 0
     }
 
     /// A wait status set by the process itself (exit_group, fatal signal).
