@@ -72,6 +72,12 @@ static int mode_pipes(int children)
     int report[2], go0[2], goall[2];
     if (pipe(report) != 0 || pipe(go0) != 0 || pipe(goall) != 0)
         return 1;
+    /* A pipe takes its first page at its first write: give the two pipes
+     * that carry messages theirs now, before memory runs out. */
+    char b;
+    if (write(report[1], "x", 1) != 1 || read(report[0], &b, 1) != 1 || write(go0[1], "x", 1) != 1 ||
+        read(go0[0], &b, 1) != 1)
+        return 1;
     for (int c = 0; c < children; c++) {
         pid_t pid = fork();
         if (pid == 0) {
@@ -82,7 +88,6 @@ static int mode_pipes(int children)
             long got = fill_pipes(&err, budget);
             long r[2] = { got, err };
             write(report[1], r, sizeof r);
-            char b;
             if (c == 0) {
                 read(go0[0], &b, 1);
                 long forked;
