@@ -10,9 +10,9 @@
 use super::{Pid, Process, filter, group_members, kill_process, lookup};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU64, Ordering};
 use marten_abi::errno::Errno;
 use marten_abi::signal;
-use core::sync::atomic::{AtomicU64, Ordering};
 use marten_signal::Decision;
 
 /// Caught signals already reported as not run (bit n-1: signal n).
