@@ -382,10 +382,11 @@ pub fn switch_to(next: Arc<dyn Switchable>) {
     {
         crate::cpu::relax();
     }
+    // Neither fxsave nor fxrstor raises an x87 exception that user code
+    // left pending (see the module documentation): it stays in the saved
+    // or loaded state.
     // SAFETY: we run `prev` and have claimed `next`, so we have exclusive
     // access to both FPU areas; fxsave/fxrstor use 16-byte aligned areas.
-    // Neither raises an x87 exception that user code left pending (see the
-    // module documentation): it stays in the saved or loaded state.
     unsafe {
         if p.user.load(Ordering::Relaxed) {
             core::arch::asm!("fxsave64 [{}]", in(reg) p.fpu.get(), options(nostack));

@@ -144,12 +144,12 @@ pub fn features() -> Features {
 /// (vector 19) instead of #UD.
 pub(crate) fn enable_protections() {
     let f = features();
+    // The kernel runs no x87, MMX or SSE arithmetic, so only user code can
+    // raise #MF or #XM, and `trap` handles both vectors. The kernel touches
+    // user memory only inside `usercopy`, which toggles AC.
     // SAFETY: these bits only restrict what code may do (WP, SMEP, SMAP, UMIP,
     // NXE), enable state the kernel saves and restores (OSFXSR), or choose how
-    // floating-point errors are reported (NE, OSXMMEXCPT): the kernel runs no
-    // x87, MMX or SSE arithmetic, so only user code can raise #MF or #XM, and
-    // `trap` handles both vectors. The kernel touches user memory only inside
-    // `usercopy`, which toggles AC.
+    // floating-point errors are reported (NE, OSXMMEXCPT; see above).
     unsafe {
         Cr0::update(|c| {
             c.insert(Cr0Flags::WRITE_PROTECT | Cr0Flags::MONITOR_COPROCESSOR | Cr0Flags::NUMERIC_ERROR);
