@@ -83,14 +83,19 @@ fn run(r: &Run, headline: bool) -> String {
         ("load_before", string(&r.load_before)),
         ("load_after", string(&r.load_after)),
     ];
-    for (k, v) in fields {
-        out.push_str(&format!("      \"{k}\": {v},\n"));
-    }
+    push_fields(&mut out, "      ", &fields);
     out.push_str("      \"figures\": [\n");
     let rows: Vec<String> = r.rows.iter().map(|x| format!("        {}", row(x))).collect();
     out.push_str(&rows.join(",\n"));
     out.push_str(&format!("\n      ],\n      \"notes\": {}\n    }}", list(&r.notes)));
     out
+}
+
+/// Appends `"key": value,` lines, each indented by `indent`.
+fn push_fields(out: &mut String, indent: &str, fields: &[(&str, String)]) {
+    for (k, v) in fields {
+        out.push_str(&format!("{indent}\"{k}\": {v},\n"));
+    }
 }
 
 /// The whole report: the setup, then one entry per pass (the first is the
@@ -109,9 +114,7 @@ pub fn render(r: &Report) -> String {
         ("marten_guest", guest(&r.marten_guest)),
         ("linux_guest", guest(&r.linux_guest)),
     ];
-    for (k, v) in fields {
-        out.push_str(&format!("  \"{k}\": {v},\n"));
-    }
+    push_fields(&mut out, "  ", &fields);
     out.push_str("  \"runs\": [\n");
     let runs: Vec<String> = r.runs.iter().enumerate().map(|(i, x)| run(x, i == 0)).collect();
     out.push_str(&runs.join(",\n"));
