@@ -1,6 +1,6 @@
 //! The Linux x86-64 user ABI as Marten implements it: error numbers,
 //! flag values, signal numbers, resource limits, time conversion,
-//! wait-status encoding and the initial FPU control state.
+//! wait-status encoding, path-name limits and the initial FPU control state.
 
 #![no_std]
 #![forbid(unsafe_code)]
@@ -12,6 +12,7 @@ pub mod fcntl;
 pub mod fpu;
 pub mod futex;
 pub mod ioctl;
+pub mod limits;
 pub mod mman;
 pub mod mode;
 pub mod poll;
