@@ -38,8 +38,69 @@ pub const AT_FDCWD: i64 = -100;
 pub const AT_SYMLINK_NOFOLLOW: u64 = 0x100;
 pub const AT_REMOVEDIR: u64 = 0x200;
 pub const AT_EMPTY_PATH: u64 = 0x1000;
+/// linkat(2): follow a symbolic link in the old path.
+pub const AT_SYMLINK_FOLLOW: u64 = 0x400;
+/// faccessat(2): check with the effective ids (same bit as AT_REMOVEDIR).
+pub const AT_EACCESS: u64 = 0x200;
+/// Do not trigger automounts (Marten has none: accepted, nothing to do).
+pub const AT_NO_AUTOMOUNT: u64 = 0x800;
+/// statx(2) synchronisation hints (local file systems are always in sync).
+pub const AT_STATX_SYNC_TYPE: u64 = 0x6000;
+
+/// renameat2(2) flags.
+pub const RENAME_NOREPLACE: u32 = 1;
+pub const RENAME_EXCHANGE: u32 = 2;
+pub const RENAME_WHITEOUT: u32 = 4;
+
+/// utimensat(2): special `tv_nsec` values.
+pub const UTIME_NOW: i64 = (1 << 30) - 1;
+pub const UTIME_OMIT: i64 = (1 << 30) - 2;
+
+/// Further open(2) flags Marten recognises.
+pub const O_ASYNC: u32 = 0o20000;
+pub const O_LARGEFILE: u32 = 0o100000;
+pub const O_NOATIME: u32 = 0o1000000;
+pub const O_DSYNC: u32 = 0o10000;
+pub const O_SYNC: u32 = 0o4010000;
+/// Every open(2) flag bit Linux defines on x86-64.
+pub const O_VALID: u32 = O_ACCMODE
+    | O_CREAT
+    | O_EXCL
+    | O_NOCTTY
+    | O_TRUNC
+    | O_APPEND
+    | O_NONBLOCK
+    | O_SYNC
+    | O_ASYNC
+    | O_DIRECT
+    | O_LARGEFILE
+    | O_DIRECTORY
+    | O_NOFOLLOW
+    | O_NOATIME
+    | O_CLOEXEC
+    | O_PATH
+    | O_TMPFILE;
+
+/// openat2(2) `struct open_how` resolve flags.
+pub const RESOLVE_NO_XDEV: u64 = 0x01;
+pub const RESOLVE_NO_MAGICLINKS: u64 = 0x02;
+pub const RESOLVE_NO_SYMLINKS: u64 = 0x04;
+pub const RESOLVE_BENEATH: u64 = 0x08;
+pub const RESOLVE_IN_ROOT: u64 = 0x10;
+pub const RESOLVE_CACHED: u64 = 0x20;
+
+/// fallocate(2) mode bits.
+pub const FALLOC_FL_KEEP_SIZE: u32 = 0x01;
+pub const FALLOC_FL_PUNCH_HOLE: u32 = 0x02;
+
+/// memfd_create(2) flags.
+pub const MFD_CLOEXEC: u32 = 1;
+pub const MFD_ALLOW_SEALING: u32 = 2;
+pub const MFD_HUGETLB: u32 = 4;
 
 /// lseek whence values.
 pub const SEEK_SET: u32 = 0;
 pub const SEEK_CUR: u32 = 1;
 pub const SEEK_END: u32 = 2;
+pub const SEEK_DATA: u32 = 3;
+pub const SEEK_HOLE: u32 = 4;

@@ -50,7 +50,7 @@ pub fn start_user_init(cfg: &Config) -> bool {
         None => defaults.to_vec(),
     };
     for path in candidates {
-        if fs::path::resolve(path, &fs::root(), true).is_err() {
+        if crate::vfs::walk::lookup_kernel(path).is_err() {
             continue;
         }
         let mut argv: Vec<Vec<u8>> = alloc::vec![path.to_vec()];

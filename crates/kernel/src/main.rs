@@ -34,6 +34,7 @@ mod shutdown;
 mod sync;
 mod syscall;
 mod uaccess;
+mod vfs;
 
 use marten_abi::{signal, wait};
 
@@ -57,7 +58,7 @@ impl hal::KernelHooks for Kernel {
         console::init();
         proc::init();
         sched::init_cpu(cfg.slice_ms as u32 * (hal::boot::TIMER_HZ as u32) / 1000);
-        if let Err(e) = fs::init() {
+        if let Err(e) = vfs::init() {
             panic!("cannot create the root file system: {e}");
         }
         match hal::boot::with_initrd(fs::initramfs::unpack) {
@@ -72,6 +73,9 @@ impl hal::KernelHooks for Kernel {
             None => {}
         }
         hal::boot::release_initrd();
+        if let Err(e) = vfs::mount_standard() {
+            log::error!("cannot mount /dev, /proc and /sys: {e}");
+        }
         mm::init();
         syscall::init();
         hal::cpu::enable_interrupts();

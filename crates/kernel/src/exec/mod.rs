@@ -4,12 +4,12 @@
 //! out. The soft RLIMIT_STACK fixes how far the stack may grow; the new image
 //! must fit the caller's RLIMIT_AS and RLIMIT_DATA.
 
-use crate::fs::inode::{Inode, Kind};
-use crate::fs::path;
 use crate::hal;
 use crate::mm::layout::{ARG_MAX, PIE_BASE, STACK_INITIAL, STACK_TOP};
 use crate::mm::{FileRef, Mm};
 use crate::name::Name;
+use crate::vfs::inode::{Inode, Kind};
+use crate::vfs::walk::FsContext;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use marten_abi::errno::Errno;
@@ -38,14 +38,22 @@ fn elf_error(e: ElfError) -> Errno {
     }
 }
 
-/// Finds the program file: a regular file with an execute bit.
-pub fn find_program(path: &[u8], cwd: &Arc<Inode>) -> Result<Arc<Inode>, Errno> {
-    let inode = path::resolve(path, cwd, true)?;
-    match inode.kind {
-        Kind::File if inode.executable() => Ok(inode),
-        Kind::Dir => Err(Errno::EACCES),
-        _ => Err(Errno::EACCES),
+/// Finds the program file from the caller's root and working directory:
+/// a regular file the caller may execute, on a mount without `noexec`.
+pub fn find_program(path: &[u8], ctx: &FsContext) -> Result<Arc<Inode>, Errno> {
+    let start = marten_path::Start {
+        root: ctx.root.clone(),
+        cwd: ctx.cwd.clone(),
+    };
+    let mut ns = crate::vfs::walk::Ns {
+        ids: crate::vfs::perm::fs_ids(),
+    };
+    let loc = marten_path::resolve(&mut ns, &start, path, crate::vfs::walk::FOLLOW)?;
+    if loc.inode.kind != Kind::File || loc.mnt.flags() & marten_abi::mount::MS_NOEXEC != 0 {
+        return Err(Errno::EACCES);
     }
+    crate::vfs::perm::check(&loc.inode, crate::vfs::perm::MAY_EXEC)?;
+    Ok(loc.inode)
 }
 
 fn basename(path: &[u8]) -> Name {
@@ -55,14 +63,8 @@ fn basename(path: &[u8]) -> Name {
 
 /// Loads the program at `path` with arguments and environment, for a process
 /// with resource limits `limits`.
-pub fn load(
-    path: &[u8],
-    argv: &[Vec<u8>],
-    envp: &[Vec<u8>],
-    cwd: &Arc<Inode>,
-    limits: &Limits,
-) -> Result<Image, Errno> {
-    let inode = find_program(path, cwd)?;
+pub fn load(path: &[u8], argv: &[Vec<u8>], envp: &[Vec<u8>], ctx: &FsContext, limits: &Limits) -> Result<Image, Errno> {
+    let inode = find_program(path, ctx)?;
     let data = inode.file().ok_or(Errno::EACCES)?;
     let (head, size) = {
         let mut head = [0u8; 4096];

@@ -25,7 +25,8 @@ pub fn spawn(
     parent: &Arc<Process>,
     pid: Option<Pid>,
 ) -> Result<Arc<Process>, Errno> {
-    let image = load(path, argv, envp, &crate::fs::root(), &proc::limits::boot_limits())?;
+    let ctx = crate::vfs::walk::FsContext::initial();
+    let image = load(path, argv, envp, &ctx, &proc::limits::boot_limits())?;
     let p = proc::create(image.name.as_str(), parent, pid)?;
     if pid == Some(1) {
         // Like Linux's init, process 1 stays in group and session 0.

@@ -126,6 +126,18 @@ impl FdTable {
         core::mem::take(&mut self.slots)
     }
 
+    /// The open descriptor numbers, in order.
+    pub fn open_fds(&self) -> Result<Vec<usize>, Errno> {
+        let mut v = Vec::new();
+        v.try_reserve(self.count()).map_err(|_| Errno::ENOMEM)?;
+        for (i, s) in self.slots.iter().enumerate() {
+            if s.is_some() {
+                crate::kalloc::push(&mut v, i)?;
+            }
+        }
+        Ok(v)
+    }
+
     /// Open descriptors.
     pub fn count(&self) -> usize {
         self.slots.iter().filter(|s| s.is_some()).count()

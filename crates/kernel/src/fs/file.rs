@@ -1,7 +1,8 @@
 //! Open files: the operations every kind of file offers, the open-file
 //! description (flags, position), and `struct stat`.
 
-use super::inode::Inode;
+use crate::vfs::inode::{Inode, Time};
+use crate::vfs::mount::Loc;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use marten_abi::errno::Errno;
@@ -20,7 +21,9 @@ pub struct Stat {
     pub size: i64,
     pub blksize: i64,
     pub blocks: i64,
-    pub mtime: i64,
+    pub atime: Time,
+    pub mtime: Time,
+    pub ctime: Time,
 }
 
 impl Stat {
@@ -38,33 +41,46 @@ impl Stat {
         put(48, &self.size.to_le_bytes());
         put(56, &self.blksize.to_le_bytes());
         put(64, &self.blocks.to_le_bytes());
-        for at in [72, 88, 104] {
-            put(at, &self.mtime.to_le_bytes());
+        for (at, t) in [(72, self.atime), (88, self.mtime), (104, self.ctime)] {
+            put(at, &t.sec.to_le_bytes());
+            put(at + 8, &(t.nsec as i64).to_le_bytes());
         }
         b
     }
 
     /// The stat of an inode.
     pub fn of_inode(i: &Inode) -> Stat {
-        let size = i.size();
-        let rdev = match i.kind {
-            super::inode::Kind::CharDev { major, minor } => ((major as u64) << 8) | minor as u64,
-            _ => 0,
-        };
+        let m = i.meta();
+        let rdev = i.kind.rdev().map_or(0, |(major, minor)| encode_dev(major, minor));
         Stat {
-            dev: 1,
+            dev: i.sb.dev,
             ino: i.ino,
-            nlink: if i.is_dir() { 2 } else { 1 },
+            nlink: m.nlink as u64,
             mode: i.mode(),
-            uid: i.uid,
-            gid: i.gid,
+            uid: m.uid,
+            gid: m.gid,
             rdev,
-            size: size as i64,
+            size: i.size() as i64,
             blksize: 4096,
-            blocks: size.div_ceil(512) as i64,
-            mtime: i.mtime() as i64,
+            blocks: i.ops.blocks() as i64,
+            atime: m.atime,
+            mtime: m.mtime,
+            ctime: m.ctime,
         }
     }
+}
+
+/// Linux's `dev_t` encoding of (major, minor) (`makedev`).
+pub fn encode_dev(major: u32, minor: u32) -> u64 {
+    let (ma, mi) = (major as u64, minor as u64);
+    ((ma & 0xfff) << 8) | ((ma & !0xfff) << 32) | (mi & 0xff) | ((mi & !0xff) << 12)
+}
+
+/// (major, minor) of a Linux `dev_t`.
+pub fn decode_dev(dev: u64) -> (u32, u32) {
+    let major = ((dev >> 8) & 0xfff) | ((dev >> 32) & !0xfff);
+    let minor = (dev & 0xff) | ((dev >> 12) & !0xff);
+    (major as u32, minor as u32)
 }
 
 /// What an open file can do. `read`, `write`, `pread` and `pwrite` work on
@@ -124,22 +140,61 @@ pub trait FileOps: Send + Sync {
 ///
 /// Invariant: `flags` holds only the access mode and the status flags
 /// (O_APPEND, O_NONBLOCK); `pos` is the offset for seekable files.
+/// `loc` is where it was opened (None for pipes and other unnamed files);
+/// `pos_lock` is held across each read, write, seek and getdents of a
+/// regular file or directory, so the position moves atomically with the
+/// I/O even when the description is shared by fork or dup.
 pub struct File {
     pub ops: alloc::boxed::Box<dyn FileOps>,
+    pub loc: Option<Loc>,
     flags: AtomicU32,
     pos: AtomicU64,
+    pos_lock: crate::sync::Mutex<()>,
 }
 
 impl File {
     /// Wraps `ops` with `flags`.
     pub fn new(ops: alloc::boxed::Box<dyn FileOps>, flags: u32) -> Result<Arc<File>, Errno> {
-        let keep = fcntl::O_ACCMODE | fcntl::SETFL_MASK;
+        File::at(ops, flags, None)
+    }
+
+    /// Wraps `ops` with `flags`, opened at `loc`.
+    pub fn at(ops: alloc::boxed::Box<dyn FileOps>, flags: u32, loc: Option<Loc>) -> Result<Arc<File>, Errno> {
+        let keep = fcntl::O_ACCMODE | fcntl::SETFL_MASK | fcntl::O_PATH;
         crate::hal::heap::try_arc(File {
             ops,
+            loc,
             flags: AtomicU32::new(flags & keep),
             pos: AtomicU64::new(0),
+            pos_lock: crate::sync::Mutex::new(()),
         })
         .map_err(|_| Errno::ENOMEM)
+    }
+
+    /// Holds the position lock for a regular file or directory (None for
+    /// streams, whose reads may block and have no position).
+    pub fn lock_pos(&self) -> Option<crate::sync::MutexGuard<'_, ()>> {
+        let seekable = self.loc.as_ref().is_some_and(|l| {
+            matches!(
+                l.inode.kind,
+                crate::vfs::inode::Kind::File | crate::vfs::inode::Kind::Dir
+            )
+        });
+        seekable.then(|| self.pos_lock.lock())
+    }
+
+    /// `fstat`: the inode's when the file has one (so `stat` and `fstat`
+    /// of a device agree), else what the file reports.
+    pub fn stat(&self) -> Stat {
+        match &self.loc {
+            Some(l) => Stat::of_inode(&l.inode),
+            None => self.ops.stat(),
+        }
+    }
+
+    /// Opened with O_PATH (no I/O)?
+    pub fn is_path_only(&self) -> bool {
+        self.flags() & fcntl::O_PATH != 0
     }
 
     /// Status flags and access mode.
@@ -160,12 +215,12 @@ impl File {
 
     /// Opened for reading?
     pub fn readable(&self) -> bool {
-        self.flags() & fcntl::O_ACCMODE != fcntl::O_WRONLY
+        self.flags() & fcntl::O_ACCMODE != fcntl::O_WRONLY && !self.is_path_only()
     }
 
     /// Opened for writing?
     pub fn writable(&self) -> bool {
-        matches!(self.flags() & fcntl::O_ACCMODE, fcntl::O_WRONLY | fcntl::O_RDWR)
+        matches!(self.flags() & fcntl::O_ACCMODE, fcntl::O_WRONLY | fcntl::O_RDWR) && !self.is_path_only()
     }
 
     /// The position.

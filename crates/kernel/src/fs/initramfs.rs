@@ -1,13 +1,12 @@
-//! Unpacks the initramfs (cpio newc, plain or gzip) into the root file system.
+//! Unpacks the initramfs (cpio newc, plain or gzip) into the root tmpfs,
+//! keeping each entry's mode, owner and modification time.
 
 // The initramfs is unpacked once, at boot: it may allocate infallibly
 // (see kalloc.rs).
 #![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
 
-use super::inode::{Data, Inode, Kind};
-use super::{mkdir_p, root};
+use crate::vfs::inode::{Inode, Kind, NewNode, Time};
 use alloc::sync::Arc;
-use alloc::vec::Vec;
 use marten_abi::errno::Errno;
 use marten_cpio::{CpioError, EntryKind};
 
@@ -31,47 +30,59 @@ fn split_parent(name: &str) -> (&str, &str) {
 pub fn unpack(blob: &[u8]) -> Result<Summary, Errno> {
     let mut s = Summary::default();
     let mut failure: Option<Errno> = None;
+    let root = crate::vfs::mount::root().inode;
     let r = marten_cpio::for_each_entry(blob, |e| {
-        if e.name.is_empty() {
+        if e.name.is_empty() || e.name == "." {
             return Ok(()); // the root itself
         }
         let (dir, name) = split_parent(e.name);
         let res = (|| -> Result<(), Errno> {
-            let parent = mkdir_p(dir.as_bytes())?;
+            let parent = crate::vfs::mkdir_p(&root, dir.as_bytes())?;
             let perm = e.mode & 0o7777;
-            let node: Arc<Inode> = match e.kind {
-                EntryKind::Dir => {
-                    s.dirs += 1;
-                    match parent.lookup(name.as_bytes()) {
-                        Some(d) if d.is_dir() => return Ok(()),
-                        _ => Inode::new_dir(perm, Arc::downgrade(&parent))?,
-                    }
-                }
-                EntryKind::File => {
-                    s.files += 1;
-                    s.bytes += e.data.len() as u64;
-                    Inode::new_file(perm, e.data)?
-                }
-                EntryKind::Symlink => {
-                    s.symlinks += 1;
-                    let mut t = Vec::new();
-                    t.try_reserve(e.data.len()).map_err(|_| Errno::ENOMEM)?;
-                    t.extend_from_slice(e.data);
-                    Inode::new(Kind::Symlink, 0o777, Data::Symlink(t))?
-                }
-                EntryKind::CharDev => Inode::new(
-                    Kind::CharDev {
-                        major: e.rdev_major,
-                        minor: e.rdev_minor,
-                    },
-                    perm,
-                    Data::Device,
-                )?,
+            let kind = match e.kind {
+                EntryKind::Dir => Kind::Dir,
+                EntryKind::File => Kind::File,
+                EntryKind::Symlink => Kind::Symlink,
+                EntryKind::CharDev => Kind::CharDev {
+                    major: e.rdev_major,
+                    minor: e.rdev_minor,
+                },
                 // Block devices, FIFOs and sockets have no use here yet.
                 _ => return Ok(()),
             };
-            node.set_mtime(e.mtime as u64);
-            parent.link(name, node)
+            let node: Arc<Inode> = match parent.lookup(name.as_bytes()) {
+                Ok(existing) if kind == Kind::Dir && existing.is_dir() => existing,
+                Ok(_) => {
+                    parent.ops.unlink(&parent, name.as_bytes(), false)?;
+                    create(&parent, name, kind, perm, &e)?
+                }
+                Err(_) => create(&parent, name, kind, perm, &e)?,
+            };
+            match kind {
+                Kind::Dir => s.dirs += 1,
+                Kind::File => {
+                    s.files += 1;
+                    s.bytes += e.data.len() as u64;
+                    if node.ops.write_at(&node, 0, e.data)? < e.data.len() {
+                        return Err(Errno::ENOSPC);
+                    }
+                }
+                Kind::Symlink => s.symlinks += 1,
+                _ => {}
+            }
+            let t = Time {
+                sec: e.mtime as i64,
+                nsec: 0,
+            };
+            node.update(|m| {
+                m.perm = perm;
+                m.uid = e.uid;
+                m.gid = e.gid;
+                m.mtime = t;
+                m.atime = t;
+                m.ctime = t;
+            });
+            Ok(())
         })();
         match res {
             Ok(()) => Ok(()),
@@ -94,11 +105,36 @@ pub fn unpack(blob: &[u8]) -> Result<Summary, Errno> {
     }
 }
 
+fn create(
+    parent: &Arc<Inode>,
+    name: &str,
+    kind: Kind,
+    perm: u32,
+    e: &marten_cpio::Entry<'_>,
+) -> Result<Arc<Inode>, Errno> {
+    parent.ops.create(
+        parent,
+        name.as_bytes(),
+        NewNode {
+            kind,
+            perm,
+            uid: e.uid,
+            gid: e.gid,
+            target: if kind == Kind::Symlink { e.data } else { b"" },
+        },
+    )
+}
+
 /// Whether the root has anything besides what the kernel creates itself.
 pub fn has_user_files() -> bool {
-    root()
-        .entries()
-        .unwrap_or_default()
-        .iter()
-        .any(|(n, _)| n != "dev" && n != "tmp")
+    let root = crate::vfs::mount::root().inode;
+    let mut found = false;
+    let _ = root.ops.readdir(&root, 2, &mut |e| {
+        if !matches!(e.name, b"dev" | b"tmp" | b"proc" | b"sys") {
+            found = true;
+            return false;
+        }
+        true
+    });
+    found
 }

@@ -181,8 +181,8 @@ fn mem(_: &[String]) -> CmdResult {
     );
     let (committed, limit) = crate::mm::commit::usage();
     println!("commit: {committed} of {limit} pages promised to user memory, pipes, files and inodes");
-    let (inodes, max_inodes) = crate::fs::inode::inode_usage();
-    println!("inodes: {inodes} of {max_inodes}");
+    let st = crate::vfs::mount::root_mount().sb.fs.statfs();
+    println!("root tmpfs inodes: {} of {}", st.files - st.ffree, st.files);
     println!("  {:<12} {:>9} {:>11}", "kind", "frames", "KiB");
     for k in FrameKind::ALL {
         let n = s.by_kind[k.index()];

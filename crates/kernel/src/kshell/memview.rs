@@ -4,9 +4,9 @@
 //! count matches the page tables and files that use it.
 
 use super::commands::CmdResult;
-use crate::fs::inode::{Data, Inode};
 use crate::hal;
 use crate::proc::{self, Process};
+use crate::vfs::inode::{Inode, Kind};
 use crate::{mm, println};
 use alloc::format;
 use alloc::string::String;
@@ -156,9 +156,10 @@ struct Census {
 
 const SEVERAL: u32 = u32::MAX;
 
-fn count_file_pages(inode: &Arc<Inode>, c: &mut Census) {
-    match &inode.data {
-        Data::File(f) => {
+fn count_file_pages(inode: &Arc<Inode>, c: &mut Census, depth: u32) {
+    match inode.kind {
+        Kind::File => {
+            let Some(f) = inode.file() else { return };
             let d = f.lock();
             let mut i = 0;
             while i * 4096 < d.size() {
@@ -170,9 +171,16 @@ fn count_file_pages(inode: &Arc<Inode>, c: &mut Census) {
                 i += 1;
             }
         }
-        Data::Dir { .. } => {
-            for (_, child) in inode.entries().unwrap_or_default() {
-                count_file_pages(&child, c);
+        Kind::Dir if depth < 64 => {
+            let mut names: Vec<Vec<u8>> = Vec::new();
+            let _ = inode.ops.readdir(inode, 2, &mut |e| {
+                names.push(e.name.to_vec());
+                true
+            });
+            for n in names {
+                if let Ok(child) = inode.lookup(&n) {
+                    count_file_pages(&child, c, depth + 1);
+                }
             }
         }
         _ => {}
@@ -203,7 +211,12 @@ fn census(frames: usize) -> Result<Census, String> {
             }
         });
     }
-    count_file_pages(&crate::fs::root(), &mut c);
+    // Every memory file system's files (procfs and sysfs hold no pages).
+    for m in crate::vfs::mount::snapshot().unwrap_or_default() {
+        if matches!(m.sb.fs.name(), "tmpfs" | "devtmpfs") {
+            count_file_pages(&m.root, &mut c, 0);
+        }
+    }
     let z = mm::zero_page();
     if z < frames {
         c.refs[z] += 1; // the zero page's own reference

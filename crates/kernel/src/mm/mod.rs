@@ -15,9 +15,9 @@ pub mod layout;
 pub mod oom;
 pub mod ops;
 
-use crate::fs::inode::Inode;
 use crate::hal;
 use crate::proc::Process;
+use crate::vfs::inode::Inode;
 use alloc::sync::Arc;
 use hal::frames::{FrameKind, Pfn, Urgency};
 use hal::paging::{AddressSpace, bits};
@@ -207,5 +207,4 @@ pub fn zero_page() -> Pfn {
 pub fn init() {
     zero_page();
     commit::init();
-    crate::fs::inode::set_inode_limit(hal::frames::stats().managed as u64);
 }

@@ -3,11 +3,10 @@
 //! processes.
 
 use crate::fs::fdtable::FdTable;
-use crate::fs::inode::Inode;
 use crate::hal;
 use crate::mm::Mm;
 use crate::sync::{Mutex, WaitQueue};
-use alloc::string::String;
+use crate::vfs::walk::FsContext;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, Ordering};
 use hal::paging::Root;
@@ -24,7 +23,8 @@ pub struct UserState {
     pub mm: Mutex<Option<Mm>>,
     root: SpinLock<Option<Arc<Root>>>,
     pub files: SpinLock<FdTable>,
-    pub cwd: SpinLock<Option<(Arc<Inode>, String)>>,
+    /// Root and working directory (None: the namespace root for both).
+    pub fs: SpinLock<Option<FsContext>>,
     pub sig: SpinLock<SigState>,
     /// sigaltstack: (ss_sp, ss_size, ss_flags), None when disabled. Kept
     /// across fork, cleared by execve.
@@ -68,7 +68,7 @@ impl UserState {
             mm: Mutex::new(None),
             root: SpinLock::new(None),
             files: SpinLock::new(FdTable::new()),
-            cwd: SpinLock::new(None),
+            fs: SpinLock::new(None),
             sig: SpinLock::new(SigState::new()),
             altstack: SpinLock::new(None),
             limits: SpinLock::new(crate::proc::limits::boot_limits()),
@@ -125,20 +125,11 @@ impl UserState {
         *self.exit_status.lock() = Some(status);
     }
 
-    /// The working directory (the root when none is set).
-    pub fn cwd(&self) -> Arc<Inode> {
-        self.cwd
-            .lock()
-            .as_ref()
-            .map(|(i, _)| i.clone())
-            .unwrap_or_else(crate::fs::root)
-    }
-
-    /// The working directory's path; ENOMEM if it cannot be copied.
-    pub fn cwd_path(&self) -> Result<String, marten_abi::errno::Errno> {
-        match self.cwd.lock().as_ref() {
-            Some((_, p)) => crate::kalloc::string_from(p),
-            None => crate::kalloc::string_from("/"),
+    /// Root and working directory.
+    pub fn fs_context(&self) -> FsContext {
+        match self.fs.lock().as_ref() {
+            Some(c) => c.clone(),
+            None => FsContext::initial(),
         }
     }
 
@@ -216,6 +207,7 @@ impl UserState {
             self.retire_mm(m);
         }
         self.release_vfork_parent();
-        *self.cwd.lock() = None;
+        let fs = self.fs.lock().take();
+        drop(fs);
     }
 }

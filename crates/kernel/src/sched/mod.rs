@@ -363,7 +363,13 @@ pub fn set_slice_ticks(ticks: u32) -> u32 {
     old
 }
 
-/// Timer ticks seen by this CPU.
+/// Time this CPU's idle thread has run (nanoseconds).
+pub fn idle_ns() -> u64 {
+    let idle = CPUS.get().lock().idle.clone();
+    idle.map_or(0, |t| t.cpu_time_ns())
+}
+
+/// Timer ticks on this CPU since boot.
 pub fn ticks() -> u64 {
     CPUS.get().lock().ticks
 }

@@ -4,22 +4,17 @@
 //! grown only below the soft RLIMIT_FSIZE.
 
 use super::{Call, SysResult};
-use crate::fs::file::{File, FileOps, Stat};
-use crate::fs::inode::{Inode, Kind};
-use crate::fs::{dev, path, pipe, ramfile};
+use crate::fs::file::File;
+use crate::fs::pipe;
 use crate::kalloc;
 use crate::proc::{self, Process};
 use crate::sched;
 use crate::uaccess;
-use alloc::boxed::Box;
-use alloc::string::String;
+use crate::vfs::inode::Kind;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use marten_abi::errno::Errno;
-use marten_abi::fcntl::{
-    AT_EMPTY_PATH, AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW, F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD,
-    F_SETFL, FD_CLOEXEC,
-};
+use marten_abi::fcntl::{F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC};
 use marten_abi::resource::RLIM_INFINITY;
 use marten_abi::{fcntl, poll as pollbits, signal};
 use marten_rlimit::Resource;
@@ -27,23 +22,24 @@ use marten_rlimit::Resource;
 /// Largest chunk copied through the kernel at once.
 const CHUNK: usize = 64 << 10;
 
-fn file(fd: u64) -> Result<Arc<File>, Errno> {
+/// The open file behind `fd` (EBADF).
+pub(super) fn file(fd: u64) -> Result<Arc<File>, Errno> {
     sched::with_current(|t| t.process.user.files.lock().get(fd))
 }
 
 /// The caller's soft RLIMIT_NOFILE: descriptors are allocated below it.
-fn nofile(p: &Process) -> u64 {
+pub(super) fn nofile(p: &Process) -> u64 {
     proc::limits::soft(p, Resource::Nofile)
 }
 
 /// The caller's soft RLIMIT_FSIZE.
-fn fsize(p: &Process) -> u64 {
+pub(super) fn fsize(p: &Process) -> u64 {
     proc::limits::soft(p, Resource::Fsize)
 }
 
 /// A write or truncate that failed because it would pass RLIMIT_FSIZE (EFBIG, which
 /// files report for nothing else) sends SIGXFSZ to the caller, as on Linux.
-fn signal_if_too_big<T>(p: &Arc<Process>, limit: u64, r: Result<T, Errno>) -> Result<T, Errno> {
+pub(super) fn signal_if_too_big<T>(p: &Arc<Process>, limit: u64, r: Result<T, Errno>) -> Result<T, Errno> {
     if limit != RLIM_INFINITY && matches!(r, Err(Errno::EFBIG)) {
         proc::signal::send(p, signal::SIGXFSZ);
     }
@@ -108,6 +104,7 @@ fn read_into(f: &File, buf: u64, len: usize) -> Result<usize, Errno> {
     }
     // Streams return what they have; only regular files keep going.
     let fill = f.ops.inode().is_some();
+    let _pos = f.lock_pos();
     copy_to_user_from(buf, len, fill, |k, _| f.ops.read(f, k))
 }
 
@@ -123,6 +120,7 @@ fn write_from(f: &File, buf: u64, len: usize, limit: u64) -> Result<usize, Errno
     if !crate::hal::usercopy::user_range_ok(buf, len) {
         return Err(Errno::EFAULT);
     }
+    let _pos = f.lock_pos();
     with_staging(len, |k| {
         let mut done = 0;
         while done < len {
@@ -258,12 +256,6 @@ pub fn close(c: &mut Call<'_>) -> SysResult {
     Ok(0)
 }
 
-/// sync: everything lives in memory; there is nothing to write back yet.
-pub fn sync(_: &mut Call<'_>) -> SysResult {
-    Ok(0)
-}
-
-/// fsync, fdatasync: as sync, for one open file.
 /// fsync(2): every file Marten has lives in memory, so there is nothing to
 /// write back; the descriptor is still checked (EBADF).
 pub fn fsync(c: &mut Call<'_>) -> SysResult {
@@ -277,11 +269,18 @@ pub fn fdatasync(c: &mut Call<'_>) -> SysResult {
 
 pub fn lseek(c: &mut Call<'_>) -> SysResult {
     let f = file(c.a[0])?;
+    if f.is_path_only() {
+        return Err(Errno::EBADF);
+    }
+    let _pos = f.lock_pos();
     f.ops.seek(&f, c.a[1] as i64, c.a[2] as u32)
 }
 
 pub fn ioctl(c: &mut Call<'_>) -> SysResult {
     let f = file(c.a[0])?;
+    if f.is_path_only() {
+        return Err(Errno::EBADF);
+    }
     f.ops.ioctl(&f, c.a[1] as u32, c.a[2])
 }
 
@@ -434,167 +433,8 @@ pub fn poll(c: &mut Call<'_>) -> SysResult {
     }
 }
 
-// ---------------------------------------------------------------------
-// Paths
-// ---------------------------------------------------------------------
-
-fn read_path(addr: u64) -> Result<Vec<u8>, Errno> {
-    let p = uaccess::read_cstr(addr, path::PATH_MAX, Errno::ENAMETOOLONG)?;
-    if p.is_empty() {
-        return Err(Errno::ENOENT);
-    }
-    Ok(p)
-}
-
-/// The directory a relative path starts from: the working directory for
-/// AT_FDCWD, else the directory open at `dirfd`.
-fn base_dir(dirfd: u64, path: &[u8]) -> Result<Arc<Inode>, Errno> {
-    let p = sched::current_process();
-    if path.first() == Some(&b'/') || dirfd as i32 as i64 == AT_FDCWD {
-        return Ok(p.user.cwd());
-    }
-    let f = p.user.files.lock().get(dirfd)?;
-    let inode = f.ops.inode().ok_or(Errno::ENOTDIR)?.clone();
-    if !inode.is_dir() {
-        return Err(Errno::ENOTDIR);
-    }
-    Ok(inode)
-}
-
-fn open_inode(inode: Arc<Inode>, fl: u32) -> Result<Arc<File>, Errno> {
-    let ops: Box<dyn FileOps> = match inode.kind {
-        Kind::CharDev { major, minor } => dev::open(major, minor, fl)?,
-        Kind::Dir => {
-            if fl & fcntl::O_ACCMODE != fcntl::O_RDONLY {
-                return Err(Errno::EISDIR);
-            }
-            crate::hal::heap::try_box(ramfile::RamFile { inode }).map_err(|_| Errno::ENOMEM)?
-        }
-        Kind::File => {
-            if fl & fcntl::O_DIRECTORY != 0 {
-                return Err(Errno::ENOTDIR);
-            }
-            if fl & fcntl::O_TRUNC != 0
-                && fl & fcntl::O_ACCMODE != fcntl::O_RDONLY
-                && let Some(d) = inode.file()
-            {
-                d.lock().truncate(0)?;
-            }
-            crate::hal::heap::try_box(ramfile::RamFile { inode }).map_err(|_| Errno::ENOMEM)?
-        }
-        Kind::Symlink => return Err(Errno::ELOOP),
-    };
-    File::new(ops, fl)
-}
-
-fn do_open(dirfd: u64, path_addr: u64, fl: u64, mode: u64) -> SysResult {
-    let fl = fl as u32;
-    if fl & fcntl::O_TMPFILE == fcntl::O_TMPFILE {
-        // Unnamed files come with the VFS work; tmpfs without them says so.
-        crate::warn_once!("open: O_TMPFILE is not supported yet: EOPNOTSUPP (reported once)");
-        return Err(Errno::EOPNOTSUPP);
-    }
-    if fl & fcntl::O_PATH != 0 {
-        crate::warn_once!("open: O_PATH is not supported yet: EINVAL (reported once)");
-        return Err(Errno::EINVAL);
-    }
-    if fl & fcntl::O_DIRECT != 0 {
-        // As on Linux's tmpfs: in-memory files have no direct I/O.
-        return Err(Errno::EINVAL);
-    }
-    let p = sched::current_process();
-    let limit = nofile(&p);
-    // As on Linux, the descriptor is found first: EMFILE creates and truncates nothing.
-    if p.user.files.lock().first_free(0, limit).is_none() {
-        return Err(Errno::EMFILE);
-    }
-    let path = read_path(path_addr)?;
-    let base = base_dir(dirfd, &path)?;
-    let follow = fl & fcntl::O_NOFOLLOW == 0;
-    let inode = match path::resolve(&path, &base, follow) {
-        Ok(i) => {
-            if fl & fcntl::O_CREAT != 0 && fl & fcntl::O_EXCL != 0 {
-                return Err(Errno::EEXIST);
-            }
-            if i.kind == Kind::Symlink {
-                return Err(Errno::ELOOP);
-            }
-            if fl & fcntl::O_DIRECTORY != 0 && !i.is_dir() {
-                return Err(Errno::ENOTDIR);
-            }
-            i
-        }
-        Err(Errno::ENOENT) if fl & fcntl::O_CREAT != 0 => {
-            let (dir, name) = path::resolve_parent(&path, &base)?;
-            let name = core::str::from_utf8(name).map_err(|_| Errno::EINVAL)?;
-            let node = Inode::new_file(mode as u32 & 0o7777 & !umask(), &[])?;
-            node.set_mtime(now_secs());
-            dir.link(name, node.clone())?;
-            node
-        }
-        Err(e) => return Err(e),
-    };
-    let f = open_inode(inode, fl)?;
-    let fd = p.user.files.lock().alloc(f, 0, limit, fl & fcntl::O_CLOEXEC != 0)?;
-    Ok(fd)
-}
-
-/// The caller's file-mode creation mask.
-fn umask() -> u32 {
-    sched::current_process()
-        .user
-        .umask
-        .load(core::sync::atomic::Ordering::Acquire)
-}
-
-fn now_secs() -> u64 {
-    crate::hal::time::now_ns() / 1_000_000_000
-}
-
-pub fn open(c: &mut Call<'_>) -> SysResult {
-    do_open(AT_FDCWD as u64, c.a[0], c.a[1], c.a[2])
-}
-
-pub fn openat(c: &mut Call<'_>) -> SysResult {
-    do_open(c.a[0], c.a[1], c.a[2], c.a[3])
-}
-
-/// Sets the length of regular file `inode` (truncate, ftruncate): EFBIG, and SIGXFSZ,
-/// when it would grow past the caller's soft RLIMIT_FSIZE.
-fn set_length(inode: &Inode, len: u64) -> SysResult {
-    let data = inode.file().ok_or(Errno::EINVAL)?;
-    let p = sched::current_process();
-    let limit = fsize(&p);
-    let r = {
-        let mut d = data.lock();
-        if marten_rlimit::may_truncate(d.size(), len, limit) {
-            d.truncate(len)
-        } else {
-            Err(Errno::EFBIG)
-        }
-    };
-    signal_if_too_big(&p, limit, r)?;
-    inode.set_mtime(now_secs());
-    Ok(0)
-}
-
-/// truncate(2): the file at a path (followed through symbolic links).
-pub fn truncate(c: &mut Call<'_>) -> SysResult {
-    let len = c.a[1] as i64;
-    if len < 0 {
-        return Err(Errno::EINVAL);
-    }
-    let path = read_path(c.a[0])?;
-    let inode = path::resolve(&path, &sched::current_process().user.cwd(), true)?;
-    match inode.kind {
-        Kind::Dir => Err(Errno::EISDIR),
-        Kind::File => set_length(&inode, len as u64),
-        _ => Err(Errno::EINVAL),
-    }
-}
-
-/// ftruncate(2): an open regular file, which must be open for writing (EINVAL
-/// otherwise, as on Linux).
+/// ftruncate(2): an open regular file, which must be open for writing
+/// (EINVAL otherwise, as on Linux).
 pub fn ftruncate(c: &mut Call<'_>) -> SysResult {
     let len = c.a[1] as i64;
     if len < 0 {
@@ -605,211 +445,181 @@ pub fn ftruncate(c: &mut Call<'_>) -> SysResult {
     if !f.writable() {
         return Err(Errno::EINVAL);
     }
-    set_length(inode, len as u64)
+    super::path::set_length(inode, len as u64)
 }
 
-fn write_stat(addr: u64, st: &Stat) -> SysResult {
-    uaccess::write_bytes(addr, &st.to_bytes())?;
-    Ok(0)
-}
-
-fn stat_path(dirfd: u64, path_addr: u64, buf: u64, fl: u64) -> SysResult {
-    if fl & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | 0x800) != 0 {
+/// fallocate(2): mode 0 (allocate and extend) on regular files; the
+/// KEEP_SIZE, hole-punching and range modes are EOPNOTSUPP.
+pub fn fallocate(c: &mut Call<'_>) -> SysResult {
+    let [fd, mode, off, len, ..] = c.a;
+    let f = file(fd)?;
+    if (off as i64) < 0 || (len as i64) <= 0 {
         return Err(Errno::EINVAL);
     }
-    if fl & AT_EMPTY_PATH != 0 && uaccess::read_cstr(path_addr, path::PATH_MAX, Errno::ENAMETOOLONG)?.is_empty() {
-        let f = file(dirfd)?;
-        return write_stat(buf, &f.ops.stat());
+    if !f.writable() {
+        return Err(Errno::EBADF);
     }
-    let path = read_path(path_addr)?;
-    let base = base_dir(dirfd, &path)?;
-    let inode = path::resolve(&path, &base, fl & AT_SYMLINK_NOFOLLOW == 0)?;
-    write_stat(buf, &Stat::of_inode(&inode))
-}
-
-pub fn stat(c: &mut Call<'_>) -> SysResult {
-    stat_path(AT_FDCWD as u64, c.a[0], c.a[1], 0)
-}
-
-pub fn lstat(c: &mut Call<'_>) -> SysResult {
-    stat_path(AT_FDCWD as u64, c.a[0], c.a[1], AT_SYMLINK_NOFOLLOW)
-}
-
-pub fn newfstatat(c: &mut Call<'_>) -> SysResult {
-    stat_path(c.a[0], c.a[1], c.a[2], c.a[3])
-}
-
-pub fn fstat(c: &mut Call<'_>) -> SysResult {
-    let f = file(c.a[0])?;
-    write_stat(c.a[1], &f.ops.stat())
-}
-
-fn access_path(dirfd: u64, path_addr: u64, mode: u64) -> SysResult {
-    if mode & !7 != 0 {
-        return Err(Errno::EINVAL);
+    let inode = f.ops.inode().ok_or(Errno::ESPIPE)?;
+    match inode.kind {
+        Kind::File => {}
+        Kind::Dir => return Err(Errno::EISDIR),
+        _ => return Err(Errno::ENODEV),
     }
-    let path = read_path(path_addr)?;
-    let base = base_dir(dirfd, &path)?;
-    let inode = path::resolve(&path, &base, true)?;
-    // Root may read and write anything; executing needs some execute bit.
-    if mode & 1 != 0 && !inode.is_dir() && !inode.executable() {
-        return Err(Errno::EACCES);
+    if mode != 0 {
+        crate::warn_once!("fallocate: only mode 0 is supported: EOPNOTSUPP (reported once)");
+        return Err(Errno::EOPNOTSUPP);
     }
+    let end = off.checked_add(len).ok_or(Errno::EFBIG)?;
+    let p = sched::current_process();
+    let limit = fsize(&p);
+    if end > limit {
+        return signal_if_too_big(&p, limit, Err(Errno::EFBIG));
+    }
+    inode.ops.allocate(inode, off, len)?;
     Ok(0)
-}
-
-pub fn access(c: &mut Call<'_>) -> SysResult {
-    access_path(AT_FDCWD as u64, c.a[0], c.a[1])
-}
-
-pub fn faccessat(c: &mut Call<'_>) -> SysResult {
-    access_path(c.a[0], c.a[1], c.a[2])
-}
-
-fn readlink_path(dirfd: u64, path_addr: u64, buf: u64, size: u64) -> SysResult {
-    if size as i64 <= 0 {
-        return Err(Errno::EINVAL);
-    }
-    let path = read_path(path_addr)?;
-    let base = base_dir(dirfd, &path)?;
-    let inode = path::resolve(&path, &base, false)?;
-    let target = inode.symlink_target().ok_or(Errno::EINVAL)?;
-    let n = target.len().min(size as usize);
-    uaccess::write_bytes(buf, &target[..n])?;
-    Ok(n as u64)
-}
-
-pub fn readlink(c: &mut Call<'_>) -> SysResult {
-    readlink_path(AT_FDCWD as u64, c.a[0], c.a[1], c.a[2])
-}
-
-pub fn readlinkat(c: &mut Call<'_>) -> SysResult {
-    readlink_path(c.a[0], c.a[1], c.a[2], c.a[3])
-}
-
-fn mkdir_path(dirfd: u64, path_addr: u64, mode: u64) -> SysResult {
-    let path = read_path(path_addr)?;
-    let base = base_dir(dirfd, &path)?;
-    if path::resolve(&path, &base, false).is_ok() {
-        return Err(Errno::EEXIST);
-    }
-    let (dir, name) = path::resolve_parent(&path, &base)?;
-    let name = core::str::from_utf8(name).map_err(|_| Errno::EINVAL)?;
-    let d = Inode::new_dir(mode as u32 & 0o7777 & !umask(), Arc::downgrade(&dir))?;
-    dir.link(name, d)?;
-    Ok(0)
-}
-
-pub fn mkdir(c: &mut Call<'_>) -> SysResult {
-    mkdir_path(AT_FDCWD as u64, c.a[0], c.a[1])
-}
-
-pub fn mkdirat(c: &mut Call<'_>) -> SysResult {
-    mkdir_path(c.a[0], c.a[1], c.a[2])
-}
-
-fn unlink_path(dirfd: u64, path_addr: u64, fl: u64) -> SysResult {
-    if fl & !AT_REMOVEDIR != 0 {
-        return Err(Errno::EINVAL);
-    }
-    let path = read_path(path_addr)?;
-    let base = base_dir(dirfd, &path)?;
-    let (dir, name) = path::resolve_parent(&path, &base)?;
-    if fl & AT_REMOVEDIR != 0 && (name == b"." || name.is_empty()) {
-        // rmdir(2): "." as the last component (and the root) is EINVAL
-        // (EBUSY for the root on Linux, which reaches here as empty).
-        return Err(if name.is_empty() { Errno::EBUSY } else { Errno::EINVAL });
-    }
-    if fl & AT_REMOVEDIR != 0 && name == b".." {
-        return Err(Errno::ENOTEMPTY);
-    }
-    let victim = dir.lookup(name).ok_or(Errno::ENOENT)?;
-    if fl & AT_REMOVEDIR != 0 {
-        if !victim.is_dir() {
-            return Err(Errno::ENOTDIR);
-        }
-        if !victim.has_no_entries() {
-            return Err(Errno::ENOTEMPTY);
-        }
-    } else if victim.is_dir() {
-        return Err(Errno::EISDIR);
-    }
-    dir.unlink(name)?;
-    Ok(0)
-}
-
-pub fn unlink(c: &mut Call<'_>) -> SysResult {
-    unlink_path(AT_FDCWD as u64, c.a[0], 0)
-}
-
-pub fn unlinkat(c: &mut Call<'_>) -> SysResult {
-    unlink_path(c.a[0], c.a[1], c.a[2])
-}
-
-/// rmdir(2): unlinkat with AT_REMOVEDIR.
-pub fn rmdir(c: &mut Call<'_>) -> SysResult {
-    unlink_path(AT_FDCWD as u64, c.a[0], AT_REMOVEDIR)
 }
 
 pub fn getdents64(c: &mut Call<'_>) -> SysResult {
     let [fd, buf, count, ..] = c.a;
     let f = file(fd)?;
+    if f.is_path_only() {
+        return Err(Errno::EBADF);
+    }
     let inode = f.ops.inode().ok_or(Errno::ENOTDIR)?.clone();
-    let (bytes, next) = ramfile::dirents(&inode, f.pos(), (count as usize).min(CHUNK))?;
+    if !inode.is_dir() {
+        return Err(Errno::ENOTDIR);
+    }
+    let _pos = f.lock_pos();
+    let (bytes, next) = crate::vfs::regular::dirents(&inode, f.pos(), (count as usize).min(CHUNK))?;
     uaccess::write_bytes(buf, &bytes)?;
     f.set_pos(next);
     Ok(bytes.len() as u64)
 }
 
-pub fn getcwd(c: &mut Call<'_>) -> SysResult {
-    let path = sched::current_process().user.cwd_path()?;
-    if (c.a[1] as usize) < path.len() + 1 {
-        return Err(Errno::ERANGE);
+/// Copies up to `len` bytes from `src` to `dst` through a kernel buffer:
+/// at `*in_off`/`*out_off` when given (updated), else at the files'
+/// positions. Stops at the end of `src` or a short write.
+fn splice_copy(
+    src: &File,
+    in_off: Option<&mut u64>,
+    dst: &File,
+    out_off: Option<&mut u64>,
+    len: usize,
+) -> Result<usize, Errno> {
+    if !src.readable() || !dst.writable() {
+        return Err(Errno::EBADF);
     }
-    let mut b = Vec::new();
-    b.try_reserve(path.len() + 1).map_err(|_| Errno::ENOMEM)?;
-    kalloc::extend_from_slice(&mut b, path.as_bytes())?;
-    kalloc::push(&mut b, 0)?;
-    uaccess::write_bytes(c.a[0], &b)?;
-    Ok(b.len() as u64)
-}
-
-/// Joins `path` onto `cwd` and removes `.`, `..` and repeated slashes.
-fn normalize(cwd: &str, path: &[u8]) -> Result<String, Errno> {
-    let mut parts: Vec<&[u8]> = Vec::new();
-    let base: &[u8] = if path.first() == Some(&b'/') {
-        b""
-    } else {
-        cwd.as_bytes()
-    };
-    for comp in base.split(|&b| b == b'/').chain(path.split(|&b| b == b'/')) {
-        match comp {
-            b"" | b"." => {}
-            b".." => {
-                parts.pop();
+    let p = sched::current_process();
+    let limit = fsize(&p);
+    let mut in_off = in_off;
+    let mut out_off = out_off;
+    let mut buf = kbuf(len.clamp(1, CHUNK))?;
+    let mut done = 0;
+    while done < len {
+        let want = (len - done).min(buf.len());
+        let n = match in_off.as_deref_mut() {
+            Some(o) => {
+                let n = src.ops.pread(&mut buf[..want], *o)?;
+                *o += n as u64;
+                n
             }
-            c => kalloc::push(&mut parts, c)?,
+            None => {
+                let _g = src.lock_pos();
+                src.ops.read(src, &mut buf[..want])?
+            }
+        };
+        if n == 0 {
+            break;
+        }
+        let w = match out_off.as_deref_mut() {
+            Some(o) => {
+                let w = dst.ops.write_limited(dst, &buf[..n], Some(*o), limit)?;
+                *o += w as u64;
+                w
+            }
+            None => {
+                let _g = dst.lock_pos();
+                dst.ops.write_limited(dst, &buf[..n], None, limit)?
+            }
+        };
+        done += w;
+        if w < n || n < want {
+            break;
         }
     }
-    let mut out: Vec<u8> = Vec::new();
-    for p in parts {
-        kalloc::push(&mut out, b'/')?;
-        kalloc::extend_from_slice(&mut out, p)?;
-    }
-    if out.is_empty() {
-        kalloc::push(&mut out, b'/')?;
-    }
-    String::from_utf8(out).map_err(|_| Errno::EINVAL)
+    Ok(done)
 }
 
-pub fn chdir(c: &mut Call<'_>) -> SysResult {
-    let path = read_path(c.a[0])?;
-    let p = sched::current_process();
-    let inode = path::resolve(&path, &p.user.cwd(), true)?;
-    if !inode.is_dir() {
-        return Err(Errno::ENOTDIR);
+fn read_off(addr: u64) -> Result<Option<u64>, Errno> {
+    if addr == 0 {
+        return Ok(None);
     }
-    let name = normalize(&p.user.cwd_path()?, &path)?;
-    *p.user.cwd.lock() = Some((inode, name));
-    Ok(0)
+    let mut b = [0u8; 8];
+    uaccess::read_bytes(addr, &mut b)?;
+    let v = i64::from_le_bytes(b);
+    if v < 0 {
+        return Err(Errno::EINVAL);
+    }
+    Ok(Some(v as u64))
+}
+
+/// sendfile(2): from a seekable file to any file.
+pub fn sendfile(c: &mut Call<'_>) -> SysResult {
+    let [out_fd, in_fd, off_addr, count, ..] = c.a;
+    let src = file(in_fd)?;
+    let dst = file(out_fd)?;
+    if src.ops.inode().is_none_or(|i| i.kind != Kind::File) {
+        return Err(Errno::EINVAL);
+    }
+    if dst.flags() & fcntl::O_APPEND != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let mut off = read_off(off_addr)?;
+    let n = splice_copy(&src, off.as_mut(), &dst, None, count.min(0x7fff_f000) as usize)?;
+    if let Some(o) = off {
+        uaccess::write_bytes(off_addr, &o.to_le_bytes())?;
+    }
+    Ok(n as u64)
+}
+
+/// copy_file_range(2): between regular files (flags must be 0).
+pub fn copy_file_range(c: &mut Call<'_>) -> SysResult {
+    let [in_fd, in_off_addr, out_fd, out_off_addr, len, flags] = c.a;
+    if flags != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let src = file(in_fd)?;
+    let dst = file(out_fd)?;
+    for f in [&src, &dst] {
+        match f.ops.inode().map(|i| i.kind) {
+            Some(Kind::File) => {}
+            Some(Kind::Dir) => return Err(Errno::EISDIR),
+            _ => return Err(Errno::EINVAL),
+        }
+    }
+    if dst.flags() & fcntl::O_APPEND != 0 {
+        return Err(Errno::EBADF);
+    }
+    let mut ioff = read_off(in_off_addr)?;
+    let mut ooff = read_off(out_off_addr)?;
+    let same = Arc::ptr_eq(
+        src.ops.inode().ok_or(Errno::EINVAL)?,
+        dst.ops.inode().ok_or(Errno::EINVAL)?,
+    );
+    if same {
+        // Overlapping ranges of one file are EINVAL.
+        let a = ioff.unwrap_or(src.pos());
+        let b = ooff.unwrap_or(dst.pos());
+        if a < b.saturating_add(len) && b < a.saturating_add(len) {
+            return Err(Errno::EINVAL);
+        }
+    }
+    let n = splice_copy(&src, ioff.as_mut(), &dst, ooff.as_mut(), len.min(0x7fff_f000) as usize)?;
+    if let Some(o) = ioff {
+        uaccess::write_bytes(in_off_addr, &o.to_le_bytes())?;
+    }
+    if let Some(o) = ooff {
+        uaccess::write_bytes(out_off_addr, &o.to_le_bytes())?;
+    }
+    Ok(n as u64)
 }

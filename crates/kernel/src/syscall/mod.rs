@@ -9,10 +9,13 @@
 
 mod files;
 mod memory;
+mod mount;
+mod path;
 mod process;
 mod rlimit;
 mod signal;
-mod time;
+mod stat;
+pub mod time;
 
 use crate::hal;
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -49,7 +52,7 @@ struct Entry {
 }
 
 /// System-call numbers handled go up to this.
-const NR_MAX: usize = 335;
+const NR_MAX: usize = 460;
 
 macro_rules! syscall_table {
     ($($nr:literal $name:ident => $handler:path,)*) => {
@@ -64,11 +67,11 @@ macro_rules! syscall_table {
 syscall_table! {
     0 read => files::read,
     1 write => files::write,
-    2 open => files::open,
+    2 open => path::open,
     3 close => files::close,
-    4 stat => files::stat,
-    5 fstat => files::fstat,
-    6 lstat => files::lstat,
+    4 stat => stat::stat,
+    5 fstat => stat::fstat,
+    6 lstat => stat::lstat,
     7 poll => files::poll,
     8 lseek => files::lseek,
     9 mmap => memory::mmap,
@@ -82,7 +85,7 @@ syscall_table! {
     18 pwrite64 => files::pwrite64,
     19 readv => files::readv,
     20 writev => files::writev,
-    21 access => files::access,
+    21 access => path::access,
     22 pipe => files::pipe,
     24 sched_yield => process::sched_yield,
     28 madvise => memory::madvise,
@@ -91,6 +94,7 @@ syscall_table! {
     34 pause => signal::pause,
     35 nanosleep => time::nanosleep,
     39 getpid => process::getpid,
+    40 sendfile => files::sendfile,
     56 clone => process::clone,
     57 fork => process::fork,
     58 vfork => process::vfork,
@@ -102,14 +106,24 @@ syscall_table! {
     72 fcntl => files::fcntl,
     74 fsync => files::fsync,
     75 fdatasync => files::fdatasync,
-    76 truncate => files::truncate,
+    76 truncate => path::truncate,
     77 ftruncate => files::ftruncate,
-    79 getcwd => files::getcwd,
-    80 chdir => files::chdir,
-    83 mkdir => files::mkdir,
-    84 rmdir => files::rmdir,
-    87 unlink => files::unlink,
-    89 readlink => files::readlink,
+    79 getcwd => path::getcwd,
+    80 chdir => path::chdir,
+    81 fchdir => path::fchdir,
+    82 rename => path::rename,
+    83 mkdir => path::mkdir,
+    84 rmdir => path::rmdir,
+    85 creat => path::creat,
+    86 link => path::link,
+    87 unlink => path::unlink,
+    88 symlink => path::symlink,
+    89 readlink => path::readlink,
+    90 chmod => path::chmod,
+    91 fchmod => path::fchmod,
+    92 chown => path::chown,
+    93 fchown => path::fchown,
+    94 lchown => path::lchown,
     95 umask => process::umask,
     96 gettimeofday => time::gettimeofday,
     97 getrlimit => rlimit::getrlimit,
@@ -127,10 +141,17 @@ syscall_table! {
     124 getsid => process::getsid,
     127 rt_sigpending => signal::rt_sigpending,
     131 sigaltstack => signal::sigaltstack,
+    132 utime => path::utime,
+    133 mknod => path::mknod,
+    137 statfs => stat::statfs,
+    138 fstatfs => stat::fstatfs,
     157 prctl => process::prctl,
     158 arch_prctl => process::arch_prctl,
     160 setrlimit => rlimit::setrlimit,
-    162 sync => files::sync,
+    161 chroot => path::chroot,
+    162 sync => mount::sync,
+    165 mount => mount::mount,
+    166 umount2 => mount::umount2,
     169 reboot => process::reboot,
     186 gettid => process::gettid,
     201 time => time::time,
@@ -140,18 +161,35 @@ syscall_table! {
     229 clock_getres => time::clock_getres,
     230 clock_nanosleep => time::clock_nanosleep,
     231 exit_group => process::exit_group,
+    235 utimes => path::utimes,
     247 waitid => process::waitid,
-    257 openat => files::openat,
-    258 mkdirat => files::mkdirat,
-    262 newfstatat => files::newfstatat,
-    263 unlinkat => files::unlinkat,
-    267 readlinkat => files::readlinkat,
-    269 faccessat => files::faccessat,
+    257 openat => path::openat,
+    258 mkdirat => path::mkdirat,
+    259 mknodat => path::mknodat,
+    260 fchownat => path::fchownat,
+    261 futimesat => path::futimesat,
+    262 newfstatat => stat::newfstatat,
+    263 unlinkat => path::unlinkat,
+    264 renameat => path::renameat,
+    265 linkat => path::linkat,
+    266 symlinkat => path::symlinkat,
+    267 readlinkat => path::readlinkat,
+    268 fchmodat => path::fchmodat,
+    269 faccessat => path::faccessat,
     273 set_robust_list => process::set_robust_list,
+    280 utimensat => path::utimensat,
+    285 fallocate => files::fallocate,
     292 dup3 => files::dup3,
     293 pipe2 => files::pipe2,
     302 prlimit64 => rlimit::prlimit64,
+    306 syncfs => mount::syncfs,
+    316 renameat2 => path::renameat2,
     318 getrandom => process::getrandom,
+    326 copy_file_range => files::copy_file_range,
+    332 statx => stat::statx,
+    437 openat2 => path::openat2,
+    439 faccessat2 => path::faccessat2,
+    452 fchmodat2 => path::fchmodat2,
 }
 
 static TABLE: [Option<Entry>; NR_MAX] = build();

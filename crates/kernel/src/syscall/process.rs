@@ -230,7 +230,8 @@ fn do_fork(c: &mut Call<'_>, args: ForkArgs) -> SysResult {
         return Err(e);
     }
     *child.user.files.lock() = files;
-    *child.user.cwd.lock() = parent.user.cwd.lock().clone();
+    let ctx = parent.user.fs.lock().clone();
+    *child.user.fs.lock() = ctx;
     *child.user.sig.lock() = parent.user.sig.lock().for_child();
     *child.user.altstack.lock() = *parent.user.altstack.lock();
     child.user.dumpable.store(
@@ -297,13 +298,13 @@ fn read_strv(addr: u64, budget: &mut usize) -> Result<Vec<Vec<u8>>, Errno> {
 }
 
 pub fn execve(c: &mut Call<'_>) -> SysResult {
-    let path = uaccess::read_cstr(c.a[0], crate::fs::path::PATH_MAX, Errno::ENAMETOOLONG)?;
+    let path = uaccess::read_cstr(c.a[0], marten_abi::limits::PATH_MAX, Errno::ENAMETOOLONG)?;
     let mut budget = ARG_MAX;
     let argv = read_strv(c.a[1], &mut budget)?;
     let envp = read_strv(c.a[2], &mut budget)?;
     let p = sched::current_process();
     let limits = *p.user.limits.lock();
-    let image = crate::exec::load(&path, &argv, &envp, &p.user.cwd(), &limits)?;
+    let image = crate::exec::load(&path, &argv, &envp, &p.user.fs_context(), &limits)?;
     // Room to close the close-on-exec descriptors, before it is too late
     // to fail.
     let mut closing = Vec::new();

@@ -21,8 +21,8 @@ pub fn init() {
     boot_wall_ns();
 }
 
-/// Nanoseconds on `clock`.
-fn clock_ns(clock: u64) -> Result<u64, Errno> {
+/// Nanoseconds on `clock` (EINVAL for an unknown clock).
+pub fn clock_ns(clock: u64) -> Result<u64, Errno> {
     let mono = hal::time::now_ns();
     Ok(match clock {
         CLOCK_REALTIME | CLOCK_REALTIME_COARSE => boot_wall_ns() + mono,

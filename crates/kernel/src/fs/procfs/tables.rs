@@ -1,0 +1,140 @@
+//! What /proc contains: the global files and directories, the files of
+//! each /proc/PID directory, and the functions that write their text.
+
+use crate::fs::fmt::Buf;
+use crate::proc::Process;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use marten_abi::errno::Errno;
+
+/// A global /proc entry.
+pub enum Entry {
+    /// A file whose text the function appends.
+    File(fn(&mut Vec<u8>) -> Result<(), Errno>),
+    /// A directory of further entries.
+    Dir(&'static [(&'static str, Entry)]),
+    /// A symbolic link whose target the function appends.
+    Link(fn(&mut Vec<u8>) -> Result<(), Errno>),
+}
+
+/// An entry of /proc/PID.
+pub enum PidEntry {
+    File(fn(&Arc<Process>, &mut Vec<u8>) -> Result<(), Errno>),
+    Link(fn(&Arc<Process>, &mut Vec<u8>) -> Result<(), Errno>),
+}
+
+/// /proc's own entries (the process directories come after them).
+pub static GLOBAL: &[(&str, Entry)] = &[
+    ("self", Entry::Link(super::node::self_link)),
+    ("mounts", Entry::File(mounts)),
+    ("filesystems", Entry::File(filesystems)),
+    ("uptime", Entry::File(uptime)),
+];
+
+/// The entries of every /proc/PID (and /proc/PID/task/TID) directory.
+pub static PID_ENTRIES: &[(&str, PidEntry)] = &[
+    ("cwd", PidEntry::Link(cwd)),
+    ("root", PidEntry::Link(root)),
+    ("comm", PidEntry::File(comm)),
+];
+
+/// /proc/filesystems.
+fn filesystems(out: &mut Vec<u8>) -> Result<(), Errno> {
+    let mut b = Buf::new(out);
+    for (name, _, dev) in crate::vfs::fs::TYPES {
+        b.put(format_args!("{}\t{}\n", if *dev { "" } else { "nodev" }, name))?;
+    }
+    Ok(())
+}
+
+/// /proc/mounts: device, mount point, type, options, "0 0".
+fn mounts(out: &mut Vec<u8>) -> Result<(), Errno> {
+    let root = crate::vfs::walk::context().root;
+    for m in crate::vfs::mount::snapshot()? {
+        let at = match &m.at {
+            Some(_) => {
+                let here = crate::vfs::mount::Loc {
+                    mnt: m.clone(),
+                    inode: m.root.clone(),
+                };
+                match crate::vfs::walk::path_of(&here, &root) {
+                    Ok(p) => p,
+                    Err(_) => continue,
+                }
+            }
+            None => crate::kalloc::vec_from(b"/")?,
+        };
+        let mut b = Buf::new(out);
+        b.bytes(&m.source)?;
+        b.bytes(b" ")?;
+        b.bytes(&at)?;
+        b.put(format_args!(
+            " {} {}",
+            m.sb.fs.name(),
+            if m.read_only() { "ro" } else { "rw" }
+        ))?;
+        let mut opts = Vec::new();
+        m.sb.fs.options(&mut opts)?;
+        let mut b = Buf::new(out);
+        if !opts.is_empty() {
+            b.bytes(b",")?;
+            b.bytes(&opts)?;
+        }
+        b.bytes(b" 0 0\n")?;
+    }
+    Ok(())
+}
+
+/// /proc/uptime: seconds since boot, and idle seconds.
+fn uptime(out: &mut Vec<u8>) -> Result<(), Errno> {
+    let ns = crate::hal::time::now_ns();
+    let idle = crate::sched::idle_ns();
+    Buf::new(out).put(format_args!(
+        "{}.{:02} {}.{:02}\n",
+        ns / 1_000_000_000,
+        ns / 10_000_000 % 100,
+        idle / 1_000_000_000,
+        idle / 10_000_000 % 100
+    ))
+}
+
+/// /proc/PID/comm.
+fn comm(p: &Arc<Process>, out: &mut Vec<u8>) -> Result<(), Errno> {
+    let mut b = Buf::new(out);
+    b.put(format_args!("{}\n", p.name()))
+}
+
+/// /proc/PID/cwd.
+fn cwd(p: &Arc<Process>, out: &mut Vec<u8>) -> Result<(), Errno> {
+    let ctx = p.user.fs_context();
+    let path = crate::vfs::walk::path_of(&ctx.cwd, &crate::vfs::walk::context().root)?;
+    crate::kalloc::extend_from_slice(out, &path)
+}
+
+/// /proc/PID/root.
+fn root(p: &Arc<Process>, out: &mut Vec<u8>) -> Result<(), Errno> {
+    let ctx = p.user.fs_context();
+    let path = crate::vfs::walk::path_of(&ctx.root, &crate::vfs::walk::context().root)?;
+    crate::kalloc::extend_from_slice(out, &path)
+}
+
+/// /proc/PID/fd/N: the path of the open file, or Linux's `type:[inode]`
+/// form for files without one.
+pub fn fd_link(p: &Arc<Process>, fd: u32, out: &mut Vec<u8>) -> Result<(), Errno> {
+    let f = p.user.files.lock().get(fd as u64).map_err(|_| Errno::ENOENT)?;
+    match &f.loc {
+        Some(l) => {
+            let path = crate::vfs::walk::path_of(l, &crate::vfs::walk::context().root)?;
+            crate::kalloc::extend_from_slice(out, &path)
+        }
+        None => {
+            let st = f.stat();
+            let kind = if st.mode & marten_abi::mode::S_IFMT == marten_abi::mode::S_IFIFO {
+                "pipe"
+            } else {
+                "anon_inode"
+            };
+            Buf::new(out).put(format_args!("{}:[{}]", kind, st.ino))
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! A tmpfs directory's table: entries in numbered slots (the slot number
+//! is the `readdir` cookie, so a listing resumes where it stopped), found
+//! by name through a hash index, so a lookup costs the same in a directory
+//! of ten entries as of a hundred thousand.
+
+use crate::mm::commit::ObjectCharge;
+use crate::vfs::inode::{DirEnt, Inode};
+use alloc::boxed::Box;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::hash::BuildHasher;
+use hashbrown::HashTable;
+use marten_abi::errno::Errno;
+
+/// One name in a directory, charged to the commit limit with its name.
+pub struct Entry {
+    pub name: Box<[u8]>,
+    pub inode: Arc<Inode>,
+    _charge: ObjectCharge,
+}
+
+/// Directory entries.
+///
+/// Invariant: `index` holds exactly the numbers of the `Some` slots, each
+/// under the hash of its entry's name; names are unique; `free` lists the
+/// `None` slots; `live` counts the `Some` slots.
+#[derive(Default)]
+pub struct Table {
+    slots: Vec<Option<Entry>>,
+    index: HashTable<u32>,
+    free: Vec<u32>,
+    live: usize,
+}
+
+fn hash(name: &[u8]) -> u64 {
+    static SEED: spin::Once<hashbrown::DefaultHashBuilder> = spin::Once::new();
+    SEED.call_once(hashbrown::DefaultHashBuilder::default).hash_one(name)
+}
+
+impl Table {
+    /// The slot of `name`.
+    fn slot_of(&self, name: &[u8]) -> Option<u32> {
+        let slots = &self.slots;
+        self.index
+            .find(hash(name), |&i| {
+                slots[i as usize].as_ref().is_some_and(|e| &*e.name == name)
+            })
+            .copied()
+    }
+
+    /// The inode named `name`.
+    pub fn get(&self, name: &[u8]) -> Option<&Arc<Inode>> {
+        self.slot_of(name)
+            .and_then(|i| self.slots[i as usize].as_ref())
+            .map(|e| &e.inode)
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.live
+    }
+
+    /// No entries?
+    pub fn is_empty(&self) -> bool {
+        self.live == 0
+    }
+
+    /// Adds `name` -> `inode`; EEXIST if the name is taken, ENOMEM (or
+    /// the commit limit's ENOMEM) with nothing changed.
+    pub fn insert(&mut self, name: &[u8], inode: Arc<Inode>) -> Result<(), Errno> {
+        if self.slot_of(name).is_some() {
+            return Err(Errno::EEXIST);
+        }
+        let charge = ObjectCharge::new((core::mem::size_of::<Entry>() + 8 + name.len()) as u64)?;
+        let name = crate::kalloc::vec_from(name)?.into_boxed_slice();
+        let slots = &self.slots;
+        self.index
+            .try_reserve(1, |&i| hash(&slots[i as usize].as_ref().map_or(&[][..], |e| &e.name)))
+            .map_err(|_| Errno::ENOMEM)?;
+        let slot = match self.free.pop() {
+            Some(s) => s,
+            None => {
+                let s = u32::try_from(self.slots.len()).map_err(|_| Errno::ENOSPC)?;
+                crate::kalloc::push(&mut self.slots, None)?;
+                s
+            }
+        };
+        let h = hash(&name);
+        self.slots[slot as usize] = Some(Entry {
+            name,
+            inode,
+            _charge: charge,
+        });
+        let slots = &self.slots;
+        self.index.insert_unique(h, slot, |&i| {
+            hash(slots[i as usize].as_ref().map_or(&[][..], |e| &e.name))
+        });
+        self.live += 1;
+        Ok(())
+    }
+
+    /// Removes `name`, returning its inode.
+    pub fn remove(&mut self, name: &[u8]) -> Option<Arc<Inode>> {
+        let slots = &self.slots;
+        let found = self
+            .index
+            .find_entry(hash(name), |&i| {
+                slots[i as usize].as_ref().is_some_and(|e| &*e.name == name)
+            })
+            .ok()?;
+        let (slot, _) = found.remove();
+        let e = self.slots[slot as usize].take()?;
+        self.live -= 1;
+        // Room for the free slot was made when the slot was created, or
+        // the slot stays unused: never an error.
+        if self.free.try_reserve(1).is_ok() {
+            let _ = crate::kalloc::push(&mut self.free, slot);
+        }
+        Some(e.inode)
+    }
+
+    /// Points existing entry `name` at `inode`, returning the old one.
+    pub fn replace(&mut self, name: &[u8], inode: Arc<Inode>) -> Option<Arc<Inode>> {
+        let i = self.slot_of(name)?;
+        let e = self.slots[i as usize].as_mut()?;
+        Some(core::mem::replace(&mut e.inode, inode))
+    }
+
+    /// Reports entries from slot `from` on as `DirEnt`s (cookies are slot
+    /// numbers plus `base`) until `sink` returns false.
+    pub fn list(&self, from: usize, base: u64, sink: &mut dyn FnMut(&DirEnt<'_>) -> bool) {
+        for (i, e) in self.slots.iter().enumerate().skip(from) {
+            if let Some(e) = e {
+                let d = DirEnt {
+                    name: &e.name,
+                    ino: e.inode.ino,
+                    dtype: e.inode.kind.dtype(),
+                    next: base + i as u64 + 1,
+                };
+                if !sink(&d) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// The name of an entry for inode `ino`.
+    pub fn name_of(&self, ino: u64) -> Option<&[u8]> {
+        self.slots
+            .iter()
+            .flatten()
+            .find(|e| e.inode.ino == ino)
+            .map(|e| &*e.name)
+    }
+
+    /// Every inode in the table (for walks over the whole tree).
+    pub fn inodes(&self) -> impl Iterator<Item = &Arc<Inode>> {
+        self.slots.iter().flatten().map(|e| &e.inode)
+    }
+}

@@ -1,0 +1,434 @@
+//! tmpfs nodes: directories (a hashed table of entries), regular files
+//! (pages in memory), symbolic links, and device, FIFO and socket nodes.
+
+use super::dir::Table;
+use super::{Shared, Slot, boxed, fresh_meta};
+use crate::sync::Mutex;
+use crate::vfs::fs::SuperBlock;
+use crate::vfs::inode::{DirEnt, Inode, InodeOps, Kind, NewNode};
+use crate::vfs::pagecache::FileData;
+use alloc::sync::{Arc, Weak};
+use alloc::vec::Vec;
+use hal::sync::SpinLock;
+use marten_abi::errno::Errno;
+use marten_abi::fcntl::{RENAME_EXCHANGE, RENAME_NOREPLACE};
+
+use crate::hal;
+
+/// Makes a tmpfs inode of `kind` (`target` for a symlink, `parent` for a
+/// directory).
+#[allow(clippy::too_many_arguments)]
+pub fn new_inode(
+    sb: &Arc<SuperBlock>,
+    shared: &Arc<Shared>,
+    kind: Kind,
+    perm: u32,
+    uid: u32,
+    gid: u32,
+    target: &[u8],
+    parent: Weak<Inode>,
+) -> Result<Arc<Inode>, Errno> {
+    let slot = shared.take_slot()?;
+    let ops = match kind {
+        Kind::Dir => boxed(Dir {
+            shared: shared.clone(),
+            table: SpinLock::new(Table::default()),
+            parent: SpinLock::new(parent),
+            _slot: slot,
+        })?,
+        Kind::File => boxed(TmpFile {
+            data: Mutex::new(FileData::new(shared.budget.clone())),
+            _slot: slot,
+        })?,
+        Kind::Symlink => boxed(Symlink {
+            target: crate::kalloc::vec_from(target)?,
+            _slot: slot,
+        })?,
+        _ => boxed(Special { _slot: slot })?,
+    };
+    Inode::new(sb, sb.next_ino(), kind, fresh_meta(perm, uid, gid, kind), ops)
+}
+
+/// A directory.
+///
+/// Invariant: `parent` is the directory holding this one's entry (empty
+/// for the root); the inode's link count is 2 plus the number of
+/// subdirectories, and 0 once removed.
+pub struct Dir {
+    shared: Arc<Shared>,
+    pub table: SpinLock<Table>,
+    parent: SpinLock<Weak<Inode>>,
+    _slot: Slot,
+}
+
+fn dir_ops(i: &Arc<Inode>) -> Option<&Dir> {
+    // Every tmpfs directory's ops are a `Dir`: the kind says which.
+    if i.kind != Kind::Dir {
+        return None;
+    }
+    let any: &dyn core::any::Any = i.ops.as_any()?;
+    any.downcast_ref::<Dir>()
+}
+
+impl Dir {
+    /// Refuses to add names to a removed directory (ENOENT, as Linux).
+    fn check_alive(dir: &Arc<Inode>) -> Result<(), Errno> {
+        if dir.meta().nlink == 0 {
+            return Err(Errno::ENOENT);
+        }
+        Ok(())
+    }
+}
+
+impl InodeOps for Dir {
+    fn as_any(&self) -> Option<&dyn core::any::Any> {
+        Some(self)
+    }
+
+    fn lookup(&self, _dir: &Arc<Inode>, name: &[u8]) -> Result<Arc<Inode>, Errno> {
+        self.table.lock().get(name).cloned().ok_or(Errno::ENOENT)
+    }
+
+    fn parent(&self, _dir: &Arc<Inode>) -> Option<Arc<Inode>> {
+        self.parent.lock().upgrade()
+    }
+
+    fn create(&self, dir: &Arc<Inode>, name: &[u8], new: NewNode<'_>) -> Result<Arc<Inode>, Errno> {
+        Dir::check_alive(dir)?;
+        if self.table.lock().get(name).is_some() {
+            return Err(Errno::EEXIST);
+        }
+        let node = new_inode(
+            &dir.sb,
+            &self.shared,
+            new.kind,
+            new.perm,
+            new.uid,
+            new.gid,
+            new.target,
+            Arc::downgrade(dir),
+        )?;
+        self.table.lock().insert(name, node.clone())?;
+        if new.kind == Kind::Dir {
+            dir.update(|m| m.nlink += 1);
+        }
+        dir.touch_modified();
+        Ok(node)
+    }
+
+    fn create_unnamed(&self, dir: &Arc<Inode>, new: NewNode<'_>, linkable: bool) -> Result<Arc<Inode>, Errno> {
+        Dir::check_alive(dir)?;
+        let node = new_inode(
+            &dir.sb,
+            &self.shared,
+            new.kind,
+            new.perm,
+            new.uid,
+            new.gid,
+            b"",
+            Weak::new(),
+        )?;
+        node.update(|m| {
+            m.nlink = 0;
+            m.linkable = linkable;
+        });
+        Ok(node)
+    }
+
+    fn link(&self, dir: &Arc<Inode>, name: &[u8], target: &Arc<Inode>) -> Result<(), Errno> {
+        Dir::check_alive(dir)?;
+        if !Arc::ptr_eq(&target.sb, &dir.sb) {
+            return Err(Errno::EXDEV);
+        }
+        self.table.lock().insert(name, target.clone())?;
+        target.update(|m| {
+            m.nlink += 1;
+            m.linkable = false;
+        });
+        target.touch_changed();
+        dir.touch_modified();
+        Ok(())
+    }
+
+    fn unlink(&self, dir: &Arc<Inode>, name: &[u8], rmdir: bool) -> Result<Arc<Inode>, Errno> {
+        let mut t = self.table.lock();
+        let victim = t.get(name).cloned().ok_or(Errno::ENOENT)?;
+        if rmdir {
+            if victim.kind != Kind::Dir {
+                return Err(Errno::ENOTDIR);
+            }
+            if !victim.ops.is_empty_dir() {
+                return Err(Errno::ENOTEMPTY);
+            }
+        } else if victim.kind == Kind::Dir {
+            return Err(Errno::EISDIR);
+        }
+        t.remove(name);
+        drop(t);
+        if rmdir {
+            victim.update(|m| m.nlink = 0);
+            dir.update(|m| m.nlink -= 1);
+        } else {
+            victim.update(|m| m.nlink = m.nlink.saturating_sub(1));
+        }
+        victim.touch_changed();
+        dir.touch_modified();
+        Ok(victim)
+    }
+
+    fn rename(
+        &self,
+        old_dir: &Arc<Inode>,
+        old_name: &[u8],
+        new_dir: &Arc<Inode>,
+        new_name: &[u8],
+        flags: u32,
+    ) -> Result<(), Errno> {
+        if !Arc::ptr_eq(&old_dir.sb, &new_dir.sb) {
+            return Err(Errno::EXDEV);
+        }
+        let _serial = self.shared.rename_lock.lock();
+        let new_ops = dir_ops(new_dir).ok_or(Errno::EXDEV)?;
+        let src = self.table.lock().get(old_name).cloned().ok_or(Errno::ENOENT)?;
+        let dst = new_ops.table.lock().get(new_name).cloned();
+        Dir::check_alive(new_dir)?;
+        if flags & RENAME_EXCHANGE != 0 {
+            let dst = dst.ok_or(Errno::ENOENT)?;
+            // Neither may end up inside itself.
+            for (moved, into) in [(&src, new_dir), (&dst, old_dir)] {
+                if moved.kind == Kind::Dir && is_ancestor(moved, into) {
+                    return Err(Errno::EINVAL);
+                }
+            }
+            let same = Arc::ptr_eq(old_dir, new_dir);
+            if same {
+                let mut t = self.table.lock();
+                t.replace(old_name, dst.clone());
+                t.replace(new_name, src.clone());
+            } else {
+                let (mut a, mut b) = lock_two(&self.table, &new_ops.table);
+                a.replace(old_name, dst.clone());
+                b.replace(new_name, src.clone());
+            }
+            if !same {
+                fix_parent(&src, new_dir, old_dir);
+                fix_parent(&dst, old_dir, new_dir);
+            }
+            for i in [&src, &dst, old_dir, new_dir] {
+                i.touch_changed();
+            }
+            return Ok(());
+        }
+        if let Some(dst) = &dst {
+            if flags & RENAME_NOREPLACE != 0 {
+                return Err(Errno::EEXIST);
+            }
+            if Arc::ptr_eq(dst, &src) {
+                // Two links to one file: nothing happens (rename(2)).
+                return Ok(());
+            }
+            match (src.kind == Kind::Dir, dst.kind == Kind::Dir) {
+                (true, false) => return Err(Errno::ENOTDIR),
+                (false, true) => return Err(Errno::EISDIR),
+                (true, true) if !dst.ops.is_empty_dir() => return Err(Errno::ENOTEMPTY),
+                _ => {}
+            }
+            if dst.has_mounts() {
+                return Err(Errno::EBUSY);
+            }
+        }
+        if src.kind == Kind::Dir && is_ancestor(&src, new_dir) {
+            return Err(Errno::EINVAL);
+        }
+        let same = Arc::ptr_eq(old_dir, new_dir);
+        let replaced = if same {
+            let mut t = self.table.lock();
+            let r = match &dst {
+                Some(_) => t.replace(new_name, src.clone()),
+                None => {
+                    t.insert(new_name, src.clone())?;
+                    None
+                }
+            };
+            t.remove(old_name);
+            r
+        } else {
+            let (mut a, mut b) = lock_two(&self.table, &new_ops.table);
+            let r = match &dst {
+                Some(_) => b.replace(new_name, src.clone()),
+                None => {
+                    b.insert(new_name, src.clone())?;
+                    None
+                }
+            };
+            a.remove(old_name);
+            r
+        };
+        if src.kind == Kind::Dir && !same {
+            fix_parent(&src, new_dir, old_dir);
+        }
+        if let Some(r) = replaced {
+            if r.kind == Kind::Dir {
+                r.update(|m| m.nlink = 0);
+                new_dir.update(|m| m.nlink -= 1);
+            } else {
+                r.update(|m| m.nlink = m.nlink.saturating_sub(1));
+            }
+            r.touch_changed();
+        }
+        src.touch_changed();
+        old_dir.touch_modified();
+        new_dir.touch_modified();
+        Ok(())
+    }
+
+    fn readdir(&self, dir: &Arc<Inode>, cookie: u64, sink: &mut dyn FnMut(&DirEnt<'_>) -> bool) -> Result<(), Errno> {
+        if cookie == 0
+            && !sink(&DirEnt {
+                name: b".",
+                ino: dir.ino,
+                dtype: Kind::Dir.dtype(),
+                next: 1,
+            })
+        {
+            return Ok(());
+        }
+        if cookie <= 1 {
+            let up = self.parent.lock().upgrade().map_or(dir.ino, |p| p.ino);
+            if !sink(&DirEnt {
+                name: b"..",
+                ino: up,
+                dtype: Kind::Dir.dtype(),
+                next: 2,
+            }) {
+                return Ok(());
+            }
+        }
+        let from = cookie.max(2) - 2;
+        self.table.lock().list(from as usize, 2, sink);
+        Ok(())
+    }
+
+    fn is_empty_dir(&self) -> bool {
+        self.table.lock().is_empty()
+    }
+
+    fn name_of(&self, _dir: &Arc<Inode>, ino: u64, out: &mut Vec<u8>) -> Result<(), Errno> {
+        let t = self.table.lock();
+        let n = t.name_of(ino).ok_or(Errno::ENOENT)?;
+        crate::kalloc::extend_from_slice(out, n)
+    }
+}
+
+/// Locks two different directory tables in a fixed (address) order and
+/// returns the guards in the order asked.
+fn lock_two<'a>(
+    a: &'a SpinLock<Table>,
+    b: &'a SpinLock<Table>,
+) -> (hal::sync::SpinGuard<'a, Table>, hal::sync::SpinGuard<'a, Table>) {
+    if (a as *const _ as usize) < (b as *const _ as usize) {
+        let ga = a.lock();
+        (ga, b.lock())
+    } else {
+        let gb = b.lock();
+        (a.lock(), gb)
+    }
+}
+
+/// A directory moved from `from` to `to`: its `..` and the link counts.
+fn fix_parent(moved: &Arc<Inode>, to: &Arc<Inode>, from: &Arc<Inode>) {
+    if let Some(d) = dir_ops(moved) {
+        *d.parent.lock() = Arc::downgrade(to);
+        to.update(|m| m.nlink += 1);
+        from.update(|m| m.nlink -= 1);
+    }
+}
+
+/// Is `dir` equal to `node` or below it? (Renaming a directory there
+/// would detach a loop: EINVAL.)
+fn is_ancestor(node: &Arc<Inode>, dir: &Arc<Inode>) -> bool {
+    let mut cur = dir.clone();
+    loop {
+        if Arc::ptr_eq(&cur, node) {
+            return true;
+        }
+        match cur.ops.parent(&cur) {
+            Some(p) if !Arc::ptr_eq(&p, &cur) => cur = p,
+            _ => return false,
+        }
+    }
+}
+
+/// A regular file.
+pub struct TmpFile {
+    pub data: Mutex<FileData>,
+    _slot: Slot,
+}
+
+impl InodeOps for TmpFile {
+    fn size(&self) -> u64 {
+        self.data.lock().size()
+    }
+    fn blocks(&self) -> u64 {
+        self.data.lock().resident() * 8
+    }
+    fn read_at(&self, _inode: &Arc<Inode>, offset: u64, buf: &mut [u8]) -> Result<usize, Errno> {
+        Ok(self.data.lock().read_at(offset, buf))
+    }
+    fn write_at(&self, inode: &Arc<Inode>, offset: u64, buf: &[u8]) -> Result<usize, Errno> {
+        let n = self.data.lock().write_at(offset, buf)?;
+        inode.touch_modified();
+        Ok(n)
+    }
+    fn append(&self, inode: &Arc<Inode>, buf: &[u8], limit: u64) -> Result<(usize, u64), Errno> {
+        let mut d = self.data.lock();
+        let at = d.size();
+        let room = marten_rlimit::write_room(at, buf.len(), limit).map_err(|_| Errno::EFBIG)?;
+        let n = d.write_at(at, &buf[..room])?;
+        drop(d);
+        inode.touch_modified();
+        Ok((n, at + n as u64))
+    }
+    fn truncate(&self, inode: &Arc<Inode>, len: u64) -> Result<(), Errno> {
+        self.data.lock().truncate(len)?;
+        inode.touch_modified();
+        Ok(())
+    }
+    fn allocate(&self, inode: &Arc<Inode>, offset: u64, len: u64) -> Result<(), Errno> {
+        self.data.lock().allocate(offset, len)?;
+        inode.touch_changed();
+        Ok(())
+    }
+    fn seek_data(&self, offset: u64, hole: bool) -> Result<u64, Errno> {
+        self.data.lock().seek_data(offset, hole)
+    }
+    fn page_cache(&self) -> Option<&Mutex<FileData>> {
+        Some(&self.data)
+    }
+}
+
+/// A symbolic link.
+pub struct Symlink {
+    target: Vec<u8>,
+    _slot: Slot,
+}
+
+impl InodeOps for Symlink {
+    fn size(&self) -> u64 {
+        self.target.len() as u64
+    }
+    fn blocks(&self) -> u64 {
+        0
+    }
+    fn readlink(&self, _link: &Arc<Inode>, out: &mut Vec<u8>) -> Result<(), Errno> {
+        crate::kalloc::extend_from_slice(out, &self.target)
+    }
+}
+
+/// A device, FIFO or socket node: only metadata; opening it reaches the
+/// device registry or the FIFO.
+pub struct Special {
+    _slot: Slot,
+}
+
+impl InodeOps for Special {}

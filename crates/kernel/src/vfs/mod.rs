@@ -1,0 +1,98 @@
+//! The virtual file system, in layers (top to bottom):
+//!
+//! 1. `walk`: path lookup for system calls (the pure walk of
+//!    `marten_path` over the mount table), and the per-process root and
+//!    working directory ([`walk::FsContext`]).
+//! 2. `open`, `namei`, `perm`: opening, creating, removing and renaming
+//!    names, with Linux's checks and permission rules.
+//! 3. `mount`: where each file system is mounted; `fs`: superblocks and
+//!    file-system types.
+//! 4. `inode`: the common inode and the [`inode::InodeOps`] trait each file
+//!    system implements (tmpfs, devtmpfs, procfs, sysfs in `crate::fs`);
+//!    `pagecache`: file pages of memory-backed files; `regular`: open
+//!    regular files and directories of any file system.
+//!
+//! Open files, descriptor tables, pipes and devices are in `crate::fs`.
+
+pub mod fs;
+pub mod inode;
+pub mod mount;
+pub mod namei;
+pub mod open;
+pub mod pagecache;
+pub mod perm;
+pub mod regular;
+pub mod walk;
+
+use alloc::sync::Arc;
+use inode::{Inode, Kind, NewNode};
+use marten_abi::errno::Errno;
+use mount::Loc;
+
+/// Mounts the root tmpfs (before the initramfs is unpacked into it).
+pub fn init() -> Result<(), Errno> {
+    crate::fs::tmpfs::set_ram_pages(crate::hal::frames::stats().managed as u64);
+    let (sb, root) = crate::fs::tmpfs::mount(b"rootfs", b"")?;
+    root.update(|m| m.perm = 0o755);
+    mount::add(sb, root, None, 0, b"rootfs")?;
+    Ok(())
+}
+
+/// The standard mounts, after the initramfs: devtmpfs on /dev, a tmpfs on
+/// /dev/shm, proc on /proc, sysfs on /sys; and /tmp.
+pub fn mount_standard() -> Result<(), Errno> {
+    let root = mount::root();
+    let tmp = mkdir_p(&root.inode, b"/tmp")?;
+    tmp.update(|m| m.perm = 0o1777);
+    for (dir, fstype) in [
+        (&b"/dev"[..], &b"devtmpfs"[..]),
+        (b"/dev/shm", b"tmpfs"),
+        (b"/proc", b"proc"),
+        (b"/sys", b"sysfs"),
+    ] {
+        let at = walk::lookup_kernel(dir).or_else(|_| {
+            let inode = mkdir_p(&mount::root().inode, dir)?;
+            Ok::<Loc, Errno>(Loc {
+                mnt: mount::root_mount(),
+                inode,
+            })
+        })?;
+        mount_at(fstype, fstype, at, 0, b"")?;
+    }
+    Ok(())
+}
+
+/// Mounts a new instance of `fstype` (from `source` with `options`) at
+/// `at`, which must be a directory.
+pub fn mount_at(fstype: &[u8], source: &[u8], at: Loc, flags: u64, options: &[u8]) -> Result<Arc<mount::Mount>, Errno> {
+    if !at.inode.is_dir() {
+        return Err(Errno::ENOTDIR);
+    }
+    let make = fs::find_type(fstype)?;
+    let (sb, root) = make(source, options)?;
+    mount::add(sb, root, Some(at), flags, source)
+}
+
+/// Creates directory `path` and its missing parents below `root` (boot
+/// and initramfs: no permission checks).
+pub fn mkdir_p(root: &Arc<Inode>, path: &[u8]) -> Result<Arc<Inode>, Errno> {
+    let mut cur = root.clone();
+    for comp in path.split(|&b| b == b'/').filter(|c| !c.is_empty() && *c != b".") {
+        cur = match cur.lookup(comp) {
+            Ok(d) if d.is_dir() => d,
+            Ok(_) => return Err(Errno::ENOTDIR),
+            Err(_) => cur.ops.create(
+                &cur,
+                comp,
+                NewNode {
+                    kind: Kind::Dir,
+                    perm: 0o755,
+                    uid: 0,
+                    gid: 0,
+                    target: b"",
+                },
+            )?,
+        };
+    }
+    Ok(cur)
+}
