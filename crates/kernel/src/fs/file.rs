@@ -147,6 +147,9 @@ pub trait FileOps: Send + Sync {
 pub struct File {
     pub ops: alloc::boxed::Box<dyn FileOps>,
     pub loc: Option<Loc>,
+    /// Where the path walk started and the path it was given (for
+    /// /proc/PID/fd links), for files opened by path.
+    pub opened_as: Option<(Loc, alloc::vec::Vec<u8>)>,
     flags: AtomicU32,
     pos: AtomicU64,
     pos_lock: crate::sync::Mutex<()>,
@@ -160,10 +163,21 @@ impl File {
 
     /// Wraps `ops` with `flags`, opened at `loc`.
     pub fn at(ops: alloc::boxed::Box<dyn FileOps>, flags: u32, loc: Option<Loc>) -> Result<Arc<File>, Errno> {
+        File::named(ops, flags, loc, None)
+    }
+
+    /// Wraps `ops` with `flags`, opened at `loc` by `path` from `start`.
+    pub fn named(
+        ops: alloc::boxed::Box<dyn FileOps>,
+        flags: u32,
+        loc: Option<Loc>,
+        opened_as: Option<(Loc, alloc::vec::Vec<u8>)>,
+    ) -> Result<Arc<File>, Errno> {
         let keep = fcntl::O_ACCMODE | fcntl::SETFL_MASK | fcntl::O_PATH;
         crate::hal::heap::try_arc(File {
             ops,
             loc,
+            opened_as,
             flags: AtomicU32::new(flags & keep),
             pos: AtomicU64::new(0),
             pos_lock: crate::sync::Mutex::new(()),

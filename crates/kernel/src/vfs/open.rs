@@ -35,21 +35,23 @@ fn boxed(ops: impl FileOps + 'static) -> Result<Box<dyn FileOps>, Errno> {
 
 /// Opens `path` (from `dirfd`) with open(2) `flags`; `perm` is the mode
 /// for a new file, the umask not yet applied.
-pub fn open(dirfd: u64, path: &[u8], flags: u32, perm: u32, umask: u32) -> Result<Arc<File>, Errno> {
+pub fn open(dirfd: u64, path: alloc::vec::Vec<u8>, flags: u32, perm: u32, umask: u32) -> Result<Arc<File>, Errno> {
     if flags & O_DIRECT != 0 {
         // As on Linux's tmpfs: memory files have no direct I/O.
         return Err(Errno::EINVAL);
     }
     if flags & O_TMPFILE == O_TMPFILE {
-        return open_tmpfile(dirfd, path, flags, perm & !umask);
+        return open_tmpfile(dirfd, &path, flags, perm & !umask);
     }
+    let start = walk::start(dirfd, &path, false)?;
     if flags & O_PATH != 0 {
         let mut wf = if flags & O_NOFOLLOW != 0 { 0 } else { FOLLOW };
         if flags & O_DIRECTORY != 0 {
             wf |= DIRECTORY;
         }
-        let loc = walk::lookup(dirfd, path, wf)?;
-        return File::at(boxed(PathOnly)?, flags & (O_PATH | O_ACCMODE), Some(loc));
+        let loc = walk::lookup_from(&start, &path, wf)?;
+        let named = Some((start.cwd, path));
+        return File::named(boxed(PathOnly)?, flags & (O_PATH | O_ACCMODE), Some(loc), named);
     }
     if flags & O_CREAT != 0 && flags & O_DIRECTORY != 0 {
         return Err(Errno::EINVAL);
@@ -58,7 +60,7 @@ pub fn open(dirfd: u64, path: &[u8], flags: u32, perm: u32, umask: u32) -> Resul
     let mut created = false;
     let loc = if flags & O_CREAT != 0 {
         let follow = flags & (O_EXCL | O_NOFOLLOW) == 0;
-        match walk::lookup_create(dirfd, path, if follow { FOLLOW } else { 0 })? {
+        match walk::lookup_create_from(&start, &path, if follow { FOLLOW } else { 0 })? {
             Created::Exists(l) => {
                 if flags & O_EXCL != 0 {
                     return Err(Errno::EEXIST);
@@ -85,7 +87,7 @@ pub fn open(dirfd: u64, path: &[u8], flags: u32, perm: u32, umask: u32) -> Resul
         if flags & O_DIRECTORY != 0 {
             wf |= DIRECTORY;
         }
-        walk::lookup(dirfd, path, wf)?
+        walk::lookup_from(&start, &path, wf)?
     };
     let inode = loc.inode.clone();
     if inode.kind == Kind::Symlink {
@@ -114,7 +116,7 @@ pub fn open(dirfd: u64, path: &[u8], flags: u32, perm: u32, umask: u32) -> Resul
     if flags & O_TRUNC != 0 && inode.kind == Kind::File && !created {
         inode.ops.truncate(&inode, 0)?;
     }
-    File::at(ops, flags, Some(loc))
+    File::named(ops, flags, Some(loc), Some((start.cwd, path)))
 }
 
 /// The operations of an open file at `loc`.

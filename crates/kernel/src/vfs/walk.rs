@@ -8,6 +8,7 @@ use super::mount::{self, Loc};
 use super::perm::{self, Ids, MAY_EXEC};
 use crate::sched;
 use crate::uaccess;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use marten_abi::errno::Errno;
 use marten_abi::fcntl::AT_FDCWD;
@@ -127,16 +128,65 @@ pub fn lookup(dirfd: u64, path: &[u8], flags: u32) -> Result<Loc, Errno> {
     marten_path::resolve(&mut Ns { ids: perm::fs_ids() }, &s, path, flags)
 }
 
+/// Resolves `path` from an already computed start.
+pub fn lookup_from(s: &Start<Loc>, path: &[u8], flags: u32) -> Result<Loc, Errno> {
+    marten_path::resolve(&mut Ns { ids: perm::fs_ids() }, s, path, flags)
+}
+
+/// Resolves `path` for creation from an already computed start.
+pub fn lookup_create_from(s: &Start<Loc>, path: &[u8], flags: u32) -> Result<Created<Loc>, Errno> {
+    marten_path::resolve_create(&mut Ns { ids: perm::fs_ids() }, s, path, flags)
+}
+
+/// The path an open file was opened by, as seen from `root` now: the
+/// directory's own path for directories; for other files the path of the
+/// directory the name was found in, then the name (the last component of
+/// the path it was opened with, looked up again from where it started).
+pub fn file_path(f: &crate::fs::file::File, root: &Loc) -> Result<Vec<u8>, Errno> {
+    let loc = f.loc.as_ref().ok_or(Errno::ENOENT)?;
+    match f.opened_as.as_ref() {
+        Some((start, path)) => named_path(loc, start, path, root),
+        None => path_of(loc, root),
+    }
+}
+
+/// The path of `loc`, reached by `path` from `start`, as seen from `root`
+/// now (see [`file_path`]).
+pub fn named_path(loc: &Loc, start: &Loc, path: &[u8], root: &Loc) -> Result<Vec<u8>, Errno> {
+    if loc.inode.kind == Kind::Dir {
+        return path_of(loc, root);
+    }
+    let s = Start {
+        root: root.clone(),
+        cwd: start.clone(),
+    };
+    let p = marten_path::resolve_parent(
+        &mut Ns {
+            ids: Ids { uid: 0, gid: 0 },
+        },
+        &s,
+        path,
+    )?;
+    let mut out = path_of(&p.dir, root)?;
+    if out.last() != Some(&b'/') {
+        crate::kalloc::push(&mut out, b'/')?;
+    }
+    crate::kalloc::extend_from_slice(&mut out, &p.name)?;
+    if loc.inode.meta().nlink == 0
+        || p.dir
+            .inode
+            .lookup(&p.name)
+            .map_or(true, |i| !Arc::ptr_eq(&i, &loc.inode))
+    {
+        crate::kalloc::extend_from_slice(&mut out, b" (deleted)")?;
+    }
+    Ok(out)
+}
+
 /// Resolves the parent directory of `path` from `dirfd`.
 pub fn lookup_parent(dirfd: u64, path: &[u8]) -> Result<Parent<Loc>, Errno> {
     let s = start(dirfd, path, false)?;
     marten_path::resolve_parent(&mut Ns { ids: perm::fs_ids() }, &s, path)
-}
-
-/// Resolves `path` for creation (open with O_CREAT).
-pub fn lookup_create(dirfd: u64, path: &[u8], flags: u32) -> Result<Created<Loc>, Errno> {
-    let s = start(dirfd, path, false)?;
-    marten_path::resolve_create(&mut Ns { ids: perm::fs_ids() }, &s, path, flags)
 }
 
 /// Resolves `path` from the namespace root with root's rights (the kernel

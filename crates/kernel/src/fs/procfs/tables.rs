@@ -123,8 +123,8 @@ fn root(p: &Arc<Process>, out: &mut Vec<u8>) -> Result<(), Errno> {
 pub fn fd_link(p: &Arc<Process>, fd: u32, out: &mut Vec<u8>) -> Result<(), Errno> {
     let f = p.user.files.lock().get(fd as u64).map_err(|_| Errno::ENOENT)?;
     match &f.loc {
-        Some(l) => {
-            let path = crate::vfs::walk::path_of(l, &crate::vfs::walk::context().root)?;
+        Some(_) => {
+            let path = crate::vfs::walk::file_path(&f, &crate::vfs::walk::context().root)?;
             crate::kalloc::extend_from_slice(out, &path)
         }
         None => {
