@@ -47,6 +47,13 @@ pub mod map {
         | MAP_FIXED_NOREPLACE;
 }
 
+/// msync(2) flags.
+pub mod msync {
+    pub const MS_ASYNC: u64 = 1;
+    pub const MS_INVALIDATE: u64 = 2;
+    pub const MS_SYNC: u64 = 4;
+}
+
 /// madvise advice values.
 pub mod advice {
     pub const MADV_NORMAL: u64 = 0;

@@ -116,6 +116,14 @@ impl Mm {
         let vma = self.area(page)?;
         let prot = vma.prot;
         let data = file.0.file().ok_or(Errno::EFAULT)?;
+        if vma.share == Share::Shared {
+            // The file's own page, created if it is a hole; past the end of
+            // the file there is nothing to map (Linux sends SIGBUS; Marten
+            // SIGSEGV), and a full file system is the same.
+            let pfn = data.lock().page_for_mapping(offset / 4096).map_err(|_| Errno::EFAULT)?;
+            let flags = pte_flags(prot, prot.contains(Prot::WRITE), true);
+            return self.map_or_put(page, pfn, flags);
+        }
         let d = data.lock();
         let src = d.page(offset / 4096);
         if !private_copy

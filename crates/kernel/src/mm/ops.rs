@@ -75,13 +75,14 @@ impl Mm {
                 if off % 4096 != 0 {
                     return Err(Errno::EINVAL);
                 }
-                if share == Share::Shared {
-                    // Shared file mappings need write-back, which comes with
-                    // the page cache.
-                    return Err(Errno::ENODEV);
-                }
-                let size = f.0.size();
-                let valid = size.saturating_sub(*off).min(len);
+                // A shared mapping maps the file's own pages, as the file is
+                // when each page is touched: the whole area is file-backed.
+                // A private one copies what the file holds now.
+                let valid = if share == Share::Shared {
+                    len
+                } else {
+                    f.0.size().saturating_sub(*off).min(len)
+                };
                 Backing::File {
                     file: f.clone(),
                     offset: *off,

@@ -5,8 +5,12 @@ use super::{Call, SysResult};
 use crate::mm::FileRef;
 use crate::proc;
 use crate::sched;
+use crate::vfs::inode::Kind;
 use marten_abi::errno::Errno;
-use marten_abi::mman::map::MAP_ANONYMOUS;
+use marten_abi::fcntl::O_APPEND;
+use marten_abi::mman::map::{MAP_ANONYMOUS, MAP_PRIVATE, MAP_TYPE};
+use marten_abi::mman::msync::{MS_ASYNC, MS_INVALIDATE, MS_SYNC};
+use marten_abi::mman::prot::PROT_WRITE;
 use marten_rlimit::MemLimits;
 
 /// Runs `f` on the caller's address space with its memory limits (a copy,
@@ -25,18 +29,35 @@ pub fn brk(c: &mut Call<'_>) -> SysResult {
 
 pub fn mmap(c: &mut Call<'_>) -> SysResult {
     let [addr, len, prot, flags, fd, off] = c.a;
+    let mut flags = flags;
     let file = if flags & MAP_ANONYMOUS == 0 {
         let f = sched::current_process().user.files.lock().get(fd)?;
-        let inode = f
-            .ops
-            .inode()
-            .filter(|i| i.file().is_some())
-            .ok_or(Errno::ENODEV)?
-            .clone();
+        if f.is_path_only() {
+            return Err(Errno::EBADF);
+        }
         if !f.readable() {
             return Err(Errno::EACCES);
         }
-        Some((FileRef(inode), off))
+        let shared_write = flags & MAP_TYPE != MAP_PRIVATE && prot & PROT_WRITE != 0;
+        if shared_write && (!f.writable() || f.flags() & O_APPEND != 0) {
+            return Err(Errno::EACCES);
+        }
+        match f.loc.as_ref().map(|l| l.inode.kind) {
+            // /dev/zero maps as anonymous memory, as on Linux.
+            Some(Kind::CharDev { major: 1, minor: 5 }) => {
+                flags |= MAP_ANONYMOUS;
+                None
+            }
+            _ => {
+                let inode = f
+                    .ops
+                    .inode()
+                    .filter(|i| i.file().is_some())
+                    .ok_or(Errno::ENODEV)?
+                    .clone();
+                Some((FileRef(inode), off))
+            }
+        }
     } else {
         None
     };
@@ -55,4 +76,28 @@ pub fn mprotect(c: &mut Call<'_>) -> SysResult {
 pub fn madvise(c: &mut Call<'_>) -> SysResult {
     let [addr, len, advice, ..] = c.a;
     with_mm(|mm, _| mm.madvise(addr, len, advice).map(|_| 0))
+}
+
+/// msync(2): shared file mappings map the file's own pages and memory file
+/// systems have nothing to write back, so the call checks its arguments
+/// (EINVAL) and that the whole range is mapped (ENOMEM), as Linux does.
+pub fn msync(c: &mut Call<'_>) -> SysResult {
+    let [addr, len, flags, ..] = c.a;
+    if !addr.is_multiple_of(4096)
+        || flags & !(MS_ASYNC | MS_INVALIDATE | MS_SYNC) != 0
+        || flags & (MS_ASYNC | MS_SYNC) == (MS_ASYNC | MS_SYNC)
+    {
+        return Err(Errno::EINVAL);
+    }
+    let end = addr
+        .checked_add(len.checked_next_multiple_of(4096).ok_or(Errno::ENOMEM)?)
+        .ok_or(Errno::ENOMEM)?;
+    with_mm(|mm, _| {
+        let mut at = addr;
+        while at < end {
+            let v = mm.vmas.find(at).ok_or(Errno::ENOMEM)?;
+            at = v.end;
+        }
+        Ok(0)
+    })
 }

@@ -88,6 +88,7 @@ syscall_table! {
     21 access => path::access,
     22 pipe => files::pipe,
     24 sched_yield => process::sched_yield,
+    26 msync => memory::msync,
     28 madvise => memory::madvise,
     32 dup => files::dup,
     33 dup2 => files::dup2,

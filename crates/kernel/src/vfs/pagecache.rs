@@ -260,4 +260,24 @@ impl FileData {
         self.size = self.size.max(end);
         Ok(())
     }
+
+    /// The frame of page `index` for a shared mapping, with a reference
+    /// for the mapping: a hole inside the file gets a zeroed page first.
+    /// EFAULT past the end of the file, ENOSPC when no page can be had.
+    pub fn page_for_mapping(&mut self, index: u64) -> Result<Pfn, Errno> {
+        if index * 4096 >= self.size {
+            return Err(Errno::EFAULT);
+        }
+        let i = index as usize;
+        let pfn = match self.pages[i] {
+            Some(p) => p,
+            None => {
+                let p = self.new_page().ok_or(Errno::ENOSPC)?;
+                self.pages[i] = Some(p);
+                p
+            }
+        };
+        hal::frames::get(pfn);
+        Ok(pfn)
+    }
 }
