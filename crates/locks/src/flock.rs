@@ -36,6 +36,12 @@ impl FlockState {
         self.holders.iter().copied()
     }
 
+    /// Does another open file description hold a lock that conflicts with
+    /// `kind`? (What a blocked LOCK_SH or LOCK_EX waits to see go.)
+    pub fn conflicts(&self, ofd: u64, kind: LockType) -> bool {
+        self.holders.iter().any(|h| h.0 != ofd && h.1.conflicts_with(kind))
+    }
+
     /// LOCK_SH (Read) or LOCK_EX (Write) for `ofd`. Holding that type
     /// already changes nothing. A lock of the other type is converted as
     /// Linux does, not atomically: the old lock goes first, and stays gone
@@ -52,7 +58,7 @@ impl FlockState {
             self.holders.swap_remove(i);
             removed = true;
         }
-        if self.holders.iter().any(|h| h.1.conflicts_with(kind)) {
+        if self.conflicts(ofd, kind) {
             return (Err(Errno::EAGAIN), removed);
         }
         if self.holders.try_reserve(1).is_err() {

@@ -166,6 +166,7 @@ proptest! {
                     model[i] = None;
                     prop_assert_eq!(removed, old.is_some());
                     let busy = (0..3).any(|j| j != i && model[j].is_some_and(|h| h.conflicts_with(k)));
+                    prop_assert_eq!(f.conflicts(ofd, k), busy);
                     if busy {
                         prop_assert_eq!(r, Err(Errno::EAGAIN));
                     } else {

@@ -11,6 +11,7 @@ pub mod fdtable;
 pub mod file;
 pub mod initramfs;
 pub mod inode;
+pub mod locks;
 pub mod path;
 pub mod pipe;
 pub mod ramfile;
