@@ -30,6 +30,14 @@ pub const F_SETFD: u64 = 2;
 pub const F_GETFL: u64 = 3;
 pub const F_SETFL: u64 = 4;
 pub const F_DUPFD_CLOEXEC: u64 = 1030;
+/// Record locks (`struct flock`): test, set, set and wait; owned by the process.
+pub const F_GETLK: u64 = 5;
+pub const F_SETLK: u64 = 6;
+pub const F_SETLKW: u64 = 7;
+/// The same, owned by the open file description.
+pub const F_OFD_GETLK: u64 = 36;
+pub const F_OFD_SETLK: u64 = 37;
+pub const F_OFD_SETLKW: u64 = 38;
 /// The descriptor flag F_GETFD/F_SETFD know.
 pub const FD_CLOEXEC: u64 = 1;
 
@@ -104,3 +112,25 @@ pub const SEEK_CUR: u32 = 1;
 pub const SEEK_END: u32 = 2;
 pub const SEEK_DATA: u32 = 3;
 pub const SEEK_HOLE: u32 = 4;
+
+/// `struct flock`'s `l_type`.
+pub const F_RDLCK: i16 = 0;
+pub const F_WRLCK: i16 = 1;
+pub const F_UNLCK: i16 = 2;
+/// Size of the x86-64 `struct flock`: `short l_type, l_whence`, 4 bytes of
+/// padding, `off_t l_start, l_len`, `pid_t l_pid`, 4 bytes of padding.
+pub const FLOCK_SIZE: usize = 32;
+/// Offsets of its fields.
+pub const FLOCK_TYPE_AT: usize = 0;
+pub const FLOCK_WHENCE_AT: usize = 2;
+pub const FLOCK_START_AT: usize = 8;
+pub const FLOCK_LEN_AT: usize = 16;
+pub const FLOCK_PID_AT: usize = 24;
+
+/// flock(2) operations.
+pub const LOCK_SH: u32 = 1;
+pub const LOCK_EX: u32 = 2;
+pub const LOCK_NB: u32 = 4;
+pub const LOCK_UN: u32 = 8;
+/// Obsolete "mandatory" flock, which Linux ignores (returns 0) since 5.15.
+pub const LOCK_MAND: u32 = 32;

@@ -247,3 +247,11 @@ impl File {
         self.pos.store(p, Ordering::Relaxed);
     }
 }
+
+impl Drop for File {
+    /// The last reference to the open file description went: its
+    /// open-file-description record locks and its flock lock go with it.
+    fn drop(&mut self) {
+        super::locks::file_dropped(self);
+    }
+}

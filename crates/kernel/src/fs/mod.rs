@@ -10,6 +10,7 @@ pub mod fifo;
 pub mod file;
 pub mod fmt;
 pub mod initramfs;
+pub mod locks;
 pub mod pipe;
 pub mod procfs;
 pub mod sysfs;

@@ -14,7 +14,10 @@ use crate::vfs::inode::Kind;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use marten_abi::errno::Errno;
-use marten_abi::fcntl::{F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC};
+use marten_abi::fcntl::{
+    F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_GETFL, F_GETLK, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_SETFD, F_SETFL,
+    F_SETLK, F_SETLKW, FD_CLOEXEC,
+};
 use marten_abi::resource::RLIM_INFINITY;
 use marten_abi::{fcntl, poll as pollbits, signal};
 use marten_rlimit::Resource;
@@ -251,7 +254,9 @@ pub fn writev(c: &mut Call<'_>) -> SysResult {
 }
 
 pub fn close(c: &mut Call<'_>) -> SysResult {
-    let e = sched::current_process().user.files.lock().close(c.a[0])?;
+    let p = sched::current_process();
+    let e = p.user.files.lock().close(c.a[0])?;
+    crate::fs::locks::closed(p.pid, &e.file);
     drop(e);
     Ok(0)
 }
@@ -304,6 +309,9 @@ fn dup_to(old: u64, new: u64, cloexec: bool) -> SysResult {
         }
         t.set(new, f, cloexec)?
     };
+    if let Some(r) = &replaced {
+        crate::fs::locks::closed(p.pid, &r.file);
+    }
     drop(replaced);
     Ok(new)
 }
@@ -385,6 +393,10 @@ pub fn fcntl(c: &mut Call<'_>) -> SysResult {
         F_SETFL => {
             t.get(fd)?.set_status_flags(arg as u32);
             Ok(0)
+        }
+        F_GETLK | F_SETLK | F_SETLKW | F_OFD_GETLK | F_OFD_SETLK | F_OFD_SETLKW => {
+            drop(t);
+            super::locks::fcntl_lock(fd, cmd, arg)
         }
         _ => {
             t.get(fd)?;

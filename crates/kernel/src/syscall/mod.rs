@@ -8,6 +8,7 @@
 //! `return_to_user` checks for a pending kill and for rescheduling.
 
 mod files;
+mod locks;
 mod memory;
 mod mount;
 mod path;
@@ -105,6 +106,7 @@ syscall_table! {
     62 kill => process::kill,
     63 uname => process::uname,
     72 fcntl => files::fcntl,
+    73 flock => locks::flock,
     74 fsync => files::fsync,
     75 fdatasync => files::fdatasync,
     76 truncate => path::truncate,

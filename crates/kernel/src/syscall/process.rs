@@ -323,6 +323,9 @@ pub fn execve(c: &mut Call<'_>) -> SysResult {
         p.user.retire_mm(old);
     }
     p.user.files.lock().take_cloexec(&mut closing);
+    for e in &closing {
+        crate::fs::locks::closed(p.pid, &e.file);
+    }
     drop(closing);
     p.user.sig.lock().reset_on_exec();
     *p.user.altstack.lock() = None;

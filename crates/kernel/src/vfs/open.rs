@@ -140,12 +140,6 @@ fn ops_for(loc: &Loc, flags: u32) -> Result<Box<dyn FileOps>, Errno> {
     }
 }
 
-/// Opens an inode the kernel already holds (exec, /proc links).
-pub fn open_loc(loc: Loc, flags: u32) -> Result<Arc<File>, Errno> {
-    let ops = ops_for(&loc, flags)?;
-    File::at(ops, flags, Some(loc))
-}
-
 /// O_TMPFILE: an unnamed regular file in the directory at `path`; linkable
 /// with linkat(AT_EMPTY_PATH) unless O_EXCL.
 fn open_tmpfile(dirfd: u64, path: &[u8], flags: u32, perm: u32) -> Result<Arc<File>, Errno> {

@@ -55,11 +55,6 @@ impl Table {
             .map(|e| &e.inode)
     }
 
-    /// Number of entries.
-    pub fn len(&self) -> usize {
-        self.live
-    }
-
     /// No entries?
     pub fn is_empty(&self) -> bool {
         self.live == 0
@@ -151,10 +146,5 @@ impl Table {
             .flatten()
             .find(|e| e.inode.ino == ino)
             .map(|e| &*e.name)
-    }
-
-    /// Every inode in the table (for walks over the whole tree).
-    pub fn inodes(&self) -> impl Iterator<Item = &Arc<Inode>> {
-        self.slots.iter().flatten().map(|e| &e.inode)
     }
 }
