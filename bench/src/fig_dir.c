@@ -1,4 +1,5 @@
-/* fig_dir.c: open+close and stat of a file in a directory of 10, 1,000 or 10,000 entries.
+/* fig_dir.c: open+close and stat of a file, stat of a missing name, and create+close+unlink
+ * of a new file in a directory of 10, 1,000 or 10,000 entries.
  *
  * Setup creates /tmp/mbench-<figure>/ holding `size` empty files f00000,
  * f00001, ... and picks PROBES of them spread evenly over the creation
@@ -9,8 +10,10 @@
  * With --quick a directory holds at most QUICK_MAX_ENTRIES files: creating
  * and removing 10,000 entries takes seconds on a kernel whose directories
  * are lists, too long for a smoke test. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -73,6 +76,31 @@ static int stat_setup(struct ctx *c)
 	return dir_setup_named(c, name);
 }
 
+static int missing_setup(struct ctx *c)
+{
+	char name[32];
+
+	snprintf(name, sizeof name, "missing-%ld", c->size);
+	return dir_setup_named(c, name);
+}
+
+static int create_setup(struct ctx *c)
+{
+	char name[32];
+
+	snprintf(name, sizeof name, "create-%ld", c->size);
+	return dir_setup_named(c, name);
+}
+
+/* The path of a name the directory does not hold: probe i with 'g' for 'f'. */
+static void missing_path(const struct ctx *c, long i, char *out)
+{
+	snprintf(out, PATH_LEN, "%s", probe(c, i));
+	char *slash = strrchr(out, '/');
+	if (slash)
+		slash[1] = 'g';
+}
+
 static void dir_teardown(struct ctx *c)
 {
 	char path[PATH_LEN];
@@ -113,6 +141,40 @@ static int stat_run(struct ctx *c, long n, double *ns)
 	return 0;
 }
 
+static int missing_run(struct ctx *c, long n, double *ns)
+{
+	struct stat st;
+	char path[PROBES][PATH_LEN];
+	for (long k = 0; k < PROBES; k++)
+		missing_path(c, k, path[k]);
+	double t0 = now_ns();
+	for (long i = 0; i < n; i++) {
+		if (stat(path[i % PROBES], &st) == 0 || errno != ENOENT)
+			return fail_text(c, "stat of a missing name did not fail with ENOENT");
+	}
+	*ns = now_ns() - t0;
+	return 0;
+}
+
+static int create_run(struct ctx *c, long n, double *ns)
+{
+	char path[PROBES][PATH_LEN];
+	for (long k = 0; k < PROBES; k++)
+		missing_path(c, k, path[k]);
+	double t0 = now_ns();
+	for (long i = 0; i < n; i++) {
+		const char *p = path[i % PROBES];
+		int fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0600);
+		if (fd < 0)
+			return fail_errno(c, "create in the directory");
+		close(fd);
+		if (unlink(p) < 0)
+			return fail_errno(c, "unlink in the directory");
+	}
+	*ns = now_ns() - t0;
+	return 0;
+}
+
 const struct figure dir_figures[] = {
 	{ "open_close_dir_10", "us", 0, 1, open_setup, open_run, dir_teardown, 10 },
 	{ "open_close_dir_1000", "us", 0, 1, open_setup, open_run, dir_teardown, 1000 },
@@ -120,5 +182,11 @@ const struct figure dir_figures[] = {
 	{ "stat_dir_10", "us", 0, 1, stat_setup, stat_run, dir_teardown, 10 },
 	{ "stat_dir_1000", "us", 0, 1, stat_setup, stat_run, dir_teardown, 1000 },
 	{ "stat_dir_10000", "us", 0, 1, stat_setup, stat_run, dir_teardown, 10000 },
+	{ "stat_missing_dir_10", "us", 0, 1, missing_setup, missing_run, dir_teardown, 10 },
+	{ "stat_missing_dir_1000", "us", 0, 1, missing_setup, missing_run, dir_teardown, 1000 },
+	{ "stat_missing_dir_10000", "us", 0, 1, missing_setup, missing_run, dir_teardown, 10000 },
+	{ "create_unlink_dir_10", "us", 0, 1, create_setup, create_run, dir_teardown, 10 },
+	{ "create_unlink_dir_1000", "us", 0, 1, create_setup, create_run, dir_teardown, 1000 },
+	{ "create_unlink_dir_10000", "us", 0, 1, create_setup, create_run, dir_teardown, 10000 },
 	{ 0 },
 };

@@ -105,6 +105,10 @@ pub const FALLOC_FL_PUNCH_HOLE: u32 = 0x02;
 pub const MFD_CLOEXEC: u32 = 1;
 pub const MFD_ALLOW_SEALING: u32 = 2;
 pub const MFD_HUGETLB: u32 = 4;
+pub const MFD_NOEXEC_SEAL: u32 = 8;
+pub const MFD_EXEC: u32 = 0x10;
+/// Longest memfd name (the "memfd:" prefix and NUL make 255 with it).
+pub const MFD_NAME_MAX: usize = 249;
 
 /// lseek whence values.
 pub const SEEK_SET: u32 = 0;

@@ -51,7 +51,7 @@ const fn spec(name: &'static str, unit: &'static str, better: Better) -> Spec {
 }
 
 /// The figures `mbench` prints, in its order.
-pub const BENCH: [Spec; 32] = [
+pub const BENCH: [Spec; 38] = [
     spec("getppid", "us", Better::Lower),
     spec("read_zero_1b", "us", Better::Lower),
     spec("write_null_1b", "us", Better::Lower),
@@ -72,6 +72,12 @@ pub const BENCH: [Spec; 32] = [
     spec("stat_dir_10", "us", Better::Lower),
     spec("stat_dir_1000", "us", Better::Lower),
     spec("stat_dir_10000", "us", Better::Lower),
+    spec("stat_missing_dir_10", "us", Better::Lower),
+    spec("stat_missing_dir_1000", "us", Better::Lower),
+    spec("stat_missing_dir_10000", "us", Better::Lower),
+    spec("create_unlink_dir_10", "us", Better::Lower),
+    spec("create_unlink_dir_1000", "us", Better::Lower),
+    spec("create_unlink_dir_10000", "us", Better::Lower),
     spec("mmap_64k_areas_10", "us", Better::Lower),
     spec("mmap_64k_areas_1000", "us", Better::Lower),
     spec("mmap_64k_areas_10000", "us", Better::Lower),
@@ -103,7 +109,7 @@ pub struct Family {
 }
 
 /// The scaling families, in the order their charts appear.
-pub const FAMILIES: [Family; 5] = [
+pub const FAMILIES: [Family; 7] = [
     Family {
         name: "open_close_dir",
         title: "open+close of a file in a directory",
@@ -119,6 +125,26 @@ pub const FAMILIES: [Family; 5] = [
         title: "stat of a file in a directory",
         size_label: "entries in the directory",
         points: [("stat_dir_10", 10), ("stat_dir_1000", 1000), ("stat_dir_10000", 10000)],
+    },
+    Family {
+        name: "stat_missing_dir",
+        title: "stat of a missing name in a directory",
+        size_label: "entries in the directory",
+        points: [
+            ("stat_missing_dir_10", 10),
+            ("stat_missing_dir_1000", 1000),
+            ("stat_missing_dir_10000", 10000),
+        ],
+    },
+    Family {
+        name: "create_unlink_dir",
+        title: "create+close+unlink of a new file in a directory",
+        size_label: "entries in the directory",
+        points: [
+            ("create_unlink_dir_10", 10),
+            ("create_unlink_dir_1000", 1000),
+            ("create_unlink_dir_10000", 10000),
+        ],
     },
     Family {
         name: "mmap_64k_areas",

@@ -635,3 +635,57 @@ pub fn copy_file_range(c: &mut Call<'_>) -> SysResult {
     }
     Ok(n as u64)
 }
+
+/// The hidden tmpfs behind memfd_create, mounted nowhere.
+static MEMFD: spin::Once<Result<crate::vfs::mount::Loc, Errno>> = spin::Once::new();
+
+/// memfd_create(2): an anonymous tmpfs file. Sealing (MFD_ALLOW_SEALING,
+/// F_ADD_SEALS) and huge pages are not implemented: EINVAL, said once.
+pub fn memfd_create(c: &mut Call<'_>) -> SysResult {
+    let [name, flags, ..] = c.a;
+    let flags = u32::try_from(flags).map_err(|_| Errno::EINVAL)?;
+    if flags
+        & !(fcntl::MFD_CLOEXEC
+            | fcntl::MFD_ALLOW_SEALING
+            | fcntl::MFD_HUGETLB
+            | fcntl::MFD_NOEXEC_SEAL
+            | fcntl::MFD_EXEC)
+        != 0
+        || flags & (fcntl::MFD_NOEXEC_SEAL | fcntl::MFD_EXEC) == (fcntl::MFD_NOEXEC_SEAL | fcntl::MFD_EXEC)
+    {
+        return Err(Errno::EINVAL);
+    }
+    if flags & (fcntl::MFD_ALLOW_SEALING | fcntl::MFD_HUGETLB | fcntl::MFD_NOEXEC_SEAL) != 0 {
+        crate::warn_once!("memfd_create: sealing and huge pages are not supported: EINVAL (reported once)");
+        return Err(Errno::EINVAL);
+    }
+    uaccess::read_cstr(name, fcntl::MFD_NAME_MAX + 1, Errno::EINVAL)?;
+    let root = MEMFD
+        .call_once(|| {
+            let (sb, root) = crate::fs::tmpfs::mount(b"memfd", b"")?;
+            let m = crate::vfs::mount::detached(sb, root.clone(), b"memfd")?;
+            Ok(crate::vfs::mount::Loc { mnt: m, inode: root })
+        })
+        .clone()?;
+    let ids = crate::vfs::perm::fs_ids();
+    let inode = root.inode.ops.create_unnamed(
+        &root.inode,
+        crate::vfs::inode::NewNode {
+            kind: Kind::File,
+            perm: 0o777,
+            uid: ids.uid,
+            gid: ids.gid,
+            target: b"",
+        },
+        false,
+    )?;
+    let loc = crate::vfs::mount::Loc { mnt: root.mnt, inode };
+    let ops = crate::hal::heap::try_box(crate::vfs::regular::InodeFile {
+        inode: loc.inode.clone(),
+    })
+    .map_err(|_| Errno::ENOMEM)?;
+    let f = File::at(ops, fcntl::O_RDWR, Some(loc))?;
+    let p = sched::current_process();
+    let limit = nofile(&p);
+    p.user.files.lock().alloc(f, 0, limit, flags & fcntl::MFD_CLOEXEC != 0)
+}

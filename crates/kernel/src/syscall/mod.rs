@@ -188,6 +188,7 @@ syscall_table! {
     306 syncfs => mount::syncfs,
     316 renameat2 => path::renameat2,
     318 getrandom => process::getrandom,
+    319 memfd_create => files::memfd_create,
     326 copy_file_range => files::copy_file_range,
     332 statx => stat::statx,
     437 openat2 => path::openat2,

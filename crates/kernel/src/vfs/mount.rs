@@ -97,6 +97,21 @@ pub fn add(
     Ok(m)
 }
 
+/// A mount of `sb` that is in no namespace (the hidden file system behind
+/// memfd_create): its files are reachable only through open descriptors.
+pub fn detached(sb: Arc<SuperBlock>, root: Arc<Inode>, source: &[u8]) -> Result<Arc<Mount>, Errno> {
+    let source = crate::kalloc::vec_from(source)?;
+    hal::heap::try_arc(Mount {
+        id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+        sb,
+        root,
+        at: None,
+        flags: AtomicU64::new(0),
+        source,
+    })
+    .map_err(|_| Errno::ENOMEM)
+}
+
 /// The namespace's root mount.
 pub fn root_mount() -> Arc<Mount> {
     TABLE.lock().first().cloned().expect("the root is mounted at boot")
