@@ -43,3 +43,4 @@ pub const AT_EMPTY_PATH: u64 = 0x1000;
 pub const SEEK_SET: u32 = 0;
 pub const SEEK_CUR: u32 = 1;
 pub const SEEK_END: u32 = 2;
+pub const SEEK_DATA: u32 = 3;

@@ -7,12 +7,14 @@
 
 pub mod auxv;
 pub mod clone;
+pub mod devices;
 pub mod errno;
 pub mod fcntl;
 pub mod fpu;
 pub mod futex;
 pub mod ioctl;
 pub mod mman;
+pub mod mymem;
 pub mod mode;
 pub mod poll;
 pub mod prctl;
@@ -20,5 +22,6 @@ pub mod random;
 pub mod reboot;
 pub mod resource;
 pub mod signal;
+pub mod syslog;
 pub mod time;
 pub mod wait;

@@ -12,6 +12,7 @@ mod memory;
 mod process;
 mod rlimit;
 mod signal;
+mod syslog;
 mod time;
 
 use crate::hal;
@@ -114,6 +115,7 @@ syscall_table! {
     96 gettimeofday => time::gettimeofday,
     97 getrlimit => rlimit::getrlimit,
     102 getuid => process::getuid,
+    103 syslog => syslog::syslog,
     104 getgid => process::getgid,
     105 setuid => process::setuid,
     106 setgid => process::setgid,
