@@ -236,8 +236,14 @@ pub fn kmsg_line(rec: &Record, out: &mut Vec<u8>) -> Result<(), Errno> {
 pub fn syslog_text(rec: &Record, out: &mut Vec<u8>) -> Result<(), Errno> {
     for line in rec.text().split(|&b| b == b'\n') {
         let mut o = Out(out);
-        write!(o, "<{}>[{:5}.{:06}] ", rec.prio, rec.usec / 1_000_000, rec.usec % 1_000_000)
-            .map_err(|_| Errno::ENOMEM)?;
+        write!(
+            o,
+            "<{}>[{:5}.{:06}] ",
+            rec.prio,
+            rec.usec / 1_000_000,
+            rec.usec % 1_000_000
+        )
+        .map_err(|_| Errno::ENOMEM)?;
         kalloc::extend_from_slice(out, line)?;
         kalloc::push(out, b'\n')?;
     }

@@ -81,11 +81,12 @@ impl FileOps for Kmsg {
                 };
                 let mut line = Vec::new();
                 klog::kmsg_line(&rec, &mut line)?;
+                // As on Linux, a record too long for the buffer is passed over.
+                self.next.store(seq + 1, Ordering::Release);
                 if line.len() > buf.len() {
                     return Err(Errno::EINVAL);
                 }
                 buf[..line.len()].copy_from_slice(&line);
-                self.next.store(seq + 1, Ordering::Release);
                 return Ok(line.len());
             }
             if file.nonblocking() {

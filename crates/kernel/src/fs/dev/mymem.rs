@@ -30,11 +30,7 @@ const SIZE: usize = MYMEM_SIZE as usize;
 /// How many bytes a `len`-byte transfer starting at `pos` moves in a device
 /// of `size` bytes: up to the end, 0 at or past it.
 pub fn span(pos: u64, len: usize, size: u64) -> usize {
-    if pos >= size {
-        0
-    } else {
-        len.min((size - pos) as usize)
-    }
+    if pos >= size { 0 } else { len.min((size - pos) as usize) }
 }
 
 /// How many bytes a `len`-byte write at `pos` stores (`len` > 0): up to the
