@@ -114,11 +114,11 @@ static int stat_run(struct ctx *c, long n, double *ns)
 }
 
 const struct figure dir_figures[] = {
-	{ "open_close_dir_10", "us", 0, 1, open_setup, open_run, dir_teardown, 10 },
-	{ "open_close_dir_1000", "us", 0, 1, open_setup, open_run, dir_teardown, 1000 },
-	{ "open_close_dir_10000", "us", 0, 1, open_setup, open_run, dir_teardown, 10000 },
-	{ "stat_dir_10", "us", 0, 1, stat_setup, stat_run, dir_teardown, 10 },
-	{ "stat_dir_1000", "us", 0, 1, stat_setup, stat_run, dir_teardown, 1000 },
-	{ "stat_dir_10000", "us", 0, 1, stat_setup, stat_run, dir_teardown, 10000 },
+	{ "open_close_dir_10", "us", 0, 1, open_setup, open_run, dir_teardown, 10, NULL },
+	{ "open_close_dir_1000", "us", 0, 1, open_setup, open_run, dir_teardown, 1000, NULL },
+	{ "open_close_dir_10000", "us", 0, 1, open_setup, open_run, dir_teardown, 10000, NULL },
+	{ "stat_dir_10", "us", 0, 1, stat_setup, stat_run, dir_teardown, 10, NULL },
+	{ "stat_dir_1000", "us", 0, 1, stat_setup, stat_run, dir_teardown, 1000, NULL },
+	{ "stat_dir_10000", "us", 0, 1, stat_setup, stat_run, dir_teardown, 10000, NULL },
 	{ 0 },
 };

@@ -51,7 +51,7 @@ const fn spec(name: &'static str, unit: &'static str, better: Better) -> Spec {
 }
 
 /// The figures `mbench` prints, in its order.
-pub const BENCH: [Spec; 32] = [
+pub const BENCH: [Spec; 71] = [
     spec("getppid", "us", Better::Lower),
     spec("read_zero_1b", "us", Better::Lower),
     spec("write_null_1b", "us", Better::Lower),
@@ -83,7 +83,46 @@ pub const BENCH: [Spec; 32] = [
     spec("fork_children_1000", "us", Better::Lower),
     spec("exec_busybox_true", "us", Better::Lower),
     spec("shell_workload", "ms", Better::Lower),
-    spec("mymem_rw", "us", Better::Lower),
+    spec("mymem_read_1b", "us", Better::Lower),
+    spec("mymem_read_bw_1b", "MiB/s", Better::Higher),
+    spec("mymem_read_64b", "us", Better::Lower),
+    spec("mymem_read_bw_64b", "MiB/s", Better::Higher),
+    spec("mymem_read_1k", "us", Better::Lower),
+    spec("mymem_read_bw_1k", "MiB/s", Better::Higher),
+    spec("mymem_read_64k", "us", Better::Lower),
+    spec("mymem_read_bw_64k", "MiB/s", Better::Higher),
+    spec("mymem_read_512k", "us", Better::Lower),
+    spec("mymem_read_bw_512k", "MiB/s", Better::Higher),
+    spec("mymem_write_1b", "us", Better::Lower),
+    spec("mymem_write_bw_1b", "MiB/s", Better::Higher),
+    spec("mymem_write_64b", "us", Better::Lower),
+    spec("mymem_write_bw_64b", "MiB/s", Better::Higher),
+    spec("mymem_write_1k", "us", Better::Lower),
+    spec("mymem_write_bw_1k", "MiB/s", Better::Higher),
+    spec("mymem_write_64k", "us", Better::Lower),
+    spec("mymem_write_bw_64k", "MiB/s", Better::Higher),
+    spec("mymem_write_512k", "us", Better::Lower),
+    spec("mymem_write_bw_512k", "MiB/s", Better::Higher),
+    spec("tmpfs_read_1b", "us", Better::Lower),
+    spec("tmpfs_read_bw_1b", "MiB/s", Better::Higher),
+    spec("tmpfs_read_64b", "us", Better::Lower),
+    spec("tmpfs_read_bw_64b", "MiB/s", Better::Higher),
+    spec("tmpfs_read_1k", "us", Better::Lower),
+    spec("tmpfs_read_bw_1k", "MiB/s", Better::Higher),
+    spec("tmpfs_read_64k", "us", Better::Lower),
+    spec("tmpfs_read_bw_64k", "MiB/s", Better::Higher),
+    spec("tmpfs_read_512k", "us", Better::Lower),
+    spec("tmpfs_read_bw_512k", "MiB/s", Better::Higher),
+    spec("tmpfs_write_1b", "us", Better::Lower),
+    spec("tmpfs_write_bw_1b", "MiB/s", Better::Higher),
+    spec("tmpfs_write_64b", "us", Better::Lower),
+    spec("tmpfs_write_bw_64b", "MiB/s", Better::Higher),
+    spec("tmpfs_write_1k", "us", Better::Lower),
+    spec("tmpfs_write_bw_1k", "MiB/s", Better::Higher),
+    spec("tmpfs_write_64k", "us", Better::Lower),
+    spec("tmpfs_write_bw_64k", "MiB/s", Better::Higher),
+    spec("tmpfs_write_512k", "us", Better::Lower),
+    spec("tmpfs_write_bw_512k", "MiB/s", Better::Higher),
 ];
 
 /// A figure measured at several sizes, to show how a cost grows.
@@ -178,7 +217,16 @@ mod tests {
             .filter(|s| s.better == Better::Higher)
             .map(|s| s.name)
             .collect();
-        assert_eq!(higher, ["pipe_bw_64k", "tmpfs_write_bw", "tmpfs_read_bw"]);
+        let is_sized = |n: &str| n.contains("_bw_") && n != "pipe_bw_64k";
+        let sized: Vec<&str> = higher.iter().copied().filter(|n| is_sized(n)).collect();
+        assert_eq!(higher.len(), 3 + sized.len());
+        assert_eq!(&higher[..3], ["pipe_bw_64k", "tmpfs_write_bw", "tmpfs_read_bw"]);
+        assert_eq!(sized.len(), 20);
+        // Each sized bandwidth follows its time per call.
+        for (i, s) in BENCH.iter().enumerate().filter(|(_, s)| is_sized(s.name)) {
+            assert_eq!(BENCH[i - 1].name, s.name.replacen("_bw_", "_", 1));
+            assert_eq!(BENCH[i - 1].unit, "us");
+        }
         assert!(
             BENCH
                 .iter()
