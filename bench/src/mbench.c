@@ -205,7 +205,10 @@ int main(int argc, char **argv)
 	if (named) {
 		for (int i = 1; i < argc; i++) {
 			const struct figure *f = find(argv[i]);
-			if (f)
+			int again = 0;
+			for (int j = 1; j < i && f; j++)
+				again |= find(argv[j]) == f;
+			if (f && !again)
 				measure(f, quick);
 		}
 		return 0;

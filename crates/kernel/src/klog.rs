@@ -14,6 +14,9 @@ use marten_abi::errno::Errno;
 
 /// The ring's size in bytes (what SYSLOG_ACTION_SIZE_BUFFER reports).
 pub const RING_SIZE: usize = 64 << 10;
+/// How often a reader waiting for new records looks again (the ring has no
+/// wake-up: records are added from any context, interrupts included).
+pub const WAIT_STEP_NS: u64 = 10_000_000;
 /// The longest text kept of one record; the rest is cut.
 pub const MAX_TEXT: usize = 992;
 /// Bytes in front of each record's text: text length (2), priority (1),

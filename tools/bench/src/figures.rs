@@ -192,6 +192,21 @@ pub const BOOT_PROMPT: Spec = spec("boot_to_prompt", "ms", Better::Lower);
 /// Wall time from QEMU's start to its exit after `poweroff -f`.
 pub const BOOT_EXIT: Spec = spec("boot_to_exit", "ms", Better::Lower);
 
+/// The figure `mbench` prints from the same runs as `name`: the bandwidth
+/// of a sized time per call (`mymem_read_64k` and `mymem_read_bw_64k`), or
+/// the other way round. None for every other figure.
+pub fn pair(name: &str) -> Option<Spec> {
+    let other = if name.contains("_bw_") {
+        name.replacen("_bw_", "_", 1)
+    } else {
+        let (stem, size) = name.rsplit_once('_')?;
+        format!("{stem}_bw_{size}")
+    };
+    let s = find(&other)?;
+    let me = find(name)?;
+    (s.unit != me.unit).then_some(s)
+}
+
 /// The known benchmark figure called `name`.
 pub fn find(name: &str) -> Option<Spec> {
     BENCH.iter().copied().find(|s| s.name == name)
@@ -247,6 +262,15 @@ mod tests {
             assert!(f.points.windows(2).all(|w| w[0].1 < w[1].1), "{}", f.name);
             assert!(f.points.iter().all(|(n, _)| n.starts_with(f.name)));
         }
+    }
+
+    #[test]
+    fn sized_figures_pair_with_their_bandwidth() {
+        assert_eq!(pair("mymem_read_64k").map(|s| s.name), Some("mymem_read_bw_64k"));
+        assert_eq!(pair("tmpfs_write_bw_1b").map(|s| s.name), Some("tmpfs_write_1b"));
+        assert_eq!(pair("pipe_bw_64k"), None);
+        assert_eq!(pair("getppid"), None);
+        assert_eq!(pair("fork_mem_1m"), None);
     }
 
     #[test]

@@ -13,9 +13,6 @@ use marten_abi::syslog::*;
 /// The console level CONSOLE_ON brings back (0: none saved).
 static SAVED_LEVEL: AtomicU8 = AtomicU8::new(0);
 
-/// How often a waiting SYSLOG_ACTION_READ looks for new records.
-const POLL_NS: u64 = 10_000_000;
-
 /// The syslog text of records `from..to` that fits in `room` bytes: the
 /// newest ones when `newest`, else the oldest ones (a first record longer
 /// than `room` is cut). Returns the text and the number after the last
@@ -103,7 +100,7 @@ pub fn syslog(c: &mut Call<'_>) -> SysResult {
                     klog::set_syslog_seq(next);
                     return Ok(text.len() as u64);
                 }
-                crate::sched::sleep_ns(POLL_NS, true).map_err(|_| Errno::EINTR)?;
+                crate::sched::sleep_ns(klog::WAIT_STEP_NS, true).map_err(|_| Errno::EINTR)?;
             }
         }
         SYSLOG_ACTION_READ_ALL | SYSLOG_ACTION_READ_CLEAR => {

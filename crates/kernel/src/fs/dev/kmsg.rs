@@ -21,9 +21,6 @@ use marten_abi::fcntl::{SEEK_DATA, SEEK_END, SEEK_SET};
 use marten_abi::poll;
 use marten_abi::syslog::{DEFAULT_MESSAGE_LOGLEVEL, LOG_FAC_USER};
 
-/// How often a waiting reader looks for new records.
-const POLL_NS: u64 = 10_000_000;
-
 pub fn open(_flags: u32) -> Result<Box<dyn FileOps>, Errno> {
     boxed(Kmsg {
         next: AtomicU64::new(klog::bounds().0),
@@ -92,7 +89,7 @@ impl FileOps for Kmsg {
             if file.nonblocking() {
                 return Err(Errno::EAGAIN);
             }
-            crate::sched::sleep_ns(POLL_NS, true).map_err(|_| Errno::EINTR)?;
+            crate::sched::sleep_ns(klog::WAIT_STEP_NS, true).map_err(|_| Errno::EINTR)?;
         }
     }
 
