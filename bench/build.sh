@@ -2,6 +2,9 @@
 # Builds the benchmark programs (static, musl) into build/bench/ and the bench
 # initramfs build/initrd-bench.cpio.gz. Needs musl-gcc, /bin/busybox (Debian's
 # busybox-static) and target/release/mkinitramfs (built here when missing).
+# When bench/mymem/build.sh has built build/bench/mymem.ko (make bench does,
+# make test does not), it goes in as /lib/modules/mymem.ko, which /init loads
+# on Linux; when it could not, its reason goes in as /etc/mymem.why.
 #
 #   bench/build.sh            programs and initramfs
 #   bench/build.sh --programs the programs only (for running mbench natively)
@@ -17,7 +20,8 @@ mkdir -p "$OUT"
 "$CC" "${CFLAGS[@]}" -O2 -o "$OUT/mbench" \
   bench/src/mbench.c bench/src/util.c bench/src/spawn.c bench/src/info.c \
   bench/src/fig_sys.c bench/src/fig_proc.c bench/src/fig_mem.c \
-  bench/src/fig_dir.c bench/src/fig_areas.c bench/src/fig_fork_scale.c bench/src/fig_shell.c
+  bench/src/fig_dir.c bench/src/fig_areas.c bench/src/fig_fork_scale.c bench/src/fig_shell.c \
+  bench/src/fig_mymem.c
 "$CC" "${CFLAGS[@]}" -Os -s -o "$OUT/mbench-true" bench/src/true.c
 "$CC" "${CFLAGS[@]}" -O2 -o "$OUT/init" bench/src/init.c
 
@@ -29,7 +33,13 @@ MKINITRAMFS=${CARGO_TARGET_DIR:-target}/release/mkinitramfs
 if [ ! -x "$MKINITRAMFS" ]; then
   cargo build --release -q -p marten-mkinitramfs
 fi
-"$MKINITRAMFS" -o "$INITRD" --gzip \
+module=()
+if [ -f "$OUT/mymem.ko" ]; then
+  module+=(--file /lib/modules/mymem.ko="$OUT/mymem.ko")
+elif [ -f "$OUT/mymem.why" ]; then
+  module+=(--file /etc/mymem.why="$OUT/mymem.why")
+fi
+"$MKINITRAMFS" -o "$INITRD" --gzip "${module[@]}" \
   --file /init="$OUT/init" \
   --file /bin/mbench="$OUT/mbench" \
   --file /bin/mbench-true="$OUT/mbench-true" \

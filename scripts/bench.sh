@@ -25,6 +25,19 @@ if [ "$build_marten" = 1 ] && ! make -s kernel >/dev/null; then
   echo "bench: building Marten failed; its figures will be n/a" >&2
 fi
 
+# /dev/mymem for Linux: our module, built against the bench kernel's headers.
+build_module=1
+for a in "$@"; do
+  case "$a" in
+    --marten-only | -h | --help) build_module=0 ;;
+    --) break ;;
+  esac
+done
+rm -f build/bench/mymem.ko build/bench/mymem.why
+if [ "$build_module" = 1 ] && ! bench/mymem/build.sh >/dev/null; then
+  echo "bench: no mymem.ko for Linux; its /dev/mymem figures will be n/a" >&2
+fi
+
 cargo build --release -q -p marten-bench -p marten-mkinitramfs
 bench/build.sh >/dev/null
 exec "${CARGO_TARGET_DIR:-target}/release/mbench-run" "$@"

@@ -38,6 +38,12 @@ run 0 t_sig
 run 0 t_jobs
 run 0 t_proc
 run 0 t_locks
+run 0 t_dev
+if [ -e /dev/mymem ]; then
+  run 0 t_mymem
+else
+  echo "SKIP t_mymem: /dev/mymem is absent (load bench/mymem's module to run it)"
+fi
 run 0 t_fpe
 run 0 t_oom --max-mb 64
 run 0 t_exhaust pipes 4 --max-mb 64

@@ -53,8 +53,8 @@ static int map_run(struct ctx *c, long n, double *ns)
 }
 
 const struct figure areas_figures[] = {
-	{ "mmap_64k_areas_10", "us", 0, 1, areas_setup, map_run, areas_teardown, 10 },
-	{ "mmap_64k_areas_1000", "us", 0, 1, areas_setup, map_run, areas_teardown, 1000 },
-	{ "mmap_64k_areas_10000", "us", 0, 1, areas_setup, map_run, areas_teardown, 10000 },
+	{ "mmap_64k_areas_10", "us", 0, 1, areas_setup, map_run, areas_teardown, 10, NULL },
+	{ "mmap_64k_areas_1000", "us", 0, 1, areas_setup, map_run, areas_teardown, 1000, NULL },
+	{ "mmap_64k_areas_10000", "us", 0, 1, areas_setup, map_run, areas_teardown, 10000, NULL },
 	{ 0 },
 };

@@ -96,11 +96,11 @@ static void children_teardown(struct ctx *c)
 }
 
 const struct figure fork_scale_figures[] = {
-	{ "fork_mem_1m", "us", 0, 1, mem_setup, fork_exit_loop, mem_teardown, 1 },
-	{ "fork_mem_16m", "us", 0, 1, mem_setup, fork_exit_loop, mem_teardown, 16 },
-	{ "fork_mem_128m", "us", 0, 1, mem_setup, fork_exit_loop, mem_teardown, 128 },
-	{ "fork_children_10", "us", 0, 1, children_setup, fork_exit_loop, children_teardown, 10 },
-	{ "fork_children_100", "us", 0, 1, children_setup, fork_exit_loop, children_teardown, 100 },
-	{ "fork_children_1000", "us", 0, 1, children_setup, fork_exit_loop, children_teardown, 1000 },
+	{ "fork_mem_1m", "us", 0, 1, mem_setup, fork_exit_loop, mem_teardown, 1, NULL },
+	{ "fork_mem_16m", "us", 0, 1, mem_setup, fork_exit_loop, mem_teardown, 16, NULL },
+	{ "fork_mem_128m", "us", 0, 1, mem_setup, fork_exit_loop, mem_teardown, 128, NULL },
+	{ "fork_children_10", "us", 0, 1, children_setup, fork_exit_loop, children_teardown, 10, NULL },
+	{ "fork_children_100", "us", 0, 1, children_setup, fork_exit_loop, children_teardown, 100, NULL },
+	{ "fork_children_1000", "us", 0, 1, children_setup, fork_exit_loop, children_teardown, 1000, NULL },
 	{ 0 },
 };

@@ -126,9 +126,9 @@ static int file_read_run(struct ctx *c, long n, double *ns)
 }
 
 const struct figure mem_figures[] = {
-	{ "page_fault_4k", "us", 0, FAULT_AREA / PAGE, NULL, fault_run, NULL, 0 },
-	{ "mmap_munmap_1m", "us", 0, 1, NULL, map_run, NULL, 0 },
-	{ "tmpfs_write_bw", "MiB/s", 1, FILE_SIZE, file_setup, file_write_run, file_teardown, 0 },
-	{ "tmpfs_read_bw", "MiB/s", 1, FILE_SIZE, file_setup, file_read_run, file_teardown, 0 },
+	{ "page_fault_4k", "us", 0, FAULT_AREA / PAGE, NULL, fault_run, NULL, 0, NULL },
+	{ "mmap_munmap_1m", "us", 0, 1, NULL, map_run, NULL, 0, NULL },
+	{ "tmpfs_write_bw", "MiB/s", 1, FILE_SIZE, file_setup, file_write_run, file_teardown, 0, NULL },
+	{ "tmpfs_read_bw", "MiB/s", 1, FILE_SIZE, file_setup, file_read_run, file_teardown, 0, NULL },
 	{ 0 },
 };

@@ -252,10 +252,10 @@ static int yield_run(struct ctx *c, long n, double *ns)
 }
 
 const struct figure proc_figures[] = {
-	{ "fork_exit_wait", "us", 0, 1, NULL, fork_exit_loop, NULL, 0 },
-	{ "fork_exec_wait", "us", 0, 1, exec_setup, exec_run, NULL, 0 },
-	{ "pipe_rtt_1b", "us", 0, 1, NULL, pipe_rtt_run, NULL, 0 },
-	{ "pipe_bw_64k", "MiB/s", 1, PIPE_CHUNK, pipe_bw_setup, pipe_bw_run, free_buf, 0 },
-	{ "ctxsw_yield", "us", 0, 2, NULL, yield_run, NULL, 0 },
+	{ "fork_exit_wait", "us", 0, 1, NULL, fork_exit_loop, NULL, 0, NULL },
+	{ "fork_exec_wait", "us", 0, 1, exec_setup, exec_run, NULL, 0, NULL },
+	{ "pipe_rtt_1b", "us", 0, 1, NULL, pipe_rtt_run, NULL, 0, NULL },
+	{ "pipe_bw_64k", "MiB/s", 1, PIPE_CHUNK, pipe_bw_setup, pipe_bw_run, free_buf, 0, NULL },
+	{ "ctxsw_yield", "us", 0, 2, NULL, yield_run, NULL, 0, NULL },
 	{ 0 },
 };

@@ -123,7 +123,7 @@ static int shell_run(struct ctx *c, long n, double *ns)
 }
 
 const struct figure shell_figures[] = {
-	{ "exec_busybox_true", "us", 0, 1, busybox_setup, busybox_run, NULL, 0 },
-	{ "shell_workload", "ms", 0, 1, shell_setup, shell_run, shell_teardown, 0 },
+	{ "exec_busybox_true", "us", 0, 1, busybox_setup, busybox_run, NULL, 0, NULL },
+	{ "shell_workload", "ms", 0, 1, shell_setup, shell_run, shell_teardown, 0, NULL },
 	{ 0 },
 };

@@ -1,5 +1,4 @@
-/* fig_sys.c: single system calls: getppid, 1-byte device I/O, open/close, stat, /dev/mymem. */
-#include <errno.h>
+/* fig_sys.c: single system calls: getppid, 1-byte device I/O, open/close, stat. */
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -7,8 +6,6 @@
 #include "figure.h"
 
 #define MOTD "/etc/motd"
-#define MYMEM "/dev/mymem"
-#define MYMEM_CHUNK 4096
 
 static int getppid_run(struct ctx *c, long n, double *ns)
 {
@@ -116,47 +113,11 @@ static int stat_run(struct ctx *c, long n, double *ns)
 	return 0;
 }
 
-static char mymem_buf[MYMEM_CHUNK];
-
-static int mymem_setup(struct ctx *c)
-{
-	c->fd = open(MYMEM, O_RDWR);
-	if (c->fd < 0 && errno == ENOENT)
-		return fail_text(c, MYMEM " does not exist yet");
-	if (c->fd < 0)
-		return fail_errno(c, "open " MYMEM);
-	return 0;
-}
-
-/* One iteration: seek to 0, write 4 KiB, seek to 0, read 4 KiB back. */
-static int mymem_run(struct ctx *c, long n, double *ns)
-{
-	double t0 = now_ns();
-	for (long i = 0; i < n; i++) {
-		if (lseek(c->fd, 0, SEEK_SET) < 0)
-			return fail_errno(c, "lseek " MYMEM);
-		if (write(c->fd, mymem_buf, sizeof mymem_buf) < 0)
-			return fail_errno(c, "write " MYMEM);
-		if (lseek(c->fd, 0, SEEK_SET) < 0)
-			return fail_errno(c, "lseek " MYMEM);
-		if (read(c->fd, mymem_buf, sizeof mymem_buf) < 0)
-			return fail_errno(c, "read " MYMEM);
-	}
-	*ns = now_ns() - t0;
-	return 0;
-}
-
 const struct figure sys_figures[] = {
-	{ "getppid", "us", 0, 1, NULL, getppid_run, NULL, 0 },
-	{ "read_zero_1b", "us", 0, 1, zero_setup, zero_run, close_fd, 0 },
-	{ "write_null_1b", "us", 0, 1, null_setup, null_run, close_fd, 0 },
-	{ "open_close", "us", 0, 1, open_close_setup, open_close_run, NULL, 0 },
-	{ "stat", "us", 0, 1, stat_setup, stat_run, NULL, 0 },
-	{ 0 },
-};
-
-/* mymem_rw comes last in the report, so it has a table of its own. */
-const struct figure mymem_figures[] = {
-	{ "mymem_rw", "us", 0, 1, mymem_setup, mymem_run, close_fd, 0 },
+	{ "getppid", "us", 0, 1, NULL, getppid_run, NULL, 0, NULL },
+	{ "read_zero_1b", "us", 0, 1, zero_setup, zero_run, close_fd, 0, NULL },
+	{ "write_null_1b", "us", 0, 1, null_setup, null_run, close_fd, 0, NULL },
+	{ "open_close", "us", 0, 1, open_close_setup, open_close_run, NULL, 0, NULL },
+	{ "stat", "us", 0, 1, stat_setup, stat_run, NULL, 0, NULL },
 	{ 0 },
 };

@@ -24,7 +24,10 @@ struct ctx {
  * figures (the result is microseconds per operation), bytes for "MiB/s"
  * figures. The unit is "us", "ms" (time per iteration) or "MiB/s". setup
  * and teardown may be NULL. `size` is the size a scaling figure works at
- * (entries, areas, MiB, children), 0 for the others. */
+ * (entries, areas, MiB, children), or the bytes one iteration moves for a
+ * figure with a `bw_name`; 0 for the others. A "us" figure with a `bw_name`
+ * also prints a second line under that name: its bandwidth in MiB/s, from
+ * the same runs (`size` bytes per iteration). */
 struct figure {
 	const char *name;
 	const char *unit;
@@ -34,6 +37,7 @@ struct figure {
 	int (*run)(struct ctx *c, long n, double *ns);
 	void (*teardown)(struct ctx *c);
 	long size;
+	const char *bw_name;
 };
 
 /* The figure tables of each source file, ending with a zeroed entry. */

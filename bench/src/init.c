@@ -8,17 +8,25 @@
  * initramfs), so when /dev/null is missing this program mounts devtmpfs on
  * /dev and tmpfs on /tmp; failures are ignored. A kernel that provides /dev
  * itself, like Marten, gets no mounts. Either way both kernels then offer
- * the same files to the benchmark. */
+ * the same files to the benchmark.
+ *
+ * On such a kernel (Linux) it also loads /lib/modules/mymem.ko, when the
+ * image has it, with finit_module(2): /dev/mymem for the benchmark (see
+ * bench/mymem/). When loading fails, the reason goes to /tmp/mymem.why,
+ * where the /dev/mymem figures find it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #define MBENCH "/bin/mbench"
+#define MYMEM_KO "/lib/modules/mymem.ko"
+#define MYMEM_WHY "/tmp/mymem.why"
 #define MAX_ARGS 64
 
 static void say(const char *text)
@@ -40,6 +48,8 @@ static void say_errno(const char *what)
 	say(line);
 }
 
+static void load_mymem(void);
+
 /* Gives the kernel's missing pieces the same shape on every kernel. */
 static void prepare_files(void)
 {
@@ -58,6 +68,29 @@ static void prepare_files(void)
 				close(fd);
 		}
 	}
+	load_mymem();
+}
+
+/* Loads the /dev/mymem module, if the image has one; a failure is reported
+ * on the console and in MYMEM_WHY. */
+static void load_mymem(void)
+{
+	int fd = open(MYMEM_KO, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (syscall(SYS_finit_module, fd, "", 0) != 0 && errno != EEXIST) {
+		char line[160];
+		snprintf(line, sizeof line, "finit_module " MYMEM_KO ": %s", strerror(errno));
+		say("init: ");
+		say(line);
+		say("\n");
+		int why = open(MYMEM_WHY, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (why >= 0) {
+			write(why, line, strlen(line));
+			close(why);
+		}
+	}
+	close(fd);
 }
 
 /* Runs /bin/mbench with our arguments; returns its exit code or -1. */

@@ -12,6 +12,9 @@
  * Before the figures it prints two lines describing where it runs (see
  * info.c): BENCHINFO uname ... and BENCHINFO cpuid ....
  *
+ * A figure with a bandwidth name prints a second line, its MiB/s, from the
+ * same runs; naming either name runs both.
+ *
  * --quick runs a handful of iterations once (a smoke test). Lines are written
  * with write(2), never buffered, so nothing is lost or doubled across fork. */
 #include <signal.h>
@@ -91,7 +94,21 @@ static void sort(double *v, int len)
 	}
 }
 
-/* Runs one figure and prints its line. */
+/* Prints one BENCH line with a figure's median, minimum and maximum. */
+static void put_values(const char *name, double med, double lo, double hi, const char *unit,
+		       int higher_is_better)
+{
+	char line[320], m[32], l[32], h[32];
+
+	format_value(m, sizeof m, med);
+	format_value(l, sizeof l, lo);
+	format_value(h, sizeof h, hi);
+	snprintf(line, sizeof line, "BENCH %s %s %s %s %s %s\n", name, m, l, h, unit,
+		 higher_is_better ? "higher" : "lower");
+	put_line(line);
+}
+
+/* Runs one figure and prints its line (and its bandwidth line, if it has one). */
 static void measure(const struct figure *f, int quick)
 {
 	struct ctx c = { .fd = -1, .size = f->size };
@@ -115,23 +132,29 @@ static void measure(const struct figure *f, int quick)
 		snprintf(line, sizeof line, "BENCH %s n/a %s\n", f->name,
 			 c.why[0] ? c.why : "failed");
 		put_line(line);
+		if (f->bw_name) {
+			snprintf(line, sizeof line, "BENCH %s n/a %s\n", f->bw_name,
+				 c.why[0] ? c.why : "failed");
+			put_line(line);
+		}
 		return;
 	}
 	sort(values, runs);
-	char med[32], lo[32], hi[32];
-	format_value(med, sizeof med, values[runs / 2]);
-	format_value(lo, sizeof lo, values[0]);
-	format_value(hi, sizeof hi, values[runs - 1]);
-	snprintf(line, sizeof line, "BENCH %s %s %s %s %s %s\n", f->name, med, lo, hi,
-		 f->unit, f->higher_is_better ? "higher" : "lower");
-	put_line(line);
+	put_values(f->name, values[runs / 2], values[0], values[runs - 1], f->unit,
+		   f->higher_is_better);
+	if (f->bw_name) {
+		/* us per call -> MiB/s: the fastest run has the highest bandwidth. */
+		double mib = (double)f->size / (1024.0 * 1024.0) * 1e6;
+		put_values(f->bw_name, mib / values[runs / 2], mib / values[runs - 1],
+			   mib / values[0], "MiB/s", 1);
+	}
 }
 
 static const struct figure *find(const char *name)
 {
 	for (size_t t = 0; t < TABLES; t++) {
 		for (const struct figure *f = tables[t]; f->name; f++) {
-			if (strcmp(f->name, name) == 0)
+			if (strcmp(f->name, name) == 0 || (f->bw_name && strcmp(f->bw_name, name) == 0))
 				return f;
 		}
 	}
@@ -182,7 +205,10 @@ int main(int argc, char **argv)
 	if (named) {
 		for (int i = 1; i < argc; i++) {
 			const struct figure *f = find(argv[i]);
-			if (f)
+			int again = 0;
+			for (int j = 1; j < i && f; j++)
+				again |= find(argv[j]) == f;
+			if (f && !again)
 				measure(f, quick);
 		}
 		return 0;

@@ -48,7 +48,8 @@ static uint64_t arg(void)
 static int skipped(long nr)
 {
 	return nr == SYS_exit || nr == SYS_exit_group || nr == SYS_reboot || nr == SYS_kill || nr == SYS_fork ||
-	       nr == SYS_vfork || nr == SYS_clone || nr == SYS_tkill || nr == SYS_tgkill;
+	       nr == SYS_vfork || nr == SYS_clone || nr == SYS_tkill || nr == SYS_tgkill ||
+	       nr == SYS_syslog;
 }
 
 static void fuzz_batch(uint64_t seed)

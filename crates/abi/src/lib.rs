@@ -7,6 +7,7 @@
 
 pub mod auxv;
 pub mod clone;
+pub mod devices;
 pub mod errno;
 pub mod fcntl;
 pub mod fpu;
@@ -16,6 +17,7 @@ pub mod limits;
 pub mod mman;
 pub mod mode;
 pub mod mount;
+pub mod mymem;
 pub mod poll;
 pub mod prctl;
 pub mod random;
@@ -23,5 +25,6 @@ pub mod reboot;
 pub mod resource;
 pub mod signal;
 pub mod stat;
+pub mod syslog;
 pub mod time;
 pub mod wait;

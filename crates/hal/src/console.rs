@@ -2,7 +2,7 @@
 //! (`log` facade, with timestamps and levels) and the panic-time path.
 
 use core::fmt::{self, Write};
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
 static TO_SERIAL: AtomicBool = AtomicBool::new(true);
 static TO_SCREEN: AtomicBool = AtomicBool::new(true);
@@ -29,11 +29,26 @@ struct LineBuf {
     len: usize,
 }
 
+impl LineBuf {
+    /// Appends what fits of `b`.
+    fn push_bytes(&mut self, b: &[u8]) {
+        let n = b.len().min(self.buf.len() - self.len);
+        self.buf[self.len..self.len + n].copy_from_slice(&b[..n]);
+        self.len += n;
+    }
+
+    /// Ends the text with a newline, over its last byte when it is full.
+    fn end_line(&mut self) {
+        if self.len == self.buf.len() {
+            self.len -= 1;
+        }
+        self.push_bytes(b"\n");
+    }
+}
+
 impl Write for LineBuf {
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        let n = s.len().min(self.buf.len() - self.len);
-        self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
-        self.len += n;
+        self.push_bytes(s.as_bytes());
         Ok(())
     }
 }
@@ -43,6 +58,43 @@ pub fn write_fmt(args: fmt::Arguments<'_>) {
     let mut lb = LineBuf { buf: [0; 512], len: 0 };
     let _ = lb.write_fmt(args);
     write(&lb.buf[..lb.len]);
+}
+
+/// Where log records go besides the console (the kernel's log ring): called
+/// with the record's Linux log level, its time in nanoseconds since boot and
+/// its text ("module: message"), from any context, interrupts included.
+pub type LogSink = fn(level: u8, ns: u64, text: &[u8]);
+
+static SINK: spin::Once<LogSink> = spin::Once::new();
+
+/// Sets where log records go besides the console (once; later calls do nothing).
+pub fn set_log_sink(sink: LogSink) {
+    SINK.call_once(|| sink);
+}
+
+/// The console log level (Linux's `console_loglevel`): a record is printed
+/// on the console only when its level is below this. The default prints
+/// every record the log filter lets through.
+static CONSOLE_LEVEL: AtomicU8 = AtomicU8::new(8);
+
+/// Sets the console log level.
+pub fn set_console_level(level: u8) {
+    CONSOLE_LEVEL.store(level, Ordering::Relaxed);
+}
+
+/// The console log level.
+pub fn console_level() -> u8 {
+    CONSOLE_LEVEL.load(Ordering::Relaxed)
+}
+
+/// A record's Linux log level (KERN_ERR 3 ... KERN_DEBUG 7).
+pub fn linux_level(level: log::Level) -> u8 {
+    match level {
+        log::Level::Error => 3,
+        log::Level::Warn => 4,
+        log::Level::Info => 6,
+        log::Level::Debug | log::Level::Trace => 7,
+    }
 }
 
 struct Logger;
@@ -57,21 +109,34 @@ impl log::Log for Logger {
             return;
         }
         let ns = crate::time::now_ns();
-        let (colour, name) = match record.level() {
-            log::Level::Error => ("\x1b[31m", "ERROR"),
-            log::Level::Warn => ("\x1b[33m", "WARN "),
-            log::Level::Info => ("\x1b[32m", "INFO "),
-            log::Level::Debug => ("\x1b[36m", "DEBUG"),
-            log::Level::Trace => ("\x1b[90m", "TRACE"),
-        };
         let target = record.target();
         let short = target.rsplit("::").next().unwrap_or(target);
-        write_fmt(format_args!(
-            "[{:5}.{:06}] {colour}{name}\x1b[0m {short}: {}\n",
-            ns / 1_000_000_000,
-            (ns % 1_000_000_000) / 1000,
-            record.args()
-        ));
+        let mut text = LineBuf { buf: [0; 512], len: 0 };
+        let _ = write!(text, "{short}: {}", record.args());
+        let text = &text.buf[..text.len];
+        let level = linux_level(record.level());
+        if level < console_level() {
+            let (colour, name) = match record.level() {
+                log::Level::Error => ("\x1b[31m", "ERROR"),
+                log::Level::Warn => ("\x1b[33m", "WARN "),
+                log::Level::Info => ("\x1b[32m", "INFO "),
+                log::Level::Debug => ("\x1b[36m", "DEBUG"),
+                log::Level::Trace => ("\x1b[90m", "TRACE"),
+            };
+            let mut line = LineBuf { buf: [0; 512], len: 0 };
+            let _ = write!(
+                line,
+                "[{:5}.{:06}] {colour}{name}\x1b[0m ",
+                ns / 1_000_000_000,
+                (ns % 1_000_000_000) / 1000,
+            );
+            line.push_bytes(text);
+            line.end_line();
+            write(&line.buf[..line.len]);
+        }
+        if let Some(sink) = SINK.get() {
+            sink(level, ns, text);
+        }
     }
 
     fn flush(&self) {}

@@ -22,6 +22,7 @@ mod exec;
 mod fs;
 mod init;
 mod kalloc;
+mod klog;
 mod kshell;
 mod ktest;
 mod mm;
@@ -43,6 +44,7 @@ struct Kernel;
 
 impl hal::KernelHooks for Kernel {
     fn main(info: &'static hal::BootInfo) -> ! {
+        klog::init();
         let cfg = config::set(config::parse(info.cmdline()));
         log::set_max_level(cfg.log_level);
         hal::console::set_outputs(cfg.serial_console, cfg.screen_console);

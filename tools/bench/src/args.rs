@@ -121,14 +121,27 @@ impl Options {
         }
     }
 
-    /// The figures this run expects: the named ones, or all of them.
+    /// The figures this run expects: the named ones (with the figure `mbench`
+    /// prints from the same runs, see [`figures::pair`]), or all of them.
     pub fn expected(&self) -> Vec<figures::Spec> {
-        let named: Vec<figures::Spec> = self.mbench_args.iter().filter_map(|a| figures::find(a)).collect();
+        let named: Vec<&str> = self
+            .mbench_args
+            .iter()
+            .filter(|a| figures::find(a).is_some())
+            .map(String::as_str)
+            .collect();
         if named.is_empty() {
-            figures::BENCH.to_vec()
-        } else {
-            named
+            return figures::BENCH.to_vec();
         }
+        let mut out: Vec<figures::Spec> = Vec::new();
+        for name in named {
+            for s in [figures::find(name), figures::pair(name)].into_iter().flatten() {
+                if !out.contains(&s) {
+                    out.push(s);
+                }
+            }
+        }
+        out
     }
 }
 

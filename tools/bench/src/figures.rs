@@ -51,7 +51,7 @@ const fn spec(name: &'static str, unit: &'static str, better: Better) -> Spec {
 }
 
 /// The figures `mbench` prints, in its order.
-pub const BENCH: [Spec; 38] = [
+pub const BENCH: [Spec; 77] = [
     spec("getppid", "us", Better::Lower),
     spec("read_zero_1b", "us", Better::Lower),
     spec("write_null_1b", "us", Better::Lower),
@@ -89,7 +89,46 @@ pub const BENCH: [Spec; 38] = [
     spec("fork_children_1000", "us", Better::Lower),
     spec("exec_busybox_true", "us", Better::Lower),
     spec("shell_workload", "ms", Better::Lower),
-    spec("mymem_rw", "us", Better::Lower),
+    spec("mymem_read_1b", "us", Better::Lower),
+    spec("mymem_read_bw_1b", "MiB/s", Better::Higher),
+    spec("mymem_read_64b", "us", Better::Lower),
+    spec("mymem_read_bw_64b", "MiB/s", Better::Higher),
+    spec("mymem_read_1k", "us", Better::Lower),
+    spec("mymem_read_bw_1k", "MiB/s", Better::Higher),
+    spec("mymem_read_64k", "us", Better::Lower),
+    spec("mymem_read_bw_64k", "MiB/s", Better::Higher),
+    spec("mymem_read_512k", "us", Better::Lower),
+    spec("mymem_read_bw_512k", "MiB/s", Better::Higher),
+    spec("mymem_write_1b", "us", Better::Lower),
+    spec("mymem_write_bw_1b", "MiB/s", Better::Higher),
+    spec("mymem_write_64b", "us", Better::Lower),
+    spec("mymem_write_bw_64b", "MiB/s", Better::Higher),
+    spec("mymem_write_1k", "us", Better::Lower),
+    spec("mymem_write_bw_1k", "MiB/s", Better::Higher),
+    spec("mymem_write_64k", "us", Better::Lower),
+    spec("mymem_write_bw_64k", "MiB/s", Better::Higher),
+    spec("mymem_write_512k", "us", Better::Lower),
+    spec("mymem_write_bw_512k", "MiB/s", Better::Higher),
+    spec("tmpfs_read_1b", "us", Better::Lower),
+    spec("tmpfs_read_bw_1b", "MiB/s", Better::Higher),
+    spec("tmpfs_read_64b", "us", Better::Lower),
+    spec("tmpfs_read_bw_64b", "MiB/s", Better::Higher),
+    spec("tmpfs_read_1k", "us", Better::Lower),
+    spec("tmpfs_read_bw_1k", "MiB/s", Better::Higher),
+    spec("tmpfs_read_64k", "us", Better::Lower),
+    spec("tmpfs_read_bw_64k", "MiB/s", Better::Higher),
+    spec("tmpfs_read_512k", "us", Better::Lower),
+    spec("tmpfs_read_bw_512k", "MiB/s", Better::Higher),
+    spec("tmpfs_write_1b", "us", Better::Lower),
+    spec("tmpfs_write_bw_1b", "MiB/s", Better::Higher),
+    spec("tmpfs_write_64b", "us", Better::Lower),
+    spec("tmpfs_write_bw_64b", "MiB/s", Better::Higher),
+    spec("tmpfs_write_1k", "us", Better::Lower),
+    spec("tmpfs_write_bw_1k", "MiB/s", Better::Higher),
+    spec("tmpfs_write_64k", "us", Better::Lower),
+    spec("tmpfs_write_bw_64k", "MiB/s", Better::Higher),
+    spec("tmpfs_write_512k", "us", Better::Lower),
+    spec("tmpfs_write_bw_512k", "MiB/s", Better::Higher),
 ];
 
 /// A figure measured at several sizes, to show how a cost grows.
@@ -179,6 +218,21 @@ pub const BOOT_PROMPT: Spec = spec("boot_to_prompt", "ms", Better::Lower);
 /// Wall time from QEMU's start to its exit after `poweroff -f`.
 pub const BOOT_EXIT: Spec = spec("boot_to_exit", "ms", Better::Lower);
 
+/// The figure `mbench` prints from the same runs as `name`: the bandwidth
+/// of a sized time per call (`mymem_read_64k` and `mymem_read_bw_64k`), or
+/// the other way round. None for every other figure.
+pub fn pair(name: &str) -> Option<Spec> {
+    let other = if name.contains("_bw_") {
+        name.replacen("_bw_", "_", 1)
+    } else {
+        let (stem, size) = name.rsplit_once('_')?;
+        format!("{stem}_bw_{size}")
+    };
+    let s = find(&other)?;
+    let me = find(name)?;
+    (s.unit != me.unit).then_some(s)
+}
+
 /// The known benchmark figure called `name`.
 pub fn find(name: &str) -> Option<Spec> {
     BENCH.iter().copied().find(|s| s.name == name)
@@ -204,7 +258,16 @@ mod tests {
             .filter(|s| s.better == Better::Higher)
             .map(|s| s.name)
             .collect();
-        assert_eq!(higher, ["pipe_bw_64k", "tmpfs_write_bw", "tmpfs_read_bw"]);
+        let is_sized = |n: &str| n.contains("_bw_") && n != "pipe_bw_64k";
+        let sized: Vec<&str> = higher.iter().copied().filter(|n| is_sized(n)).collect();
+        assert_eq!(higher.len(), 3 + sized.len());
+        assert_eq!(&higher[..3], ["pipe_bw_64k", "tmpfs_write_bw", "tmpfs_read_bw"]);
+        assert_eq!(sized.len(), 20);
+        // Each sized bandwidth follows its time per call.
+        for (i, s) in BENCH.iter().enumerate().filter(|(_, s)| is_sized(s.name)) {
+            assert_eq!(BENCH[i - 1].name, s.name.replacen("_bw_", "_", 1));
+            assert_eq!(BENCH[i - 1].unit, "us");
+        }
         assert!(
             BENCH
                 .iter()
@@ -225,6 +288,15 @@ mod tests {
             assert!(f.points.windows(2).all(|w| w[0].1 < w[1].1), "{}", f.name);
             assert!(f.points.iter().all(|(n, _)| n.starts_with(f.name)));
         }
+    }
+
+    #[test]
+    fn sized_figures_pair_with_their_bandwidth() {
+        assert_eq!(pair("mymem_read_64k").map(|s| s.name), Some("mymem_read_bw_64k"));
+        assert_eq!(pair("tmpfs_write_bw_1b").map(|s| s.name), Some("tmpfs_write_1b"));
+        assert_eq!(pair("pipe_bw_64k"), None);
+        assert_eq!(pair("getppid"), None);
+        assert_eq!(pair("fork_mem_1m"), None);
     }
 
     #[test]

@@ -134,6 +134,20 @@ pub trait FileOps: Send + Sync {
     fn inode(&self) -> Option<&Arc<Inode>> {
         None
     }
+    /// Does a `read` keep calling `read` until the count asked for is there
+    /// (or a call comes back short)? Regular files and the devices with
+    /// endless data (/dev/zero, /dev/urandom...) do; streams return what
+    /// one call gave.
+    fn fills(&self) -> bool {
+        self.inode().is_some()
+    }
+    /// The largest transfer the system-call layer hands to one `read`,
+    /// `write`, `pread` or `pwrite` call, beyond its own staging size: a
+    /// device whose calls are each atomic asks for its whole size here, so
+    /// that one system call stays one call. 0: the usual staging size.
+    fn staging(&self) -> usize {
+        0
+    }
 }
 
 /// An open file description, shared by every descriptor dup'ed from it.

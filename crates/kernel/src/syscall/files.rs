@@ -59,14 +59,15 @@ fn kbuf(len: usize) -> Result<Vec<u8>, Errno> {
     Ok(v)
 }
 
-/// Runs `body` with a kernel staging buffer for a `len`-byte transfer: on
-/// the stack when it is small, otherwise up to `CHUNK` bytes on the heap.
-fn with_staging<R>(len: usize, body: impl FnOnce(&mut [u8]) -> Result<R, Errno>) -> Result<R, Errno> {
+/// Runs `body` with a kernel staging buffer for a `len`-byte transfer to or
+/// from `f`: on the stack when it is small, otherwise up to `CHUNK` bytes
+/// (or the file's own `staging` size, when larger) on the heap.
+fn with_staging<R>(f: &File, len: usize, body: impl FnOnce(&mut [u8]) -> Result<R, Errno>) -> Result<R, Errno> {
     if len <= SMALL {
         let mut small = [0u8; SMALL];
         body(&mut small[..len])
     } else {
-        body(&mut kbuf(len.min(CHUNK))?)
+        body(&mut kbuf(len.min(CHUNK.max(f.ops.staging())))?)
     }
 }
 
@@ -74,12 +75,13 @@ fn with_staging<R>(len: usize, body: impl FnOnce(&mut [u8]) -> Result<R, Errno>)
 /// at `buf`, a staging buffer at a time. Stops after a short chunk, and
 /// after the first chunk unless `fill` is set.
 fn copy_to_user_from(
+    f: &File,
     buf: u64,
     len: usize,
     fill: bool,
     mut src: impl FnMut(&mut [u8], usize) -> Result<usize, Errno>,
 ) -> Result<usize, Errno> {
-    with_staging(len, |k| {
+    with_staging(f, len, |k| {
         let mut done = 0;
         while done < len {
             let want = (len - done).min(k.len());
@@ -105,10 +107,9 @@ fn read_into(f: &File, buf: u64, len: usize) -> Result<usize, Errno> {
     if !crate::hal::usercopy::user_range_ok(buf, len) {
         return Err(Errno::EFAULT);
     }
-    // Streams return what they have; only regular files keep going.
-    let fill = f.ops.inode().is_some();
+    // Streams return what they have; regular files and endless devices keep going.
     let _pos = f.lock_pos();
-    copy_to_user_from(buf, len, fill, |k, _| f.ops.read(f, k))
+    copy_to_user_from(f, buf, len, f.ops.fills(), |k, _| f.ops.read(f, k))
 }
 
 /// Writes `len` bytes of user memory at `buf` to `f`, stopping at the file-size
@@ -124,7 +125,7 @@ fn write_from(f: &File, buf: u64, len: usize, limit: u64) -> Result<usize, Errno
         return Err(Errno::EFAULT);
     }
     let _pos = f.lock_pos();
-    with_staging(len, |k| {
+    with_staging(f, len, |k| {
         let mut done = 0;
         while done < len {
             let want = (len - done).min(k.len());
@@ -164,7 +165,7 @@ pub fn pread64(c: &mut Call<'_>) -> SysResult {
     if (off as i64) < 0 {
         return Err(Errno::EINVAL);
     }
-    let n = copy_to_user_from(buf, len as usize, true, |k, done| f.ops.pread(k, off + done as u64))?;
+    let n = copy_to_user_from(&f, buf, len as usize, true, |k, done| f.ops.pread(k, off + done as u64))?;
     Ok(n as u64)
 }
 
@@ -180,7 +181,7 @@ pub fn pwrite64(c: &mut Call<'_>) -> SysResult {
     let len = len as usize;
     let p = sched::current_process();
     let limit = fsize(&p);
-    let n = with_staging(len, |k| {
+    let n = with_staging(&f, len, |k| {
         let mut done = 0;
         while done < len {
             let want = (len - done).min(k.len());

@@ -16,6 +16,7 @@ mod process;
 mod rlimit;
 mod signal;
 mod stat;
+mod syslog;
 pub mod time;
 
 use crate::hal;
@@ -131,6 +132,7 @@ syscall_table! {
     96 gettimeofday => time::gettimeofday,
     97 getrlimit => rlimit::getrlimit,
     102 getuid => process::getuid,
+    103 syslog => syslog::syslog,
     104 getgid => process::getgid,
     105 setuid => process::setuid,
     106 setgid => process::setgid,
