@@ -12,3 +12,18 @@ pub const DT_CHR: u8 = 2;
 pub const DT_DIR: u8 = 4;
 pub const DT_REG: u8 = 8;
 pub const DT_LNK: u8 = 10;
+
+/// The file-type bits of `st_mode`.
+pub const S_IFMT: u32 = 0o170000;
+/// Set-user-ID: execve runs the program with the file owner's uid.
+pub const S_ISUID: u32 = 0o4000;
+/// Set-group-ID: execve runs the program with the file's gid (when group
+/// execution is allowed; without it the bit marks mandatory locking).
+pub const S_ISGID: u32 = 0o2000;
+/// Sticky: in a directory, only a file's owner, the directory's owner or a
+/// privileged process may remove or rename the file.
+pub const S_ISVTX: u32 = 0o1000;
+/// Execute permission for the group.
+pub const S_IXGRP: u32 = 0o010;
+/// Execute permission for anyone (user, group, other).
+pub const S_IXUGO: u32 = 0o111;

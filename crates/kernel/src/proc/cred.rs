@@ -1,0 +1,25 @@
+//! The calling process's credentials, for the checks other parts of the
+//! kernel make (file permissions), and a file's ids as those checks take them.
+//!
+//! The rules live in `marten_cred`; each process keeps its [`Cred`] in
+//! `UserState::cred`. A copy is a snapshot: a later set*id call of the
+//! process does not change it.
+
+use crate::fs::inode::Inode;
+use crate::sched;
+use marten_cred::{Cred, FileIds};
+
+/// A snapshot of the calling process's credentials (cheap: no allocation,
+/// the group list is shared). Kernel processes are root.
+pub fn current_cred() -> Cred {
+    sched::with_current(|t| t.process.user.cred.lock().clone())
+}
+
+/// The owner, group and full mode of `inode`, for permission checks.
+pub fn file_ids(inode: &Inode) -> FileIds {
+    FileIds {
+        mode: inode.mode(),
+        uid: inode.uid,
+        gid: inode.gid,
+    }
+}
