@@ -2,8 +2,8 @@
 //! saved and file-system user and group ids, the supplementary groups, every
 //! set*id transition (setuid(2), setreuid(2), setresuid(2), setfsuid(2), their
 //! group twins, setgroups(2)), set-user-ID and set-group-ID programs at execve,
-//! and the file permission checks of path_resolution(7), chown(2), chmod(2) and
-//! sticky directories.
+//! the file permission checks of path_resolution(7), chown(2), chmod(2) and
+//! sticky directories, and who may signal a process or change its limits.
 //!
 //! # Privilege
 //!
@@ -34,6 +34,7 @@ extern crate alloc;
 mod exec;
 mod groups;
 mod ids;
+mod others;
 mod perm;
 
 pub use groups::Groups;

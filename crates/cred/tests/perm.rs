@@ -262,3 +262,46 @@ fn exec_plain_program_resets_saved_and_fs_ids() {
     let mut u = user(1000, 100, &[]);
     assert!(!u.exec_transition(file(0o4755, 1000, 7)));
 }
+
+// kill(2): "For a process to have permission to send a signal, it must either
+// be privileged (CAP_KILL), or the real or effective user ID of the sending
+// process must equal the real or saved set-user-ID of the target process."
+#[test]
+fn who_may_signal() {
+    let alice = user(1000, 100, &[]);
+    let root = Cred::root();
+    assert!(root.may_signal(&alice));
+    assert!(!alice.may_signal(&root));
+    assert!(alice.may_signal(&user(1000, 5, &[])));
+    // The target's effective uid does not count; its saved one does.
+    let mut t = user(2000, 100, &[]);
+    t.euid = 1000;
+    assert!(!alice.may_signal(&t));
+    t.suid = 1000;
+    assert!(alice.may_signal(&t));
+    // The sender's effective uid counts.
+    let mut s = user(3000, 100, &[]);
+    s.euid = 2000;
+    assert!(s.may_signal(&user(2000, 0, &[])));
+    // A set-user-ID-root program run by alice may be signalled by her.
+    let mut prog = user(1000, 100, &[]);
+    prog.euid = 0;
+    prog.suid = 0;
+    assert!(alice.may_signal(&prog));
+}
+
+// prlimit(2): without CAP_SYS_RESOURCE, "the real, effective, and saved set
+// user IDs of the target process must match the real user ID of the caller
+// and the real, effective, and saved set group IDs of the target process
+// must match the real group ID of the caller".
+#[test]
+fn who_may_prlimit() {
+    let alice = user(1000, 100, &[]);
+    assert!(alice.may_prlimit(&user(1000, 100, &[])));
+    assert!(!alice.may_prlimit(&user(1000, 101, &[])));
+    let mut prog = user(1000, 100, &[]);
+    prog.suid = 0;
+    assert!(!alice.may_prlimit(&prog));
+    assert!(Cred::root().may_prlimit(&prog));
+    assert!(Cred::root().may_raise_limits() && !alice.may_raise_limits());
+}
