@@ -4,6 +4,11 @@
 //! The rules live in `marten_cred`; each process keeps its [`Cred`] in
 //! `UserState::cred`. A copy is a snapshot: a later set*id call of the
 //! process does not change it.
+//!
+//! For example, a lookup's search check is
+//! `current_cred().permission(file_ids(&dir), Access::X, false)?`, and
+//! access(2) passes `use_real = true`. New files should take the caller's
+//! `fsuid` and `fsgid` as owner and group.
 
 use crate::fs::inode::Inode;
 use crate::sched;
