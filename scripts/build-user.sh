@@ -52,10 +52,14 @@ programs+=(rust-hello)
 printf 'hello from the initramfs\n' >"$STAGE/etc/motd"
 chmod 0755 "$STAGE/etc/motd"
 
+# A shell script as init (tests/e2e/init.script): the kernel runs /bin/sh.
+printf '#!/bin/sh\necho init-script-ok "$0" "$1"\nexit 5\n' >"$STAGE/etc/init-script"
+
 # A truncated copy of a real program: exec must refuse it with ENOEXEC.
 head -c 3000 "$BIN/t_basic" >"$STAGE/truncated-elf"
 
 items=(--dir /tmp --file-mode "/etc/motd=$STAGE/etc/motd:0755"
+       --file-mode "/etc/init-script=$STAGE/etc/init-script:0755"
        --file-mode /bin/busybox=/bin/busybox:0755
        --file-mode "/bin/truncated-elf=$STAGE/truncated-elf:0755")
 for name in "${programs[@]}"; do

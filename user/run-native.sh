@@ -33,6 +33,8 @@ run 0 t_madvise
 run 0 t_limits
 run 0 t_fork
 run 0 t_exec
+run 0 t_script
+run 0 t_cred
 run 0 t_segv_all
 run 0 t_sig
 run 0 t_jobs

@@ -6,7 +6,9 @@
 #![forbid(unsafe_code)]
 
 pub mod auxv;
+pub mod binfmt;
 pub mod clone;
+pub mod cred;
 pub mod devices;
 pub mod errno;
 pub mod fcntl;

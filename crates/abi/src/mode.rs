@@ -24,3 +24,8 @@ pub const DT_REG: u8 = 8;
 pub const DT_BLK: u8 = 6;
 pub const DT_LNK: u8 = 10;
 pub const DT_SOCK: u8 = 12;
+
+/// Execute permission for the group.
+pub const S_IXGRP: u32 = 0o010;
+/// Execute permission for anyone (user, group, other).
+pub const S_IXUGO: u32 = 0o111;

@@ -20,10 +20,12 @@ mod error;
 mod header;
 mod phdr;
 mod plan;
+mod script;
 mod segment;
 mod stack;
 
 pub use error::ElfError;
 pub use plan::{ElfType, LoadPlan, MAX_SEGMENTS, parse, parse_prefix};
+pub use script::{Script, ScriptError, is_script, parse_script};
 pub use segment::{PAGE_SIZE, Segment, Tls, USER_END};
 pub use stack::{PLATFORM, StackImage, build_stack};

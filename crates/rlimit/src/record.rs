@@ -47,8 +47,8 @@ impl Rlimit {
 /// Who is changing a limit, as far as the rules care.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Policy {
-    /// The caller may raise hard limits (Linux: CAP_SYS_RESOURCE; every Marten process
-    /// is root, so the kernel always says yes).
+    /// The caller may raise hard limits (Linux: CAP_SYS_RESOURCE; in Marten, effective
+    /// uid 0).
     pub may_raise_hard: bool,
     /// The kernel's own maximum for RLIMIT_NOFILE (Linux's `fs.nr_open`).
     pub nr_open: u64,

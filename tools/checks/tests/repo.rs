@@ -85,6 +85,7 @@ fn linux_constants_live_in_abi() {
     let mut files = Vec::new();
     for dir in [
         "crates/kernel/src",
+        "crates/cred/src",
         "crates/signal/src",
         "crates/vm/src",
         "crates/elf/src",

@@ -2,22 +2,26 @@
 //! address space (mapped from the file's pages on demand), and the initial
 //! stack gets argc, argv, envp and the auxiliary vector, as Linux lays them
 //! out. The soft RLIMIT_STACK fixes how far the stack may grow; the new image
-//! must fit the caller's RLIMIT_AS and RLIMIT_DATA.
+//! must fit the caller's RLIMIT_AS and RLIMIT_DATA. A `#!` script runs its
+//! interpreter (`binfmt`); a set-user-ID or set-group-ID program gives the
+//! new image other credentials.
 
 use crate::hal;
 use crate::mm::layout::{ARG_MAX, PIE_BASE, STACK_INITIAL, STACK_TOP};
 use crate::mm::{FileRef, Mm};
 use crate::name::Name;
-use crate::vfs::inode::{Inode, Kind};
+use crate::vfs::inode::Inode;
 use crate::vfs::walk::FsContext;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use marten_abi::errno::Errno;
+use marten_cred::Cred;
 use marten_elf::auxv::*;
 use marten_elf::{ElfError, ElfType, LoadPlan};
 use marten_rlimit::{Limits, MemLimits, Resource, Usage};
 use marten_vm::{Backing, OnFork, Prot, Share, Vma, VmaKind};
 
+mod binfmt;
 mod spawn;
 pub use spawn::spawn;
 
@@ -28,6 +32,10 @@ pub struct Image {
     pub sp: u64,
     /// The program's name (basename of its path), for `ps`.
     pub name: Name,
+    /// The credentials the program runs with (set-ID bits applied).
+    pub cred: Cred,
+    /// Does it run with other ids than its caller's real ones (AT_SECURE)?
+    pub secure: bool,
 }
 
 fn elf_error(e: ElfError) -> Errno {
@@ -38,40 +46,24 @@ fn elf_error(e: ElfError) -> Errno {
     }
 }
 
-/// Finds the program file from the caller's root and working directory:
-/// a regular file the caller may execute, on a mount without `noexec`.
-pub fn find_program(path: &[u8], ctx: &FsContext) -> Result<Arc<Inode>, Errno> {
-    let start = marten_path::Start {
-        root: ctx.root.clone(),
-        cwd: ctx.cwd.clone(),
-    };
-    let mut ns = crate::vfs::walk::Ns {
-        ids: crate::vfs::perm::fs_ids(),
-    };
-    let loc = marten_path::resolve(&mut ns, &start, path, crate::vfs::walk::FOLLOW)?;
-    if loc.inode.kind != Kind::File || loc.mnt.flags() & marten_abi::mount::MS_NOEXEC != 0 {
-        return Err(Errno::EACCES);
-    }
-    crate::vfs::perm::check(&loc.inode, crate::vfs::perm::MAY_EXEC)?;
-    Ok(loc.inode)
-}
-
 fn basename(path: &[u8]) -> Name {
     let name = path.rsplit(|&b| b == b'/').find(|c| !c.is_empty()).unwrap_or(path);
     Name::from_bytes(name)
 }
 
 /// Loads the program at `path` with arguments and environment, for a process
-/// with resource limits `limits`.
-pub fn load(path: &[u8], argv: &[Vec<u8>], envp: &[Vec<u8>], ctx: &FsContext, limits: &Limits) -> Result<Image, Errno> {
-    let inode = find_program(path, ctx)?;
-    let data = inode.file().ok_or(Errno::EACCES)?;
-    let (head, size) = {
-        let mut head = [0u8; 4096];
-        let d = data.lock();
-        let n = d.read_at(0, &mut head);
-        (crate::kalloc::vec_from(&head[..n])?, d.size())
-    };
+/// with resource limits `limits` and credentials `cred`.
+pub fn load(
+    path: &[u8],
+    argv: &[Vec<u8>],
+    envp: &[Vec<u8>],
+    ctx: &FsContext,
+    limits: &Limits,
+    cred: &Cred,
+) -> Result<Image, Errno> {
+    let program = binfmt::resolve(path, argv, ctx, cred)?;
+    let argv = program.argv.as_deref().unwrap_or(argv);
+    let (inode, head, size) = (program.inode, program.head, program.size);
     if head.len() < 4 || &head[..4] != b"\x7fELF" {
         return Err(Errno::ENOEXEC);
     }
@@ -80,6 +72,8 @@ pub fn load(path: &[u8], argv: &[Vec<u8>], envp: &[Vec<u8>], ctx: &FsContext, li
         // Dynamically linked programs come later (PT_INTERP).
         return Err(Errno::ENOEXEC);
     }
+    let mut cred = cred.clone();
+    let secure = cred.exec_transition(crate::proc::cred::file_ids(&inode));
     let plan = match plan.elf_type {
         ElfType::Exec => plan,
         ElfType::Dyn => {
@@ -111,11 +105,11 @@ pub fn load(path: &[u8], argv: &[Vec<u8>], envp: &[Vec<u8>], ctx: &FsContext, li
         (AT_BASE, 0),
         (AT_FLAGS, 0),
         (AT_ENTRY, plan.entry),
-        (AT_UID, 0),
-        (AT_EUID, 0),
-        (AT_GID, 0),
-        (AT_EGID, 0),
-        (AT_SECURE, 0),
+        (AT_UID, u64::from(cred.ruid)),
+        (AT_EUID, u64::from(cred.euid)),
+        (AT_GID, u64::from(cred.rgid)),
+        (AT_EGID, u64::from(cred.egid)),
+        (AT_SECURE, u64::from(secure)),
         (AT_HWCAP, hal::cpu::hwcap()),
         (AT_HWCAP2, 0),
         (AT_CLKTCK, 100),
@@ -168,6 +162,8 @@ pub fn load(path: &[u8], argv: &[Vec<u8>], envp: &[Vec<u8>], ctx: &FsContext, li
         entry: plan.entry,
         sp: stack.sp,
         name: basename(path),
+        cred,
+        secure,
     })
 }
 

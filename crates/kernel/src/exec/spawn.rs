@@ -1,5 +1,6 @@
 //! Starting a user program from the kernel (init, the kernel shell's
-//! `run`): a new process whose first thread enters user mode directly.
+//! `run`): a new process whose first thread enters user mode directly, as
+//! root (or as a set-user-ID program's owner).
 
 use super::load;
 use crate::fs::console::Console;
@@ -25,9 +26,11 @@ pub fn spawn(
     parent: &Arc<Process>,
     pid: Option<Pid>,
 ) -> Result<Arc<Process>, Errno> {
+    let root = marten_cred::Cred::root();
     let ctx = crate::vfs::walk::FsContext::initial();
-    let image = load(path, argv, envp, &ctx, &proc::limits::boot_limits())?;
+    let image = load(path, argv, envp, &ctx, &proc::limits::boot_limits(), &root)?;
     let p = proc::create(image.name.as_str(), parent, pid)?;
+    *p.user.cred.lock() = image.cred;
     if pid == Some(1) {
         // Like Linux's init, process 1 stays in group and session 0.
         proc::set_init(&p);

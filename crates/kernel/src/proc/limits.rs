@@ -19,12 +19,15 @@ static BOOT: spin::Once<Limits> = spin::Once::new();
 /// the size the descriptor table may reach.
 pub const NR_OPEN: u64 = NR_OPEN_DEFAULT;
 
-/// The rules for changing limits. Every Marten process runs as root, which has
-/// CAP_SYS_RESOURCE: any hard limit may be raised, RLIMIT_NOFILE up to [`NR_OPEN`].
-pub const POLICY: Policy = Policy {
-    may_raise_hard: true,
-    nr_open: NR_OPEN,
-};
+/// The rules for changing limits, for a caller with credentials `cred`: raising
+/// a hard limit needs CAP_SYS_RESOURCE (effective uid 0); RLIMIT_NOFILE never
+/// goes above [`NR_OPEN`].
+pub fn policy(cred: &marten_cred::Cred) -> Policy {
+    Policy {
+        may_raise_hard: cred.may_raise_limits(),
+        nr_open: NR_OPEN,
+    }
+}
 
 /// The limits of a process the kernel starts (init, the kernel shell's `run`): what
 /// Linux gives process 1 on a machine with this much memory.

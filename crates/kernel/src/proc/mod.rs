@@ -10,6 +10,7 @@
 //! the parent link is weak. Threads own their process; a process keeps only
 //! weak references to its threads.
 
+pub mod cred;
 mod group;
 pub mod limits;
 pub mod signal;

@@ -13,6 +13,7 @@ use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
 use marten_abi::errno::Errno;
 use marten_abi::signal;
+use marten_cred::Cred;
 use marten_signal::Decision;
 
 /// Caught signals already reported as not run (bit n-1: signal n).
@@ -46,14 +47,27 @@ fn takes_signals(p: &Process) -> bool {
     !p.is_kernel()
 }
 
-/// kill(2) from `caller`: ESRCH when nothing matches; EINVAL (nothing is
-/// sent) when a stop signal would have to stop a target, which Marten
-/// cannot do yet. Signal 0 only checks that a target exists.
+/// May `caller` (with credentials `cred`) send `sig` to `p`? The ids must
+/// allow it (`Cred::may_signal`), or it is SIGCONT within the session.
+fn permitted(caller: &Process, cred: &Cred, p: &Process, sig: i32) -> bool {
+    if sig == signal::SIGCONT && p.sid() == caller.sid() {
+        return true;
+    }
+    let theirs = p.user.cred.lock().clone();
+    cred.may_signal(&theirs)
+}
+
+/// kill(2) from `caller`: ESRCH when nothing matches; EPERM when the caller
+/// may signal none of the targets (for one process or a group; pid -1 skips
+/// them silently, as Linux), and only the permitted ones get the signal;
+/// EINVAL (nothing is sent) when a stop signal would have to stop a target,
+/// which Marten cannot do yet. Signal 0 only checks that a target exists and
+/// may be signalled.
 pub fn kill(caller: &Arc<Process>, target: Target, sig: i32) -> Result<(), Errno> {
     if !(0..=signal::NSIG).contains(&sig) {
         return Err(Errno::EINVAL);
     }
-    let targets: Vec<Arc<Process>> = match target {
+    let mut targets: Vec<Arc<Process>> = match target {
         Target::Process(pid) => {
             let mut v = Vec::new();
             crate::kalloc::push(&mut v, lookup(pid).ok_or(Errno::ESRCH)?)?;
@@ -64,6 +78,14 @@ pub fn kill(caller: &Arc<Process>, target: Target, sig: i32) -> Result<(), Errno
     };
     if targets.is_empty() {
         return Err(Errno::ESRCH);
+    }
+    let cred = caller.user.cred.lock().clone();
+    targets.retain(|p| permitted(caller, &cred, p, sig));
+    if targets.is_empty() {
+        return match target {
+            Target::All => Ok(()),
+            _ => Err(Errno::EPERM),
+        };
     }
     if sig == 0 {
         return Ok(());

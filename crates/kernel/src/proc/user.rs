@@ -1,6 +1,6 @@
 //! The user-space half of a process: address space, open files, working
-//! directory, signal dispositions and resource limits. Empty for kernel
-//! processes.
+//! directory, signal dispositions, resource limits and credentials. Empty
+//! for kernel processes.
 
 use crate::fs::fdtable::FdTable;
 use crate::hal;
@@ -11,6 +11,7 @@ use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, Ordering};
 use hal::paging::Root;
 use hal::sync::SpinLock;
+use marten_cred::Cred;
 use marten_rlimit::Limits;
 use marten_signal::SigState;
 
@@ -31,6 +32,10 @@ pub struct UserState {
     pub altstack: SpinLock<Option<(u64, u64, u32)>>,
     /// Resource limits: copied by fork, kept by execve.
     pub limits: SpinLock<Limits>,
+    /// User and group ids and groups: copied by fork, changed by the set*id
+    /// calls and by execve of a set-user-ID or set-group-ID program. Copies
+    /// share the group list, so taking one never allocates.
+    pub cred: SpinLock<Cred>,
     exit_status: SpinLock<Option<i32>>,
     /// A vfork parent sleeps here until this child execs or exits.
     pub vfork_done: WaitQueue,
@@ -72,6 +77,7 @@ impl UserState {
             sig: SpinLock::new(SigState::new()),
             altstack: SpinLock::new(None),
             limits: SpinLock::new(crate::proc::limits::boot_limits()),
+            cred: SpinLock::new(Cred::root()),
             exit_status: SpinLock::new(None),
             vfork_done: WaitQueue::new(),
             vfork_pending: AtomicBool::new(false),

@@ -668,14 +668,14 @@ pub fn memfd_create(c: &mut Call<'_>) -> SysResult {
             Ok(crate::vfs::mount::Loc { mnt: m, inode: root })
         })
         .clone()?;
-    let ids = crate::vfs::perm::fs_ids();
+    let c = crate::proc::cred::current_cred();
     let inode = root.inode.ops.create_unnamed(
         &root.inode,
         crate::vfs::inode::NewNode {
             kind: Kind::File,
             perm: 0o777,
-            uid: ids.uid,
-            gid: ids.gid,
+            uid: c.fsuid,
+            gid: c.fsgid,
             target: b"",
         },
         false,

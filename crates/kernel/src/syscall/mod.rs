@@ -7,6 +7,7 @@
 //! errno, which goes back in rax (`-errno`). Before returning to user mode,
 //! `return_to_user` checks for a pending kill and for rescheduling.
 
+mod cred;
 mod files;
 mod locks;
 mod memory;
@@ -131,18 +132,28 @@ syscall_table! {
     95 umask => process::umask,
     96 gettimeofday => time::gettimeofday,
     97 getrlimit => rlimit::getrlimit,
-    102 getuid => process::getuid,
+    102 getuid => cred::getuid,
     103 syslog => syslog::syslog,
-    104 getgid => process::getgid,
-    105 setuid => process::setuid,
-    106 setgid => process::setgid,
-    107 geteuid => process::geteuid,
-    108 getegid => process::getegid,
+    104 getgid => cred::getgid,
+    105 setuid => cred::setuid,
+    106 setgid => cred::setgid,
+    107 geteuid => cred::geteuid,
+    108 getegid => cred::getegid,
     109 setpgid => process::setpgid,
     110 getppid => process::getppid,
     111 getpgrp => process::getpgrp,
     112 setsid => process::setsid,
+    113 setreuid => cred::setreuid,
+    114 setregid => cred::setregid,
+    115 getgroups => cred::getgroups,
+    116 setgroups => cred::setgroups,
+    117 setresuid => cred::setresuid,
+    118 getresuid => cred::getresuid,
+    119 setresgid => cred::setresgid,
+    120 getresgid => cred::getresgid,
     121 getpgid => process::getpgid,
+    122 setfsuid => cred::setfsuid,
+    123 setfsgid => cred::setfsgid,
     124 getsid => process::getsid,
     127 rt_sigpending => signal::rt_sigpending,
     131 sigaltstack => signal::sigaltstack,

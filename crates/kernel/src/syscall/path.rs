@@ -19,7 +19,6 @@ use marten_abi::fcntl::{
     self, AT_EACCESS, AT_EMPTY_PATH, AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW, UTIME_NOW,
     UTIME_OMIT,
 };
-use marten_abi::mode::{S_ISGID, S_ISUID};
 
 const CWD: u64 = AT_FDCWD as u64;
 
@@ -317,7 +316,7 @@ fn access_(dirfd: u64, path: u64, mode: u64, flags: u64) -> SysResult {
     } else {
         perm::real_ids()
     };
-    perm::check_as(ids, &loc.inode, want).map(|_| 0)
+    perm::check_as(&ids, &loc.inode, want).map(|_| 0)
 }
 
 /// The file a metadata call acts on: by path from `dirfd`, or the
@@ -344,12 +343,8 @@ fn fd_target(fd: u64) -> Result<Loc, Errno> {
 /// Sets permission bits: owner or root; a caller outside the file's group
 /// loses S_ISGID (unless root), as Linux does.
 fn set_mode(loc: &Loc, mode: u32) -> SysResult {
-    perm::owner_or_root(&loc.inode)?;
+    let m = perm::chmod_perm(&loc.inode, mode)?;
     namei::writable_mount(loc)?;
-    let mut m = mode & 0o7777;
-    if !perm::is_root() && !perm::caller_in_group(loc.inode.meta().gid) {
-        m &= !S_ISGID;
-    }
     let t = now();
     loc.inode.update(|meta| {
         meta.perm = m;
@@ -390,7 +385,7 @@ fn set_owner(loc: &Loc, uid: u64, gid: u64) -> SysResult {
     perm::may_chown(&loc.inode, uid, gid)?;
     namei::writable_mount(loc)?;
     let t = now();
-    let dir = loc.inode.is_dir();
+    let new_perm = perm::perm_after_chown(&loc.inode);
     loc.inode.update(|m| {
         if let Some(u) = uid {
             m.uid = u;
@@ -398,12 +393,7 @@ fn set_owner(loc: &Loc, uid: u64, gid: u64) -> SysResult {
         if let Some(g) = gid {
             m.gid = g;
         }
-        if !dir {
-            m.perm &= !S_ISUID;
-            if m.perm & 0o010 != 0 {
-                m.perm &= !S_ISGID;
-            }
-        }
+        m.perm = new_perm;
         m.ctime = t;
     });
     Ok(0)

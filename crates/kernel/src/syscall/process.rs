@@ -1,4 +1,4 @@
-//! Process system calls: identity, fork/vfork/clone, execve, exit, wait,
+//! Process system calls: pids, fork/vfork/clone, execve, exit, wait,
 //! kill, and the small per-process settings (TLS base, uname).
 
 use super::{Call, SysResult};
@@ -28,47 +28,6 @@ pub fn gettid(_: &mut Call<'_>) -> SysResult {
 
 pub fn getppid(_: &mut Call<'_>) -> SysResult {
     Ok(sched::with_current(|t| t.process.ppid()) as u64)
-}
-
-// Credentials: every process runs as root (uid and gid 0) until users
-// arrive; these report exactly that.
-
-pub fn getuid(_: &mut Call<'_>) -> SysResult {
-    Ok(0)
-}
-
-pub fn geteuid(_: &mut Call<'_>) -> SysResult {
-    Ok(0)
-}
-
-pub fn getgid(_: &mut Call<'_>) -> SysResult {
-    Ok(0)
-}
-
-pub fn getegid(_: &mut Call<'_>) -> SysResult {
-    Ok(0)
-}
-
-/// Root may "change" to root; any other id would need credentials Marten
-/// does not have yet, so it fails (EPERM, as for an unprivileged caller).
-fn set_root_only(id: u64, what: &str) -> SysResult {
-    if id as u32 == 0 {
-        Ok(0)
-    } else {
-        crate::warn_once!(
-            "{what}({}): only uid/gid 0 exists for now: EPERM (reported once)",
-            id as u32
-        );
-        Err(Errno::EPERM)
-    }
-}
-
-pub fn setuid(c: &mut Call<'_>) -> SysResult {
-    set_root_only(c.a[0], "setuid")
-}
-
-pub fn setgid(c: &mut Call<'_>) -> SysResult {
-    set_root_only(c.a[0], "setgid")
 }
 
 /// getpgid(2): the group of `pid` (0: the caller).
@@ -211,6 +170,8 @@ fn do_fork(c: &mut Call<'_>, args: ForkArgs) -> SysResult {
     let child = proc::create(parent.name().as_str(), &parent, None)?;
     let limits = *parent.user.limits.lock();
     *child.user.limits.lock() = limits;
+    let cred = parent.user.cred.lock().clone();
+    *child.user.cred.lock() = cred;
     let mm = if args.vfork {
         child.user.borrow_mm_of(&parent)
     } else {
@@ -304,7 +265,8 @@ pub fn execve(c: &mut Call<'_>) -> SysResult {
     let envp = read_strv(c.a[2], &mut budget)?;
     let p = sched::current_process();
     let limits = *p.user.limits.lock();
-    let image = crate::exec::load(&path, &argv, &envp, &p.user.fs_context(), &limits)?;
+    let cred = p.user.cred.lock().clone();
+    let image = crate::exec::load(&path, &argv, &envp, &p.user.fs_context(), &limits, &cred)?;
     // Room to close the close-on-exec descriptors, before it is too late
     // to fail.
     let mut closing = Vec::new();
@@ -328,6 +290,17 @@ pub fn execve(c: &mut Call<'_>) -> SysResult {
     }
     drop(closing);
     p.user.sig.lock().reset_on_exec();
+    // New credentials (set-ID programs). As Linux, a program running with
+    // other ids than its caller's real ones is not dumpable and loses the
+    // parent-death signal; any other program is dumpable again.
+    let old_cred = core::mem::replace(&mut *p.user.cred.lock(), image.cred);
+    drop(old_cred);
+    p.user
+        .dumpable
+        .store(!image.secure, core::sync::atomic::Ordering::Release);
+    if image.secure {
+        p.user.pdeath_signal.store(0, core::sync::atomic::Ordering::Release);
+    }
     *p.user.altstack.lock() = None;
     p.mark_execed();
     me.ctx().set_fs_base(0);

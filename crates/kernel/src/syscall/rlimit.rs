@@ -3,7 +3,7 @@
 //! is used (see `proc::limits`).
 
 use super::{Call, SysResult};
-use crate::proc::{self, Pid, Process, limits::POLICY};
+use crate::proc::{self, Pid, Process, limits};
 use crate::sched;
 use crate::uaccess;
 use alloc::sync::Arc;
@@ -23,9 +23,11 @@ fn read_rlimit(addr: u64) -> Result<Rlimit, Errno> {
 }
 
 /// prlimit(2) on `target`: the old limit is read and the new one (if any) set
-/// in one step under the record's lock.
+/// in one step under the record's lock. Raising a hard limit needs the
+/// caller's privilege.
 fn exchange(target: &Process, r: Resource, new: Option<Rlimit>) -> Result<Rlimit, Errno> {
-    target.user.limits.lock().prlimit(r, new, &POLICY)
+    let policy = limits::policy(&proc::cred::current_cred());
+    target.user.limits.lock().prlimit(r, new, &policy)
 }
 
 /// getrlimit(2).
@@ -46,20 +48,29 @@ pub fn setrlimit(c: &mut Call<'_>) -> SysResult {
 }
 
 /// The process prlimit64 addresses: the caller for pid 0, else the process
-/// with that id (ESRCH when there is none). Every process is root, so the
-/// caller may change anyone's limits.
+/// with that id (ESRCH when there is none). Another process's limits, read or
+/// written, need privilege or the same ids (EPERM, `Cred::may_prlimit`).
 fn target(pid: u64) -> Result<Arc<Process>, Errno> {
-    match pid as i32 {
-        0 => Ok(sched::current_process()),
-        p if p > 0 => proc::lookup(p as Pid).ok_or(Errno::ESRCH),
-        _ => Err(Errno::ESRCH),
+    let me = sched::current_process();
+    let p = match pid as i32 {
+        0 => return Ok(me),
+        p if p > 0 => proc::lookup(p as Pid).ok_or(Errno::ESRCH)?,
+        _ => return Err(Errno::ESRCH),
+    };
+    if !Arc::ptr_eq(&p, &me) {
+        let mine = me.user.cred.lock().clone();
+        let theirs = p.user.cred.lock().clone();
+        if !mine.may_prlimit(&theirs) {
+            return Err(Errno::EPERM);
+        }
     }
+    Ok(p)
 }
 
-/// prlimit64(2), in Linux's order: EFAULT reading the new limit, ESRCH, then
-/// the resource and the rules. The old limit is written after the new one is
-/// set, so a bad `old` pointer is EFAULT with the new limit in place, as on
-/// Linux.
+/// prlimit64(2), in Linux's order: EFAULT reading the new limit, ESRCH, EPERM
+/// for another process's limits, then the resource and the rules. The old
+/// limit is written after the new one is set, so a bad `old` pointer is
+/// EFAULT with the new limit in place, as on Linux.
 pub fn prlimit64(c: &mut Call<'_>) -> SysResult {
     let [pid, raw, new, old, ..] = c.a;
     let new = if new != 0 { Some(read_rlimit(new)?) } else { None };

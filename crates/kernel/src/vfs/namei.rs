@@ -22,13 +22,13 @@ pub fn writable_mount(loc: &Loc) -> Result<(), Errno> {
 /// caller's fs ids, but the directory's group (and, for directories, its
 /// set-group-ID bit) when the directory is set-group-ID.
 fn owner_for(dir: &Inode, kind: Kind, perm: u32) -> (u32, u32, u32) {
-    let ids = perm::fs_ids();
+    let c = crate::proc::cred::current_cred();
     let dm = dir.meta();
     if dm.perm & S_ISGID != 0 {
         let perm = if kind == Kind::Dir { perm | S_ISGID } else { perm };
-        (ids.uid, dm.gid, perm)
+        (c.fsuid, dm.gid, perm)
     } else {
-        (ids.uid, ids.gid, perm)
+        (c.fsuid, c.fsgid, perm)
     }
 }
 

@@ -149,14 +149,14 @@ fn open_tmpfile(dirfd: u64, path: &[u8], flags: u32, perm: u32) -> Result<Arc<Fi
     let dir = walk::lookup(dirfd, path, FOLLOW | DIRECTORY)?;
     perm::check(&dir.inode, MAY_WRITE | MAY_EXEC)?;
     namei::writable_mount(&dir)?;
-    let ids = perm::fs_ids();
+    let c = crate::proc::cred::current_cred();
     let inode: Arc<Inode> = dir.inode.ops.create_unnamed(
         &dir.inode,
         NewNode {
             kind: Kind::File,
             perm: perm & 0o7777,
-            uid: ids.uid,
-            gid: ids.gid,
+            uid: c.fsuid,
+            gid: c.fsgid,
             target: b"",
         },
         flags & O_EXCL == 0,

@@ -68,7 +68,7 @@ impl Namespace for Ns {
     }
 
     fn may_search(&mut self, dir: &Loc) -> Result<(), Errno> {
-        perm::check_as(self.ids, &dir.inode, MAY_EXEC)
+        perm::check_as(&self.ids, &dir.inode, MAY_EXEC)
     }
 }
 
@@ -162,7 +162,7 @@ pub fn named_path(loc: &Loc, start: &Loc, path: &[u8], root: &Loc) -> Result<Vec
     };
     let p = marten_path::resolve_parent(
         &mut Ns {
-            ids: Ids { uid: 0, gid: 0 },
+            ids: perm::kernel_ids(),
         },
         &s,
         path,
@@ -199,7 +199,7 @@ pub fn lookup_kernel(path: &[u8]) -> Result<Loc, Errno> {
     };
     marten_path::resolve(
         &mut Ns {
-            ids: Ids { uid: 0, gid: 0 },
+            ids: perm::kernel_ids(),
         },
         &s,
         path,
@@ -218,7 +218,7 @@ pub fn path_of(loc: &Loc, root: &Loc) -> Result<Vec<u8>, Errno> {
     let mut out: Vec<u8> = Vec::new();
     let mut cur = loc.clone();
     let mut ns = Ns {
-        ids: Ids { uid: 0, gid: 0 },
+        ids: perm::kernel_ids(),
     };
     let mut reached_root = false;
     for _ in 0..4096 {
