@@ -37,6 +37,8 @@ run 0 t_segv_all
 run 0 t_sig
 run 0 t_jobs
 run 0 t_proc
+run 0 t_poll
+run 0 t_epoll
 run 0 t_fpe
 run 0 t_oom --max-mb 64
 run 0 t_exhaust pipes 4 --max-mb 64

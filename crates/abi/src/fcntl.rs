@@ -43,3 +43,14 @@ pub const AT_EMPTY_PATH: u64 = 0x1000;
 pub const SEEK_SET: u32 = 0;
 pub const SEEK_CUR: u32 = 1;
 pub const SEEK_END: u32 = 2;
+
+/// fcntl commands on pipes (Linux-specific: F_LINUX_SPECIFIC_BASE + 7, + 8).
+pub const F_SETPIPE_SZ: u64 = 1031;
+pub const F_GETPIPE_SZ: u64 = 1032;
+/// Pipe writes up to this many bytes are atomic.
+pub const PIPE_BUF: usize = 4096;
+/// `/proc/sys/fs/pipe-max-size`'s default: the largest F_SETPIPE_SZ for an
+/// unprivileged process.
+pub const PIPE_MAX_SIZE: usize = 1 << 20;
+/// A new pipe's size (16 pages).
+pub const PIPE_DEF_SIZE: usize = 65536;

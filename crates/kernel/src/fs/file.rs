@@ -2,6 +2,7 @@
 //! description (flags, position), and `struct stat`.
 
 use super::inode::Inode;
+use crate::sync::PollTable;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use marten_abi::errno::Errno;
@@ -72,7 +73,7 @@ impl Stat {
 /// (never while a file lock is held, so a page fault on the user buffer
 /// cannot deadlock on it). `ioctl` receives the user address of its
 /// argument and copies itself, with none of its own locks held.
-pub trait FileOps: Send + Sync {
+pub trait FileOps: Send + Sync + core::any::Any {
     /// Reads at the file position (or the stream). 0 means end of file.
     fn read(&self, _file: &File, _buf: &mut [u8]) -> Result<usize, Errno> {
         Err(Errno::EINVAL)
@@ -112,6 +113,10 @@ pub trait FileOps: Send + Sync {
     fn poll(&self) -> u16 {
         poll::POLLIN | poll::POLLOUT
     }
+    /// Registers `table`'s poll entry on the wait queue(s) woken when `poll`
+    /// may change. Files that are always ready (regular files, /dev/null)
+    /// register nothing; epoll_ctl refuses them (EPERM).
+    fn poll_wait(&self, _file: &File, _table: &mut PollTable) {}
     /// `fstat`.
     fn stat(&self) -> Stat;
     /// The inode behind the file, if any.

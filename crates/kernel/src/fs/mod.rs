@@ -7,6 +7,7 @@
 pub mod console;
 pub mod ctty;
 pub mod dev;
+pub mod epoll;
 pub mod fdtable;
 pub mod file;
 pub mod initramfs;

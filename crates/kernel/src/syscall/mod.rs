@@ -9,6 +9,7 @@
 
 mod files;
 mod memory;
+mod poll;
 mod process;
 mod rlimit;
 mod signal;
@@ -69,7 +70,7 @@ syscall_table! {
     4 stat => files::stat,
     5 fstat => files::fstat,
     6 lstat => files::lstat,
-    7 poll => files::poll,
+    7 poll => poll::poll,
     8 lseek => files::lseek,
     9 mmap => memory::mmap,
     10 mprotect => memory::mprotect,
@@ -84,6 +85,7 @@ syscall_table! {
     20 writev => files::writev,
     21 access => files::access,
     22 pipe => files::pipe,
+    23 select => poll::select,
     24 sched_yield => process::sched_yield,
     28 madvise => memory::madvise,
     32 dup => files::dup,
@@ -134,12 +136,15 @@ syscall_table! {
     169 reboot => process::reboot,
     186 gettid => process::gettid,
     201 time => time::time,
+    213 epoll_create => poll::epoll_create,
     217 getdents64 => files::getdents64,
     218 set_tid_address => process::set_tid_address,
     228 clock_gettime => time::clock_gettime,
     229 clock_getres => time::clock_getres,
     230 clock_nanosleep => time::clock_nanosleep,
     231 exit_group => process::exit_group,
+    232 epoll_wait => poll::epoll_wait,
+    233 epoll_ctl => poll::epoll_ctl,
     247 waitid => process::waitid,
     257 openat => files::openat,
     258 mkdirat => files::mkdirat,
@@ -147,8 +152,12 @@ syscall_table! {
     263 unlinkat => files::unlinkat,
     267 readlinkat => files::readlinkat,
     269 faccessat => files::faccessat,
+    270 pselect6 => poll::pselect6,
+    271 ppoll => poll::ppoll,
     273 set_robust_list => process::set_robust_list,
+    281 epoll_pwait => poll::epoll_pwait,
     292 dup3 => files::dup3,
+    291 epoll_create1 => poll::epoll_create1,
     293 pipe2 => files::pipe2,
     302 prlimit64 => rlimit::prlimit64,
     318 getrandom => process::getrandom,
