@@ -62,11 +62,11 @@ proptest! {
             match op {
                 Op::Add(k, ev, d) => {
                     let r = real.add(k, ev, d as u64);
-                    if model.contains_key(&k) {
-                        prop_assert_eq!(r, Err(ListError::Exists));
-                    } else {
+                    if let std::collections::btree_map::Entry::Vacant(e) = model.entry(k) {
                         prop_assert_eq!(r, Ok(()));
-                        model.insert(k, M { events: ev | EPOLLERR | EPOLLHUP, data: d as u64, disabled: false, edge: true });
+                        e.insert(M { events: ev | EPOLLERR | EPOLLHUP, data: d as u64, disabled: false, edge: true });
+                    } else {
+                        prop_assert_eq!(r, Err(ListError::Exists));
                     }
                 }
                 Op::Mod(k, ev, d) => {

@@ -223,11 +223,11 @@ impl Instance {
             let regs = target.regs.lock();
             let mut v = Vec::new();
             for r in regs.iter() {
-                if let Some(n) = r.nested.as_ref().and_then(|w| w.upgrade()) {
-                    if crate::kalloc::push(&mut v, n).is_err() {
-                        // Cannot check: refuse rather than risk a loop.
-                        return true;
-                    }
+                if let Some(n) = r.nested.as_ref().and_then(|w| w.upgrade())
+                    && crate::kalloc::push(&mut v, n).is_err()
+                {
+                    // Cannot check: refuse rather than risk a loop.
+                    return true;
                 }
             }
             v
