@@ -46,6 +46,8 @@ if [ -e /dev/mymem ]; then
 else
   echo "SKIP t_mymem: /dev/mymem is absent (load bench/mymem's module to run it)"
 fi
+run 0 t_poll
+run 0 t_epoll
 run 0 t_fpe
 run 0 t_oom --max-mb 64
 run 0 t_exhaust pipes 4 --max-mb 64

@@ -138,3 +138,14 @@ pub const LOCK_NB: u32 = 4;
 pub const LOCK_UN: u32 = 8;
 /// Obsolete "mandatory" flock, which Linux ignores (returns 0) since 5.15.
 pub const LOCK_MAND: u32 = 32;
+
+/// fcntl commands on pipes (Linux-specific: F_LINUX_SPECIFIC_BASE + 7, + 8).
+pub const F_SETPIPE_SZ: u64 = 1031;
+pub const F_GETPIPE_SZ: u64 = 1032;
+/// Pipe writes up to this many bytes are atomic.
+pub const PIPE_BUF: usize = 4096;
+/// `/proc/sys/fs/pipe-max-size`'s default: the largest F_SETPIPE_SZ for an
+/// unprivileged process.
+pub const PIPE_MAX_SIZE: usize = 1 << 20;
+/// A new pipe's size (16 pages).
+pub const PIPE_DEF_SIZE: usize = 65536;

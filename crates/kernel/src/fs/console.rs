@@ -180,6 +180,10 @@ impl FileOps for Console {
         }
     }
 
+    fn poll_wait(&self, _file: &File, table: &mut crate::sync::PollTable) {
+        table.register(crate::sync::QueueRef::Static(&crate::sync::CONSOLE_INPUT));
+    }
+
     fn poll(&self) -> u16 {
         let ready = {
             let inp = INPUT.lock();

@@ -1,6 +1,7 @@
 //! Open files: the operations every kind of file offers, the open-file
 //! description (flags, position), and `struct stat`.
 
+use crate::sync::PollTable;
 use crate::vfs::inode::{Inode, Time};
 use crate::vfs::mount::Loc;
 use alloc::sync::Arc;
@@ -88,7 +89,7 @@ pub fn decode_dev(dev: u64) -> (u32, u32) {
 /// (never while a file lock is held, so a page fault on the user buffer
 /// cannot deadlock on it). `ioctl` receives the user address of its
 /// argument and copies itself, with none of its own locks held.
-pub trait FileOps: Send + Sync {
+pub trait FileOps: Send + Sync + core::any::Any {
     /// Reads at the file position (or the stream). 0 means end of file.
     fn read(&self, _file: &File, _buf: &mut [u8]) -> Result<usize, Errno> {
         Err(Errno::EINVAL)
@@ -128,6 +129,10 @@ pub trait FileOps: Send + Sync {
     fn poll(&self) -> u16 {
         poll::POLLIN | poll::POLLOUT
     }
+    /// Registers `table`'s poll entry on the wait queue(s) woken when `poll`
+    /// may change. Files that are always ready (regular files, /dev/null)
+    /// register nothing; epoll_ctl refuses them (EPERM).
+    fn poll_wait(&self, _file: &File, _table: &mut PollTable) {}
     /// `fstat`.
     fn stat(&self) -> Stat;
     /// The inode behind the file, if any.

@@ -5,6 +5,7 @@
 pub mod console;
 pub mod ctty;
 pub mod dev;
+pub mod epoll;
 pub mod fdtable;
 pub mod fifo;
 pub mod file;

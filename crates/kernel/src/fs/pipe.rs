@@ -1,44 +1,65 @@
 //! Pipes: a bounded byte queue between a reading and a writing end.
 //!
-//! The queue is a ring over 16 page frames (64 KiB, Linux's default pipe
-//! size), allocated as writes first reach them and kept until the pipe is
-//! gone. Each page is charged to the commit limit (`mm::commit`), so pipes
-//! cannot use up the memory the kernel needs: a write that finds no page
-//! fails with ENOMEM (or returns what it wrote so far), as Linux's does.
+//! The queue is a ring of page frames, 16 of them (64 KiB, Linux's default
+//! pipe size) until F_SETPIPE_SZ changes the count (a power of two, at
+//! most 1 MiB: `/proc/sys/fs/pipe-max-size`, which Linux lets root exceed;
+//! Marten's programs all run as root and still get EPERM above it). Frames
+//! are allocated as writes first reach them and kept until the pipe is gone
+//! or resized. Each page is charged to the commit limit (`mm::commit`), so
+//! pipes cannot use up the memory the kernel needs: a write that finds no
+//! page fails with ENOMEM (or returns what it wrote so far), as Linux's
+//! does. Writes of at most PIPE_BUF bytes wait for room for all of their
+//! bytes and go in under one lock: never interleaved with other writers.
+//!
+//! Readers and writers sleep on one wait queue per direction, where poll,
+//! select and epoll register too; a wake-up finds no lock to take when
+//! nobody waits.
 
 use super::file::{File, FileOps, Stat};
 use crate::hal;
 use crate::hal::frames::{FrameKind, Pfn, Urgency};
 use crate::hal::sync::SpinLock;
 use crate::mm::commit;
-use crate::sync::WaitQueue;
+use crate::sync::{PollTable, QueueRef, WaitQueue};
+use crate::uaccess;
 use alloc::boxed::Box;
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 use marten_abi::errno::Errno;
-use marten_abi::{mode, poll};
+use marten_abi::fcntl::{PIPE_BUF, PIPE_DEF_SIZE, PIPE_MAX_SIZE};
+use marten_abi::{ioctl, mode, poll};
+use marten_poll::pipesize::{self, SizeError};
 
-/// Bytes a pipe holds (Linux's default).
-pub const CAPACITY: usize = 65536;
-/// Writes up to this size are atomic (Linux's PIPE_BUF).
-pub const PIPE_BUF: usize = 4096;
 const PAGE: usize = 4096;
-const PAGES: usize = CAPACITY / PAGE;
 
 /// The pages of the ring.
 ///
-/// Invariant: each `Some` frame is a Kernel frame owned by this ring and
-/// charged (one page) to the commit limit.
+/// Invariant: `pages.len()` is a power of two; each `Some` frame is a
+/// Kernel frame owned by this ring and charged (one page) to the commit
+/// limit.
 struct Ring {
-    pages: [Option<Pfn>; PAGES],
+    pages: Vec<Option<Pfn>>,
 }
 
 impl Ring {
-    /// Makes sure the pages holding `[at, at+len)` (modulo CAPACITY) exist;
-    /// ENOMEM when a page cannot be had.
+    /// A ring of `bytes` (a multiple of the page size) with no frames yet.
+    fn new(bytes: usize) -> Result<Ring, Errno> {
+        let mut pages = Vec::new();
+        crate::kalloc::resize(&mut pages, bytes / PAGE, None)?;
+        Ok(Ring { pages })
+    }
+
+    fn capacity(&self) -> usize {
+        self.pages.len() * PAGE
+    }
+
+    /// Makes sure the pages holding `[at, at+len)` (modulo the capacity)
+    /// exist; ENOMEM when a page cannot be had.
     fn provide(&mut self, at: usize, len: usize) -> Result<(), Errno> {
+        let cap = self.capacity();
         let mut off = 0;
         while off < len {
-            let i = ((at + off) % CAPACITY) / PAGE;
+            let i = ((at + off) % cap) / PAGE;
             if self.pages[i].is_none() {
                 commit::charge(1)?;
                 match hal::frames::alloc(0, FrameKind::Kernel, Urgency::Normal) {
@@ -57,9 +78,10 @@ impl Ring {
     /// Copies `out.len()` bytes from the ring starting at `at` (the pages
     /// exist: they were written).
     fn read(&self, at: usize, out: &mut [u8]) {
+        let cap = self.capacity();
         let mut done = 0;
         while done < out.len() {
-            let pos = (at + done) % CAPACITY;
+            let pos = (at + done) % cap;
             let n = (PAGE - pos % PAGE).min(out.len() - done);
             if let Some(p) = self.pages[pos / PAGE] {
                 hal::frames::read(p, pos % PAGE, &mut out[done..done + n]);
@@ -70,9 +92,10 @@ impl Ring {
 
     /// Copies `data` into the ring starting at `at` (after `provide`).
     fn write(&self, at: usize, data: &[u8]) {
+        let cap = self.capacity();
         let mut done = 0;
         while done < data.len() {
-            let pos = (at + done) % CAPACITY;
+            let pos = (at + done) % cap;
             let n = (PAGE - pos % PAGE).min(data.len() - done);
             if let Some(p) = self.pages[pos / PAGE] {
                 hal::frames::write(p, pos % PAGE, &data[done..done + n]);
@@ -93,8 +116,8 @@ impl Drop for Ring {
 
 /// The queue and who still holds each end.
 ///
-/// Invariant: `len <= CAPACITY`; bytes are at `head..head+len` modulo
-/// CAPACITY in `ring`.
+/// Invariant: `len <= ring.capacity()`; bytes are at `head..head+len`
+/// modulo the capacity in `ring`.
 struct State {
     ring: Ring,
     head: usize,
@@ -109,28 +132,101 @@ pub type Ends = (Box<dyn FileOps>, Box<dyn FileOps>);
 /// A pipe shared by its two ends.
 pub struct Pipe {
     state: SpinLock<State>,
-    readable: WaitQueue,
-    writable: WaitQueue,
+    readable: Arc<WaitQueue>,
+    writable: Arc<WaitQueue>,
 }
 
 impl Pipe {
     /// A new pipe: its read end and its write end.
     pub fn create() -> Result<Ends, Errno> {
+        let queue = || crate::hal::heap::try_arc(WaitQueue::new()).map_err(|_| Errno::ENOMEM);
         let p = crate::hal::heap::try_arc(Pipe {
             state: SpinLock::new(State {
-                ring: Ring { pages: [None; PAGES] },
+                ring: Ring::new(PIPE_DEF_SIZE)?,
                 head: 0,
                 len: 0,
                 readers: 1,
                 writers: 1,
             }),
-            readable: WaitQueue::new(),
-            writable: WaitQueue::new(),
+            readable: queue()?,
+            writable: queue()?,
         })
         .map_err(|_| Errno::ENOMEM)?;
         let r: Box<dyn FileOps> = crate::hal::heap::try_box(ReadEnd(p.clone())).map_err(|_| Errno::ENOMEM)?;
         let w: Box<dyn FileOps> = crate::hal::heap::try_box(WriteEnd(p)).map_err(|_| Errno::ENOMEM)?;
         Ok((r, w))
+    }
+
+    /// The pipe behind an open file, if it is one of its ends.
+    pub fn of(f: &File) -> Option<&Arc<Pipe>> {
+        let any: &dyn core::any::Any = &*f.ops;
+        if let Some(r) = any.downcast_ref::<ReadEnd>() {
+            return Some(&r.0);
+        }
+        any.downcast_ref::<WriteEnd>().map(|w| &w.0)
+    }
+
+    /// F_GETPIPE_SZ: the capacity in bytes.
+    pub fn size(&self) -> usize {
+        self.state.lock().ring.capacity()
+    }
+
+    /// F_SETPIPE_SZ: changes the capacity to `arg` bytes rounded up to a
+    /// power-of-two number of pages and returns it. EINVAL above 2^31,
+    /// EPERM above pipe-max-size (1 MiB) when growing past it, EBUSY when
+    /// the pipe holds more than fits. The bytes move to a new ring (whose
+    /// pages are charged, ENOMEM when there are none), then the old one's
+    /// pages go back.
+    pub fn set_size(&self, arg: u64) -> Result<usize, Errno> {
+        let (cap, len) = {
+            let s = self.state.lock();
+            (s.ring.capacity(), s.len)
+        };
+        let size = pipesize::new_size(arg, PAGE, PIPE_MAX_SIZE, cap, len).map_err(|e| match e {
+            SizeError::TooLarge => Errno::EINVAL,
+            SizeError::OverLimit => Errno::EPERM,
+            SizeError::Busy => Errno::EBUSY,
+        })?;
+        if size == cap {
+            return Ok(size);
+        }
+        let mut ring = Ring::new(size)?;
+        let old = {
+            let mut s = self.state.lock();
+            if s.len > size {
+                return Err(Errno::EBUSY);
+            }
+            ring.provide(0, s.len)?;
+            let mut buf = [0u8; 256];
+            let mut done = 0;
+            while done < s.len {
+                let n = buf.len().min(s.len - done);
+                s.ring.read(s.head + done, &mut buf[..n]);
+                ring.write(done, &buf[..n]);
+                done += n;
+            }
+            s.head = 0;
+            core::mem::replace(&mut s.ring, ring)
+        };
+        drop(old);
+        self.writable.wake_all();
+        Ok(size)
+    }
+
+    /// FIONREAD: bytes waiting to be read.
+    fn unread(&self) -> usize {
+        self.state.lock().len
+    }
+}
+
+/// FIONREAD on either end, as Linux allows.
+fn pipe_ioctl(p: &Pipe, cmd: u32, arg: u64) -> Result<u64, Errno> {
+    match cmd {
+        ioctl::FIONREAD => {
+            uaccess::write_i32(arg, p.unread() as i32)?;
+            Ok(0)
+        }
+        _ => Err(Errno::ENOTTY),
     }
 }
 
@@ -169,7 +265,7 @@ impl FileOps for ReadEnd {
             let n = buf.len().min(s.len);
             let head = s.head;
             s.ring.read(head, &mut buf[..n]);
-            s.head = (head + n) % CAPACITY;
+            s.head = (head + n) % s.ring.capacity();
             s.len -= n;
             got = n;
             true
@@ -179,6 +275,14 @@ impl FileOps for ReadEnd {
             return Ok(got);
         }
         if eof { Ok(0) } else { Err(Errno::EAGAIN) }
+    }
+
+    fn ioctl(&self, _file: &File, cmd: u32, arg: u64) -> Result<u64, Errno> {
+        pipe_ioctl(&self.0, cmd, arg)
+    }
+
+    fn poll_wait(&self, _file: &File, table: &mut PollTable) {
+        table.register(QueueRef::Shared(self.0.readable.clone()));
     }
 
     fn poll(&self) -> u16 {
@@ -220,14 +324,15 @@ impl FileOps for WriteEnd {
                     broken = true;
                     return true;
                 }
-                let room = CAPACITY - s.len;
+                let cap = s.ring.capacity();
+                let room = cap - s.len;
                 // Small writes go in one piece or not at all.
                 let need = if want <= PIPE_BUF { want } else { 1 };
                 if room < need {
                     return file.nonblocking();
                 }
                 let n = want.min(room);
-                let tail = (s.head + s.len) % CAPACITY;
+                let tail = (s.head + s.len) % cap;
                 if let Err(e) = s.ring.provide(tail, n) {
                     nomem = Some(e);
                     return true;
@@ -262,10 +367,18 @@ impl FileOps for WriteEnd {
         Ok(done)
     }
 
+    fn ioctl(&self, _file: &File, cmd: u32, arg: u64) -> Result<u64, Errno> {
+        pipe_ioctl(&self.0, cmd, arg)
+    }
+
+    fn poll_wait(&self, _file: &File, table: &mut PollTable) {
+        table.register(QueueRef::Shared(self.0.writable.clone()));
+    }
+
     fn poll(&self) -> u16 {
         let s = self.0.state.lock();
         let mut r = 0;
-        if CAPACITY - s.len >= PIPE_BUF {
+        if s.ring.capacity() - s.len >= PIPE_BUF {
             r |= poll::POLLOUT;
         }
         if s.readers == 0 {

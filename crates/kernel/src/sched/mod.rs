@@ -312,6 +312,27 @@ pub fn sleep_ns(ns: u64, cancellable: bool) -> Result<(), Interrupted> {
     }
 }
 
+/// Arms the running thread's timer to wake it at monotonic time `deadline`
+/// (a wait with a time-out: `WaitQueue::wait_until_deadline`). Called with
+/// interrupts off, before the thread marks itself sleeping; each thread
+/// has one timer slot, reserved when it was created.
+pub(crate) fn arm_timer(me: &Arc<Thread>, deadline: u64) {
+    let id = TIMERS
+        .get()
+        .lock()
+        .as_mut()
+        .expect("scheduler")
+        .insert(deadline, me.clone());
+    *me.timer.lock() = Some(id);
+}
+
+/// Cancels the timer `arm_timer` set, if it has not fired.
+pub(crate) fn disarm_timer(me: &Thread) {
+    if let Some(id) = me.timer.lock().take() {
+        TIMERS.get().lock().as_mut().expect("scheduler").cancel(id);
+    }
+}
+
 /// Sleeps for `ms` milliseconds, not cancellable.
 pub fn sleep_ms(ms: u64) {
     let _ = sleep_ns(ms * 1_000_000, false);

@@ -8,13 +8,15 @@
 
 mod condvar;
 mod mutex;
+mod polltable;
 mod semaphore;
 mod waitqueue;
 
 pub use condvar::Condvar;
 pub use mutex::{Mutex, MutexGuard};
+pub use polltable::{PollTable, QueueRef};
 pub use semaphore::Semaphore;
-pub use waitqueue::WaitQueue;
+pub use waitqueue::{WaitQueue, Wake};
 
 /// Threads waiting for console input.
 pub static CONSOLE_INPUT: WaitQueue = WaitQueue::new();

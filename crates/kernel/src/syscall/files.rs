@@ -19,7 +19,7 @@ use marten_abi::fcntl::{
     F_SETLK, F_SETLKW, FD_CLOEXEC,
 };
 use marten_abi::resource::RLIM_INFINITY;
-use marten_abi::{fcntl, poll as pollbits, signal};
+use marten_abi::{fcntl, signal};
 use marten_rlimit::Resource;
 
 /// Largest chunk copied through the kernel at once.
@@ -399,50 +399,21 @@ pub fn fcntl(c: &mut Call<'_>) -> SysResult {
             drop(t);
             super::locks::fcntl_lock(fd, cmd, arg)
         }
+        fcntl::F_GETPIPE_SZ | fcntl::F_SETPIPE_SZ => {
+            let f = t.get(fd)?;
+            drop(t);
+            // EBADF for anything but a pipe, as Linux says.
+            let p = pipe::Pipe::of(&f).ok_or(Errno::EBADF)?;
+            if cmd == fcntl::F_GETPIPE_SZ {
+                Ok(p.size() as u64)
+            } else {
+                p.set_size(arg).map(|n| n as u64)
+            }
+        }
         _ => {
             t.get(fd)?;
             Err(Errno::EINVAL)
         }
-    }
-}
-
-/// poll: readiness of each descriptor; waits (cancellably) by checking
-/// every millisecond until something is ready or the timeout passes.
-pub fn poll(c: &mut Call<'_>) -> SysResult {
-    let [fds, nfds, timeout, ..] = c.a;
-    if nfds > nofile(&sched::current_process()) {
-        return Err(Errno::EINVAL);
-    }
-    let mut raw = uaccess::read_vec(fds, nfds as usize * 8)?;
-    let timeout = timeout as i32;
-    let deadline = (timeout >= 0).then(|| crate::hal::time::now_ns() + timeout as u64 * 1_000_000);
-    let p = sched::current_process();
-    loop {
-        let mut ready = 0;
-        for i in 0..nfds as usize {
-            let e = &mut raw[i * 8..i * 8 + 8];
-            let fd = i32::from_le_bytes(e[0..4].try_into().unwrap_or([0; 4]));
-            let events = u16::from_le_bytes(e[4..6].try_into().unwrap_or([0; 2]));
-            let rev = if fd < 0 {
-                0
-            } else {
-                let f = p.user.files.lock().get(fd as u64);
-                match f {
-                    Ok(f) => f.ops.poll() & (events | pollbits::POLLERR | pollbits::POLLHUP),
-                    Err(_) => pollbits::POLLNVAL,
-                }
-            };
-            e[6..8].copy_from_slice(&rev.to_le_bytes());
-            if rev != 0 {
-                ready += 1;
-            }
-        }
-        let expired = deadline.is_some_and(|d| crate::hal::time::now_ns() >= d);
-        if ready > 0 || expired {
-            uaccess::write_bytes(fds, &raw)?;
-            return Ok(ready);
-        }
-        sched::sleep_ns(1_000_000, true).map_err(|_| Errno::EINTR)?;
     }
 }
 

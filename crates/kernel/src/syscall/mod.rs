@@ -13,6 +13,7 @@ mod locks;
 mod memory;
 mod mount;
 mod path;
+mod poll;
 mod process;
 mod rlimit;
 mod signal;
@@ -75,7 +76,7 @@ syscall_table! {
     4 stat => stat::stat,
     5 fstat => stat::fstat,
     6 lstat => stat::lstat,
-    7 poll => files::poll,
+    7 poll => poll::poll,
     8 lseek => files::lseek,
     9 mmap => memory::mmap,
     10 mprotect => memory::mprotect,
@@ -90,6 +91,7 @@ syscall_table! {
     20 writev => files::writev,
     21 access => path::access,
     22 pipe => files::pipe,
+    23 select => poll::select,
     24 sched_yield => process::sched_yield,
     26 msync => memory::msync,
     28 madvise => memory::madvise,
@@ -171,12 +173,15 @@ syscall_table! {
     169 reboot => process::reboot,
     186 gettid => process::gettid,
     201 time => time::time,
+    213 epoll_create => poll::epoll_create,
     217 getdents64 => files::getdents64,
     218 set_tid_address => process::set_tid_address,
     228 clock_gettime => time::clock_gettime,
     229 clock_getres => time::clock_getres,
     230 clock_nanosleep => time::clock_nanosleep,
     231 exit_group => process::exit_group,
+    232 epoll_wait => poll::epoll_wait,
+    233 epoll_ctl => poll::epoll_ctl,
     235 utimes => path::utimes,
     247 waitid => process::waitid,
     257 openat => path::openat,
@@ -192,10 +197,14 @@ syscall_table! {
     267 readlinkat => path::readlinkat,
     268 fchmodat => path::fchmodat,
     269 faccessat => path::faccessat,
+    270 pselect6 => poll::pselect6,
+    271 ppoll => poll::ppoll,
     273 set_robust_list => process::set_robust_list,
     280 utimensat => path::utimensat,
+    281 epoll_pwait => poll::epoll_pwait,
     285 fallocate => files::fallocate,
     292 dup3 => files::dup3,
+    291 epoll_create1 => poll::epoll_create1,
     293 pipe2 => files::pipe2,
     302 prlimit64 => rlimit::prlimit64,
     306 syncfs => mount::syncfs,
