@@ -130,31 +130,69 @@ struct State {
 pub type Ends = (Box<dyn FileOps>, Box<dyn FileOps>);
 
 /// A pipe shared by its two ends.
+///
+/// `ino` is its inode number in fstat (unique among live pipes, as Linux's
+/// pipefs gives).
 pub struct Pipe {
+    ino: u64,
     state: SpinLock<State>,
     readable: Arc<WaitQueue>,
     writable: Arc<WaitQueue>,
 }
 
+/// Inode numbers of pipes.
+static NEXT_INO: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(1);
+
 impl Pipe {
-    /// A new pipe: its read end and its write end.
-    pub fn create() -> Result<Ends, Errno> {
+    /// A pipe with no ends yet (a FIFO's, or one `create` gives ends to).
+    pub fn new() -> Result<Arc<Pipe>, Errno> {
         let queue = || crate::hal::heap::try_arc(WaitQueue::new()).map_err(|_| Errno::ENOMEM);
-        let p = crate::hal::heap::try_arc(Pipe {
+        crate::hal::heap::try_arc(Pipe {
+            ino: NEXT_INO.fetch_add(1, core::sync::atomic::Ordering::Relaxed),
             state: SpinLock::new(State {
                 ring: Ring::new(PIPE_DEF_SIZE)?,
                 head: 0,
                 len: 0,
-                readers: 1,
-                writers: 1,
+                readers: 0,
+                writers: 0,
             }),
             readable: queue()?,
             writable: queue()?,
         })
-        .map_err(|_| Errno::ENOMEM)?;
-        let r: Box<dyn FileOps> = crate::hal::heap::try_box(ReadEnd(p.clone())).map_err(|_| Errno::ENOMEM)?;
-        let w: Box<dyn FileOps> = crate::hal::heap::try_box(WriteEnd(p)).map_err(|_| Errno::ENOMEM)?;
+        .map_err(|_| Errno::ENOMEM)
+    }
+
+    /// A new pipe: its read end and its write end.
+    pub fn create() -> Result<Ends, Errno> {
+        let p = Pipe::new()?;
+        let r = p.open_end(true, false)?;
+        let w = p.open_end(false, true)?;
         Ok((r, w))
+    }
+
+    /// A new end reading, writing or both (a FIFO opened O_RDWR).
+    pub fn open_end(self: &Arc<Self>, read: bool, write: bool) -> Result<Box<dyn FileOps>, Errno> {
+        fn boxed(ops: impl FileOps + 'static) -> Result<Box<dyn FileOps>, Errno> {
+            Ok(crate::hal::heap::try_box(ops).map_err(|_| Errno::ENOMEM)?)
+        }
+        {
+            // Counted first: an end that cannot be boxed is dropped, and
+            // its Drop takes the count back.
+            let mut s = self.state.lock();
+            s.readers += read as usize;
+            s.writers += write as usize;
+        }
+        match (read, write) {
+            (true, false) => boxed(ReadEnd(self.clone())),
+            (false, true) => boxed(WriteEnd(self.clone())),
+            _ => boxed(BothEnds(ReadEnd(self.clone()), WriteEnd(self.clone()))),
+        }
+    }
+
+    /// How many ends read and write it now.
+    pub fn ends(&self) -> (usize, usize) {
+        let s = self.state.lock();
+        (s.readers, s.writers)
     }
 
     /// The pipe behind an open file, if it is one of its ends.
@@ -162,6 +200,9 @@ impl Pipe {
         let any: &dyn core::any::Any = &*f.ops;
         if let Some(r) = any.downcast_ref::<ReadEnd>() {
             return Some(&r.0);
+        }
+        if let Some(b) = any.downcast_ref::<BothEnds>() {
+            return Some(&(b.0).0);
         }
         any.downcast_ref::<WriteEnd>().map(|w| &w.0)
     }
@@ -230,9 +271,10 @@ fn pipe_ioctl(p: &Pipe, cmd: u32, arg: u64) -> Result<u64, Errno> {
     }
 }
 
-fn stat() -> Stat {
+fn stat(p: &Pipe) -> Stat {
     Stat {
         dev: 9,
+        ino: p.ino,
         mode: mode::S_IFIFO | 0o600,
         nlink: 1,
         blksize: 4096,
@@ -298,7 +340,32 @@ impl FileOps for ReadEnd {
     }
 
     fn stat(&self) -> Stat {
-        stat()
+        stat(&self.0)
+    }
+}
+
+/// Both ends in one open file (a FIFO opened for reading and writing).
+pub struct BothEnds(ReadEnd, WriteEnd);
+
+impl FileOps for BothEnds {
+    fn read(&self, file: &File, buf: &mut [u8]) -> Result<usize, Errno> {
+        self.0.read(file, buf)
+    }
+    fn write(&self, file: &File, buf: &[u8]) -> Result<usize, Errno> {
+        self.1.write(file, buf)
+    }
+    fn ioctl(&self, file: &File, cmd: u32, arg: u64) -> Result<u64, Errno> {
+        self.0.ioctl(file, cmd, arg)
+    }
+    fn poll_wait(&self, file: &File, table: &mut PollTable) {
+        self.0.poll_wait(file, table);
+        self.1.poll_wait(file, table);
+    }
+    fn poll(&self) -> u16 {
+        self.0.poll() | self.1.poll()
+    }
+    fn stat(&self) -> Stat {
+        stat(&(self.0).0)
     }
 }
 
@@ -388,7 +455,7 @@ impl FileOps for WriteEnd {
     }
 
     fn stat(&self) -> Stat {
-        stat()
+        stat(&self.0)
     }
 }
 

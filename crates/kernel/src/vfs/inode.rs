@@ -255,6 +255,10 @@ pub trait InodeOps: Send + Sync {
     fn page_cache(&self) -> Option<&Mutex<FileData>> {
         None
     }
+    /// A FIFO node's rendezvous (file systems that keep FIFOs).
+    fn fifo(&self) -> Option<&crate::fs::fifo::Fifo> {
+        None
+    }
     /// Custom open-file operations (procfs); None: the VFS's own for the
     /// inode's kind.
     fn open(&self, _inode: &Arc<Inode>, _flags: u32) -> Result<Option<Box<dyn FileOps>>, Errno> {

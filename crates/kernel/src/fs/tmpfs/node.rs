@@ -44,7 +44,10 @@ pub fn new_inode(
             target: crate::kalloc::vec_from(target)?,
             _slot: slot,
         })?,
-        _ => boxed(Special { _slot: slot })?,
+        _ => boxed(Special {
+            fifo: crate::fs::fifo::Fifo::default(),
+            _slot: slot,
+        })?,
     };
     Inode::new(sb, sb.next_ino(), kind, fresh_meta(perm, uid, gid, kind), ops)
 }
@@ -428,7 +431,12 @@ impl InodeOps for Symlink {
 /// A device, FIFO or socket node: only metadata; opening it reaches the
 /// device registry or the FIFO.
 pub struct Special {
+    fifo: crate::fs::fifo::Fifo,
     _slot: Slot,
 }
 
-impl InodeOps for Special {}
+impl InodeOps for Special {
+    fn fifo(&self) -> Option<&crate::fs::fifo::Fifo> {
+        Some(&self.fifo)
+    }
+}
