@@ -61,7 +61,8 @@ head -c 3000 "$BIN/t_basic" >"$STAGE/truncated-elf"
 items=(--dir /tmp --file-mode "/etc/motd=$STAGE/etc/motd:0755"
        --file-mode "/etc/init-script=$STAGE/etc/init-script:0755"
        --file-mode /bin/busybox=/bin/busybox:0755
-       --file-mode "/bin/truncated-elf=$STAGE/truncated-elf:0755")
+       --file-mode "/bin/truncated-elf=$STAGE/truncated-elf:0755"
+       --file-mode "/bin/t_files.sh=user/scripts/t_files.sh:0755")
 for name in "${programs[@]}"; do
   items+=(--file-mode "/bin/$name=$BIN/$name:0755")
 done

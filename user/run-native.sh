@@ -58,6 +58,13 @@ run 0 t_forkloop 1000
 run 0 t_execloop 100
 run 0 t_spin 500
 
+# The busybox file-tools script, with the host's static busybox.
+out=$(cd /tmp && BB=/bin/busybox /bin/busybox sh "$OLDPWD/user/scripts/t_files.sh" 2>&1); rc=$?
+printf '%s\n' "$out"
+p=$(grep -oE '^t_files: [0-9]+ passed' <<<"$out" | grep -oE '[0-9]+' || echo 0)
+f=$(grep -oE '[0-9]+ failed' <<<"$out" | grep -oE '[0-9]+' || echo 1)
+PASSED=$((PASSED + p)); FAILED=$((FAILED + f))
+
 # rust-hello prints its own protocol: exit 3 and "rust-hello: done" mean success.
 out=$(env -i FOO=bar "$BIN/rust-hello" one "two words" 2>&1); rc=$?
 printf '%s\n' "$out"

@@ -32,9 +32,12 @@ use mount::Loc;
 /// Mounts the root tmpfs (before the initramfs is unpacked into it).
 pub fn init() -> Result<(), Errno> {
     crate::fs::tmpfs::set_ram_pages(crate::hal::frames::stats().managed as u64);
-    let (sb, root) = crate::fs::tmpfs::mount(b"rootfs", b"")?;
+    let (sb, root) = crate::fs::tmpfs::mount(b"tmpfs", b"")?;
     root.update(|m| m.perm = 0o755);
-    mount::add(sb, root, None, 0, b"rootfs")?;
+    // Named "tmpfs", not Linux's "rootfs": tools such as df skip "rootfs"
+    // lines, expecting the real root mounted over it, and Marten keeps the
+    // initramfs as its root.
+    mount::add(sb, root, None, 0, b"tmpfs")?;
     Ok(())
 }
 
@@ -50,13 +53,17 @@ pub fn mount_standard() -> Result<(), Errno> {
         (b"/proc", b"proc"),
         (b"/sys", b"sysfs"),
     ] {
-        let at = walk::lookup_kernel(dir).or_else(|_| {
-            let inode = mkdir_p(&mount::root().inode, dir)?;
-            Ok::<Loc, Errno>(Loc {
-                mnt: mount::root_mount(),
-                inode,
-            })
-        })?;
+        let at = match walk::lookup_kernel(dir) {
+            Ok(l) => l,
+            Err(_) => {
+                // Made in the file system visible there (/dev/shm inside
+                // the devtmpfs on /dev), not below a mount.
+                let slash = dir.iter().rposition(|&b| b == b'/').unwrap_or(0);
+                let parent = walk::lookup_kernel(if slash == 0 { b"/" } else { &dir[..slash] })?;
+                let inode = mkdir_p(&parent.inode, &dir[slash + 1..])?;
+                Loc { mnt: parent.mnt, inode }
+            }
+        };
         mount_at(fstype, fstype, at, 0, b"")?;
     }
     Ok(())
