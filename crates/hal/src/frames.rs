@@ -83,7 +83,7 @@ pub fn stats() -> FrameStats {
     })
 }
 
-fn frame_ptr(pfn: Pfn) -> *mut u8 {
+pub(crate) fn frame_ptr(pfn: Pfn) -> *mut u8 {
     phys_to_virt((pfn as u64) << 12) as *mut u8
 }
 

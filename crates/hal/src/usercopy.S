@@ -6,17 +6,29 @@
  */
     .text
 
-/* usize hal_copy_user(u8 *dst, const u8 *src, usize len): bytes not copied. */
+/* usize hal_copy_user(u8 *dst, const u8 *src, usize len): bytes not copied.
+ * Eight bytes a step (rep movsq), then the tail a byte at a time: QEMU's TCG
+ * runs each step of a string instruction separately, and CPUs without fast
+ * `rep movsb` (ERMS/FSRM) prefer it too. A fault in the first part resumes
+ * at hal_copy_user_fixup_q with rcx = quadwords left (rdx still holds the
+ * tail), in the second at hal_copy_user_fixup with rcx = bytes left. */
     .global hal_copy_user
     .global hal_copy_user_insn
+    .global hal_copy_user_fixup_q
+    .global hal_copy_user_insn_b
     .global hal_copy_user_fixup
 hal_copy_user:
     movq %rdx, %rcx
+    shrq $3, %rcx
+    andq $7, %rdx
     cmpb $0, hal_smap_enabled(%rip)
     je 1f
     stac
 1:
 hal_copy_user_insn:
+    rep movsq
+    movq %rdx, %rcx
+hal_copy_user_insn_b:
     rep movsb
 hal_copy_user_fixup:
     cmpb $0, hal_smap_enabled(%rip)
@@ -24,19 +36,31 @@ hal_copy_user_fixup:
     clac
 2:  movq %rcx, %rax
     ret
+hal_copy_user_fixup_q:
+    leaq (%rdx,%rcx,8), %rcx
+    jmp hal_copy_user_fixup
 
-/* usize hal_clear_user(u8 *dst, usize len): bytes not zeroed. */
+/* usize hal_clear_user(u8 *dst, usize len): bytes not zeroed; as
+ * hal_copy_user, eight bytes a step and then the tail. */
     .global hal_clear_user
     .global hal_clear_user_insn
+    .global hal_clear_user_fixup_q
+    .global hal_clear_user_insn_b
     .global hal_clear_user_fixup
 hal_clear_user:
+    movq %rsi, %rdx
     movq %rsi, %rcx
+    shrq $3, %rcx
+    andq $7, %rdx
     xorl %eax, %eax
     cmpb $0, hal_smap_enabled(%rip)
     je 1f
     stac
 1:
 hal_clear_user_insn:
+    rep stosq
+    movq %rdx, %rcx
+hal_clear_user_insn_b:
     rep stosb
 hal_clear_user_fixup:
     cmpb $0, hal_smap_enabled(%rip)
@@ -44,3 +68,6 @@ hal_clear_user_fixup:
     clac
 2:  movq %rcx, %rax
     ret
+hal_clear_user_fixup_q:
+    leaq (%rdx,%rcx,8), %rcx
+    jmp hal_clear_user_fixup

@@ -16,8 +16,12 @@ unsafe extern "C" {
     fn hal_copy_user(dst: *mut u8, src: *const u8, len: usize) -> usize;
     fn hal_clear_user(dst: *mut u8, len: usize) -> usize;
     static hal_copy_user_insn: u8;
+    static hal_copy_user_fixup_q: u8;
+    static hal_copy_user_insn_b: u8;
     static hal_copy_user_fixup: u8;
     static hal_clear_user_insn: u8;
+    static hal_clear_user_fixup_q: u8;
+    static hal_clear_user_insn_b: u8;
     static hal_clear_user_fixup: u8;
 }
 
@@ -32,13 +36,16 @@ pub(crate) fn set_smap(on: bool) {
 /// Where to resume after an unresolvable fault at `rip`, if `rip` is a
 /// user-copy instruction.
 pub(crate) fn fixup_for(rip: u64) -> Option<u64> {
-    if rip == &raw const hal_copy_user_insn as u64 {
-        Some(&raw const hal_copy_user_fixup as u64)
-    } else if rip == &raw const hal_clear_user_insn as u64 {
-        Some(&raw const hal_clear_user_fixup as u64)
-    } else {
-        None
-    }
+    let pairs = [
+        (&raw const hal_copy_user_insn, &raw const hal_copy_user_fixup_q),
+        (&raw const hal_copy_user_insn_b, &raw const hal_copy_user_fixup),
+        (&raw const hal_clear_user_insn, &raw const hal_clear_user_fixup_q),
+        (&raw const hal_clear_user_insn_b, &raw const hal_clear_user_fixup),
+    ];
+    pairs
+        .iter()
+        .find(|(insn, _)| rip == *insn as u64)
+        .map(|(_, fixup)| *fixup as u64)
 }
 
 /// A bad user address (the system call returns EFAULT).
@@ -79,6 +86,43 @@ pub fn copy_to_user(dst: u64, src: &[u8]) -> Result<(), Fault> {
     // SAFETY: as for copy_from_user, with the roles swapped; writes to
     // user pages shared copy-on-write fault (CR0.WP) and get copied.
     let left = unsafe { hal_copy_user(dst as *mut u8, src.as_ptr(), src.len()) };
+    if left == 0 { Ok(()) } else { Err(Fault) }
+}
+
+/// Copies `len` bytes of frame `pfn`, from `offset`, to user address `dst`
+/// (file data straight to the reader, without a staging buffer). Panics if
+/// the range leaves the frame.
+pub fn frame_to_user(pfn: crate::frames::Pfn, offset: usize, dst: u64, len: usize) -> Result<(), Fault> {
+    assert!(offset <= 4096 && len <= 4096 - offset, "frame range out of bounds");
+    if len == 0 {
+        return Ok(());
+    }
+    if !user_range_ok(dst, len) {
+        return Err(Fault);
+    }
+    // SAFETY: the source lies inside the frame (checked above), which the
+    // caller holds a reference to, read through the direct map; the
+    // destination is a checked user range whose faults end the copy early.
+    let left = unsafe { hal_copy_user(dst as *mut u8, crate::frames::frame_ptr(pfn).add(offset), len) };
+    if left == 0 { Ok(()) } else { Err(Fault) }
+}
+
+/// Copies `len` bytes from user address `src` into frame `pfn` at
+/// `offset` (a write straight into file data). Panics if the range leaves
+/// the frame.
+pub fn user_to_frame(pfn: crate::frames::Pfn, offset: usize, src: u64, len: usize) -> Result<(), Fault> {
+    assert!(offset <= 4096 && len <= 4096 - offset, "frame range out of bounds");
+    if len == 0 {
+        return Ok(());
+    }
+    if !user_range_ok(src, len) {
+        return Err(Fault);
+    }
+    // SAFETY: the destination lies inside the frame (checked above), a
+    // plain data frame the caller holds a reference to and owns the
+    // contents of; the source is a checked user range whose faults end the
+    // copy early.
+    let left = unsafe { hal_copy_user(crate::frames::frame_ptr(pfn).add(offset), src as *const u8, len) };
     if left == 0 { Ok(()) } else { Err(Fault) }
 }
 

@@ -45,8 +45,9 @@ pub fn read_vec(addr: u64, len: usize) -> Result<Vec<u8>, Errno> {
 /// Reads a NUL-terminated string of at most `max` bytes (without the NUL);
 /// `too_long` is the error when there is no NUL in time.
 pub fn read_cstr(addr: u64, max: usize, too_long: Errno) -> Result<Vec<u8>, Errno> {
+    // Most strings fit the first chunk: then the vector is allocated once,
+    // at their exact size.
     let mut v = Vec::new();
-    v.try_reserve_exact(max.min(4096)).map_err(|_| Errno::ENOMEM)?;
     let mut chunk = [0u8; 256];
     let mut pos = 0u64;
     loop {

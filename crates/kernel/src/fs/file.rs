@@ -133,6 +133,25 @@ pub trait FileOps: Send + Sync + core::any::Any {
     /// may change. Files that are always ready (regular files, /dev/null)
     /// register nothing; epoll_ctl refuses them (EPERM).
     fn poll_wait(&self, _file: &File, _table: &mut PollTable) {}
+    /// Reads straight into user memory at `dst` (at `offset`, or at the file
+    /// position, which moves, when None), for files whose data sit in page
+    /// frames; None when the file does not: the caller copies through a
+    /// kernel buffer. EFAULT only when nothing could be copied.
+    fn read_user(&self, _file: &File, _dst: u64, _len: usize, _offset: Option<u64>) -> Option<Result<usize, Errno>> {
+        None
+    }
+    /// Writes straight from user memory at `src`, as `write_limited` does
+    /// (the file-size `limit` included); None when the file cannot.
+    fn write_user(
+        &self,
+        _file: &File,
+        _src: u64,
+        _len: usize,
+        _offset: Option<u64>,
+        _limit: u64,
+    ) -> Option<Result<usize, Errno>> {
+        None
+    }
     /// `fstat`.
     fn stat(&self) -> Stat;
     /// The inode behind the file, if any.

@@ -107,8 +107,11 @@ fn read_into(f: &File, buf: u64, len: usize) -> Result<usize, Errno> {
     if !crate::hal::usercopy::user_range_ok(buf, len) {
         return Err(Errno::EFAULT);
     }
-    // Streams return what they have; regular files and endless devices keep going.
     let _pos = f.lock_pos();
+    if let Some(r) = f.ops.read_user(f, buf, len, None) {
+        return r;
+    }
+    // Streams return what they have; regular files and endless devices keep going.
     copy_to_user_from(f, buf, len, f.ops.fills(), |k, _| f.ops.read(f, k))
 }
 
@@ -125,6 +128,9 @@ fn write_from(f: &File, buf: u64, len: usize, limit: u64) -> Result<usize, Errno
         return Err(Errno::EFAULT);
     }
     let _pos = f.lock_pos();
+    if let Some(r) = f.ops.write_user(f, buf, len, None, limit) {
+        return r;
+    }
     with_staging(f, len, |k| {
         let mut done = 0;
         while done < len {
@@ -165,6 +171,12 @@ pub fn pread64(c: &mut Call<'_>) -> SysResult {
     if (off as i64) < 0 {
         return Err(Errno::EINVAL);
     }
+    if len > 0 && !crate::hal::usercopy::user_range_ok(buf, len as usize) {
+        return Err(Errno::EFAULT);
+    }
+    if let Some(r) = f.ops.read_user(&f, buf, len as usize, Some(off)) {
+        return r.map(|n| n as u64);
+    }
     let n = copy_to_user_from(&f, buf, len as usize, true, |k, done| f.ops.pread(k, off + done as u64))?;
     Ok(n as u64)
 }
@@ -181,6 +193,12 @@ pub fn pwrite64(c: &mut Call<'_>) -> SysResult {
     let len = len as usize;
     let p = sched::current_process();
     let limit = fsize(&p);
+    if len > 0 && !crate::hal::usercopy::user_range_ok(buf, len) {
+        return Err(Errno::EFAULT);
+    }
+    if let Some(r) = f.ops.write_user(&f, buf, len, Some(off), limit) {
+        return Ok(signal_if_too_big(&p, limit, r)? as u64);
+    }
     let n = with_staging(&f, len, |k| {
         let mut done = 0;
         while done < len {

@@ -224,6 +224,25 @@ pub trait InodeOps: Send + Sync {
     fn write_at(&self, _inode: &Arc<Inode>, _offset: u64, _buf: &[u8]) -> Result<usize, Errno> {
         Err(Errno::EINVAL)
     }
+    /// Reads at `offset` straight into user memory at `dst` (see
+    /// `FileOps::read_user`); None: this file system stages through the
+    /// kernel.
+    fn read_user(&self, _inode: &Arc<Inode>, _offset: u64, _dst: u64, _len: usize) -> Option<Result<usize, Errno>> {
+        None
+    }
+    /// Writes at `offset` (None: at the end, atomically with other
+    /// appends) straight from user memory at `src`, cut short at file size
+    /// `limit`; returns the count and where it ended. None: not supported.
+    fn write_user(
+        &self,
+        _inode: &Arc<Inode>,
+        _offset: Option<u64>,
+        _src: u64,
+        _len: usize,
+        _limit: u64,
+    ) -> Option<Result<(usize, u64), Errno>> {
+        None
+    }
     /// Writes at the end of the file (O_APPEND), cut short at file size
     /// `limit` (EFBIG when nothing fits); returns the count and the new
     /// end. File systems whose writes can race override it to find the

@@ -64,6 +64,8 @@ pub struct FileData {
     pages: Vec<Option<Pfn>>,
     size: u64,
     charged: u64,
+    /// Pages holding a frame.
+    resident: u64,
     budget: Arc<PageBudget>,
 }
 
@@ -86,13 +88,14 @@ impl FileData {
             pages: Vec::new(),
             size: 0,
             charged: 0,
+            resident: 0,
             budget,
         }
     }
 
     /// Pages holding data.
     pub fn resident(&self) -> u64 {
-        self.pages.iter().flatten().count() as u64
+        self.resident
     }
 
     /// Length in bytes.
@@ -181,6 +184,7 @@ impl FileData {
         match hal::frames::alloc_zeroed(FrameKind::PageCache, Urgency::Normal) {
             Some(p) => {
                 self.charged += charge as u64;
+                self.resident += 1;
                 Some(p)
             }
             None => {
@@ -198,6 +202,7 @@ impl FileData {
         let pages = len.div_ceil(4096) as usize;
         while self.pages.len() > pages {
             if let Some(Some(p)) = self.pages.pop() {
+                self.resident -= 1;
                 hal::frames::put(p);
                 self.budget.give_back(1);
                 if self.charged > 0 {
@@ -279,5 +284,41 @@ impl FileData {
         };
         hal::frames::get(pfn);
         Ok(pfn)
+    }
+
+    /// Makes the file cover `[pos, pos + n)` (`n` within one page) for a
+    /// write from user memory and returns that page's frame with a
+    /// reference for the writer. The size grows before the bytes arrive
+    /// (a racing reader may see zeros there); ENOSPC when no page can be
+    /// had.
+    pub fn grow_for_write(&mut self, pos: u64, n: usize) -> Result<Pfn, Errno> {
+        let idx = (pos / 4096) as usize;
+        if idx >= self.pages.len() {
+            crate::kalloc::resize(&mut self.pages, idx + 1, None)?;
+        }
+        let pfn = match self.pages[idx] {
+            Some(p) => p,
+            None => match self.new_page() {
+                Some(p) => {
+                    self.pages[idx] = Some(p);
+                    p
+                }
+                None => {
+                    self.pages.truncate(self.size.div_ceil(4096) as usize);
+                    return Err(Errno::ENOSPC);
+                }
+            },
+        };
+        self.size = self.size.max(pos + n as u64);
+        hal::frames::get(pfn);
+        Ok(pfn)
+    }
+
+    /// A write that `grow_for_write` prepared failed: the size goes back
+    /// to `old_size` if nothing else moved it past `end` meanwhile.
+    pub fn undo_grow(&mut self, old_size: u64, end: u64) {
+        if self.size == end && old_size < end {
+            let _ = self.truncate(old_size);
+        }
     }
 }

@@ -81,6 +81,48 @@ impl FileOps for InodeFile {
         Ok(n)
     }
 
+    fn read_user(&self, file: &File, dst: u64, len: usize, offset: Option<u64>) -> Option<Result<usize, Errno>> {
+        if self.inode.is_dir() {
+            return Some(Err(Errno::EISDIR));
+        }
+        let at = offset.unwrap_or_else(|| file.pos());
+        let r = self.inode.ops.read_user(&self.inode, at, dst, len)?;
+        if let Ok(n) = r {
+            if offset.is_none() {
+                file.set_pos(at + n as u64);
+            }
+            self.inode.touch_accessed();
+        }
+        Some(r)
+    }
+
+    fn write_user(
+        &self,
+        file: &File,
+        src: u64,
+        len: usize,
+        offset: Option<u64>,
+        limit: u64,
+    ) -> Option<Result<usize, Errno>> {
+        if self.inode.is_dir() {
+            return Some(Err(Errno::EISDIR));
+        }
+        // O_APPEND writes at the end, pwrite(2) included (as Linux does).
+        let append = file.flags() & fcntl::O_APPEND != 0;
+        let at = if append {
+            None
+        } else {
+            Some(offset.unwrap_or_else(|| file.pos()))
+        };
+        let r = self.inode.ops.write_user(&self.inode, at, src, len, limit)?;
+        Some(r.map(|(n, end)| {
+            if offset.is_none() {
+                file.set_pos(end);
+            }
+            n
+        }))
+    }
+
     fn seek(&self, file: &File, offset: i64, whence: u32) -> Result<u64, Errno> {
         let new = match whence {
             SEEK_SET => offset,

@@ -38,6 +38,7 @@ pub fn new_inode(
         })?,
         Kind::File => boxed(TmpFile {
             data: Mutex::new(FileData::new(shared.budget.clone())),
+            append: Mutex::new(()),
             _slot: slot,
         })?,
         Kind::Symlink => boxed(Symlink {
@@ -363,9 +364,103 @@ fn is_ancestor(node: &Arc<Inode>, dir: &Arc<Inode>) -> bool {
 }
 
 /// A regular file.
+///
+/// `append` is held across a whole O_APPEND write from user memory, so
+/// appends never overlap, while `data` is only held to find or add a page
+/// (never across a copy from or to user memory, which may fault on a
+/// mapping of this very file).
 pub struct TmpFile {
     pub data: Mutex<FileData>,
+    append: Mutex<()>,
     _slot: Slot,
+}
+
+impl TmpFile {
+    /// Copies file bytes from `offset` to user memory, page by page, each
+    /// page pinned by a reference while the file's lock is released.
+    fn copy_out(&self, offset: u64, dst: u64, len: usize) -> Result<usize, Errno> {
+        let mut done = 0;
+        while done < len {
+            let pos = offset + done as u64;
+            let in_page = (pos % 4096) as usize;
+            let (page, n) = {
+                let d = self.data.lock();
+                if pos >= d.size() {
+                    break;
+                }
+                let n = (4096 - in_page).min(len - done).min((d.size() - pos) as usize);
+                let page = d.page(pos / 4096);
+                if let Some(p) = page {
+                    hal::frames::get(p);
+                }
+                (page, n)
+            };
+            let r = match page {
+                Some(p) => {
+                    let r = hal::usercopy::frame_to_user(p, in_page, dst + done as u64, n);
+                    hal::frames::put(p);
+                    r
+                }
+                None => hal::usercopy::clear_user(dst + done as u64, n),
+            };
+            if r.is_err() {
+                if done > 0 {
+                    break;
+                }
+                return Err(Errno::EFAULT);
+            }
+            done += n;
+        }
+        Ok(done)
+    }
+
+    /// Copies `len` bytes of user memory into the file at `offset` (None:
+    /// the end), page by page as `copy_out`; stops at a full file system
+    /// (ENOSPC if nothing was written) or a bad address (EFAULT if nothing
+    /// was written). Returns the count and the end of what was written.
+    fn copy_in(&self, offset: Option<u64>, src: u64, len: usize, limit: u64) -> Result<(usize, u64), Errno> {
+        let _append = offset.is_none().then(|| self.append.lock());
+        let start = match offset {
+            Some(o) => o,
+            None => self.data.lock().size(),
+        };
+        if len == 0 {
+            return Ok((0, start));
+        }
+        let len = marten_rlimit::write_room(start, len, limit).map_err(|_| Errno::EFBIG)?;
+        start.checked_add(len as u64).ok_or(Errno::EFBIG)?;
+        let mut done = 0;
+        while done < len {
+            let pos = start + done as u64;
+            let in_page = (pos % 4096) as usize;
+            let n = (4096 - in_page).min(len - done);
+            let (page, old_size) = {
+                let mut d = self.data.lock();
+                let old = d.size();
+                match d.grow_for_write(pos, n) {
+                    Ok(p) => (p, old),
+                    Err(e) => {
+                        if done > 0 {
+                            break;
+                        }
+                        return Err(e);
+                    }
+                }
+            };
+            let r = hal::usercopy::user_to_frame(page, in_page, src + done as u64, n);
+            hal::frames::put(page);
+            if r.is_err() {
+                // Nothing of this page arrived: the file is as it was.
+                self.data.lock().undo_grow(old_size, pos + n as u64);
+                if done > 0 {
+                    break;
+                }
+                return Err(Errno::EFAULT);
+            }
+            done += n;
+        }
+        Ok((done, start + done as u64))
+    }
 }
 
 impl InodeOps for TmpFile {
@@ -383,7 +478,25 @@ impl InodeOps for TmpFile {
         inode.touch_modified();
         Ok(n)
     }
+    fn read_user(&self, _inode: &Arc<Inode>, offset: u64, dst: u64, len: usize) -> Option<Result<usize, Errno>> {
+        Some(self.copy_out(offset, dst, len))
+    }
+    fn write_user(
+        &self,
+        inode: &Arc<Inode>,
+        offset: Option<u64>,
+        src: u64,
+        len: usize,
+        limit: u64,
+    ) -> Option<Result<(usize, u64), Errno>> {
+        let r = self.copy_in(offset, src, len, limit);
+        if matches!(r, Ok((n, _)) if n > 0) {
+            inode.touch_modified();
+        }
+        Some(r)
+    }
     fn append(&self, inode: &Arc<Inode>, buf: &[u8], limit: u64) -> Result<(usize, u64), Errno> {
+        let _append = self.append.lock();
         let mut d = self.data.lock();
         let at = d.size();
         let room = marten_rlimit::write_room(at, buf.len(), limit).map_err(|_| Errno::EFBIG)?;
