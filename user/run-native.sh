@@ -38,6 +38,9 @@ run 0 t_sig
 run 0 t_jobs
 run 0 t_proc
 run 0 t_fpe
+run 0 t_names
+run 0 t_attrs
+run 0 t_mounts
 run 0 t_oom --max-mb 64
 run 0 t_exhaust pipes 4 --max-mb 64
 run 0 t_exhaust tmpfs --max-mb 32
