@@ -115,6 +115,11 @@ static void stats(void)
     check_errno(statx_(AT_FDCWD, "f", 0x6000, STATX_BASIC_STATS_, &x), EINVAL,
                 "statx with both sync flags: EINVAL");
     check_errno(statx_(AT_FDCWD, "missing", 0, STATX_BASIC_STATS_, &x), ENOENT, "statx of a missing name: ENOENT");
+    memset(&x, 0, sizeof x);
+    check(statx_(fd, NULL, AT_EMPTY_PATH, STATX_BASIC_STATS_, &x) == 0 && statx_agrees(&x, &s1),
+          "statx(fd, NULL, AT_EMPTY_PATH) (Linux 6.11)", "errno %d", errno);
+    check(syscall(SYS_newfstatat, fd, NULL, &s3, AT_EMPTY_PATH) == 0 && same_stat(&s1, &s3),
+          "newfstatat(fd, NULL, AT_EMPTY_PATH) (Linux 6.11)", "errno %d", errno);
     struct stat sd;
     check(stat(".", &sd) == 0 && S_ISDIR(sd.st_mode) && sd.st_nlink == 2, "a directory: S_IFDIR, two links",
           "nlink %ld", (long)sd.st_nlink);

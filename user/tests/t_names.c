@@ -289,6 +289,14 @@ static void name_lengths(void)
 static void enotdir_eloop(void)
 {
     check_errno(open("f/x", O_RDONLY), ENOTDIR, "a file in the middle of a path: ENOTDIR");
+    check_errno(open("f/..", O_RDONLY), ENOTDIR, "\"file/..\": ENOTDIR");
+    check_errno(open("lnk/..", O_RDONLY), ENOTDIR, "\"link-to-file/..\": ENOTDIR");
+    check_errno(open("", O_RDONLY), ENOENT, "open(\"\"): ENOENT");
+    check_errno(chdir(""), ENOENT, "chdir(\"\"): ENOENT");
+    check_errno(creat(".", 0644), EISDIR, "creat of a directory: EISDIR");
+    int fd = open(".//sd/.//..///f", O_RDONLY);
+    check(fd >= 0, "\".//sd/.//..///f\": repeated slashes and dots", "errno %d", errno);
+    close(fd);
     check_errno(mkdir("f/x", 0755), ENOTDIR, "mkdir under a file: ENOTDIR");
     struct stat st;
     check_errno(stat("f/x/y", &st), ENOTDIR, "stat through a file: ENOTDIR");
@@ -303,7 +311,7 @@ static void enotdir_eloop(void)
         made &= symlink(a, b) == 0;
     }
     check(made, "41 links in a chain", "errno %d", errno);
-    int fd = open("chain/c40", O_RDONLY);
+    fd = open("chain/c40", O_RDONLY);
     check(fd >= 0, "40 links are followed", "errno %d", errno);
     close(fd);
     check_errno(open("chain/c41", O_RDONLY), ELOOP, "the 41st link: ELOOP");
@@ -616,11 +624,59 @@ static void listing(void)
     check(badtype == 0 && zdir && zlink && zfifo, "d_type is right for files, directories, links and FIFOs",
           "%d bad; dir %d link %d fifo %d", badtype, zdir, zlink, zfifo);
     check_eq(syscall(SYS_getdents64, fd, buf, 8), 0, "at the end even a tiny buffer gets 0");
+    /* A saved d_off resumes right after its entry (telldir/seekdir). */
+    lseek(fd, 0, SEEK_SET);
+    n = syscall(SYS_getdents64, fd, buf, sizeof buf);
+    char first_after[64] = "", resumed[64] = "";
+    int64_t cookie = 0;
+    {
+        long at = 0, count = 0;
+        while (at < n && count < 5) {
+            struct {
+                uint64_t ino;
+                int64_t off;
+                unsigned short reclen;
+                unsigned char type;
+                char name[];
+            } *d = (void *)(buf + at);
+            if (count == 3)
+                cookie = d->off;
+            if (count == 4)
+                snprintf(first_after, sizeof first_after, "%.60s", d->name);
+            at += d->reclen;
+            count++;
+        }
+    }
+    lseek(fd, cookie, SEEK_SET);
+    n = syscall(SYS_getdents64, fd, buf, sizeof buf);
+    if (n > 0)
+        snprintf(resumed, sizeof resumed, "%.60s", buf + 19);
+    check(first_after[0] && strcmp(first_after, resumed) == 0, "lseek to an entry's d_off resumes after it",
+          "%s then %s", first_after, resumed);
     lseek(fd, 0, SEEK_SET);
     check_errno(syscall(SYS_getdents64, fd, buf, 8), EINVAL, "a buffer too small for one record: EINVAL");
     close(fd);
     fd = open("f", O_RDONLY);
     check_errno(syscall(SYS_getdents64, fd, buf, sizeof buf), ENOTDIR, "getdents64 on a file: ENOTDIR");
+    close(fd);
+    /* Removing every entry while listing (rm -r): all go. */
+    fd = open("many", O_RDONLY | O_DIRECTORY);
+    int removed = 0;
+    for (;;) {
+        n = syscall(SYS_getdents64, fd, buf, 1024);
+        if (n <= 0)
+            break;
+        for (long at = 0; at < n;) {
+            unsigned short reclen;
+            memcpy(&reclen, buf + at + 16, 2);
+            const char *nm = buf + at + 19;
+            if (strcmp(nm, ".") != 0 && strcmp(nm, "..") != 0)
+                removed += unlinkat(fd, nm, buf[at + 18] == DT_DIR ? AT_REMOVEDIR : 0) == 0;
+            at += reclen;
+        }
+    }
+    check(removed == N + 3 && rmdir("many") == 0, "unlinking each entry while listing removes them all",
+          "%d removed, errno %d", removed, errno);
     close(fd);
     check_errno(syscall(SYS_getdents64, 999, buf, sizeof buf), EBADF, "getdents64 on a bad descriptor: EBADF");
     fd = open("many", O_PATH);

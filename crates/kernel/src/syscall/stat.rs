@@ -18,9 +18,13 @@ use marten_abi::stat::*;
 const CWD: u64 = AT_FDCWD as u64;
 
 /// The status of `path` from `dirfd`, or of the descriptor itself for an
-/// empty path with AT_EMPTY_PATH.
+/// empty (or, as since Linux 6.11, NULL) path with AT_EMPTY_PATH.
 fn stat_at(dirfd: u64, path: u64, flags: u64) -> Result<Stat, Errno> {
-    let p = walk::read_path(path)?;
+    let p = if path == 0 && flags & AT_EMPTY_PATH != 0 {
+        alloc::vec::Vec::new()
+    } else {
+        walk::read_path(path)?
+    };
     if p.is_empty() && flags & AT_EMPTY_PATH != 0 {
         if dirfd as i32 as i64 == AT_FDCWD {
             return Ok(Stat::of_inode(&walk::context().cwd.inode));
