@@ -50,6 +50,9 @@ run 0 t_fifo
 run 0 t_poll
 run 0 t_epoll
 run 0 t_fpe
+run 0 t_names
+run 0 t_attrs
+run 0 t_mounts
 run 0 t_oom --max-mb 64
 run 0 t_exhaust pipes 4 --max-mb 64
 run 0 t_exhaust tmpfs --max-mb 32

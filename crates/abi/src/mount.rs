@@ -41,5 +41,7 @@ pub const ST_RDONLY: u64 = 1;
 pub const ST_NOSUID: u64 = 2;
 pub const ST_NODEV: u64 = 4;
 pub const ST_NOEXEC: u64 = 8;
+/// Always set by Linux (since 2.6.36): the `f_flags` field is valid.
+pub const ST_VALID: u64 = 0x20;
 pub const ST_NOATIME: u64 = 1024;
 pub const ST_RELATIME: u64 = 4096;

@@ -186,8 +186,9 @@ pub struct File {
     pub ops: alloc::boxed::Box<dyn FileOps>,
     pub loc: Option<Loc>,
     /// Where the path walk started and the path it was given (for
-    /// /proc/PID/fd links), for files opened by path.
-    pub opened_as: Option<(Loc, alloc::vec::Vec<u8>)>,
+    /// /proc/PID/fd links), for files opened by path. The start does not
+    /// keep its mount busy.
+    pub opened_as: Option<(crate::vfs::mount::WeakLoc, alloc::vec::Vec<u8>)>,
     flags: AtomicU32,
     pos: AtomicU64,
     pos_lock: crate::sync::Mutex<()>,
@@ -211,6 +212,7 @@ impl File {
         loc: Option<Loc>,
         opened_as: Option<(Loc, alloc::vec::Vec<u8>)>,
     ) -> Result<Arc<File>, Errno> {
+        let opened_as = opened_as.map(|(l, p)| (crate::vfs::mount::WeakLoc::new(&l), p));
         let keep = fcntl::O_ACCMODE | fcntl::SETFL_MASK | fcntl::O_PATH;
         crate::hal::heap::try_arc(File {
             ops,

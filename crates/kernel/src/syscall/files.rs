@@ -30,6 +30,16 @@ pub(super) fn file(fd: u64) -> Result<Arc<File>, Errno> {
     sched::with_current(|t| t.process.user.files.lock().get(fd))
 }
 
+/// The open file behind `fd` for a call that acts on the file itself
+/// (EBADF for an O_PATH descriptor, as Linux's `fdget` is).
+pub(super) fn io_file(fd: u64) -> Result<Arc<File>, Errno> {
+    let f = file(fd)?;
+    if f.is_path_only() {
+        return Err(Errno::EBADF);
+    }
+    Ok(f)
+}
+
 /// The caller's soft RLIMIT_NOFILE: descriptors are allocated below it.
 pub(super) fn nofile(p: &Process) -> u64 {
     proc::limits::soft(p, Resource::Nofile)
@@ -283,12 +293,12 @@ pub fn close(c: &mut Call<'_>) -> SysResult {
 /// fsync(2): every file Marten has lives in memory, so there is nothing to
 /// write back; the descriptor is still checked (EBADF).
 pub fn fsync(c: &mut Call<'_>) -> SysResult {
-    file(c.a[0]).map(|_| 0)
+    io_file(c.a[0]).map(|_| 0)
 }
 
 /// fdatasync(2): as fsync, nothing to write back for in-memory files.
 pub fn fdatasync(c: &mut Call<'_>) -> SysResult {
-    file(c.a[0]).map(|_| 0)
+    io_file(c.a[0]).map(|_| 0)
 }
 
 pub fn lseek(c: &mut Call<'_>) -> SysResult {
@@ -442,7 +452,7 @@ pub fn ftruncate(c: &mut Call<'_>) -> SysResult {
     if len < 0 {
         return Err(Errno::EINVAL);
     }
-    let f = file(c.a[0])?;
+    let f = io_file(c.a[0])?;
     let inode = f.ops.inode().filter(|i| i.kind == Kind::File).ok_or(Errno::EINVAL)?;
     if !f.writable() {
         return Err(Errno::EINVAL);
@@ -454,7 +464,7 @@ pub fn ftruncate(c: &mut Call<'_>) -> SysResult {
 /// KEEP_SIZE, hole-punching and range modes are EOPNOTSUPP.
 pub fn fallocate(c: &mut Call<'_>) -> SysResult {
     let [fd, mode, off, len, ..] = c.a;
-    let f = file(fd)?;
+    let f = io_file(fd)?;
     if (off as i64) < 0 || (len as i64) <= 0 {
         return Err(Errno::EINVAL);
     }
@@ -568,8 +578,8 @@ fn read_off(addr: u64) -> Result<Option<u64>, Errno> {
 /// sendfile(2): from a seekable file to any file.
 pub fn sendfile(c: &mut Call<'_>) -> SysResult {
     let [out_fd, in_fd, off_addr, count, ..] = c.a;
-    let src = file(in_fd)?;
-    let dst = file(out_fd)?;
+    let src = io_file(in_fd)?;
+    let dst = io_file(out_fd)?;
     if src.ops.inode().is_none_or(|i| i.kind != Kind::File) {
         return Err(Errno::EINVAL);
     }
@@ -590,8 +600,8 @@ pub fn copy_file_range(c: &mut Call<'_>) -> SysResult {
     if flags != 0 {
         return Err(Errno::EINVAL);
     }
-    let src = file(in_fd)?;
-    let dst = file(out_fd)?;
+    let src = io_file(in_fd)?;
+    let dst = io_file(out_fd)?;
     for f in [&src, &dst] {
         match f.ops.inode().map(|i| i.kind) {
             Some(Kind::File) => {}

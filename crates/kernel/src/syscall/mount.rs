@@ -1,6 +1,6 @@
 //! mount(2), umount2(2), sync(2) and syncfs(2).
 
-use super::files::file;
+use super::files::io_file;
 use super::{Call, SysResult};
 use crate::uaccess;
 use crate::vfs::mount::{self, KEPT_FLAGS};
@@ -98,7 +98,7 @@ pub fn sync(_: &mut Call<'_>) -> SysResult {
 
 /// syncfs(2): the file system of one open file.
 pub fn syncfs(c: &mut Call<'_>) -> SysResult {
-    let f = file(c.a[0])?;
+    let f = io_file(c.a[0])?;
     match &f.loc {
         Some(l) => l.mnt.sb.fs.sync().map(|_| 0),
         None => Ok(0),

@@ -3,7 +3,7 @@
 //! directories, access checks, and changes of mode, owner, times and
 //! length. Argument decoding only: the rules are in `crate::vfs`.
 
-use super::files::{file, fsize, nofile, signal_if_too_big};
+use super::files::{file, fsize, io_file, nofile, signal_if_too_big};
 use super::{Call, SysResult};
 use crate::sched;
 use crate::uaccess;
@@ -63,8 +63,12 @@ pub fn creat(c: &mut Call<'_>) -> SysResult {
 /// is EINVAL; the RESOLVE_* restrictions are not implemented and refused.
 pub fn openat2(c: &mut Call<'_>) -> SysResult {
     let [dirfd, path, how, size, ..] = c.a;
-    if size < 24 || size > 4096 {
+    if size < 24 {
         return Err(Errno::EINVAL);
+    }
+    if size > 4096 {
+        // Linux: more than a page is an extension it cannot know.
+        return Err(Errno::E2BIG);
     }
     let mut raw = [0u8; 24];
     uaccess::read_bytes(how, &mut raw)?;
@@ -334,9 +338,9 @@ fn target(dirfd: u64, path: u64, flags: u64, allowed: u64) -> Result<Loc, Errno>
     walk::lookup(dirfd, &p, wf)
 }
 
-/// The file open at `fd` (fchmod, fchown, futimens).
+/// The file open at `fd` (fchmod, fchown, futimens: EBADF for O_PATH).
 fn fd_target(fd: u64) -> Result<Loc, Errno> {
-    let f = file(fd)?;
+    let f = io_file(fd)?;
     f.loc.clone().ok_or(Errno::EBADF)
 }
 

@@ -10,15 +10,21 @@ use crate::vfs::mount::Loc;
 use crate::vfs::walk::{self, EMPTY_OK, FOLLOW};
 use marten_abi::errno::Errno;
 use marten_abi::fcntl::{AT_EMPTY_PATH, AT_FDCWD, AT_NO_AUTOMOUNT, AT_STATX_SYNC_TYPE, AT_SYMLINK_NOFOLLOW};
-use marten_abi::mount::{MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, ST_NODEV, ST_NOEXEC, ST_NOSUID, ST_RDONLY};
+use marten_abi::mount::{
+    MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, ST_NODEV, ST_NOEXEC, ST_NOSUID, ST_RDONLY, ST_VALID,
+};
 use marten_abi::stat::*;
 
 const CWD: u64 = AT_FDCWD as u64;
 
 /// The status of `path` from `dirfd`, or of the descriptor itself for an
-/// empty path with AT_EMPTY_PATH.
+/// empty (or, as since Linux 6.11, NULL) path with AT_EMPTY_PATH.
 fn stat_at(dirfd: u64, path: u64, flags: u64) -> Result<Stat, Errno> {
-    let p = walk::read_path(path)?;
+    let p = if path == 0 && flags & AT_EMPTY_PATH != 0 {
+        alloc::vec::Vec::new()
+    } else {
+        walk::read_path(path)?
+    };
     if p.is_empty() && flags & AT_EMPTY_PATH != 0 {
         if dirfd as i32 as i64 == AT_FDCWD {
             return Ok(Stat::of_inode(&walk::context().cwd.inode));
@@ -96,7 +102,7 @@ pub fn statx(c: &mut Call<'_>) -> SysResult {
 /// The statfs of the file system at `loc`, with its mount's flags.
 fn statfs_of(loc: &Loc, buf: u64) -> SysResult {
     let mf = loc.mnt.flags();
-    let mut flags = 0;
+    let mut flags = ST_VALID;
     for (ms, st) in [
         (MS_RDONLY, ST_RDONLY),
         (MS_NOSUID, ST_NOSUID),

@@ -8,7 +8,7 @@
 
 use super::fs::SuperBlock;
 use super::inode::Inode;
-use alloc::sync::Arc;
+use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use hal::sync::SpinLock;
@@ -23,6 +23,7 @@ use crate::hal;
 /// mount (the namespace's root); while the mount is in the table,
 /// `at.inode` counts it in its mount count.
 pub struct Mount {
+    #[allow(dead_code)]
     pub id: u32,
     pub sb: Arc<SuperBlock>,
     pub root: Arc<Inode>,
@@ -63,6 +64,32 @@ impl Loc {
     }
 }
 
+/// A place remembered without keeping its mount busy: an open file's
+/// starting directory (for /proc/PID/fd), which umount must not count as
+/// a use of the mount (only the file's own `loc` is one, as on Linux).
+#[derive(Clone)]
+pub struct WeakLoc {
+    mnt: Weak<Mount>,
+    inode: Arc<Inode>,
+}
+
+impl WeakLoc {
+    pub fn new(l: &Loc) -> WeakLoc {
+        WeakLoc {
+            mnt: Arc::downgrade(&l.mnt),
+            inode: l.inode.clone(),
+        }
+    }
+
+    /// The place, unless its mount is gone (unmounted and unused).
+    pub fn upgrade(&self) -> Option<Loc> {
+        Some(Loc {
+            mnt: self.mnt.upgrade()?,
+            inode: self.inode.clone(),
+        })
+    }
+}
+
 /// Mount flags a mount keeps (the rest of mount(2)'s flags act once).
 pub const KEPT_FLAGS: u64 = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
 
@@ -89,11 +116,10 @@ pub fn add(
     })
     .map_err(|_| Errno::ENOMEM)?;
     let mut t = TABLE.lock();
-    t.try_reserve(1).map_err(|_| Errno::ENOMEM)?;
+    crate::kalloc::push(&mut t, m.clone())?;
     if let Some(at) = &m.at {
         at.inode.count_mount(true);
     }
-    t.push(m.clone());
     Ok(m)
 }
 
@@ -177,10 +203,11 @@ pub fn remove(m: &Arc<Mount>, flags: u64) -> Result<(), Errno> {
     if flags & MNT_DETACH == 0 && Arc::strong_count(m) > 2 + children {
         return Err(Errno::EBUSY);
     }
-    at.inode.count_mount(false);
+    // Room for every mount the table holds: the pushes below cannot fail.
     let mut gone = Vec::new();
     gone.try_reserve(t.len()).map_err(|_| Errno::ENOMEM)?;
-    gone.push(t.remove(i));
+    at.inode.count_mount(false);
+    crate::kalloc::push(&mut gone, t.remove(i))?;
     // MNT_DETACH takes the mounts below it along (the subtree goes away
     // from the namespace at once; each lives on while still in use).
     let mut k = 0;
@@ -193,7 +220,7 @@ pub fn remove(m: &Arc<Mount>, flags: u64) -> Result<(), Errno> {
                 if let Some(a) = &c.at {
                     a.inode.count_mount(false);
                 }
-                gone.push(c);
+                crate::kalloc::push(&mut gone, c)?;
             } else {
                 j += 1;
             }

@@ -137,12 +137,13 @@ pub fn unlink(dirfd: u64, path: &[u8], rmdir: bool) -> Result<(), Errno> {
         (_, false) => return Err(Errno::EISDIR),
     }
     let dir = &p.dir;
+    // Linux asks for write access to the mount before looking the name up.
+    writable_mount(dir)?;
     let victim = dir.inode.lookup(&p.name)?;
     if p.trailing_slash && !rmdir && victim.kind != Kind::Dir {
         return Err(Errno::ENOTDIR);
     }
     perm::may_delete(&dir.inode, &victim)?;
-    writable_mount(dir)?;
     let vloc = Loc {
         mnt: dir.mnt.clone(),
         inode: victim,
@@ -174,6 +175,8 @@ pub fn rename(old_dirfd: u64, old_path: &[u8], new_dirfd: u64, new_path: &[u8], 
     if old.kind != LastKind::Normal || new.kind != LastKind::Normal {
         return Err(Errno::EBUSY);
     }
+    // Linux asks for write access to the mount before looking names up.
+    writable_mount(&old.dir)?;
     let src = old.dir.inode.lookup(&old.name)?;
     if (old.trailing_slash || new.trailing_slash) && src.kind != Kind::Dir {
         return Err(Errno::ENOTDIR);
@@ -188,7 +191,6 @@ pub fn rename(old_dirfd: u64, old_path: &[u8], new_dirfd: u64, new_path: &[u8], 
     if src.kind == Kind::Dir && !Arc::ptr_eq(&old.dir.inode, &new.dir.inode) {
         perm::check(&src, MAY_WRITE)?;
     }
-    writable_mount(&old.dir)?;
     for (i, dir) in [(Some(&src), &old.dir), (dst.as_ref(), &new.dir)] {
         if let Some(i) = i {
             let l = Loc {

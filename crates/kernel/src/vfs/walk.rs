@@ -145,7 +145,10 @@ pub fn lookup_create_from(s: &Start<Loc>, path: &[u8], flags: u32) -> Result<Cre
 pub fn file_path(f: &crate::fs::file::File, root: &Loc) -> Result<Vec<u8>, Errno> {
     let loc = f.loc.as_ref().ok_or(Errno::ENOENT)?;
     match f.opened_as.as_ref() {
-        Some((start, path)) => named_path(loc, start, path, root),
+        Some((start, path)) => match start.upgrade() {
+            Some(start) => named_path(loc, &start, path, root),
+            None => path_of(loc, root),
+        },
         None => path_of(loc, root),
     }
 }

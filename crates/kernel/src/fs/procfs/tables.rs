@@ -12,6 +12,7 @@ pub enum Entry {
     /// A file whose text the function appends.
     File(fn(&mut Vec<u8>) -> Result<(), Errno>),
     /// A directory of further entries.
+    #[allow(dead_code)]
     Dir(&'static [(&'static str, Entry)]),
     /// A symbolic link whose target the function appends.
     Link(fn(&mut Vec<u8>) -> Result<(), Errno>),

@@ -70,7 +70,7 @@ impl Table {
         let name = crate::kalloc::vec_from(name)?.into_boxed_slice();
         let slots = &self.slots;
         self.index
-            .try_reserve(1, |&i| hash(&slots[i as usize].as_ref().map_or(&[][..], |e| &e.name)))
+            .try_reserve(1, |&i| hash(slots[i as usize].as_ref().map_or(&[][..], |e| &e.name)))
             .map_err(|_| Errno::ENOMEM)?;
         let slot = match self.free.pop() {
             Some(s) => s,
