@@ -153,15 +153,36 @@ pub enum StrError {
 /// before an unmapped page works.
 pub fn strncpy_from_user(dst: &mut [u8], src: u64) -> Result<usize, StrError> {
     let mut done = 0usize;
+    // Short strings are the rule (paths, names): the first piece is small,
+    // later ones reach the end of the page.
+    let mut piece = 64usize;
     while done < dst.len() {
         let addr = src.checked_add(done as u64).ok_or(StrError::Fault)?;
         let to_page_end = (4096 - (addr % 4096)) as usize;
-        let n = to_page_end.min(dst.len() - done);
+        let n = to_page_end.min(dst.len() - done).min(piece);
         copy_from_user(&mut dst[done..done + n], addr).map_err(|_| StrError::Fault)?;
-        if let Some(p) = dst[done..done + n].iter().position(|&b| b == 0) {
+        if let Some(p) = find_nul(&dst[done..done + n]) {
             return Ok(done + p);
         }
         done += n;
+        piece = 4096;
     }
     Err(StrError::TooLong)
+}
+
+/// The index of the first NUL byte, looking at eight bytes a step.
+fn find_nul(b: &[u8]) -> Option<usize> {
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while i + 8 <= b.len() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[i..i + 8]);
+        let v = u64::from_le_bytes(w);
+        if v.wrapping_sub(LOW) & !v & HIGH != 0 {
+            break;
+        }
+        i += 8;
+    }
+    b[i..].iter().position(|&c| c == 0).map(|p| i + p)
 }

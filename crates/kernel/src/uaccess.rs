@@ -45,11 +45,31 @@ pub fn read_vec(addr: u64, len: usize) -> Result<Vec<u8>, Errno> {
 /// Reads a NUL-terminated string of at most `max` bytes (without the NUL);
 /// `too_long` is the error when there is no NUL in time.
 pub fn read_cstr(addr: u64, max: usize, too_long: Errno) -> Result<Vec<u8>, Errno> {
-    // Most strings fit the first chunk: then the vector is allocated once,
-    // at their exact size.
     let mut v = Vec::new();
+    with_cstr(addr, max, too_long, |s| kalloc::extend_from_slice(&mut v, s))?;
+    Ok(v)
+}
+
+/// Runs `f` on a NUL-terminated user string (without the NUL), shorter
+/// than `max` (`too_long` otherwise). Strings up to 256 bytes stay on the
+/// stack; longer ones go to the heap.
+pub fn with_cstr<R>(
+    addr: u64,
+    max: usize,
+    too_long: Errno,
+    f: impl FnOnce(&[u8]) -> Result<R, Errno>,
+) -> Result<R, Errno> {
     let mut chunk = [0u8; 256];
-    let mut pos = 0u64;
+    let want = chunk.len().min(max);
+    match usercopy::strncpy_from_user(&mut chunk[..want], addr) {
+        Ok(n) => return f(&chunk[..n]),
+        Err(usercopy::StrError::Fault) => return Err(Errno::EFAULT),
+        Err(usercopy::StrError::TooLong) if want == max => return Err(too_long),
+        Err(usercopy::StrError::TooLong) => {}
+    }
+    let mut v = Vec::new();
+    kalloc::extend_from_slice(&mut v, &chunk[..want])?;
+    let mut pos = want as u64;
     loop {
         let room = max - v.len();
         if room == 0 {
@@ -60,7 +80,7 @@ pub fn read_cstr(addr: u64, max: usize, too_long: Errno) -> Result<Vec<u8>, Errn
         match usercopy::strncpy_from_user(&mut chunk[..want], a) {
             Ok(n) => {
                 kalloc::extend_from_slice(&mut v, &chunk[..n])?;
-                return Ok(v);
+                return f(&v);
             }
             Err(usercopy::StrError::TooLong) => {
                 kalloc::extend_from_slice(&mut v, &chunk[..want])?;

@@ -158,21 +158,33 @@ pub fn resolve<NS: Namespace>(
     path: &[u8],
     flags: u32,
 ) -> Result<NS::Node, Errno> {
+    resolve_in(ns, start, path, flags).map(|(node, _)| node)
+}
+
+/// As [`resolve`], and also the directory the node's name was found in (after
+/// any symbolic links), when the path ended in a name rather than in `.`, `..`,
+/// `/` or nothing: where the node lives, for showing its path later.
+pub fn resolve_in<NS: Namespace>(
+    ns: &mut NS,
+    start: &Start<NS::Node>,
+    path: &[u8],
+    flags: u32,
+) -> Result<(NS::Node, Option<NS::Node>), Errno> {
     let mut walk = Walker::new(start, path)?;
     if path.is_empty() {
-        return empty(ns, start, flags);
+        return empty(ns, start, flags).map(|n| (n, None));
     }
     let mut follow = flags & FOLLOW != 0;
     let mut must_dir = flags & DIRECTORY != 0;
-    let node = loop {
+    let (node, dir) = loop {
         let Some(last) = walk.walk_to_last(ns)? else {
-            break walk.cur.clone();
+            break (walk.cur.clone(), None);
         };
         match last.kind {
-            LastKind::Dot | LastKind::Root => break walk.cur.clone(),
+            LastKind::Dot | LastKind::Root => break (walk.cur.clone(), None),
             LastKind::DotDot => {
                 walk.dotdot(ns);
-                break walk.cur.clone();
+                break (walk.cur.clone(), None);
             }
             LastKind::Normal => {
                 // "name/" asks for a directory, through a symbolic link if need be;
@@ -184,11 +196,11 @@ pub fn resolve<NS: Namespace>(
                     walk.follow(ns, &node)?;
                     continue;
                 }
-                break node;
+                break (node, Some(walk.cur.clone()));
             }
         }
     };
-    must_be_dir(ns, node, must_dir)
+    Ok((must_be_dir(ns, node, must_dir)?, dir))
 }
 
 /// For calls that create or remove a name (open O_CREAT, mkdir, unlink, rename, link,

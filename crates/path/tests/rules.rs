@@ -553,3 +553,25 @@ fn resolve_create_with_a_trailing_slash_is_eisdir() {
     // ".", ".." and "/" are existing directories, which the caller refuses.
     assert_eq!(create(&mut x.m, x.a, "./", 0), Ok(Created::Exists(x.a)));
 }
+
+#[test]
+fn resolve_in_names_the_directory_the_last_name_was_found_in() {
+    let mut x = fx();
+    let s = at(ROOT);
+    let r = |m: &mut Model, path: &str, flags| marten_path::resolve_in(m, &s, path.as_bytes(), flags);
+    assert_eq!(r(&mut x.m, "/a/b/f", 0), Ok((x.bf, Some(x.b))));
+    assert_eq!(r(&mut x.m, "f", 0), Ok((x.f, Some(ROOT))));
+    // Through a followed link: the directory of the link's target.
+    assert_eq!(r(&mut x.m, "/a/rel", FOLLOW), Ok((x.bf, Some(x.b))));
+    // A link not followed lives in the link's own directory.
+    let link = res(&mut x.m, ROOT, "/a/rel", 0).unwrap();
+    assert_eq!(r(&mut x.m, "/a/rel", 0), Ok((link, Some(x.a))));
+    // Paths ending in ".", ".." or "/" name no entry.
+    assert_eq!(r(&mut x.m, "/a/.", 0), Ok((x.a, None)));
+    assert_eq!(r(&mut x.m, "/a/b/..", 0), Ok((x.a, None)));
+    assert_eq!(r(&mut x.m, "/", 0), Ok((ROOT, None)));
+    // The same answers and errors as resolve.
+    assert_eq!(r(&mut x.m, "/a/af", 0), Err(Errno::ENOENT));
+    assert_eq!(r(&mut x.m, "/f/", 0), Err(Errno::ENOTDIR));
+    let _ = (x.af, x.d, x.noexec);
+}

@@ -35,6 +35,17 @@ pub const MAX_SLOTS: usize = 512;
 /// Slab order of each class (a slab is `2^order` frames).
 const SLAB_ORDERS: [u8; NUM_CLASSES] = [0, 0, 0, 0, 0, 0, 1, 2, 3];
 
+/// Offset of the first slot of each class, worked out at compile time.
+const FIRST_SLOTS: [usize; NUM_CLASSES] = {
+    let mut t = [0; NUM_CLASSES];
+    let mut class = 0;
+    while class < NUM_CLASSES {
+        t[class] = first_slot_offset(class);
+        class += 1;
+    }
+    t
+};
+
 /// Slots per slab of each class, worked out at compile time.
 const CAPACITIES: [usize; NUM_CLASSES] = compute_capacities();
 
@@ -58,8 +69,11 @@ pub fn class_for(size: usize, align: usize) -> Option<usize> {
     if !align.is_power_of_two() {
         return None;
     }
-    let need = size.max(align);
-    CLASS_SIZES.iter().position(|&c| c >= need)
+    // Classes are the powers of two from 8: the class is the exponent of
+    // the next power of two, minus 3.
+    let need = size.max(align).max(1);
+    let class = (usize::BITS - (need - 1).leading_zeros()).saturating_sub(3) as usize;
+    (class < NUM_CLASSES).then_some(class)
 }
 
 /// The order of the slabs of `class`.
@@ -101,7 +115,7 @@ pub const fn first_slot_offset(class: usize) -> usize {
 /// # Panics
 /// If `class >= NUM_CLASSES`.
 pub fn slot_offset(class: usize, slot: usize) -> usize {
-    first_slot_offset(class) + slot * CLASS_SIZES[class]
+    FIRST_SLOTS[class] + (slot << (class + 3))
 }
 
 /// The slot that starts at byte `offset` inside a slab of `class`: the inverse of
@@ -111,12 +125,12 @@ pub fn slot_at(class: usize, offset: usize) -> Option<usize> {
     if class >= NUM_CLASSES {
         return None;
     }
-    let size = CLASS_SIZES[class];
-    let rel = offset.checked_sub(first_slot_offset(class))?;
-    if !rel.is_multiple_of(size) {
+    // Sizes are powers of two (2^(class + 3)): shifts and masks.
+    let rel = offset.checked_sub(FIRST_SLOTS[class])?;
+    if rel & (CLASS_SIZES[class] - 1) != 0 {
         return None;
     }
-    let slot = rel / size;
+    let slot = rel >> (class + 3);
     (slot < capacity(class)).then_some(slot)
 }
 
@@ -144,6 +158,17 @@ mod tests {
         assert_eq!(class_for(2048, 16), Some(8));
         assert_eq!(class_for(2049, 1), None);
         assert_eq!(class_for(usize::MAX, 1), None);
+    }
+
+    #[test]
+    fn class_for_is_the_smallest_class_that_fits() {
+        for align in [1, 2, 4, 8, 16, 64, 256, 2048] {
+            for size in 0..5000 {
+                let need = size.max(align);
+                let want = CLASS_SIZES.iter().position(|&c| c >= need);
+                assert_eq!(class_for(size, align), want, "size {size} align {align}");
+            }
+        }
     }
 
     #[test]

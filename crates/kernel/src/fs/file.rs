@@ -53,17 +53,18 @@ impl Stat {
     pub fn of_inode(i: &Inode) -> Stat {
         let m = i.meta();
         let rdev = i.kind.rdev().map_or(0, |(major, minor)| encode_dev(major, minor));
+        let (size, blocks) = i.ops.size_blocks();
         Stat {
             dev: i.sb.dev,
             ino: i.ino,
             nlink: m.nlink as u64,
-            mode: i.mode(),
+            mode: i.kind.type_bits() | m.perm,
             uid: m.uid,
             gid: m.gid,
             rdev,
-            size: i.size() as i64,
+            size: size as i64,
             blksize: 4096,
-            blocks: i.ops.blocks() as i64,
+            blocks: blocks as i64,
             atime: m.atime,
             mtime: m.mtime,
             ctime: m.ctime,
@@ -185,10 +186,9 @@ pub trait FileOps: Send + Sync + core::any::Any {
 pub struct File {
     pub ops: alloc::boxed::Box<dyn FileOps>,
     pub loc: Option<Loc>,
-    /// Where the path walk started and the path it was given (for
-    /// /proc/PID/fd links), for files opened by path. The start does not
-    /// keep its mount busy.
-    pub opened_as: Option<(crate::vfs::mount::WeakLoc, alloc::vec::Vec<u8>)>,
+    /// The directory whose entry named the file when it was opened by path
+    /// (for /proc/PID/fd links); it does not keep its mount busy.
+    pub opened_in: Option<crate::vfs::mount::WeakLoc>,
     flags: AtomicU32,
     pos: AtomicU64,
     pos_lock: crate::sync::Mutex<()>,
@@ -205,19 +205,20 @@ impl File {
         File::named(ops, flags, loc, None)
     }
 
-    /// Wraps `ops` with `flags`, opened at `loc` by `path` from `start`.
+    /// Wraps `ops` with `flags`, opened at `loc`, whose name was found in
+    /// directory `opened_in`.
     pub fn named(
         ops: alloc::boxed::Box<dyn FileOps>,
         flags: u32,
         loc: Option<Loc>,
-        opened_as: Option<(Loc, alloc::vec::Vec<u8>)>,
+        opened_in: Option<Loc>,
     ) -> Result<Arc<File>, Errno> {
-        let opened_as = opened_as.map(|(l, p)| (crate::vfs::mount::WeakLoc::new(&l), p));
+        let opened_in = opened_in.map(|l| crate::vfs::mount::WeakLoc::new(&l));
         let keep = fcntl::O_ACCMODE | fcntl::SETFL_MASK | fcntl::O_PATH;
         crate::hal::heap::try_arc(File {
             ops,
             loc,
-            opened_as,
+            opened_in,
             flags: AtomicU32::new(flags & keep),
             pos: AtomicU64::new(0),
             pos_lock: crate::sync::Mutex::new(()),

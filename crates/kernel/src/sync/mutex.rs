@@ -50,6 +50,17 @@ impl<T> Mutex<T> {
     /// Sleeps until the lock is ours.
     pub fn lock(&self) -> MutexGuard<'_, T> {
         sched::check_may_sleep("locking a mutex");
+        // The common case, a free mutex: no reference to the current
+        // thread, one short critical section.
+        {
+            let mut o = self.owner.lock();
+            if !o.locked {
+                o.locked = true;
+                o.owner = sched::with_current(|t| t.tid);
+                drop(o);
+                return self.guard();
+            }
+        }
         let me = sched::current();
         loop {
             let irq_on = hal::cpu::interrupts_enabled();
@@ -81,6 +92,11 @@ impl<T> Mutex<T> {
             }
             break;
         }
+        self.guard()
+    }
+
+    /// The guard of a mutex just taken.
+    fn guard(&self) -> MutexGuard<'_, T> {
         let inner = self.data.try_lock().expect("mutex data held by a non-owner");
         MutexGuard {
             mutex: self,

@@ -35,8 +35,7 @@ fn do_open(dirfd: u64, path_addr: u64, flags: u32, mode: u32) -> SysResult {
     if p.user.files.lock().first_free(0, limit).is_none() {
         return Err(Errno::EMFILE);
     }
-    let path = walk::read_path(path_addr)?;
-    let f = vopen::open(dirfd, path, flags, mode, umask())?;
+    let f = walk::with_path(path_addr, |path| vopen::open(dirfd, path, flags, mode, umask()))?;
     p.user.files.lock().alloc(f, 0, limit, flags & fcntl::O_CLOEXEC != 0)
 }
 

@@ -20,11 +20,13 @@ const CWD: u64 = AT_FDCWD as u64;
 /// The status of `path` from `dirfd`, or of the descriptor itself for an
 /// empty (or, as since Linux 6.11, NULL) path with AT_EMPTY_PATH.
 fn stat_at(dirfd: u64, path: u64, flags: u64) -> Result<Stat, Errno> {
-    let p = if path == 0 && flags & AT_EMPTY_PATH != 0 {
-        alloc::vec::Vec::new()
-    } else {
-        walk::read_path(path)?
-    };
+    if path == 0 && flags & AT_EMPTY_PATH != 0 {
+        return stat_path(dirfd, b"", flags);
+    }
+    walk::with_path(path, |p| stat_path(dirfd, p, flags))
+}
+
+fn stat_path(dirfd: u64, p: &[u8], flags: u64) -> Result<Stat, Errno> {
     if p.is_empty() && flags & AT_EMPTY_PATH != 0 {
         if dirfd as i32 as i64 == AT_FDCWD {
             return Ok(Stat::of_inode(&walk::context().cwd.inode));
@@ -35,7 +37,7 @@ fn stat_at(dirfd: u64, path: u64, flags: u64) -> Result<Stat, Errno> {
     if flags & AT_EMPTY_PATH != 0 {
         wf |= EMPTY_OK;
     }
-    Ok(Stat::of_inode(&walk::lookup(dirfd, &p, wf)?.inode))
+    Ok(Stat::of_inode(&walk::lookup(dirfd, p, wf)?.inode))
 }
 
 fn put(addr: u64, st: &Stat) -> SysResult {

@@ -216,6 +216,11 @@ pub trait InodeOps: Send + Sync {
     fn blocks(&self) -> u64 {
         self.size().div_ceil(512)
     }
+    /// Size and blocks together (stat), for file systems that would
+    /// otherwise lock twice.
+    fn size_blocks(&self) -> (u64, u64) {
+        (self.size(), self.blocks())
+    }
     /// Reads at `offset`; returns how many bytes (0 at the end).
     fn read_at(&self, _inode: &Arc<Inode>, _offset: u64, _buf: &mut [u8]) -> Result<usize, Errno> {
         Err(Errno::EINVAL)

@@ -35,32 +35,32 @@ fn boxed(ops: impl FileOps + 'static) -> Result<Box<dyn FileOps>, Errno> {
 
 /// Opens `path` (from `dirfd`) with open(2) `flags`; `perm` is the mode
 /// for a new file, the umask not yet applied.
-pub fn open(dirfd: u64, path: alloc::vec::Vec<u8>, flags: u32, perm: u32, umask: u32) -> Result<Arc<File>, Errno> {
+pub fn open(dirfd: u64, path: &[u8], flags: u32, perm: u32, umask: u32) -> Result<Arc<File>, Errno> {
     if flags & O_DIRECT != 0 {
         // As on Linux's tmpfs: memory files have no direct I/O.
         return Err(Errno::EINVAL);
     }
     if flags & O_TMPFILE == O_TMPFILE {
-        return open_tmpfile(dirfd, &path, flags, perm & !umask);
+        return open_tmpfile(dirfd, path, flags, perm & !umask);
     }
-    let start = walk::start(dirfd, &path, false)?;
+    let start = walk::start(dirfd, path, false)?;
     if flags & O_PATH != 0 {
         let mut wf = if flags & O_NOFOLLOW != 0 { 0 } else { FOLLOW };
         if flags & O_DIRECTORY != 0 {
             wf |= DIRECTORY;
         }
-        let loc = walk::lookup_from(&start, &path, wf)?;
-        let named = Some((start.cwd, path));
-        return File::named(boxed(PathOnly)?, flags & (O_PATH | O_ACCMODE), Some(loc), named);
+        let (loc, dir) = walk::lookup_in_from(&start, path, wf)?;
+        return File::named(boxed(PathOnly)?, flags & (O_PATH | O_ACCMODE), Some(loc), dir);
     }
     if flags & O_CREAT != 0 && flags & O_DIRECTORY != 0 {
         return Err(Errno::EINVAL);
     }
     let acc = flags & O_ACCMODE;
     let mut created = false;
+    let mut found_in = None;
     let loc = if flags & O_CREAT != 0 {
         let follow = flags & (O_EXCL | O_NOFOLLOW) == 0;
-        match walk::lookup_create_from(&start, &path, if follow { FOLLOW } else { 0 })? {
+        match walk::lookup_create_from(&start, path, if follow { FOLLOW } else { 0 })? {
             Created::Exists(l) => {
                 if flags & O_EXCL != 0 {
                     return Err(Errno::EEXIST);
@@ -68,6 +68,10 @@ pub fn open(dirfd: u64, path: alloc::vec::Vec<u8>, flags: u32, perm: u32, umask:
                 if l.inode.is_dir() {
                     return Err(Errno::EISDIR);
                 }
+                // Where its name is, for /proc/PID/fd (a second, cheap walk).
+                found_in = walk::lookup_in_from(&start, path, if follow { FOLLOW } else { 0 })
+                    .ok()
+                    .and_then(|(_, d)| d);
                 l
             }
             Created::Missing(parent) => {
@@ -76,6 +80,7 @@ pub fn open(dirfd: u64, path: alloc::vec::Vec<u8>, flags: u32, perm: u32, umask:
                 }
                 let inode = namei::create(&parent, Kind::File, perm & !umask & 0o7777, b"")?;
                 created = true;
+                found_in = Some(parent.dir.clone());
                 Loc {
                     mnt: parent.dir.mnt.clone(),
                     inode,
@@ -87,7 +92,9 @@ pub fn open(dirfd: u64, path: alloc::vec::Vec<u8>, flags: u32, perm: u32, umask:
         if flags & O_DIRECTORY != 0 {
             wf |= DIRECTORY;
         }
-        walk::lookup_from(&start, &path, wf)?
+        let (loc, dir) = walk::lookup_in_from(&start, path, wf)?;
+        found_in = dir;
+        loc
     };
     let inode = loc.inode.clone();
     if inode.kind == Kind::Symlink {
@@ -116,7 +123,7 @@ pub fn open(dirfd: u64, path: alloc::vec::Vec<u8>, flags: u32, perm: u32, umask:
     if flags & O_TRUNC != 0 && inode.kind == Kind::File && !created {
         inode.ops.truncate(&inode, 0)?;
     }
-    File::named(ops, flags, Some(loc), Some((start.cwd, path)))
+    File::named(ops, flags, Some(loc), found_in)
 }
 
 /// The operations of an open file at `loc`.

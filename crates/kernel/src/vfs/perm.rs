@@ -66,6 +66,11 @@ pub fn file_ids(inode: &Inode) -> FileIds {
 /// write anything, and execute anything that is a directory or has an
 /// execute bit.
 pub fn check_as(ids: &Ids, inode: &Inode, want: u32) -> Result<(), Errno> {
+    let uid = if ids.real { ids.cred.ruid } else { ids.cred.fsuid };
+    if uid == 0 && want & MAY_EXEC == 0 {
+        // Root reads and writes anything: no need to read the mode.
+        return Ok(());
+    }
     let want = Access::from_bits(want).ok_or(Errno::EINVAL)?;
     ids.cred.permission(file_ids(inode), want, ids.real)
 }

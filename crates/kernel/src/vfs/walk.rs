@@ -68,6 +68,16 @@ impl Namespace for Ns {
     }
 
     fn may_search(&mut self, dir: &Loc) -> Result<(), Errno> {
+        // Root may search every directory (the walk only asks about
+        // directories): no need to read the inode's mode.
+        let uid = if self.ids.real {
+            self.ids.cred.ruid
+        } else {
+            self.ids.cred.fsuid
+        };
+        if uid == 0 && dir.inode.kind == Kind::Dir {
+            return Ok(());
+        }
         perm::check_as(&self.ids, &dir.inode, MAY_EXEC)
     }
 }
@@ -99,6 +109,12 @@ pub fn context() -> FsContext {
 /// path is returned as is: the walk decides).
 pub fn read_path(addr: u64) -> Result<Vec<u8>, Errno> {
     uaccess::read_cstr(addr, PATH_MAX, Errno::ENAMETOOLONG)
+}
+
+/// Runs `f` on a path argument read into a stack buffer when it is short
+/// (the calls that do not keep the path: stat, access...).
+pub fn with_path<R>(addr: u64, f: impl FnOnce(&[u8]) -> Result<R, Errno>) -> Result<R, Errno> {
+    uaccess::with_cstr(addr, PATH_MAX, Errno::ENAMETOOLONG, f)
 }
 
 /// Where a walk of `path` relative to `dirfd` starts. With `empty_ok`
@@ -138,49 +154,35 @@ pub fn lookup_create_from(s: &Start<Loc>, path: &[u8], flags: u32) -> Result<Cre
     marten_path::resolve_create(&mut Ns { ids: perm::fs_ids() }, s, path, flags)
 }
 
-/// The path an open file was opened by, as seen from `root` now: the
-/// directory's own path for directories; for other files the path of the
-/// directory the name was found in, then the name (the last component of
-/// the path it was opened with, looked up again from where it started).
+/// As [`lookup_from`], with the directory the final name was found in
+/// (None when the path ended in `.`, `..` or `/`).
+pub fn lookup_in_from(s: &Start<Loc>, path: &[u8], flags: u32) -> Result<(Loc, Option<Loc>), Errno> {
+    marten_path::resolve_in(&mut Ns { ids: perm::fs_ids() }, s, path, flags)
+}
+
+/// The path of an open file as seen from `root` now: a directory's own
+/// path; for other files the path of the directory its name was found in
+/// and the name that entry has now (looked up by inode number), or
+/// " (deleted)" after the directory's path once no entry names it.
 pub fn file_path(f: &crate::fs::file::File, root: &Loc) -> Result<Vec<u8>, Errno> {
     let loc = f.loc.as_ref().ok_or(Errno::ENOENT)?;
-    match f.opened_as.as_ref() {
-        Some((start, path)) => match start.upgrade() {
-            Some(start) => named_path(loc, &start, path, root),
-            None => path_of(loc, root),
-        },
-        None => path_of(loc, root),
+    match f.opened_in.as_ref().and_then(|d| d.upgrade()) {
+        Some(dir) if loc.inode.kind != Kind::Dir => entry_path(loc, &dir, root),
+        _ => path_of(loc, root),
     }
 }
 
-/// The path of `loc`, reached by `path` from `start`, as seen from `root`
-/// now (see [`file_path`]).
-pub fn named_path(loc: &Loc, start: &Loc, path: &[u8], root: &Loc) -> Result<Vec<u8>, Errno> {
-    if loc.inode.kind == Kind::Dir {
-        return path_of(loc, root);
-    }
-    let s = Start {
-        root: root.clone(),
-        cwd: start.clone(),
-    };
-    let p = marten_path::resolve_parent(
-        &mut Ns {
-            ids: perm::kernel_ids(),
-        },
-        &s,
-        path,
-    )?;
-    let mut out = path_of(&p.dir, root)?;
+/// The path of non-directory `loc`, whose entry is (or was) in `dir`.
+pub fn entry_path(loc: &Loc, dir: &Loc, root: &Loc) -> Result<Vec<u8>, Errno> {
+    let mut out = path_of(dir, root)?;
     if out.last() != Some(&b'/') {
         crate::kalloc::push(&mut out, b'/')?;
     }
-    crate::kalloc::extend_from_slice(&mut out, &p.name)?;
-    if loc.inode.meta().nlink == 0
-        || p.dir
-            .inode
-            .lookup(&p.name)
-            .map_or(true, |i| !Arc::ptr_eq(&i, &loc.inode))
-    {
+    let mut name = Vec::new();
+    let found = loc.inode.meta().nlink > 0 && dir.inode.ops.name_of(&dir.inode, loc.inode.ino, &mut name).is_ok();
+    if found {
+        crate::kalloc::extend_from_slice(&mut out, &name)?;
+    } else {
         crate::kalloc::extend_from_slice(&mut out, b" (deleted)")?;
     }
     Ok(out)

@@ -470,6 +470,10 @@ impl InodeOps for TmpFile {
     fn blocks(&self) -> u64 {
         self.data.lock().resident() * 8
     }
+    fn size_blocks(&self) -> (u64, u64) {
+        let d = self.data.lock();
+        (d.size(), d.resident() * 8)
+    }
     fn read_at(&self, _inode: &Arc<Inode>, offset: u64, buf: &mut [u8]) -> Result<usize, Errno> {
         Ok(self.data.lock().read_at(offset, buf))
     }
