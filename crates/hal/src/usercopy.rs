@@ -155,7 +155,7 @@ pub fn strncpy_from_user(dst: &mut [u8], src: u64) -> Result<usize, StrError> {
     let mut done = 0usize;
     // Short strings are the rule (paths, names): the first piece is small,
     // later ones reach the end of the page.
-    let mut piece = 64usize;
+    let mut piece = 32usize;
     while done < dst.len() {
         let addr = src.checked_add(done as u64).ok_or(StrError::Fault)?;
         let to_page_end = (4096 - (addr % 4096)) as usize;

@@ -51,15 +51,15 @@ pub fn read_cstr(addr: u64, max: usize, too_long: Errno) -> Result<Vec<u8>, Errn
 }
 
 /// Runs `f` on a NUL-terminated user string (without the NUL), shorter
-/// than `max` (`too_long` otherwise). Strings up to 256 bytes stay on the
-/// stack; longer ones go to the heap.
+/// than `max` (`too_long` otherwise). Strings up to 64 bytes (most paths)
+/// stay on the stack; longer ones go to the heap.
 pub fn with_cstr<R>(
     addr: u64,
     max: usize,
     too_long: Errno,
     f: impl FnOnce(&[u8]) -> Result<R, Errno>,
 ) -> Result<R, Errno> {
-    let mut chunk = [0u8; 256];
+    let mut chunk = [0u8; 64];
     let want = chunk.len().min(max);
     match usercopy::strncpy_from_user(&mut chunk[..want], addr) {
         Ok(n) => return f(&chunk[..n]),
@@ -70,6 +70,7 @@ pub fn with_cstr<R>(
     let mut v = Vec::new();
     kalloc::extend_from_slice(&mut v, &chunk[..want])?;
     let mut pos = want as u64;
+    let mut chunk = [0u8; 256];
     loop {
         let room = max - v.len();
         if room == 0 {

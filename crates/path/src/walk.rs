@@ -26,7 +26,7 @@ pub(crate) struct Last {
 /// (so a chain of links needs neither recursion nor a stack of buffers); `links` counts
 /// every link followed so far, at most `MAXSYMLINKS`.
 pub(crate) struct Walker<'p, N> {
-    root: N,
+    root: &'p N,
     pub(crate) cur: N,
     path: &'p [u8],
     buf: Vec<u8>,
@@ -39,7 +39,7 @@ pub(crate) struct Walker<'p, N> {
 impl<'p, N: Clone> Walker<'p, N> {
     /// Starts a walk of `path`: at `root` for an absolute path, at `cwd` otherwise.
     /// ENAMETOOLONG for a path of `PATH_MAX` bytes or more; the caller handles an empty path.
-    pub(crate) fn new(start: &Start<N>, path: &'p [u8]) -> Result<Self, Errno> {
+    pub(crate) fn new(start: &'p Start<N>, path: &'p [u8]) -> Result<Self, Errno> {
         if path.len() >= PATH_MAX {
             return Err(Errno::ENAMETOOLONG);
         }
@@ -49,7 +49,7 @@ impl<'p, N: Clone> Walker<'p, N> {
             start.cwd.clone()
         };
         Ok(Walker {
-            root: start.root.clone(),
+            root: &start.root,
             cur,
             path,
             buf: Vec::new(),
@@ -133,7 +133,7 @@ impl<'p, N: Clone> Walker<'p, N> {
 
     /// Moves `cur` to its parent as ".." does (see [`up`]), then into whatever is mounted there.
     pub(crate) fn dotdot<NS: Namespace<Node = N>>(&mut self, ns: &mut NS) {
-        let up = up(ns, &self.cur, &self.root);
+        let up = up(ns, &self.cur, self.root);
         self.cur = descend(ns, up);
     }
 

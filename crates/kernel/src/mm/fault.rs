@@ -135,13 +135,27 @@ impl Mm {
             let cow = if prot.contains(Prot::WRITE) { bits::COW } else { 0 };
             return self.map_or_put(page, pfn, pte_flags(prot, false, false) | cow);
         }
-        let pfn = new_user_frame()?;
+        // The source page is pinned and the file's (spin) lock let go
+        // before allocating and copying.
+        if let Some(s) = src {
+            hal::frames::get(s);
+        }
+        drop(d);
+        let pfn = match new_user_frame() {
+            Ok(p) => p,
+            Err(e) => {
+                if let Some(s) = src {
+                    hal::frames::put(s);
+                }
+                return Err(e);
+            }
+        };
         if let Some(s) = src {
             let mut buf = [0u8; 4096];
             hal::frames::read(s, 0, &mut buf[..valid as usize]);
             hal::frames::write(pfn, 0, &buf[..valid as usize]);
+            hal::frames::put(s);
         }
-        drop(d);
         self.map_or_put(page, pfn, pte_flags(prot, prot.contains(Prot::WRITE), false))
     }
 

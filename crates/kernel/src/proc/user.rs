@@ -131,6 +131,14 @@ impl UserState {
         *self.exit_status.lock() = Some(status);
     }
 
+    /// The root directory alone (absolute paths need nothing else).
+    pub fn fs_root(&self) -> crate::vfs::mount::Loc {
+        match self.fs.lock().as_ref() {
+            Some(c) => c.root.clone(),
+            None => crate::vfs::mount::root(),
+        }
+    }
+
     /// Root and working directory.
     pub fn fs_context(&self) -> FsContext {
         match self.fs.lock().as_ref() {

@@ -18,7 +18,6 @@ use super::fs::SuperBlock;
 use super::pagecache::FileData;
 use crate::fs::file::FileOps;
 use crate::mm::commit::ObjectCharge;
-use crate::sync::Mutex;
 use alloc::boxed::Box;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -276,7 +275,7 @@ pub trait InodeOps: Send + Sync {
         Ok(if hole { size } else { offset })
     }
     /// The file's pages, for mappings and exec (None: not mappable).
-    fn page_cache(&self) -> Option<&Mutex<FileData>> {
+    fn page_cache(&self) -> Option<&SpinLock<FileData>> {
         None
     }
     /// A FIFO node's rendezvous (file systems that keep FIFOs).
@@ -355,11 +354,6 @@ impl Inode {
         f(&mut self.meta.lock())
     }
 
-    /// Full `st_mode`: type and permission bits.
-    pub fn mode(&self) -> u32 {
-        self.kind.type_bits() | self.meta.lock().perm
-    }
-
     /// Is it a directory?
     pub fn is_dir(&self) -> bool {
         self.kind == Kind::Dir
@@ -371,7 +365,7 @@ impl Inode {
     }
 
     /// The file's pages (regular files of memory-backed file systems).
-    pub fn file(&self) -> Option<&Mutex<FileData>> {
+    pub fn file(&self) -> Option<&SpinLock<FileData>> {
         self.ops.page_cache()
     }
 

@@ -57,7 +57,7 @@ pub fn open(dirfd: u64, path: &[u8], flags: u32, perm: u32, umask: u32) -> Resul
     }
     let acc = flags & O_ACCMODE;
     let mut created = false;
-    let mut found_in = None;
+    let found_in;
     let loc = if flags & O_CREAT != 0 {
         let follow = flags & (O_EXCL | O_NOFOLLOW) == 0;
         match walk::lookup_create_from(&start, path, if follow { FOLLOW } else { 0 })? {

@@ -8,7 +8,6 @@ use super::mount::{self, Loc};
 use super::perm::{self, Ids, MAY_EXEC};
 use crate::sched;
 use crate::uaccess;
-use alloc::sync::Arc;
 use alloc::vec::Vec;
 use marten_abi::errno::Errno;
 use marten_abi::fcntl::AT_FDCWD;
@@ -102,7 +101,7 @@ impl FsContext {
 
 /// The caller's root and working directory.
 pub fn context() -> FsContext {
-    sched::current_process().user.fs_context()
+    sched::with_current(|t| t.process.user.fs_context())
 }
 
 /// Reads a path argument (ENAMETOOLONG from PATH_MAX bytes on; an empty
@@ -120,8 +119,16 @@ pub fn with_path<R>(addr: u64, f: impl FnOnce(&[u8]) -> Result<R, Errno>) -> Res
 /// Where a walk of `path` relative to `dirfd` starts. With `empty_ok`
 /// an empty path names the descriptor's file itself, whatever it is.
 pub fn start(dirfd: u64, path: &[u8], empty_ok: bool) -> Result<Start<Loc>, Errno> {
+    if path.first() == Some(&b'/') {
+        // An absolute path never looks at the working directory.
+        let root = sched::with_current(|t| t.process.user.fs_root());
+        return Ok(Start {
+            cwd: root.clone(),
+            root,
+        });
+    }
     let ctx = context();
-    if path.first() == Some(&b'/') || dirfd as i32 as i64 == AT_FDCWD {
+    if dirfd as i32 as i64 == AT_FDCWD {
         return Ok(Start {
             root: ctx.root,
             cwd: ctx.cwd,
@@ -142,11 +149,6 @@ pub fn start(dirfd: u64, path: &[u8], empty_ok: bool) -> Result<Start<Loc>, Errn
 pub fn lookup(dirfd: u64, path: &[u8], flags: u32) -> Result<Loc, Errno> {
     let s = start(dirfd, path, flags & EMPTY_OK != 0)?;
     marten_path::resolve(&mut Ns { ids: perm::fs_ids() }, &s, path, flags)
-}
-
-/// Resolves `path` from an already computed start.
-pub fn lookup_from(s: &Start<Loc>, path: &[u8], flags: u32) -> Result<Loc, Errno> {
-    marten_path::resolve(&mut Ns { ids: perm::fs_ids() }, s, path, flags)
 }
 
 /// Resolves `path` for creation from an already computed start.

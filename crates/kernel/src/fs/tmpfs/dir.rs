@@ -54,13 +54,33 @@ fn hash(name: &[u8]) -> u64 {
     h ^ (h >> 29)
 }
 
+/// Are two names equal? Eight bytes a step: names are short, and a call
+/// to the general `memcmp` costs more than comparing them here.
+fn same_name(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut x = a.chunks_exact(8);
+    let mut y = b.chunks_exact(8);
+    for (p, q) in (&mut x).zip(&mut y) {
+        let mut u = [0u8; 8];
+        let mut v = [0u8; 8];
+        u.copy_from_slice(p);
+        v.copy_from_slice(q);
+        if u64::from_ne_bytes(u) != u64::from_ne_bytes(v) {
+            return false;
+        }
+    }
+    x.remainder().iter().zip(y.remainder()).all(|(p, q)| p == q)
+}
+
 impl Table {
     /// The slot of `name`.
     fn slot_of(&self, name: &[u8]) -> Option<u32> {
         let slots = &self.slots;
         self.index
             .find(hash(name), |&i| {
-                slots[i as usize].as_ref().is_some_and(|e| &*e.name == name)
+                slots[i as usize].as_ref().is_some_and(|e| same_name(&e.name, name))
             })
             .copied()
     }
@@ -117,7 +137,7 @@ impl Table {
         let found = self
             .index
             .find_entry(hash(name), |&i| {
-                slots[i as usize].as_ref().is_some_and(|e| &*e.name == name)
+                slots[i as usize].as_ref().is_some_and(|e| same_name(&e.name, name))
             })
             .ok()?;
         let (slot, _) = found.remove();

@@ -37,7 +37,7 @@ pub fn new_inode(
             _slot: slot,
         })?,
         Kind::File => boxed(TmpFile {
-            data: Mutex::new(FileData::new(shared.budget.clone())),
+            data: SpinLock::new(FileData::new(shared.budget.clone())),
             append: Mutex::new(()),
             _slot: slot,
         })?,
@@ -370,7 +370,7 @@ fn is_ancestor(node: &Arc<Inode>, dir: &Arc<Inode>) -> bool {
 /// (never across a copy from or to user memory, which may fault on a
 /// mapping of this very file).
 pub struct TmpFile {
-    pub data: Mutex<FileData>,
+    pub data: SpinLock<FileData>,
     append: Mutex<()>,
     _slot: Slot,
 }
@@ -475,12 +475,37 @@ impl InodeOps for TmpFile {
         (d.size(), d.resident() * 8)
     }
     fn read_at(&self, _inode: &Arc<Inode>, offset: u64, buf: &mut [u8]) -> Result<usize, Errno> {
-        Ok(self.data.lock().read_at(offset, buf))
+        // A page at a time: the lock is a spin lock, held briefly.
+        let mut done = 0;
+        while done < buf.len() {
+            let pos = offset + done as u64;
+            let n = (4096 - (pos % 4096) as usize).min(buf.len() - done);
+            let got = self.data.lock().read_at(pos, &mut buf[done..done + n]);
+            done += got;
+            if got < n {
+                break;
+            }
+        }
+        Ok(done)
     }
     fn write_at(&self, inode: &Arc<Inode>, offset: u64, buf: &[u8]) -> Result<usize, Errno> {
-        let n = self.data.lock().write_at(offset, buf)?;
+        let mut done = 0;
+        while done < buf.len() {
+            let pos = offset + done as u64;
+            let n = (4096 - (pos % 4096) as usize).min(buf.len() - done);
+            match self.data.lock().write_at(pos, &buf[done..done + n]) {
+                Ok(w) => {
+                    done += w;
+                    if w < n {
+                        break;
+                    }
+                }
+                Err(e) if done == 0 => return Err(e),
+                Err(_) => break,
+            }
+        }
         inode.touch_modified();
-        Ok(n)
+        Ok(done)
     }
     fn read_user(&self, _inode: &Arc<Inode>, offset: u64, dst: u64, len: usize) -> Option<Result<usize, Errno>> {
         Some(self.copy_out(offset, dst, len))
@@ -522,7 +547,7 @@ impl InodeOps for TmpFile {
     fn seek_data(&self, offset: u64, hole: bool) -> Result<u64, Errno> {
         self.data.lock().seek_data(offset, hole)
     }
-    fn page_cache(&self) -> Option<&Mutex<FileData>> {
+    fn page_cache(&self) -> Option<&SpinLock<FileData>> {
         Some(&self.data)
     }
 }
