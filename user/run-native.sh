@@ -37,6 +37,7 @@ run 0 t_segv_all
 run 0 t_sig
 run 0 t_jobs
 run 0 t_proc
+run 0 t_procfs one "two words"
 run 0 t_fpe
 run 0 t_oom --max-mb 64
 run 0 t_exhaust pipes 4 --max-mb 64

@@ -7,12 +7,14 @@
 
 pub mod auxv;
 pub mod clone;
+pub mod cpuinfo;
 pub mod errno;
 pub mod fcntl;
 pub mod fpu;
 pub mod futex;
 pub mod ioctl;
 pub mod limits;
+pub mod loadavg;
 pub mod mman;
 pub mod mode;
 pub mod mount;

@@ -6,9 +6,10 @@
 
 use crate::hal;
 use crate::mm::layout::{ARG_MAX, PIE_BASE, STACK_INITIAL, STACK_TOP};
-use crate::mm::{FileRef, Mm};
+use crate::mm::{Exe, ExecInfo, FileRef, Mm};
 use crate::name::Name;
 use crate::vfs::inode::{Inode, Kind};
+use crate::vfs::mount::Loc;
 use crate::vfs::walk::FsContext;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -40,7 +41,7 @@ fn elf_error(e: ElfError) -> Errno {
 
 /// Finds the program file from the caller's root and working directory:
 /// a regular file the caller may execute, on a mount without `noexec`.
-pub fn find_program(path: &[u8], ctx: &FsContext) -> Result<Arc<Inode>, Errno> {
+pub fn find_program(path: &[u8], ctx: &FsContext) -> Result<Loc, Errno> {
     let start = marten_path::Start {
         root: ctx.root.clone(),
         cwd: ctx.cwd.clone(),
@@ -53,7 +54,33 @@ pub fn find_program(path: &[u8], ctx: &FsContext) -> Result<Arc<Inode>, Errno> {
         return Err(Errno::EACCES);
     }
     crate::vfs::perm::check(&loc.inode, crate::vfs::perm::MAY_EXEC)?;
-    Ok(loc.inode)
+    Ok(loc)
+}
+
+/// The program's path for /proc/PID/exe: where `path` led from the
+/// caller's working directory, as seen from its root, with symbolic links
+/// in the last component followed (/bin/sh -> /bin/busybox).
+fn exe_of(loc: Loc, path: &[u8], ctx: &FsContext) -> Result<Arc<Exe>, Errno> {
+    let mut ns = crate::vfs::walk::Ns {
+        ids: crate::vfs::perm::Ids { uid: 0, gid: 0 },
+    };
+    let mut start = ctx.cwd.clone();
+    let mut name = crate::kalloc::vec_from(path)?;
+    for _ in 0..marten_abi::limits::MAXSYMLINKS {
+        let s = marten_path::Start {
+            root: ctx.root.clone(),
+            cwd: start.clone(),
+        };
+        let p = marten_path::resolve_parent(&mut ns, &s, &name)?;
+        let node = p.dir.inode.lookup(&p.name)?;
+        if node.kind != Kind::Symlink {
+            break;
+        }
+        name = node.readlink()?;
+        start = p.dir;
+    }
+    let full = crate::vfs::walk::named_path(&loc, &start, &name, &ctx.root)?;
+    hal::heap::try_arc(Exe { loc, path: full }).map_err(|_| Errno::ENOMEM)
 }
 
 fn basename(path: &[u8]) -> Name {
@@ -64,7 +91,8 @@ fn basename(path: &[u8]) -> Name {
 /// Loads the program at `path` with arguments and environment, for a process
 /// with resource limits `limits`.
 pub fn load(path: &[u8], argv: &[Vec<u8>], envp: &[Vec<u8>], ctx: &FsContext, limits: &Limits) -> Result<Image, Errno> {
-    let inode = find_program(path, ctx)?;
+    let loc = find_program(path, ctx)?;
+    let inode = loc.inode.clone();
     let data = inode.file().ok_or(Errno::EACCES)?;
     let (head, size) = {
         let mut head = [0u8; 4096];
@@ -118,7 +146,7 @@ pub fn load(path: &[u8], argv: &[Vec<u8>], envp: &[Vec<u8>], ctx: &FsContext, li
         (AT_SECURE, 0),
         (AT_HWCAP, hal::cpu::hwcap()),
         (AT_HWCAP2, 0),
-        (AT_CLKTCK, 100),
+        (AT_CLKTCK, marten_abi::time::USER_HZ),
         (AT_MINSIGSTKSZ, 2048),
     ];
     let mut random = [0u8; 16];
@@ -163,6 +191,13 @@ pub fn load(path: &[u8], argv: &[Vec<u8>], envp: &[Vec<u8>], ctx: &FsContext, li
         return Err(Errno::ENOMEM);
     }
     write_stack(&mut mm, stack.sp, &stack.bytes)?;
+    mm.exec = ExecInfo {
+        start_stack: stack.sp,
+        args: stack.args,
+        env: stack.env,
+        // Without memory for it, /proc/PID/exe is simply missing.
+        exe: exe_of(loc, path, ctx).ok(),
+    };
     Ok(Image {
         mm,
         entry: plan.entry,

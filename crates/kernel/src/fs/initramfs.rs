@@ -54,9 +54,9 @@ pub fn unpack(blob: &[u8]) -> Result<Summary, Errno> {
                 Ok(existing) if kind == Kind::Dir && existing.is_dir() => existing,
                 Ok(_) => {
                     parent.ops.unlink(&parent, name.as_bytes(), false)?;
-                    create(&parent, name, kind, perm, &e)?
+                    create(&parent, name, kind, perm, e)?
                 }
-                Err(_) => create(&parent, name, kind, perm, &e)?,
+                Err(_) => create(&parent, name, kind, perm, e)?,
             };
             match kind {
                 Kind::Dir => s.dirs += 1,

@@ -127,6 +127,7 @@ syscall_table! {
     95 umask => process::umask,
     96 gettimeofday => time::gettimeofday,
     97 getrlimit => rlimit::getrlimit,
+    99 sysinfo => process::sysinfo,
     102 getuid => process::getuid,
     104 getgid => process::getgid,
     105 setuid => process::setuid,

@@ -64,7 +64,7 @@ pub fn creat(c: &mut Call<'_>) -> SysResult {
 /// is EINVAL; the RESOLVE_* restrictions are not implemented and refused.
 pub fn openat2(c: &mut Call<'_>) -> SysResult {
     let [dirfd, path, how, size, ..] = c.a;
-    if size < 24 || size > 4096 {
+    if !(24..=4096).contains(&size) {
         return Err(Errno::EINVAL);
     }
     let mut raw = [0u8; 24];

@@ -51,11 +51,12 @@ pub fn mount_standard() -> Result<(), Errno> {
         (b"/sys", b"sysfs"),
     ] {
         let at = walk::lookup_kernel(dir).or_else(|_| {
-            let inode = mkdir_p(&mount::root().inode, dir)?;
-            Ok::<Loc, Errno>(Loc {
-                mnt: mount::root_mount(),
-                inode,
-            })
+            // Made where a walk finds its parent, which may be a file
+            // system mounted just before (/dev/shm in the devtmpfs).
+            let cut = dir.iter().rposition(|&b| b == b'/').unwrap_or(0);
+            let parent = walk::lookup_kernel(if cut == 0 { b"/" } else { &dir[..cut] })?;
+            let inode = mkdir_p(&parent.inode, &dir[cut..])?;
+            Ok::<Loc, Errno>(Loc { mnt: parent.mnt, inode })
         })?;
         mount_at(fstype, fstype, at, 0, b"")?;
     }

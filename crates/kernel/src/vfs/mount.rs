@@ -93,6 +93,8 @@ pub fn add(
     if let Some(at) = &m.at {
         at.inode.count_mount(true);
     }
+    // Reserved above.
+    #[allow(clippy::disallowed_methods)]
     t.push(m.clone());
     Ok(m)
 }
@@ -165,6 +167,8 @@ pub fn remove(m: &Arc<Mount>, flags: u64) -> Result<(), Errno> {
     at.inode.count_mount(false);
     let mut gone = Vec::new();
     gone.try_reserve(t.len()).map_err(|_| Errno::ENOMEM)?;
+    // Room for the whole table was reserved just above.
+    #[allow(clippy::disallowed_methods)]
     gone.push(t.remove(i));
     // MNT_DETACH takes the mounts below it along (the subtree goes away
     // from the namespace at once; each lives on while still in use).
@@ -178,6 +182,7 @@ pub fn remove(m: &Arc<Mount>, flags: u64) -> Result<(), Errno> {
                 if let Some(a) = &c.at {
                     a.inode.count_mount(false);
                 }
+                #[allow(clippy::disallowed_methods)]
                 gone.push(c);
             } else {
                 j += 1;

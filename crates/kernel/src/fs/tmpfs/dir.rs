@@ -56,6 +56,7 @@ impl Table {
     }
 
     /// Number of entries.
+    #[allow(dead_code)] // no caller yet
     pub fn len(&self) -> usize {
         self.live
     }
@@ -75,7 +76,7 @@ impl Table {
         let name = crate::kalloc::vec_from(name)?.into_boxed_slice();
         let slots = &self.slots;
         self.index
-            .try_reserve(1, |&i| hash(&slots[i as usize].as_ref().map_or(&[][..], |e| &e.name)))
+            .try_reserve(1, |&i| hash(slots[i as usize].as_ref().map_or(&[][..], |e| &e.name)))
             .map_err(|_| Errno::ENOMEM)?;
         let slot = match self.free.pop() {
             Some(s) => s,
@@ -154,6 +155,7 @@ impl Table {
     }
 
     /// Every inode in the table (for walks over the whole tree).
+    #[allow(dead_code)] // no caller yet
     pub fn inodes(&self) -> impl Iterator<Item = &Arc<Inode>> {
         self.slots.iter().flatten().map(|e| &e.inode)
     }
