@@ -100,6 +100,9 @@ pub fn memview(w: &[String]) -> CmdResult {
         mm::memview::machine(&mut text)
     };
     r.map_err(|e| format!("{e}"))?;
-    print!("{}", String::from_utf8_lossy(&text));
+    // Line by line, as the console takes one line's worth at a time.
+    for line in text.split_inclusive(|&b| b == b'\n') {
+        print!("{}", String::from_utf8_lossy(line));
+    }
     Ok(())
 }

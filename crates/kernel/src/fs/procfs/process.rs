@@ -132,7 +132,7 @@ pub fn stat(p: &Arc<Process>, out: &mut Vec<u8>) -> Result<(), Errno> {
         (s.pending(), s.blocked())
     };
     let rsslim = p.user.limits.lock().soft(Resource::Rss);
-    let start = to_user_hz(p.start_ns * crate::hal::time::timer_hz() / 1_000_000_000);
+    let start = p.start_ns / (1_000_000_000 / marten_abi::time::USER_HZ);
     let mut b = Buf::new(out);
     b.put(format_args!(
         "{} ({}) {} {} {} {} {} {} {} 0 0 0 0 {} {} 0 0 20 0 {} 0 {} {} {} {} ",
