@@ -49,6 +49,7 @@ fi
 run 0 t_fifo
 run 0 t_poll
 run 0 t_epoll
+run 0 t_procfs one "two words"
 run 0 t_fpe
 run 0 t_names
 run 0 t_attrs

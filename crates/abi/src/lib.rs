@@ -8,6 +8,7 @@
 pub mod auxv;
 pub mod binfmt;
 pub mod clone;
+pub mod cpuinfo;
 pub mod cred;
 pub mod devices;
 pub mod errno;
@@ -16,6 +17,7 @@ pub mod fpu;
 pub mod futex;
 pub mod ioctl;
 pub mod limits;
+pub mod loadavg;
 pub mod mman;
 pub mod mode;
 pub mod mount;

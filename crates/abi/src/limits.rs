@@ -9,3 +9,6 @@ pub const NAME_MAX: usize = 255;
 
 /// Most symbolic links one path resolution follows in total; one more is ELOOP.
 pub const MAXSYMLINKS: u32 = 40;
+
+/// Longest host name (sethostname(2), uname(2)'s 65-byte fields).
+pub const HOST_NAME_MAX: usize = 64;

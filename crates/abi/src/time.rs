@@ -10,6 +10,8 @@ pub const CLOCK_MONOTONIC_RAW: u64 = 4;
 pub const CLOCK_REALTIME_COARSE: u64 = 5;
 pub const CLOCK_MONOTONIC_COARSE: u64 = 6;
 pub const CLOCK_BOOTTIME: u64 = 7;
+/// Clock ticks per second as user space counts them (times(2), /proc, AT_CLKTCK).
+pub const USER_HZ: u64 = 100;
 /// clock_nanosleep flag: the time is absolute.
 pub const TIMER_ABSTIME: u64 = 1;
 

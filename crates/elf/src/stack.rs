@@ -17,13 +17,18 @@ const STACK_ALIGN: u64 = 16;
 ///
 /// Invariants: `sp % 16 == 0`; `sp + bytes.len()` is the `stack_top` given to
 /// [`build_stack`]; the word at `sp` is argc; `argv == sp + 8` is the address of the argv
-/// pointer array and `envp` that of the envp pointer array (just after argv's NULL).
+/// pointer array and `envp` that of the envp pointer array (just after argv's NULL);
+/// `args` and `env` are the address ranges of the argv and envp strings (each string with
+/// its NUL, one after another: what Linux's /proc/PID/cmdline and environ show), and
+/// `args.1 == env.0`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StackImage {
     pub bytes: Vec<u8>,
     pub sp: u64,
     pub argv: u64,
     pub envp: u64,
+    pub args: (u64, u64),
+    pub env: (u64, u64),
 }
 
 /// Lays out, from `stack_top` downwards: the exec file name string, the envp strings, the
@@ -84,6 +89,8 @@ pub fn build_stack(
         sp: layout.sp,
         argv: argv_addr,
         envp: envp_addr,
+        args: (layout.arg_strings, layout.env_strings),
+        env: (layout.env_strings, layout.execfn),
     })
 }
 

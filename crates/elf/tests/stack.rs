@@ -143,6 +143,11 @@ fn strings_are_laid_out_in_order_below_execfn() {
     expected.extend_from_slice(b"a\0bc\0X=1\0/e\0");
     let tail = &image.bytes[image.bytes.len() - expected.len()..];
     assert_eq!(tail, &expected[..]);
+    // The argv and envp string ranges, as /proc/PID/cmdline and environ read them.
+    let at = |a: u64| &image.bytes[(a - image.sp) as usize..];
+    assert_eq!(image.args.1, image.env.0);
+    assert_eq!(&at(image.args.0)[..(image.args.1 - image.args.0) as usize], b"a\0bc\0");
+    assert_eq!(&at(image.env.0)[..(image.env.1 - image.env.0) as usize], b"X=1\0");
     // Padding between auxv and the platform string is zero.
     let vectors_end = 8 * (1 + 3 + 2 + 2 * 4);
     assert!(

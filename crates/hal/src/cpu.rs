@@ -61,7 +61,8 @@ impl Default for Features {
 
 static FEATURES: spin::Once<Features> = spin::Once::new();
 
-fn cpuid(leaf: u32, sub: u32) -> (u32, u32, u32, u32) {
+/// CPUID leaf `leaf`, sub-leaf `sub`: (eax, ebx, ecx, edx).
+pub fn cpuid(leaf: u32, sub: u32) -> (u32, u32, u32, u32) {
     // `cpuid` is available on every x86-64 CPU; the intrinsic is safe to call.
     let r = __cpuid_count(leaf, sub);
     (r.eax, r.ebx, r.ecx, r.edx)

@@ -42,7 +42,7 @@ pub fn vec_from<T: Clone>(s: &[T]) -> Result<Vec<T>, Errno> {
 }
 
 /// A string holding a copy of `s`, or ENOMEM.
-#[allow(dead_code)]
+#[allow(dead_code)] // part of the fallible toolkit; no caller yet
 pub fn string_from(s: &str) -> Result<String, Errno> {
     let mut out = String::new();
     out.try_reserve_exact(s.len()).map_err(|_| Errno::ENOMEM)?;

@@ -35,6 +35,7 @@ mod shutdown;
 mod sync;
 mod syscall;
 mod uaccess;
+mod uts;
 mod vfs;
 
 use marten_abi::{signal, wait};
@@ -101,7 +102,8 @@ impl hal::KernelHooks for Kernel {
         }
     }
 
-    fn interrupt_exit(_from_user: bool) {
+    fn interrupt_exit(from_user: bool) {
+        sched::account_tick(from_user);
         sched::preempt_point();
     }
 

@@ -1,4 +1,5 @@
-//! Pure scheduling policy: which thread runs next, and which timer fires next.
+//! Pure scheduling policy: which thread runs next, which timer fires next, and the load
+//! averages.
 //!
 //! The kernel keeps its threads elsewhere; this crate only decides order. Both queues
 //! reserve their memory up front (one slot per live thread), so that adding an entry —
@@ -9,9 +10,11 @@
 
 extern crate alloc;
 
+mod loadavg;
 mod runqueue;
 mod timer;
 
+pub use loadavg::LoadAvg;
 pub use runqueue::RunQueue;
 pub use timer::{TimerId, TimerQueue};
 

@@ -41,6 +41,7 @@ pub use fault::{Access, Fault, decide};
 pub use fork::Coverage;
 pub use map::VmaMap;
 pub use types::{Backing, OnFork, Prot, Share, VmError, VmaKind};
+pub use usage::AreaSizes;
 pub use vma::{Vma, is_data_mapping};
 
 /// Size of one page in bytes.

@@ -3,6 +3,7 @@
 use crate::PAGE_SIZE;
 use crate::addr::{page_ceil, page_floor};
 use crate::map::VmaMap;
+use crate::types::Prot;
 use crate::vma::Vma;
 
 impl<F> VmaMap<F> {
@@ -36,6 +37,37 @@ impl<F> VmaMap<F> {
         }
         (total, data)
     }
+
+    /// Mapped bytes by what Linux's /proc/PID/status reports: all of them (VmSize), data
+    /// (VmData: private writable areas that are not stacks), stacks (VmStk: areas that grow
+    /// down) and program text (VmExe: executable areas that are neither writable nor stacks).
+    pub fn sizes(&self) -> AreaSizes {
+        let mut s = AreaSizes::default();
+        for v in &self.areas {
+            let n = v.size();
+            s.total += n;
+            if v.is_data() {
+                s.data += n;
+            }
+            if v.grows_down {
+                s.stack += n;
+            } else if v.prot.contains(Prot::EXEC) && !v.prot.contains(Prot::WRITE) {
+                s.exe += n;
+            }
+        }
+        s
+    }
+}
+
+/// Mapped bytes of an address space by kind (see [`VmaMap::sizes`]).
+///
+/// Invariant: `data + stack + exe <= total` (the three never overlap).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AreaSizes {
+    pub total: u64,
+    pub data: u64,
+    pub stack: u64,
+    pub exe: u64,
 }
 
 #[cfg(test)]
@@ -68,6 +100,19 @@ mod tests {
         // Data: the private writable anonymous area (3) and the private writable file area (1).
         assert_eq!(sample().footprint(), (3 + 2 + 1 + 2 + 1, 3 + 1));
         assert_eq!(VmaMap::<u32>::new().footprint(), (0, 0));
+    }
+
+    #[test]
+    fn sizes_split_data_stack_and_text() {
+        let mut map = sample();
+        map.insert(with_prot(file(0x30000, 0x33000, 2, 0, 0x3000), Prot::READ | Prot::EXEC))
+            .unwrap();
+        let s = map.sizes();
+        assert_eq!(s.total, (9 + 3) * 0x1000);
+        assert_eq!(s.data, 4 * 0x1000);
+        assert_eq!(s.stack, 2 * 0x1000);
+        assert_eq!(s.exe, 3 * 0x1000);
+        assert_eq!(VmaMap::<u32>::new().sizes(), super::AreaSizes::default());
     }
 
     #[test]

@@ -9,8 +9,8 @@
 use crate::kalloc;
 use crate::proc::cred::file_ids;
 use crate::vfs::inode::{Inode, Kind};
+use crate::vfs::mount::Loc;
 use crate::vfs::walk::FsContext;
-use alloc::sync::Arc;
 use alloc::vec::Vec;
 use marten_abi::binfmt::BINPRM_MAX_REWRITES;
 use marten_abi::errno::Errno;
@@ -23,7 +23,10 @@ const HEAD: usize = 4096;
 
 /// The binary execve loads in the end.
 pub struct Program {
-    pub inode: Arc<Inode>,
+    /// The file, and the directory its name was found in (for
+    /// /proc/PID/exe).
+    pub loc: Loc,
+    pub dir: Option<Loc>,
     /// Its first bytes (up to 4 KiB).
     pub head: Vec<u8>,
     /// Its size in bytes.
@@ -35,7 +38,7 @@ pub struct Program {
 /// Finds the program file from the caller's root and working directory:
 /// a regular file `cred` may execute (root needs an execute bit
 /// somewhere), on a mount without `noexec`.
-pub fn find_program(path: &[u8], ctx: &FsContext, cred: &Cred) -> Result<Arc<Inode>, Errno> {
+pub fn find_program(path: &[u8], ctx: &FsContext, cred: &Cred) -> Result<(Loc, Option<Loc>), Errno> {
     // Linux looks the empty name of a `#!` line up as the working
     // directory, which is no regular file.
     if path.is_empty() {
@@ -48,12 +51,12 @@ pub fn find_program(path: &[u8], ctx: &FsContext, cred: &Cred) -> Result<Arc<Ino
     let mut ns = crate::vfs::walk::Ns {
         ids: crate::vfs::perm::ids_of(cred),
     };
-    let loc = marten_path::resolve(&mut ns, &start, path, crate::vfs::walk::FOLLOW)?;
+    let (loc, dir) = marten_path::resolve_in(&mut ns, &start, path, crate::vfs::walk::FOLLOW)?;
     if loc.inode.kind != Kind::File || loc.mnt.flags() & marten_abi::mount::MS_NOEXEC != 0 {
         return Err(Errno::EACCES);
     }
     cred.permission(file_ids(&loc.inode), Access::X, false)?;
-    Ok(loc.inode)
+    Ok((loc, dir))
 }
 
 fn read_head(inode: &Inode) -> Result<(Vec<u8>, u64), Errno> {
@@ -67,7 +70,7 @@ fn read_head(inode: &Inode) -> Result<(Vec<u8>, u64), Errno> {
 /// Resolves `path` (with arguments `argv`) to the binary to load, following
 /// `#!` lines.
 pub fn resolve(path: &[u8], argv: &[Vec<u8>], ctx: &FsContext, cred: &Cred) -> Result<Program, Errno> {
-    let mut inode = find_program(path, ctx, cred)?;
+    let (mut loc, mut dir) = find_program(path, ctx, cred)?;
     // The name the current file was found by (Linux's bprm->interp): what
     // its interpreter gets as the script's path.
     let mut name = kalloc::vec_from(path)?;
@@ -76,10 +79,11 @@ pub fn resolve(path: &[u8], argv: &[Vec<u8>], ctx: &FsContext, cred: &Cred) -> R
         if depth > BINPRM_MAX_REWRITES {
             return Err(Errno::ELOOP);
         }
-        let (head, size) = read_head(&inode)?;
+        let (head, size) = read_head(&loc.inode)?;
         if !is_script(&head) {
             return Ok(Program {
-                inode,
+                loc,
+                dir,
                 head,
                 size,
                 argv: args,
@@ -93,7 +97,7 @@ pub fn resolve(path: &[u8], argv: &[Vec<u8>], ctx: &FsContext, cred: &Cred) -> R
             kalloc::push(&mut new_args, kalloc::vec_from(a)?)?;
         }
         let interp = kalloc::vec_from(script.interp)?;
-        inode = find_program(&interp, ctx, cred)?;
+        (loc, dir) = find_program(&interp, ctx, cred)?;
         args = Some(new_args);
         name = interp;
     }

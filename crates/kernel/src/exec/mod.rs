@@ -8,9 +8,10 @@
 
 use crate::hal;
 use crate::mm::layout::{ARG_MAX, PIE_BASE, STACK_INITIAL, STACK_TOP};
-use crate::mm::{FileRef, Mm};
+use crate::mm::{Exe, ExecInfo, FileRef, Mm};
 use crate::name::Name;
 use crate::vfs::inode::Inode;
+use crate::vfs::mount::Loc;
 use crate::vfs::walk::FsContext;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -46,6 +47,17 @@ fn elf_error(e: ElfError) -> Errno {
     }
 }
 
+/// The program's path for /proc/PID/exe: the file's own place (symbolic
+/// links followed, as Linux shows it: /bin/sh -> /bin/busybox), from the
+/// caller's root.
+fn exe_of(loc: Loc, dir: Option<&Loc>, ctx: &FsContext) -> Result<Arc<Exe>, Errno> {
+    let full = match dir {
+        Some(d) => crate::vfs::walk::entry_path(&loc, d, &ctx.root)?,
+        None => crate::vfs::walk::path_of(&loc, &ctx.root)?,
+    };
+    hal::heap::try_arc(Exe { loc, path: full }).map_err(|_| Errno::ENOMEM)
+}
+
 fn basename(path: &[u8]) -> Name {
     let name = path.rsplit(|&b| b == b'/').find(|c| !c.is_empty()).unwrap_or(path);
     Name::from_bytes(name)
@@ -63,7 +75,9 @@ pub fn load(
 ) -> Result<Image, Errno> {
     let program = binfmt::resolve(path, argv, ctx, cred)?;
     let argv = program.argv.as_deref().unwrap_or(argv);
-    let (inode, head, size) = (program.inode, program.head, program.size);
+    let (head, size) = (program.head, program.size);
+    let inode = program.loc.inode.clone();
+    let (program_loc, program_dir) = (program.loc, program.dir);
     if head.len() < 4 || &head[..4] != b"\x7fELF" {
         return Err(Errno::ENOEXEC);
     }
@@ -112,7 +126,7 @@ pub fn load(
         (AT_SECURE, u64::from(secure)),
         (AT_HWCAP, hal::cpu::hwcap()),
         (AT_HWCAP2, 0),
-        (AT_CLKTCK, 100),
+        (AT_CLKTCK, marten_abi::time::USER_HZ),
         (AT_MINSIGSTKSZ, 2048),
     ];
     let mut random = [0u8; 16];
@@ -157,6 +171,13 @@ pub fn load(
         return Err(Errno::ENOMEM);
     }
     write_stack(&mut mm, stack.sp, &stack.bytes)?;
+    mm.exec = ExecInfo {
+        start_stack: stack.sp,
+        args: stack.args,
+        env: stack.env,
+        // Without memory for it, /proc/PID/exe is simply missing.
+        exe: exe_of(program_loc, program_dir.as_ref(), ctx).ok(),
+    };
     Ok(Image {
         mm,
         entry: plan.entry,

@@ -58,6 +58,9 @@ impl Mm {
             data_segment: self.data_segment,
             stack_limit: self.stack_limit,
             committed: charge,
+            exec: self.exec.clone(),
+            peak_vm: 0,
+            peak_rss: 0,
         };
         if failed {
             // Dropping the child releases what it mapped and its charge.

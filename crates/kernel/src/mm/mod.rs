@@ -12,8 +12,10 @@ pub mod commit;
 mod fault;
 mod fork;
 pub mod layout;
+pub mod memview;
 pub mod oom;
 pub mod ops;
+pub mod stats;
 
 use crate::hal;
 use crate::proc::Process;
@@ -58,6 +60,35 @@ pub struct Mm {
     /// at execve).
     pub stack_limit: u64,
     committed: u64,
+    /// What exec recorded about the program.
+    pub exec: ExecInfo,
+    /// The largest mapped size and resident set seen so far, in pages
+    /// (VmPeak, VmHWM): updated when areas are removed and when /proc
+    /// looks, so a peak between two looks that ended without an unmap is
+    /// missed (a counter on every page-table change would catch it).
+    pub peak_vm: u64,
+    pub peak_rss: u64,
+}
+
+/// What exec recorded about the program, for /proc (Linux keeps the same
+/// in its `mm_struct`): the initial stack pointer, where the argument and
+/// environment strings are (`[start, end)` on the initial stack) and the
+/// program file.
+#[derive(Clone, Default)]
+pub struct ExecInfo {
+    /// The stack pointer at entry (where argc is).
+    pub start_stack: u64,
+    pub args: (u64, u64),
+    pub env: (u64, u64),
+    pub exe: Option<Arc<Exe>>,
+}
+
+/// The program file an address space was made from.
+///
+/// Invariant: `path` is the path `loc` had at exec, from the namespace root.
+pub struct Exe {
+    pub loc: crate::vfs::mount::Loc,
+    pub path: alloc::vec::Vec<u8>,
 }
 
 impl Mm {
@@ -72,6 +103,9 @@ impl Mm {
             data_segment: 0,
             stack_limit: layout::STACK_TOP - layout::STACK_MAX,
             committed: 0,
+            exec: ExecInfo::default(),
+            peak_vm: 0,
+            peak_rss: 0,
         })
     }
 
@@ -97,6 +131,7 @@ impl Mm {
 
     /// Removes `[start, end)`: its areas, pages and commit charge.
     pub fn remove_range(&mut self, start: u64, end: u64) -> Result<(), Errno> {
+        self.peak_vm = self.peak_vm.max(self.vmas.footprint().0);
         let mut freed = 0;
         self.vmas
             .unmap(start, end, |piece| freed += commit::charge_of(piece))

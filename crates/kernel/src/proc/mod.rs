@@ -18,7 +18,7 @@ mod table;
 pub mod user;
 
 pub use group::{group_members, lead_new_session, setpgid, setsid};
-pub use table::{all, alloc_tid, filter, free_tid, lookup, used as ids_in_use};
+pub use table::{PID_MAX, all, alloc_tid, filter, free_tid, last_id, lookup, used as ids_in_use};
 
 use crate::hal::sync::SpinLock;
 use crate::name::Name;
@@ -47,6 +47,8 @@ pub enum ProcState {
 /// children.
 pub struct Process {
     pub pid: Pid,
+    /// When it was created (nanoseconds since boot), for `ps`.
+    pub start_ns: u64,
     name: SpinLock<Name>,
     parent: SpinLock<Weak<Process>>,
     /// The parent's pid, kept next to `parent` for lock-free getppid.
@@ -81,6 +83,7 @@ impl Process {
             ctty: AtomicBool::new(up.as_ref().is_some_and(|p| p.has_ctty())),
             execed: AtomicBool::new(false),
             pid,
+            start_ns: crate::hal::time::now_ns(),
             name: SpinLock::new(Name::new(name)),
             ppid: AtomicU32::new(parent.upgrade().map_or(0, |p| p.pid)),
             parent: SpinLock::new(parent),
@@ -232,6 +235,14 @@ pub fn init_process() -> Option<Arc<Process>> {
     INIT.get().cloned()
 }
 
+/// Processes created since boot (/proc/stat's `processes`).
+static CREATED: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+/// How many processes were created since boot.
+pub fn created() -> u64 {
+    CREATED.load(Ordering::Relaxed)
+}
+
 /// Creates an Alive process with no threads, child of `parent`. `pid`
 /// None allocates one.
 pub fn create(name: &str, parent: &Arc<Process>, pid: Option<Pid>) -> Result<Arc<Process>, Errno> {
@@ -265,6 +276,7 @@ pub fn create(name: &str, parent: &Arc<Process>, pid: Option<Pid>) -> Result<Arc
         return Err(e);
     }
     table::install(pid, p.clone());
+    CREATED.fetch_add(1, Ordering::Relaxed);
     // Someone may wait for this parent to have children at all (init).
     parent.child_wq.wake_all();
     Ok(p)

@@ -68,6 +68,12 @@ fn alloc_slot(slot: Slot) -> Result<u32, Errno> {
     }
 }
 
+/// The id allocated last (process or thread), for /proc/loadavg.
+pub fn last_id() -> u32 {
+    let n = TABLE.lock().next;
+    n.saturating_sub(1) as u32
+}
+
 /// Reserves a fresh id for a process (filled in by [`install`]).
 pub(crate) fn alloc_pid() -> Result<u32, Errno> {
     alloc_slot(Slot::Tid)

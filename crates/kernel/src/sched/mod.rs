@@ -14,7 +14,7 @@
 mod thread;
 
 pub(crate) use thread::ThreadRef;
-pub use thread::{StartFn, State, Thread, Tid};
+pub use thread::{StartFn, State, Thread, Tid, uninterruptible};
 
 use crate::hal;
 use crate::percpu::PerCpu;
@@ -25,7 +25,7 @@ use hal::context::Context;
 use hal::percpu::MAX_CPUS;
 use hal::sync::SpinLock;
 use hal::vmap::KernelStack;
-use marten_sched::{RunQueue, TimerQueue};
+use marten_sched::{LoadAvg, RunQueue, TimerQueue};
 
 use marten_abi as abi;
 
@@ -50,6 +50,13 @@ struct CpuSched {
     rq: Option<RunQueue<ThreadRef>>,
     ticks: u64,
     switches: u64,
+    /// Ticks that found this CPU in user mode, in the kernel, idle.
+    cpu_ticks: [u64; 3],
+    /// The last tick found a thread running; the interrupt's exit says
+    /// whether it was in user mode ([`account_tick`]).
+    tick_unsorted: bool,
+    /// Interrupts handled.
+    interrupts: u64,
 }
 
 impl CpuSched {
@@ -59,6 +66,9 @@ impl CpuSched {
         rq: None,
         ticks: 0,
         switches: 0,
+        cpu_ticks: [0; 3],
+        tick_unsorted: false,
+        interrupts: 0,
     };
 
     fn rq(&mut self) -> &mut RunQueue<ThreadRef> {
@@ -212,7 +222,8 @@ pub fn schedule() {
         let mut s = CPUS.get().lock();
         hal::percpu::set_need_resched(false);
         let prev = s.current.clone().expect("no current thread");
-        if prev.state() == State::Running {
+        let forced = prev.state() == State::Running;
+        if forced {
             prev.set_state(State::Runnable);
             if !prev.idle {
                 s.rq().enqueue(ThreadRef(prev.clone()));
@@ -237,6 +248,12 @@ pub fn schedule() {
         next.ran_since.store(now, core::sync::atomic::Ordering::Relaxed);
         s.current = Some(next.clone());
         s.switches += 1;
+        let count = if forced {
+            &prev.switches_forced
+        } else {
+            &prev.switches_voluntary
+        };
+        count.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
         next
     };
     crate::mm::activate_for(&next.process);
@@ -358,12 +375,63 @@ pub fn tick() {
     s.ticks += 1;
     let idle = s.current.as_ref().is_some_and(|c| c.idle);
     if idle {
+        s.cpu_ticks[2] += 1;
+    } else {
+        s.tick_unsorted = true;
+    }
+    let every = marten_abi::loadavg::LOAD_FREQ_SECS * hal::time::timer_hz().max(1);
+    if s.ticks.is_multiple_of(every) {
+        let running = s.rq().len() + usize::from(!idle);
+        LOAD.lock().sample((running + uninterruptible()) as u64);
+    }
+    if idle {
         if !s.rq().is_empty() {
             set_need_resched();
         }
     } else if s.rq().tick() {
         set_need_resched();
     }
+}
+
+/// At the end of every interrupt: counts it, and charges the tick (if this was the timer
+/// and a thread was running) to user or kernel time, by where the
+/// interrupt came from.
+pub fn account_tick(from_user: bool) {
+    let mut s = CPUS.get().lock();
+    s.interrupts += 1;
+    if !core::mem::take(&mut s.tick_unsorted) {
+        return;
+    }
+    s.cpu_ticks[usize::from(!from_user)] += 1;
+    if let Some(t) = s.current.as_ref() {
+        let c = if from_user { &t.user_ticks } else { &t.sys_ticks };
+        c.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// Interrupts handled by this CPU since boot.
+pub fn interrupts() -> u64 {
+    CPUS.get().lock().interrupts
+}
+
+/// The load averages (sampled every `LOAD_FREQ_SECS` seconds).
+static LOAD: SpinLock<LoadAvg> = SpinLock::new(LoadAvg::new());
+
+/// The 1, 5 and 15-minute load averages.
+pub fn load_average() -> LoadAvg {
+    *LOAD.lock()
+}
+
+/// Threads running or waiting for a CPU now.
+pub fn nr_running() -> usize {
+    let mut s = CPUS.get().lock();
+    let busy = s.current.as_ref().is_some_and(|c| !c.idle);
+    s.rq().len() + usize::from(busy)
+}
+
+/// Timer ticks since boot on this CPU in user mode, in the kernel and idle.
+pub fn cpu_ticks() -> [u64; 3] {
+    CPUS.get().lock().cpu_ticks
 }
 
 /// After an interrupt or a system call: switch if the scheduler asked for

@@ -8,7 +8,7 @@ use crate::proc::Process;
 use crate::sync::WaitQueue;
 use alloc::boxed::Box;
 use alloc::sync::{Arc, Weak};
-use core::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use marten_sched::TimerId;
 
 /// Thread identifier (Linux calls it tid; a single-threaded process's tid
@@ -53,6 +53,15 @@ impl State {
     }
 }
 
+/// Threads of user processes sleeping uninterruptibly (state D), for the
+/// load average.
+static UNINTERRUPTIBLE: AtomicUsize = AtomicUsize::new(0);
+
+/// How many user threads sleep uninterruptibly now.
+pub fn uninterruptible() -> usize {
+    UNINTERRUPTIBLE.load(Ordering::Acquire)
+}
+
 /// The body of a kernel thread.
 pub type StartFn = Box<dyn FnOnce() -> isize + Send>;
 
@@ -81,6 +90,16 @@ pub struct Thread {
     /// Nanoseconds spent on a CPU (updated at each switch away).
     pub(crate) run_ns: AtomicU64,
     pub(crate) ran_since: AtomicU64,
+    /// Timer ticks that found it running in user mode and in the kernel
+    /// (Linux's tick-sampled utime and stime).
+    pub(crate) user_ticks: AtomicU64,
+    pub(crate) sys_ticks: AtomicU64,
+    /// Switches away from it because it slept, and because it was
+    /// preempted or yielded.
+    pub(crate) switches_voluntary: AtomicU64,
+    pub(crate) switches_forced: AtomicU64,
+    /// Counted in [`uninterruptible`] (it sleeps uninterruptibly).
+    in_load: AtomicBool,
     /// This thread, for handing out `Arc`s from a plain reference.
     me: Weak<Thread>,
 }
@@ -109,6 +128,11 @@ impl Thread {
             timer: SpinLock::new(None),
             run_ns: AtomicU64::new(0),
             ran_since: AtomicU64::new(0),
+            user_ticks: AtomicU64::new(0),
+            sys_ticks: AtomicU64::new(0),
+            switches_voluntary: AtomicU64::new(0),
+            switches_forced: AtomicU64::new(0),
+            in_load: AtomicBool::new(false),
             me: me.clone(),
         })
     }
@@ -129,14 +153,52 @@ impl Thread {
     }
 
     pub(crate) fn set_state(&self, s: State) {
-        self.state.store(s as u8, Ordering::Release);
+        let old = self.state.swap(s as u8, Ordering::AcqRel);
+        self.count_load(State::from_u8(old), s);
     }
 
     /// Moves from one state to another if the thread is in `from`.
     pub(crate) fn transition(&self, from: State, to: State) -> bool {
-        self.state
+        let done = self
+            .state
             .compare_exchange(from as u8, to as u8, Ordering::AcqRel, Ordering::Acquire)
-            .is_ok()
+            .is_ok();
+        if done {
+            self.count_load(from, to);
+        }
+        done
+    }
+
+    /// Keeps [`uninterruptible`] up to date across a state change. Threads
+    /// of kernel processes waiting for work are left out, as Linux leaves
+    /// out its idle kernel threads (TASK_NOLOAD).
+    fn count_load(&self, from: State, to: State) {
+        if from == to {
+            return;
+        }
+        if to == State::Sleeping && !self.process.is_kernel() {
+            if !self.in_load.swap(true, Ordering::AcqRel) {
+                UNINTERRUPTIBLE.fetch_add(1, Ordering::AcqRel);
+            }
+        } else if from == State::Sleeping && self.in_load.swap(false, Ordering::AcqRel) {
+            UNINTERRUPTIBLE.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+
+    /// Context switches away from it: (voluntary, forced).
+    pub fn switch_counts(&self) -> (u64, u64) {
+        (
+            self.switches_voluntary.load(Ordering::Relaxed),
+            self.switches_forced.load(Ordering::Relaxed),
+        )
+    }
+
+    /// Timer ticks charged to it in user mode and in the kernel.
+    pub fn cpu_ticks(&self) -> (u64, u64) {
+        (
+            self.user_ticks.load(Ordering::Relaxed),
+            self.sys_ticks.load(Ordering::Relaxed),
+        )
     }
 
     /// Has someone asked this thread to stop (kill)?

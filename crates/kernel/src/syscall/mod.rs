@@ -134,6 +134,7 @@ syscall_table! {
     95 umask => process::umask,
     96 gettimeofday => time::gettimeofday,
     97 getrlimit => rlimit::getrlimit,
+    99 sysinfo => process::sysinfo,
     102 getuid => cred::getuid,
     103 syslog => syslog::syslog,
     104 getgid => cred::getgid,

@@ -421,19 +421,46 @@ pub fn kill(c: &mut Call<'_>) -> SysResult {
 }
 
 pub fn uname(c: &mut Call<'_>) -> SysResult {
-    let fields: [&str; 6] = [
-        "Linux",
-        "marten",
-        "6.1.0-marten",
-        "#1 SMP PREEMPT Marten 0.1.0",
-        "x86_64",
-        "(none)",
+    use crate::uts;
+    let (host, len) = uts::hostname();
+    let fields: [&[u8]; 6] = [
+        uts::SYSNAME.as_bytes(),
+        &host[..len],
+        uts::RELEASE.as_bytes(),
+        uts::VERSION.as_bytes(),
+        uts::MACHINE.as_bytes(),
+        uts::DOMAIN.as_bytes(),
     ];
     let mut buf = [0u8; 65 * 6];
     for (i, f) in fields.iter().enumerate() {
-        buf[i * 65..i * 65 + f.len()].copy_from_slice(f.as_bytes());
+        buf[i * 65..i * 65 + f.len()].copy_from_slice(f);
     }
     uaccess::write_bytes(c.a[0], &buf)?;
+    Ok(0)
+}
+
+/// sysinfo(2): uptime, load averages, memory (in pages of `mem_unit`
+/// bytes) and the number of processes, as /proc shows them.
+pub fn sysinfo(c: &mut Call<'_>) -> SysResult {
+    use marten_abi::loadavg::{FSHIFT, SI_LOAD_SHIFT};
+    let m = crate::fs::procfs::memory();
+    let load = sched::load_average();
+    let mut b = [0u8; 112];
+    let mut put = |at: usize, v: u64| b[at..at + 8].copy_from_slice(&v.to_le_bytes());
+    put(0, hal::time::now_ns() / 1_000_000_000);
+    for (i, a) in load.avg.iter().enumerate() {
+        put(8 + 8 * i, a << (SI_LOAD_SHIFT - FSHIFT));
+    }
+    put(32, m.total);
+    put(40, m.free);
+    put(48, m.shmem);
+    put(56, 0);
+    put(64, 0);
+    put(72, 0);
+    let procs = proc::ids_in_use().min(u16::MAX as usize) as u16;
+    b[80..82].copy_from_slice(&procs.to_le_bytes());
+    b[104..108].copy_from_slice(&4096u32.to_le_bytes());
+    uaccess::write_bytes(c.a[0], &b)?;
     Ok(0)
 }
 

@@ -4,11 +4,16 @@
 //! usual file position, as Linux's `seq_file` does for small files).
 //!
 //! Layout: `tables.rs` names every file (the global ones and those of a
-//! process directory) and the function producing it; this file turns
-//! those tables into inodes.
+//! process directory) and the function producing it; `system.rs` writes
+//! the machine-wide files, `process.rs` those of /proc/PID; `node.rs`
+//! turns the tables into inodes.
 
 mod node;
+mod process;
+mod system;
 pub mod tables;
+
+pub use system::memory;
 
 use crate::vfs::fs::{FileSystem, StatFs, SuperBlock};
 use crate::vfs::inode::Inode;

@@ -61,6 +61,9 @@ fn kind_of(n: Node) -> Kind {
 }
 
 fn perm_of(n: Node) -> u32 {
+    if let Node::Global((_, Entry::RwFile(..))) = n {
+        return 0o644;
+    }
     match kind_of(n) {
         Kind::Dir => 0o555,
         Kind::Symlink => 0o777,
@@ -276,6 +279,11 @@ impl InodeOps for ProcNode {
         false
     }
 
+    fn truncate(&self, _inode: &Arc<Inode>, _len: u64) -> Result<(), Errno> {
+        // O_TRUNC on a /proc file changes nothing, as on Linux.
+        Ok(())
+    }
+
     fn readlink(&self, _link: &Arc<Inode>, out: &mut Vec<u8>) -> Result<(), Errno> {
         match self.node {
             Node::Global((_, Entry::Link(f))) => f(out),
@@ -290,15 +298,20 @@ impl InodeOps for ProcNode {
 
     fn open(&self, _inode: &Arc<Inode>, _flags: u32) -> Result<Option<Box<dyn FileOps>>, Errno> {
         let mut text = Vec::new();
+        let mut write = None;
         match self.node {
             Node::Global((_, Entry::File(f))) => f(&mut text)?,
+            Node::Global((_, Entry::RwFile(f, w))) => {
+                f(&mut text)?;
+                write = Some(*w);
+            }
             Node::PidItem(p, i) => match tables::PID_ENTRIES[i].1 {
                 PidEntry::File(f) => f(&process(p)?, &mut text)?,
                 PidEntry::Link(_) => return Err(Errno::ELOOP),
             },
             _ => return Ok(None),
         }
-        let ops: Box<dyn FileOps> = crate::hal::heap::try_box(Snapshot { text }).map_err(|_| Errno::ENOMEM)?;
+        let ops: Box<dyn FileOps> = crate::hal::heap::try_box(Snapshot { text, write }).map_err(|_| Errno::ENOMEM)?;
         Ok(Some(ops))
     }
 }
@@ -309,9 +322,11 @@ pub fn self_link(out: &mut Vec<u8>) -> Result<(), Errno> {
     crate::kalloc::extend_from_slice(out, decimal(crate::sched::current_process().pid, &mut b))
 }
 
-/// An open procfs file: the text as it was at open.
+/// An open procfs file: the text as it was at open, and for the files
+/// root may write, what a write does.
 struct Snapshot {
     text: Vec<u8>,
+    write: Option<tables::WriteFn>,
 }
 
 impl FileOps for Snapshot {
@@ -327,8 +342,12 @@ impl FileOps for Snapshot {
         buf[..n].copy_from_slice(&self.text[start..start + n]);
         Ok(n)
     }
-    fn write(&self, _file: &File, _buf: &[u8]) -> Result<usize, Errno> {
-        Err(Errno::EACCES)
+    fn write(&self, _file: &File, buf: &[u8]) -> Result<usize, Errno> {
+        // Each write sets the whole value, as Linux's /proc/sys strings do
+        // for a write at the start of the file.
+        let w = self.write.ok_or(Errno::EACCES)?;
+        w(buf)?;
+        Ok(buf.len())
     }
     fn seek(&self, file: &File, offset: i64, whence: u32) -> Result<u64, Errno> {
         let base = match whence {

@@ -1,16 +1,23 @@
 //! What /proc contains: the global files and directories, the files of
 //! each /proc/PID directory, and the functions that write their text.
 
+use super::{process, system};
 use crate::fs::fmt::Buf;
 use crate::proc::Process;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use marten_abi::errno::Errno;
 
+/// What a write to a writable /proc file does with the bytes written.
+pub type WriteFn = fn(&[u8]) -> Result<(), Errno>;
+
 /// A global /proc entry.
 pub enum Entry {
     /// A file whose text the function appends.
     File(fn(&mut Vec<u8>) -> Result<(), Errno>),
+    /// A file root may write: the text, and what a write does with the
+    /// bytes written.
+    RwFile(fn(&mut Vec<u8>) -> Result<(), Errno>, WriteFn),
     /// A directory of further entries.
     #[allow(dead_code)]
     Dir(&'static [(&'static str, Entry)]),
@@ -29,14 +36,42 @@ pub static GLOBAL: &[(&str, Entry)] = &[
     ("self", Entry::Link(super::node::self_link)),
     ("mounts", Entry::File(mounts)),
     ("filesystems", Entry::File(filesystems)),
-    ("uptime", Entry::File(uptime)),
+    ("uptime", Entry::File(system::uptime)),
+    ("meminfo", Entry::File(system::meminfo)),
+    ("loadavg", Entry::File(system::loadavg)),
+    ("stat", Entry::File(system::stat)),
+    ("cpuinfo", Entry::File(system::cpuinfo)),
+    ("version", Entry::File(system::version)),
+    ("memview", Entry::File(system::memview)),
+    ("sys", Entry::Dir(SYS)),
+];
+
+/// /proc/sys.
+static SYS: &[(&str, Entry)] = &[("kernel", Entry::Dir(SYS_KERNEL))];
+
+/// /proc/sys/kernel.
+static SYS_KERNEL: &[(&str, Entry)] = &[
+    ("hostname", Entry::RwFile(system::hostname, system::set_hostname)),
+    ("ostype", Entry::File(system::ostype)),
+    ("osrelease", Entry::File(system::osrelease)),
+    ("pid_max", Entry::File(system::pid_max)),
 ];
 
 /// The entries of every /proc/PID (and /proc/PID/task/TID) directory.
 pub static PID_ENTRIES: &[(&str, PidEntry)] = &[
     ("cwd", PidEntry::Link(cwd)),
     ("root", PidEntry::Link(root)),
+    ("exe", PidEntry::Link(process::exe)),
     ("comm", PidEntry::File(comm)),
+    ("cmdline", PidEntry::File(process::cmdline)),
+    ("environ", PidEntry::File(process::environ)),
+    ("stat", PidEntry::File(process::stat)),
+    ("statm", PidEntry::File(process::statm)),
+    ("status", PidEntry::File(process::status)),
+    ("maps", PidEntry::File(process::maps)),
+    ("mounts", PidEntry::File(process::mounts)),
+    ("mountinfo", PidEntry::File(process::mountinfo)),
+    ("memview", PidEntry::File(process::memview)),
 ];
 
 /// /proc/filesystems.
@@ -49,7 +84,7 @@ fn filesystems(out: &mut Vec<u8>) -> Result<(), Errno> {
 }
 
 /// /proc/mounts: device, mount point, type, options, "0 0".
-fn mounts(out: &mut Vec<u8>) -> Result<(), Errno> {
+pub fn mounts(out: &mut Vec<u8>) -> Result<(), Errno> {
     let root = crate::vfs::walk::context().root;
     for m in crate::vfs::mount::snapshot()? {
         let at = match &m.at {
@@ -84,19 +119,6 @@ fn mounts(out: &mut Vec<u8>) -> Result<(), Errno> {
         b.bytes(b" 0 0\n")?;
     }
     Ok(())
-}
-
-/// /proc/uptime: seconds since boot, and idle seconds.
-fn uptime(out: &mut Vec<u8>) -> Result<(), Errno> {
-    let ns = crate::hal::time::now_ns();
-    let idle = crate::sched::idle_ns();
-    Buf::new(out).put(format_args!(
-        "{}.{:02} {}.{:02}\n",
-        ns / 1_000_000_000,
-        ns / 10_000_000 % 100,
-        idle / 1_000_000_000,
-        idle / 10_000_000 % 100
-    ))
 }
 
 /// /proc/PID/comm.
