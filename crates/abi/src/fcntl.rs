@@ -149,3 +149,10 @@ pub const PIPE_BUF: usize = 4096;
 pub const PIPE_MAX_SIZE: usize = 1 << 20;
 /// A new pipe's size (16 pages).
 pub const PIPE_DEF_SIZE: usize = 65536;
+
+/// preadv2(2)/pwritev2(2) flags.
+pub const RWF_HIPRI: u64 = 0x01;
+pub const RWF_DSYNC: u64 = 0x02;
+pub const RWF_SYNC: u64 = 0x04;
+pub const RWF_NOWAIT: u64 = 0x08;
+pub const RWF_APPEND: u64 = 0x10;

@@ -28,6 +28,13 @@ pub fn write_u64(addr: u64, v: u64) -> Result<(), Errno> {
     write_bytes(addr, &v.to_le_bytes())
 }
 
+/// Reads an i32.
+pub fn read_i32(addr: u64) -> Result<i32, Errno> {
+    let mut b = [0u8; 4];
+    read_bytes(addr, &mut b)?;
+    Ok(i32::from_le_bytes(b))
+}
+
 /// Writes an i32.
 pub fn write_i32(addr: u64, v: i32) -> Result<(), Errno> {
     write_bytes(addr, &v.to_le_bytes())

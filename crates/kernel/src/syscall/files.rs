@@ -172,49 +172,39 @@ pub fn write(c: &mut Call<'_>) -> SysResult {
     signal_if_too_big(&p, limit, write_from(&f, c.a[1], c.a[2] as usize, limit)).map(|n| n as u64)
 }
 
-pub fn pread64(c: &mut Call<'_>) -> SysResult {
-    let [fd, buf, len, off, ..] = c.a;
-    let f = file(fd)?;
+/// Reads up to `len` bytes at `off` into user memory at `buf`, the file
+/// position untouched.
+fn pread_into(f: &File, buf: u64, len: usize, off: u64) -> Result<usize, Errno> {
     if !f.readable() {
         return Err(Errno::EBADF);
     }
-    if (off as i64) < 0 {
-        return Err(Errno::EINVAL);
-    }
-    if len > 0 && !crate::hal::usercopy::user_range_ok(buf, len as usize) {
-        return Err(Errno::EFAULT);
-    }
-    if let Some(r) = f.ops.read_user(&f, buf, len as usize, Some(off)) {
-        return r.map(|n| n as u64);
-    }
-    let n = copy_to_user_from(&f, buf, len as usize, true, |k, done| f.ops.pread(k, off + done as u64))?;
-    Ok(n as u64)
-}
-
-pub fn pwrite64(c: &mut Call<'_>) -> SysResult {
-    let [fd, buf, len, off, ..] = c.a;
-    let f = file(fd)?;
-    if !f.writable() {
-        return Err(Errno::EBADF);
-    }
-    if (off as i64) < 0 {
-        return Err(Errno::EINVAL);
-    }
-    let len = len as usize;
-    let p = sched::current_process();
-    let limit = fsize(&p);
     if len > 0 && !crate::hal::usercopy::user_range_ok(buf, len) {
         return Err(Errno::EFAULT);
     }
-    if let Some(r) = f.ops.write_user(&f, buf, len, Some(off), limit) {
-        return Ok(signal_if_too_big(&p, limit, r)? as u64);
+    if let Some(r) = f.ops.read_user(f, buf, len, Some(off)) {
+        return r;
     }
-    let n = with_staging(&f, len, |k| {
+    copy_to_user_from(f, buf, len, true, |k, done| f.ops.pread(k, off + done as u64))
+}
+
+/// Writes `len` bytes of user memory at `buf` at `off`, the file position
+/// untouched, stopping at the file-size limit `limit`.
+fn pwrite_from(f: &File, buf: u64, len: usize, off: u64, limit: u64) -> Result<usize, Errno> {
+    if !f.writable() {
+        return Err(Errno::EBADF);
+    }
+    if len > 0 && !crate::hal::usercopy::user_range_ok(buf, len) {
+        return Err(Errno::EFAULT);
+    }
+    if let Some(r) = f.ops.write_user(f, buf, len, Some(off), limit) {
+        return r;
+    }
+    with_staging(f, len, |k| {
         let mut done = 0;
         while done < len {
             let want = (len - done).min(k.len());
             uaccess::read_bytes(buf + done as u64, &mut k[..want])?;
-            let n = match f.ops.write_limited(&f, &k[..want], Some(off + done as u64), limit) {
+            let n = match f.ops.write_limited(f, &k[..want], Some(off + done as u64), limit) {
                 Ok(n) => n,
                 Err(Errno::EFBIG) if done > 0 => break,
                 Err(e) => return Err(e),
@@ -225,8 +215,147 @@ pub fn pwrite64(c: &mut Call<'_>) -> SysResult {
             }
         }
         Ok(done)
-    });
-    Ok(signal_if_too_big(&p, limit, n)? as u64)
+    })
+}
+
+pub fn pread64(c: &mut Call<'_>) -> SysResult {
+    let [fd, buf, len, off, ..] = c.a;
+    let f = file(fd)?;
+    if (off as i64) < 0 {
+        return Err(Errno::EINVAL);
+    }
+    pread_into(&f, buf, len as usize, off).map(|n| n as u64)
+}
+
+pub fn pwrite64(c: &mut Call<'_>) -> SysResult {
+    let [fd, buf, len, off, ..] = c.a;
+    let f = file(fd)?;
+    if (off as i64) < 0 {
+        return Err(Errno::EINVAL);
+    }
+    let p = sched::current_process();
+    let limit = fsize(&p);
+    Ok(signal_if_too_big(&p, limit, pwrite_from(&f, buf, len as usize, off, limit))? as u64)
+}
+
+/// Moves data between a file and the buffers of an iovec array, one
+/// buffer at a time with `each(base, len, done)`, stopping after a short
+/// transfer; an error after some bytes moved ends the call with those
+/// bytes, as Linux does.
+fn vectored(iov: u64, count: u64, mut each: impl FnMut(u64, usize, usize) -> Result<usize, Errno>) -> SysResult {
+    let mut total = 0;
+    for (base, len) in iovecs(iov, count)? {
+        let n = match each(base, len, total) {
+            Ok(n) => n,
+            Err(_) if total > 0 => break,
+            Err(e) => return Err(e),
+        };
+        total += n;
+        if n < len {
+            break;
+        }
+    }
+    Ok(total as u64)
+}
+
+/// preadv(2): as readv at an offset, the position untouched.
+pub fn preadv(c: &mut Call<'_>) -> SysResult {
+    let [fd, iov, count, off, ..] = c.a;
+    let f = file(fd)?;
+    if (off as i64) < 0 {
+        return Err(Errno::EINVAL);
+    }
+    vectored(iov, count, |b, l, done| pread_into(&f, b, l, off + done as u64))
+}
+
+/// pwritev(2): as writev at an offset, the position untouched.
+pub fn pwritev(c: &mut Call<'_>) -> SysResult {
+    let [fd, iov, count, off, ..] = c.a;
+    let f = file(fd)?;
+    if (off as i64) < 0 {
+        return Err(Errno::EINVAL);
+    }
+    let p = sched::current_process();
+    let limit = fsize(&p);
+    let r = vectored(iov, count, |b, l, done| pwrite_from(&f, b, l, off + done as u64, limit));
+    signal_if_too_big(&p, limit, r)
+}
+
+/// The RWF_* flags of preadv2/pwritev2: HIPRI is a polling hint, DSYNC and
+/// SYNC ask for write-back that memory file systems never owe; NOWAIT is
+/// kept for regular files, whose data is in memory and never waits, and
+/// refused for the rest (EOPNOTSUPP, as for files that cannot promise not
+/// to block); APPEND is handled by pwritev2; anything else is EOPNOTSUPP.
+fn rwf_check(f: &File, flags: u64, write: bool) -> Result<(), Errno> {
+    let known = fcntl::RWF_HIPRI
+        | fcntl::RWF_DSYNC
+        | fcntl::RWF_SYNC
+        | fcntl::RWF_NOWAIT
+        | if write { fcntl::RWF_APPEND } else { 0 };
+    let in_memory = f.loc.as_ref().is_some_and(|l| l.inode.kind == Kind::File);
+    if flags & !known != 0 || (flags & fcntl::RWF_NOWAIT != 0 && !in_memory) {
+        return Err(Errno::EOPNOTSUPP);
+    }
+    Ok(())
+}
+
+/// preadv2(2): offset -1 means the file position (which then moves).
+pub fn preadv2(c: &mut Call<'_>) -> SysResult {
+    let [fd, iov, count, off, _, flags] = c.a;
+    let f = file(fd)?;
+    rwf_check(&f, flags, false)?;
+    if off as i64 == -1 {
+        return vectored(iov, count, |b, l, _| read_into(&f, b, l));
+    }
+    if (off as i64) < 0 {
+        return Err(Errno::EINVAL);
+    }
+    vectored(iov, count, |b, l, done| pread_into(&f, b, l, off + done as u64))
+}
+
+/// pwritev2(2): offset -1 means the file position; RWF_APPEND writes at
+/// the end whatever the offset, as O_APPEND does.
+pub fn pwritev2(c: &mut Call<'_>) -> SysResult {
+    let [fd, iov, count, off, _, flags] = c.a;
+    let f = file(fd)?;
+    rwf_check(&f, flags, true)?;
+    let p = sched::current_process();
+    let limit = fsize(&p);
+    let append = flags & fcntl::RWF_APPEND != 0;
+    let r = if off as i64 == -1 || append {
+        if append && f.loc.as_ref().is_some_and(|l| l.inode.kind == Kind::File) {
+            // At the end: the file's own append path, one buffer at a time.
+            vectored(iov, count, |b, l, _| append_from(&f, b, l, limit))
+        } else {
+            vectored(iov, count, |b, l, _| write_from(&f, b, l, limit))
+        }
+    } else if (off as i64) < 0 {
+        return Err(Errno::EINVAL);
+    } else {
+        vectored(iov, count, |b, l, done| pwrite_from(&f, b, l, off + done as u64, limit))
+    };
+    signal_if_too_big(&p, limit, r)
+}
+
+/// Appends `len` bytes of user memory at `buf` to regular file `f` (for
+/// RWF_APPEND), the position untouched.
+fn append_from(f: &File, buf: u64, len: usize, limit: u64) -> Result<usize, Errno> {
+    if !f.writable() {
+        return Err(Errno::EBADF);
+    }
+    let inode = f.loc.as_ref().map(|l| l.inode.clone()).ok_or(Errno::EINVAL)?;
+    if len > 0 && !crate::hal::usercopy::user_range_ok(buf, len) {
+        return Err(Errno::EFAULT);
+    }
+    match inode.ops.write_user(&inode, None, buf, len, limit) {
+        Some(r) => r.map(|(n, _)| n),
+        None => {
+            let mut k = kbuf(len.min(CHUNK))?;
+            let n = len.min(k.len());
+            uaccess::read_bytes(buf, &mut k[..n])?;
+            inode.ops.append(&inode, &k[..n], limit).map(|(n, _)| n)
+        }
+    }
 }
 
 /// The (base, len) pairs of an iovec array.
@@ -252,34 +381,15 @@ fn iovecs(addr: u64, count: u64) -> Result<Vec<(u64, usize)>, Errno> {
 
 pub fn readv(c: &mut Call<'_>) -> SysResult {
     let f = file(c.a[0])?;
-    let mut total = 0;
-    for (base, len) in iovecs(c.a[1], c.a[2])? {
-        let n = read_into(&f, base, len)?;
-        total += n;
-        if n < len {
-            break;
-        }
-    }
-    Ok(total as u64)
+    vectored(c.a[1], c.a[2], |b, l, _| read_into(&f, b, l))
 }
 
 pub fn writev(c: &mut Call<'_>) -> SysResult {
     let f = file(c.a[0])?;
     let p = sched::current_process();
     let limit = fsize(&p);
-    let mut total = 0;
-    for (base, len) in iovecs(c.a[1], c.a[2])? {
-        let n = match write_from(&f, base, len, limit) {
-            Ok(n) => n,
-            Err(e) if total > 0 && e != Errno::EFAULT => return Ok(total as u64),
-            Err(e) => return signal_if_too_big(&p, limit, Err(e)),
-        };
-        total += n;
-        if n < len {
-            break;
-        }
-    }
-    Ok(total as u64)
+    let r = vectored(c.a[1], c.a[2], |b, l, _| write_from(&f, b, l, limit));
+    signal_if_too_big(&p, limit, r)
 }
 
 pub fn close(c: &mut Call<'_>) -> SysResult {
@@ -310,12 +420,48 @@ pub fn lseek(c: &mut Call<'_>) -> SysResult {
     f.ops.seek(&f, c.a[1] as i64, c.a[2] as u32)
 }
 
+/// ioctl(2): the generic requests every file has (FIOCLEX, FIONCLEX,
+/// FIONBIO, and FIONREAD and FIOQSIZE of regular files), then the file's own.
 pub fn ioctl(c: &mut Call<'_>) -> SysResult {
-    let f = file(c.a[0])?;
+    use marten_abi::ioctl::{FIOCLEX, FIONBIO, FIONCLEX, FIONREAD, FIOQSIZE};
+    let [fd, cmd, arg, ..] = c.a;
+    let f = file(fd)?;
     if f.is_path_only() {
         return Err(Errno::EBADF);
     }
-    f.ops.ioctl(&f, c.a[1] as u32, c.a[2])
+    let regular = f.loc.as_ref().is_some_and(|l| l.inode.kind == Kind::File);
+    match cmd as u32 {
+        FIOCLEX | FIONCLEX => {
+            let p = sched::current_process();
+            let mut t = p.user.files.lock();
+            t.set_cloexec(fd, cmd as u32 == FIOCLEX).map(|_| 0)
+        }
+        FIONBIO => {
+            let on = uaccess::read_i32(arg)? != 0;
+            let fl = f.flags() & fcntl::SETFL_MASK;
+            f.set_status_flags(if on {
+                fl | fcntl::O_NONBLOCK
+            } else {
+                fl & !fcntl::O_NONBLOCK
+            });
+            Ok(0)
+        }
+        FIONREAD if regular => {
+            let size = f.loc.as_ref().map_or(0, |l| l.inode.size());
+            let left = size.saturating_sub(f.pos()).min(i32::MAX as u64);
+            uaccess::write_i32(arg, left as i32)?;
+            Ok(0)
+        }
+        // The bytes allocated, as Linux's inode_get_bytes (not the size).
+        FIOQSIZE => match f.loc.as_ref().map(|l| (l.inode.kind, l.inode.ops.blocks())) {
+            Some((Kind::File | Kind::Dir | Kind::Symlink, blocks)) => {
+                uaccess::write_bytes(arg, &(blocks * 512).to_le_bytes())?;
+                Ok(0)
+            }
+            _ => Err(Errno::ENOTTY),
+        },
+        _ => f.ops.ioctl(&f, cmd as u32, arg),
+    }
 }
 
 pub fn dup(c: &mut Call<'_>) -> SysResult {
