@@ -92,6 +92,10 @@ impl Table {
     fn prune(&mut self, i: usize) {
         if self.entries[i].unused() {
             self.entries.swap_remove(i);
+            if self.entries.is_empty() {
+                // Nothing locked anywhere: the table's memory goes back too.
+                self.entries = Vec::new();
+            }
             ENTRIES.store(self.entries.len(), Ordering::Release);
         }
     }

@@ -782,9 +782,6 @@ pub fn copy_file_range(c: &mut Call<'_>) -> SysResult {
     Ok(n as u64)
 }
 
-/// The hidden tmpfs behind memfd_create, mounted nowhere.
-static MEMFD: spin::Once<Result<crate::vfs::mount::Loc, Errno>> = spin::Once::new();
-
 /// memfd_create(2): an anonymous tmpfs file. Sealing (MFD_ALLOW_SEALING,
 /// F_ADD_SEALS) and huge pages are not implemented: EINVAL, said once.
 pub fn memfd_create(c: &mut Call<'_>) -> SysResult {
@@ -806,13 +803,7 @@ pub fn memfd_create(c: &mut Call<'_>) -> SysResult {
         return Err(Errno::EINVAL);
     }
     uaccess::read_cstr(name, fcntl::MFD_NAME_MAX + 1, Errno::EINVAL)?;
-    let root = MEMFD
-        .call_once(|| {
-            let (sb, root) = crate::fs::tmpfs::mount(b"memfd", b"")?;
-            let m = crate::vfs::mount::detached(sb, root.clone(), b"memfd")?;
-            Ok(crate::vfs::mount::Loc { mnt: m, inode: root })
-        })
-        .clone()?;
+    let root = crate::vfs::memfd_root()?;
     let c = crate::proc::cred::current_cred();
     let inode = root.inode.ops.create_unnamed(
         &root.inode,

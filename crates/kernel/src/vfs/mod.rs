@@ -66,7 +66,23 @@ pub fn mount_standard() -> Result<(), Errno> {
         };
         mount_at(fstype, fstype, at, 0, b"")?;
     }
+    memfd_root()?;
     Ok(())
+}
+
+/// The hidden tmpfs behind memfd_create, mounted nowhere (made at boot with
+/// the standard mounts, so its memory is not charged to the first caller).
+static MEMFD: spin::Once<Result<Loc, Errno>> = spin::Once::new();
+
+/// The root of the memfd file system.
+pub fn memfd_root() -> Result<Loc, Errno> {
+    MEMFD
+        .call_once(|| {
+            let (sb, root) = crate::fs::tmpfs::mount(b"memfd", b"")?;
+            let m = mount::detached(sb, root.clone(), b"memfd")?;
+            Ok(Loc { mnt: m, inode: root })
+        })
+        .clone()
 }
 
 /// Mounts a new instance of `fstype` (from `source` with `options`) at

@@ -125,6 +125,42 @@ impl FileOps for MyMem {
         })
     }
 
+    /// Straight from the buffer to user memory, the mutex held across the
+    /// copy (a fault on the user buffer may sleep: this is a sleeping lock,
+    /// and nothing takes it while handling a fault): one atomic call, no
+    /// staging buffer.
+    fn read_user(&self, file: &File, dst: u64, len: usize, offset: Option<u64>) -> Option<Result<usize, Errno>> {
+        Some(with_buf(|data| {
+            let pos = offset.unwrap_or_else(|| file.pos());
+            let n = span(pos, len, MYMEM_SIZE);
+            crate::uaccess::write_bytes(dst, &data[pos as usize..pos as usize + n])?;
+            if offset.is_none() {
+                file.set_pos(pos + n as u64);
+            }
+            Ok(n)
+        }))
+    }
+
+    /// Straight from user memory into the buffer, as `read_user`.
+    fn write_user(
+        &self,
+        file: &File,
+        src: u64,
+        len: usize,
+        offset: Option<u64>,
+        _limit: u64,
+    ) -> Option<Result<usize, Errno>> {
+        Some(with_buf(|data| {
+            let pos = offset.unwrap_or_else(|| file.pos());
+            let n = write_span(pos, len, MYMEM_SIZE)?;
+            crate::uaccess::read_bytes(src, &mut data[pos as usize..pos as usize + n])?;
+            if offset.is_none() {
+                file.set_pos(pos + n as u64);
+            }
+            Ok(n)
+        }))
+    }
+
     fn seek(&self, file: &File, offset: i64, whence: u32) -> Result<u64, Errno> {
         with_buf(|_| {
             let to = seek_target(file.pos(), offset, whence, MYMEM_SIZE)?;

@@ -143,6 +143,12 @@ impl Table {
         let (slot, _) = found.remove();
         let e = self.slots[slot as usize].take()?;
         self.live -= 1;
+        if self.live == 0 {
+            // An emptied directory gives its table's memory back (a
+            // listing in progress just sees the end).
+            *self = Table::default();
+            return Some(e.inode);
+        }
         // Room for the free slot was made when the slot was created, or
         // the slot stays unused: never an error.
         if self.free.try_reserve(1).is_ok() {
