@@ -118,10 +118,9 @@ pub fn user_to_frame(pfn: crate::frames::Pfn, offset: usize, src: u64, len: usiz
     if !user_range_ok(src, len) {
         return Err(Fault);
     }
-    // SAFETY: the destination lies inside the frame (checked above), a
-    // plain data frame the caller holds a reference to and owns the
-    // contents of; the source is a checked user range whose faults end the
-    // copy early.
+    // SAFETY: the destination is inside a plain data frame (checked above)
+    // that the caller holds a reference to and owns the bytes of; the source
+    // is a checked user range whose faults end the copy early.
     let left = unsafe { hal_copy_user(crate::frames::frame_ptr(pfn).add(offset), src as *const u8, len) };
     if left == 0 { Ok(()) } else { Err(Fault) }
 }

@@ -70,9 +70,15 @@ pub fn unpack(blob: &[u8]) -> Result<Summary, Errno> {
                 Kind::Symlink => s.symlinks += 1,
                 _ => {}
             }
-            let t = Time {
-                sec: e.mtime as i64,
-                nsec: 0,
+            // An archive without times (mtime 0) gets the boot time rather
+            // than 1970.
+            let t = if e.mtime == 0 {
+                crate::vfs::inode::now()
+            } else {
+                Time {
+                    sec: e.mtime as i64,
+                    nsec: 0,
+                }
             };
             node.update(|m| {
                 m.perm = perm;

@@ -392,14 +392,8 @@ pub fn mountinfo(_p: &Arc<Process>, out: &mut Vec<u8>) -> Result<(), Errno> {
         b.put(format_args!(",relatime - {} ", m.sb.fs.name()))?;
         b.bytes(if m.source.is_empty() { b"none" } else { &m.source })?;
         b.put(format_args!(" {rw}"))?;
-        let mut opts = Vec::new();
-        m.sb.fs.options(&mut opts)?;
-        let mut b = Buf::new(out);
-        if !opts.is_empty() {
-            b.bytes(b",")?;
-            b.bytes(&opts)?;
-        }
-        b.bytes(b"\n")?;
+        super::tables::append_options(&m, out)?;
+        Buf::new(out).bytes(b"\n")?;
     }
     Ok(())
 }

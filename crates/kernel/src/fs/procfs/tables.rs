@@ -109,14 +109,20 @@ pub fn mounts(out: &mut Vec<u8>) -> Result<(), Errno> {
             m.sb.fs.name(),
             if m.read_only() { "ro" } else { "rw" }
         ))?;
-        let mut opts = Vec::new();
-        m.sb.fs.options(&mut opts)?;
+        append_options(&m, out)?;
+        Buf::new(out).bytes(b" 0 0\n")?;
+    }
+    Ok(())
+}
+
+/// Appends ",OPTIONS" of a mount's file system, if it has any.
+pub(super) fn append_options(m: &crate::vfs::mount::Mount, out: &mut Vec<u8>) -> Result<(), Errno> {
+    let mut opts = Vec::new();
+    m.sb.fs.options(&mut opts)?;
+    if !opts.is_empty() {
         let mut b = Buf::new(out);
-        if !opts.is_empty() {
-            b.bytes(b",")?;
-            b.bytes(&opts)?;
-        }
-        b.bytes(b" 0 0\n")?;
+        b.bytes(b",")?;
+        b.bytes(&opts)?;
     }
     Ok(())
 }

@@ -157,6 +157,16 @@ impl Table {
         Some(e.inode)
     }
 
+    /// Points `name` at `inode`, adding the entry if there is none; returns
+    /// the inode it named before, if any.
+    pub fn put(&mut self, name: &[u8], inode: Arc<Inode>) -> Result<Option<Arc<Inode>>, Errno> {
+        if self.slot_of(name).is_some() {
+            return Ok(self.replace(name, inode));
+        }
+        self.insert(name, inode)?;
+        Ok(None)
+    }
+
     /// Points existing entry `name` at `inode`, returning the old one.
     pub fn replace(&mut self, name: &[u8], inode: Arc<Inode>) -> Option<Arc<Inode>> {
         let i = self.slot_of(name)?;

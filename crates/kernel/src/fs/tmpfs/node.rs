@@ -247,24 +247,12 @@ impl InodeOps for Dir {
         let same = Arc::ptr_eq(old_dir, new_dir);
         let replaced = if same {
             let mut t = self.table.lock();
-            let r = match &dst {
-                Some(_) => t.replace(new_name, src.clone()),
-                None => {
-                    t.insert(new_name, src.clone())?;
-                    None
-                }
-            };
+            let r = t.put(new_name, src.clone())?;
             t.remove(old_name);
             r
         } else {
             let (mut a, mut b) = lock_two(&self.table, &new_ops.table);
-            let r = match &dst {
-                Some(_) => b.replace(new_name, src.clone()),
-                None => {
-                    b.insert(new_name, src.clone())?;
-                    None
-                }
-            };
+            let r = b.put(new_name, src.clone())?;
             a.remove(old_name);
             r
         };
