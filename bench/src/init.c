@@ -6,9 +6,10 @@
  *
  * Linux starts /init with an empty /dev (only the /dev/console node of the
  * initramfs), so when /dev/null is missing this program mounts devtmpfs on
- * /dev and tmpfs on /tmp; failures are ignored. A kernel that provides /dev
- * itself, like Marten, gets no mounts. Either way both kernels then offer
- * the same files to the benchmark.
+ * /dev, tmpfs on /tmp and proc on /proc; failures are ignored. A kernel
+ * that provides them itself, like Marten, gets no mounts. Either way both
+ * kernels then offer the same files to the benchmark (busybox's shell, for
+ * one, looks at /proc/self/exe).
  *
  * On such a kernel (Linux) it also loads /lib/modules/mymem.ko, when the
  * image has it, with finit_module(2): /dev/mymem for the benchmark (see
@@ -19,6 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/reboot.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -57,6 +59,8 @@ static void prepare_files(void)
 		return;
 	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
 	mount("tmpfs", "/tmp", "tmpfs", 0, NULL);
+	mkdir("/proc", 0555);
+	mount("proc", "/proc", "proc", 0, NULL);
 	/* Without a console node at boot there are no fds 0-2: open one now. */
 	if (fcntl(1, F_GETFD) < 0) {
 		int fd = open("/dev/console", O_RDWR);
