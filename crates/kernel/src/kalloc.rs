@@ -9,7 +9,6 @@
 //! top of their modules, with the reason.
 #![allow(clippy::disallowed_methods)]
 
-use alloc::string::String;
 use alloc::vec::Vec;
 use marten_abi::errno::Errno;
 
@@ -39,13 +38,4 @@ pub fn vec_from<T: Clone>(s: &[T]) -> Result<Vec<T>, Errno> {
     let mut v = Vec::new();
     extend_from_slice(&mut v, s)?;
     Ok(v)
-}
-
-/// A string holding a copy of `s`, or ENOMEM.
-#[allow(dead_code)] // part of the fallible toolkit; no caller yet
-pub fn string_from(s: &str) -> Result<String, Errno> {
-    let mut out = String::new();
-    out.try_reserve_exact(s.len()).map_err(|_| Errno::ENOMEM)?;
-    out.push_str(s);
-    Ok(out)
 }

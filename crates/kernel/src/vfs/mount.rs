@@ -23,7 +23,6 @@ use crate::hal;
 /// mount (the namespace's root); while the mount is in the table,
 /// `at.inode` counts it in its mount count.
 pub struct Mount {
-    #[allow(dead_code)]
     pub id: u32,
     pub sb: Arc<SuperBlock>,
     pub root: Arc<Inode>,

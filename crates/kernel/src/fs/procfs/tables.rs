@@ -19,7 +19,6 @@ pub enum Entry {
     /// bytes written.
     RwFile(fn(&mut Vec<u8>) -> Result<(), Errno>, WriteFn),
     /// A directory of further entries.
-    #[allow(dead_code)]
     Dir(&'static [(&'static str, Entry)]),
     /// A symbolic link whose target the function appends.
     Link(fn(&mut Vec<u8>) -> Result<(), Errno>),
