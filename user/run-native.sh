@@ -46,6 +46,7 @@ if [ -e /dev/mymem ]; then
 else
   echo "SKIP t_mymem: /dev/mymem is absent (load bench/mymem's module to run it)"
 fi
+run 0 t_perm
 run 0 t_io
 run 0 t_fifo
 run 0 t_poll
