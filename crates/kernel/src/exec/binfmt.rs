@@ -48,9 +48,7 @@ pub fn find_program(path: &[u8], ctx: &FsContext, cred: &Cred) -> Result<(Loc, O
         root: ctx.root.clone(),
         cwd: ctx.cwd.clone(),
     };
-    let mut ns = crate::vfs::walk::Ns {
-        ids: crate::vfs::perm::ids_of(cred),
-    };
+    let mut ns = crate::vfs::walk::Ns::with(crate::vfs::perm::ids_of(cred));
     let (loc, dir) = marten_path::resolve_in(&mut ns, &start, path, crate::vfs::walk::FOLLOW)?;
     if loc.inode.kind != Kind::File || loc.mnt.flags() & marten_abi::mount::MS_NOEXEC != 0 {
         return Err(Errno::EACCES);

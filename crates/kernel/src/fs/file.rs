@@ -100,11 +100,11 @@ pub trait FileOps: Send + Sync + core::any::Any {
         Err(Errno::EINVAL)
     }
     /// Reads at `offset` without moving the position (regular files).
-    fn pread(&self, _buf: &mut [u8], _offset: u64) -> Result<usize, Errno> {
+    fn pread(&self, _file: &File, _buf: &mut [u8], _offset: u64) -> Result<usize, Errno> {
         Err(Errno::ESPIPE)
     }
     /// Writes at `offset` without moving the position (regular files).
-    fn pwrite(&self, _buf: &[u8], _offset: u64) -> Result<usize, Errno> {
+    fn pwrite(&self, _file: &File, _buf: &[u8], _offset: u64) -> Result<usize, Errno> {
         Err(Errno::ESPIPE)
     }
     /// Writes as `write` (`offset` None) or `pwrite` (Some) for a process whose
@@ -115,7 +115,7 @@ pub trait FileOps: Send + Sync + core::any::Any {
     fn write_limited(&self, file: &File, buf: &[u8], offset: Option<u64>, _limit: u64) -> Result<usize, Errno> {
         match offset {
             None => self.write(file, buf),
-            Some(o) => self.pwrite(buf, o),
+            Some(o) => self.pwrite(file, buf, o),
         }
     }
     /// New position for lseek.
@@ -155,16 +155,12 @@ pub trait FileOps: Send + Sync + core::any::Any {
     }
     /// `fstat`.
     fn stat(&self) -> Stat;
-    /// The inode behind the file, if any.
-    fn inode(&self) -> Option<&Arc<Inode>> {
-        None
-    }
     /// Does a `read` keep calling `read` until the count asked for is there
-    /// (or a call comes back short)? Regular files and the devices with
-    /// endless data (/dev/zero, /dev/urandom...) do; streams return what
-    /// one call gave.
+    /// (or a call comes back short)? The devices with endless data
+    /// (/dev/zero, /dev/urandom...) do (regular files always do: see
+    /// `File::fills`); streams return what one call gave.
     fn fills(&self) -> bool {
-        self.inode().is_some()
+        false
     }
     /// The largest transfer the system-call layer hands to one `read`,
     /// `write`, `pread` or `pwrite` call, beyond its own staging size: a
@@ -245,6 +241,25 @@ impl File {
             Some(l) => Stat::of_inode(&l.inode),
             None => self.ops.stat(),
         }
+    }
+
+    /// The inode of a regular file or directory (the files whose data the
+    /// VFS reads and writes itself); None for devices, pipes and the rest.
+    pub fn inode(&self) -> Option<&Arc<Inode>> {
+        self.loc
+            .as_ref()
+            .filter(|l| {
+                matches!(
+                    l.inode.kind,
+                    crate::vfs::inode::Kind::File | crate::vfs::inode::Kind::Dir
+                )
+            })
+            .map(|l| &l.inode)
+    }
+
+    /// Does a read keep going until the count asked for is there?
+    pub fn fills(&self) -> bool {
+        self.inode().is_some() || self.ops.fills()
     }
 
     /// Opened with O_PATH (no I/O)?

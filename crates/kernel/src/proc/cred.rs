@@ -19,4 +19,9 @@ pub fn current_cred() -> Cred {
     sched::with_current(|t| t.process.user.cred.lock().clone())
 }
 
+/// The calling process's file-system uid alone (no copy of the groups).
+pub fn current_fsuid() -> u32 {
+    sched::with_current(|t| t.process.user.cred.lock().fsuid)
+}
+
 pub use crate::vfs::perm::file_ids;

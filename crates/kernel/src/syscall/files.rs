@@ -122,7 +122,7 @@ fn read_into(f: &File, buf: u64, len: usize) -> Result<usize, Errno> {
         return r;
     }
     // Streams return what they have; regular files and endless devices keep going.
-    copy_to_user_from(f, buf, len, f.ops.fills(), |k, _| f.ops.read(f, k))
+    copy_to_user_from(f, buf, len, f.fills(), |k, _| f.ops.read(f, k))
 }
 
 /// Writes `len` bytes of user memory at `buf` to `f`, stopping at the file-size
@@ -184,7 +184,7 @@ fn pread_into(f: &File, buf: u64, len: usize, off: u64) -> Result<usize, Errno> 
     if let Some(r) = f.ops.read_user(f, buf, len, Some(off)) {
         return r;
     }
-    copy_to_user_from(f, buf, len, true, |k, done| f.ops.pread(k, off + done as u64))
+    copy_to_user_from(f, buf, len, true, |k, done| f.ops.pread(f, k, off + done as u64))
 }
 
 /// Writes `len` bytes of user memory at `buf` at `off`, the file position
@@ -599,7 +599,7 @@ pub fn ftruncate(c: &mut Call<'_>) -> SysResult {
         return Err(Errno::EINVAL);
     }
     let f = io_file(c.a[0])?;
-    let inode = f.ops.inode().filter(|i| i.kind == Kind::File).ok_or(Errno::EINVAL)?;
+    let inode = f.inode().filter(|i| i.kind == Kind::File).ok_or(Errno::EINVAL)?;
     if !f.writable() {
         return Err(Errno::EINVAL);
     }
@@ -617,7 +617,7 @@ pub fn fallocate(c: &mut Call<'_>) -> SysResult {
     if !f.writable() {
         return Err(Errno::EBADF);
     }
-    let inode = f.ops.inode().ok_or(Errno::ESPIPE)?;
+    let inode = f.inode().ok_or(Errno::ESPIPE)?;
     match inode.kind {
         Kind::File => {}
         Kind::Dir => return Err(Errno::EISDIR),
@@ -643,7 +643,7 @@ pub fn getdents64(c: &mut Call<'_>) -> SysResult {
     if f.is_path_only() {
         return Err(Errno::EBADF);
     }
-    let inode = f.ops.inode().ok_or(Errno::ENOTDIR)?.clone();
+    let inode = f.inode().ok_or(Errno::ENOTDIR)?.clone();
     if !inode.is_dir() {
         return Err(Errno::ENOTDIR);
     }
@@ -677,7 +677,7 @@ fn splice_copy(
         let want = (len - done).min(buf.len());
         let n = match in_off.as_deref_mut() {
             Some(o) => {
-                let n = src.ops.pread(&mut buf[..want], *o)?;
+                let n = src.ops.pread(src, &mut buf[..want], *o)?;
                 *o += n as u64;
                 n
             }
@@ -726,7 +726,7 @@ pub fn sendfile(c: &mut Call<'_>) -> SysResult {
     let [out_fd, in_fd, off_addr, count, ..] = c.a;
     let src = io_file(in_fd)?;
     let dst = io_file(out_fd)?;
-    if src.ops.inode().is_none_or(|i| i.kind != Kind::File) {
+    if src.inode().is_none_or(|i| i.kind != Kind::File) {
         return Err(Errno::EINVAL);
     }
     if dst.flags() & fcntl::O_APPEND != 0 {
@@ -749,7 +749,7 @@ pub fn copy_file_range(c: &mut Call<'_>) -> SysResult {
     let src = io_file(in_fd)?;
     let dst = io_file(out_fd)?;
     for f in [&src, &dst] {
-        match f.ops.inode().map(|i| i.kind) {
+        match f.inode().map(|i| i.kind) {
             Some(Kind::File) => {}
             Some(Kind::Dir) => return Err(Errno::EISDIR),
             _ => return Err(Errno::EINVAL),
@@ -760,10 +760,7 @@ pub fn copy_file_range(c: &mut Call<'_>) -> SysResult {
     }
     let mut ioff = read_off(in_off_addr)?;
     let mut ooff = read_off(out_off_addr)?;
-    let same = Arc::ptr_eq(
-        src.ops.inode().ok_or(Errno::EINVAL)?,
-        dst.ops.inode().ok_or(Errno::EINVAL)?,
-    );
+    let same = Arc::ptr_eq(src.inode().ok_or(Errno::EINVAL)?, dst.inode().ok_or(Errno::EINVAL)?);
     if same {
         // Overlapping ranges of one file are EINVAL.
         let a = ioff.unwrap_or(src.pos());
@@ -817,10 +814,7 @@ pub fn memfd_create(c: &mut Call<'_>) -> SysResult {
         false,
     )?;
     let loc = crate::vfs::mount::Loc { mnt: root.mnt, inode };
-    let ops = crate::hal::heap::try_box(crate::vfs::regular::InodeFile {
-        inode: loc.inode.clone(),
-    })
-    .map_err(|_| Errno::ENOMEM)?;
+    let ops = crate::hal::heap::try_box(crate::vfs::regular::InodeFile).map_err(|_| Errno::ENOMEM)?;
     let f = File::at(ops, fcntl::O_RDWR, Some(loc))?;
     let p = sched::current_process();
     let limit = nofile(&p);

@@ -133,7 +133,7 @@ fn ops_for(loc: &Loc, flags: u32) -> Result<Box<dyn FileOps>, Errno> {
         return Ok(ops);
     }
     match inode.kind {
-        Kind::File | Kind::Dir => boxed(InodeFile { inode: inode.clone() }),
+        Kind::File | Kind::Dir => boxed(InodeFile),
         Kind::CharDev { major, minor } => {
             if loc.mnt.flags() & MS_NODEV != 0 {
                 return Err(Errno::EACCES);
@@ -169,8 +169,6 @@ fn open_tmpfile(dirfd: u64, path: &[u8], flags: u32, perm: u32) -> Result<Arc<Fi
         flags & O_EXCL == 0,
     )?;
     let loc = Loc { mnt: dir.mnt, inode };
-    let ops = boxed(InodeFile {
-        inode: loc.inode.clone(),
-    })?;
+    let ops = boxed(InodeFile)?;
     File::at(ops, flags & !O_TMPFILE, Some(loc))
 }

@@ -13,31 +13,34 @@ use marten_abi::fcntl::{SEEK_CUR, SEEK_DATA, SEEK_END, SEEK_HOLE, SEEK_SET};
 use marten_abi::resource::RLIM_INFINITY;
 use marten_rlimit::write_room;
 
-/// An open regular file or directory.
+/// An open regular file or directory. It holds nothing: the inode is the
+/// open file's own place (`File::loc`), so opening one allocates no
+/// operations object.
 ///
-/// Invariant: `inode` is a regular file or a directory. Callers hold the
-/// file's position lock (`File::lock_pos`) around every call that reads
-/// or moves the position.
-pub struct InodeFile {
-    pub inode: Arc<Inode>,
+/// Invariant: it is only used in a `File` whose `loc` is a regular file
+/// or a directory. Callers hold the file's position lock
+/// (`File::lock_pos`) around every call that reads or moves the position.
+pub struct InodeFile;
+
+/// The inode of an open regular file or directory.
+fn inode_of(file: &File) -> Result<&Arc<Inode>, Errno> {
+    file.inode().ok_or(Errno::EBADF)
 }
 
-impl InodeFile {
-    /// Writes at `offset`, cut short at `limit` (RLIMIT_FSIZE); EFBIG if it
-    /// would start at or past it.
-    fn pwrite_capped(&self, buf: &[u8], offset: u64, limit: u64) -> Result<usize, Errno> {
-        if self.inode.is_dir() {
-            return Err(Errno::EISDIR);
-        }
-        let room = write_room(offset, buf.len(), limit).map_err(|_| Errno::EFBIG)?;
-        self.inode.ops.write_at(&self.inode, offset, &buf[..room])
+/// Writes at `offset`, cut short at `limit` (RLIMIT_FSIZE); EFBIG if it
+/// would start at or past it.
+fn pwrite_capped(inode: &Arc<Inode>, buf: &[u8], offset: u64, limit: u64) -> Result<usize, Errno> {
+    if inode.is_dir() {
+        return Err(Errno::EISDIR);
     }
+    let room = write_room(offset, buf.len(), limit).map_err(|_| Errno::EFBIG)?;
+    inode.ops.write_at(inode, offset, &buf[..room])
 }
 
 impl FileOps for InodeFile {
     fn read(&self, file: &File, buf: &mut [u8]) -> Result<usize, Errno> {
         let pos = file.pos();
-        let n = self.pread(buf, pos)?;
+        let n = self.pread(file, buf, pos)?;
         file.set_pos(pos + n as u64);
         Ok(n)
     }
@@ -46,52 +49,56 @@ impl FileOps for InodeFile {
         self.write_limited(file, buf, None, RLIM_INFINITY)
     }
 
-    fn pread(&self, buf: &mut [u8], offset: u64) -> Result<usize, Errno> {
-        if self.inode.is_dir() {
+    fn pread(&self, file: &File, buf: &mut [u8], offset: u64) -> Result<usize, Errno> {
+        let inode = inode_of(file)?;
+        if inode.is_dir() {
             return Err(Errno::EISDIR);
         }
-        let n = self.inode.ops.read_at(&self.inode, offset, buf)?;
-        self.inode.touch_accessed();
+        let n = inode.ops.read_at(inode, offset, buf)?;
+        inode.touch_accessed();
         Ok(n)
     }
 
-    fn pwrite(&self, buf: &[u8], offset: u64) -> Result<usize, Errno> {
-        self.pwrite_capped(buf, offset, RLIM_INFINITY)
+    fn pwrite(&self, file: &File, buf: &[u8], offset: u64) -> Result<usize, Errno> {
+        self.write_limited(file, buf, Some(offset), RLIM_INFINITY)
     }
 
     fn write_limited(&self, file: &File, buf: &[u8], offset: Option<u64>, limit: u64) -> Result<usize, Errno> {
-        if let Some(o) = offset {
-            // pwrite(2) on Linux appends anyway for O_APPEND files.
-            if file.flags() & fcntl::O_APPEND != 0 && !self.inode.is_dir() {
-                return self.inode.ops.append(&self.inode, buf, limit).map(|(n, _)| n);
-            }
-            return self.pwrite_capped(buf, o, limit);
-        }
+        let inode = inode_of(file)?;
         if file.flags() & fcntl::O_APPEND != 0 {
-            if self.inode.is_dir() {
+            // O_APPEND writes at the end, pwrite(2) included (as Linux does).
+            if inode.is_dir() {
                 return Err(Errno::EISDIR);
             }
-            let (n, end) = self.inode.ops.append(&self.inode, buf, limit)?;
-            file.set_pos(end);
+            let (n, end) = inode.ops.append(inode, buf, limit)?;
+            if offset.is_none() {
+                file.set_pos(end);
+            }
             return Ok(n);
         }
-        let pos = file.pos();
-        let n = self.pwrite_capped(buf, pos, limit)?;
-        file.set_pos(pos + n as u64);
+        let pos = offset.unwrap_or_else(|| file.pos());
+        let n = pwrite_capped(inode, buf, pos, limit)?;
+        if offset.is_none() {
+            file.set_pos(pos + n as u64);
+        }
         Ok(n)
     }
 
     fn read_user(&self, file: &File, dst: u64, len: usize, offset: Option<u64>) -> Option<Result<usize, Errno>> {
-        if self.inode.is_dir() {
+        let inode = match inode_of(file) {
+            Ok(i) => i,
+            Err(e) => return Some(Err(e)),
+        };
+        if inode.is_dir() {
             return Some(Err(Errno::EISDIR));
         }
         let at = offset.unwrap_or_else(|| file.pos());
-        let r = self.inode.ops.read_user(&self.inode, at, dst, len)?;
+        let r = inode.ops.read_user(inode, at, dst, len)?;
         if let Ok(n) = r {
             if offset.is_none() {
                 file.set_pos(at + n as u64);
             }
-            self.inode.touch_accessed();
+            inode.touch_accessed();
         }
         Some(r)
     }
@@ -104,7 +111,11 @@ impl FileOps for InodeFile {
         offset: Option<u64>,
         limit: u64,
     ) -> Option<Result<usize, Errno>> {
-        if self.inode.is_dir() {
+        let inode = match inode_of(file) {
+            Ok(i) => i,
+            Err(e) => return Some(Err(e)),
+        };
+        if inode.is_dir() {
             return Some(Err(Errno::EISDIR));
         }
         // O_APPEND writes at the end, pwrite(2) included (as Linux does).
@@ -114,7 +125,7 @@ impl FileOps for InodeFile {
         } else {
             Some(offset.unwrap_or_else(|| file.pos()))
         };
-        let r = self.inode.ops.write_user(&self.inode, at, src, len, limit)?;
+        let r = inode.ops.write_user(inode, at, src, len, limit)?;
         Some(r.map(|(n, end)| {
             if offset.is_none() {
                 file.set_pos(end);
@@ -124,15 +135,16 @@ impl FileOps for InodeFile {
     }
 
     fn seek(&self, file: &File, offset: i64, whence: u32) -> Result<u64, Errno> {
+        let inode = inode_of(file)?;
         let new = match whence {
             SEEK_SET => offset,
             SEEK_CUR => (file.pos() as i64).checked_add(offset).ok_or(Errno::EOVERFLOW)?,
-            SEEK_END => (self.inode.size() as i64).checked_add(offset).ok_or(Errno::EOVERFLOW)?,
-            SEEK_DATA | SEEK_HOLE if !self.inode.is_dir() => {
+            SEEK_END => (inode.size() as i64).checked_add(offset).ok_or(Errno::EOVERFLOW)?,
+            SEEK_DATA | SEEK_HOLE if !inode.is_dir() => {
                 if offset < 0 {
                     return Err(Errno::ENXIO);
                 }
-                self.inode.ops.seek_data(offset as u64, whence == SEEK_HOLE)? as i64
+                inode.ops.seek_data(offset as u64, whence == SEEK_HOLE)? as i64
             }
             _ => return Err(Errno::EINVAL),
         };
@@ -143,12 +155,9 @@ impl FileOps for InodeFile {
         Ok(new as u64)
     }
 
+    /// Never asked: a `File` with a place reports its inode's status.
     fn stat(&self) -> Stat {
-        Stat::of_inode(&self.inode)
-    }
-
-    fn inode(&self) -> Option<&Arc<Inode>> {
-        Some(&self.inode)
+        Stat::default()
     }
 }
 

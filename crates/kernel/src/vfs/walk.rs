@@ -18,8 +18,33 @@ pub use marten_path::{Created, LastKind, Parent};
 pub use marten_path::{DIRECTORY, EMPTY_OK, FOLLOW};
 
 /// The namespace as a walk sees it, searching with `ids`.
+///
+/// The caller's credentials are copied only when a directory's mode must
+/// be read: root searches every directory, and most walks are root's.
 pub struct Ns {
-    pub ids: Ids,
+    uid: u32,
+    ids: Option<Ids>,
+}
+
+impl Ns {
+    /// Walks with the calling process's file-system ids.
+    pub fn caller() -> Ns {
+        Ns {
+            uid: crate::proc::cred::current_fsuid(),
+            ids: None,
+        }
+    }
+
+    /// Walks with `ids`.
+    pub fn with(ids: Ids) -> Ns {
+        let uid = if ids.real { ids.cred.ruid } else { ids.cred.fsuid };
+        Ns { uid, ids: Some(ids) }
+    }
+
+    /// Walks with root's rights (the kernel's own lookups).
+    pub fn kernel() -> Ns {
+        Ns::with(perm::kernel_ids())
+    }
 }
 
 impl Namespace for Ns {
@@ -69,15 +94,11 @@ impl Namespace for Ns {
     fn may_search(&mut self, dir: &Loc) -> Result<(), Errno> {
         // Root may search every directory (the walk only asks about
         // directories): no need to read the inode's mode.
-        let uid = if self.ids.real {
-            self.ids.cred.ruid
-        } else {
-            self.ids.cred.fsuid
-        };
-        if uid == 0 && dir.inode.kind == Kind::Dir {
+        if self.uid == 0 && dir.inode.kind == Kind::Dir {
             return Ok(());
         }
-        perm::check_as(&self.ids, &dir.inode, MAY_EXEC)
+        let ids = self.ids.get_or_insert_with(perm::fs_ids);
+        perm::check_as(ids, &dir.inode, MAY_EXEC)
     }
 }
 
@@ -148,18 +169,18 @@ pub fn start(dirfd: u64, path: &[u8], empty_ok: bool) -> Result<Start<Loc>, Errn
 /// Resolves `path` from `dirfd` with walk `flags`.
 pub fn lookup(dirfd: u64, path: &[u8], flags: u32) -> Result<Loc, Errno> {
     let s = start(dirfd, path, flags & EMPTY_OK != 0)?;
-    marten_path::resolve(&mut Ns { ids: perm::fs_ids() }, &s, path, flags)
+    marten_path::resolve(&mut Ns::caller(), &s, path, flags)
 }
 
 /// Resolves `path` for creation from an already computed start.
 pub fn lookup_create_from(s: &Start<Loc>, path: &[u8], flags: u32) -> Result<Created<Loc>, Errno> {
-    marten_path::resolve_create(&mut Ns { ids: perm::fs_ids() }, s, path, flags)
+    marten_path::resolve_create(&mut Ns::caller(), s, path, flags)
 }
 
 /// As [`lookup_from`], with the directory the final name was found in
 /// (None when the path ended in `.`, `..` or `/`).
 pub fn lookup_in_from(s: &Start<Loc>, path: &[u8], flags: u32) -> Result<(Loc, Option<Loc>), Errno> {
-    marten_path::resolve_in(&mut Ns { ids: perm::fs_ids() }, s, path, flags)
+    marten_path::resolve_in(&mut Ns::caller(), s, path, flags)
 }
 
 /// The path of an open file as seen from `root` now: a directory's own
@@ -193,7 +214,7 @@ pub fn entry_path(loc: &Loc, dir: &Loc, root: &Loc) -> Result<Vec<u8>, Errno> {
 /// Resolves the parent directory of `path` from `dirfd`.
 pub fn lookup_parent(dirfd: u64, path: &[u8]) -> Result<Parent<Loc>, Errno> {
     let s = start(dirfd, path, false)?;
-    marten_path::resolve_parent(&mut Ns { ids: perm::fs_ids() }, &s, path)
+    marten_path::resolve_parent(&mut Ns::caller(), &s, path)
 }
 
 /// Resolves `path` from the namespace root with root's rights (the kernel
@@ -204,14 +225,7 @@ pub fn lookup_kernel(path: &[u8]) -> Result<Loc, Errno> {
         cwd: r.clone(),
         root: r,
     };
-    marten_path::resolve(
-        &mut Ns {
-            ids: perm::kernel_ids(),
-        },
-        &s,
-        path,
-        FOLLOW,
-    )
+    marten_path::resolve(&mut Ns::kernel(), &s, path, FOLLOW)
 }
 
 /// The path of `loc` as seen from `root` (getcwd, /proc links): ENOENT if
@@ -224,9 +238,7 @@ pub fn path_of(loc: &Loc, root: &Loc) -> Result<Vec<u8>, Errno> {
     // Names from `loc` up, each reversed, then the whole reversed.
     let mut out: Vec<u8> = Vec::new();
     let mut cur = loc.clone();
-    let mut ns = Ns {
-        ids: perm::kernel_ids(),
-    };
+    let mut ns = Ns::kernel();
     let mut reached_root = false;
     for _ in 0..4096 {
         if cur.same(root) {

@@ -109,7 +109,7 @@ impl FileOps for MyMem {
         })
     }
 
-    fn pread(&self, buf: &mut [u8], offset: u64) -> Result<usize, Errno> {
+    fn pread(&self, _file: &File, buf: &mut [u8], offset: u64) -> Result<usize, Errno> {
         with_buf(|data| {
             let n = span(offset, buf.len(), MYMEM_SIZE);
             buf[..n].copy_from_slice(&data[offset as usize..offset as usize + n]);
@@ -117,7 +117,7 @@ impl FileOps for MyMem {
         })
     }
 
-    fn pwrite(&self, buf: &[u8], offset: u64) -> Result<usize, Errno> {
+    fn pwrite(&self, _file: &File, buf: &[u8], offset: u64) -> Result<usize, Errno> {
         with_buf(|data| {
             let n = write_span(offset, buf.len(), MYMEM_SIZE)?;
             data[offset as usize..offset as usize + n].copy_from_slice(&buf[..n]);

@@ -332,11 +332,11 @@ struct Snapshot {
 impl FileOps for Snapshot {
     fn read(&self, file: &File, buf: &mut [u8]) -> Result<usize, Errno> {
         let pos = file.pos();
-        let n = self.pread(buf, pos)?;
+        let n = self.pread(file, buf, pos)?;
         file.set_pos(pos + n as u64);
         Ok(n)
     }
-    fn pread(&self, buf: &mut [u8], offset: u64) -> Result<usize, Errno> {
+    fn pread(&self, _file: &File, buf: &mut [u8], offset: u64) -> Result<usize, Errno> {
         let start = (offset.min(self.text.len() as u64)) as usize;
         let n = buf.len().min(self.text.len() - start);
         buf[..n].copy_from_slice(&self.text[start..start + n]);
