@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 mod action;
+pub mod frame;
 mod set;
 mod state;
 
