@@ -60,6 +60,17 @@ fn level_from_linux(n: u32) -> log::LevelFilter {
     }
 }
 
+/// A console Marten has: the serial port (`ttyS<n>`, with options after a
+/// comma) or the screen (`tty`, `tty<n>`).
+fn known_console(v: &str) -> bool {
+    let name = v.split(',').next().unwrap_or("");
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    match name.strip_prefix("ttyS") {
+        Some(n) => !n.is_empty() && digits(n),
+        None => name.strip_prefix("tty").is_some_and(digits),
+    }
+}
+
 /// Parses the command line. Unknown keys are reported, one log line each.
 pub fn parse(cmdline: &str) -> Config {
     let mut c = Config::default();
@@ -83,11 +94,13 @@ pub fn parse(cmdline: &str) -> Config {
     for (key, value) in marten_line::parse_cmdline(kernel_part) {
         match (key.as_str(), value) {
             ("loglevel", Some(v)) => match v.parse::<u32>() {
-                Ok(n) => c.log_level = level_from_linux(n),
+                Ok(n) if n <= 15 => c.log_level = level_from_linux(n),
+                Ok(n) => log::warn!("loglevel={n} is out of range (0 to 15); ignored"),
                 Err(_) => log::warn!("loglevel={v} is not a number; ignored"),
             },
             ("init", Some(v)) => c.init = Some(v),
-            ("console", Some(v)) => consoles.push(v),
+            ("console", Some(v)) if known_console(&v) => consoles.push(v),
+            ("console", Some(v)) => log::warn!("console={v}: no such console (ttyS0, tty0 or tty); ignored"),
             ("test", None) => {
                 c.test = true;
                 c.exit_on_fatal = true;

@@ -50,7 +50,11 @@ pub fn start_user_init(cfg: &Config) -> bool {
         None => defaults.to_vec(),
     };
     for path in candidates {
-        if crate::vfs::walk::lookup_kernel(path).is_err() {
+        if let Err(e) = crate::vfs::walk::lookup_kernel(path) {
+            if cfg.init.is_some() {
+                // Asked for by name: say why it is not there.
+                log::error!("{}: {}", alloc::string::String::from_utf8_lossy(path), e.name());
+            }
             continue;
         }
         let mut argv: Vec<Vec<u8>> = alloc::vec![path.to_vec()];
