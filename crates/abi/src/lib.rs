@@ -30,5 +30,6 @@ pub mod resource;
 pub mod signal;
 pub mod stat;
 pub mod syslog;
+pub mod termios;
 pub mod time;
 pub mod wait;
