@@ -31,5 +31,6 @@ pub mod sigframe;
 pub mod signal;
 pub mod stat;
 pub mod syslog;
+pub mod termios;
 pub mod time;
 pub mod wait;

@@ -91,6 +91,7 @@ fn linux_constants_live_in_abi() {
         "crates/elf/src",
         "crates/path/src",
         "crates/poll/src",
+        "crates/ldisc/src",
     ] {
         rust_files(&repo().join(dir), &mut files);
     }
