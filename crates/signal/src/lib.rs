@@ -16,4 +16,4 @@ mod state;
 
 pub use action::{DefaultAction, Disposition, default_action};
 pub use set::SigSet;
-pub use state::{Decision, SigAction, SigState};
+pub use state::{Decision, HandlerRun, SigAction, SigState};

@@ -3,7 +3,10 @@
 
 use crate::action::{DefaultAction, Disposition, default_action};
 use crate::set::SigSet;
-use marten_abi::signal::{NSIG, SA_NOCLDWAIT, SIG_DFL, SIG_IGN, SIGCHLD, SIGKILL, SIGSTOP};
+use marten_abi::signal::{
+    NSIG, SA_NOCLDWAIT, SA_NODEFER, SA_ONSTACK, SA_RESETHAND, SA_RESTART, SA_RESTORER, SA_SIGINFO, SIG_DFL, SIG_IGN,
+    SIGCHLD, SIGKILL, SIGSTOP,
+};
 
 /// One `struct sigaction` as the x86-64 `rt_sigaction` passes it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -28,6 +31,26 @@ pub enum Decision {
     /// A user handler is installed. Marten cannot run it yet: the signal is
     /// left pending.
     Caught { sig: i32 },
+}
+
+/// What running a user handler for a caught signal takes: where to jump,
+/// what to return through, how, and the mask to put back at sigreturn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HandlerRun {
+    pub sig: i32,
+    pub handler: u64,
+    /// The restorer the handler returns to (SA_RESTORER); None when the
+    /// action has none: x86-64 Linux then cannot deliver (SIGSEGV).
+    pub restorer: Option<u64>,
+    /// Pass a `siginfo_t` and `ucontext_t` (SA_SIGINFO) as the second and
+    /// third arguments.
+    pub siginfo: bool,
+    /// Run on the alternate signal stack if there is one (SA_ONSTACK).
+    pub onstack: bool,
+    /// Restart an interrupted system call afterwards (SA_RESTART).
+    pub restart: bool,
+    /// The blocked mask before delivery, saved in the frame.
+    pub saved_mask: SigSet,
 }
 
 /// Dispositions, mask and pending signals of a process.
@@ -194,6 +217,61 @@ impl SigState {
             }
         }
         None
+    }
+
+    /// Starts running the handler of caught signal `sig` (which the caller
+    /// took off the pending set, or which a fault raised): the signal is
+    /// no longer pending; the blocked mask gains the action's mask and, unless
+    /// SA_NODEFER, the signal itself; SA_RESETHAND puts the default action
+    /// back (as Linux, also dropping SA_SIGINFO from it). None when `sig`
+    /// has no handler.
+    pub fn begin_handler(&mut self, sig: i32) -> Option<HandlerRun> {
+        let a = self.action(sig)?;
+        if !matches!(Disposition::from_handler(a.handler), Disposition::Handler(_)) {
+            return None;
+        }
+        self.pending.remove(sig);
+        let saved_mask = self.blocked;
+        let mut add = a.mask;
+        if a.flags & SA_NODEFER == 0 {
+            add.insert(sig);
+        }
+        self.blocked = SigSet(self.blocked.0 | add.0).blockable();
+        if a.flags & SA_RESETHAND != 0 {
+            self.actions[(sig - 1) as usize] = SigAction {
+                handler: SIG_DFL,
+                flags: a.flags & !(SA_SIGINFO | SA_RESETHAND),
+                ..a
+            };
+        }
+        Some(HandlerRun {
+            sig,
+            handler: a.handler,
+            restorer: (a.flags & SA_RESTORER != 0).then_some(a.restorer),
+            siginfo: a.flags & SA_SIGINFO != 0,
+            onstack: a.flags & SA_ONSTACK != 0,
+            restart: a.flags & SA_RESTART != 0,
+            saved_mask,
+        })
+    }
+
+    /// The lowest pending, unblocked signal that has a user handler (to run
+    /// once nothing with a default action is left), without taking it.
+    pub fn next_caught(&self) -> Option<i32> {
+        let mut ready = SigSet(self.pending.0 & !self.blocked.0);
+        while let Some(sig) = ready.first() {
+            ready.remove(sig);
+            if let Decision::Caught { .. } = self.act(sig) {
+                return Some(sig);
+            }
+        }
+        None
+    }
+
+    /// rt_sigreturn: the mask the frame held comes back (SIGKILL and
+    /// SIGSTOP can never be blocked).
+    pub fn end_handler(&mut self, mask: SigSet) {
+        self.set_blocked(mask);
     }
 
     /// execve: caught signals go back to their default action; ignored
