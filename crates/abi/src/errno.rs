@@ -71,6 +71,23 @@ errnos! {
 }
 
 impl Errno {
+    /// Kernel-internal (never seen by user space): a blocking call was
+    /// interrupted by a signal; restart it if the handler has SA_RESTART
+    /// (or no handler runs), else fail with EINTR.
+    pub const ERESTARTSYS: Errno = Errno(512);
+    /// Kernel-internal: restart whatever happens.
+    pub const ERESTARTNOINTR: Errno = Errno(513);
+    /// Kernel-internal: restart only if no handler runs, else EINTR.
+    pub const ERESTARTNOHAND: Errno = Errno(514);
+    /// Kernel-internal: like ERESTARTNOHAND, but the restart goes through
+    /// restart_syscall(2) and the thread's saved restart state.
+    pub const ERESTART_RESTARTBLOCK: Errno = Errno(516);
+
+    /// Is this one of the kernel-internal restart codes?
+    pub fn is_restart(self) -> bool {
+        matches!(self.0, 512 | 513 | 514 | 516)
+    }
+
     /// The value a system call returns in rax: `-errno` as u64.
     pub fn to_return(self) -> u64 {
         (-(self.0 as i64)) as u64

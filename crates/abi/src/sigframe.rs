@@ -82,3 +82,25 @@ pub const SI_TKILL: i32 = -6;
 /// and `__USER_DS` with its GDT layout).
 pub const USER_CS: u16 = 0x33;
 pub const USER_SS: u16 = 0x2b;
+
+/// si_code values of fault signals.
+pub const SEGV_MAPERR: i32 = 1;
+pub const SEGV_ACCERR: i32 = 2;
+pub const BUS_ADRALN: i32 = 1;
+pub const BUS_ADRERR: i32 = 2;
+pub const ILL_ILLOPN: i32 = 2;
+pub const ILL_PRVOPC: i32 = 5;
+pub const FPE_INTDIV: i32 = 1;
+pub const FPE_FLTDIV: i32 = 3;
+pub const FPE_FLTOVF: i32 = 4;
+pub const FPE_FLTUND: i32 = 5;
+pub const FPE_FLTRES: i32 = 6;
+pub const FPE_FLTINV: i32 = 7;
+pub const TRAP_BRKPT: i32 = 1;
+pub const TRAP_TRACE: i32 = 2;
+
+/// si_code of a POSIX timer expiry (timer_create), of a message queue and
+/// of an asynchronous I/O completion.
+pub const SI_TIMER: i32 = -2;
+pub const SI_MESGQ: i32 = -3;
+pub const SI_ASYNCIO: i32 = -4;

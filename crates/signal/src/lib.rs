@@ -11,9 +11,11 @@
 
 mod action;
 pub mod frame;
+mod info;
 mod set;
 mod state;
 
 pub use action::{DefaultAction, Disposition, default_action};
+pub use info::SigInfo;
 pub use set::SigSet;
 pub use state::{Decision, HandlerRun, SigAction, SigState};

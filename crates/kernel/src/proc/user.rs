@@ -27,6 +27,9 @@ pub struct UserState {
     /// Root and working directory (None: the namespace root for both).
     pub fs: SpinLock<Option<FsContext>>,
     pub sig: SpinLock<SigState>,
+    /// Woken whenever a signal is generated for this process (signalfd
+    /// readers and pollers, rt_sigtimedwait).
+    pub sig_wq: WaitQueue,
     /// sigaltstack: (ss_sp, ss_size, ss_flags), None when disabled. Kept
     /// across fork, cleared by execve.
     pub altstack: SpinLock<Option<(u64, u64, u32)>>,
@@ -75,6 +78,7 @@ impl UserState {
             files: SpinLock::new(FdTable::new()),
             fs: SpinLock::new(None),
             sig: SpinLock::new(SigState::new()),
+            sig_wq: WaitQueue::new(),
             altstack: SpinLock::new(None),
             limits: SpinLock::new(crate::proc::limits::boot_limits()),
             cred: SpinLock::new(Cred::root()),
