@@ -104,3 +104,16 @@ pub const TRAP_TRACE: i32 = 2;
 pub const SI_TIMER: i32 = -2;
 pub const SI_MESGQ: i32 = -3;
 pub const SI_ASYNCIO: i32 = -4;
+
+/// The system-call number of restart_syscall(2), which an interrupted
+/// call restarted through its saved state re-enters by.
+pub const NR_RESTART_SYSCALL: u64 = 219;
+/// The length of the `syscall` instruction, by which a restarted call's
+/// return address is moved back.
+pub const SYSCALL_INSN_LEN: u64 = 2;
+
+/// RFLAGS bits cleared on entry to a signal handler: TF, DF, RF.
+pub const HANDLER_CLEAR_EFLAGS: u64 = 0x100 | 0x400 | 0x1_0000;
+
+/// The size of the legacy FXSAVE image a frame carries.
+pub const FXSAVE_SIZE: u64 = 512;

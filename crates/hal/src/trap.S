@@ -109,10 +109,13 @@ hal_syscall_entry:
     cli
 
 /* Return to user mode through the TrapFrame at rsp: sysret when the frame
- * allows it (a canonical user rip and the standard user selectors),
- * iretq otherwise. sysret to a non-canonical rip would fault in ring 0. */
+ * allows it (a canonical user rip, the standard user selectors, and no
+ * request to restore rcx and r11: vector still SYSCALL_VECTOR), iretq
+ * otherwise. sysret to a non-canonical rip would fault in ring 0. */
     .global hal_user_return
 hal_user_return:
+    cmpq $SYSCALL_VECTOR, 120(%rsp)
+    jne hal_trap_return
     movq 136(%rsp), %rcx            /* rip */
     movq %rcx, %r11
     shrq $47, %r11

@@ -23,13 +23,19 @@ pub const PIC_BASE: u8 = 0xe0;
 pub const VEC_SPURIOUS: u8 = 0xff;
 /// The `vector` value of a frame built by the syscall entry.
 pub const SYSCALL_VECTOR: u64 = 0x100;
+/// The `vector` value of a syscall frame whose every register must reach
+/// user mode (rt_sigreturn): the return takes `iretq`, since `sysretq`
+/// would overwrite rcx and r11.
+pub const FULL_RESTORE_VECTOR: u64 = 0x101;
 
 /// Registers saved on entry to the kernel, in the order the entry code
 /// pushes them; the last five words are the CPU's own interrupt frame (the
 /// syscall entry fakes them).
 ///
 /// Invariant: layout matches trap.S (size 176, offsets used by the
-/// assembly: rip at 136, cs at 144, ss at 168).
+/// assembly: vector at 120, rip at 136, cs at 144, ss at 168). For a
+/// syscall frame, `error` holds the call number while its result is one
+/// of the kernel-internal restart codes (the kernel's business).
 #[repr(C)]
 #[derive(Clone, Copy, Default, Debug)]
 pub struct TrapFrame {
@@ -72,6 +78,18 @@ impl TrapFrame {
             vector: SYSCALL_VECTOR,
             ..TrapFrame::default()
         }
+    }
+
+    /// Makes the return to user mode restore every register of the frame
+    /// (by `iretq`), rcx and r11 included.
+    pub fn force_full_restore(&mut self) {
+        self.vector = FULL_RESTORE_VECTOR;
+    }
+
+    /// Was this frame built by the `syscall` entry (so rax held a system
+    /// call number)?
+    pub fn is_syscall(&self) -> bool {
+        self.vector == SYSCALL_VECTOR || self.vector == FULL_RESTORE_VECTOR
     }
 
     /// Did the trap come from user mode?

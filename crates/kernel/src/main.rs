@@ -38,8 +38,6 @@ mod uaccess;
 mod uts;
 mod vfs;
 
-use marten_abi::{signal, wait};
-
 /// The kernel's side of the hardware crate's hooks.
 struct Kernel;
 
@@ -117,53 +115,45 @@ impl hal::KernelHooks for Kernel {
     }
 
     fn user_exception(frame: &mut hal::TrapFrame, exception: hal::UserException) {
-        let (sig, what) = exception_signal(exception);
+        let (info, what) = proc::fault::fault_info(exception, frame.rip);
         let p = sched::current_process();
-        match exception {
-            hal::UserException::PageFault { addr, .. } => log::info!(
-                "pid {} ({}): segmentation fault at {addr:#x}, ip {:#x}",
-                p.pid,
-                p.name(),
-                frame.rip
-            ),
-            _ => log::info!("pid {} ({}): {what} at ip {:#x}", p.pid, p.name(), frame.rip),
+        let cr2 = match exception {
+            hal::UserException::PageFault { addr, .. } => addr,
+            _ => 0,
+        };
+        let d = proc::signal::force_fault(&p, info, (frame.vector, frame.error, cr2));
+        if let marten_signal::Decision::Terminate { .. } = d {
+            match exception {
+                hal::UserException::PageFault { addr, .. } => log::info!(
+                    "pid {} ({}): segmentation fault at {addr:#x}, ip {:#x}",
+                    p.pid,
+                    p.name(),
+                    frame.rip
+                ),
+                _ => log::info!("pid {} ({}): {what} at ip {:#x}", p.pid, p.name(), frame.rip),
+            }
         }
-        p.user.set_exit_status(wait::signaled(sig, false));
-        drop(p);
-        sched::exit(0)
+        // return_to_user, which runs next, acts on it.
     }
 
-    fn return_to_user(_frame: &mut hal::TrapFrame) {
-        let (cancelled, settid) = sched::with_current(|t| {
+    fn return_to_user(frame: &mut hal::TrapFrame) {
+        let (cancelled, settid, signals) = sched::with_current(|t| {
             (
                 t.is_cancelled(),
                 t.process.user.take_child_tid_address().map(|a| (a, t.tid)),
+                proc::deliver::pending(&t.process, frame),
             )
         });
-        if cancelled {
-            sched::exit(0);
-        }
         if let Some((addr, tid)) = settid {
             let _ = uaccess::write_i32(addr, tid as i32);
         }
+        if signals && !cancelled {
+            proc::deliver::on_return(frame);
+        }
+        if sched::current().is_cancelled() {
+            sched::exit(0);
+        }
         sched::preempt_point();
-    }
-}
-
-/// The signal a user program gets for an exception it caused (with no
-/// handler, it dies of it), and a description for the log.
-pub(crate) fn exception_signal(exception: hal::UserException) -> (i32, &'static str) {
-    use hal::UserException as E;
-    match exception {
-        E::PageFault { .. } => (signal::SIGSEGV, "segmentation fault"),
-        E::GeneralProtection => (signal::SIGSEGV, "general protection fault"),
-        E::InvalidOpcode => (signal::SIGILL, "invalid opcode"),
-        E::Divide => (signal::SIGFPE, "divide error"),
-        E::FloatingPoint => (signal::SIGFPE, "x87 floating-point error"),
-        E::SimdFloatingPoint => (signal::SIGFPE, "SIMD floating-point error"),
-        E::Breakpoint => (signal::SIGTRAP, "breakpoint"),
-        E::Other(17) => (signal::SIGBUS, "alignment check"),
-        E::Other(_) => (signal::SIGSEGV, "exception"),
     }
 }
 

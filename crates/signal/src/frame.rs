@@ -122,7 +122,9 @@ pub fn build(regs: &UserRegs, ctx: &Context, info: &[u8; SIGINFO_SIZE], restorer
     let mut b = [0u8; FRAME_SIZE];
     put(&mut b, FRAME_PRETCODE, &restorer.to_le_bytes());
     let uc = FRAME_UC;
-    let flags = UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS | if ctx.fpstate != 0 { UC_FP_XSTATE } else { 0 };
+    // The FPU state is a legacy FXSAVE image (no XSAVE header), so
+    // UC_FP_XSTATE stays clear, as Linux leaves it on CPUs without XSAVE.
+    let flags = UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS;
     put(&mut b, uc + UC_FLAGS, &flags.to_le_bytes());
     put(&mut b, uc + UC_STACK + STACK_SP, &ctx.stack.0.to_le_bytes());
     put(&mut b, uc + UC_STACK + STACK_FLAGS, &ctx.stack.1.to_le_bytes());

@@ -21,6 +21,14 @@ fn pid_uid(pid: u32, uid: u32) -> u64 {
 }
 
 impl SigInfo {
+    /// All zero (no signal).
+    pub const EMPTY: SigInfo = SigInfo {
+        signo: 0,
+        errno: 0,
+        code: 0,
+        words: [0; 4],
+    };
+
     /// Sent by a process with kill(2) (`SI_USER`).
     pub fn user(signo: i32, pid: u32, uid: u32) -> SigInfo {
         SigInfo {

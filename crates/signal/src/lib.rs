@@ -1,13 +1,16 @@
 //! Pure signal decisions: what generating a signal does to a process, given
 //! its dispositions, its blocked mask and its pending set.
 //!
-//! The kernel owns the processes; this crate only decides. Marten does not
-//! run user signal handlers yet, so a caught signal is left pending and the
-//! kernel says so ([`Decision::Caught`]); the default actions (terminate,
-//! ignore) and blocking are what Linux does.
+//! The kernel owns the processes; this crate only decides: what generating
+//! a signal does ([`Decision`]), which pending signal is acted on next,
+//! what running a handler changes ([`HandlerRun`]), what each pending
+//! signal carries ([`SigInfo`], real-time signals queued), and the bytes
+//! of the frame a handler runs on ([`frame`]).
 
 #![no_std]
 #![forbid(unsafe_code)]
+
+extern crate alloc;
 
 mod action;
 pub mod frame;
@@ -18,4 +21,4 @@ mod state;
 pub use action::{DefaultAction, Disposition, default_action};
 pub use info::SigInfo;
 pub use set::SigSet;
-pub use state::{Decision, HandlerRun, SigAction, SigState};
+pub use state::{Decision, HandlerRun, QueueFull, RT_QUEUE_MAX, SigAction, SigState};

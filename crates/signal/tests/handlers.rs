@@ -2,6 +2,12 @@
 //! action's mask), SA_RESETHAND, the restorer, and sigreturn's mask.
 
 use marten_abi::signal::*;
+fn reserved() -> marten_signal::SigState {
+    let mut s = marten_signal::SigState::new();
+    s.reserve().unwrap();
+    s
+}
+
 use marten_signal::{Decision, SigAction, SigSet, SigState};
 use proptest::prelude::*;
 
@@ -16,7 +22,7 @@ fn handler(flags: u64, mask: SigSet) -> SigAction {
 
 #[test]
 fn a_handler_blocks_its_own_signal_and_its_mask() {
-    let mut s = SigState::new();
+    let mut s = reserved();
     let mut m = SigSet::EMPTY;
     m.insert(SIGUSR2);
     s.set_action(SIGUSR1, handler(SA_SIGINFO, m));
@@ -38,7 +44,7 @@ fn a_handler_blocks_its_own_signal_and_its_mask() {
 
 #[test]
 fn nodefer_leaves_the_signal_unblocked() {
-    let mut s = SigState::new();
+    let mut s = reserved();
     s.set_action(SIGUSR1, handler(SA_NODEFER, SigSet::EMPTY));
     s.generate(SIGUSR1);
     s.begin_handler(SIGUSR1).unwrap();
@@ -48,7 +54,7 @@ fn nodefer_leaves_the_signal_unblocked() {
 
 #[test]
 fn resethand_puts_the_default_back() {
-    let mut s = SigState::new();
+    let mut s = reserved();
     s.set_action(SIGINT, handler(SA_RESETHAND | SA_SIGINFO, SigSet::EMPTY));
     s.generate(SIGINT);
     let run = s.begin_handler(SIGINT).unwrap();
@@ -68,7 +74,7 @@ fn resethand_puts_the_default_back() {
 
 #[test]
 fn no_restorer_no_handler_run_without_one() {
-    let mut s = SigState::new();
+    let mut s = reserved();
     s.set_action(
         SIGUSR1,
         SigAction {
@@ -90,7 +96,7 @@ proptest! {
     /// and SIGSTOP are never blocked, and the saved mask is the one before.
     #[test]
     fn kill_and_stop_stay_deliverable(mask in any::<u64>(), before in any::<u64>(), forged in any::<u64>(), sig in 1i32..=64) {
-        let mut s = SigState::new();
+        let mut s = reserved();
         s.set_blocked(SigSet(before));
         let ok = s.set_action(sig, handler(0, SigSet(mask)));
         let was = s.blocked();

@@ -3,6 +3,12 @@
 //! delivery.
 
 use marten_abi::signal::*;
+fn reserved() -> marten_signal::SigState {
+    let mut s = marten_signal::SigState::new();
+    s.reserve().unwrap();
+    s
+}
+
 use marten_signal::{Decision, DefaultAction, SigAction, SigSet, SigState, default_action};
 use proptest::prelude::*;
 
@@ -76,7 +82,7 @@ impl Model {
 proptest! {
     #[test]
     fn state_matches_model(ops in proptest::collection::vec(op(), 1..200)) {
-        let mut st = SigState::new();
+        let mut st = reserved();
         let mut m = Model::new();
         for op in ops {
             match op {
@@ -98,12 +104,21 @@ proptest! {
                 }
                 Op::Generate(s) => {
                     let d = st.generate(s);
+                    // SIGCONT and the stop signals discard each other.
+                    let stops = [SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU];
+                    if s == SIGCONT {
+                        for x in stops {
+                            m.pending[x as usize] = false;
+                        }
+                    } else if stops.contains(&s) {
+                        m.pending[SIGCONT as usize] = false;
+                    }
                     let want = if m.blocked[s as usize] {
                         m.pending[s as usize] = true;
                         Decision::Pending
                     } else {
                         let o = m.outcome(s);
-                        if let Decision::Caught { .. } = o {
+                        if let Decision::Caught { .. } | Decision::Stop { .. } = o {
                             m.pending[s as usize] = true;
                         }
                         o
@@ -162,7 +177,7 @@ fn default_actions_follow_signal_7() {
 
 #[test]
 fn sigpipe_by_default_terminates_ignored_is_discarded_blocked_waits() {
-    let mut st = SigState::new();
+    let mut st = reserved();
     assert_eq!(
         st.generate(SIGPIPE),
         Decision::Terminate {
@@ -198,7 +213,7 @@ fn sigpipe_by_default_terminates_ignored_is_discarded_blocked_waits() {
 
 #[test]
 fn kill_and_stop_cannot_be_caught_or_blocked() {
-    let mut st = SigState::new();
+    let mut st = reserved();
     assert!(!st.set_action(
         SIGKILL,
         SigAction {
@@ -226,7 +241,7 @@ fn kill_and_stop_cannot_be_caught_or_blocked() {
 
 #[test]
 fn fork_child_keeps_dispositions_but_not_pending() {
-    let mut st = SigState::new();
+    let mut st = reserved();
     st.set_action(
         SIGINT,
         SigAction {
@@ -244,7 +259,7 @@ fn fork_child_keeps_dispositions_but_not_pending() {
 
 #[test]
 fn init_ignores_default_actions_but_not_handlers() {
-    let mut st = SigState::new();
+    let mut st = reserved();
     st.set_unkillable();
     assert_eq!(st.generate(SIGKILL), Decision::Discard);
     assert_eq!(st.generate(SIGTERM), Decision::Discard);
@@ -261,7 +276,7 @@ fn init_ignores_default_actions_but_not_handlers() {
 
 #[test]
 fn sigchld_ignored_or_nocldwait_reaps_children() {
-    let mut st = SigState::new();
+    let mut st = reserved();
     assert!(!st.reaps_children());
     st.set_action(
         SIGCHLD,

@@ -74,7 +74,7 @@ fn fpu_errors_are_sigfpe() -> TestResult {
     check_eq!(E::from_vector(16), E::FloatingPoint);
     check_eq!(E::from_vector(19), E::SimdFloatingPoint);
     for v in [0, 16, 19] {
-        check_eq!(crate::exception_signal(E::from_vector(v)).0, SIGFPE);
+        check_eq!(crate::proc::fault::fault_info(E::from_vector(v), 0).0.signo, SIGFPE);
     }
     Ok(())
 }

@@ -11,7 +11,10 @@
 //! weak references to its threads.
 
 pub mod cred;
+pub mod deliver;
+pub mod fault;
 mod group;
+pub mod jobctl;
 pub mod limits;
 pub mod signal;
 mod table;
@@ -26,7 +29,7 @@ use crate::sched::{self, Thread};
 use crate::sync::WaitQueue;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use marten_abi::errno::Errno;
 use marten_abi::wait;
 
@@ -59,6 +62,21 @@ pub struct Process {
     state: SpinLock<ProcState>,
     killed: AtomicBool,
     kill_signal: AtomicI32,
+    /// The killing signal's default action dumps core (the status says so).
+    kill_core: AtomicBool,
+    /// A pending, unblocked signal (or a stop) waits to be acted on before
+    /// the process returns to user mode. Changed under `user.sig`'s lock.
+    sig_work: AtomicBool,
+    /// Stopped by a stop signal (job control), until SIGCONT or SIGKILL.
+    /// Changed under `user.sig`'s lock.
+    stopped: AtomicBool,
+    /// Counts SIGCONTs generated (under `user.sig`'s lock), so a stop
+    /// decided before one arrived is not carried out after it.
+    pub(crate) cont_seq: AtomicU64,
+    /// Stopped threads sleep here until continued or killed.
+    pub(crate) cont_wq: WaitQueue,
+    /// A stop or continue the parent has not collected with wait yet.
+    pub(crate) child_event: SpinLock<Option<jobctl::ChildEvent>>,
     /// Process group and session ids (inherited; changed by setpgid and
     /// setsid under `group::CHANGE`).
     pgid: AtomicU32,
@@ -93,6 +111,12 @@ impl Process {
             state: SpinLock::new(ProcState::Alive),
             killed: AtomicBool::new(false),
             kill_signal: AtomicI32::new(0),
+            kill_core: AtomicBool::new(false),
+            sig_work: AtomicBool::new(false),
+            stopped: AtomicBool::new(false),
+            cont_seq: AtomicU64::new(0),
+            cont_wq: WaitQueue::new(),
+            child_event: SpinLock::new(None),
             child_wq: WaitQueue::new(),
             user: user::UserState::new(),
         }
@@ -193,6 +217,57 @@ impl Process {
     /// Has it been killed?
     pub fn is_killed(&self) -> bool {
         self.killed.load(Ordering::Acquire)
+    }
+
+    /// Has it a signal (or a stop) to act on before returning to user mode?
+    pub fn has_signal_work(&self) -> bool {
+        self.sig_work.load(Ordering::Acquire)
+    }
+
+    /// Records whether it has signal work; call with `user.sig` locked.
+    pub(crate) fn set_signal_work(&self, on: bool) {
+        self.sig_work.store(on, Ordering::Release);
+    }
+
+    /// Recomputes its signal work from its signal state `st` (locked by
+    /// the caller).
+    pub(crate) fn set_signal_work_locked(&self, st: &marten_signal::SigState) {
+        self.set_signal_work(st.has_deliverable());
+    }
+
+    /// Is it stopped (job control)?
+    pub fn is_stopped(&self) -> bool {
+        self.stopped.load(Ordering::Acquire)
+    }
+
+    /// Its CPU time in timer ticks, (user, system), over its threads.
+    pub fn cpu_ticks(&self) -> (u64, u64) {
+        let (mut u, mut s) = (0, 0);
+        self.for_each_thread(|t| {
+            let (tu, ts) = t.cpu_ticks();
+            u += tu;
+            s += ts;
+        });
+        (u, s)
+    }
+
+    /// Its CPU time in clock ticks of USER_HZ (siginfo, times(2)).
+    pub fn cpu_clock_ticks(&self) -> (u64, u64) {
+        let (u, s) = self.cpu_ticks();
+        (
+            crate::fs::procfs::system::to_user_hz(u),
+            crate::fs::procfs::system::to_user_hz(s),
+        )
+    }
+
+    /// Runs `f` on each of its threads that still exists, without
+    /// allocating (with its thread list locked: `f` must not sleep).
+    pub fn for_each_thread(&self, mut f: impl FnMut(&Arc<Thread>)) {
+        for w in self.threads.lock().iter() {
+            if let Some(t) = w.upgrade() {
+                f(&t);
+            }
+        }
     }
 
     pub(crate) fn add_thread(&self, t: &Arc<Thread>) -> Result<(), Errno> {
@@ -326,7 +401,10 @@ pub fn spawn_init(f: impl FnOnce() -> isize + Send + 'static) -> Result<Arc<Proc
 /// hands its children to init, becomes a zombie and wakes the parent.
 pub(crate) fn exit_process(p: &Arc<Process>, code: i32) {
     let status = if p.is_killed() {
-        wait::signaled(p.kill_signal.load(Ordering::Acquire), false)
+        wait::signaled(
+            p.kill_signal.load(Ordering::Acquire),
+            p.kill_core.load(Ordering::Acquire),
+        )
     } else {
         p.user.exit_status().unwrap_or(wait::exited(code))
     };
@@ -338,6 +416,7 @@ pub(crate) fn exit_process(p: &Arc<Process>, code: i32) {
         crate::shutdown::init_exited(status);
     }
     let kids = core::mem::take(&mut *p.children.lock());
+    let parent_pgid = p.parent().map(|q| q.pgid());
     if !kids.is_empty() {
         let init = init_process().unwrap_or_else(kernel_process);
         let mut any_zombie = false;
@@ -370,8 +449,15 @@ pub(crate) fn exit_process(p: &Arc<Process>, code: i32) {
         let _ = crate::fs::ctty::disassociate(p);
     }
     *p.state.lock() = ProcState::Zombie(status);
+    // Groups this exit leaves orphaned with stopped members are woken with
+    // SIGHUP and SIGCONT (POSIX).
+    jobctl::exit_orphans(p, &kids, parent_pgid);
+    drop(kids);
     if let Some(parent) = p.parent() {
-        signal::send(&parent, marten_abi::signal::SIGCHLD);
+        let (code, st) = jobctl::exit_code_and_status(status);
+        let uid = p.user.cred.lock().ruid;
+        let (ut, stime) = p.cpu_clock_ticks();
+        signal::send_info(&parent, marten_signal::SigInfo::child(code, p.pid, uid, st, ut, stime));
         // A parent that ignores SIGCHLD (or set SA_NOCLDWAIT) leaves no
         // zombies: the child is reaped at once.
         if parent.user.is_user() && parent.user.sig.lock().reaps_children() {
@@ -391,13 +477,41 @@ pub enum WaitFor {
     Group(Pid),
 }
 
-/// Waits for a child to exit and, with `reap`, reaps it: (pid, wait
-/// status). With `nohang`, returns Ok(None) at once when no child has
-/// exited yet. ECHILD when there are no matching children; EINTR if killed
-/// meanwhile. Without `reap` the zombie stays (waitid's WNOWAIT).
-pub fn waitpid(which: WaitFor, nohang: bool, reap: bool) -> Result<Option<(Pid, i32)>, Errno> {
+/// What a wait accepts and how (wait4's and waitid's options).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WaitOpts {
+    /// Report children that ended (WEXITED; always for wait4).
+    pub exited: bool,
+    /// Report children that stopped (WUNTRACED / WSTOPPED).
+    pub stopped: bool,
+    /// Report stopped children that continued (WCONTINUED).
+    pub continued: bool,
+    /// Return at once when nothing is to report (WNOHANG).
+    pub nohang: bool,
+    /// Leave what is reported to be reported again (WNOWAIT).
+    pub nowait: bool,
+}
+
+/// What a wait found about a child.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Waited {
+    pub pid: Pid,
+    /// The wait status word (wait4).
+    pub status: i32,
+    /// waitid's si_code (CLD_*) and si_status.
+    pub code: i32,
+    pub si_status: i32,
+    /// The child's real uid.
+    pub uid: u32,
+}
+
+/// Waits for a child matching `which` to change state as `opts` asks: an
+/// exited child is reaped (unless `nowait`), a stop or continue is
+/// consumed. Ok(None) with `nohang` when nothing is to report; ECHILD when
+/// there are no matching children; interrupted by signals (ERESTARTSYS).
+pub fn wait_child(which: WaitFor, opts: WaitOpts) -> Result<Option<Waited>, Errno> {
     let me = sched::current_process();
-    let mut outcome: Option<Result<Option<Arc<Process>>, Errno>> = None;
+    let mut outcome: Option<Result<Option<(Arc<Process>, Option<jobctl::ChildEvent>)>, Errno>> = None;
     me.child_wq.wait_until(true, || {
         let mut kids = me.children.lock();
         let matching = |c: &Arc<Process>| match which {
@@ -409,29 +523,77 @@ pub fn waitpid(which: WaitFor, nohang: bool, reap: bool) -> Result<Option<(Pid, 
             outcome = Some(Err(Errno::ECHILD));
             return true;
         }
-        if let Some(i) = kids.iter().position(|c| matching(c) && c.is_zombie()) {
-            outcome = Some(Ok(Some(if reap { kids.remove(i) } else { kids[i].clone() })));
-            return true;
+        for i in 0..kids.len() {
+            let c = &kids[i];
+            if !matching(c) {
+                continue;
+            }
+            if opts.exited && c.is_zombie() {
+                let c = if opts.nowait { c.clone() } else { kids.remove(i) };
+                outcome = Some(Ok(Some((c, None))));
+                return true;
+            }
+            let mut ev = c.child_event.lock();
+            let wanted = match *ev {
+                Some(jobctl::ChildEvent::Stopped(_)) => opts.stopped && c.is_stopped(),
+                Some(jobctl::ChildEvent::Continued) => opts.continued,
+                None => false,
+            };
+            if wanted {
+                let e = if opts.nowait { *ev } else { ev.take() };
+                drop(ev);
+                outcome = Some(Ok(Some((c.clone(), e))));
+                return true;
+            }
         }
-        if nohang {
+        if opts.nohang {
             outcome = Some(Ok(None));
             return true;
         }
         false
     })?;
-    match outcome.unwrap_or(Ok(None))? {
-        Some(child) => {
+    let Some((child, event)) = outcome.unwrap_or(Ok(None))? else {
+        return Ok(None);
+    };
+    let uid = child.user.cred.lock().ruid;
+    let (status, code, si_status) = match event {
+        Some(e) => {
+            let (code, st) = e.code_and_status();
+            (e.status(), code, st)
+        }
+        None => {
             let status = match child.state() {
                 ProcState::Zombie(s) => s,
                 ProcState::Alive => 0,
             };
-            if reap {
+            if !opts.nowait {
                 table::remove(child.pid);
             }
-            Ok(Some((child.pid, status)))
+            let (code, st) = jobctl::exit_code_and_status(status);
+            (status, code, st)
         }
-        None => Ok(None),
-    }
+    };
+    Ok(Some(Waited {
+        pid: child.pid,
+        status,
+        code,
+        si_status,
+        uid,
+    }))
+}
+
+/// Waits for a child to exit and, with `reap`, reaps it: (pid, wait
+/// status). With `nohang`, returns Ok(None) at once when no child has
+/// exited yet. ECHILD when there are no matching children; interrupted by
+/// signals. Without `reap` the zombie stays (waitid's WNOWAIT).
+pub fn waitpid(which: WaitFor, nohang: bool, reap: bool) -> Result<Option<(Pid, i32)>, Errno> {
+    let opts = WaitOpts {
+        exited: true,
+        nohang,
+        nowait: !reap,
+        ..WaitOpts::default()
+    };
+    Ok(wait_child(which, opts)?.map(|w| (w.pid, w.status)))
 }
 
 /// Kills process `pid` with `sig`: its threads are cancelled, sleeping ones
@@ -454,10 +616,19 @@ pub fn kill(pid: Pid, sig: i32) -> Result<(), Errno> {
 
 /// Kills `p` (see [`kill`]); returns false if it was already killed or dead.
 pub fn kill_process(p: &Arc<Process>, sig: i32) -> bool {
+    kill_with(p, sig, false)
+}
+
+/// Kills `p` with `sig`, whose default action dumps core when `core` (the
+/// wait status gets the core flag; Marten writes no core file).
+pub fn kill_with(p: &Arc<Process>, sig: i32, core: bool) -> bool {
     if p.is_zombie() || p.killed.swap(true, Ordering::AcqRel) {
         return false;
     }
     p.kill_signal.store(sig, Ordering::Release);
+    p.kill_core.store(core, Ordering::Release);
+    // A stopped process wakes to die.
+    p.cont_wq.wake_all();
     let me = sched::current();
     let mut self_hit = false;
     for t in p.threads() {

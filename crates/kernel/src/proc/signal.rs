@@ -1,23 +1,16 @@
-//! Sending signals: kill(2)'s targets, and the decision of `marten-signal`
-//! carried out on real processes.
-//!
-//! Marten does not run user signal handlers or stop processes yet: a
-//! signal caught by a handler stays pending (one log line per signal
-//! number), and kill(2) refuses a stop signal that would stop its target.
-//! Default actions that terminate or ignore, blocking, and pending signals
-//! that become deliverable when unblocked behave as on Linux.
+//! Sending signals: kill(2)'s targets, and generating a signal for a
+//! process with what follows at once (death for a fatal default action,
+//! resumption for SIGCONT, a wake-up for anything the process must act
+//! on). The process itself acts on stops and handlers on its way back to
+//! user mode (`proc::deliver`).
 
-use super::{Pid, Process, filter, group_members, kill_process, lookup};
+use super::{Pid, Process, filter, group_members, jobctl, kill_with, lookup};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU64, Ordering};
 use marten_abi::errno::Errno;
 use marten_abi::signal;
 use marten_cred::Cred;
-use marten_signal::Decision;
-
-/// Caught signals already reported as not run (bit n-1: signal n).
-static UNDELIVERED_REPORTED: AtomicU64 = AtomicU64::new(0);
+use marten_signal::{Decision, SigInfo};
 
 /// Whom kill(2) addresses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,10 +52,8 @@ fn permitted(caller: &Process, cred: &Cred, p: &Process, sig: i32) -> bool {
 
 /// kill(2) from `caller`: ESRCH when nothing matches; EPERM when the caller
 /// may signal none of the targets (for one process or a group; pid -1 skips
-/// them silently, as Linux), and only the permitted ones get the signal;
-/// EINVAL (nothing is sent) when a stop signal would have to stop a target,
-/// which Marten cannot do yet. Signal 0 only checks that a target exists and
-/// may be signalled.
+/// them silently, as Linux), and only the permitted ones get the signal.
+/// Signal 0 only checks that a target exists and may be signalled.
 pub fn kill(caller: &Arc<Process>, target: Target, sig: i32) -> Result<(), Errno> {
     if !(0..=signal::NSIG).contains(&sig) {
         return Err(Errno::EINVAL);
@@ -90,85 +81,99 @@ pub fn kill(caller: &Arc<Process>, target: Target, sig: i32) -> Result<(), Errno
     if sig == 0 {
         return Ok(());
     }
-    let live = |p: &&Arc<Process>| takes_signals(p) && !p.is_zombie();
-    if let Some(p) = targets
-        .iter()
-        .filter(live)
-        .find(|p| matches!(p.user.sig.lock().peek(sig), Decision::Stop { .. }))
-    {
-        crate::warn_once!(
-            "kill: {} would stop pid {} ({}); stopping processes is not supported yet: EINVAL",
-            signal::name(sig),
-            p.pid,
-            p.name()
-        );
-        return Err(Errno::EINVAL);
-    }
-    for p in targets.iter().filter(live) {
-        send(p, sig);
+    let info = SigInfo::user(sig, caller.pid, cred.ruid);
+    for p in targets.iter() {
+        send_info(p, info);
     }
     Ok(())
 }
 
-/// Generates `sig` for `p` and carries out what that decides.
+/// May `caller` signal `p` with `sig` (kill(2)'s permission rule)? For
+/// tkill, tgkill and rt_sigqueueinfo.
+pub fn may_signal(caller: &Process, p: &Process, sig: i32) -> bool {
+    let cred = caller.user.cred.lock().clone();
+    permitted(caller, &cred, p, sig)
+}
+
+/// Generates `sig` for `p`, sent by the kernel (SI_KERNEL).
 pub fn send(p: &Arc<Process>, sig: i32) {
-    if !takes_signals(p) {
-        return;
-    }
-    let d = p.user.sig.lock().generate(sig);
-    carry_out(p, d);
+    send_info(p, SigInfo::kernel(sig));
 }
 
-/// Carries out pending signals of `p` that are deliverable now (after its
-/// mask or a disposition changed, or after execve).
-pub fn deliver_pending(p: &Arc<Process>) {
-    loop {
-        let d = p.user.sig.lock().take_deliverable();
-        match d {
-            Some(d) => carry_out(p, d),
-            None => break,
+/// Wakes the threads of `p` that sleep interruptibly, so they notice a
+/// signal to act on.
+fn wake_interruptible(p: &Process) {
+    p.for_each_thread(crate::sched::interrupt);
+}
+
+/// Generates `info`'s signal for `p` and carries out what follows at once.
+/// Err when a real-time signal with a negative si_code (sigqueue, timers)
+/// finds the queue full.
+fn generate(p: &Arc<Process>, info: SigInfo) -> Result<(), marten_signal::QueueFull> {
+    if !takes_signals(p) || p.is_zombie() {
+        return Ok(());
+    }
+    let (d, resumed) = {
+        let mut st = p.user.sig.lock();
+        let resumed = info.signo == signal::SIGCONT && jobctl::continue_locked(p);
+        let d = st.generate_info(info)?;
+        if st.has_deliverable() {
+            p.set_signal_work(true);
         }
+        (d, resumed)
+    };
+    if resumed {
+        jobctl::continued(p);
     }
-}
-
-fn carry_out(p: &Arc<Process>, d: Decision) {
     match d {
-        Decision::Discard | Decision::Pending => {}
-        Decision::Terminate { sig, .. } => {
-            // No core dumps: the status has no core flag, as on Linux with
-            // RLIMIT_CORE 0.
-            kill_process(p, sig);
+        Decision::Terminate { sig, core } => {
+            kill_with(p, sig, core);
         }
-        Decision::Stop { sig } => {
-            crate::warn_once!(
-                "pid {} ({}): {} would stop it; stopping is not supported yet, discarded",
-                p.pid,
-                p.name(),
-                signal::name(sig)
-            );
-        }
-        Decision::Caught { sig } => {
-            // Once per signal number per boot: shells catch SIGCHLD in every
-            // process, and one line says all there is to say.
-            let bit = 1u64 << ((sig - 1) & 63);
-            if UNDELIVERED_REPORTED.fetch_or(bit, Ordering::Relaxed) & bit == 0 {
-                log::warn!(
-                    "pid {} ({}): {} has a handler; running handlers is not supported yet, left pending (reported once per signal)",
-                    p.pid,
-                    p.name(),
-                    signal::name(sig)
-                );
-            }
-        }
+        Decision::Stop { .. } | Decision::Caught { .. } => wake_interruptible(p),
+        Decision::Pending | Decision::Discard => {}
     }
+    p.user.sig_wq.wake_all();
+    Ok(())
+}
+
+/// After the mask of `p` changed (sigprocmask, sigreturn): pending signals
+/// that became deliverable are acted on before it returns to user mode.
+pub fn recalc(p: &Process) {
+    let st = p.user.sig.lock();
+    p.set_signal_work(st.has_deliverable());
+}
+
+/// Generates a synchronous fault signal for `p` (the running process):
+/// unblocked and set to its default if it was blocked or ignored, acted on
+/// before it returns to user mode. `trap` is (trapno, error code, CR2) for
+/// the handler's sigcontext.
+pub fn force_fault(p: &Arc<Process>, info: SigInfo, trap: (u64, u64, u64)) -> Decision {
+    *p.user.fault.lock() = Some((info.signo, trap.0, trap.1, trap.2));
+    let d = {
+        let mut st = p.user.sig.lock();
+        let d = st.force(info);
+        p.set_signal_work(st.has_deliverable());
+        d
+    };
+    if let Decision::Terminate { sig, core } = d {
+        kill_with(p, sig, core);
+    }
+    d
+}
+
+/// Queues `info`'s signal for `p` as rt_sigqueueinfo(2) does: EAGAIN when
+/// the real-time queue is full.
+pub fn queue_info(p: &Arc<Process>, info: SigInfo) -> Result<(), Errno> {
+    generate(p, info).map_err(|_| Errno::EAGAIN)
 }
 
 /// Generates a signal with its `siginfo_t` for `p` (a timer, a terminal,
-/// the kernel). Callable from process context and, for single processes,
-/// from interrupt handlers (it takes only spin locks and never allocates
-/// beyond the bounded real-time queue).
-pub fn send_info(p: &Arc<Process>, info: marten_signal::SigInfo) {
-    send(p, info.signo);
+/// the kernel, kill(2)). Callable from process context and from interrupt
+/// handlers: it takes only spin locks and never allocates (the real-time
+/// queue is bounded; a full queue keeps the signal without its
+/// information, as Linux does for kernel-generated signals).
+pub fn send_info(p: &Arc<Process>, info: SigInfo) {
+    let _ = generate(p, info);
 }
 
 /// Sends `sig` from the kernel to every process of group `pgid` (a
@@ -211,7 +216,9 @@ pub fn is_orphaned_pgrp(pgid: Pid) -> Result<bool, Errno> {
 /// Takes the lowest pending signal of `p` that is in `wanted` (whether
 /// blocked or not), with its information, as rt_sigtimedwait(2) and
 /// signalfd(2) reads do. None when none is pending.
-pub fn dequeue(p: &Arc<Process>, wanted: marten_signal::SigSet) -> Option<marten_signal::SigInfo> {
-    let _ = (p, wanted);
-    None
+pub fn dequeue(p: &Arc<Process>, wanted: marten_signal::SigSet) -> Option<SigInfo> {
+    let mut st = p.user.sig.lock();
+    let info = st.dequeue(wanted);
+    p.set_signal_work(st.has_deliverable());
+    info
 }

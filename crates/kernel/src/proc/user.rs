@@ -33,6 +33,14 @@ pub struct UserState {
     /// sigaltstack: (ss_sp, ss_size, ss_flags), None when disabled. Kept
     /// across fork, cleared by execve.
     pub altstack: SpinLock<Option<(u64, u64, u32)>>,
+    /// rt_sigsuspend's caller's own mask, put back after the handler (the
+    /// frame carries it) or, if none runs, on the way back to user mode.
+    pub saved_mask: SpinLock<Option<marten_signal::SigSet>>,
+    /// The last fault's trap number, error code and address (CR2), for the
+    /// sigcontext of the signal it raised: (signal, trapno, err, cr2).
+    pub fault: SpinLock<Option<(i32, u64, u64, u64)>>,
+    /// What restart_syscall(2) continues after an interrupted sleep.
+    pub restart: SpinLock<Option<crate::proc::deliver::Restart>>,
     /// Resource limits: copied by fork, kept by execve.
     pub limits: SpinLock<Limits>,
     /// User and group ids and groups: copied by fork, changed by the set*id
@@ -80,6 +88,9 @@ impl UserState {
             sig: SpinLock::new(SigState::new()),
             sig_wq: WaitQueue::new(),
             altstack: SpinLock::new(None),
+            saved_mask: SpinLock::new(None),
+            fault: SpinLock::new(None),
+            restart: SpinLock::new(None),
             limits: SpinLock::new(crate::proc::limits::boot_limits()),
             cred: SpinLock::new(Cred::root()),
             exit_status: SpinLock::new(None),

@@ -29,13 +29,18 @@ use marten_sched::{LoadAvg, RunQueue, TimerQueue};
 
 use marten_abi as abi;
 
-/// A cancellable wait was cut short by a kill (the system call returns EINTR).
+/// An interruptible wait was cut short by a kill or by a signal the
+/// process must act on. As an errno it is the kernel-internal ERESTARTSYS:
+/// the system call is restarted if the signal's handler has SA_RESTART
+/// (or no handler runs), and fails with EINTR otherwise — decided on the
+/// way back to user mode (`proc::deliver`). Calls that Linux never
+/// restarts map it to ERESTARTNOHAND or EINTR themselves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Interrupted;
 
 impl From<Interrupted> for Errno {
     fn from(_: Interrupted) -> Errno {
-        Errno::EINTR
+        Errno::ERESTARTSYS
     }
 }
 
@@ -295,13 +300,26 @@ pub fn cancel(t: &Arc<Thread>) -> bool {
     true
 }
 
+/// Wakes `t` if it sleeps interruptibly, so that it notices a signal.
+pub fn interrupt(t: &Arc<Thread>) {
+    let mut s = CPUS.get().lock();
+    if t.transition(State::SleepingCancellable, State::Runnable) {
+        s.rq().enqueue(ThreadRef(t.clone()));
+    }
+}
+
 /// Sleeps for `ns` nanoseconds on the timer queue (no busy waiting).
 pub fn sleep_ns(ns: u64, cancellable: bool) -> Result<(), Interrupted> {
+    sleep_until(hal::time::now_ns().saturating_add(ns), cancellable)
+}
+
+/// Sleeps until monotonic time `deadline` (ns). With `cancellable`, a kill
+/// or a signal to act on ends the sleep early.
+pub fn sleep_until(deadline: u64, cancellable: bool) -> Result<(), Interrupted> {
     check_may_sleep("sleep");
-    let deadline = hal::time::now_ns().saturating_add(ns);
     let me = current();
     loop {
-        if cancellable && me.is_cancelled() {
+        if cancellable && me.interrupted() {
             return Err(Interrupted);
         }
         if hal::time::now_ns() >= deadline {

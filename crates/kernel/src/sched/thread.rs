@@ -25,7 +25,8 @@ pub enum State {
     Running = 1,
     /// Blocked; only an explicit wake-up ends it.
     Sleeping = 2,
-    /// Blocked; a wake-up or a cancellation (kill) ends it.
+    /// Blocked; a wake-up, a cancellation (kill) or a signal to act on ends
+    /// it (an interruptible wait).
     SleepingCancellable = 3,
     /// Finished; never runs again.
     Dead = 4,
@@ -204,6 +205,12 @@ impl Thread {
     /// Has someone asked this thread to stop (kill)?
     pub fn is_cancelled(&self) -> bool {
         self.cancelled.load(Ordering::Acquire)
+    }
+
+    /// Must an interruptible wait end now: the thread is killed, or its
+    /// process has a signal to act on before returning to user mode?
+    pub fn interrupted(&self) -> bool {
+        self.is_cancelled() || self.process.has_signal_work()
     }
 
     pub(crate) fn mark_cancelled(&self) -> bool {

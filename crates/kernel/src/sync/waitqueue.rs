@@ -83,8 +83,8 @@ impl WaitQueue {
     /// Sleeps until `cond()` is true. `cond` runs with the queue's lock held
     /// (interrupts off), so it must be quick and must not sleep; a waker
     /// that changes the state `cond` reads and then calls `wake_*` can never
-    /// be missed. With `cancellable`, a kill ends the wait with
-    /// [`Interrupted`].
+    /// be missed. With `cancellable`, a kill or a signal the process must
+    /// act on ends the wait with [`Interrupted`].
     pub fn wait_until(&self, cancellable: bool, cond: impl FnMut() -> bool) -> Result<(), Interrupted> {
         self.wait_until_deadline(cancellable, None, cond).map(|_| ())
     }
@@ -117,7 +117,7 @@ impl WaitQueue {
                     restore();
                     return Ok(true);
                 }
-                if cancellable && me.is_cancelled() {
+                if cancellable && me.interrupted() {
                     drop(q);
                     restore();
                     return Err(Interrupted);

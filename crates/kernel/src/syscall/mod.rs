@@ -4,8 +4,11 @@
 //! rax and arguments in rdi, rsi, rdx, r10, r8, r9. The hardware crate's
 //! entry switches to the thread's kernel stack, saves a `TrapFrame` and
 //! calls [`dispatch`] with interrupts on. The handler returns a value or an
-//! errno, which goes back in rax (`-errno`). Before returning to user mode,
-//! `return_to_user` checks for a pending kill and for rescheduling.
+//! errno, which goes back in rax (`-errno`). A wait cut short by a signal
+//! returns a kernel-internal restart code instead; before returning to
+//! user mode, `return_to_user` acts on signals (`proc::deliver`: handlers,
+//! stops, and turning a restart code into EINTR or a re-executed call),
+//! checks for a pending kill, and reschedules.
 
 mod cred;
 mod files;
@@ -17,6 +20,8 @@ mod poll;
 mod process;
 mod rlimit;
 mod signal;
+mod sigsend;
+mod sigwait;
 mod stat;
 mod syslog;
 pub mod time;
@@ -84,6 +89,7 @@ syscall_table! {
     12 brk => memory::brk,
     13 rt_sigaction => signal::rt_sigaction,
     14 rt_sigprocmask => signal::rt_sigprocmask,
+    15 rt_sigreturn => signal::rt_sigreturn,
     16 ioctl => files::ioctl,
     17 pread64 => files::pread64,
     18 pwrite64 => files::pwrite64,
@@ -97,7 +103,7 @@ syscall_table! {
     28 madvise => memory::madvise,
     32 dup => files::dup,
     33 dup2 => files::dup2,
-    34 pause => signal::pause,
+    34 pause => sigwait::pause,
     35 nanosleep => time::nanosleep,
     39 getpid => process::getpid,
     40 sendfile => files::sendfile,
@@ -159,6 +165,9 @@ syscall_table! {
     123 setfsgid => cred::setfsgid,
     124 getsid => process::getsid,
     127 rt_sigpending => signal::rt_sigpending,
+    128 rt_sigtimedwait => sigwait::rt_sigtimedwait,
+    129 rt_sigqueueinfo => sigsend::rt_sigqueueinfo,
+    130 rt_sigsuspend => sigwait::rt_sigsuspend,
     131 sigaltstack => signal::sigaltstack,
     132 utime => path::utime,
     133 mknod => path::mknod,
@@ -173,16 +182,19 @@ syscall_table! {
     166 umount2 => mount::umount2,
     169 reboot => process::reboot,
     186 gettid => process::gettid,
+    200 tkill => sigsend::tkill,
     201 time => time::time,
     213 epoll_create => poll::epoll_create,
     217 getdents64 => files::getdents64,
     218 set_tid_address => process::set_tid_address,
+    219 restart_syscall => time::restart_syscall,
     228 clock_gettime => time::clock_gettime,
     229 clock_getres => time::clock_getres,
     230 clock_nanosleep => time::clock_nanosleep,
     231 exit_group => process::exit_group,
     232 epoll_wait => poll::epoll_wait,
     233 epoll_ctl => poll::epoll_ctl,
+    234 tgkill => sigsend::tgkill,
     235 utimes => path::utimes,
     247 waitid => process::waitid,
     257 openat => path::openat,
@@ -210,6 +222,7 @@ syscall_table! {
     302 prlimit64 => rlimit::prlimit64,
     295 preadv => files::preadv,
     296 pwritev => files::pwritev,
+    297 rt_tgsigqueueinfo => sigsend::rt_tgsigqueueinfo,
     306 syncfs => mount::syncfs,
     316 renameat2 => path::renameat2,
     318 getrandom => process::getrandom,
@@ -310,6 +323,11 @@ pub fn dispatch(frame: &mut TrapFrame) {
     };
     frame.rax = match result {
         Ok(v) => v,
-        Err(e) => e.to_return(),
+        Err(e) => {
+            if e.is_restart() {
+                crate::proc::deliver::mark_restart(frame, nr);
+            }
+            e.to_return()
+        }
     };
 }

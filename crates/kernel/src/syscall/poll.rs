@@ -54,7 +54,7 @@ impl Wake for Waiter {
 
 /// Runs `scan` (which registers on the table it gets, on the first pass
 /// only, and returns how many things are ready) until it finds something,
-/// `timeout` passes (one last scan then) or the caller is killed (EINTR).
+/// `timeout` passes (one last scan then) or a signal interrupts it (EINTR).
 fn wait_for(timeout: Timeout, mut scan: impl FnMut(Option<&mut PollTable>) -> Result<usize, Errno>) -> SysResult {
     if timeout.expired(now()) {
         return scan(None).map(|n| n as u64);
@@ -75,7 +75,9 @@ fn wait_for(timeout: Timeout, mut scan: impl FnMut(Option<&mut PollTable>) -> Re
     loop {
         let woke = waiter
             .q
-            .wait_until_deadline(true, timeout.deadline(), || waiter.woken.load(Ordering::SeqCst))?;
+            .wait_until_deadline(true, timeout.deadline(), || waiter.woken.load(Ordering::SeqCst))
+            // poll and select are never restarted after a handler (signal(7)).
+            .map_err(|_| Errno::ERESTARTNOHAND)?;
         waiter.woken.store(false, Ordering::SeqCst);
         let n = scan(None)?;
         if n > 0 || !woke {
@@ -108,15 +110,23 @@ impl TempMask {
             st.set_blocked(SigSet(mask));
             old
         };
-        proc::signal::deliver_pending(&p);
+        proc::signal::recalc(&p);
         Ok(Some(TempMask { p, old }))
     }
 }
 
 impl Drop for TempMask {
+    /// Puts the caller's mask back, unless a signal the temporary mask let
+    /// through is to be acted on: then the old mask is restored after its
+    /// handler (the frame carries it) or on the way to user mode, as Linux
+    /// does, so the signal that ended the wait is delivered.
     fn drop(&mut self) {
+        if self.p.has_signal_work() {
+            *self.p.user.saved_mask.lock() = Some(self.old);
+            return;
+        }
         self.p.user.sig.lock().set_blocked(self.old);
-        proc::signal::deliver_pending(&self.p);
+        proc::signal::recalc(&self.p);
     }
 }
 
@@ -376,7 +386,14 @@ fn do_epoll_wait(epfd: u64, evs: u64, max: u64, ms: u64) -> SysResult {
     let ef = file(epfd)?;
     let ep = epoll::instance(&ef).ok_or(Errno::EINVAL)?;
     let timeout = Timeout::from_poll_ms(ms as i32, now());
-    let got = ep.wait(max, timeout.deadline())?;
+    // epoll_wait is never restarted after a handler (signal(7)).
+    let got = ep.wait(max, timeout.deadline()).map_err(|e| {
+        if e == Errno::ERESTARTSYS {
+            Errno::ERESTARTNOHAND
+        } else {
+            e
+        }
+    })?;
     let mut raw = Vec::new();
     crate::kalloc::resize(&mut raw, got.len() * EPOLL_EVENT_SIZE, 0)?;
     for (r, b) in got.iter().zip(raw.chunks_exact_mut(EPOLL_EVENT_SIZE)) {

@@ -168,6 +168,11 @@ fn do_fork(c: &mut Call<'_>, args: ForkArgs) -> SysResult {
     let me = sched::current();
     let files = parent.user.files.lock().try_clone()?;
     let child = proc::create(parent.name().as_str(), &parent, None)?;
+    // Room for what pending signals carry: generating one never allocates.
+    if child.user.sig.lock().reserve().is_err() {
+        proc::abandon(&child);
+        return Err(Errno::ENOMEM);
+    }
     let limits = *parent.user.limits.lock();
     *child.user.limits.lock() = limits;
     let cred = parent.user.cred.lock().clone();
@@ -193,7 +198,10 @@ fn do_fork(c: &mut Call<'_>, args: ForkArgs) -> SysResult {
     *child.user.files.lock() = files;
     let ctx = parent.user.fs.lock().clone();
     *child.user.fs.lock() = ctx;
-    *child.user.sig.lock() = parent.user.sig.lock().for_child();
+    {
+        let parent_sig = parent.user.sig.lock().for_child();
+        child.user.sig.lock().become_child_of(&parent_sig);
+    }
     *child.user.altstack.lock() = *parent.user.altstack.lock();
     child.user.dumpable.store(
         parent.user.dumpable.load(core::sync::atomic::Ordering::Acquire),
@@ -289,7 +297,13 @@ pub fn execve(c: &mut Call<'_>) -> SysResult {
         crate::fs::locks::closed(p.pid, &e.file);
     }
     drop(closing);
-    p.user.sig.lock().reset_on_exec();
+    {
+        let mut st = p.user.sig.lock();
+        st.reset_on_exec();
+        // A process the kernel started has no room yet for what pending
+        // signals carry; failing to make it only loses that information.
+        let _ = st.reserve();
+    }
     // New credentials (set-ID programs). As Linux, a program running with
     // other ids than its caller's real ones is not dumpable and loses the
     // parent-death signal; any other program is dumpable again.
@@ -310,7 +324,7 @@ pub fn execve(c: &mut Call<'_>) -> SysResult {
     *c.frame = hal::TrapFrame::new_user(image.entry, image.sp);
     p.user.release_vfork_parent();
     // Caught signals left pending now have their default action.
-    proc::signal::deliver_pending(&p);
+    proc::signal::recalc(&p);
     Ok(0)
 }
 
@@ -336,16 +350,23 @@ pub fn wait4(c: &mut Call<'_>) -> SysResult {
     if pid as i32 == i32::MIN {
         return Err(Errno::ESRCH);
     }
-    match proc::waitpid(wait_target(pid as i32), options & (wait::WNOHANG as u64) != 0, true)? {
+    let opts = proc::WaitOpts {
+        exited: true,
+        stopped: options & wait::WUNTRACED as u64 != 0,
+        continued: options & wait::WCONTINUED as u64 != 0,
+        nohang: options & wait::WNOHANG as u64 != 0,
+        nowait: false,
+    };
+    match proc::wait_child(wait_target(pid as i32), opts)? {
         None => Ok(0),
-        Some((child, status)) => {
+        Some(w) => {
             if wstatus != 0 {
-                uaccess::write_i32(wstatus, status)?;
+                uaccess::write_i32(wstatus, w.status)?;
             }
             if rusage != 0 {
                 write_rusage(rusage)?;
             }
-            Ok(child as u64)
+            Ok(w.pid as u64)
         }
     }
 }
@@ -376,28 +397,19 @@ pub fn waitid(c: &mut Call<'_>) -> SysResult {
         wait::P_PGID if id as i32 > 0 => WaitFor::Group(id as Pid),
         _ => return Err(Errno::EINVAL),
     };
-    // Only exits are ever reported (see wait4): without WEXITED there is
-    // nothing to wait for.
-    let exits = options & wait::WEXITED as u64 != 0;
-    let reap = options & wait::WNOWAIT as u64 == 0;
-    let r = if exits {
-        proc::waitpid(which, options & (wait::WNOHANG as u64) != 0, reap)?
-    } else {
-        crate::warn_once!("waitid without WEXITED: stopped and continued children are not reported yet: EINVAL");
-        return Err(Errno::EINVAL);
+    let opts = proc::WaitOpts {
+        exited: options & wait::WEXITED as u64 != 0,
+        stopped: options & wait::WUNTRACED as u64 != 0,
+        continued: options & wait::WCONTINUED as u64 != 0,
+        nohang: options & wait::WNOHANG as u64 != 0,
+        nowait: options & wait::WNOWAIT as u64 != 0,
     };
-    let mut info = [0u8; 128];
-    if let Some((pid, status)) = r {
-        let (code, st) = if wait::if_exited(status) {
-            (wait::CLD_EXITED, wait::exit_status(status))
-        } else {
-            (wait::CLD_KILLED, wait::term_sig(status))
-        };
-        info[0..4].copy_from_slice(&signal::SIGCHLD.to_le_bytes());
-        info[8..12].copy_from_slice(&code.to_le_bytes());
-        info[16..20].copy_from_slice(&(pid as i32).to_le_bytes());
-        info[24..28].copy_from_slice(&st.to_le_bytes());
-    }
+    let r = proc::wait_child(which, opts)?;
+    // With WNOHANG and nothing to report, Linux zeroes the siginfo.
+    let info = match r {
+        Some(w) => marten_signal::SigInfo::child(w.code, w.pid, w.uid, w.si_status, 0, 0).to_bytes(),
+        None => [0u8; 128],
+    };
     if infop != 0 {
         uaccess::write_bytes(infop, &info)?;
     }

@@ -1,6 +1,7 @@
-//! Signal system calls: rt_sigaction(2), rt_sigprocmask(2), rt_sigpending(2),
-//! sigaltstack(2). Dispositions, the mask and pending signals follow Linux;
-//! running user handlers comes with the signals work (see `proc::signal`).
+//! Signal dispositions and masks: rt_sigaction(2), rt_sigprocmask(2),
+//! rt_sigpending(2), sigaltstack(2), and rt_sigreturn(2), the way back from
+//! a handler (`proc::deliver`). Waiting for signals is in `sigwait.rs`,
+//! sending them to a thread or with a value in `sigsend.rs`.
 
 use super::{Call, SysResult};
 use crate::proc;
@@ -80,7 +81,7 @@ pub fn rt_sigprocmask(c: &mut Call<'_>) -> SysResult {
             }));
         }
         // Signals pending while blocked may act now.
-        proc::signal::deliver_pending(&p);
+        proc::signal::recalc(&p);
     }
     Ok(0)
 }
@@ -101,12 +102,10 @@ const STACK_T_SIZE: usize = 24;
 pub fn sigaltstack(c: &mut Call<'_>) -> SysResult {
     let [ss, old, ..] = c.a;
     let p = sched::current_process();
-    let cur = *p.user.altstack.lock();
+    let (sp, flags, size) = proc::deliver::altstack_view(&p, c.frame.rsp);
+    let on_stack = flags & SS_ONSTACK != 0;
     if old != 0 {
         let mut b = [0u8; STACK_T_SIZE];
-        // No handler ever runs, so the caller is never on the alternate
-        // stack: SS_ONSTACK is never reported and EPERM never arises.
-        let (sp, size, flags) = cur.unwrap_or((0, 0, SS_DISABLE));
         b[0..8].copy_from_slice(&sp.to_le_bytes());
         b[8..12].copy_from_slice(&flags.to_le_bytes());
         b[16..24].copy_from_slice(&size.to_le_bytes());
@@ -118,6 +117,10 @@ pub fn sigaltstack(c: &mut Call<'_>) -> SysResult {
         let sp = word(&b, 0);
         let flags = u32::from_le_bytes([b[8], b[9], b[10], b[11]]);
         let size = word(&b, 2);
+        // The stack in use cannot be changed.
+        if on_stack {
+            return Err(Errno::EPERM);
+        }
         let new = match flags & !SS_AUTODISARM {
             SS_DISABLE => None,
             // SS_ONSTACK on input means "enable", as on Linux.
@@ -134,11 +137,7 @@ pub fn sigaltstack(c: &mut Call<'_>) -> SysResult {
     Ok(0)
 }
 
-/// pause(2): sleeps until a signal ends the process. (A caught signal
-/// would run its handler and make pause return EINTR; handlers are not run
-/// yet, so only terminating signals end the wait.)
-pub fn pause(_: &mut Call<'_>) -> SysResult {
-    loop {
-        sched::sleep_ns(u64::MAX, true)?;
-    }
+/// rt_sigreturn(2): back from a handler through the frame it ran on.
+pub fn rt_sigreturn(c: &mut Call<'_>) -> SysResult {
+    Ok(proc::deliver::sigreturn(c.frame))
 }

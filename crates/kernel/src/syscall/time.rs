@@ -1,6 +1,7 @@
 //! Time system calls: clocks and sleeping.
 
 use super::{Call, SysResult};
+use crate::proc::deliver::Restart;
 use crate::{hal, sched, uaccess};
 use marten_abi::errno::Errno;
 use marten_abi::time::*;
@@ -76,23 +77,39 @@ fn read_duration(addr: u64) -> Result<u64, Errno> {
     Ok((s as u64).saturating_mul(1_000_000_000).saturating_add(ns as u64))
 }
 
-/// Sleeps until monotonic time `deadline`; on a kill, writes the time left
-/// to `rem` (if given) and fails with EINTR.
-fn sleep_until(deadline: u64, rem: u64) -> SysResult {
-    let now = hal::time::now_ns();
-    if deadline > now && sched::sleep_ns(deadline - now, true).is_err() {
-        if rem != 0 {
-            let left = deadline.saturating_sub(hal::time::now_ns());
-            uaccess::write_timespec(rem, (left / 1_000_000_000) as i64, (left % 1_000_000_000) as i64)?;
-        }
-        return Err(Errno::EINTR);
+/// Sleeps until monotonic time `deadline`. When a signal interrupts a
+/// relative sleep, the time left goes to `rem` (if given) and the call is
+/// restarted through restart_syscall(2) toward the same deadline if no
+/// handler runs, or fails with EINTR if one does; an absolute sleep
+/// (`rem` None) is restarted as it was, or fails with EINTR.
+fn sleep_until(deadline: u64, rem: Option<u64>) -> SysResult {
+    if sched::sleep_until(deadline, true).is_ok() {
+        return Ok(0);
     }
-    Ok(0)
+    let Some(rem) = rem else {
+        return Err(Errno::ERESTARTNOHAND);
+    };
+    if rem != 0 {
+        let left = deadline.saturating_sub(hal::time::now_ns());
+        uaccess::write_timespec(rem, (left / 1_000_000_000) as i64, (left % 1_000_000_000) as i64)?;
+    }
+    *sched::current_process().user.restart.lock() = Some(Restart::Sleep { deadline, rem });
+    Err(Errno::ERESTART_RESTARTBLOCK)
+}
+
+/// restart_syscall(2): continues the interrupted call the process saved
+/// (EINTR when there is none, as Linux).
+pub fn restart_syscall(_: &mut Call<'_>) -> SysResult {
+    let saved = sched::current_process().user.restart.lock().take();
+    match saved {
+        Some(Restart::Sleep { deadline, rem }) => sleep_until(deadline, Some(rem)),
+        None => Err(Errno::EINTR),
+    }
 }
 
 pub fn nanosleep(c: &mut Call<'_>) -> SysResult {
     let d = read_duration(c.a[0])?;
-    sleep_until(hal::time::now_ns().saturating_add(d), c.a[1])
+    sleep_until(hal::time::now_ns().saturating_add(d), Some(c.a[1]))
 }
 
 pub fn clock_nanosleep(c: &mut Call<'_>) -> SysResult {
@@ -109,6 +126,6 @@ pub fn clock_nanosleep(c: &mut Call<'_>) -> SysResult {
     };
     sleep_until(
         hal::time::now_ns().saturating_add(wait),
-        if flags & TIMER_ABSTIME != 0 { 0 } else { rem },
+        if flags & TIMER_ABSTIME != 0 { None } else { Some(rem) },
     )
 }

@@ -10,7 +10,7 @@
 
 mod node;
 mod process;
-mod system;
+pub mod system;
 pub mod tables;
 
 pub use system::memory;

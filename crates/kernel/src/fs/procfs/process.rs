@@ -77,14 +77,6 @@ fn figures(p: &Process) -> MemFigures {
     }
 }
 
-/// The process's CPU time in ticks: (user, system), over its threads.
-fn cpu_ticks(p: &Process) -> (u64, u64) {
-    p.threads().iter().fold((0, 0), |(u, s), t| {
-        let (tu, ts) = t.cpu_ticks();
-        (u + tu, s + ts)
-    })
-}
-
 /// The controlling terminal's device number in stat's encoding and its
 /// foreground group (0 and -1 without one).
 fn tty(p: &Process) -> (u32, i64) {
@@ -124,7 +116,7 @@ fn exit_code(p: &Process) -> i32 {
 pub fn stat(p: &Arc<Process>, out: &mut Vec<u8>) -> Result<(), Errno> {
     let f = figures(p);
     let (letter, _) = state(p);
-    let (utime, stime) = cpu_ticks(p);
+    let (utime, stime) = p.cpu_ticks();
     let (tty_nr, tpgid) = tty(p);
     let (ign, cgt) = dispositions(p);
     let (pending, blocked) = {

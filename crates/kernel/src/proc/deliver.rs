@@ -1,0 +1,321 @@
+//! Acting on signals on the way back to user mode: default actions (stop,
+//! terminate), running handlers on a Linux-compatible frame, rt_sigreturn,
+//! and the restart of interrupted system calls.
+//!
+//! `return_to_user` calls [`on_return`] when the process has signal work
+//! or the system call ended with a kernel-internal restart code. The
+//! decisions (which signal, which mask, the frame's bytes) come from
+//! `marten_signal`; this file moves bytes and registers.
+
+use super::{Process, jobctl, kill_with, signal};
+use crate::hal::{self, TrapFrame};
+use crate::sched;
+use crate::uaccess;
+use alloc::sync::Arc;
+use core::sync::atomic::Ordering;
+use hal::context::FpuImage;
+use marten_abi::errno::Errno;
+use marten_abi::sigframe::*;
+use marten_abi::signal::{SIGSEGV, SIGSTOP, SS_AUTODISARM, SS_DISABLE, SS_ONSTACK};
+use marten_signal::frame::{self, AltStack, Context, UserRegs};
+use marten_signal::{Decision, HandlerRun, SigInfo, SigSet};
+
+/// What restart_syscall(2) continues.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Restart {
+    /// A relative nanosleep/clock_nanosleep: sleep until this monotonic
+    /// deadline (ns), writing what is left to `rem` (0: nowhere) if
+    /// interrupted again.
+    Sleep { deadline: u64, rem: u64 },
+}
+
+/// Is there work for [`on_return`] in this frame?
+pub fn pending(p: &Process, frame: &TrapFrame) -> bool {
+    p.has_signal_work() || (frame.is_syscall() && frame.error != 0)
+}
+
+/// Records, in a syscall frame, that the call ended with a restart code
+/// (`nr` is the call's number): [`on_return`] decides what user space sees.
+pub fn mark_restart(frame: &mut TrapFrame, nr: u64) {
+    frame.error = nr + 1;
+}
+
+/// The next thing to do for the process.
+enum Next {
+    Stop(i32, u64),
+    Kill(i32, bool),
+    Run(HandlerRun),
+    Again,
+    Done,
+}
+
+/// Acts on the calling process's deliverable signals before it returns to
+/// user mode through `frame`: stops, dies, or gets handler frames (several
+/// nest, the last one runs first, as on Linux). Then settles a pending
+/// system-call restart. Runs with interrupts enabled (user memory is
+/// written), and leaves them as it found them.
+pub fn on_return(frame: &mut TrapFrame) {
+    let irq_on = hal::cpu::interrupts_enabled();
+    hal::cpu::enable_interrupts();
+    let me = sched::current();
+    let p = me.process.clone();
+    let mut handled = false;
+    while !me.is_cancelled() {
+        let next = {
+            let mut st = p.user.sig.lock();
+            match st.take_deliverable() {
+                Some(Decision::Stop { sig }) => Next::Stop(sig, p.cont_seq.load(Ordering::Acquire)),
+                Some(Decision::Terminate { sig, core }) => Next::Kill(sig, core),
+                Some(_) => Next::Again,
+                None => match st.next_caught().and_then(|s| st.begin_handler(s)) {
+                    Some(run) => Next::Run(run),
+                    None => {
+                        // sigsuspend's mask comes back if no handler took it.
+                        if !handled && let Some(m) = p.user.saved_mask.lock().take() {
+                            st.set_blocked(m);
+                        }
+                        let more = st.has_deliverable();
+                        p.set_signal_work(more);
+                        if more { Next::Again } else { Next::Done }
+                    }
+                },
+            }
+        };
+        match next {
+            Next::Stop(sig, seq) => {
+                // The terminal stops do nothing to an orphaned group.
+                if sig == SIGSTOP || !signal::is_orphaned_pgrp(p.pgid()).unwrap_or(false) {
+                    jobctl::stop_self(&p, sig, seq);
+                }
+            }
+            Next::Kill(sig, core) => {
+                kill_with(&p, sig, core);
+            }
+            Next::Run(run) => {
+                if !handled {
+                    settle_restart(frame, Some(run.restart));
+                }
+                let mask = p.user.saved_mask.lock().take().unwrap_or(run.saved_mask);
+                if setup_frame(frame, &p, &run, mask).is_err() {
+                    // No room or no restorer: the process gets SIGSEGV, at
+                    // its default action if the failing signal was SIGSEGV
+                    // (so this ends).
+                    let mut st = p.user.sig.lock();
+                    st.end_handler(mask);
+                    if run.sig == SIGSEGV {
+                        st.reset_to_default(SIGSEGV);
+                    }
+                    st.force(SigInfo::kernel(SIGSEGV));
+                    p.set_signal_work(true);
+                    continue;
+                }
+                handled = true;
+            }
+            Next::Again => {}
+            Next::Done => break,
+        }
+    }
+    if !handled {
+        settle_restart(frame, None);
+    }
+    if !irq_on {
+        hal::cpu::disable_interrupts();
+    }
+}
+
+/// Settles a system call that ended with a restart code: with a handler
+/// about to run (`Some(sa_restart)`), EINTR unless SA_RESTART allows the
+/// restart (ERESTARTSYS) or it is unconditional (ERESTARTNOINTR); with no
+/// handler, always restart, through restart_syscall(2) for
+/// ERESTART_RESTARTBLOCK. A restart re-executes the `syscall` instruction
+/// with the original number.
+fn settle_restart(frame: &mut TrapFrame, handler: Option<bool>) {
+    if !frame.is_syscall() || frame.error == 0 {
+        return;
+    }
+    let nr = frame.error - 1;
+    frame.error = 0;
+    let e = Errno(-(frame.rax as i64) as i32);
+    let restart_nr = match (handler, e) {
+        (Some(_), Errno::ERESTARTNOHAND | Errno::ERESTART_RESTARTBLOCK) => None,
+        (Some(false), Errno::ERESTARTSYS) => None,
+        (None, Errno::ERESTART_RESTARTBLOCK) => Some(NR_RESTART_SYSCALL),
+        _ => Some(nr),
+    };
+    match restart_nr {
+        Some(n) => {
+            frame.rax = n;
+            frame.rip -= SYSCALL_INSN_LEN;
+        }
+        None => frame.rax = Errno::EINTR.to_return(),
+    }
+}
+
+/// The registers of `frame` as a signal frame saves them.
+fn user_regs(f: &TrapFrame) -> UserRegs {
+    UserRegs {
+        r8: f.r8,
+        r9: f.r9,
+        r10: f.r10,
+        r11: f.r11,
+        r12: f.r12,
+        r13: f.r13,
+        r14: f.r14,
+        r15: f.r15,
+        rdi: f.rdi,
+        rsi: f.rsi,
+        rbp: f.rbp,
+        rbx: f.rbx,
+        rdx: f.rdx,
+        rax: f.rax,
+        rcx: f.rcx,
+        rsp: f.rsp,
+        rip: f.rip,
+        rflags: f.rflags,
+    }
+}
+
+/// sigaltstack's view of the alternate stack for a process whose stack
+/// pointer is `rsp`: (sp, flags, size), flags with SS_ONSTACK when `rsp` is
+/// on it and SS_DISABLE when there is none.
+pub fn altstack_view(p: &Process, rsp: u64) -> (u64, u32, u64) {
+    match *p.user.altstack.lock() {
+        Some((sp, size, flags)) => {
+            let on = AltStack { sp, size }.contains(rsp);
+            (sp, flags | if on { SS_ONSTACK } else { 0 }, size)
+        }
+        None => (0, SS_DISABLE, 0),
+    }
+}
+
+/// Builds the frame for `run` on the user stack (or the alternate stack),
+/// saving the registers, the FPU state and `mask`, and points `frame` at
+/// the handler. Err when the stack cannot take it or there is no restorer.
+fn setup_frame(frame: &mut TrapFrame, p: &Arc<Process>, run: &HandlerRun, mask: SigSet) -> Result<(), Errno> {
+    let restorer = run.restorer.ok_or(Errno::EFAULT)?;
+    let stack = altstack_view(p, frame.rsp);
+    let alt = match *p.user.altstack.lock() {
+        Some((sp, size, _)) if run.onstack => Some(AltStack { sp, size }),
+        _ => None,
+    };
+    let place = frame::place(frame.rsp, FXSAVE_SIZE, alt).map_err(|_| Errno::EFAULT)?;
+    let mut fpu = FpuImage::zeroed();
+    hal::context::save_user_fpu(&mut fpu);
+    uaccess::write_bytes(place.fpstate, &fpu.0)?;
+    let (trapno, err, cr2) = match p.user.fault.lock().take() {
+        Some((sig, trapno, err, cr2)) if sig == run.sig => (trapno, err, cr2),
+        _ => (0, 0, 0),
+    };
+    let ctx = Context {
+        mask: mask.0,
+        stack,
+        err,
+        trapno,
+        cr2,
+        fpstate: place.fpstate,
+    };
+    let bytes = frame::build(&user_regs(frame), &ctx, &run.info.to_bytes(), restorer);
+    uaccess::write_bytes(place.frame, &bytes)?;
+    if place.on_altstack && stack.1 & SS_AUTODISARM != 0 {
+        *p.user.altstack.lock() = None;
+    }
+    frame.rip = run.handler;
+    frame.rsp = place.frame;
+    frame.rdi = run.sig as u64;
+    frame.rsi = place.frame + FRAME_INFO as u64;
+    frame.rdx = place.frame + FRAME_UC as u64;
+    frame.rax = 0;
+    frame.rflags &= !HANDLER_CLEAR_EFLAGS;
+    // The handler starts with a clean FPU, as on Linux.
+    hal::context::reset_fpu();
+    Ok(())
+}
+
+/// rt_sigreturn(2): takes back the frame the handler returns through (its
+/// stack pointer minus the popped return address). A frame that cannot be
+/// read or would give the process a kernel RIP or RSP, privileged flags or
+/// an MXCSR the CPU refuses raises SIGSEGV instead. Returns the restored
+/// rax.
+pub fn sigreturn(frame: &mut TrapFrame) -> u64 {
+    let p = sched::current_process();
+    match restore(frame, &p) {
+        Ok(rax) => rax,
+        Err(_) => {
+            log::info!("pid {} ({}): bad signal frame in rt_sigreturn", p.pid, p.name());
+            p.user.sig.lock().force(SigInfo::kernel(SIGSEGV));
+            p.set_signal_work(true);
+            frame.rax
+        }
+    }
+}
+
+fn restore(frame: &mut TrapFrame, p: &Arc<Process>) -> Result<u64, Errno> {
+    let at = frame.rsp.wrapping_sub(8);
+    let mut b = [0u8; FRAME_SIZE];
+    uaccess::read_bytes(at, &mut b)?;
+    let r = frame::restore(&b, hal::paging::USER_END).map_err(|_| Errno::EFAULT)?;
+    if r.fpstate != 0 {
+        if r.fpstate % 16 != 0 {
+            return Err(Errno::EFAULT);
+        }
+        let mut img = FpuImage::zeroed();
+        uaccess::read_bytes(r.fpstate, &mut img.0)?;
+        if !hal::context::load_user_fpu(&img) {
+            return Err(Errno::EFAULT);
+        }
+    } else {
+        hal::context::reset_fpu();
+    }
+    {
+        let mut st = p.user.sig.lock();
+        st.end_handler(SigSet(r.mask));
+        p.set_signal_work(st.has_deliverable());
+    }
+    restore_altstack(p, &b, r.regs.rsp);
+    let g = &r.regs;
+    frame.r8 = g.r8;
+    frame.r9 = g.r9;
+    frame.r10 = g.r10;
+    frame.r11 = g.r11;
+    frame.r12 = g.r12;
+    frame.r13 = g.r13;
+    frame.r14 = g.r14;
+    frame.r15 = g.r15;
+    frame.rdi = g.rdi;
+    frame.rsi = g.rsi;
+    frame.rbp = g.rbp;
+    frame.rbx = g.rbx;
+    frame.rdx = g.rdx;
+    frame.rcx = g.rcx;
+    frame.rsp = g.rsp;
+    frame.rip = g.rip;
+    frame.rflags = g.rflags;
+    frame.force_full_restore();
+    Ok(g.rax)
+}
+
+/// sigreturn puts back the alternate stack the frame recorded (SS_AUTODISARM
+/// cleared it during the handler), unless the process is on it or the
+/// recorded one is unusable; as Linux, a refusal here is not an error.
+fn restore_altstack(p: &Process, b: &[u8; FRAME_SIZE], rsp: u64) {
+    let word = |at: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[at..at + 8]);
+        u64::from_le_bytes(w)
+    };
+    let base = FRAME_UC + UC_STACK;
+    let sp = word(base + STACK_SP);
+    let flags = word(base + STACK_FLAGS) as u32;
+    let size = word(base + STACK_SIZE);
+    let mut cur = p.user.altstack.lock();
+    if cur.is_some_and(|(csp, csize, _)| AltStack { sp: csp, size: csize }.contains(rsp)) {
+        return;
+    }
+    *cur = if flags & SS_DISABLE != 0 {
+        None
+    } else if size >= marten_abi::signal::MINSIGSTKSZ {
+        Some((sp, size, flags & SS_AUTODISARM))
+    } else {
+        return;
+    };
+}
