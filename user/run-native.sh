@@ -37,6 +37,7 @@ run 0 t_script
 run 0 t_cred
 run 0 t_segv_all
 run 0 t_sig
+run 0 t_signal
 run 0 t_jobs
 run 0 t_proc
 run 0 t_locks

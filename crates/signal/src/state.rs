@@ -319,6 +319,15 @@ impl SigState {
         Ok(d)
     }
 
+    /// Keeps `info`'s signal pending although its action is to terminate:
+    /// a stopped process acts on it only once continued (only SIGKILL ends
+    /// a stopped process at once).
+    pub fn keep_pending(&mut self, info: SigInfo) {
+        if valid(info.signo) {
+            let _ = self.make_pending(info);
+        }
+    }
+
     /// A synchronous fault signal (SIGSEGV from a bad access, SIGFPE...):
     /// if the process blocks or ignores it, it is unblocked and its
     /// default action restored first, so the fault is never lost (Linux's

@@ -61,6 +61,11 @@ pub fn spawn(
             }
         }
     }
+    // Room for what pending signals carry: generating one never allocates.
+    if p.user.sig.lock().reserve().is_err() {
+        undo(&p);
+        return Err(Errno::ENOMEM);
+    }
     let (entry, sp) = (image.entry, image.sp);
     p.user.install_mm(image.mm, false);
     let Some(stack) = KernelStack::new() else {

@@ -232,3 +232,12 @@ impl Mm {
         }
     }
 }
+
+/// Is `addr` inside one of the calling process's areas (a fault there is
+/// an access error, SEGV_ACCERR, rather than a missing mapping)?
+pub fn is_mapped(addr: u64) -> bool {
+    let p = sched::current_process();
+    let g = p.user.mm.lock();
+    g.as_ref()
+        .is_some_and(|mm| mm.vmas.find(addr & !(hal::paging::PAGE_SIZE - 1)).is_some())
+}

@@ -9,7 +9,7 @@
 
 mod advise;
 pub mod commit;
-mod fault;
+pub mod fault;
 mod fork;
 pub mod layout;
 pub mod memview;

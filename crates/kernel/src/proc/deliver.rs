@@ -242,8 +242,7 @@ pub fn sigreturn(frame: &mut TrapFrame) -> u64 {
         Ok(rax) => rax,
         Err(_) => {
             log::info!("pid {} ({}): bad signal frame in rt_sigreturn", p.pid, p.name());
-            p.user.sig.lock().force(SigInfo::kernel(SIGSEGV));
-            p.set_signal_work(true);
+            signal::force_fault(&p, SigInfo::kernel(SIGSEGV), (0, 0, 0));
             frame.rax
         }
     }

@@ -43,8 +43,9 @@ fn fpe_code(simd: bool) -> i32 {
 pub fn fault_info(exception: UserException, rip: u64) -> (SigInfo, &'static str) {
     use UserException as E;
     match exception {
-        E::PageFault { addr, access } => {
-            let code = if access.present && addr < hal::paging::USER_END {
+        E::PageFault { addr, .. } => {
+            // An access the area does not allow, or no area at all.
+            let code = if addr < hal::paging::USER_END && crate::mm::fault::is_mapped(addr) {
                 SEGV_ACCERR
             } else {
                 SEGV_MAPERR

@@ -619,9 +619,11 @@ pub fn kill_process(p: &Arc<Process>, sig: i32) -> bool {
     kill_with(p, sig, false)
 }
 
-/// Kills `p` with `sig`, whose default action dumps core when `core` (the
-/// wait status gets the core flag; Marten writes no core file).
+/// Kills `p` with `sig`, whose default action dumps core when `core`. The
+/// wait status gets the core flag when RLIMIT_CORE allows a dump, where
+/// Linux would have written one; Marten writes no core file.
 pub fn kill_with(p: &Arc<Process>, sig: i32, core: bool) -> bool {
+    let core = core && p.user.limits.lock().soft(marten_rlimit::Resource::Core) > 0;
     if p.is_zombie() || p.killed.swap(true, Ordering::AcqRel) {
         return false;
     }

@@ -116,7 +116,12 @@ fn generate(p: &Arc<Process>, info: SigInfo) -> Result<(), marten_signal::QueueF
     let (d, resumed) = {
         let mut st = p.user.sig.lock();
         let resumed = info.signo == signal::SIGCONT && jobctl::continue_locked(p);
-        let d = st.generate_info(info)?;
+        let mut d = st.generate_info(info)?;
+        if matches!(d, Decision::Terminate { .. }) && info.signo != signal::SIGKILL && p.is_stopped() {
+            // A stopped process dies of it once continued, as on Linux.
+            st.keep_pending(info);
+            d = Decision::Pending;
+        }
         if st.has_deliverable() {
             p.set_signal_work(true);
         }
