@@ -22,9 +22,11 @@
 //! keyboard to the console terminal.
 
 pub mod core;
+pub mod devpts;
 pub mod file;
 pub mod input;
 pub mod jobctl;
+pub mod pty;
 pub mod registry;
 pub mod serial;
 
@@ -106,6 +108,7 @@ pub fn open_device(major: u32, minor: u32, flags: u32) -> Result<Box<dyn FileOps
         (TTYAUX_MAJOR, CONSOLE_MINOR) | (TTY_MAJOR, TTY0_MINOR) => {
             open_tty(console().ok_or(Errno::ENXIO)?.clone(), (major, minor), flags, false)
         }
+        (UNIX98_PTY_SLAVE_MAJOR, n) => pty::open_slave(n, flags),
         _ => {
             let t = registry::lookup(major, minor).ok_or(Errno::ENXIO)?;
             open_tty(t, (major, minor), flags, true)

@@ -37,7 +37,7 @@ const fn device(name: &'static str, major: u32, minor: u32, open: Opener) -> Dev
 }
 
 /// Every device Marten has, in the order /dev lists them.
-const DEVICES: [Device; 11] = [
+const DEVICES: [Device; 12] = [
     device("null", MEM_MAJOR, NULL_MINOR, mem::open_null),
     device("zero", MEM_MAJOR, ZERO_MINOR, mem::open_zero),
     device("full", MEM_MAJOR, FULL_MINOR, mem::open_full),
@@ -47,6 +47,7 @@ const DEVICES: [Device; 11] = [
     device("tty", TTYAUX_MAJOR, TTY_MINOR, tty::open_tty),
     device("console", TTYAUX_MAJOR, CONSOLE_MINOR, tty::open_console),
     device("tty0", TTY_MAJOR, TTY0_MINOR, tty::open_tty0),
+    device("ptmx", TTYAUX_MAJOR, PTMX_MINOR, crate::tty::pty::open_master),
     device("ttyS0", TTY_MAJOR, TTYS0_MINOR, tty::open_ttys0),
     device("mymem", MYMEM_MAJOR, MYMEM_MINOR, mymem::open),
 ];
