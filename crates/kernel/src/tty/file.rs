@@ -125,7 +125,7 @@ pub fn tty_ioctl(tty: &Arc<Tty>, cmd: u32, arg: u64) -> Result<u64, Errno> {
             if !jobctl::is_ctty_of(tty, &p) {
                 return Err(Errno::ENOTTY);
             }
-            jobctl::disassociate(&p).map(|_| 0)
+            jobctl::disassociate(&p, false).map(|_| 0)
         }
         TIOCGPGRP => put_int(arg, jobctl::foreground(tty, &p)? as i32),
         TIOCGSID => put_int(arg, jobctl::session(tty, &p)? as i32),

@@ -116,15 +116,26 @@ pub fn release(tty: &Arc<Tty>, sid: Pid, fg: Option<Pid>, signal: bool) {
 
 /// TIOCNOTTY, or the exit of a session leader: a leader gives its
 /// controlling terminal up for its whole session and the foreground group
-/// gets SIGHUP and SIGCONT; anyone else only forgets it. ENOTTY without one.
-pub fn disassociate(p: &Arc<Process>) -> Result<(), Errno> {
+/// gets SIGHUP and SIGCONT (the caller too when it is in that group, as
+/// on Linux; not an exiting leader, whose status is already decided);
+/// anyone else only forgets it. ENOTTY without one.
+pub fn disassociate(p: &Arc<Process>, on_exit: bool) -> Result<(), Errno> {
     let tty = ctty_of(p).ok_or(Errno::ENOTTY)?;
     if !p.is_session_leader() {
         p.set_ctty(false);
         return Ok(());
     }
     let fg = tty.state.lock().fg;
-    release(&tty, p.sid(), fg, true);
+    release(&tty, p.sid(), None, false);
+    if let Some(fg) = fg {
+        for sig in [SIGHUP, SIGCONT] {
+            for q in proc::group_members(fg).unwrap_or_default() {
+                if !(on_exit && q.pid == p.pid) && !q.is_zombie() {
+                    proc::signal::send(&q, sig);
+                }
+            }
+        }
+    }
     Ok(())
 }
 

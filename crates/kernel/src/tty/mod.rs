@@ -62,9 +62,11 @@ pub fn keyboard_input(bytes: &[u8]) {
     }
 }
 
-/// The exit of a session leader (or TIOCNOTTY): see `jobctl::disassociate`.
+/// The exit of a session leader: its controlling terminal loses its
+/// session, the foreground group gets SIGHUP and SIGCONT (see
+/// `jobctl::disassociate`).
 pub fn disassociate(p: &Arc<Process>) -> Result<(), Errno> {
-    jobctl::disassociate(p)
+    jobctl::disassociate(p, true)
 }
 
 fn boxed_file(tty: Arc<Tty>, rdev: (u32, u32)) -> Result<Box<dyn FileOps>, Errno> {
