@@ -130,7 +130,8 @@ pub fn disassociate(p: &Arc<Process>, on_exit: bool) -> Result<(), Errno> {
     if let Some(fg) = fg {
         for sig in [SIGHUP, SIGCONT] {
             for q in proc::group_members(fg).unwrap_or_default() {
-                if !(on_exit && q.pid == p.pid) && !q.is_zombie() {
+                let skip = q.is_zombie() || (on_exit && q.pid == p.pid);
+                if !skip {
                     proc::signal::send(&q, sig);
                 }
             }
