@@ -240,6 +240,8 @@ static void ctty_ioctls(void *arg)
         _exit(16);
     if (tcsetpgrp(1, 99999) != -1 || errno != EPERM)
         _exit(17);
+    /* A leader's TIOCNOTTY sends SIGHUP to the foreground group: its own. */
+    signal(SIGHUP, SIG_IGN);
     if (ioctl(1, TIOCNOTTY) != 0)
         _exit(18);
     if (ioctl(1, TIOCGPGRP, &pg) != -1 || errno != ENOTTY)

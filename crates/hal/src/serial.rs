@@ -27,6 +27,17 @@ pub fn write(bytes: &[u8]) {
     }
 }
 
+/// Writes bytes as they are (a terminal's output, already mapped by its
+/// line discipline).
+pub fn write_raw(bytes: &[u8]) {
+    let mut g = COM1.lock();
+    if let Some(p) = g.as_mut() {
+        for &b in bytes {
+            p.send_raw(b);
+        }
+    }
+}
+
 /// A received byte, if one is waiting.
 pub fn try_read() -> Option<u8> {
     COM1.lock().as_mut().and_then(|p| p.try_receive().ok())

@@ -1,5 +1,6 @@
-//! The kernel console: output to serial and screen, input from the serial
-//! port and the PS/2 keyboard, merged into one byte stream.
+//! The kernel console: output to serial and screen (the kernel's own
+//! messages, written synchronously), and the PS/2 keyboard decoded into
+//! bytes for the TTY layer (`tty::keyboard_input`).
 
 use crate::hal;
 use hal::sync::SpinLock;
@@ -32,42 +33,6 @@ macro_rules! warn_once {
     }};
 }
 
-const INPUT_SIZE: usize = 256;
-
-/// Bytes typed but not yet read.
-///
-/// Invariant: `len <= INPUT_SIZE`; bytes live at `head..head+len` (mod size).
-struct InputRing {
-    buf: [u8; INPUT_SIZE],
-    head: usize,
-    len: usize,
-}
-
-impl InputRing {
-    fn push(&mut self, b: u8) {
-        if self.len < INPUT_SIZE {
-            self.buf[(self.head + self.len) % INPUT_SIZE] = b;
-            self.len += 1;
-        }
-    }
-
-    fn pop(&mut self) -> Option<u8> {
-        if self.len == 0 {
-            return None;
-        }
-        let b = self.buf[self.head];
-        self.head = (self.head + 1) % INPUT_SIZE;
-        self.len -= 1;
-        Some(b)
-    }
-}
-
-static INPUT: SpinLock<InputRing> = SpinLock::new(InputRing {
-    buf: [0; INPUT_SIZE],
-    head: 0,
-    len: 0,
-});
-
 static KEYBOARD: SpinLock<Option<Keyboard<layouts::Us104Key, ScancodeSet1>>> = SpinLock::new(None);
 
 /// Sets up keyboard decoding.
@@ -77,22 +42,6 @@ pub fn init() {
         layouts::Us104Key,
         HandleControl::MapLettersToUnicode,
     ));
-}
-
-fn push_input(bytes: &[u8]) {
-    let mut q = INPUT.lock();
-    for &b in bytes {
-        q.push(b);
-    }
-    drop(q);
-    crate::sched::wake_console_readers();
-}
-
-/// Serial interrupt: move received bytes into the input queue.
-pub fn serial_interrupt() {
-    while let Some(b) = hal::serial::try_read() {
-        push_input(&[b]);
-    }
 }
 
 /// Keyboard interrupt: decode scancodes into bytes (arrows become ANSI
@@ -117,31 +66,6 @@ pub fn keyboard_interrupt() {
             DecodedKey::RawKey(KeyCode::ArrowLeft) => b"\x1b[D",
             DecodedKey::RawKey(_) => b"",
         };
-        push_input(bytes);
+        crate::tty::keyboard_input(bytes);
     }
-}
-
-/// Is typed input waiting?
-pub fn input_pending() -> bool {
-    INPUT.lock().len > 0
-}
-
-/// A typed byte, if one is waiting.
-pub fn try_read_byte() -> Option<u8> {
-    INPUT.lock().pop()
-}
-
-/// Blocks until a byte is typed; a kill interrupts the wait.
-pub fn read_byte() -> Result<u8, crate::sched::Interrupted> {
-    loop {
-        if let Some(b) = try_read_byte() {
-            return Ok(b);
-        }
-        crate::sched::wait_console_input(|| INPUT.lock().len > 0)?;
-    }
-}
-
-/// Writes raw bytes to the console.
-pub fn write(bytes: &[u8]) {
-    hal::console::write(bytes);
 }

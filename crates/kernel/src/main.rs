@@ -34,6 +34,7 @@ mod sched;
 mod shutdown;
 mod sync;
 mod syscall;
+mod tty;
 mod uaccess;
 mod uts;
 mod vfs;
@@ -59,6 +60,9 @@ impl hal::KernelHooks for Kernel {
         console::init();
         proc::init();
         sched::init_cpu(cfg.slice_ms as u32 * (hal::boot::TIMER_HZ as u32) / 1000);
+        if let Err(e) = tty::init() {
+            panic!("cannot set up the console terminal: {e}");
+        }
         if let Err(e) = vfs::init() {
             panic!("cannot create the root file system: {e}");
         }
@@ -95,7 +99,7 @@ impl hal::KernelHooks for Kernel {
                 sched::tick();
             }
             hal::trap::VEC_KEYBOARD => console::keyboard_interrupt(),
-            hal::trap::VEC_SERIAL => console::serial_interrupt(),
+            hal::trap::VEC_SERIAL => tty::serial::interrupt(),
             v => log::warn!("unexpected interrupt vector {v:#x}"),
         }
     }

@@ -18,6 +18,7 @@ mod output;
 mod termios;
 
 pub use ldisc::{Events, Ldisc, ReadResult};
+pub use output::output;
 pub use termios::Termios;
 
 /// Most bytes the echo queue holds before further echo is dropped (enough to

@@ -3,7 +3,6 @@
 //! root (or as a set-user-ID program's owner).
 
 use super::load;
-use crate::fs::console::Console;
 use crate::fs::file::File;
 use crate::hal;
 use crate::proc::{self, Pid, Process};
@@ -41,10 +40,7 @@ pub fn spawn(
         p.user.release();
         proc::abandon(p);
     };
-    let console = match hal::heap::try_box(Console)
-        .map_err(|_| Errno::ENOMEM)
-        .and_then(|c| File::new(c, fcntl::O_RDWR))
-    {
+    let console = match crate::tty::console_file().and_then(|c| File::new(c, fcntl::O_RDWR)) {
         Ok(f) => f,
         Err(e) => {
             undo(&p);

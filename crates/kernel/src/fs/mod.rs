@@ -2,8 +2,6 @@
 //! and sysfs behind the VFS's traits (`crate::vfs`); open files and
 //! descriptor tables; pipes, FIFOs, the console and the character devices.
 
-pub mod console;
-pub mod ctty;
 pub mod dev;
 pub mod epoll;
 pub mod fdtable;

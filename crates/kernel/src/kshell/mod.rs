@@ -9,11 +9,9 @@ mod commands;
 mod memview;
 mod user;
 
-use crate::console;
 use crate::print;
 use alloc::string::String;
 use alloc::vec::Vec;
-use marten_line::{Feed, LineEditor};
 
 /// The prompt; the test rig waits for it.
 pub const PROMPT: &str = "marten> ";
@@ -21,25 +19,42 @@ pub const PROMPT: &str = "marten> ";
 /// Body of the kshell process. Returns when the shell is killed.
 pub fn main() -> isize {
     crate::println!("Marten kernel shell. Type `help` for commands.");
-    let mut ed = LineEditor::new(256);
+    let Some(tty) = crate::tty::console() else {
+        return 1;
+    };
     loop {
         print!("{PROMPT}");
-        let line = loop {
-            let b = match console::read_byte() {
-                Ok(b) => b,
-                Err(_) => return 0,
-            };
-            match ed.feed(b, &mut |bytes| console::write(bytes)) {
-                Feed::Pending => {}
-                Feed::Line(l) => break l,
-                Feed::Interrupt | Feed::Eof => break String::new(),
-            }
+        let Ok(line) = read_line(tty) else {
+            return 0;
         };
         run_line(&line);
         if crate::sched::current().is_cancelled() {
             return 0;
         }
     }
+}
+
+/// Reads a line from the console terminal: its line discipline edits and
+/// echoes it (in canonical mode; in raw mode, left by a program, bytes are
+/// taken up to a CR or NL as they come). Err when the shell is killed.
+fn read_line(tty: &crate::tty::Tty) -> Result<String, marten_abi::errno::Errno> {
+    let mut line = Vec::new();
+    loop {
+        let mut buf = [0u8; 256];
+        let n = tty.read(&mut buf, false)?;
+        if n == 0 && line.is_empty() {
+            // End of file (^D): an empty command.
+            return Ok(String::new());
+        }
+        line.extend_from_slice(&buf[..n]);
+        if n == 0 || line.last().is_some_and(|&b| b == b'\n' || b == b'\r') {
+            break;
+        }
+    }
+    while line.last().is_some_and(|&b| b == b'\n' || b == b'\r') {
+        line.pop();
+    }
+    Ok(String::from_utf8_lossy(&line).into_owned())
 }
 
 /// Runs one command line.

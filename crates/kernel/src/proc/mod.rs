@@ -81,8 +81,8 @@ pub struct Process {
     /// setsid under `group::CHANGE`).
     pgid: AtomicU32,
     sid: AtomicU32,
-    /// Whether the console is this process's controlling terminal (the
-    /// only terminal Marten has; inherited, dropped by setsid).
+    /// Whether it has a controlling terminal (which one: the terminal whose
+    /// session is its own, see `tty::jobctl`; inherited, dropped by setsid).
     ctty: AtomicBool,
     /// Has it called execve (setpgid on it then fails with EACCES)?
     execed: AtomicBool,
@@ -142,12 +142,12 @@ impl Process {
         self.sid.load(Ordering::Acquire)
     }
 
-    /// Is the console its controlling terminal?
+    /// Has it a controlling terminal?
     pub fn has_ctty(&self) -> bool {
         self.ctty.load(Ordering::Acquire)
     }
 
-    /// Gives it the console as controlling terminal, or takes it away.
+    /// Records that it has a controlling terminal, or has none.
     pub fn set_ctty(&self, on: bool) {
         self.ctty.store(on, Ordering::Release);
     }
@@ -446,7 +446,7 @@ pub(crate) fn exit_process(p: &Arc<Process>, code: i32) {
     }
     if p.is_session_leader() && p.has_ctty() {
         // The terminal is released; its foreground group gets SIGHUP.
-        let _ = crate::fs::ctty::disassociate(p);
+        let _ = crate::tty::disassociate(p);
     }
     *p.state.lock() = ProcState::Zombie(status);
     // Groups this exit leaves orphaned with stopped members are woken with

@@ -533,13 +533,3 @@ pub fn idle_loop() -> ! {
         }
     }
 }
-
-/// Wakes everyone waiting for console input.
-pub fn wake_console_readers() {
-    crate::sync::CONSOLE_INPUT.wake_all();
-}
-
-/// Sleeps until `ready()` says console input is there.
-pub fn wait_console_input(ready: impl FnMut() -> bool) -> Result<(), Interrupted> {
-    crate::sync::CONSOLE_INPUT.wait_until(true, ready)
-}

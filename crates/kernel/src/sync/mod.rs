@@ -18,9 +18,6 @@ pub use polltable::{PollTable, QueueRef};
 pub use semaphore::Semaphore;
 pub use waitqueue::{WaitQueue, Wake};
 
-/// Threads waiting for console input.
-pub static CONSOLE_INPUT: WaitQueue = WaitQueue::new();
-
 use core::sync::atomic::{AtomicBool, Ordering};
 
 static PROBE_MUTEX_IN_IRQ: AtomicBool = AtomicBool::new(false);

@@ -8,19 +8,16 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use marten_abi::errno::Errno;
 
-/// A wait queue a poll entry can stay registered on: a static one (the
-/// console's input) or one shared with its owner (a pipe's, an epoll
-/// instance's), which the registration keeps alive even if the file goes
-/// away first.
+/// A wait queue a poll entry can stay registered on: one shared with its
+/// owner (a pipe's, a terminal's, an epoll instance's), which the
+/// registration keeps alive even if the file goes away first.
 pub enum QueueRef {
-    Static(&'static WaitQueue),
     Shared(Arc<WaitQueue>),
 }
 
 impl QueueRef {
     fn get(&self) -> &WaitQueue {
         match self {
-            QueueRef::Static(q) => q,
             QueueRef::Shared(q) => q,
         }
     }

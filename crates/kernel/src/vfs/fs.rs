@@ -109,6 +109,7 @@ pub const TYPES: &[(&str, MountFn, bool)] = &[
     ("devtmpfs", crate::fs::tmpfs::mount_devtmpfs, false),
     ("proc", crate::fs::procfs::mount, false),
     ("sysfs", crate::fs::sysfs::mount, false),
+    ("devpts", crate::tty::devpts::mount, false),
 ];
 
 /// The mount function of type `name` (ENODEV for an unknown type).

@@ -50,6 +50,7 @@ pub fn mount_standard() -> Result<(), Errno> {
     for (dir, fstype) in [
         (&b"/dev"[..], &b"devtmpfs"[..]),
         (b"/dev/shm", b"tmpfs"),
+        (b"/dev/pts", b"devpts"),
         (b"/proc", b"proc"),
         (b"/sys", b"sysfs"),
     ] {

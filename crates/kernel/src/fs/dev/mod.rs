@@ -37,7 +37,7 @@ const fn device(name: &'static str, major: u32, minor: u32, open: Opener) -> Dev
 }
 
 /// Every device Marten has, in the order /dev lists them.
-const DEVICES: [Device; 10] = [
+const DEVICES: [Device; 12] = [
     device("null", MEM_MAJOR, NULL_MINOR, mem::open_null),
     device("zero", MEM_MAJOR, ZERO_MINOR, mem::open_zero),
     device("full", MEM_MAJOR, FULL_MINOR, mem::open_full),
@@ -46,6 +46,8 @@ const DEVICES: [Device; 10] = [
     device("kmsg", MEM_MAJOR, KMSG_MINOR, kmsg::open),
     device("tty", TTYAUX_MAJOR, TTY_MINOR, tty::open_tty),
     device("console", TTYAUX_MAJOR, CONSOLE_MINOR, tty::open_console),
+    device("tty0", TTY_MAJOR, TTY0_MINOR, tty::open_tty0),
+    device("ptmx", TTYAUX_MAJOR, PTMX_MINOR, crate::tty::pty::open_master),
     device("ttyS0", TTY_MAJOR, TTYS0_MINOR, tty::open_ttys0),
     device("mymem", MYMEM_MAJOR, MYMEM_MINOR, mymem::open),
 ];
@@ -66,11 +68,11 @@ pub const NODES: &[(&str, u32, u32)] = &nodes();
 /// Opens device (major, minor) with open(2) `flags`, if Marten has that
 /// device (ENXIO otherwise, as Linux says for a node without a driver).
 pub fn open(major: u32, minor: u32, flags: u32) -> Result<Box<dyn FileOps>, Errno> {
-    let d = DEVICES
-        .iter()
-        .find(|d| d.major == major && d.minor == minor)
-        .ok_or(Errno::ENXIO)?;
-    (d.open)(flags)
+    match DEVICES.iter().find(|d| d.major == major && d.minor == minor) {
+        Some(d) => (d.open)(flags),
+        // Terminals registered at run time (virtual consoles, PTY slaves).
+        None => crate::tty::open_device(major, minor, flags),
+    }
 }
 
 /// Boxes a device's open-file state.

@@ -1,32 +1,27 @@
-//! The terminal devices: /dev/tty, /dev/console and /dev/ttyS0, all the
-//! one kernel console.
+//! The terminal device nodes: /dev/tty, /dev/console, /dev/tty0, /dev/ttyS0
+//! and /dev/ptmx, opened by the TTY layer (`crate::tty`).
 
-use super::boxed;
-use crate::fs::console::Console;
-use crate::fs::ctty;
 use crate::fs::file::FileOps;
 use alloc::boxed::Box;
+use marten_abi::devices::*;
 use marten_abi::errno::Errno;
-use marten_abi::fcntl;
 
 /// `/dev/tty` is the caller's controlling terminal (ENXIO without one).
-pub fn open_tty(_flags: u32) -> Result<Box<dyn FileOps>, Errno> {
-    if !ctty::is_ctty_of(&crate::sched::current_process()) {
-        return Err(Errno::ENXIO);
-    }
-    boxed(Console)
+pub fn open_tty(flags: u32) -> Result<Box<dyn FileOps>, Errno> {
+    crate::tty::open_device(TTYAUX_MAJOR, TTY_MINOR, flags)
 }
 
-/// `/dev/console` never becomes a controlling terminal, as on Linux.
-pub fn open_console(_flags: u32) -> Result<Box<dyn FileOps>, Errno> {
-    boxed(Console)
+/// `/dev/console`: the terminal `console=` chose.
+pub fn open_console(flags: u32) -> Result<Box<dyn FileOps>, Errno> {
+    crate::tty::open_device(TTYAUX_MAJOR, CONSOLE_MINOR, flags)
 }
 
-/// Opening `/dev/ttyS0` without O_NOCTTY may make it the caller's
-/// controlling terminal (see `ctty::opened_by`).
+/// `/dev/tty0`: the current virtual console (the console terminal for now).
+pub fn open_tty0(flags: u32) -> Result<Box<dyn FileOps>, Errno> {
+    crate::tty::open_device(TTY_MAJOR, TTY0_MINOR, flags)
+}
+
+/// `/dev/ttyS0`, the serial port.
 pub fn open_ttys0(flags: u32) -> Result<Box<dyn FileOps>, Errno> {
-    if flags & fcntl::O_NOCTTY == 0 {
-        ctty::opened_by(&crate::sched::current_process());
-    }
-    boxed(Console)
+    crate::tty::open_device(TTY_MAJOR, TTYS0_MINOR, flags)
 }

@@ -80,13 +80,12 @@ fn figures(p: &Process) -> MemFigures {
 /// The controlling terminal's device number in stat's encoding and its
 /// foreground group (0 and -1 without one).
 fn tty(p: &Process) -> (u32, i64) {
-    if !crate::fs::ctty::is_ctty_of(p) {
+    let Some(t) = crate::tty::jobctl::ctty_of(p) else {
         return (0, -1);
-    }
-    // The console, /dev/console (5, 1).
-    let (major, minor) = (5u32, 1u32);
+    };
+    let (major, minor) = (t.major, t.minor);
     let nr = (minor & 0xff) | (major << 8) | ((minor & !0xff) << 12);
-    let fg = crate::fs::ctty::foreground(p).map_or(-1, |g| g as i64);
+    let fg = t.state.lock().fg.map_or(-1, |g| g as i64);
     (nr, fg)
 }
 
