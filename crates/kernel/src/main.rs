@@ -37,6 +37,7 @@ mod syscall;
 mod uaccess;
 mod uts;
 mod vfs;
+mod vt;
 
 use marten_abi::{signal, wait};
 
