@@ -89,12 +89,14 @@ pub fn init() {
             }
             *slot = Some(s);
         }
-        if vts.screens[CONSOLE_VT].is_none() {
-            log::error!("vt: out of memory; the console stays on the plain screen");
-            return;
+        if vts.screens[CONSOLE_VT].is_some() {
+            vts.shown = None;
+            draw(&mut vts);
         }
-        vts.shown = None;
-        draw(&mut vts);
+    }
+    if VTS.lock().screens[CONSOLE_VT].is_none() {
+        log::error!("vt: out of memory; the console stays on the plain screen");
+        return;
     }
     hal::console::set_screen_writer(console_write);
 }
