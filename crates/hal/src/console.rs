@@ -6,6 +6,22 @@ use core::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
 static TO_SERIAL: AtomicBool = AtomicBool::new(true);
 static TO_SCREEN: AtomicBool = AtomicBool::new(true);
+/// Set on the way down: the screen is then written by the dumb VGA writer,
+/// whatever terminal emulator had it.
+static EMERGENCY: AtomicBool = AtomicBool::new(false);
+
+/// Draws console output on the screen instead of the dumb VGA writer (a
+/// terminal emulator): called with the raw bytes, from any context,
+/// interrupts included, so it must only take spin locks.
+pub type ScreenWriter = fn(bytes: &[u8]);
+
+static SCREEN_WRITER: spin::Once<ScreenWriter> = spin::Once::new();
+
+/// Hands the screen side of the console to `w` (once; later calls do
+/// nothing). Emergency output still bypasses it.
+pub fn set_screen_writer(w: ScreenWriter) {
+    SCREEN_WRITER.call_once(|| w);
+}
 
 /// Chooses the console outputs (`console=ttyS0` / `console=tty0`).
 pub fn set_outputs(serial: bool, screen: bool) {
@@ -19,7 +35,10 @@ pub fn write(bytes: &[u8]) {
         crate::serial::write(bytes);
     }
     if TO_SCREEN.load(Ordering::Relaxed) {
-        crate::vga::write(bytes);
+        match SCREEN_WRITER.get() {
+            Some(w) if !EMERGENCY.load(Ordering::Relaxed) => w(bytes),
+            _ => crate::vga::write(bytes),
+        }
     }
 }
 
@@ -161,8 +180,13 @@ pub(crate) fn init_logger() {
 }
 
 /// Writes even if the console locks are held: for panics and fatal traps.
+/// The screen then belongs to the dumb VGA writer for good (the terminal
+/// emulator's locks may be held by the code that failed).
 pub fn emergency(args: fmt::Arguments<'_>) {
     crate::serial::force_unlock();
     crate::vga::force_unlock();
+    if !EMERGENCY.swap(true, Ordering::Relaxed) {
+        crate::vga::emergency_start();
+    }
     write_fmt(args);
 }

@@ -1,12 +1,16 @@
-//! The VGA text screen (80x25 at physical 0xb8000), with a little ANSI
-//! colour support so the same output stream can drive serial and screen.
+//! The VGA text screen (80x25 at physical 0xb8000): a dumb writer with a
+//! little ANSI colour support for early boot and emergencies, and the
+//! primitives a terminal emulator draws with (rows of cells, the hardware
+//! cursor).
 
 use crate::paging::phys_to_virt;
 use crate::sync::SpinLock;
 use x86_64::instructions::port::Port;
 
-const COLS: usize = 80;
-const ROWS: usize = 25;
+/// Columns of the text screen.
+pub const COLS: usize = 80;
+/// Rows of the text screen.
+pub const ROWS: usize = 25;
 const DEFAULT_ATTR: u8 = 0x07;
 
 /// Screen state.
@@ -204,17 +208,57 @@ impl Screen {
     }
 
     fn move_cursor(&self) {
-        let pos = (self.row * COLS + self.col.min(COLS - 1)) as u16;
-        let mut idx: Port<u8> = Port::new(0x3d4);
-        let mut data: Port<u8> = Port::new(0x3d5);
-        // SAFETY: CRT controller index/data ports of the VGA device; writing
-        // the cursor location registers has no other effect.
-        unsafe {
-            idx.write(0x0f);
-            data.write(pos as u8);
-            idx.write(0x0e);
-            data.write((pos >> 8) as u8);
-        }
+        cursor_to(self.row, self.col);
+    }
+}
+
+/// Points the hardware cursor at `(row, col)` (clamped to the screen).
+fn cursor_to(row: usize, col: usize) {
+    let pos = (row.min(ROWS - 1) * COLS + col.min(COLS - 1)) as u16;
+    let mut idx: Port<u8> = Port::new(0x3d4);
+    let mut data: Port<u8> = Port::new(0x3d5);
+    // SAFETY: CRT controller index/data ports of the VGA device; writing
+    // the cursor location registers has no other effect.
+    unsafe {
+        idx.write(0x0f);
+        data.write(pos as u8);
+        idx.write(0x0e);
+        data.write((pos >> 8) as u8);
+    }
+}
+
+/// Shows or hides the hardware cursor (bit 5 of the CRT controller's
+/// cursor start register).
+fn cursor_shown(visible: bool) {
+    let mut idx: Port<u8> = Port::new(0x3d4);
+    let mut data: Port<u8> = Port::new(0x3d5);
+    // SAFETY: CRT controller index/data ports; register 0x0a only shapes
+    // and enables the text cursor, and we keep its shape bits.
+    unsafe {
+        idx.write(0x0a);
+        let v = data.read();
+        let v = if visible { v & !0x20 } else { v | 0x20 };
+        data.write(v);
+    }
+}
+
+/// Makes attribute bit 7 a bright background instead of blinking (bit 3
+/// of the attribute controller's mode register).
+fn blink_off() {
+    let mut status: Port<u8> = Port::new(0x3da);
+    let mut ac: Port<u8> = Port::new(0x3c0);
+    let mut ac_read: Port<u8> = Port::new(0x3c1);
+    // SAFETY: VGA attribute controller ports. Reading the input status
+    // register resets the controller's index/data flip-flop, so the next
+    // write to 0x3c0 is an index: 0x10 (mode control) with bit 5 set to keep
+    // the palette enabled (screen on); then we read the register at 0x3c1
+    // and write it back to 0x3c0 (the data phase) without the blink bit.
+    unsafe {
+        let _ = status.read();
+        ac.write(0x30);
+        let mode = ac_read.read();
+        ac.write(mode & !0x08);
+        let _ = status.read();
     }
 }
 
@@ -222,11 +266,14 @@ impl Screen {
 pub(crate) fn init() {
     let mut s = SCREEN.lock();
     s.enabled = true;
+    blink_off();
     s.clear();
     s.move_cursor();
 }
 
-/// Writes bytes to the screen, interpreting ANSI colour codes.
+/// Writes bytes to the screen with the dumb writer, interpreting ANSI
+/// colour codes (used before a terminal emulator takes the screen, and
+/// in emergencies).
 pub fn write(bytes: &[u8]) {
     let mut s = SCREEN.lock();
     if !s.enabled {
@@ -238,6 +285,58 @@ pub fn write(bytes: &[u8]) {
     s.move_cursor();
 }
 
+/// What the dumb writer has drawn so far, for a terminal emulator taking
+/// the screen over: fills `cells` (row-major, `ROWS * COLS` words of glyph
+/// and attribute) and returns the cursor's `(row, col)`.
+pub fn snapshot(cells: &mut [u16; COLS * ROWS]) -> (usize, usize) {
+    let s = SCREEN.lock();
+    cells.copy_from_slice(&s.shadow);
+    (s.row, s.col.min(COLS - 1))
+}
+
+/// Draws one row of cells (glyph low byte, attribute high byte), starting
+/// at column 0; cells beyond the screen's width and rows beyond its height
+/// are ignored. The dumb writer's copy is kept in step, so an emergency
+/// message later scrolls what is really on the screen.
+pub fn draw_row(row: usize, cells: &[u16]) {
+    if row >= ROWS {
+        return;
+    }
+    let mut s = SCREEN.lock();
+    if !s.enabled {
+        return;
+    }
+    for (c, &v) in cells.iter().take(COLS).enumerate() {
+        s.set(row * COLS + c, v);
+    }
+}
+
+/// Places the hardware cursor and shows or hides it; the dumb writer will
+/// continue from there too.
+pub fn set_cursor(row: usize, col: usize, visible: bool) {
+    let mut s = SCREEN.lock();
+    if !s.enabled {
+        return;
+    }
+    s.row = row.min(ROWS - 1);
+    s.col = col.min(COLS - 1);
+    s.attr = DEFAULT_ATTR;
+    s.esc = EscState::Normal;
+    cursor_to(s.row, s.col);
+    cursor_shown(visible);
+}
+
 pub(crate) fn force_unlock() {
     SCREEN.force_unlock_for_panic();
+}
+
+/// Makes the dumb writer ready for emergency messages: they start on a
+/// fresh line, with the cursor shown.
+pub(crate) fn emergency_start() {
+    let mut s = SCREEN.lock();
+    if s.enabled && s.col > 0 {
+        s.newline();
+    }
+    s.esc = EscState::Normal;
+    cursor_shown(true);
 }

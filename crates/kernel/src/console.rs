@@ -1,10 +1,8 @@
 //! The kernel console: output to serial and screen (the kernel's own
-//! messages, written synchronously), and the PS/2 keyboard decoded into
-//! bytes for the TTY layer (`tty::keyboard_input`).
+//! messages, written synchronously; the screen through the console's
+//! virtual terminal), and keyboard input from the virtual terminals handed
+//! to the TTY layer.
 
-use crate::hal;
-use hal::sync::SpinLock;
-use pc_keyboard::{DecodedKey, HandleControl, KeyCode, Keyboard, ScancodeSet1, layouts};
 
 /// Prints to the console.
 #[macro_export]
@@ -33,39 +31,20 @@ macro_rules! warn_once {
     }};
 }
 
-static KEYBOARD: SpinLock<Option<Keyboard<layouts::Us104Key, ScancodeSet1>>> = SpinLock::new(None);
-
-/// Sets up keyboard decoding.
+/// Sets up the keyboard and the virtual terminals (the screen's console
+/// output goes through tty1's terminal from now on).
 pub fn init() {
-    *KEYBOARD.lock() = Some(Keyboard::new(
-        ScancodeSet1::new(),
-        layouts::Us104Key,
-        HandleControl::MapLettersToUnicode,
-    ));
+    crate::vt::keyboard::init();
+    crate::vt::init();
 }
 
-/// Keyboard interrupt: decode scancodes into bytes (arrows become ANSI
-/// escape sequences, as a terminal would send them).
+/// The virtual terminals' default input sink (interrupts off): every
+/// terminal's keys (and replies) go to the console terminal.
+pub fn vt_input(_vt: usize, bytes: &[u8]) {
+    crate::tty::keyboard_input(bytes);
+}
+
+/// Keyboard interrupt: the virtual terminals decode it.
 pub fn keyboard_interrupt() {
-    while let Some(sc) = hal::keyboard::read_scancode() {
-        let mut kb = KEYBOARD.lock();
-        let Some(kb) = kb.as_mut() else { return };
-        let Ok(Some(ev)) = kb.add_byte(sc) else {
-            continue;
-        };
-        let Some(key) = kb.process_keyevent(ev) else {
-            continue;
-        };
-        let mut utf8 = [0u8; 4];
-        let bytes: &[u8] = match key {
-            DecodedKey::Unicode('\n') => b"\r",
-            DecodedKey::Unicode(c) => c.encode_utf8(&mut utf8).as_bytes(),
-            DecodedKey::RawKey(KeyCode::ArrowUp) => b"\x1b[A",
-            DecodedKey::RawKey(KeyCode::ArrowDown) => b"\x1b[B",
-            DecodedKey::RawKey(KeyCode::ArrowRight) => b"\x1b[C",
-            DecodedKey::RawKey(KeyCode::ArrowLeft) => b"\x1b[D",
-            DecodedKey::RawKey(_) => b"",
-        };
-        crate::tty::keyboard_input(bytes);
-    }
+    crate::vt::keyboard::interrupt();
 }

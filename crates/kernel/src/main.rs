@@ -38,6 +38,7 @@ mod tty;
 mod uaccess;
 mod uts;
 mod vfs;
+mod vt;
 
 /// The kernel's side of the hardware crate's hooks.
 struct Kernel;
