@@ -34,6 +34,7 @@ mod sched;
 mod shutdown;
 mod sync;
 mod syscall;
+mod timer;
 mod uaccess;
 mod uts;
 mod vfs;

@@ -332,6 +332,7 @@ pub(crate) fn exit_process(p: &Arc<Process>, code: i32) {
     };
     // The last thread runs this in its own address space.
     p.user.clear_tid_word();
+    crate::timer::process::exit(p);
     crate::mm::release_process(p);
     crate::fs::locks::process_exited(p.pid);
     if p.pid == 1 {

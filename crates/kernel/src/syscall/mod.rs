@@ -20,6 +20,7 @@ mod signal;
 mod stat;
 mod syslog;
 pub mod time;
+mod timer;
 
 use crate::hal;
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -99,6 +100,9 @@ syscall_table! {
     33 dup2 => files::dup2,
     34 pause => signal::pause,
     35 nanosleep => time::nanosleep,
+    36 getitimer => timer::getitimer,
+    37 alarm => timer::alarm,
+    38 setitimer => timer::setitimer,
     39 getpid => process::getpid,
     40 sendfile => files::sendfile,
     56 clone => process::clone,
@@ -177,6 +181,11 @@ syscall_table! {
     213 epoll_create => poll::epoll_create,
     217 getdents64 => files::getdents64,
     218 set_tid_address => process::set_tid_address,
+    222 timer_create => timer::timer_create,
+    223 timer_settime => timer::timer_settime,
+    224 timer_gettime => timer::timer_gettime,
+    225 timer_getoverrun => timer::timer_getoverrun,
+    226 timer_delete => timer::timer_delete,
     228 clock_gettime => time::clock_gettime,
     229 clock_getres => time::clock_getres,
     230 clock_nanosleep => time::clock_nanosleep,

@@ -290,6 +290,7 @@ pub fn execve(c: &mut Call<'_>) -> SysResult {
     }
     drop(closing);
     p.user.sig.lock().reset_on_exec();
+    crate::timer::process::exec(&p);
     // New credentials (set-ID programs). As Linux, a program running with
     // other ids than its caller's real ones is not dumpable and loses the
     // parent-death signal; any other program is dumpable again.
