@@ -38,6 +38,7 @@ run 0 t_cred
 run 0 t_segv_all
 run 0 t_sig
 run 0 t_jobs
+run 0 t_timers
 run 0 t_proc
 run 0 t_locks
 run 0 t_dev

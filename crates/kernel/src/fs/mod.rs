@@ -15,4 +15,5 @@ pub mod locks;
 pub mod pipe;
 pub mod procfs;
 pub mod sysfs;
+pub mod timerfd;
 pub mod tmpfs;

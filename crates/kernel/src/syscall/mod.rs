@@ -21,6 +21,7 @@ mod stat;
 mod syslog;
 pub mod time;
 mod timer;
+mod timerfd;
 
 use crate::hal;
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -212,7 +213,10 @@ syscall_table! {
     273 set_robust_list => process::set_robust_list,
     280 utimensat => path::utimensat,
     281 epoll_pwait => poll::epoll_pwait,
+    283 timerfd_create => timerfd::timerfd_create,
     285 fallocate => files::fallocate,
+    286 timerfd_settime => timerfd::timerfd_settime,
+    287 timerfd_gettime => timerfd::timerfd_gettime,
     292 dup3 => files::dup3,
     291 epoll_create1 => poll::epoll_create1,
     293 pipe2 => files::pipe2,

@@ -114,8 +114,14 @@ pub fn get_real(p: &Process) -> (u64, u64) {
         .map_or((0, 0), |(d, i)| (left(d, i, now), i))
 }
 
+/// One timer tick in nanoseconds.
+fn tick_ns() -> u64 {
+    1_000_000_000 / hal::time::timer_hz().max(1)
+}
+
 /// ITIMER_VIRTUAL or ITIMER_PROF: arms it with `value` ns of CPU time (0
-/// disarms) and period `interval`; returns the old (value, interval).
+/// disarms; like Linux, a tick is added, for the tick that is under way)
+/// and period `interval`; returns the old (value, interval).
 pub fn set_cpu(p: &Arc<Process>, which: CpuClock, value: u64, interval: u64) -> Result<(u64, u64), Errno> {
     let i = which as usize;
     let t = &p.user.timers;
@@ -128,6 +134,7 @@ pub fn set_cpu(p: &Arc<Process>, which: CpuClock, value: u64, interval: u64) -> 
         let old = t.cpu_notify.lock()[i].replace(n);
         drop(old);
     }
+    let value = if value == 0 { 0 } else { value.saturating_add(tick_ns()) };
     Ok(t.cpu.lock()[i].set(value, interval))
 }
 
@@ -140,7 +147,7 @@ pub fn get_cpu(p: &Process, which: CpuClock) -> (u64, u64) {
 /// ITIMER_PROF always, ITIMER_VIRTUAL when the tick found it in user mode.
 pub fn charge_tick(p: &Process, from_user: bool) {
     let t = &p.user.timers;
-    let tick = 1_000_000_000 / hal::time::timer_hz().max(1);
+    let tick = tick_ns();
     let fired = {
         let mut c = t.cpu.lock();
         if !c[0].armed() && !c[1].armed() {
