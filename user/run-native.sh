@@ -39,6 +39,7 @@ run 0 t_segv_all
 run 0 t_sig
 run 0 t_jobs
 run 0 t_timers
+run 0 t_signalfd
 run 0 t_proc
 run 0 t_locks
 run 0 t_dev

@@ -65,3 +65,7 @@ pub const SSI_PTR: usize = 48;
 pub const SSI_UTIME: usize = 56;
 pub const SSI_STIME: usize = 64;
 pub const SSI_ADDR: usize = 72;
+pub const SSI_ADDR_LSB: usize = 80;
+pub const SSI_SYSCALL: usize = 84;
+pub const SSI_CALL_ADDR: usize = 88;
+pub const SSI_ARCH: usize = 96;

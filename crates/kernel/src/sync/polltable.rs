@@ -9,12 +9,13 @@ use alloc::vec::Vec;
 use marten_abi::errno::Errno;
 
 /// A wait queue a poll entry can stay registered on: a static one (the
-/// console's input) or one shared with its owner (a pipe's, an epoll
-/// instance's), which the registration keeps alive even if the file goes
-/// away first.
+/// console's input), one shared with its owner (a pipe's, an epoll
+/// instance's), or a process's signal queue (`sig_wq`, for signalfd),
+/// which the registration keeps alive even if the file goes away first.
 pub enum QueueRef {
     Static(&'static WaitQueue),
     Shared(Arc<WaitQueue>),
+    Signals(Arc<crate::proc::Process>),
 }
 
 impl QueueRef {
@@ -22,6 +23,7 @@ impl QueueRef {
         match self {
             QueueRef::Static(q) => q,
             QueueRef::Shared(q) => q,
+            QueueRef::Signals(p) => &p.user.sig_wq,
         }
     }
 }

@@ -17,6 +17,7 @@ mod poll;
 mod process;
 mod rlimit;
 mod signal;
+mod signalfd;
 mod stat;
 mod syslog;
 pub mod time;
@@ -213,11 +214,13 @@ syscall_table! {
     273 set_robust_list => process::set_robust_list,
     280 utimensat => path::utimensat,
     281 epoll_pwait => poll::epoll_pwait,
+    282 signalfd => signalfd::signalfd,
     283 timerfd_create => timerfd::timerfd_create,
     285 fallocate => files::fallocate,
     286 timerfd_settime => timerfd::timerfd_settime,
     287 timerfd_gettime => timerfd::timerfd_gettime,
     292 dup3 => files::dup3,
+    289 signalfd4 => signalfd::signalfd4,
     291 epoll_create1 => poll::epoll_create1,
     293 pipe2 => files::pipe2,
     302 prlimit64 => rlimit::prlimit64,

@@ -155,7 +155,7 @@ impl SigNotify {
     }
 
     /// The overrun count of the last signal sent (timer_getoverrun).
-    pub fn overrun(&self) -> u64 {
+    pub fn last_overrun(&self) -> u64 {
         self.counts.lock().overrun_last
     }
 

@@ -261,7 +261,7 @@ pub fn gettime(p: &Process, id: i32) -> Result<(u64, u64), Errno> {
 /// timer_getoverrun: the overrun count of the last signal timer `id` sent.
 pub fn getoverrun(p: &Process, id: i32) -> Result<u64, Errno> {
     let timers = p.user.timers.posix.lock();
-    Ok(find(&timers, id)?.notify.as_ref().map_or(0, |n| n.overrun()))
+    Ok(find(&timers, id)?.notify.as_ref().map_or(0, |n| n.last_overrun()))
 }
 
 /// timer_delete: disarms and removes timer `id`.
