@@ -40,6 +40,8 @@ run 0 t_sig
 run 0 t_signal
 run 0 t_jobs
 run 0 t_tty
+run 0 t_timers
+run 0 t_signalfd
 run 0 t_proc
 run 0 t_locks
 run 0 t_dev

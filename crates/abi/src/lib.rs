@@ -33,4 +33,5 @@ pub mod stat;
 pub mod syslog;
 pub mod termios;
 pub mod time;
+pub mod timer;
 pub mod wait;

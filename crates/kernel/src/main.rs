@@ -35,6 +35,7 @@ mod shutdown;
 mod sync;
 mod syscall;
 mod tty;
+mod timer;
 mod uaccess;
 mod uts;
 mod vfs;

@@ -1,5 +1,5 @@
-//! Pure scheduling policy: which thread runs next, which timer fires next, and the load
-//! averages.
+//! Pure scheduling policy: which thread runs next, which timer fires next, interval-timer
+//! arithmetic, and the load averages.
 //!
 //! The kernel keeps its threads elsewhere; this crate only decides order. Both queues
 //! reserve their memory up front (one slot per live thread), so that adding an entry —
@@ -10,10 +10,12 @@
 
 extern crate alloc;
 
+mod interval;
 mod loadavg;
 mod runqueue;
 mod timer;
 
+pub use interval::{CpuTimer, alarm_seconds, expire, ns_timespec, ns_timeval, remaining, timespec_ns, timeval_ns};
 pub use loadavg::LoadAvg;
 pub use runqueue::RunQueue;
 pub use timer::{TimerId, TimerQueue};

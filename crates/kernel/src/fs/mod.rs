@@ -12,5 +12,7 @@ pub mod initramfs;
 pub mod locks;
 pub mod pipe;
 pub mod procfs;
+pub mod signalfd;
 pub mod sysfs;
+pub mod timerfd;
 pub mod tmpfs;

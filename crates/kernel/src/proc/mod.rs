@@ -410,6 +410,7 @@ pub(crate) fn exit_process(p: &Arc<Process>, code: i32) {
     };
     // The last thread runs this in its own address space.
     p.user.clear_tid_word();
+    crate::timer::process::exit(p);
     crate::mm::release_process(p);
     crate::fs::locks::process_exited(p.pid);
     if p.pid == 1 {
@@ -631,20 +632,12 @@ pub fn kill_with(p: &Arc<Process>, sig: i32, core: bool) -> bool {
     p.kill_core.store(core, Ordering::Release);
     // A stopped process wakes to die.
     p.cont_wq.wake_all();
-    let me = sched::current();
-    let mut self_hit = false;
-    for t in p.threads() {
-        if Arc::ptr_eq(&t, &me) {
-            self_hit = true;
-        } else {
-            sched::cancel(&t);
-        }
-    }
-    if self_hit {
-        // Killing ourselves: the caller unwinds at its next cancellation
-        // point, like any other victim.
-        sched::cancel(&me);
-    }
+    // Every thread (the caller too, if it is one: it unwinds at its next
+    // cancellation point, like any other victim) is cancelled; nothing
+    // here allocates, so interrupt handlers may kill.
+    p.for_each_thread(|t| {
+        sched::cancel(t);
+    });
     true
 }
 

@@ -30,6 +30,8 @@ pub struct UserState {
     /// Woken whenever a signal is generated for this process (signalfd
     /// readers and pollers, rt_sigtimedwait).
     pub sig_wq: WaitQueue,
+    /// Interval and POSIX timers: not inherited by fork.
+    pub timers: crate::timer::process::ProcTimers,
     /// sigaltstack: (ss_sp, ss_size, ss_flags), None when disabled. Kept
     /// across fork, cleared by execve.
     pub altstack: SpinLock<Option<(u64, u64, u32)>>,
@@ -87,6 +89,7 @@ impl UserState {
             fs: SpinLock::new(None),
             sig: SpinLock::new(SigState::new()),
             sig_wq: WaitQueue::new(),
+            timers: crate::timer::process::ProcTimers::new(),
             altstack: SpinLock::new(None),
             saved_mask: SpinLock::new(None),
             fault: SpinLock::new(None),

@@ -386,6 +386,7 @@ pub fn tick() {
             None => break,
         }
     }
+    crate::timer::run_expired(now);
     let mut s = CPUS.get().lock();
     if s.rq.is_none() {
         return;
@@ -421,10 +422,13 @@ pub fn account_tick(from_user: bool) {
         return;
     }
     s.cpu_ticks[usize::from(!from_user)] += 1;
-    if let Some(t) = s.current.as_ref() {
-        let c = if from_user { &t.user_ticks } else { &t.sys_ticks };
-        c.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
-    }
+    let Some(t) = s.current.as_ref() else { return };
+    let c = if from_user { &t.user_ticks } else { &t.sys_ticks };
+    c.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+    // The thread holds its process: this clone is never the last reference.
+    let p = t.process.clone();
+    drop(s);
+    crate::timer::process::charge_tick(&p, from_user);
 }
 
 /// Interrupts handled by this CPU since boot.

@@ -9,16 +9,19 @@ use alloc::vec::Vec;
 use marten_abi::errno::Errno;
 
 /// A wait queue a poll entry can stay registered on: one shared with its
-/// owner (a pipe's, a terminal's, an epoll instance's), which the
-/// registration keeps alive even if the file goes away first.
+/// owner (a pipe's, a terminal's, an epoll instance's), or a process's
+/// signal queue (`sig_wq`, for signalfd), which the registration keeps
+/// alive even if the file goes away first.
 pub enum QueueRef {
     Shared(Arc<WaitQueue>),
+    Signals(Arc<crate::proc::Process>),
 }
 
 impl QueueRef {
     fn get(&self) -> &WaitQueue {
         match self {
             QueueRef::Shared(q) => q,
+            QueueRef::Signals(p) => &p.user.sig_wq,
         }
     }
 }

@@ -22,9 +22,12 @@ mod rlimit;
 mod signal;
 mod sigsend;
 mod sigwait;
+mod signalfd;
 mod stat;
 mod syslog;
 pub mod time;
+mod timer;
+mod timerfd;
 
 use crate::hal;
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -105,6 +108,9 @@ syscall_table! {
     33 dup2 => files::dup2,
     34 pause => sigwait::pause,
     35 nanosleep => time::nanosleep,
+    36 getitimer => timer::getitimer,
+    37 alarm => timer::alarm,
+    38 setitimer => timer::setitimer,
     39 getpid => process::getpid,
     40 sendfile => files::sendfile,
     56 clone => process::clone,
@@ -188,6 +194,11 @@ syscall_table! {
     217 getdents64 => files::getdents64,
     218 set_tid_address => process::set_tid_address,
     219 restart_syscall => time::restart_syscall,
+    222 timer_create => timer::timer_create,
+    223 timer_settime => timer::timer_settime,
+    224 timer_gettime => timer::timer_gettime,
+    225 timer_getoverrun => timer::timer_getoverrun,
+    226 timer_delete => timer::timer_delete,
     228 clock_gettime => time::clock_gettime,
     229 clock_getres => time::clock_getres,
     230 clock_nanosleep => time::clock_nanosleep,
@@ -215,8 +226,13 @@ syscall_table! {
     273 set_robust_list => process::set_robust_list,
     280 utimensat => path::utimensat,
     281 epoll_pwait => poll::epoll_pwait,
+    282 signalfd => signalfd::signalfd,
+    283 timerfd_create => timerfd::timerfd_create,
     285 fallocate => files::fallocate,
+    286 timerfd_settime => timerfd::timerfd_settime,
+    287 timerfd_gettime => timerfd::timerfd_gettime,
     292 dup3 => files::dup3,
+    289 signalfd4 => signalfd::signalfd4,
     291 epoll_create1 => poll::epoll_create1,
     293 pipe2 => files::pipe2,
     302 prlimit64 => rlimit::prlimit64,

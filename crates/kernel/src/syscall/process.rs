@@ -304,6 +304,7 @@ pub fn execve(c: &mut Call<'_>) -> SysResult {
         // signals carry; failing to make it only loses that information.
         let _ = st.reserve();
     }
+    crate::timer::process::exec(&p);
     // New credentials (set-ID programs). As Linux, a program running with
     // other ids than its caller's real ones is not dumpable and loses the
     // parent-death signal; any other program is dumpable again.
