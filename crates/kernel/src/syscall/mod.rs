@@ -172,6 +172,7 @@ syscall_table! {
     165 mount => mount::mount,
     166 umount2 => mount::umount2,
     169 reboot => process::reboot,
+    170 sethostname => process::sethostname,
     186 gettid => process::gettid,
     201 time => time::time,
     213 epoll_create => poll::epoll_create,
