@@ -9,15 +9,27 @@ KSYMS     := target/release/ksyms
 
 INITRD ?=
 APPEND ?=
+# make run: KSHELL=1 boots the kernel shell instead of busybox init; EXTRA
+# lists static programs to copy into /bin of the image, and OVERLAY's tree
+# is copied over its root (see README.md).
+KSHELL ?=
+EXTRA  ?=
+OVERLAY ?= overlay
 SMP    ?= 1
 MEM    ?= 256M
 ACCEL  ?=
 MACHINE ?= pc
 
-MACHINE_OPTS = --kernel $(KERNEL) --initrd "$(INITRD)" --append "$(APPEND)" \
-               --smp $(SMP) --mem $(MEM) --accel "$(ACCEL)" --machine $(MACHINE)
+# make run and make debug boot the busybox user land of run-image unless
+# INITRD names another image; KSHELL=1 adds the `kshell` word.
+RUN_IMAGE := build/initrd-run.cpio.gz
+RUN_INITRD = $(if $(strip $(INITRD)),$(INITRD),$(RUN_IMAGE))
+RUN_APPEND = $(strip $(APPEND) $(if $(filter-out 0 no,$(KSHELL)),kshell))
+RUN_OPTS = --kernel $(KERNEL) --initrd "$(RUN_INITRD)" --append "$(RUN_APPEND)" \
+           --smp $(SMP) --mem $(MEM) --accel "$(ACCEL)" --machine $(MACHINE)
+RUN_DEPS = kernel tools $(if $(strip $(INITRD)),,run-image)
 
-.PHONY: all deps kernel tools run debug test bench clean
+.PHONY: all deps kernel tools run-image run debug test bench clean
 
 all: kernel
 
@@ -37,12 +49,17 @@ kernel: deps
 	@mv $(KERNEL).tmp $(KERNEL)
 	@echo $(abspath $(KERNEL))
 
-run: kernel tools
-	@$(MRUN) run $(MACHINE_OPTS)
+# The initramfs of make run: busybox, /etc, EXTRA programs and overlay/.
+run-image: tools
+	@scripts/deps.sh --busybox
+	@EXTRA="$(EXTRA)" OVERLAY="$(OVERLAY)" scripts/build-run-image.sh -o $(RUN_IMAGE)
 
-debug: kernel tools
+run: $(RUN_DEPS)
+	@$(MRUN) run $(RUN_OPTS)
+
+debug: $(RUN_DEPS)
 	@echo "QEMU waits for gdb on localhost:1234 (see README.md)"
-	@$(MRUN) run --gdb $(MACHINE_OPTS)
+	@$(MRUN) run --gdb $(RUN_OPTS)
 
 test: deps
 	@scripts/test.sh

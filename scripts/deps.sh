@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Installs what the build needs and is missing: QEMU (and, with --user, the
-# tools for user programs) from Debian's packages, and the Rust targets.
+# tools for user programs; with --busybox, busybox-static alone for the
+# image of `make run`) from Debian's packages, and the Rust targets.
 # Run by `make run`, `make test` and friends; cheap when nothing is missing.
 set -euo pipefail
 
 want_user=0
+want_busybox=0
 for a in "$@"; do
   case "$a" in
-    --user) want_user=1 ;;
+    --user) want_user=1; want_busybox=1 ;;
+    --busybox) want_busybox=1 ;;
   esac
 done
 
@@ -15,6 +18,8 @@ pkgs=()
 command -v qemu-system-x86_64 >/dev/null 2>&1 || pkgs+=(qemu-system-x86)
 if [ "$want_user" = 1 ]; then
   command -v musl-gcc >/dev/null 2>&1 || pkgs+=(musl-tools)
+fi
+if [ "$want_busybox" = 1 ]; then
   dpkg -s busybox-static >/dev/null 2>&1 || pkgs+=(busybox-static)
 fi
 

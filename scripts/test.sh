@@ -60,8 +60,10 @@ step build-kernel make -s kernel tools
 counted ktest '^ktest: [0-9]+ passed' target/release/mrun ktest --quiet --icount 3 --kernel build/marten
 
 # Tier 4: end-to-end sessions over the serial console, with the user
-# programs of user/ and Debian's busybox in an initramfs.
+# programs of user/ and Debian's busybox in an initramfs, and the busybox
+# user land of `make run` (tests/e2e/userland.script).
 step build-user scripts/build-user.sh
+step build-run-image env OVERLAY= EXTRA= scripts/build-run-image.sh   # without overlay/
 step build-bench bench/build.sh
 counted e2e '^e2e:' target/release/mrun script --quiet --kernel build/marten tests/e2e/*.script
 

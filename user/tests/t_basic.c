@@ -73,6 +73,24 @@ static void uname_fields(void)
     long major = 0;
     check(parse_release(u.release, &major) && major >= 3,
           "uname release is MAJOR.MINOR with MAJOR >= 3", "got \"%s\"", u.release);
+
+    /* sethostname: setting the current name again changes nothing, so this
+     * is also safe on a host; without the privilege it is EPERM. */
+    size_t n = strlen(u.nodename);
+    errno = 0;
+    long r = syscall(SYS_sethostname, u.nodename, n);
+    if (r != 0 && errno == EPERM) {
+        check(true, "sethostname: EPERM without the privilege", "%s", "");
+        return;
+    }
+    check(r == 0, "sethostname with the current name", "errno %d", errno);
+    check_errno(syscall(SYS_sethostname, u.nodename, 65L), EINVAL,
+                "sethostname of 65 bytes -> EINVAL");
+    check_errno(syscall(SYS_sethostname, NULL, 4L), EFAULT, "sethostname(NULL, 4) -> EFAULT");
+    struct utsname v;
+    memset(&v, 0, sizeof v);
+    check(syscall(SYS_uname, &v) == 0 && strcmp(v.nodename, u.nodename) == 0,
+          "uname nodename unchanged", "got \"%s\"", v.nodename);
 }
 
 static bool valid_ts(const struct timespec *ts)

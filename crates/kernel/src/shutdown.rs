@@ -1,7 +1,24 @@
 //! Ending the system: power off, reboot, and what happens when init exits.
 
 use crate::hal;
+use core::sync::atomic::{AtomicBool, Ordering};
 use marten_abi::{signal, wait};
+
+/// What Ctrl-Alt-Del asks for, as reboot(2)'s CAD_ON/CAD_OFF set it: true
+/// (Linux's default) restarts at once, false sends SIGINT to init. The
+/// keyboard does not act on Ctrl-Alt-Del yet; it reads this when it does.
+static CAD_RESTARTS: AtomicBool = AtomicBool::new(true);
+
+/// Records reboot(2)'s Ctrl-Alt-Del setting.
+pub fn set_cad_restarts(on: bool) {
+    CAD_RESTARTS.store(on, Ordering::Relaxed);
+}
+
+/// Whether Ctrl-Alt-Del restarts the machine (else it signals init).
+#[allow(dead_code)] // For the keyboard's Ctrl-Alt-Del (TTY work).
+pub fn cad_restarts() -> bool {
+    CAD_RESTARTS.load(Ordering::Relaxed)
+}
 
 /// Powers off (ACPI), so QEMU exits with status 0.
 pub fn poweroff() -> ! {

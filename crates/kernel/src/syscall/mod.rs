@@ -187,6 +187,7 @@ syscall_table! {
     165 mount => mount::mount,
     166 umount2 => mount::umount2,
     169 reboot => process::reboot,
+    170 sethostname => process::sethostname,
     186 gettid => process::gettid,
     200 tkill => sigsend::tkill,
     201 time => time::time,

@@ -452,6 +452,23 @@ pub fn uname(c: &mut Call<'_>) -> SysResult {
     Ok(0)
 }
 
+/// sethostname(2): root only (EPERM), at most `HOST_NAME_MAX` bytes (EINVAL).
+pub fn sethostname(c: &mut Call<'_>) -> SysResult {
+    use marten_abi::limits::HOST_NAME_MAX;
+    if !crate::vfs::perm::is_root() {
+        return Err(Errno::EPERM);
+    }
+    let len = c.a[1] as i64;
+    if !(0..=HOST_NAME_MAX as i64).contains(&len) {
+        return Err(Errno::EINVAL);
+    }
+    let mut name = [0u8; HOST_NAME_MAX];
+    let name = &mut name[..len as usize];
+    uaccess::read_bytes(c.a[0], name)?;
+    crate::uts::set_hostname(name)?;
+    Ok(0)
+}
+
 /// sysinfo(2): uptime, load averages, memory (in pages of `mem_unit`
 /// bytes) and the number of processes, as /proc shows them.
 pub fn sysinfo(c: &mut Call<'_>) -> SysResult {
@@ -597,19 +614,26 @@ pub fn getrandom(c: &mut Call<'_>) -> SysResult {
     Ok(len as u64)
 }
 
+/// reboot(2): root only (EPERM), then the magic numbers (EINVAL).
 pub fn reboot(c: &mut Call<'_>) -> SysResult {
     let [m1, m2, cmd, ..] = c.a;
+    if !crate::vfs::perm::is_root() {
+        return Err(Errno::EPERM);
+    }
     if m1 as u32 as u64 != LINUX_REBOOT_MAGIC1 || !LINUX_REBOOT_MAGIC2.contains(&(m2 as u32 as u64)) {
         return Err(Errno::EINVAL);
     }
     match cmd as u32 as u64 {
         LINUX_REBOOT_CMD_POWER_OFF | LINUX_REBOOT_CMD_HALT => crate::shutdown::poweroff(),
         LINUX_REBOOT_CMD_RESTART => crate::shutdown::reboot(),
-        LINUX_REBOOT_CMD_CAD_ON | LINUX_REBOOT_CMD_CAD_OFF => {
-            // What Ctrl-Alt-Del does is not configurable (the keyboard
-            // does not act on it at all yet).
-            crate::warn_once!("reboot: Ctrl-Alt-Del settings are not supported: EINVAL (reported once)");
-            Err(Errno::EINVAL)
+        // What Ctrl-Alt-Del does (busybox init asks for SIGINT at boot).
+        LINUX_REBOOT_CMD_CAD_ON => {
+            crate::shutdown::set_cad_restarts(true);
+            Ok(0)
+        }
+        LINUX_REBOOT_CMD_CAD_OFF => {
+            crate::shutdown::set_cad_restarts(false);
+            Ok(0)
         }
         _ => Err(Errno::EINVAL),
     }
