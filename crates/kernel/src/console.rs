@@ -3,7 +3,6 @@
 //! virtual terminal), and keyboard input from the virtual terminals handed
 //! to the TTY layer.
 
-
 /// Prints to the console.
 #[macro_export]
 macro_rules! print {

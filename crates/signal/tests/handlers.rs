@@ -2,14 +2,15 @@
 //! action's mask), SA_RESETHAND, the restorer, and sigreturn's mask.
 
 use marten_abi::signal::*;
+use marten_signal::{Decision, SigAction, SigSet};
+use proptest::prelude::*;
+
+/// A signal state with room reserved for what pending signals carry.
 fn reserved() -> marten_signal::SigState {
     let mut s = marten_signal::SigState::new();
     s.reserve().unwrap();
     s
 }
-
-use marten_signal::{Decision, SigAction, SigSet, SigState};
-use proptest::prelude::*;
 
 fn handler(flags: u64, mask: SigSet) -> SigAction {
     SigAction {

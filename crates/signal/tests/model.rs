@@ -3,14 +3,15 @@
 //! delivery.
 
 use marten_abi::signal::*;
+use marten_signal::{Decision, DefaultAction, SigAction, SigSet, default_action};
+use proptest::prelude::*;
+
+/// A signal state with room reserved for what pending signals carry.
 fn reserved() -> marten_signal::SigState {
     let mut s = marten_signal::SigState::new();
     s.reserve().unwrap();
     s
 }
-
-use marten_signal::{Decision, DefaultAction, SigAction, SigSet, SigState, default_action};
-use proptest::prelude::*;
 
 #[derive(Clone, Debug)]
 enum Op {

@@ -4,13 +4,14 @@
 
 use marten_abi::sigframe::{SEGV_MAPERR, SI_QUEUE};
 use marten_abi::signal::*;
+use marten_signal::{Decision, RT_QUEUE_MAX, SigAction, SigInfo, SigSet};
+
+/// A signal state with room reserved for what pending signals carry.
 fn reserved() -> marten_signal::SigState {
     let mut s = marten_signal::SigState::new();
     s.reserve().unwrap();
     s
 }
-
-use marten_signal::{Decision, RT_QUEUE_MAX, SigAction, SigInfo, SigSet, SigState};
 
 fn handler() -> SigAction {
     SigAction {

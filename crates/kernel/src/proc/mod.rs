@@ -512,7 +512,9 @@ pub struct Waited {
 /// there are no matching children; interrupted by signals (ERESTARTSYS).
 pub fn wait_child(which: WaitFor, opts: WaitOpts) -> Result<Option<Waited>, Errno> {
     let me = sched::current_process();
-    let mut outcome: Option<Result<Option<(Arc<Process>, Option<jobctl::ChildEvent>)>, Errno>> = None;
+    /// A child to report, with its stop or continue (None: it exited).
+    type Found = (Arc<Process>, Option<jobctl::ChildEvent>);
+    let mut outcome: Option<Result<Option<Found>, Errno>> = None;
     me.child_wq.wait_until(true, || {
         let mut kids = me.children.lock();
         let matching = |c: &Arc<Process>| match which {
