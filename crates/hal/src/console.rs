@@ -34,6 +34,12 @@ pub fn write(bytes: &[u8]) {
     if TO_SERIAL.load(Ordering::Relaxed) {
         crate::serial::write(bytes);
     }
+    write_screen(bytes);
+}
+
+/// The screen side of the console: its terminal emulator once there is
+/// one (and no emergency), else the dumb VGA writer.
+fn write_screen(bytes: &[u8]) {
     if TO_SCREEN.load(Ordering::Relaxed) {
         match SCREEN_WRITER.get() {
             Some(w) if !EMERGENCY.load(Ordering::Relaxed) => w(bytes),
@@ -48,9 +54,7 @@ pub fn write_raw(bytes: &[u8]) {
     if TO_SERIAL.load(Ordering::Relaxed) {
         crate::serial::write_raw(bytes);
     }
-    if TO_SCREEN.load(Ordering::Relaxed) {
-        crate::vga::write(bytes);
-    }
+    write_screen(bytes);
 }
 
 /// A `fmt::Write` into a fixed buffer that drops what does not fit.
