@@ -37,9 +37,15 @@ pub fn write(bytes: &[u8]) {
     write_screen(bytes);
 }
 
-/// The screen side of the console: its terminal emulator once there is
-/// one (and no emergency), else the dumb VGA writer.
-fn write_screen(bytes: &[u8]) {
+/// Is the serial port one of the console outputs?
+pub fn serial_output() -> bool {
+    TO_SERIAL.load(Ordering::Relaxed)
+}
+
+/// The screen side of the console (nothing if the screen is not a console
+/// output): its terminal emulator once there is one (and no emergency),
+/// else the dumb VGA writer.
+pub fn write_screen(bytes: &[u8]) {
     if TO_SCREEN.load(Ordering::Relaxed) {
         match SCREEN_WRITER.get() {
             Some(w) if !EMERGENCY.load(Ordering::Relaxed) => w(bytes),

@@ -38,7 +38,33 @@ pub const TESTS: &[Test] = &[
         name: "cmdline_parsing",
         run: cmdline_parsing,
     },
+    Test {
+        name: "serial_tx_interrupt",
+        run: serial_tx_interrupt,
+    },
 ];
+
+/// Terminal output held back (as by VSTOP) waits in the transmit ring;
+/// restarting only enables the transmitter-empty interrupt, whose handler
+/// sends it all, with nobody calling into the driver meanwhile.
+fn serial_tx_interrupt() -> TestResult {
+    let line = b"serial-tx: the transmit ring is drained by the COM1 interrupt.\r\n";
+    hal::serial::tx_set_stopped(true);
+    check_eq!(hal::serial::tx_write(line), line.len());
+    check_eq!(hal::serial::tx_pending(), line.len());
+    hal::cpu::disable_interrupts();
+    hal::serial::tx_set_stopped(false);
+    let left = hal::serial::tx_pending();
+    hal::cpu::enable_interrupts();
+    check_eq!(left, line.len());
+    for _ in 0..2000 {
+        if hal::serial::tx_pending() == 0 {
+            return Ok(());
+        }
+        sched::sleep_ms(1);
+    }
+    Err(alloc::format!("{} bytes still in the ring", hal::serial::tx_pending()))
+}
 
 fn cpu_protections() -> TestResult {
     let f = hal::cpu::features();
