@@ -42,17 +42,6 @@ pub fn write(bytes: &[u8]) {
     }
 }
 
-/// Writes bytes to every enabled console output without turning "\n"
-/// into "\r\n" on the serial port (a terminal's already mapped output).
-pub fn write_raw(bytes: &[u8]) {
-    if TO_SERIAL.load(Ordering::Relaxed) {
-        crate::serial::write_raw(bytes);
-    }
-    if TO_SCREEN.load(Ordering::Relaxed) {
-        crate::vga::write(bytes);
-    }
-}
-
 /// A `fmt::Write` into a fixed buffer that drops what does not fit.
 struct LineBuf {
     buf: [u8; 512],

@@ -1,21 +1,21 @@
-//! The serial console terminal, /dev/ttyS0: input from the COM1 receive
-//! interrupt, output written synchronously to the console outputs
-//! `console=` chose (the serial port, and the screen while it is a console
-//! output too, until virtual consoles take it over).
+//! The serial terminal, /dev/ttyS0: input from the COM1 receive interrupt
+//! (a BREAK may start the attention sequence of `sysrq`), output written
+//! synchronously to the serial port.
 
 use super::core::{Tty, TtyDriver};
 use crate::hal;
 use alloc::sync::Arc;
+use hal::serial::Received;
 use marten_abi::devices::{TTY_MAJOR, TTYS0_MINOR};
 use marten_abi::errno::Errno;
 
-/// Output straight to the console devices (no buffer: nothing to flush,
-/// never full). VSTOP holds writers back in the tty core.
-struct ConsoleDriver;
+/// Output straight to the serial port (no buffer: nothing to flush, never
+/// full). VSTOP holds writers back in the tty core.
+struct SerialDriver;
 
-impl TtyDriver for ConsoleDriver {
+impl TtyDriver for SerialDriver {
     fn write(&self, bytes: &[u8]) -> usize {
-        hal::console::write_raw(bytes);
+        hal::serial::write_raw(bytes);
         bytes.len()
     }
 }
@@ -24,34 +24,45 @@ static SERIAL: spin::Once<Arc<Tty>> = spin::Once::new();
 
 /// Creates and registers ttyS0.
 pub fn init() -> Result<Arc<Tty>, Errno> {
-    let drv = hal::heap::try_arc(ConsoleDriver).map_err(|_| Errno::ENOMEM)?;
+    let drv = hal::heap::try_arc(SerialDriver).map_err(|_| Errno::ENOMEM)?;
     let tty = Tty::new(TTY_MAJOR, TTYS0_MINOR, drv)?;
     super::registry::register(tty.clone())?;
     SERIAL.call_once(|| tty.clone());
     Ok(tty)
 }
 
-/// COM1 interrupt: received bytes go to ttyS0 (through the input worker).
+/// ttyS0, once set up.
+pub fn tty() -> Option<&'static Arc<Tty>> {
+    SERIAL.get()
+}
+
+/// COM1 interrupt: received bytes go to ttyS0 (through the input worker),
+/// except a BREAK and the key after it (see `sysrq`).
 pub fn interrupt() {
     let mut buf = [0u8; 16];
     loop {
         let mut n = 0;
+        let mut more = true;
         while n < buf.len() {
-            match hal::serial::try_read() {
-                Some(b) => {
+            match hal::serial::try_receive() {
+                Some(Received::Break) => super::sysrq::serial_break(),
+                Some(Received::Byte(b)) if super::sysrq::serial_byte(b) => {}
+                Some(Received::Byte(b)) => {
                     buf[n] = b;
                     n += 1;
                 }
-                None => break,
+                None => {
+                    more = false;
+                    break;
+                }
             }
         }
-        if n == 0 {
-            return;
-        }
-        if let Some(t) = SERIAL.get() {
+        if n > 0
+            && let Some(t) = SERIAL.get()
+        {
             super::input::receive_from_irq(t, &buf[..n]);
         }
-        if n < buf.len() {
+        if !more {
             return;
         }
     }
