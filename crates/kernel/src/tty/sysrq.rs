@@ -74,7 +74,11 @@ pub(super) fn run_pending() {
     let Some(tty) = target_tty(target) else {
         return;
     };
-    log::info!("sysrq: kernel shell on tty {}:{}", tty.major, tty.minor);
+    if tty.minor == marten_abi::devices::TTYS0_MINOR {
+        log::info!("kernel shell on ttyS0");
+    } else {
+        log::info!("kernel shell on tty{}", tty.minor);
+    }
     if let Err(e) = crate::kshell::start(tty, true) {
         log::error!("sysrq: cannot start the kernel shell: {e}");
     }
