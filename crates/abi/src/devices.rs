@@ -18,8 +18,9 @@ pub const TTYS0_MINOR: u32 = 64;
 pub const TTYAUX_MAJOR: u32 = 5;
 pub const TTY_MINOR: u32 = 0;
 pub const CONSOLE_MINOR: u32 = 1;
-/// The first virtual console, tty0 (4:0); tty1.. are 4:1...
+/// The current virtual console, tty0 (4:0); tty1.. are 4:1...
 pub const TTY0_MINOR: u32 = 0;
+pub const TTY1_MINOR: u32 = 1;
 /// The pseudo-terminal multiplexer /dev/ptmx (5:2).
 pub const PTMX_MINOR: u32 = 2;
 /// Unix98 pseudo-terminal slaves /dev/pts/N (136:N).

@@ -37,30 +37,16 @@ pub fn write(bytes: &[u8]) {
     write_screen(bytes);
 }
 
-/// Is the serial port one of the console outputs?
-pub fn serial_output() -> bool {
-    TO_SERIAL.load(Ordering::Relaxed)
-}
-
 /// The screen side of the console (nothing if the screen is not a console
 /// output): its terminal emulator once there is one (and no emergency),
 /// else the dumb VGA writer.
-pub fn write_screen(bytes: &[u8]) {
+fn write_screen(bytes: &[u8]) {
     if TO_SCREEN.load(Ordering::Relaxed) {
         match SCREEN_WRITER.get() {
             Some(w) if !EMERGENCY.load(Ordering::Relaxed) => w(bytes),
             _ => crate::vga::write(bytes),
         }
     }
-}
-
-/// Writes bytes to every enabled console output without turning "\n"
-/// into "\r\n" on the serial port (a terminal's already mapped output).
-pub fn write_raw(bytes: &[u8]) {
-    if TO_SERIAL.load(Ordering::Relaxed) {
-        crate::serial::write_raw(bytes);
-    }
-    write_screen(bytes);
 }
 
 /// A `fmt::Write` into a fixed buffer that drops what does not fit.

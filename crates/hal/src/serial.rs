@@ -7,6 +7,8 @@ use x86_64::instructions::port::Port;
 /// COM1's I/O base and the 16550 registers used directly here.
 const COM1_BASE: u16 = 0x3f8;
 const THR: u16 = 0;
+/// The receive buffer (read side of offset 0).
+const RBR: u16 = 0;
 const IER: u16 = 1;
 const LSR: u16 = 5;
 /// Line status: the transmitter holding register (and FIFO) is empty.
@@ -16,6 +18,9 @@ const IER_RX: u8 = 0x01;
 const IER_TX: u8 = 0x02;
 /// Bytes the transmit FIFO takes when it is empty (16550A).
 const TX_FIFO: usize = 16;
+/// Line status bits: a byte is waiting; a BREAK was received.
+const LSR_DATA_READY: u8 = 0x01;
+const LSR_BREAK: u8 = 0x10;
 
 static COM1: SpinLock<Option<SerialPort>> = SpinLock::new(None);
 
@@ -40,18 +45,6 @@ pub fn write(bytes: &[u8]) {
             if b == b'\n' {
                 p.send_raw(b'\r');
             }
-            p.send_raw(b);
-        }
-    }
-}
-
-/// Writes bytes as they are, synchronously (after what the ring holds).
-pub fn write_raw(bytes: &[u8]) {
-    let mut r = TX.lock();
-    pump_locked(&mut r, true);
-    let mut g = COM1.lock();
-    if let Some(p) = g.as_mut() {
-        for &b in bytes {
             p.send_raw(b);
         }
     }
@@ -187,9 +180,38 @@ pub fn tx_set_stopped(stopped: bool) {
     }
 }
 
-/// A received byte, if one is waiting.
-pub fn try_read() -> Option<u8> {
-    COM1.lock().as_mut().and_then(|p| p.try_receive().ok())
+/// What the receiver has for us.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Received {
+    /// A data byte.
+    Byte(u8),
+    /// A BREAK condition (the line held low for longer than a character;
+    /// the UART's NUL byte that comes with it is consumed).
+    Break,
+}
+
+/// The next received byte or BREAK, if any (the line status is read with
+/// each byte, so a BREAK is not mistaken for a NUL byte).
+pub fn try_receive() -> Option<Received> {
+    let g = COM1.lock();
+    g.as_ref()?;
+    let mut lsr: Port<u8> = Port::new(COM1_BASE + LSR);
+    let mut data: Port<u8> = Port::new(COM1_BASE + RBR);
+    // SAFETY: COM1's line status and receive buffer registers, read under
+    // the port's lock (as `SerialPort` itself does); reading them only
+    // consumes received data and clears the status bits.
+    unsafe {
+        let status = lsr.read();
+        if status & LSR_DATA_READY == 0 {
+            return None;
+        }
+        let byte = data.read();
+        Some(if status & LSR_BREAK != 0 {
+            Received::Break
+        } else {
+            Received::Byte(byte)
+        })
+    }
 }
 
 pub(crate) fn force_unlock() {

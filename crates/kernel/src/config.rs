@@ -18,9 +18,13 @@ pub struct Config {
     pub init: Option<String>,
     /// Words after `--`: arguments for init.
     pub init_args: Vec<String>,
-    /// `console=ttyS0` and/or `console=tty0`; both when absent.
+    /// `console=ttyS0` and/or `console=tty0`; both when absent: where the
+    /// kernel log and console messages go.
     pub serial_console: bool,
     pub screen_console: bool,
+    /// The terminals `console=` named, in order, without repeats; the last
+    /// one is /dev/console (as on Linux). Default: tty0 then ttyS0.
+    pub consoles: Vec<ConsoleDev>,
     /// `test`: run the in-kernel tests and exit QEMU with the result.
     pub test: bool,
     /// `panic=exit`: a fatal error ends QEMU with a failure status.
@@ -33,6 +37,23 @@ pub struct Config {
     pub init_env: Vec<String>,
 }
 
+/// A console terminal `console=` can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsoleDev {
+    /// `ttyS0` (options after a comma are accepted and ignored).
+    Serial,
+    /// `tty<n>`: virtual terminal n (1..=6); 0 (`tty0`, `tty`) is the one
+    /// in the foreground when the terminal is opened.
+    Vt(u8),
+}
+
+impl Config {
+    /// The terminal /dev/console names: the last `console=`.
+    pub fn console_dev(&self) -> ConsoleDev {
+        self.consoles.last().copied().unwrap_or(ConsoleDev::Serial)
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -41,6 +62,7 @@ impl Default for Config {
             init_args: Vec::new(),
             serial_console: true,
             screen_console: true,
+            consoles: alloc::vec![ConsoleDev::Vt(0), ConsoleDev::Serial],
             test: false,
             exit_on_fatal: false,
             slice_ms: 10,
@@ -60,14 +82,21 @@ fn level_from_linux(n: u32) -> log::LevelFilter {
     }
 }
 
-/// A console Marten has: the serial port (`ttyS<n>`, with options after a
-/// comma) or the screen (`tty`, `tty<n>`).
-fn known_console(v: &str) -> bool {
+/// The console `console=v` names, if Marten has it: the serial port
+/// (`ttyS0`, with options after a comma) or a virtual terminal (`tty`,
+/// `tty0` .. `tty6`).
+fn known_console(v: &str) -> Option<ConsoleDev> {
     let name = v.split(',').next().unwrap_or("");
-    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    match name.strip_prefix("ttyS") {
-        Some(n) => !n.is_empty() && digits(n),
-        None => name.strip_prefix("tty").is_some_and(digits),
+    if name == "ttyS0" {
+        return Some(ConsoleDev::Serial);
+    }
+    match name.strip_prefix("tty")? {
+        "" => Some(ConsoleDev::Vt(0)),
+        n if n.len() == 1 => match n.as_bytes()[0] {
+            b @ b'0'..=b'6' => Some(ConsoleDev::Vt(b - b'0')),
+            _ => None,
+        },
+        _ => None,
     }
 }
 
@@ -89,7 +118,7 @@ pub fn parse(cmdline: &str) -> Config {
     if let Some(i) = init_part {
         c.init_args = marten_line::split_words(i).unwrap_or_default();
     }
-    let mut consoles: Vec<String> = Vec::new();
+    let mut consoles: Vec<ConsoleDev> = Vec::new();
     let mut bare: Vec<String> = Vec::new();
     for (key, value) in marten_line::parse_cmdline(kernel_part) {
         match (key.as_str(), value) {
@@ -99,8 +128,14 @@ pub fn parse(cmdline: &str) -> Config {
                 Err(_) => log::warn!("loglevel={v} is not a number; ignored"),
             },
             ("init", Some(v)) => c.init = Some(v),
-            ("console", Some(v)) if known_console(&v) => consoles.push(v),
-            ("console", Some(v)) => log::warn!("console={v}: no such console (ttyS0, tty0 or tty); ignored"),
+            ("console", Some(v)) => match known_console(&v) {
+                Some(d) => {
+                    // A repeat moves to the end: the last one is /dev/console.
+                    consoles.retain(|&c| c != d);
+                    consoles.push(d);
+                }
+                None => log::warn!("console={v}: no such console (ttyS0, tty0 .. tty6 or tty); ignored"),
+            },
             ("test", None) => {
                 c.test = true;
                 c.exit_on_fatal = true;
@@ -127,8 +162,9 @@ pub fn parse(cmdline: &str) -> Config {
     bare.append(&mut c.init_args);
     c.init_args = bare;
     if !consoles.is_empty() {
-        c.serial_console = consoles.iter().any(|v| v.starts_with("ttyS"));
-        c.screen_console = consoles.iter().any(|v| v.starts_with("tty") && !v.starts_with("ttyS"));
+        c.serial_console = consoles.contains(&ConsoleDev::Serial);
+        c.screen_console = consoles.iter().any(|d| matches!(d, ConsoleDev::Vt(_)));
+        c.consoles = consoles;
     }
     c
 }

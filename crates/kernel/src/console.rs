@@ -1,7 +1,7 @@
 //! The kernel console: output to serial and screen (the kernel's own
-//! messages, written synchronously; the screen through the console's
-//! virtual terminal), and keyboard input from the virtual terminals handed
-//! to the TTY layer.
+//! messages, written synchronously; the screen through the foreground
+//! virtual terminal), and the keyboard, decoded by the virtual terminals
+//! (whose input the TTY layer takes: `tty::vt`).
 
 /// Prints to the console.
 #[macro_export]
@@ -35,12 +35,6 @@ macro_rules! warn_once {
 pub fn init() {
     crate::vt::keyboard::init();
     crate::vt::init();
-}
-
-/// The virtual terminals' default input sink (interrupts off): every
-/// terminal's keys (and replies) go to the console terminal.
-pub fn vt_input(_vt: usize, bytes: &[u8]) {
-    crate::tty::keyboard_input(bytes);
 }
 
 /// Keyboard interrupt: the virtual terminals decode it.

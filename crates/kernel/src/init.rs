@@ -31,10 +31,26 @@ pub fn main() -> isize {
             }
         }
     }
-    if let Err(e) = proc::spawn_kernel("kshell", &me, kshell::main) {
-        log::error!("cannot start the kernel shell: {e}");
-    }
+    start_shells(&me);
     reap_forever()
+}
+
+/// Starts a kernel shell on each console terminal (`console=`: by
+/// default the serial line and the virtual terminal in the foreground).
+fn start_shells(me: &alloc::sync::Arc<proc::Process>) {
+    let mut started: Vec<alloc::sync::Arc<crate::tty::Tty>> = Vec::new();
+    for &d in config::get().consoles.iter() {
+        let Some(t) = crate::tty::terminal_of(d) else {
+            continue;
+        };
+        if started.iter().any(|s| alloc::sync::Arc::ptr_eq(s, &t)) {
+            continue;
+        }
+        started.push(t.clone());
+        if let Err(e) = kshell::start_under(t, false, me) {
+            log::error!("cannot start the kernel shell: {e}");
+        }
+    }
 }
 
 /// Starts the user-space init as pid 1, if there is one and the command
@@ -65,7 +81,7 @@ pub fn start_user_init(cfg: &Config) -> bool {
         // so once init is runnable it may never run again before init
         // has finished (and powered the machine off).
         log::info!("init: starting {}", alloc::string::String::from_utf8_lossy(path));
-        match exec::spawn(path, &argv, &envp, &proc::kernel_process(), Some(1)) {
+        match exec::spawn(path, &argv, &envp, &proc::kernel_process(), Some(1), None) {
             Ok(_) => return true,
             Err(e) => log::error!(
                 "init: cannot start {}: {e}",

@@ -28,9 +28,12 @@ pub struct Machine {
     /// The `-cpu` model with its feature switches (e.g. `max,-erms`);
     /// `None` is `max` under TCG and `host` under KVM.
     pub cpu: Option<String>,
-    /// A VGA card (and the firmware that initialises it), with the QEMU
-    /// monitor on this Unix socket for key presses and screen reads.
+    /// The QEMU monitor on this Unix socket, for key presses, screen reads
+    /// and a BREAK on the serial line.
     pub vga_monitor: Option<PathBuf>,
+    /// A VGA card (and the firmware that initialises it), when there is a
+    /// monitor.
+    pub vga: bool,
     pub extra: Vec<String>,
 }
 
@@ -49,6 +52,7 @@ impl Machine {
             icount: None,
             cpu: None,
             vga_monitor: None,
+            vga: false,
             extra: Vec::new(),
         }
     }
@@ -80,7 +84,7 @@ impl Machine {
         // someone is going to look at the screen.
         let display = self.interactive
             && (std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some());
-        let shows_vga = display || self.vga_monitor.is_some();
+        let shows_vga = display || (self.vga && self.vga_monitor.is_some());
         let qboot = Path::new("/usr/share/qemu/qboot.rom");
         if qboot.exists() && !shows_vga {
             c.arg("-bios").arg(qboot);
@@ -95,7 +99,10 @@ impl Machine {
             c.args(["-nodefaults", "-display", "none", "-serial", "stdio", "-no-reboot"]);
             match &self.vga_monitor {
                 Some(sock) => {
-                    c.args(["-vga", "std", "-monitor"]);
+                    if self.vga {
+                        c.args(["-vga", "std"]);
+                    }
+                    c.arg("-monitor");
                     c.arg(format!("unix:{},server,nowait", sock.display()));
                 }
                 None => {

@@ -17,8 +17,12 @@
 //! exit <status>         wait for QEMU to exit with this status (a check)
 //! vga                   give the machine a VGA card (and the firmware that
 //!                       sets it up) and a QEMU monitor, before `start`
+//! monitor               a QEMU monitor without the VGA card, before `start`
 //! sendkeys <text>       type on the PS/2 keyboard (\n is Enter)
+//! sendkey <keys>        press one QEMU key combination (`alt-f2`)
+//! sendbreak             a BREAK on the serial line (needs `vga`/`monitor`)
 //! screen <text>         wait for text on the VGA text screen (a check)
+//! noscreen <text>       the VGA text screen does not show text now (a check)
 //! ```
 //!
 //! Paths in `initrd` are relative to the current directory.
@@ -74,7 +78,7 @@ fn count_checks(lines: &[&str]) -> u32 {
         .iter()
         .filter(|l| {
             let w = l.split_whitespace().next().unwrap_or("");
-            matches!(w, "expect" | "expect-any" | "absent" | "exit" | "screen")
+            matches!(w, "expect" | "expect-any" | "absent" | "exit" | "screen" | "noscreen")
         })
         .count() as u32
 }
@@ -116,7 +120,17 @@ pub fn run(name: &str, text: &str, base: &Machine, echo: bool) -> Tally {
         };
         let need_session = matches!(
             cmd,
-            "expect" | "expect-any" | "send" | "sendraw" | "absent" | "exit" | "sendkeys" | "screen"
+            "expect"
+                | "expect-any"
+                | "send"
+                | "sendraw"
+                | "absent"
+                | "exit"
+                | "sendkeys"
+                | "sendkey"
+                | "sendbreak"
+                | "screen"
+                | "noscreen"
         );
         if need_session && session.is_none() {
             fail(&mut tally, lineno, line, "no machine started");
@@ -147,13 +161,14 @@ pub fn run(name: &str, text: &str, base: &Machine, echo: bool) -> Tally {
                 timeout = Duration::from_secs(arg.parse().unwrap_or(30));
                 true
             }
-            "vga" => {
+            "vga" | "monitor" => {
                 let sock = std::env::temp_dir().join(format!("mrun-{}-{lineno}.sock", std::process::id()));
                 let _ = std::fs::remove_file(&sock);
                 m.vga_monitor = Some(sock);
+                m.vga |= cmd == "vga";
                 true
             }
-            "sendkeys" | "screen" => {
+            "sendkeys" | "sendkey" | "sendbreak" | "screen" | "noscreen" => {
                 if monitor.is_none() {
                     let path = m.vga_monitor.clone().unwrap_or_default();
                     match Monitor::connect(&path, Duration::from_secs(10)) {
@@ -165,10 +180,34 @@ pub fn run(name: &str, text: &str, base: &Machine, echo: bool) -> Tally {
                     }
                 }
                 let Some(mon) = monitor.as_mut() else { break };
-                if cmd == "sendkeys" {
-                    let text = String::from_utf8_lossy(&unescape(arg)).into_owned();
-                    match mon.type_text(&text) {
+                if matches!(cmd, "sendkeys" | "sendkey" | "sendbreak") {
+                    let done = match cmd {
+                        "sendkeys" => mon.type_text(&String::from_utf8_lossy(&unescape(arg))),
+                        "sendkey" => mon.command(&format!("sendkey {arg}")).map(|_| ()),
+                        _ => mon.command("chardev-send-break serial0").map(|_| ()),
+                    };
+                    match done {
                         Ok(()) => true,
+                        Err(e) => {
+                            fail(&mut tally, lineno, line, &format!("monitor: {e}"));
+                            false
+                        }
+                    }
+                } else if cmd == "noscreen" {
+                    match mon.screen() {
+                        Ok(rows) if !rows.iter().any(|r| r.contains(arg)) => {
+                            tally.passed += 1;
+                            true
+                        }
+                        Ok(rows) => {
+                            fail(
+                                &mut tally,
+                                lineno,
+                                line,
+                                &format!("on the screen:\n{}", rows.join("\n")),
+                            );
+                            false
+                        }
                         Err(e) => {
                             fail(&mut tally, lineno, line, &format!("monitor: {e}"));
                             false

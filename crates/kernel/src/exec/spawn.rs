@@ -14,8 +14,9 @@ use hal::vmap::KernelStack;
 use marten_abi::errno::Errno;
 use marten_abi::fcntl;
 
-/// Starts `path` with `argv` and `envp` as a child of `parent`, with the
-/// console as descriptors 0, 1 and 2 (not as its controlling terminal).
+/// Starts `path` with `argv` and `envp` as a child of `parent`, with
+/// `terminal` (the console when None) as descriptors 0, 1 and 2 (not as
+/// its controlling terminal).
 /// `pid` chooses the pid (1 for init); any other program leads a new
 /// session and process group.
 pub fn spawn(
@@ -24,6 +25,7 @@ pub fn spawn(
     envp: &[Vec<u8>],
     parent: &Arc<Process>,
     pid: Option<Pid>,
+    terminal: Option<Arc<crate::tty::Tty>>,
 ) -> Result<Arc<Process>, Errno> {
     let root = marten_cred::Cred::root();
     let ctx = crate::vfs::walk::FsContext::initial();
@@ -40,7 +42,7 @@ pub fn spawn(
         p.user.release();
         proc::abandon(p);
     };
-    let console = match crate::tty::console_file().and_then(|c| File::new(c, fcntl::O_RDWR)) {
+    let console = match crate::tty::console_file(terminal).and_then(|c| File::new(c, fcntl::O_RDWR)) {
         Ok(f) => f,
         Err(e) => {
             undo(&p);

@@ -3,7 +3,7 @@
 use crate::hal;
 use crate::proc::{self, ProcState};
 use crate::sched::{self, State};
-use crate::{bench, ktest, println, shutdown};
+use crate::{bench, ktest, shutdown};
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -135,6 +135,12 @@ const COMMANDS: &[Command] = &[
         run: crash,
     },
     Command {
+        name: "exit",
+        usage: "exit",
+        help: "leave this shell (an attention key sequence starts another)",
+        run: exit_hint,
+    },
+    Command {
         name: "poweroff",
         usage: "poweroff",
         help: "power the machine off",
@@ -156,9 +162,15 @@ pub fn run(words: &[String]) -> CmdResult {
     }
 }
 
+/// `exit` is the shell loop's (see `kshell::main`); here only when run
+/// from `parallel`, `sleep` or `leakcheck`.
+fn exit_hint(_: &[String]) -> CmdResult {
+    Err("only as a command line of its own".into())
+}
+
 fn help(_: &[String]) -> CmdResult {
     for c in COMMANDS {
-        println!("  {:<48} {}", c.usage, c.help);
+        kprintln!("  {:<48} {}", c.usage, c.help);
     }
     Ok(())
 }
@@ -170,7 +182,7 @@ fn kib(frames: usize) -> usize {
 fn mem(_: &[String]) -> CmdResult {
     let s = hal::frames::stats();
     let used = s.managed - s.free;
-    println!(
+    kprintln!(
         "frames: {} managed ({} KiB), {} free ({} KiB), {} in use ({} KiB)",
         s.managed,
         kib(s.managed),
@@ -180,28 +192,33 @@ fn mem(_: &[String]) -> CmdResult {
         kib(used)
     );
     let (committed, limit) = crate::mm::commit::usage();
-    println!("commit: {committed} of {limit} pages promised to user memory, pipes, files and inodes");
+    kprintln!("commit: {committed} of {limit} pages promised to user memory, pipes, files and inodes");
     let st = crate::vfs::mount::root_mount().sb.fs.statfs();
-    println!("root tmpfs inodes: {} of {}", st.files - st.ffree, st.files);
-    println!("  {:<12} {:>9} {:>11}", "kind", "frames", "KiB");
+    kprintln!("root tmpfs inodes: {} of {}", st.files - st.ffree, st.files);
+    kprintln!("  {:<12} {:>9} {:>11}", "kind", "frames", "KiB");
     for k in FrameKind::ALL {
         let n = s.by_kind[k.index()];
-        println!("  {:<12} {:>9} {:>11}", k.name(), n, kib(n));
+        kprintln!("  {:<12} {:>9} {:>11}", k.name(), n, kib(n));
     }
     Ok(())
 }
 
 fn heap(_: &[String]) -> CmdResult {
     let s = hal::heap::stats();
-    println!(
+    kprintln!(
         "  {:>6} {:>9} {:>7} {:>11} {:>10} {:>10}",
-        "class", "objects", "slabs", "bytes", "allocs", "frees"
+        "class",
+        "objects",
+        "slabs",
+        "bytes",
+        "allocs",
+        "frees"
     );
     let mut total = 0;
     for (i, c) in s.classes.iter().enumerate() {
         let size = hal::heap::CLASS_SIZES[i];
         total += c.objects * size;
-        println!(
+        kprintln!(
             "  {:>6} {:>9} {:>7} {:>11} {:>10} {:>10}",
             size,
             c.objects,
@@ -211,14 +228,14 @@ fn heap(_: &[String]) -> CmdResult {
             c.frees
         );
     }
-    println!("  large: {} allocations, {} bytes", s.large_allocations, s.large_bytes);
-    println!("  total in use: {} bytes", total + s.large_bytes);
+    kprintln!("  large: {} allocations, {} bytes", s.large_allocations, s.large_bytes);
+    kprintln!("  total in use: {} bytes", total + s.large_bytes);
     Ok(())
 }
 
 fn uptime(_: &[String]) -> CmdResult {
     let ns = hal::time::now_ns();
-    println!(
+    kprintln!(
         "up {}.{:03} s, {} timer ticks, {} context switches",
         ns / 1_000_000_000,
         (ns / 1_000_000) % 1000,
@@ -236,9 +253,9 @@ fn cpuinfo(_: &[String]) -> CmdResult {
             .trim()
             .to_string()
     };
-    println!("vendor:   {}", text(&f.vendor));
-    println!("model:    {}", text(&f.brand));
-    println!("family {} model {} stepping {}", f.family, f.model, f.stepping);
+    kprintln!("vendor:   {}", text(&f.vendor));
+    kprintln!("model:    {}", text(&f.brand));
+    kprintln!("family {} model {} stepping {}", f.family, f.model, f.stepping);
     let flags = [
         ("apic", f.apic),
         ("x2apic", f.x2apic),
@@ -257,21 +274,27 @@ fn cpuinfo(_: &[String]) -> CmdResult {
         ("hypervisor", f.hypervisor),
     ];
     let on: Vec<&str> = flags.iter().filter(|(_, v)| *v).map(|(n, _)| *n).collect();
-    println!("features: {}", on.join(" "));
+    kprintln!("features: {}", on.join(" "));
     let p = hal::cpu::protections();
-    println!(
+    kprintln!(
         "enabled:  CR0.WP={} EFER.NXE={} CR4.SMEP={} CR4.SMAP={} CR4.UMIP={} CR0.NE={} CR4.OSXMMEXCPT={}",
-        p.wp as u8, p.nxe as u8, p.smep as u8, p.smap as u8, p.umip as u8, p.ne as u8, p.osxmmexcpt as u8
+        p.wp as u8,
+        p.nxe as u8,
+        p.smep as u8,
+        p.smap as u8,
+        p.umip as u8,
+        p.ne as u8,
+        p.osxmmexcpt as u8
     );
     let tsc = hal::time::tsc_hz();
-    println!(
+    kprintln!(
         "clocks:   TSC {}.{:03} MHz, timer {} Hz, APIC timer input {} kHz",
         tsc / 1_000_000,
         (tsc / 1000) % 1000,
         hal::time::timer_hz(),
         hal::time::apic_timer_hz() / 1000
     );
-    println!(
+    kprintln!(
         "CPUs:     {} present (the boot CPU runs; others stay parked)",
         hal::acpi::info().cpus
     );
@@ -288,19 +311,19 @@ fn log_level(w: &[String]) -> CmdResult {
         Some("trace") => log::LevelFilter::Trace,
         Some(_) => return Err("levels: off error warn info debug trace".into()),
         None => {
-            println!("log level: {}", log::max_level());
+            kprintln!("log level: {}", log::max_level());
             return Ok(());
         }
     };
     log::set_max_level(l);
-    println!("log level: {l}");
+    kprintln!("log level: {l}");
     Ok(())
 }
 
 fn test(w: &[String]) -> CmdResult {
     let filter = w.get(1).map(|s| s.as_str()).unwrap_or("");
     let (passed, failed) = ktest::run(filter);
-    println!("ktest: done: {passed} passed, {failed} failed");
+    kprintln!("ktest: done: {passed} passed, {failed} failed");
     Ok(())
 }
 
@@ -337,11 +360,11 @@ fn bench_cmd(w: &[String]) -> CmdResult {
 
 fn ps(w: &[String]) -> CmdResult {
     if w.get(1).map(|s| s.as_str()) == Some("-t") {
-        println!("  {:>5} {:>5} {:<5} {:>9}  {}", "PID", "TID", "STATE", "CPU-ms", "NAME");
+        kprintln!("  {:>5} {:>5} {:<5} {:>9}  {}", "PID", "TID", "STATE", "CPU-ms", "NAME");
         for p in proc::all() {
             for t in p.threads() {
                 let ms = t.cpu_time_ns() / 1_000_000;
-                println!(
+                kprintln!(
                     "  {:>5} {:>5} {:<5} {:>9}  {}",
                     p.pid,
                     t.tid,
@@ -353,7 +376,7 @@ fn ps(w: &[String]) -> CmdResult {
         }
         return Ok(());
     }
-    println!("  {:>5} {:>5} {:<5} {:>3}  {}", "PID", "PPID", "STATE", "THR", "NAME");
+    kprintln!("  {:>5} {:>5} {:<5} {:>3}  {}", "PID", "PPID", "STATE", "THR", "NAME");
     for p in proc::all() {
         let state = match p.state() {
             ProcState::Zombie(_) => 'Z',
@@ -374,7 +397,7 @@ fn ps(w: &[String]) -> CmdResult {
         } else {
             format!("[{}]", p.name())
         };
-        println!(
+        kprintln!(
             "  {:>5} {:>5} {:<5} {:>3}  {}",
             p.pid,
             p.ppid(),
@@ -421,7 +444,7 @@ fn parallel(w: &[String]) -> CmdResult {
         let t = sched::spawn_here(&name, move || match super::commands::run(&words) {
             Ok(()) => 0,
             Err(e) => {
-                println!("{}: {}", words[0], e);
+                kprintln!("{}: {}", words[0], e);
                 1
             }
         })
@@ -455,9 +478,9 @@ fn sysprof(w: &[String]) -> CmdResult {
                 .filter(|r| r.1 > 0)
                 .collect();
             rows.sort_by_key(|r| core::cmp::Reverse(r.0));
-            println!("  {:<16} {:>10} {:>12} {:>10}", "call", "count", "total-us", "avg-ns");
+            kprintln!("  {:<16} {:>10} {:>12} {:>10}", "call", "count", "total-us", "avg-ns");
             for (ns, n, i) in rows {
-                println!(
+                kprintln!(
                     "  {:<16} {:>10} {:>12} {:>10}",
                     prof::name(i).unwrap_or("?"),
                     n,
@@ -469,7 +492,7 @@ fn sysprof(w: &[String]) -> CmdResult {
                 prof::FAULT_NS.load(Ordering::Relaxed),
                 prof::FAULTS.load(Ordering::Relaxed),
             );
-            println!(
+            kprintln!(
                 "  {:<16} {:>10} {:>12} {:>10}",
                 "page faults",
                 f,
@@ -489,7 +512,7 @@ fn sleep_cmd(w: &[String]) -> CmdResult {
 }
 
 fn echo(w: &[String]) -> CmdResult {
-    println!("{}", w[1..].join(" "));
+    kprintln!("{}", w[1..].join(" "));
     Ok(())
 }
 

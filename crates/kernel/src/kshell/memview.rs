@@ -3,9 +3,9 @@
 //! process's virtual memory, rendered by `crate::mm::memview`).
 
 use super::commands::CmdResult;
+use crate::mm;
 use crate::mm::memview::is_shared;
 use crate::proc::{self, Process};
-use crate::{mm, print, println};
 use alloc::format;
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -31,7 +31,7 @@ pub fn memuse(w: &[String]) -> CmdResult {
     let p = process_arg(w)?;
     let g = p.user.mm.lock();
     let Some(m) = g.as_ref() else {
-        println!("pid {} ({}) is a kernel process: no user memory", p.pid, p.name());
+        kprintln!("pid {} ({}) is a kernel process: no user memory", p.pid, p.name());
         return Ok(());
     };
     let kinds = [
@@ -56,18 +56,22 @@ pub fn memuse(w: &[String]) -> CmdResult {
             }
         });
     }
-    println!(
+    kprintln!(
         "pid {} ({}): resident pages, {} open files",
         p.pid,
         p.name(),
         p.user.files.lock().count()
     );
-    println!(
+    kprintln!(
         "  {:<12} {:>8} {:>8} {:>8} {:>10}",
-        "kind", "private", "shared", "total", "virt-KiB"
+        "kind",
+        "private",
+        "shared",
+        "total",
+        "virt-KiB"
     );
     for i in 0..5 {
-        println!(
+        kprintln!(
             "  {:<12} {:>8} {:>8} {:>8} {:>10}",
             names[i],
             private[i],
@@ -78,8 +82,8 @@ pub fn memuse(w: &[String]) -> CmdResult {
     }
     let tables = m.pt.table_frames();
     let (p_sum, s_sum): (usize, usize) = (private.iter().sum(), shared.iter().sum());
-    println!("  {:<12} {:>8} {:>8} {:>8}", "page tables", tables, 0, tables);
-    println!(
+    kprintln!("  {:<12} {:>8} {:>8} {:>8}", "page tables", tables, 0, tables);
+    kprintln!(
         "  total: {} private + {} shared pages = {} KiB resident; {} pages committed",
         p_sum + tables,
         s_sum,
@@ -102,7 +106,7 @@ pub fn memview(w: &[String]) -> CmdResult {
     r.map_err(|e| format!("{e}"))?;
     // Line by line, as the console takes one line's worth at a time.
     for line in text.split_inclusive(|&b| b == b'\n') {
-        print!("{}", String::from_utf8_lossy(line));
+        kprint!("{}", String::from_utf8_lossy(line));
     }
     Ok(())
 }

@@ -1,37 +1,109 @@
-//! The kernel shell: a small command interpreter on the console, for
+//! The kernel shell: a small command interpreter on a terminal (each
+//! console's at boot, or the one an attention sequence came from), for
 //! looking inside the kernel and driving its tests and benchmarks.
 
 // The kernel shell runs commands typed by the operator on the console,
 // never on behalf of user space: it may allocate infallibly (see kalloc.rs).
 #![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
 
+/// Prints to the kernel shell's terminal (see [`out`]).
+macro_rules! kprint {
+    ($($arg:tt)*) => { $crate::kshell::out(format_args!($($arg)*)) };
+}
+
+/// Prints a line to the kernel shell's terminal.
+macro_rules! kprintln {
+    () => { kprint!("\n") };
+    ($($arg:tt)*) => { kprint!("{}\n", format_args!($($arg)*)) };
+}
+
 mod commands;
 mod memview;
 mod user;
 
-use crate::print;
+use crate::hal::sync::SpinLock;
+use crate::proc::{self, Pid, Process};
+use crate::sched;
+use crate::tty::Tty;
 use alloc::string::String;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
+use marten_abi::errno::Errno;
+use marten_ldisc::Termios;
 
 /// The prompt; the test rig waits for it.
 pub const PROMPT: &str = "marten> ";
 
-/// Body of the kshell process. Returns when the shell is killed.
-pub fn main() -> isize {
-    crate::println!("Marten kernel shell. Type `help` for commands.");
-    let Some(tty) = crate::tty::console() else {
-        return 1;
+/// The running shells and their terminals, by process.
+///
+/// Invariant: one entry per live kshell process (its threads print there).
+static SHELLS: SpinLock<Vec<(Pid, Arc<Tty>)>> = SpinLock::new(Vec::new());
+
+/// Starts a kernel shell process on `tty`, a child of process 0 (reaped
+/// when it exits). `takeover`: the shell has the terminal's input to
+/// itself and sane (canonical, echoing) attributes until it exits, when
+/// the attributes come back and the other readers get the input again.
+pub fn start(tty: Arc<Tty>, takeover: bool) -> Result<Arc<Process>, Errno> {
+    start_under(tty, takeover, &proc::kernel_process())
+}
+
+/// [`start`] with `parent` as the shell's parent.
+pub fn start_under(tty: Arc<Tty>, takeover: bool, parent: &Arc<Process>) -> Result<Arc<Process>, Errno> {
+    proc::spawn_kernel("kshell", parent, move || main(tty, takeover))
+}
+
+/// Body of a kshell process. Returns on `exit`, or when the shell is
+/// killed.
+fn main(tty: Arc<Tty>, takeover: bool) -> isize {
+    let me = sched::current_process().pid;
+    SHELLS.lock().push((me, tty.clone()));
+    let saved = if takeover && tty.reserve_input(me) {
+        let t = tty.termios();
+        tty.set_termios(Termios::default(), true);
+        Some(t)
+    } else {
+        None
     };
+    kprintln!("Marten kernel shell. Type `help` for commands.");
     loop {
-        print!("{PROMPT}");
-        let Ok(line) = read_line(tty) else {
-            return 0;
+        kprint!("{PROMPT}");
+        let Ok(line) = read_line(&tty) else {
+            break;
         };
+        if line.trim() == "exit" {
+            break;
+        }
         run_line(&line);
-        if crate::sched::current().is_cancelled() {
-            return 0;
+        if sched::current().is_cancelled() {
+            break;
         }
     }
+    if let Some(t) = saved {
+        tty.set_termios(t, false);
+        tty.release_input(me);
+    }
+    SHELLS.lock().retain(|(pid, _)| *pid != me);
+    0
+}
+
+/// Writes to the terminal of the kernel shell the caller belongs to (the
+/// console outputs for any other caller).
+pub fn out(args: core::fmt::Arguments<'_>) {
+    let text = alloc::fmt::format(args);
+    let me = sched::current_process().pid;
+    let tty = SHELLS.lock().iter().find(|(pid, _)| *pid == me).map(|(_, t)| t.clone());
+    match tty {
+        Some(t) => {
+            let _ = t.write(text.as_bytes(), false);
+        }
+        None => crate::hal::console::write(text.as_bytes()),
+    }
+}
+
+/// The terminal of the kernel shell the caller belongs to.
+pub(crate) fn terminal() -> Option<Arc<Tty>> {
+    let me = sched::current_process().pid;
+    SHELLS.lock().iter().find(|(pid, _)| *pid == me).map(|(_, t)| t.clone())
 }
 
 /// Reads a line from the console terminal: its line discipline edits and
@@ -62,7 +134,7 @@ pub fn run_line(line: &str) {
     let words: Vec<String> = match marten_line::split_words(line) {
         Ok(w) => w,
         Err(e) => {
-            crate::println!("kshell: {e:?}");
+            kprintln!("kshell: {e:?}");
             return;
         }
     };
@@ -70,6 +142,6 @@ pub fn run_line(line: &str) {
         return;
     }
     if let Err(e) = commands::run(&words) {
-        crate::println!("{}: {}", words[0], e);
+        kprintln!("{}: {}", words[0], e);
     }
 }

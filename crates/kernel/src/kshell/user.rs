@@ -3,7 +3,7 @@
 use super::commands::CmdResult;
 use crate::hal;
 use crate::proc::{self, WaitFor};
-use crate::{exec, println, sched};
+use crate::{exec, sched};
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -11,7 +11,7 @@ use hal::frames::{FrameKind, FrameStats};
 use marten_abi::{signal, wait};
 
 /// `run PATH [ARGS...]`: runs a program from the root file system as a
-/// child of the shell and reports how it ended.
+/// child of the shell, on the shell's terminal, and reports how it ended.
 pub fn run(w: &[String]) -> CmdResult {
     let path = w.get(1).ok_or("usage: run PATH [ARGS...]")?;
     let argv: Vec<Vec<u8>> = w[1..].iter().map(|a| a.as_bytes().to_vec()).collect();
@@ -20,16 +20,17 @@ pub fn run(w: &[String]) -> CmdResult {
         .map(|e| e.as_bytes().to_vec())
         .collect();
     let me = sched::current_process();
-    let child = exec::spawn(path.as_bytes(), &argv, &envp, &me, None).map_err(|e| format!("{path}: {e}"))?;
+    let child =
+        exec::spawn(path.as_bytes(), &argv, &envp, &me, None, super::terminal()).map_err(|e| format!("{path}: {e}"))?;
     let pid = child.pid;
     drop(child);
     match proc::waitpid(WaitFor::Pid(pid), false, true) {
         Ok(Some((_, status))) => {
             if wait::if_exited(status) {
-                println!("[pid {pid}] exited with status {}", wait::exit_status(status));
+                kprintln!("[pid {pid}] exited with status {}", wait::exit_status(status));
             } else {
                 let sig = wait::term_sig(status);
-                println!("[pid {pid}] killed by signal {sig} ({})", signal::name(sig));
+                kprintln!("[pid {pid}] killed by signal {sig} ({})", signal::name(sig));
             }
             Ok(())
         }
@@ -61,11 +62,11 @@ pub fn leakcheck(w: &[String]) -> CmdResult {
         let (b, a) = (before.by_kind[k.index()], after.by_kind[k.index()]);
         if b != a {
             leaks += 1;
-            println!("leakcheck: {} frames: {b} before, {a} after", k.name());
+            kprintln!("leakcheck: {} frames: {b} before, {a} after", k.name());
         }
     }
     if leaks == 0 {
-        println!(
+        kprintln!(
             "leakcheck: no leaks ({} frames in use, by kind unchanged)",
             after.managed - after.free
         );

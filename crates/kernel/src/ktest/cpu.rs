@@ -178,5 +178,21 @@ fn cmdline_parsing() -> TestResult {
     let d = config::parse("console=tty0 console=ttyS0 loglevel=x");
     check!(d.serial_console && d.screen_console && !d.test);
     check_eq!(d.log_level, log::LevelFilter::Info);
+    // The last console= is /dev/console; a repeat moves to the end; an
+    // unknown one is ignored.
+    use config::ConsoleDev;
+    check_eq!(c.console_dev(), ConsoleDev::Serial);
+    check_eq!(d.console_dev(), ConsoleDev::Serial);
+    let e = config::parse("console=ttyS0,115200n8 console=tty2 console=tty9 console=ttyS0 console=tty");
+    check_eq!(e.consoles.len(), 3);
+    check_eq!(e.consoles[0], ConsoleDev::Vt(2));
+    check_eq!(e.console_dev(), ConsoleDev::Vt(0));
+    check!(e.serial_console && e.screen_console);
+    let f = config::parse("console=tty1");
+    check!(!f.serial_console && f.screen_console);
+    check_eq!(f.console_dev(), ConsoleDev::Vt(1));
+    let g = config::parse("");
+    check_eq!(g.console_dev(), ConsoleDev::Serial);
+    check_eq!(g.consoles.len(), 2);
     Ok(())
 }

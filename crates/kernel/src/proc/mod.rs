@@ -460,8 +460,9 @@ pub(crate) fn exit_process(p: &Arc<Process>, code: i32) {
         let (ut, stime) = p.cpu_clock_ticks();
         signal::send_info(&parent, marten_signal::SigInfo::child(code, p.pid, uid, st, ut, stime));
         // A parent that ignores SIGCHLD (or set SA_NOCLDWAIT) leaves no
-        // zombies: the child is reaped at once.
-        if parent.user.is_user() && parent.user.sig.lock().reaps_children() {
+        // zombies: the child is reaped at once. So does process 0, which
+        // never waits (its children: init, kernel shells it started).
+        if parent.pid == 0 || (parent.user.is_user() && parent.user.sig.lock().reaps_children()) {
             parent.children.lock().retain(|c| !Arc::ptr_eq(c, p));
             table::remove(p.pid);
         }

@@ -8,7 +8,7 @@ use crate::sched::Interrupted;
 use crate::sync::WaitQueue;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use marten_abi::errno::Errno;
 use marten_ldisc::{Events, Ldisc, ReadResult, Termios};
 
@@ -78,6 +78,10 @@ pub struct Tty {
     /// Bytes received by an interrupt handler, not yet through the ldisc.
     pub(super) raw: SpinLock<RawRing>,
     pub(super) raw_pending: AtomicBool,
+    /// The process that has the input to itself (a kernel shell started by
+    /// an attention sequence), 0 for none: others' reads wait, and their
+    /// polls see nothing to read, until it lets go.
+    reserved_by: AtomicU32,
 }
 
 /// Most input bytes taken through OPOST at once by a writer.
@@ -104,6 +108,7 @@ impl Tty {
             writers,
             raw: SpinLock::new(RawRing::new()),
             raw_pending: AtomicBool::new(false),
+            reserved_by: AtomicU32::new(0),
         };
         crate::hal::heap::try_arc(t).map_err(|_| Errno::ENOMEM)
     }
@@ -222,8 +227,41 @@ impl Tty {
 
     /// Whether a read would not block.
     pub fn can_read(&self) -> bool {
+        if !self.may_read() {
+            return false;
+        }
         let s = self.state.lock();
         s.hung_up || s.ldisc.can_read()
+    }
+
+    /// Gives process `pid` the input to itself (false if another has it).
+    pub fn reserve_input(&self, pid: Pid) -> bool {
+        match self
+            .reserved_by
+            .compare_exchange(0, pid, Ordering::AcqRel, Ordering::Acquire)
+        {
+            Ok(_) => true,
+            Err(holder) => holder == pid,
+        }
+    }
+
+    /// Ends `pid`'s hold on the input; the other readers wake.
+    pub fn release_input(&self, pid: Pid) {
+        if self
+            .reserved_by
+            .compare_exchange(pid, 0, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            self.readers.wake_all();
+        }
+    }
+
+    /// Whether the caller may take input now (nobody else holds it).
+    fn may_read(&self) -> bool {
+        match self.reserved_by.load(Ordering::Acquire) {
+            0 => true,
+            pid => crate::sched::current_process().pid == pid,
+        }
     }
 
     /// Whether a write of `need` mapped bytes may go now.
@@ -241,14 +279,20 @@ impl Tty {
         let mut got = 0;
         let mut deadline: Option<u64> = None;
         loop {
+            let may_read = self.may_read();
             let (canon, min, time) = {
                 let mut s = self.state.lock();
                 let t = *s.ldisc.termios();
                 let canon = t.lflag & marten_abi::termios::ICANON != 0;
-                match s.ldisc.read(&mut buf[got..]) {
+                let r = if may_read {
+                    s.ldisc.read(&mut buf[got..])
+                } else {
+                    ReadResult::Empty
+                };
+                match r {
                     ReadResult::Data(n) => got += n,
                     ReadResult::Eof => return Ok(got),
-                    ReadResult::Empty if s.hung_up => return Ok(got),
+                    ReadResult::Empty if s.hung_up && may_read => return Ok(got),
                     ReadResult::Empty => {}
                 }
                 (canon, t.min() as usize, t.time() as u64)

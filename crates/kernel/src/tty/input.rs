@@ -67,6 +67,11 @@ pub fn receive_from_irq(tty: &Tty, bytes: &[u8]) {
         }
     }
     tty.raw_pending.store(true, Ordering::Release);
+    kick();
+}
+
+/// Wakes the worker (interrupt safe): for input, or a `sysrq` request.
+pub fn kick() {
     WORK_PENDING.store(true, Ordering::Release);
     WORK.wake_all();
 }
@@ -86,7 +91,8 @@ fn drain(tty: &Tty) {
     }
 }
 
-/// The worker's body: forever, drain every terminal that has IRQ input.
+/// The worker's body: forever, drain every terminal that has IRQ input and
+/// start the kernel shell an attention sequence asked for.
 fn worker() -> isize {
     loop {
         let _ = WORK.wait_until(false, || WORK_PENDING.load(Ordering::Acquire));
@@ -95,6 +101,7 @@ fn worker() -> isize {
         for t in ttys.iter() {
             drain(t);
         }
+        super::sysrq::run_pending();
     }
 }
 

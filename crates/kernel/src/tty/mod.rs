@@ -1,7 +1,7 @@
 //! The TTY layer: terminals (`Tty`) with their line discipline, job
 //! control and controlling-terminal state, their devices (/dev/ttyS0,
-//! /dev/console, /dev/tty0, /dev/tty) and the files user programs read and
-//! write them through.
+//! /dev/tty1../dev/tty6, /dev/console, /dev/tty0, /dev/tty) and the files
+//! user programs read and write them through.
 //!
 //! Layers: a driver ([`TtyDriver`]) sends output and feeds input; the
 //! [`Tty`] runs the pure line discipline (`marten_ldisc`) under its spin
@@ -14,12 +14,15 @@
 //! echo and the ISIG signals in process context. Process-context input
 //! (a PTY master's writes) calls [`Tty::receive`] directly.
 //!
-//! A new kind of terminal (a virtual console): implement [`TtyDriver`],
-//! create it with `Tty::new(TTY_MAJOR, n, driver)`, `registry::register`
-//! it (then /dev nodes (4, n) open it through `open_device`, and the
-//! worker drains its IRQ input), and feed bytes from its interrupt with
-//! `input::receive_from_irq`. Until then, [`keyboard_input`] sends the
-//! keyboard to the console terminal.
+//! A new kind of terminal: implement [`TtyDriver`], create it with
+//! `Tty::new(major, minor, driver)`, `registry::register` it (then /dev
+//! nodes (major, minor) open it through `open_device`, and the worker
+//! drains its IRQ input), and feed bytes from its interrupt with
+//! `input::receive_from_irq` (`serial.rs` and `vt.rs` do).
+//!
+//! The console (/dev/console, what the kernel starts programs on) is the
+//! terminal of the last `console=` (ttyS0 by default); /dev/tty0 is the
+//! virtual terminal in the foreground, as on Linux.
 
 pub mod core;
 pub mod devpts;
@@ -29,8 +32,11 @@ pub mod jobctl;
 pub mod pty;
 pub mod registry;
 pub mod serial;
+pub mod sysrq;
+pub mod vt;
 
 pub use self::core::Tty;
+use crate::config::ConsoleDev;
 use crate::fs::file::FileOps;
 use crate::proc::Process;
 use alloc::boxed::Box;
@@ -40,26 +46,28 @@ use marten_abi::devices::*;
 use marten_abi::errno::Errno;
 use marten_abi::fcntl;
 
-/// Sets up the serial terminal, makes it the console, and starts the input
-/// worker. The console is ttyS0 whatever `console=` says until virtual
-/// consoles exist: its output goes to the outputs `console=` chose.
+/// Sets up the serial terminal and the virtual terminals (after
+/// `vt::init`; the keyboard goes to them from now on), and starts the
+/// input worker.
 pub fn init() -> Result<(), Errno> {
-    let s = serial::init()?;
-    registry::set_console(s);
+    serial::init()?;
+    vt::init()?;
     input::start_worker()
 }
 
-/// The console terminal.
-pub fn console() -> Option<&'static Arc<Tty>> {
-    registry::console()
+/// The terminal a `console=` names (tty0: the foreground one now).
+pub fn terminal_of(d: ConsoleDev) -> Option<Arc<Tty>> {
+    let t = match d {
+        ConsoleDev::Serial => serial::tty(),
+        ConsoleDev::Vt(0) => vt::foreground(),
+        ConsoleDev::Vt(n) => vt::tty(n as usize - 1),
+    };
+    t.cloned()
 }
 
-/// Keyboard bytes (already decoded, from the keyboard interrupt): to the
-/// console terminal for now.
-pub fn keyboard_input(bytes: &[u8]) {
-    if let Some(t) = console() {
-        input::receive_from_irq(t, bytes);
-    }
+/// The console terminal (/dev/console): the last `console=`'s.
+pub fn console() -> Option<Arc<Tty>> {
+    terminal_of(crate::config::get().console_dev())
 }
 
 /// The exit of a session leader: its controlling terminal loses its
@@ -90,11 +98,17 @@ pub fn open_tty(tty: Arc<Tty>, rdev: (u32, u32), flags: u32, may_ctty: bool) -> 
     boxed_file(tty, rdev)
 }
 
-/// A descriptor on the console terminal for a program the kernel starts
-/// (never its controlling terminal).
-pub fn console_file() -> Result<Box<dyn FileOps>, Errno> {
-    let t = console().ok_or(Errno::ENXIO)?.clone();
-    boxed_file(t, (TTYAUX_MAJOR, CONSOLE_MINOR))
+/// A descriptor on `tty` (the console terminal when None, opened as
+/// /dev/console) for a program the kernel starts (never its controlling
+/// terminal).
+pub fn console_file(tty: Option<Arc<Tty>>) -> Result<Box<dyn FileOps>, Errno> {
+    match tty {
+        Some(t) => {
+            let rdev = (t.major, t.minor);
+            boxed_file(t, rdev)
+        }
+        None => boxed_file(console().ok_or(Errno::ENXIO)?, (TTYAUX_MAJOR, CONSOLE_MINOR)),
+    }
 }
 
 /// Opens character device (major, minor) if it is a terminal: /dev/tty,
@@ -107,8 +121,10 @@ pub fn open_device(major: u32, minor: u32, flags: u32) -> Result<Box<dyn FileOps
             open_tty(t, rdev, flags, false)
         }
         // /dev/console and /dev/tty0 never become a controlling terminal.
-        (TTYAUX_MAJOR, CONSOLE_MINOR) | (TTY_MAJOR, TTY0_MINOR) => {
-            open_tty(console().ok_or(Errno::ENXIO)?.clone(), (major, minor), flags, false)
+        (TTYAUX_MAJOR, CONSOLE_MINOR) => open_tty(console().ok_or(Errno::ENXIO)?, (major, minor), flags, false),
+        (TTY_MAJOR, TTY0_MINOR) => {
+            let t = vt::foreground().ok_or(Errno::ENXIO)?.clone();
+            open_tty(t, (major, minor), flags, false)
         }
         (UNIX98_PTY_SLAVE_MAJOR, n) => pty::open_slave(n, flags),
         _ => {

@@ -1,5 +1,5 @@
-//! The terminals fed by interrupt handlers (the serial port, later the
-//! virtual consoles), by device number, and the one `console=` chose.
+//! The terminals fed by interrupt handlers (the serial port, the virtual
+//! terminals), by device number.
 
 use super::core::Tty;
 use crate::hal::sync::SpinLock;
@@ -11,9 +11,6 @@ use marten_abi::errno::Errno;
 ///
 /// Invariant: (major, minor) is unique among them.
 static TTYS: SpinLock<Vec<Arc<Tty>>> = SpinLock::new(Vec::new());
-
-/// The console terminal (/dev/console, /dev/tty0, the kernel shell's).
-static CONSOLE: spin::Once<Arc<Tty>> = spin::Once::new();
 
 /// Registers `tty` under its device number (EEXIST if taken), so that
 /// `open_device` finds it and the input worker drains it.
@@ -41,14 +38,4 @@ pub(super) fn irq_ttys() -> Vec<Arc<Tty>> {
         v.extend(l.iter().cloned());
     }
     v
-}
-
-/// Makes `tty` the console (once, at boot).
-pub fn set_console(tty: Arc<Tty>) {
-    CONSOLE.call_once(|| tty);
-}
-
-/// The console terminal, once set up.
-pub fn console() -> Option<&'static Arc<Tty>> {
-    CONSOLE.get()
 }

@@ -1,35 +1,25 @@
-//! The serial console terminal, /dev/ttyS0: input from the COM1 receive
-//! interrupt; output through the transmit ring the COM1 transmitter-empty
-//! interrupt drains (`hal::serial`'s ring), and to the screen while it is a console
-//! output too (`console=`).
+//! The serial terminal, /dev/ttyS0: input from the COM1 receive interrupt
+//! (a BREAK may start the attention sequence of `sysrq`); output through
+//! the transmit ring that the COM1 transmitter-empty interrupt drains
+//! (`hal::serial`).
 
 use super::core::{Tty, TtyDriver};
 use crate::hal;
 use alloc::sync::Arc;
+use hal::serial::Received;
 use marten_abi::devices::{TTY_MAJOR, TTYS0_MINOR};
 use marten_abi::errno::Errno;
 
-/// Output to the console devices: the serial port through its transmit
-/// ring (interrupt-driven), the screen synchronously with the same bytes.
-struct ConsoleDriver;
+/// Output to the serial port through its transmit ring (interrupt-driven).
+struct SerialDriver;
 
-impl TtyDriver for ConsoleDriver {
+impl TtyDriver for SerialDriver {
     fn write(&self, bytes: &[u8]) -> usize {
-        let n = if hal::console::serial_output() {
-            hal::serial::tx_write(bytes)
-        } else {
-            bytes.len()
-        };
-        hal::console::write_screen(&bytes[..n]);
-        n
+        hal::serial::tx_write(bytes)
     }
 
     fn write_room(&self) -> usize {
-        if hal::console::serial_output() {
-            hal::serial::tx_room()
-        } else {
-            usize::MAX
-        }
+        hal::serial::tx_room()
     }
 
     fn chars_in_buffer(&self) -> usize {
@@ -49,16 +39,22 @@ static SERIAL: spin::Once<Arc<Tty>> = spin::Once::new();
 
 /// Creates and registers ttyS0.
 pub fn init() -> Result<Arc<Tty>, Errno> {
-    let drv = hal::heap::try_arc(ConsoleDriver).map_err(|_| Errno::ENOMEM)?;
+    let drv = hal::heap::try_arc(SerialDriver).map_err(|_| Errno::ENOMEM)?;
     let tty = Tty::new(TTY_MAJOR, TTYS0_MINOR, drv)?;
     super::registry::register(tty.clone())?;
     SERIAL.call_once(|| tty.clone());
     Ok(tty)
 }
 
+/// ttyS0, once set up.
+pub fn tty() -> Option<&'static Arc<Tty>> {
+    SERIAL.get()
+}
+
 /// COM1 interrupt: the transmitter takes more of the ring (writers waiting
 /// for room or for the drain are woken), and received bytes go to ttyS0
-/// (through the input worker).
+/// (through the input worker), except a BREAK and the key after it (see
+/// `sysrq`).
 pub fn interrupt() {
     if hal::serial::tx_pump()
         && let Some(t) = SERIAL.get()
@@ -68,22 +64,27 @@ pub fn interrupt() {
     let mut buf = [0u8; 16];
     loop {
         let mut n = 0;
+        let mut more = true;
         while n < buf.len() {
-            match hal::serial::try_read() {
-                Some(b) => {
+            match hal::serial::try_receive() {
+                Some(Received::Break) => super::sysrq::serial_break(),
+                Some(Received::Byte(b)) if super::sysrq::serial_byte(b) => {}
+                Some(Received::Byte(b)) => {
                     buf[n] = b;
                     n += 1;
                 }
-                None => break,
+                None => {
+                    more = false;
+                    break;
+                }
             }
         }
-        if n == 0 {
-            return;
-        }
-        if let Some(t) = SERIAL.get() {
+        if n > 0
+            && let Some(t) = SERIAL.get()
+        {
             super::input::receive_from_irq(t, &buf[..n]);
         }
-        if n < buf.len() {
+        if !more {
             return;
         }
     }

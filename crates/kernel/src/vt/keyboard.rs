@@ -1,6 +1,7 @@
 //! The PS/2 keyboard: scancodes become the Linux console's byte sequences
 //! (`marten_vt::keys`) for the active terminal, or switch terminals
-//! (Alt-F1..Alt-F6).
+//! (Alt-F1..Alt-F6); Alt-SysRq-key is the TTY layer's attention sequence
+//! (`tty::sysrq`).
 
 use crate::hal;
 use hal::sync::SpinLock;
@@ -10,12 +11,14 @@ use pc_keyboard::{DecodedKey, HandleControl, KeyCode, KeyState, Keyboard, Scanco
 /// The decoder and the modifier keys held down.
 ///
 /// Invariant: `ctrl`/`alt`/`shift` count left and right keys separately
-/// (bit 0 left, bit 1 right), from the key events seen.
+/// (bit 0 left, bit 1 right), from the key events seen; `sysrq` is
+/// whether SysRq (Alt-PrintScreen) is held.
 struct State {
     kb: Keyboard<layouts::Us104Key, ScancodeSet1>,
     ctrl: u8,
     alt: u8,
     shift: u8,
+    sysrq: bool,
 }
 
 static STATE: SpinLock<Option<State>> = SpinLock::new(None);
@@ -27,6 +30,7 @@ pub fn init() {
         ctrl: 0,
         alt: 0,
         shift: 0,
+        sysrq: false,
     });
 }
 
@@ -98,6 +102,10 @@ pub fn interrupt() {
         let down = ev.state != KeyState::Up;
         let code = ev.code;
         let decoded = st.kb.process_keyevent(ev);
+        if code == KeyCode::SysRq {
+            st.sysrq = down;
+            continue;
+        }
         if modifier(st, code, down) || !down {
             continue;
         }
@@ -109,7 +117,12 @@ pub fn interrupt() {
             alt: st.alt != 0,
             shift: st.shift != 0,
         };
+        let sysrq = st.sysrq;
         drop(guard);
+        if let (true, true, Key::Char(c)) = (sysrq, mods.alt, key) {
+            crate::tty::sysrq::keyboard(c, super::active());
+            continue;
+        }
         if let Some(n) = keys::console_switch(key, mods) {
             super::switch_to(n);
             continue;

@@ -2,13 +2,15 @@
 //! one shown on the VGA text screen, switched with Alt-F1..Alt-F6.
 //!
 //! Output: [`write`] feeds a terminal's emulator and, if it is shown,
-//! draws the rows that changed and moves the hardware cursor. The kernel
-//! console (log lines, the kernel shell) draws on [`CONSOLE_VT`] through
+//! draws the rows that changed and moves the hardware cursor (the TTY
+//! layer's /dev/tty1..6 write here: `tty::vt`). The kernel console's
+//! messages (log lines) draw on the terminal in the foreground through
 //! [`console_write`], which hal's console calls instead of its dumb VGA
 //! writer (the panic path still uses the dumb writer). Input: the keyboard
 //! ([`keyboard`]) turns keys into the Linux console's byte sequences and
 //! hands them, with the active terminal's number, to the input sink
-//! ([`set_input_sink`]); so do the terminals' answers to status requests.
+//! ([`set_input_sink`], the TTY layer's); so do the terminals' answers to
+//! status requests.
 //!
 //! Everything here runs under one spin lock (interrupts off) and never
 //! allocates after [`init`], so it may be called from interrupt handlers.
@@ -22,7 +24,7 @@ use marten_vt::{Cell, Cursor, Screen};
 
 /// How many virtual terminals there are (tty1..tty6).
 pub const COUNT: usize = 6;
-/// The terminal the kernel console draws on (tty1).
+/// The terminal shown at boot, which takes over the boot log (tty1).
 pub const CONSOLE_VT: usize = 0;
 
 /// Where typed bytes (and terminal replies) go: called with the
@@ -31,11 +33,13 @@ pub const CONSOLE_VT: usize = 0;
 /// never allocate.
 pub type InputSink = fn(vt: usize, bytes: &[u8]);
 
-static SINK: SpinLock<InputSink> = SpinLock::new(crate::console::vt_input);
+static SINK: SpinLock<InputSink> = SpinLock::new(discard);
 
-/// Sends input from every terminal to `sink` from now on (the default is
-/// the kernel console's input queue, whichever terminal it came from).
-#[allow(dead_code)] // Until the TTY layer's glue uses it.
+/// The input sink until the TTY layer sets its own.
+fn discard(_vt: usize, _bytes: &[u8]) {}
+
+/// Sends input from every terminal to `sink` from now on (the default
+/// drops it).
 pub fn set_input_sink(sink: InputSink) {
     *SINK.lock() = sink;
 }
@@ -129,15 +133,15 @@ fn draw(vts: &mut Vts) {
 /// Callable from any context (spin lock only, no allocation, no sleep);
 /// replies to status requests go to the input sink. Unknown terminals and
 /// calls before [`init`] are ignored.
-#[allow(dead_code)] // Until the TTY layer's glue uses it.
 pub fn write(vt: usize, bytes: &[u8]) {
     feed(vt, bytes, false);
 }
 
-/// The kernel console's screen output: like [`write`] on [`CONSOLE_VT`],
-/// with each `\n` drawn as CR LF (console text has bare newlines).
+/// The kernel console's screen output: like [`write`] on the terminal in
+/// the foreground (as Linux's tty0 console), with each `\n` drawn as CR LF
+/// (console text has bare newlines).
 pub fn console_write(bytes: &[u8]) {
-    feed(CONSOLE_VT, bytes, true);
+    feed(active(), bytes, true);
 }
 
 fn feed(vt: usize, bytes: &[u8], newline_is_crlf: bool) {
@@ -191,7 +195,6 @@ pub fn switch_to(vt: usize) {
 }
 
 /// The terminal shown now (0 for tty1).
-#[allow(dead_code)] // Until the TTY layer's glue uses it.
 pub fn active() -> usize {
     VTS.lock().active
 }

@@ -37,7 +37,7 @@ const fn device(name: &'static str, major: u32, minor: u32, open: Opener) -> Dev
 }
 
 /// Every device Marten has, in the order /dev lists them.
-const DEVICES: [Device; 12] = [
+const DEVICES: [Device; 18] = [
     device("null", MEM_MAJOR, NULL_MINOR, mem::open_null),
     device("zero", MEM_MAJOR, ZERO_MINOR, mem::open_zero),
     device("full", MEM_MAJOR, FULL_MINOR, mem::open_full),
@@ -47,6 +47,12 @@ const DEVICES: [Device; 12] = [
     device("tty", TTYAUX_MAJOR, TTY_MINOR, tty::open_tty),
     device("console", TTYAUX_MAJOR, CONSOLE_MINOR, tty::open_console),
     device("tty0", TTY_MAJOR, TTY0_MINOR, tty::open_tty0),
+    device("tty1", TTY_MAJOR, TTY1_MINOR, tty::open_vt::<TTY1_MINOR>),
+    device("tty2", TTY_MAJOR, TTY1_MINOR + 1, tty::open_vt::<{ TTY1_MINOR + 1 }>),
+    device("tty3", TTY_MAJOR, TTY1_MINOR + 2, tty::open_vt::<{ TTY1_MINOR + 2 }>),
+    device("tty4", TTY_MAJOR, TTY1_MINOR + 3, tty::open_vt::<{ TTY1_MINOR + 3 }>),
+    device("tty5", TTY_MAJOR, TTY1_MINOR + 4, tty::open_vt::<{ TTY1_MINOR + 4 }>),
+    device("tty6", TTY_MAJOR, TTY1_MINOR + 5, tty::open_vt::<{ TTY1_MINOR + 5 }>),
     device("ptmx", TTYAUX_MAJOR, PTMX_MINOR, crate::tty::pty::open_master),
     device("ttyS0", TTY_MAJOR, TTYS0_MINOR, tty::open_ttys0),
     device("mymem", MYMEM_MAJOR, MYMEM_MINOR, mymem::open),

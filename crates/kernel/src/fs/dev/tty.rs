@@ -1,5 +1,5 @@
-//! The terminal device nodes: /dev/tty, /dev/console, /dev/tty0, /dev/ttyS0
-//! and /dev/ptmx, opened by the TTY layer (`crate::tty`).
+//! The terminal device nodes: /dev/tty, /dev/console, /dev/tty0..tty6,
+//! /dev/ttyS0 and /dev/ptmx, opened by the TTY layer (`crate::tty`).
 
 use crate::fs::file::FileOps;
 use alloc::boxed::Box;
@@ -16,9 +16,14 @@ pub fn open_console(flags: u32) -> Result<Box<dyn FileOps>, Errno> {
     crate::tty::open_device(TTYAUX_MAJOR, CONSOLE_MINOR, flags)
 }
 
-/// `/dev/tty0`: the current virtual console (the console terminal for now).
+/// `/dev/tty0`: the virtual terminal in the foreground.
 pub fn open_tty0(flags: u32) -> Result<Box<dyn FileOps>, Errno> {
     crate::tty::open_device(TTY_MAJOR, TTY0_MINOR, flags)
+}
+
+/// `/dev/ttyN` (minor N, 1..6): virtual terminal N.
+pub fn open_vt<const N: u32>(flags: u32) -> Result<Box<dyn FileOps>, Errno> {
+    crate::tty::open_device(TTY_MAJOR, N, flags)
 }
 
 /// `/dev/ttyS0`, the serial port.
