@@ -21,6 +21,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/select.h>
+#include <sys/time.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -595,6 +596,49 @@ static void sigpipe_handler(void)
     reset(SIGPIPE);
 }
 
+static void timers_run_handlers(void)
+{
+    hits = 0;
+    install(SIGALRM, record, 0, NULL);
+    alarm(1);
+    int r = pause();
+    check(r == -1 && errno == EINTR && hits == 1 && last_info.si_signo == SIGALRM,
+          "alarm: pause returns EINTR after the SIGALRM handler ran", "r %d hits %d", r, (int)hits);
+
+    hits = 0;
+    struct itimerval it = { { 0, 20000 }, { 0, 20000 } };
+    setitimer(ITIMER_REAL, &it, NULL);
+    while (hits < 3)
+        pause();
+    struct itimerval off = { { 0, 0 }, { 0, 0 } };
+    setitimer(ITIMER_REAL, &off, NULL);
+    check(hits >= 3, "a periodic ITIMER_REAL runs its handler again and again", "hits %d", (int)hits);
+    reset(SIGALRM);
+
+    hits = 0;
+    install(SIGRTMIN, record, 0, NULL);
+    timer_t t;
+    struct sigevent ev;
+    memset(&ev, 0, sizeof ev);
+    ev.sigev_notify = SIGEV_SIGNAL;
+    ev.sigev_signo = SIGRTMIN;
+    ev.sigev_value.sival_int = 4242;
+    if (timer_create(CLOCK_MONOTONIC, &ev, &t) == 0) {
+        struct itimerspec ts = { { 0, 0 }, { 0, 10000000 } };
+        timer_settime(t, 0, &ts, NULL);
+        while (hits == 0)
+            pause();
+        check(last_info.si_signo == SIGRTMIN && last_info.si_code == SI_TIMER &&
+                  last_info.si_value.sival_int == 4242,
+              "a POSIX timer's handler gets SI_TIMER and its sigev_value", "signo %d code %d value %d",
+              last_info.si_signo, last_info.si_code, last_info.si_value.sival_int);
+        timer_delete(t);
+    } else {
+        check(0, "timer_create", "errno %d", errno);
+    }
+    reset(SIGRTMIN);
+}
+
 static void abort_child(void *arg)
 {
     (void)arg;
@@ -625,6 +669,7 @@ int main(void)
     sigchld_info();
     stop_and_continue();
     sigpipe_handler();
+    timers_run_handlers();
     default_core();
     return check_finish();
 }
