@@ -21,10 +21,12 @@ ACCEL  ?=
 MACHINE ?= pc
 
 # make run and make debug boot the busybox user land of run-image unless
-# INITRD names another image; KSHELL=1 adds the `kshell` word.
+# INITRD names another image; KSHELL=1 adds the `kshell` word. `quiet`
+# keeps all but errors of the kernel log off the console, as a distribution's
+# boot loader does (dmesg has everything; APPEND=loglevel=7 shows it).
 RUN_IMAGE := build/initrd-run.cpio.gz
 RUN_INITRD = $(if $(strip $(INITRD)),$(INITRD),$(RUN_IMAGE))
-RUN_APPEND = $(strip $(APPEND) $(if $(filter-out 0 no,$(KSHELL)),kshell))
+RUN_APPEND = $(strip quiet $(APPEND) $(if $(filter-out 0 no,$(KSHELL)),kshell))
 RUN_OPTS = --kernel $(KERNEL) --initrd "$(RUN_INITRD)" --append "$(RUN_APPEND)" \
            --smp $(SMP) --mem $(MEM) --accel "$(ACCEL)" --machine $(MACHINE)
 RUN_DEPS = kernel tools $(if $(strip $(INITRD)),,run-image)

@@ -38,6 +38,7 @@ run 0 t_cred
 run 0 t_segv_all
 run 0 t_sig
 run 0 t_signal
+run 0 t_popen
 run 0 t_jobs
 run 0 t_tty
 run 0 t_timers

@@ -28,3 +28,9 @@ pub const DEFAULT_MESSAGE_LOGLEVEL: u8 = LOGLEVEL_WARNING;
 pub const MINIMUM_CONSOLE_LOGLEVEL: u8 = 1;
 /// The console log level at which every record is printed.
 pub const CONSOLE_LOGLEVEL_MAX: u8 = 8;
+/// The console log level at boot (Linux's CONSOLE_LOGLEVEL_DEFAULT): every
+/// record more urgent than debug is printed.
+pub const CONSOLE_LOGLEVEL_DEFAULT: u8 = 7;
+/// The console log level the `quiet` parameter sets (Linux's
+/// CONSOLE_LOGLEVEL_QUIET): errors and worse only.
+pub const CONSOLE_LOGLEVEL_QUIET: u8 = 4;

@@ -12,8 +12,10 @@ use alloc::vec::Vec;
 /// Invariant: built once at boot from the command line; read-only after.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// `loglevel=N` (Linux numbering 0..8) mapped to a `log` filter.
-    pub log_level: log::LevelFilter,
+    /// The console log level, Linux's `console_loglevel`: `loglevel=N`
+    /// (0..15), `quiet` (4), 7 otherwise; the last word wins. Records of a
+    /// level below it are printed on the console; all go to the kernel log.
+    pub console_level: u8,
     /// `init=PATH`: the first user program (user-space issue).
     pub init: Option<String>,
     /// Words after `--`: arguments for init.
@@ -57,7 +59,7 @@ impl Config {
 impl Default for Config {
     fn default() -> Self {
         Config {
-            log_level: log::LevelFilter::Info,
+            console_level: marten_abi::syslog::CONSOLE_LOGLEVEL_DEFAULT,
             init: None,
             init_args: Vec::new(),
             serial_console: true,
@@ -72,13 +74,16 @@ impl Default for Config {
     }
 }
 
-fn level_from_linux(n: u32) -> log::LevelFilter {
-    match n {
-        0..=3 => log::LevelFilter::Error,
-        4 => log::LevelFilter::Warn,
-        5 | 6 => log::LevelFilter::Info,
-        7 => log::LevelFilter::Debug,
-        _ => log::LevelFilter::Trace,
+impl Config {
+    /// What the kernel records: info and more urgent always (as Linux, whose
+    /// debug messages are compiled out by default), the debug and trace
+    /// records (every system call) only when the console is to show them.
+    pub fn log_filter(&self) -> log::LevelFilter {
+        if self.console_level > marten_abi::syslog::LOGLEVEL_DEBUG {
+            log::LevelFilter::Trace
+        } else {
+            log::LevelFilter::Info
+        }
     }
 }
 
@@ -123,7 +128,7 @@ pub fn parse(cmdline: &str) -> Config {
     for (key, value) in marten_line::parse_cmdline(kernel_part) {
         match (key.as_str(), value) {
             ("loglevel", Some(v)) => match v.parse::<u32>() {
-                Ok(n) if n <= 15 => c.log_level = level_from_linux(n),
+                Ok(n) if n <= 15 => c.console_level = n as u8,
                 Ok(n) => log::warn!("loglevel={n} is out of range (0 to 15); ignored"),
                 Err(_) => log::warn!("loglevel={v} is not a number; ignored"),
             },
@@ -147,6 +152,7 @@ pub fn parse(cmdline: &str) -> Config {
                 _ => log::warn!("sched_slice_ms={v} is not a positive number; ignored"),
             },
             ("kshell", None) => c.kshell = true,
+            ("quiet", None) => c.console_level = marten_abi::syslog::CONSOLE_LOGLEVEL_QUIET,
             // Understood by the hardware crate.
             ("nolapic", None) => {}
             (k, Some(v)) => {

@@ -48,7 +48,8 @@ impl hal::KernelHooks for Kernel {
     fn main(info: &'static hal::BootInfo) -> ! {
         klog::init();
         let cfg = config::set(config::parse(info.cmdline()));
-        log::set_max_level(cfg.log_level);
+        log::set_max_level(cfg.log_filter());
+        hal::console::set_console_level(cfg.console_level);
         hal::console::set_outputs(cfg.serial_console, cfg.screen_console);
         hal::power::set_exit_on_fatal(cfg.exit_on_fatal);
         log::info!(

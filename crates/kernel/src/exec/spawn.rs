@@ -42,7 +42,11 @@ pub fn spawn(
         p.user.release();
         proc::abandon(p);
     };
-    let console = match crate::tty::console_file(terminal).and_then(|c| File::new(c, fcntl::O_RDWR)) {
+    let console = match terminal {
+        None => console_at_dev(),
+        Some(t) => crate::tty::console_file(Some(t)).and_then(|c| File::new(c, fcntl::O_RDWR)),
+    };
+    let console = match console {
         Ok(f) => f,
         Err(e) => {
             undo(&p);
@@ -77,4 +81,23 @@ pub fn spawn(
         return Err(e);
     }
     Ok(p)
+}
+
+/// The console terminal opened as Linux opens it for init: by the name
+/// /dev/console, so that /proc/PID/fd and ttyname(3) show that name (an
+/// unnamed descriptor on the same terminal when /dev has no such node).
+fn console_at_dev() -> Result<Arc<File>, Errno> {
+    use crate::vfs::inode::Kind;
+    use marten_abi::devices::{CONSOLE_MINOR, TTYAUX_MAJOR};
+    let ops = crate::tty::console_file(None)?;
+    let lookup = |p: &[u8]| crate::vfs::walk::lookup_kernel(p).ok();
+    match (lookup(b"/dev/console"), lookup(b"/dev")) {
+        (Some(loc), dir)
+            if matches!(loc.inode.kind, Kind::CharDev { major, minor }
+                if major == TTYAUX_MAJOR && minor == CONSOLE_MINOR) =>
+        {
+            File::named(ops, fcntl::O_RDWR, Some(loc), dir)
+        }
+        _ => File::new(ops, fcntl::O_RDWR),
+    }
 }

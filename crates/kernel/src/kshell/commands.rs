@@ -316,6 +316,10 @@ fn log_level(w: &[String]) -> CmdResult {
         }
     };
     log::set_max_level(l);
+    if l > log::LevelFilter::Info {
+        // Debug and trace records are below the default console level.
+        hal::console::set_console_level(marten_abi::syslog::CONSOLE_LOGLEVEL_MAX);
+    }
     kprintln!("log level: {l}");
     Ok(())
 }

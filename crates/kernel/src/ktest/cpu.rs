@@ -168,7 +168,8 @@ fn usercopy_bad_addresses() -> TestResult {
 
 fn cmdline_parsing() -> TestResult {
     let c = config::parse("loglevel=7 console=ttyS0 init=/bin/sh test sched_slice_ms=5 bogus=1 -- -c \"echo hi\"");
-    check_eq!(c.log_level, log::LevelFilter::Debug);
+    check_eq!(c.console_level, 7);
+    check_eq!(c.log_filter(), log::LevelFilter::Info);
     check!(c.serial_console && !c.screen_console);
     check_eq!(c.init.as_deref(), Some("/bin/sh"));
     check!(c.test && c.exit_on_fatal);
@@ -177,7 +178,15 @@ fn cmdline_parsing() -> TestResult {
     check_eq!(c.init_args[1].as_str(), "echo hi");
     let d = config::parse("console=tty0 console=ttyS0 loglevel=x");
     check!(d.serial_console && d.screen_console && !d.test);
-    check_eq!(d.log_level, log::LevelFilter::Info);
+    check_eq!(d.console_level, 7);
+    // `quiet` is Linux's console level 4; the last word wins; 8 records
+    // and shows the trace.
+    check_eq!(config::parse("quiet").console_level, 4);
+    check_eq!(config::parse("quiet loglevel=5").console_level, 5);
+    let t = config::parse("loglevel=8 quiet");
+    check_eq!(t.console_level, 4);
+    check_eq!(config::parse("loglevel=8").log_filter(), log::LevelFilter::Trace);
+    check!(t.init_args.is_empty());
     // The last console= is /dev/console; a repeat moves to the end; an
     // unknown one is ignored.
     use config::ConsoleDev;
