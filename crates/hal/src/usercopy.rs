@@ -23,6 +23,12 @@ unsafe extern "C" {
     static hal_clear_user_fixup_q: u8;
     static hal_clear_user_insn_b: u8;
     static hal_clear_user_fixup: u8;
+    fn hal_fxsave_user(dst: *mut u8) -> usize;
+    fn hal_fxrstor_user(src: *const u8) -> usize;
+    static hal_fxsave_user_insn: u8;
+    static hal_fxsave_user_fixup: u8;
+    static hal_fxrstor_user_insn: u8;
+    static hal_fxrstor_user_fixup: u8;
 }
 
 /// Read by the assembly: execute stac/clac only when SMAP is on.
@@ -41,11 +47,58 @@ pub(crate) fn fixup_for(rip: u64) -> Option<u64> {
         (&raw const hal_copy_user_insn_b, &raw const hal_copy_user_fixup),
         (&raw const hal_clear_user_insn, &raw const hal_clear_user_fixup_q),
         (&raw const hal_clear_user_insn_b, &raw const hal_clear_user_fixup),
+        (&raw const hal_fxsave_user_insn, &raw const hal_fxsave_user_fixup),
+        (&raw const hal_fxrstor_user_insn, &raw const hal_fxrstor_user_fixup),
     ];
     pairs
         .iter()
         .find(|(insn, _)| rip == *insn as u64)
         .map(|(_, fixup)| *fixup as u64)
+}
+
+/// Where to resume after a general-protection fault at `rip`, if `rip` is
+/// the FXRSTOR of [`fpu_from_user`] (an image whose MXCSR sets reserved
+/// bits: user data, so not a kernel bug).
+pub(crate) fn gp_fixup_for(rip: u64) -> Option<u64> {
+    (rip == &raw const hal_fxrstor_user_insn as u64).then_some(&raw const hal_fxrstor_user_fixup as u64)
+}
+
+/// The size of an FXSAVE image.
+pub const FXSAVE_BYTES: usize = 512;
+
+/// Saves the calling user thread's FPU registers (live while the kernel
+/// works for it, see `context`) straight into user memory at `dst`, as a
+/// signal frame's FPU state: no kernel buffer to clear and copy. `dst`
+/// must be 16-byte aligned (Err otherwise). A pending x87 exception is
+/// saved, not raised. Bytes 464..512 of the image (left to software) are
+/// not written.
+pub fn fpu_to_user(dst: u64) -> Result<(), Fault> {
+    if dst % 16 != 0 || !user_range_ok(dst, FXSAVE_BYTES) {
+        return Err(Fault);
+    }
+    // SAFETY: FXSAVE writes the 512 bytes at dst, a checked, aligned user
+    // range (faults there end it early, see the module documentation), and
+    // changes no register.
+    let left = unsafe { hal_fxsave_user(dst as *mut u8) };
+    if left == 0 { Ok(()) } else { Err(Fault) }
+}
+
+/// Loads the calling user thread's FPU registers from the FXSAVE image at
+/// user address `src` (rt_sigreturn), without a kernel copy. Err, with
+/// nothing loaded, when `src` is misaligned or unreadable, or when the
+/// image's MXCSR sets bits this CPU reserves (FXRSTOR's #GP is caught).
+/// Any other content is harmless: exceptions it leaves pending fire in
+/// user mode (see `context`).
+pub fn fpu_from_user(src: u64) -> Result<(), Fault> {
+    if src % 16 != 0 || !user_range_ok(src, FXSAVE_BYTES) {
+        return Err(Fault);
+    }
+    // SAFETY: FXRSTOR reads the 512 bytes at src, a checked, aligned user
+    // range; a page fault or #GP there resumes at the fixup, having loaded
+    // nothing. It replaces only the FPU state of the calling user thread,
+    // whose registers these are.
+    let left = unsafe { hal_fxrstor_user(src as *const u8) };
+    if left == 0 { Ok(()) } else { Err(Fault) }
 }
 
 /// A bad user address (the system call returns EFAULT).
