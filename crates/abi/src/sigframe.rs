@@ -117,6 +117,3 @@ pub const HANDLER_CLEAR_EFLAGS: u64 = 0x100 | 0x400 | 0x1_0000;
 
 /// The size of the legacy FXSAVE image a frame carries.
 pub const FXSAVE_SIZE: u64 = 512;
-/// Offset in that image of `sw_reserved` (`struct _fpstate_64`), the 48
-/// bytes FXSAVE does not write.
-pub const FPSTATE_SW_RESERVED: u64 = 464;

@@ -74,10 +74,13 @@ hal_clear_user_fixup_q:
 
 /* usize hal_fxsave_user(u8 *dst): FXSAVE of this CPU's FPU state (the
  * running user thread's) straight to user address dst (16-byte aligned,
- * checked by the caller), as a signal frame holds it. 0, or 1 when a fault
- * abandoned it (the fault handler resumes at hal_fxsave_user_fixup). */
+ * checked by the caller), as a signal frame holds it, then zeroes bytes
+ * 464..511, which FXSAVE leaves alone (a frame never carries stale bytes
+ * there). 0, or 1 when a fault abandoned it (the fault handler resumes at
+ * hal_fxsave_user_fixup from either instruction; eax is the zero stored). */
     .global hal_fxsave_user
     .global hal_fxsave_user_insn
+    .global hal_fxsave_user_insn_z
     .global hal_fxsave_user_fixup
 hal_fxsave_user:
     xorl %eax, %eax
@@ -87,6 +90,10 @@ hal_fxsave_user:
 1:
 hal_fxsave_user_insn:
     fxsave64 (%rdi)
+    leaq 464(%rdi), %rdi
+    movl $6, %ecx
+hal_fxsave_user_insn_z:
+    rep stosq
 3:  cmpb $0, hal_smap_enabled(%rip)
     je 2f
     clac

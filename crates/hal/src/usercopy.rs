@@ -26,6 +26,7 @@ unsafe extern "C" {
     fn hal_fxsave_user(dst: *mut u8) -> usize;
     fn hal_fxrstor_user(src: *const u8) -> usize;
     static hal_fxsave_user_insn: u8;
+    static hal_fxsave_user_insn_z: u8;
     static hal_fxsave_user_fixup: u8;
     static hal_fxrstor_user_insn: u8;
     static hal_fxrstor_user_fixup: u8;
@@ -48,6 +49,7 @@ pub(crate) fn fixup_for(rip: u64) -> Option<u64> {
         (&raw const hal_clear_user_insn, &raw const hal_clear_user_fixup_q),
         (&raw const hal_clear_user_insn_b, &raw const hal_clear_user_fixup),
         (&raw const hal_fxsave_user_insn, &raw const hal_fxsave_user_fixup),
+        (&raw const hal_fxsave_user_insn_z, &raw const hal_fxsave_user_fixup),
         (&raw const hal_fxrstor_user_insn, &raw const hal_fxrstor_user_fixup),
     ];
     pairs
@@ -70,8 +72,8 @@ pub const FXSAVE_BYTES: usize = 512;
 /// works for it, see `context`) straight into user memory at `dst`, as a
 /// signal frame's FPU state: no kernel buffer to clear and copy. `dst`
 /// must be 16-byte aligned (Err otherwise). A pending x87 exception is
-/// saved, not raised. Bytes 464..512 of the image (left to software) are
-/// not written.
+/// saved, not raised. Bytes 464..512 of the image, which FXSAVE does not
+/// write (left to software), are zeroed.
 pub fn fpu_to_user(dst: u64) -> Result<(), Fault> {
     if dst % 16 != 0 || !user_range_ok(dst, FXSAVE_BYTES) {
         return Err(Fault);
@@ -126,6 +128,26 @@ pub fn copy_from_user(dst: &mut [u8], src: u64) -> Result<(), Fault> {
     // crash). Interrupts may be on: the copy can sleep in the fault handler.
     let left = unsafe { hal_copy_user(dst.as_mut_ptr(), src as *const u8, dst.len()) };
     if left == 0 { Ok(()) } else { Err(Fault) }
+}
+
+/// Copies `N` bytes from user address `src` and hands them to `f`, without
+/// clearing a buffer first (the copy fills all of it, or it fails and `f`
+/// does not run): for fixed-size records read on hot paths (rt_sigreturn's
+/// frame).
+pub fn with_user_bytes<const N: usize, R>(src: u64, f: impl FnOnce(&[u8; N]) -> R) -> Result<R, Fault> {
+    if !user_range_ok(src, N) {
+        return Err(Fault);
+    }
+    let mut buf = core::mem::MaybeUninit::<[u8; N]>::uninit();
+    if N != 0 {
+        // SAFETY: as for copy_from_user; buf is N writable bytes.
+        let left = unsafe { hal_copy_user(buf.as_mut_ptr().cast::<u8>(), src as *const u8, N) };
+        if left != 0 {
+            return Err(Fault);
+        }
+    }
+    // SAFETY: the copy above wrote all N bytes (nothing was left), or N is 0.
+    Ok(f(unsafe { buf.assume_init_ref() }))
 }
 
 /// Copies `src` to user address `dst`.

@@ -205,10 +205,9 @@ fn setup_frame(frame: &mut TrapFrame, p: &Arc<Process>, run: &HandlerRun, mask: 
     };
     let place = frame::place(frame.rsp, FXSAVE_SIZE, alt).map_err(|_| Errno::EFAULT)?;
     // FXSAVE straight into the frame (no kernel image to clear and copy);
-    // the 48 bytes FXSAVE leaves alone are zeroed, as they always were.
+    // the 48 bytes FXSAVE leaves alone (`sw_reserved`) come out zeroed, as
+    // they always were.
     hal::usercopy::fpu_to_user(place.fpstate).map_err(|_| Errno::EFAULT)?;
-    let sw = FPSTATE_SW_RESERVED;
-    hal::usercopy::clear_user(place.fpstate + sw, (FXSAVE_SIZE - sw) as usize).map_err(|_| Errno::EFAULT)?;
     let (trapno, err, cr2) = match p.user.fault.lock().take() {
         Some((sig, trapno, err, cr2)) if sig == run.sig => (trapno, err, cr2),
         _ => (0, 0, 0),
@@ -221,7 +220,7 @@ fn setup_frame(frame: &mut TrapFrame, p: &Arc<Process>, run: &HandlerRun, mask: 
         cr2,
         fpstate: place.fpstate,
     };
-    let bytes = frame::build(&user_regs(frame), &ctx, &run.info.to_bytes(), restorer);
+    let bytes = frame::build(&user_regs(frame), &ctx, &run.info, restorer);
     uaccess::write_bytes(place.frame, &bytes)?;
     if place.on_altstack && stack.1 & SS_AUTODISARM != 0 {
         *p.user.altstack.lock() = None;
@@ -256,10 +255,12 @@ pub fn sigreturn(frame: &mut TrapFrame) -> u64 {
 }
 
 fn restore(frame: &mut TrapFrame, p: &Arc<Process>) -> Result<u64, Errno> {
-    let at = frame.rsp.wrapping_sub(8);
-    let mut b = [0u8; FRAME_SIZE];
-    uaccess::read_bytes(at, &mut b)?;
-    let r = frame::restore(&b, hal::paging::USER_END).map_err(|_| Errno::EFAULT)?;
+    // Only the ucontext is read back (not the return address or siginfo).
+    let uc = frame.rsp.wrapping_sub(8).wrapping_add(FRAME_UC as u64);
+    let (r, recorded) = uaccess::with_bytes(uc, |b: &[u8; UC_SIZE]| {
+        (frame::restore_uc(b, hal::paging::USER_END), recorded_altstack(b))
+    })?;
+    let r = r.map_err(|_| Errno::EFAULT)?;
     if r.fpstate != 0 {
         // FXRSTOR straight from the frame; a misaligned or unreadable
         // image, or one whose MXCSR the CPU refuses, loads nothing.
@@ -272,7 +273,7 @@ fn restore(frame: &mut TrapFrame, p: &Arc<Process>) -> Result<u64, Errno> {
         st.end_handler(SigSet(r.mask));
         p.set_signal_work(st.has_deliverable());
     }
-    restore_altstack(p, &b, r.regs.rsp);
+    restore_altstack(p, recorded, r.regs.rsp);
     let g = &r.regs;
     frame.r8 = g.r8;
     frame.r9 = g.r9;
@@ -295,19 +296,26 @@ fn restore(frame: &mut TrapFrame, p: &Arc<Process>) -> Result<u64, Errno> {
     Ok(g.rax)
 }
 
-/// sigreturn puts back the alternate stack the frame recorded (SS_AUTODISARM
-/// cleared it during the handler), unless the process is on it or the
-/// recorded one is unusable; as Linux, a refusal here is not an error.
-fn restore_altstack(p: &Process, b: &[u8; FRAME_SIZE], rsp: u64) {
+/// The alternate stack a frame's ucontext `b` recorded: (sp, flags, size).
+fn recorded_altstack(b: &[u8; UC_SIZE]) -> (u64, u32, u64) {
     let word = |at: usize| {
         let mut w = [0u8; 8];
         w.copy_from_slice(&b[at..at + 8]);
         u64::from_le_bytes(w)
     };
-    let base = FRAME_UC + UC_STACK;
-    let sp = word(base + STACK_SP);
-    let flags = word(base + STACK_FLAGS) as u32;
-    let size = word(base + STACK_SIZE);
+    let base = UC_STACK;
+    (
+        word(base + STACK_SP),
+        word(base + STACK_FLAGS) as u32,
+        word(base + STACK_SIZE),
+    )
+}
+
+/// sigreturn puts back the alternate stack the frame recorded (SS_AUTODISARM
+/// cleared it during the handler), unless the process is on it or the
+/// recorded one is unusable; as Linux, a refusal here is not an error.
+fn restore_altstack(p: &Process, recorded: (u64, u32, u64), rsp: u64) {
+    let (sp, flags, size) = recorded;
     let mut cur = p.user.altstack.lock();
     if cur.is_some_and(|(csp, csize, _)| AltStack { sp: csp, size: csize }.contains(rsp)) {
         return;
