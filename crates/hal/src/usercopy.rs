@@ -75,7 +75,7 @@ pub const FXSAVE_BYTES: usize = 512;
 /// saved, not raised. Bytes 464..512 of the image, which FXSAVE does not
 /// write (left to software), are zeroed.
 pub fn fpu_to_user(dst: u64) -> Result<(), Fault> {
-    if dst % 16 != 0 || !user_range_ok(dst, FXSAVE_BYTES) {
+    if !dst.is_multiple_of(16) || !user_range_ok(dst, FXSAVE_BYTES) {
         return Err(Fault);
     }
     // SAFETY: FXSAVE writes the 512 bytes at dst, a checked, aligned user
@@ -92,7 +92,7 @@ pub fn fpu_to_user(dst: u64) -> Result<(), Fault> {
 /// Any other content is harmless: exceptions it leaves pending fire in
 /// user mode (see `context`).
 pub fn fpu_from_user(src: u64) -> Result<(), Fault> {
-    if src % 16 != 0 || !user_range_ok(src, FXSAVE_BYTES) {
+    if !src.is_multiple_of(16) || !user_range_ok(src, FXSAVE_BYTES) {
         return Err(Fault);
     }
     // SAFETY: FXRSTOR reads the 512 bytes at src, a checked, aligned user
