@@ -49,6 +49,7 @@ extern const struct figure areas_figures[];
 extern const struct figure fork_scale_figures[];
 extern const struct figure shell_figures[];
 extern const struct figure mymem_figures[];
+extern const struct figure signal_figures[];
 
 /* Set by --quick: figures with costly work per iteration may do less. */
 extern int quick_mode;

@@ -15,7 +15,8 @@
 //! # FPU state and pending x87 exceptions
 //!
 //! The kernel is built soft-float: the only x87/SSE instructions it ever
-//! runs are FXSAVE and FXRSTOR (here) and, once at boot, FNINIT and
+//! runs are FXSAVE and FXRSTOR (here, and in `usercopy` straight to and
+//! from a user signal frame) and, once at boot, FNINIT and
 //! LDMXCSR (checked with `objdump -d build/marten`). A user thread's FPU
 //! registers stay live while the kernel works for it; `switch_to` saves
 //! them with FXSAVE when a user thread leaves the CPU and loads the next
@@ -314,44 +315,14 @@ impl FpuImage {
     }
 }
 
-/// The MXCSR bits this CPU supports (MXCSR_MASK of the FXSAVE image; 0
-/// there means the architectural default 0xffbf).
-fn mxcsr_mask() -> u32 {
-    // SAFETY: CLEAN_FPU is written only by `init_fpu` during boot and is
-    // read-only afterwards.
-    let b = unsafe { &(*CLEAN_FPU.0.get()).0 };
-    match u32::from_le_bytes([b[28], b[29], b[30], b[31]]) {
-        0 => 0xffbf,
-        m => m,
-    }
-}
-
 /// Saves the calling user thread's FPU registers, which are live while
 /// the kernel works for it (see the module documentation), into `img`
-/// (signal delivery). A pending x87 exception is saved, not raised.
+/// (to read the state a fault left). A pending x87 exception is saved,
+/// not raised.
 pub fn save_user_fpu(img: &mut FpuImage) {
     // SAFETY: `img` is a 512-byte, 16-byte-aligned buffer we hold a unique
     // reference to; FXSAVE writes exactly that area and changes no register.
     unsafe { core::arch::asm!("fxsave64 [{}]", in(reg) img.0.as_mut_ptr(), options(nostack)) };
-}
-
-/// Loads the calling user thread's FPU registers from `img`, an image user
-/// space handed back (rt_sigreturn). False, with nothing loaded, when its
-/// MXCSR sets bits this CPU reserves (FXRSTOR would raise #GP in the
-/// kernel). Any other content is harmless: exceptions it leaves pending
-/// fire in user mode (see the module documentation).
-pub fn load_user_fpu(img: &FpuImage) -> bool {
-    let b = &img.0;
-    let mxcsr = u32::from_le_bytes([b[24], b[25], b[26], b[27]]);
-    if mxcsr & !mxcsr_mask() != 0 {
-        return false;
-    }
-    // SAFETY: the image is 16-byte aligned and 512 bytes long, and its
-    // MXCSR was checked against MXCSR_MASK just above, the one field for
-    // which FXRSTOR faults; loading it replaces only the FPU state of the
-    // calling user thread, whose registers these are.
-    unsafe { core::arch::asm!("fxrstor64 [{}]", in(reg) img.0.as_ptr(), options(nostack)) };
-    true
 }
 
 /// Something that owns a [`Context`]: the kernel's thread type.

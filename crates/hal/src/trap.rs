@@ -355,6 +355,12 @@ fn exception(frame: &mut TrapFrame, vector: u8) {
     // #MF and #XM cannot come from here: the kernel runs no waiting x87
     // instruction and no SSE arithmetic (see `context`), so one would be a
     // kernel bug, reported like any other kernel trap.
+    if vector == 13
+        && let Some(fix) = crate::usercopy::gp_fixup_for(frame.rip)
+    {
+        frame.rip = fix;
+        return;
+    }
     if vector == 8 {
         let addr = cr2();
         if crate::vmap::is_guard_page(addr) {

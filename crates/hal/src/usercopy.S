@@ -71,3 +71,56 @@ hal_clear_user_fixup:
 hal_clear_user_fixup_q:
     leaq (%rdx,%rcx,8), %rcx
     jmp hal_clear_user_fixup
+
+/* usize hal_fxsave_user(u8 *dst): FXSAVE of this CPU's FPU state (the
+ * running user thread's) straight to user address dst (16-byte aligned,
+ * checked by the caller), as a signal frame holds it, then zeroes bytes
+ * 464..511, which FXSAVE leaves alone (a frame never carries stale bytes
+ * there). 0, or 1 when a fault abandoned it (the fault handler resumes at
+ * hal_fxsave_user_fixup from either instruction; eax is the zero stored). */
+    .global hal_fxsave_user
+    .global hal_fxsave_user_insn
+    .global hal_fxsave_user_insn_z
+    .global hal_fxsave_user_fixup
+hal_fxsave_user:
+    xorl %eax, %eax
+    cmpb $0, hal_smap_enabled(%rip)
+    je 1f
+    stac
+1:
+hal_fxsave_user_insn:
+    fxsave64 (%rdi)
+    leaq 464(%rdi), %rdi
+    movl $6, %ecx
+hal_fxsave_user_insn_z:
+    rep stosq
+3:  cmpb $0, hal_smap_enabled(%rip)
+    je 2f
+    clac
+2:  ret
+hal_fxsave_user_fixup:
+    movl $1, %eax
+    jmp 3b
+
+/* usize hal_fxrstor_user(const u8 *src): FXRSTOR from user address src
+ * (16-byte aligned, checked by the caller). 0, or 1 when a page fault or
+ * the #GP of an MXCSR with reserved bits set abandoned it (both resume at
+ * hal_fxrstor_user_fixup; a faulting FXRSTOR loads nothing). */
+    .global hal_fxrstor_user
+    .global hal_fxrstor_user_insn
+    .global hal_fxrstor_user_fixup
+hal_fxrstor_user:
+    xorl %eax, %eax
+    cmpb $0, hal_smap_enabled(%rip)
+    je 1f
+    stac
+1:
+hal_fxrstor_user_insn:
+    fxrstor64 (%rdi)
+3:  cmpb $0, hal_smap_enabled(%rip)
+    je 2f
+    clac
+2:  ret
+hal_fxrstor_user_fixup:
+    movl $1, %eax
+    jmp 3b

@@ -23,6 +23,13 @@ unsafe extern "C" {
     static hal_clear_user_fixup_q: u8;
     static hal_clear_user_insn_b: u8;
     static hal_clear_user_fixup: u8;
+    fn hal_fxsave_user(dst: *mut u8) -> usize;
+    fn hal_fxrstor_user(src: *const u8) -> usize;
+    static hal_fxsave_user_insn: u8;
+    static hal_fxsave_user_insn_z: u8;
+    static hal_fxsave_user_fixup: u8;
+    static hal_fxrstor_user_insn: u8;
+    static hal_fxrstor_user_fixup: u8;
 }
 
 /// Read by the assembly: execute stac/clac only when SMAP is on.
@@ -41,11 +48,59 @@ pub(crate) fn fixup_for(rip: u64) -> Option<u64> {
         (&raw const hal_copy_user_insn_b, &raw const hal_copy_user_fixup),
         (&raw const hal_clear_user_insn, &raw const hal_clear_user_fixup_q),
         (&raw const hal_clear_user_insn_b, &raw const hal_clear_user_fixup),
+        (&raw const hal_fxsave_user_insn, &raw const hal_fxsave_user_fixup),
+        (&raw const hal_fxsave_user_insn_z, &raw const hal_fxsave_user_fixup),
+        (&raw const hal_fxrstor_user_insn, &raw const hal_fxrstor_user_fixup),
     ];
     pairs
         .iter()
         .find(|(insn, _)| rip == *insn as u64)
         .map(|(_, fixup)| *fixup as u64)
+}
+
+/// Where to resume after a general-protection fault at `rip`, if `rip` is
+/// the FXRSTOR of [`fpu_from_user`] (an image whose MXCSR sets reserved
+/// bits: user data, so not a kernel bug).
+pub(crate) fn gp_fixup_for(rip: u64) -> Option<u64> {
+    (rip == &raw const hal_fxrstor_user_insn as u64).then_some(&raw const hal_fxrstor_user_fixup as u64)
+}
+
+/// The size of an FXSAVE image.
+pub const FXSAVE_BYTES: usize = 512;
+
+/// Saves the calling user thread's FPU registers (live while the kernel
+/// works for it, see `context`) straight into user memory at `dst`, as a
+/// signal frame's FPU state: no kernel buffer to clear and copy. `dst`
+/// must be 16-byte aligned (Err otherwise). A pending x87 exception is
+/// saved, not raised. Bytes 464..512 of the image, which FXSAVE does not
+/// write (left to software), are zeroed.
+pub fn fpu_to_user(dst: u64) -> Result<(), Fault> {
+    if !dst.is_multiple_of(16) || !user_range_ok(dst, FXSAVE_BYTES) {
+        return Err(Fault);
+    }
+    // SAFETY: FXSAVE writes the 512 bytes at dst, a checked, aligned user
+    // range (faults there end it early, see the module documentation), and
+    // changes no register.
+    let left = unsafe { hal_fxsave_user(dst as *mut u8) };
+    if left == 0 { Ok(()) } else { Err(Fault) }
+}
+
+/// Loads the calling user thread's FPU registers from the FXSAVE image at
+/// user address `src` (rt_sigreturn), without a kernel copy. Err, with
+/// nothing loaded, when `src` is misaligned or unreadable, or when the
+/// image's MXCSR sets bits this CPU reserves (FXRSTOR's #GP is caught).
+/// Any other content is harmless: exceptions it leaves pending fire in
+/// user mode (see `context`).
+pub fn fpu_from_user(src: u64) -> Result<(), Fault> {
+    if !src.is_multiple_of(16) || !user_range_ok(src, FXSAVE_BYTES) {
+        return Err(Fault);
+    }
+    // SAFETY: FXRSTOR reads the 512 bytes at src, a checked, aligned user
+    // range; a page fault or #GP there resumes at the fixup, having loaded
+    // nothing. It replaces only the FPU state of the calling user thread,
+    // whose registers these are.
+    let left = unsafe { hal_fxrstor_user(src as *const u8) };
+    if left == 0 { Ok(()) } else { Err(Fault) }
 }
 
 /// A bad user address (the system call returns EFAULT).
@@ -73,6 +128,26 @@ pub fn copy_from_user(dst: &mut [u8], src: u64) -> Result<(), Fault> {
     // crash). Interrupts may be on: the copy can sleep in the fault handler.
     let left = unsafe { hal_copy_user(dst.as_mut_ptr(), src as *const u8, dst.len()) };
     if left == 0 { Ok(()) } else { Err(Fault) }
+}
+
+/// Copies `N` bytes from user address `src` and hands them to `f`, without
+/// clearing a buffer first (the copy fills all of it, or it fails and `f`
+/// does not run): for fixed-size records read on hot paths (rt_sigreturn's
+/// frame).
+pub fn with_user_bytes<const N: usize, R>(src: u64, f: impl FnOnce(&[u8; N]) -> R) -> Result<R, Fault> {
+    if !user_range_ok(src, N) {
+        return Err(Fault);
+    }
+    let mut buf = core::mem::MaybeUninit::<[u8; N]>::uninit();
+    if N != 0 {
+        // SAFETY: as for copy_from_user; buf is N writable bytes.
+        let left = unsafe { hal_copy_user(buf.as_mut_ptr().cast::<u8>(), src as *const u8, N) };
+        if left != 0 {
+            return Err(Fault);
+        }
+    }
+    // SAFETY: the copy above wrote all N bytes (nothing was left), or N is 0.
+    Ok(f(unsafe { buf.assume_init_ref() }))
 }
 
 /// Copies `src` to user address `dst`.

@@ -11,6 +11,12 @@ pub fn read_bytes(addr: u64, buf: &mut [u8]) -> Result<(), Errno> {
     usercopy::copy_from_user(buf, addr).map_err(|_| Errno::EFAULT)
 }
 
+/// Reads `N` bytes at user address `addr` and hands them to `f` (no
+/// buffer cleared first: for fixed-size records on hot paths).
+pub fn with_bytes<const N: usize, R>(addr: u64, f: impl FnOnce(&[u8; N]) -> R) -> Result<R, Errno> {
+    usercopy::with_user_bytes(addr, f).map_err(|_| Errno::EFAULT)
+}
+
 /// Copies `data` to user address `addr`.
 pub fn write_bytes(addr: u64, data: &[u8]) -> Result<(), Errno> {
     usercopy::copy_to_user(addr, data).map_err(|_| Errno::EFAULT)

@@ -5,6 +5,7 @@
 //! RFLAGS bits. The kernel copies the bytes to and from user memory and
 //! saves the FPU state at the place given; no unsafe and no hardware here.
 
+use crate::info::SigInfo;
 use marten_abi::sigframe::*;
 
 /// The general-purpose registers a frame saves and restores.
@@ -117,8 +118,8 @@ fn get(b: &[u8], at: usize) -> u64 {
 }
 
 /// The frame's bytes: `restorer` as the return address, the registers and
-/// `ctx` in the ucontext, and the 128-byte `info`.
-pub fn build(regs: &UserRegs, ctx: &Context, info: &[u8; SIGINFO_SIZE], restorer: u64) -> [u8; FRAME_SIZE] {
+/// `ctx` in the ucontext, and `info` as the 128-byte `siginfo_t`.
+pub fn build(regs: &UserRegs, ctx: &Context, info: &SigInfo, restorer: u64) -> [u8; FRAME_SIZE] {
     let mut b = [0u8; FRAME_SIZE];
     put(&mut b, FRAME_PRETCODE, &restorer.to_le_bytes());
     let uc = FRAME_UC;
@@ -161,7 +162,10 @@ pub fn build(regs: &UserRegs, ctx: &Context, info: &[u8; SIGINFO_SIZE], restorer
     put(&mut b, sc + SC_CR2, &ctx.cr2.to_le_bytes());
     put(&mut b, sc + SC_FPSTATE, &ctx.fpstate.to_le_bytes());
     put(&mut b, uc + UC_SIGMASK, &ctx.mask.to_le_bytes());
-    put(&mut b, FRAME_INFO, info);
+    // The siginfo_t is the frame's last SIGINFO_SIZE bytes (always Ok).
+    if let Ok(si) = <&mut [u8; SIGINFO_SIZE]>::try_from(&mut b[FRAME_INFO..]) {
+        info.write_fields(si);
+    }
     b
 }
 
@@ -180,7 +184,16 @@ pub struct Restored {
 /// only the bits user space may set (Linux's FIX_EFLAGS), with IF on;
 /// the selectors in the frame are ignored (user code and stack always).
 pub fn restore(b: &[u8; FRAME_SIZE], user_end: u64) -> Result<Restored, FrameError> {
-    let sc = FRAME_UC + UC_MCONTEXT;
+    match <&[u8; UC_SIZE]>::try_from(&b[FRAME_UC..FRAME_INFO]) {
+        Ok(uc) => restore_uc(uc, user_end),
+        Err(_) => Err(FrameError::BadAddress), // never: the ucontext is UC_SIZE bytes
+    }
+}
+
+/// [`restore`] from the frame's ucontext alone (the bytes at `FRAME_UC`),
+/// all that sigreturn needs to read from user memory.
+pub fn restore_uc(b: &[u8; UC_SIZE], user_end: u64) -> Result<Restored, FrameError> {
+    let sc = UC_MCONTEXT;
     let r = |i: usize| get(b, sc + SC_R8 + i * 8);
     let regs = UserRegs {
         r8: r(0),
@@ -207,7 +220,7 @@ pub fn restore(b: &[u8; FRAME_SIZE], user_end: u64) -> Result<Restored, FrameErr
     }
     Ok(Restored {
         regs,
-        mask: get(b, FRAME_UC + UC_SIGMASK),
+        mask: get(b, UC_SIGMASK),
         fpstate: get(b, sc + SC_FPSTATE),
     })
 }

@@ -101,6 +101,14 @@ impl SigInfo {
     /// The 128 bytes of the `siginfo_t`.
     pub fn to_bytes(&self) -> [u8; SIGINFO_SIZE] {
         let mut b = [0u8; SIGINFO_SIZE];
+        self.write_fields(&mut b);
+        b
+    }
+
+    /// Writes the fields into `b`, the bytes of a `siginfo_t` that are
+    /// already zero (a signal frame being built), leaving the rest alone:
+    /// no 128-byte image to clear and copy.
+    pub fn write_fields(&self, b: &mut [u8; SIGINFO_SIZE]) {
         b[SI_SIGNO..SI_SIGNO + 4].copy_from_slice(&self.signo.to_le_bytes());
         b[SI_ERRNO..SI_ERRNO + 4].copy_from_slice(&self.errno.to_le_bytes());
         b[SI_CODE..SI_CODE + 4].copy_from_slice(&self.code.to_le_bytes());
@@ -108,7 +116,6 @@ impl SigInfo {
             let at = SI_FIELDS + i * 8;
             b[at..at + 8].copy_from_slice(&w.to_le_bytes());
         }
-        b
     }
 
     /// Reads one back (rt_sigqueueinfo's argument); bytes past the first

@@ -2,6 +2,7 @@
 //! the round trip through sigreturn, and what a forged frame can not do.
 
 use marten_abi::sigframe::*;
+use marten_signal::SigInfo;
 use marten_signal::frame::{AltStack, Context, FrameError, UserRegs, build, info_from_fault, place, restore};
 use proptest::prelude::*;
 
@@ -75,8 +76,10 @@ fn the_bytes_sit_where_linux_puts_them() {
         cr2: 0xdead_0000,
         fpstate: 0x7ffe_0000,
     };
-    let info = info_from_fault(11, 1, 0xdead_0000);
+    let info = SigInfo::fault(11, 1, 0xdead_0000);
     let b = build(&regs(), &ctx, &info, 0x40_2000);
+    assert_eq!(&b[FRAME_INFO..], &info_from_fault(11, 1, 0xdead_0000)[..]);
+    assert_eq!(&b[FRAME_INFO..], &info.to_bytes()[..]);
     let word = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap());
     assert_eq!(word(FRAME_PRETCODE), 0x40_2000);
     let sc = FRAME_UC + UC_MCONTEXT;
@@ -102,11 +105,11 @@ fn the_bytes_sit_where_linux_puts_them() {
 fn a_forged_frame_cannot_return_to_the_kernel() {
     let mut r = regs();
     r.rip = 0xffff_ffff_8000_0000;
-    let b = build(&r, &Context::default(), &[0; SIGINFO_SIZE], 0);
+    let b = build(&r, &Context::default(), &SigInfo::EMPTY, 0);
     assert_eq!(restore(&b, USER_END), Err(FrameError::BadAddress));
     let mut r = regs();
     r.rsp = USER_END;
-    let b = build(&r, &Context::default(), &[0; SIGINFO_SIZE], 0);
+    let b = build(&r, &Context::default(), &SigInfo::EMPTY, 0);
     assert_eq!(restore(&b, USER_END), Err(FrameError::BadAddress));
 }
 
@@ -135,7 +138,7 @@ proptest! {
         r.rax = rax;
         r.rflags = fl;
         let ctx = Context { mask, ..Context::default() };
-        let back = restore(&build(&r, &ctx, &[0; SIGINFO_SIZE], 0), USER_END).unwrap();
+        let back = restore(&build(&r, &ctx, &SigInfo::EMPTY, 0), USER_END).unwrap();
         let mut want = r;
         want.rflags = (fl & FIX_EFLAGS) | EFLAGS_IF | EFLAGS_FIXED;
         prop_assert_eq!(back.regs, want);

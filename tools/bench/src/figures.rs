@@ -51,7 +51,7 @@ const fn spec(name: &'static str, unit: &'static str, better: Better) -> Spec {
 }
 
 /// The figures `mbench` prints, in its order.
-pub const BENCH: [Spec; 77] = [
+pub const BENCH: [Spec; 79] = [
     spec("getppid", "us", Better::Lower),
     spec("read_zero_1b", "us", Better::Lower),
     spec("write_null_1b", "us", Better::Lower),
@@ -129,6 +129,8 @@ pub const BENCH: [Spec; 77] = [
     spec("tmpfs_write_bw_64k", "MiB/s", Better::Higher),
     spec("tmpfs_write_512k", "us", Better::Lower),
     spec("tmpfs_write_bw_512k", "MiB/s", Better::Higher),
+    spec("signal_self", "us", Better::Lower),
+    spec("signal_pingpong", "us", Better::Lower),
 ];
 
 /// A figure measured at several sizes, to show how a cost grows.

@@ -13,7 +13,6 @@ use crate::sched;
 use crate::uaccess;
 use alloc::sync::Arc;
 use core::sync::atomic::Ordering;
-use hal::context::FpuImage;
 use marten_abi::errno::Errno;
 use marten_abi::sigframe::*;
 use marten_abi::signal::{SIGSEGV, SIGSTOP, SS_AUTODISARM, SS_DISABLE, SS_ONSTACK};
@@ -40,79 +39,79 @@ pub fn mark_restart(frame: &mut TrapFrame, nr: u64) {
     frame.error = nr + 1;
 }
 
-/// The next thing to do for the process.
-enum Next {
-    Stop(i32, u64),
-    Kill(i32, bool),
-    Run(HandlerRun),
-    Again,
-    Done,
-}
-
 /// Acts on the calling process's deliverable signals before it returns to
 /// user mode through `frame`: stops, dies, or gets handler frames (several
 /// nest, the last one runs first, as on Linux). Then settles a pending
 /// system-call restart. Runs with interrupts enabled (user memory is
 /// written), and leaves them as it found them.
+///
+/// Each turn of the loop takes the signal lock once. A handler's turn
+/// records, under that lock, whether anything is still deliverable under
+/// the handler's mask; when nothing is (the usual case) the loop ends
+/// after the frame is built, without locking again (a signal generated
+/// meanwhile sets the work flag again and gets another turn).
 pub fn on_return(frame: &mut TrapFrame) {
     let irq_on = hal::cpu::interrupts_enabled();
     hal::cpu::enable_interrupts();
     let me = sched::current();
-    let p = me.process.clone();
+    let p = &me.process;
     let mut handled = false;
     while !me.is_cancelled() {
-        let next = {
+        let run = {
             let mut st = p.user.sig.lock();
             match st.take_deliverable() {
-                Some(Decision::Stop { sig }) => Next::Stop(sig, p.cont_seq.load(Ordering::Acquire)),
-                Some(Decision::Terminate { sig, core }) => Next::Kill(sig, core),
-                Some(_) => Next::Again,
-                None => match st.next_caught().and_then(|s| st.begin_handler(s)) {
-                    Some(run) => Next::Run(run),
-                    None => {
-                        // sigsuspend's mask comes back if no handler took it.
-                        if !handled && let Some(m) = p.user.saved_mask.lock().take() {
-                            st.set_blocked(m);
-                        }
-                        let more = st.has_deliverable();
-                        p.set_signal_work(more);
-                        if more { Next::Again } else { Next::Done }
+                Some(Decision::Stop { sig }) => {
+                    let seq = p.cont_seq.load(Ordering::Acquire);
+                    drop(st);
+                    // The terminal stops do nothing to an orphaned group.
+                    if sig == SIGSTOP || !signal::is_orphaned_pgrp(p.pgid()).unwrap_or(false) {
+                        jobctl::stop_self(p, sig, seq);
                     }
-                },
-            }
-        };
-        match next {
-            Next::Stop(sig, seq) => {
-                // The terminal stops do nothing to an orphaned group.
-                if sig == SIGSTOP || !signal::is_orphaned_pgrp(p.pgid()).unwrap_or(false) {
-                    jobctl::stop_self(&p, sig, seq);
-                }
-            }
-            Next::Kill(sig, core) => {
-                kill_with(&p, sig, core);
-            }
-            Next::Run(run) => {
-                if !handled {
-                    settle_restart(frame, Some(run.restart));
-                }
-                let mask = p.user.saved_mask.lock().take().unwrap_or(run.saved_mask);
-                if setup_frame(frame, &p, &run, mask).is_err() {
-                    // No room or no restorer: the process gets SIGSEGV, at
-                    // its default action if the failing signal was SIGSEGV
-                    // (so this ends).
-                    let mut st = p.user.sig.lock();
-                    st.end_handler(mask);
-                    if run.sig == SIGSEGV {
-                        st.reset_to_default(SIGSEGV);
-                    }
-                    st.force(SigInfo::kernel(SIGSEGV));
-                    p.set_signal_work(true);
                     continue;
                 }
-                handled = true;
+                Some(Decision::Terminate { sig, core }) => {
+                    drop(st);
+                    kill_with(p, sig, core);
+                    continue;
+                }
+                Some(_) => continue,
+                None => {}
             }
-            Next::Again => {}
-            Next::Done => break,
+            let Some(run) = st.next_caught().and_then(|s| st.begin_handler(s)) else {
+                // sigsuspend's mask comes back if no handler took it.
+                if !handled && let Some(m) = p.user.saved_mask.lock().take() {
+                    st.set_blocked(m);
+                }
+                let more = st.has_deliverable();
+                p.set_signal_work(more);
+                if more {
+                    continue;
+                }
+                break;
+            };
+            p.set_signal_work(st.has_deliverable());
+            run
+        };
+        if !handled {
+            settle_restart(frame, Some(run.restart));
+        }
+        let mask = p.user.saved_mask.lock().take().unwrap_or(run.saved_mask);
+        if setup_frame(frame, p, &run, mask).is_err() {
+            // No room or no restorer: the process gets SIGSEGV, at its
+            // default action if the failing signal was SIGSEGV (so this
+            // ends).
+            let mut st = p.user.sig.lock();
+            st.end_handler(mask);
+            if run.sig == SIGSEGV {
+                st.reset_to_default(SIGSEGV);
+            }
+            st.force(SigInfo::kernel(SIGSEGV));
+            p.set_signal_work(true);
+            continue;
+        }
+        handled = true;
+        if !p.has_signal_work() {
+            break;
         }
     }
     if !handled {
@@ -179,7 +178,12 @@ fn user_regs(f: &TrapFrame) -> UserRegs {
 /// pointer is `rsp`: (sp, flags, size), flags with SS_ONSTACK when `rsp` is
 /// on it and SS_DISABLE when there is none.
 pub fn altstack_view(p: &Process, rsp: u64) -> (u64, u32, u64) {
-    match *p.user.altstack.lock() {
+    view_of(*p.user.altstack.lock(), rsp)
+}
+
+/// [`altstack_view`] of the recorded alternate stack `a`.
+fn view_of(a: Option<(u64, u64, u32)>, rsp: u64) -> (u64, u32, u64) {
+    match a {
         Some((sp, size, flags)) => {
             let on = AltStack { sp, size }.contains(rsp);
             (sp, flags | if on { SS_ONSTACK } else { 0 }, size)
@@ -193,15 +197,17 @@ pub fn altstack_view(p: &Process, rsp: u64) -> (u64, u32, u64) {
 /// the handler. Err when the stack cannot take it or there is no restorer.
 fn setup_frame(frame: &mut TrapFrame, p: &Arc<Process>, run: &HandlerRun, mask: SigSet) -> Result<(), Errno> {
     let restorer = run.restorer.ok_or(Errno::EFAULT)?;
-    let stack = altstack_view(p, frame.rsp);
-    let alt = match *p.user.altstack.lock() {
+    let recorded = *p.user.altstack.lock();
+    let stack = view_of(recorded, frame.rsp);
+    let alt = match recorded {
         Some((sp, size, _)) if run.onstack => Some(AltStack { sp, size }),
         _ => None,
     };
     let place = frame::place(frame.rsp, FXSAVE_SIZE, alt).map_err(|_| Errno::EFAULT)?;
-    let mut fpu = FpuImage::zeroed();
-    hal::context::save_user_fpu(&mut fpu);
-    uaccess::write_bytes(place.fpstate, &fpu.0)?;
+    // FXSAVE straight into the frame (no kernel image to clear and copy);
+    // the 48 bytes FXSAVE leaves alone (`sw_reserved`) come out zeroed, as
+    // they always were.
+    hal::usercopy::fpu_to_user(place.fpstate).map_err(|_| Errno::EFAULT)?;
     let (trapno, err, cr2) = match p.user.fault.lock().take() {
         Some((sig, trapno, err, cr2)) if sig == run.sig => (trapno, err, cr2),
         _ => (0, 0, 0),
@@ -214,7 +220,7 @@ fn setup_frame(frame: &mut TrapFrame, p: &Arc<Process>, run: &HandlerRun, mask: 
         cr2,
         fpstate: place.fpstate,
     };
-    let bytes = frame::build(&user_regs(frame), &ctx, &run.info.to_bytes(), restorer);
+    let bytes = frame::build(&user_regs(frame), &ctx, &run.info, restorer);
     uaccess::write_bytes(place.frame, &bytes)?;
     if place.on_altstack && stack.1 & SS_AUTODISARM != 0 {
         *p.user.altstack.lock() = None;
@@ -249,19 +255,16 @@ pub fn sigreturn(frame: &mut TrapFrame) -> u64 {
 }
 
 fn restore(frame: &mut TrapFrame, p: &Arc<Process>) -> Result<u64, Errno> {
-    let at = frame.rsp.wrapping_sub(8);
-    let mut b = [0u8; FRAME_SIZE];
-    uaccess::read_bytes(at, &mut b)?;
-    let r = frame::restore(&b, hal::paging::USER_END).map_err(|_| Errno::EFAULT)?;
+    // Only the ucontext is read back (not the return address or siginfo).
+    let uc = frame.rsp.wrapping_sub(8).wrapping_add(FRAME_UC as u64);
+    let (r, recorded) = uaccess::with_bytes(uc, |b: &[u8; UC_SIZE]| {
+        (frame::restore_uc(b, hal::paging::USER_END), recorded_altstack(b))
+    })?;
+    let r = r.map_err(|_| Errno::EFAULT)?;
     if r.fpstate != 0 {
-        if r.fpstate % 16 != 0 {
-            return Err(Errno::EFAULT);
-        }
-        let mut img = FpuImage::zeroed();
-        uaccess::read_bytes(r.fpstate, &mut img.0)?;
-        if !hal::context::load_user_fpu(&img) {
-            return Err(Errno::EFAULT);
-        }
+        // FXRSTOR straight from the frame; a misaligned or unreadable
+        // image, or one whose MXCSR the CPU refuses, loads nothing.
+        hal::usercopy::fpu_from_user(r.fpstate).map_err(|_| Errno::EFAULT)?;
     } else {
         hal::context::reset_fpu();
     }
@@ -270,7 +273,7 @@ fn restore(frame: &mut TrapFrame, p: &Arc<Process>) -> Result<u64, Errno> {
         st.end_handler(SigSet(r.mask));
         p.set_signal_work(st.has_deliverable());
     }
-    restore_altstack(p, &b, r.regs.rsp);
+    restore_altstack(p, recorded, r.regs.rsp);
     let g = &r.regs;
     frame.r8 = g.r8;
     frame.r9 = g.r9;
@@ -293,19 +296,26 @@ fn restore(frame: &mut TrapFrame, p: &Arc<Process>) -> Result<u64, Errno> {
     Ok(g.rax)
 }
 
-/// sigreturn puts back the alternate stack the frame recorded (SS_AUTODISARM
-/// cleared it during the handler), unless the process is on it or the
-/// recorded one is unusable; as Linux, a refusal here is not an error.
-fn restore_altstack(p: &Process, b: &[u8; FRAME_SIZE], rsp: u64) {
+/// The alternate stack a frame's ucontext `b` recorded: (sp, flags, size).
+fn recorded_altstack(b: &[u8; UC_SIZE]) -> (u64, u32, u64) {
     let word = |at: usize| {
         let mut w = [0u8; 8];
         w.copy_from_slice(&b[at..at + 8]);
         u64::from_le_bytes(w)
     };
-    let base = FRAME_UC + UC_STACK;
-    let sp = word(base + STACK_SP);
-    let flags = word(base + STACK_FLAGS) as u32;
-    let size = word(base + STACK_SIZE);
+    let base = UC_STACK;
+    (
+        word(base + STACK_SP),
+        word(base + STACK_FLAGS) as u32,
+        word(base + STACK_SIZE),
+    )
+}
+
+/// sigreturn puts back the alternate stack the frame recorded (SS_AUTODISARM
+/// cleared it during the handler), unless the process is on it or the
+/// recorded one is unusable; as Linux, a refusal here is not an error.
+fn restore_altstack(p: &Process, recorded: (u64, u32, u64), rsp: u64) {
+    let (sp, flags, size) = recorded;
     let mut cur = p.user.altstack.lock();
     if cur.is_some_and(|(csp, csize, _)| AltStack { sp: csp, size: csize }.contains(rsp)) {
         return;

@@ -41,13 +41,16 @@ fn takes_signals(p: &Process) -> bool {
 }
 
 /// May `caller` (with credentials `cred`) send `sig` to `p`? The ids must
-/// allow it (`Cred::may_signal`), or it is SIGCONT within the session.
+/// allow it (`Cred::may_signal`), or it is SIGCONT within the session. A
+/// process may always signal itself (its real uid is its own). The
+/// target's credentials are read under their lock, not cloned; the
+/// caller's lock is not held then (`cred` is a copy), so two processes
+/// signalling each other cannot deadlock.
 fn permitted(caller: &Process, cred: &Cred, p: &Process, sig: i32) -> bool {
-    if sig == signal::SIGCONT && p.sid() == caller.sid() {
+    if core::ptr::eq(caller, p) || (sig == signal::SIGCONT && p.sid() == caller.sid()) {
         return true;
     }
-    let theirs = p.user.cred.lock().clone();
-    cred.may_signal(&theirs)
+    cred.may_signal(&p.user.cred.lock())
 }
 
 /// kill(2) from `caller`: ESRCH when nothing matches; EPERM when the caller
@@ -58,12 +61,26 @@ pub fn kill(caller: &Arc<Process>, target: Target, sig: i32) -> Result<(), Errno
     if !(0..=signal::NSIG).contains(&sig) {
         return Err(Errno::EINVAL);
     }
-    let mut targets: Vec<Arc<Process>> = match target {
-        Target::Process(pid) => {
-            let mut v = Vec::new();
-            crate::kalloc::push(&mut v, lookup(pid).ok_or(Errno::ESRCH)?)?;
-            v
+    if let Target::Process(pid) = target {
+        // The common case, one process, without the list (no allocation).
+        let p = lookup(pid).ok_or(Errno::ESRCH)?;
+        let ruid = if Arc::ptr_eq(caller, &p) {
+            // Always permitted; only the real uid is needed (no clone).
+            caller.user.cred.lock().ruid
+        } else {
+            let cred = caller.user.cred.lock().clone();
+            if !permitted(caller, &cred, &p, sig) {
+                return Err(Errno::EPERM);
+            }
+            cred.ruid
+        };
+        if sig != 0 {
+            send_info(&p, SigInfo::user(sig, caller.pid, ruid));
         }
+        return Ok(());
+    }
+    let mut targets: Vec<Arc<Process>> = match target {
+        Target::Process(_) => return Err(Errno::ESRCH), // handled above
         Target::Group(pgid) => group_members(pgid)?,
         Target::All => filter(|p| p.pid > 1 && p.pid != caller.pid)?,
     };
@@ -103,6 +120,11 @@ pub fn send(p: &Arc<Process>, sig: i32) {
 /// Wakes the threads of `p` that sleep interruptibly, so they notice a
 /// signal to act on.
 fn wake_interruptible(p: &Process) {
+    // The calling thread is running, not asleep: when it is the process's
+    // only thread (a signal to oneself), there is nobody to wake.
+    if p.thread_count() == 1 && crate::sched::with_current(|t| core::ptr::eq(&*t.process, p)) {
+        return;
+    }
     p.for_each_thread(crate::sched::interrupt);
 }
 
