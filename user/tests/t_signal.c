@@ -297,6 +297,30 @@ static void faults_are_caught(void)
           "ud2: SIGILL with ILL_ILLOPN at the instruction", "signo %d code %d addr %p", fault_info.si_signo,
           fault_info.si_code, fault_info.si_addr);
 
+    /* A shared mapping of a one-page file, touched past its end: SIGBUS. */
+    char path[] = "/tmp/t_signal_busXXXXXX";
+    int fd = mkstemp(path);
+    if (fd >= 0 && ftruncate(fd, 4096) == 0) {
+        char *m = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        memset(&fault_info, 0, sizeof fault_info);
+        install(SIGBUS, on_fault, 0, NULL);
+        if (m != MAP_FAILED && sigsetjmp(jump, 1) == 0)
+            (void)*(volatile char *)launder(m + 4096 + 16);
+        check(m != MAP_FAILED && fault_info.si_signo == SIGBUS && fault_info.si_code == BUS_ADRERR &&
+                  fault_info.si_addr == m + 4096 + 16,
+              "a shared file mapping touched past the end of its file: SIGBUS with BUS_ADRERR there",
+              "signo %d code %d addr %p", fault_info.si_signo, fault_info.si_code, fault_info.si_addr);
+        if (m != MAP_FAILED)
+            munmap(m, 2 * 4096);
+        reset(SIGBUS);
+    } else {
+        check(0, "a scratch file for the SIGBUS check", "errno %d", errno);
+    }
+    if (fd >= 0) {
+        close(fd);
+        unlink(path);
+    }
+
     if (sigsetjmp(jump, 1) == 0)
         __asm__ volatile("int3");
     check(fault_info.si_signo == SIGTRAP, "int3: SIGTRAP", "signo %d", fault_info.si_signo);

@@ -179,7 +179,7 @@ impl Mm {
         };
         match self.fault(page, access) {
             Outcome::Resolved => Ok(()),
-            Outcome::Segv => Err(Errno::EFAULT),
+            Outcome::Segv | Outcome::Bus => Err(Errno::EFAULT),
             Outcome::OutOfMemory => Err(Errno::ENOMEM),
         }
     }

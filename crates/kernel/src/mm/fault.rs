@@ -17,6 +17,9 @@ pub enum Outcome {
     Resolved,
     /// Not allowed: the process gets SIGSEGV (or the system call EFAULT).
     Segv,
+    /// Inside a shared file mapping but past the end of the file (or the
+    /// file system is full): SIGBUS with BUS_ADRERR (or EFAULT).
+    Bus,
     /// Out of memory: the process is killed.
     OutOfMemory,
 }
@@ -43,9 +46,15 @@ fn handle(addr: u64, access: FaultAccess) -> bool {
             None => Outcome::Segv,
         }
     };
+    p.user.bus_fault.store(0, core::sync::atomic::Ordering::Relaxed);
     match outcome {
         Outcome::Resolved => true,
         Outcome::Segv => false,
+        Outcome::Bus => {
+            // The exception that follows raises SIGBUS for this address.
+            p.user.bus_fault.store(addr | 1, core::sync::atomic::Ordering::Relaxed);
+            false
+        }
         Outcome::OutOfMemory => match super::oom::out_of_memory(&p) {
             super::oom::Relief::Retry => true,
             // The kill takes effect on the way back to user mode; a fault
@@ -82,6 +91,7 @@ impl Mm {
         match r {
             Ok(()) => Outcome::Resolved,
             Err(Errno::ENOMEM) => Outcome::OutOfMemory,
+            Err(Errno::ENXIO) => Outcome::Bus,
             Err(_) => Outcome::Segv,
         }
     }
@@ -118,9 +128,9 @@ impl Mm {
         let data = file.0.file().ok_or(Errno::EFAULT)?;
         if vma.share == Share::Shared {
             // The file's own page, created if it is a hole; past the end of
-            // the file there is nothing to map (Linux sends SIGBUS; Marten
-            // SIGSEGV), and a full file system is the same.
-            let pfn = data.lock().page_for_mapping(offset / 4096).map_err(|_| Errno::EFAULT)?;
+            // the file there is nothing to map, and a full file system is
+            // the same: SIGBUS, as on Linux (ENXIO marks it for `fault`).
+            let pfn = data.lock().page_for_mapping(offset / 4096).map_err(|_| Errno::ENXIO)?;
             let flags = pte_flags(prot, prot.contains(Prot::WRITE), true);
             return self.map_or_put(page, pfn, flags);
         }

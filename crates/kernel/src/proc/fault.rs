@@ -43,6 +43,15 @@ fn fpe_code(simd: bool) -> i32 {
 pub fn fault_info(exception: UserException, rip: u64) -> (SigInfo, &'static str) {
     use UserException as E;
     match exception {
+        E::PageFault { addr, .. }
+            if crate::sched::current_process()
+                .user
+                .bus_fault
+                .swap(0, core::sync::atomic::Ordering::Relaxed)
+                == addr | 1 =>
+        {
+            (SigInfo::fault(SIGBUS, BUS_ADRERR, addr), "bus error")
+        }
         E::PageFault { addr, .. } => {
             // An access the area does not allow, or no area at all.
             let code = if addr < hal::paging::USER_END && crate::mm::fault::is_mapped(addr) {

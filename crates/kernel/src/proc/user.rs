@@ -41,6 +41,9 @@ pub struct UserState {
     /// The last fault's trap number, error code and address (CR2), for the
     /// sigcontext of the signal it raised: (signal, trapno, err, cr2).
     pub fault: SpinLock<Option<(i32, u64, u64, u64)>>,
+    /// The address (with bit 0 set) of the last page fault that found a
+    /// shared file mapping past the end of its file: the signal is SIGBUS.
+    pub bus_fault: AtomicU64,
     /// What restart_syscall(2) continues after an interrupted sleep.
     pub restart: SpinLock<Option<crate::proc::deliver::Restart>>,
     /// Resource limits: copied by fork, kept by execve.
@@ -94,6 +97,7 @@ impl UserState {
             saved_mask: SpinLock::new(None),
             fault: SpinLock::new(None),
             restart: SpinLock::new(None),
+            bus_fault: AtomicU64::new(0),
             limits: SpinLock::new(crate::proc::limits::boot_limits()),
             cred: SpinLock::new(Cred::root()),
             exit_status: SpinLock::new(None),
