@@ -104,6 +104,24 @@ static void ptmx_and_devpts(void)
         check_errno(ioctl(s, TIOCSTI, "x"), EIO, "TIOCSTI is refused: EIO");
     check_errno(ioctl(s, 0x54ff, 0), ENOTTY, "an unknown terminal ioctl: ENOTTY");
     close(s);
+    /* TIOCGPTPEER opens the slave as a new descriptor, with its flags. */
+    int peer = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    char pname[64] = "";
+    check(peer >= 0 && ttyname_r(peer, pname, sizeof pname) == 0 && strcmp(pname, name) == 0,
+          "TIOCGPTPEER opens the slave (its name is the pair's /dev/pts/N)", "fd %d name %s errno %d", peer, pname,
+          errno);
+    check(peer >= 0 && (fcntl(peer, F_GETFD) & FD_CLOEXEC), "TIOCGPTPEER honours O_CLOEXEC", "fd %d", peer);
+    if (peer >= 0) {
+        struct termios t;
+        tcgetattr(peer, &t);
+        t.c_oflag &= ~OPOST;
+        tcsetattr(peer, TCSANOW, &t);
+        char buf[8] = "";
+        write(peer, "peer", 4);
+        check(read_all(m, buf, 4) == 4 && memcmp(buf, "peer", 4) == 0, "what the peer writes, the master reads",
+              "got %.4s", buf);
+        close(peer);
+    }
     close(m);
 }
 

@@ -174,6 +174,38 @@ pub fn open_slave(n: u32, flags: u32) -> Result<Box<dyn FileOps>, Errno> {
     Ok(crate::hal::heap::try_box(f).map_err(|_| Errno::ENOMEM)?)
 }
 
+/// TIOCGPTPEER: the pair's slave, opened with `flags` (as open(2) takes
+/// them) as a new descriptor of the caller, without a path lookup that
+/// could find another terminal; the file still knows its name,
+/// /dev/pts/N. Returns the descriptor.
+fn open_peer(pty: &Arc<Pty>, flags: u32) -> Result<u64, Errno> {
+    use marten_abi::fcntl::O_CLOEXEC;
+    let ops = open_slave(pty.index, flags)?;
+    let mut path = *b"/dev/pts/0000000000";
+    let mut digits = [0u8; 10];
+    let mut n = pty.index;
+    let mut len = 0;
+    loop {
+        digits[len] = b'0' + (n % 10) as u8;
+        len += 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for i in 0..len {
+        path[9 + i] = digits[len - 1 - i];
+    }
+    let loc = crate::vfs::walk::lookup_kernel(&path[..9 + len]).ok();
+    let dir = loc
+        .as_ref()
+        .and_then(|_| crate::vfs::walk::lookup_kernel(&path[..8]).ok());
+    let f = File::named(ops, flags & !O_CLOEXEC, loc, dir)?;
+    let p = crate::sched::current_process();
+    let limit = crate::proc::limits::soft(&p, marten_rlimit::Resource::Nofile);
+    p.user.files.lock().alloc(f, 0, limit, flags & O_CLOEXEC != 0)
+}
+
 /// An open master.
 struct Master(Arc<Pty>);
 
@@ -242,10 +274,7 @@ impl FileOps for Master {
                 uaccess::write_bytes(arg, &l.to_le_bytes())?;
                 Ok(0)
             }
-            TIOCGPTPEER => {
-                crate::warn_once!("pty: TIOCGPTPEER is not supported yet (open /dev/pts/N): ENOSYS");
-                Err(Errno::ENOSYS)
-            }
+            TIOCGPTPEER => open_peer(&self.0, arg as u32),
             // A master is never a controlling terminal.
             TIOCSCTTY | TIOCNOTTY | TIOCSPGRP | TIOCGPGRP | TIOCGSID => Err(Errno::ENOTTY),
             // The attributes and window size are the pair's, kept by the slave.
