@@ -156,8 +156,10 @@ impl hal::KernelHooks for Kernel {
         }
         if signals && !cancelled {
             proc::deliver::on_return(frame);
-        }
-        if sched::with_current(|t| t.is_cancelled()) {
+            if sched::with_current(|t| t.is_cancelled()) {
+                sched::exit(0);
+            }
+        } else if cancelled {
             sched::exit(0);
         }
         sched::preempt_point();

@@ -92,6 +92,8 @@ pub fn on_return(frame: &mut TrapFrame) {
             p.set_signal_work(st.has_deliverable());
             run
         };
+        let mut run = run;
+        signal::taken(p, &mut run.info);
         if !handled {
             settle_restart(frame, Some(run.restart));
         }

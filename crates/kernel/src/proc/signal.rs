@@ -244,8 +244,22 @@ pub fn is_orphaned_pgrp(pgid: Pid) -> Result<bool, Errno> {
 /// blocked or not), with its information, as rt_sigtimedwait(2) and
 /// signalfd(2) reads do. None when none is pending.
 pub fn dequeue(p: &Arc<Process>, wanted: marten_signal::SigSet) -> Option<SigInfo> {
-    let mut st = p.user.sig.lock();
-    let info = st.dequeue(wanted);
-    p.set_signal_work(st.has_deliverable());
-    info
+    let mut info = {
+        let mut st = p.user.sig.lock();
+        let info = st.dequeue(wanted);
+        p.set_signal_work(st.has_deliverable());
+        info
+    }?;
+    taken(p, &mut info);
+    Some(info)
+}
+
+/// `p` took the signal `info` describes (a handler is about to run, or a
+/// wait took it): a POSIX timer's overrun count is latched into it.
+pub fn taken(p: &Process, info: &mut SigInfo) {
+    if info.code == marten_abi::sigframe::SI_TIMER {
+        let id = info.words[0] as u32;
+        let overrun = crate::timer::process::delivered(p, id as i32);
+        info.words[0] = u64::from(id) | (overrun.min(u64::from(u32::MAX)) << 32);
+    }
 }

@@ -8,11 +8,10 @@
 //! created, then wakes the thread; the thread sends the signal.
 //!
 //! Overruns (POSIX timers): while the signal a timer sent is still pending
-//! in its process, later expirations are counted, not sent again; the next
-//! signal carries the count in `si_overrun`, and timer_getoverrun(2)
-//! reports the count of the last signal sent. Linux latches the count when
-//! the signal is delivered; Marten cannot see delivery, so it latches it
-//! when the signal is queued.
+//! in its process, later expirations are counted, not sent again. When the
+//! process takes the signal (a handler, sigtimedwait, signalfd), the count
+//! is latched into its `si_overrun` ([`SigNotify::delivered`]) and
+//! timer_getoverrun(2) reports it from then on, as on Linux.
 
 use crate::hal::heap::try_arc;
 use crate::hal::sync::SpinLock;
@@ -43,9 +42,10 @@ struct Counts {
     expirations: u64,
     /// Expirations counted while the last signal was still pending.
     overrun: u64,
-    /// The overrun count of the last signal sent.
+    /// The overrun count of the last signal delivered.
     overrun_last: u64,
-    /// Has this notifier sent a signal since it was (re)armed?
+    /// Is the signal this notifier sent still pending (not yet taken by
+    /// the process)?
     sent: bool,
 }
 
@@ -154,9 +154,21 @@ impl SigNotify {
         WORK.wake_one();
     }
 
-    /// The overrun count of the last signal sent (timer_getoverrun).
+    /// The overrun count of the last signal delivered (timer_getoverrun).
     pub fn last_overrun(&self) -> u64 {
         self.counts.lock().overrun_last
+    }
+
+    /// The process took this timer's pending signal: the expirations it
+    /// stood for beyond the first are latched as its overrun, which is
+    /// returned (for `si_overrun`), and counting starts again.
+    pub fn delivered(&self) -> u64 {
+        let mut c = self.counts.lock();
+        let ov = c.overrun.min(DELAYTIMER_MAX);
+        c.overrun = 0;
+        c.overrun_last = ov;
+        c.sent = false;
+        ov
     }
 
     /// Forgets expirations not sent yet and the overrun counts (the timer
@@ -186,17 +198,16 @@ impl SigNotify {
         let info = match self.code {
             Code::Kernel => SigInfo::kernel(self.signo),
             Code::Timer { id, value } => {
-                let still_pending = p.user.sig.lock().pending().contains(self.signo);
                 let mut c = self.counts.lock();
-                if still_pending && c.sent {
+                if c.sent {
+                    // Its signal is still pending (delivery clears `sent`).
                     c.overrun = c.overrun.saturating_add(n);
                     return;
                 }
-                let overrun = c.overrun.saturating_add(n - 1).min(DELAYTIMER_MAX);
-                c.overrun = 0;
-                c.overrun_last = overrun;
+                c.overrun = n - 1;
                 c.sent = true;
-                SigInfo::with_value(self.signo, SI_TIMER, id as u32, overrun as u32, value)
+                // si_overrun is filled in at delivery.
+                SigInfo::with_value(self.signo, SI_TIMER, id as u32, 0, value)
             }
         };
         crate::proc::signal::send_info(&p, info);

@@ -258,6 +258,16 @@ pub fn gettime(p: &Process, id: i32) -> Result<(u64, u64), Errno> {
         .map_or((0, 0), |(d, i)| (marten_sched::remaining(d, i, now), i)))
 }
 
+/// The process took a signal of POSIX timer `id` (SI_TIMER): its overrun
+/// count, latched now (0 for a timer that no longer exists).
+pub fn delivered(p: &Process, id: i32) -> u64 {
+    let timers = p.user.timers.posix.lock();
+    find(&timers, id)
+        .ok()
+        .and_then(|t| t.notify.as_ref())
+        .map_or(0, |n| n.delivered())
+}
+
 /// timer_getoverrun: the overrun count of the last signal timer `id` sent.
 pub fn getoverrun(p: &Process, id: i32) -> Result<u64, Errno> {
     let timers = p.user.timers.posix.lock();
