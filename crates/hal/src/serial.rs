@@ -79,10 +79,10 @@ fn send_fifo(port: &mut SerialPort, bytes: &[u8]) -> usize {
     let _ = port;
     let mut lsr: Port<u8> = Port::new(COM1_BASE + LSR);
     let mut thr: Port<u8> = Port::new(COM1_BASE + THR);
-    // SAFETY: the caller holds COM1's lock with the port programmed by
-    // `init` (the `port` borrow proves it), so nobody else touches the UART;
-    // reading LSR has no effect on transmission, and writing THR while LSR
-    // says it is empty queues at most one FIFO's worth of bytes.
+    // The caller holds COM1's lock with the port programmed by `init` (the
+    // `port` borrow proves it), so nobody else touches the UART.
+    // SAFETY: reading LSR does not disturb transmission, and writing THR
+    // while LSR says it is empty queues at most one FIFO's worth of bytes.
     unsafe {
         if lsr.read() & LSR_THRE == 0 {
             return 0;

@@ -95,10 +95,10 @@ pub fn fpu_from_user(src: u64) -> Result<(), Fault> {
     if !src.is_multiple_of(16) || !user_range_ok(src, FXSAVE_BYTES) {
         return Err(Fault);
     }
-    // SAFETY: FXRSTOR reads the 512 bytes at src, a checked, aligned user
-    // range; a page fault or #GP there resumes at the fixup, having loaded
-    // nothing. It replaces only the FPU state of the calling user thread,
-    // whose registers these are.
+    // FXRSTOR replaces only the FPU state of the calling user thread, whose
+    // registers these are.
+    // SAFETY: it reads the 512 bytes at src, a checked, aligned user range;
+    // a page fault or #GP there resumes at the fixup, having loaded nothing.
     let left = unsafe { hal_fxrstor_user(src as *const u8) };
     if left == 0 { Ok(()) } else { Err(Fault) }
 }

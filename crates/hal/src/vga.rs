@@ -248,11 +248,12 @@ fn blink_off() {
     let mut status: Port<u8> = Port::new(0x3da);
     let mut ac: Port<u8> = Port::new(0x3c0);
     let mut ac_read: Port<u8> = Port::new(0x3c1);
-    // SAFETY: VGA attribute controller ports. Reading the input status
-    // register resets the controller's index/data flip-flop, so the next
-    // write to 0x3c0 is an index: 0x10 (mode control) with bit 5 set to keep
-    // the palette enabled (screen on); then we read the register at 0x3c1
-    // and write it back to 0x3c0 (the data phase) without the blink bit.
+    // Reading the input status register resets the attribute controller's
+    // index/data flip-flop, so the next write to 0x3c0 is an index: 0x10
+    // (mode control) with bit 5 set to keep the palette enabled (screen on);
+    // then the register is read at 0x3c1 and written back to 0x3c0 (the
+    // data phase) without the blink bit.
+    // SAFETY: VGA attribute-controller ports, used in that documented order.
     unsafe {
         let _ = status.read();
         ac.write(0x30);
