@@ -4,6 +4,7 @@
  * SIGCHLD ignored (children leave no zombies), and sigaltstack(2).
  * Every check also holds on Linux. */
 #include "check.h"
+#include "sigs.h"
 #include "paths.h"
 #include "proc.h"
 
@@ -31,22 +32,6 @@ static long ksigaction(int sig, void (*h)(int), unsigned long flags, unsigned lo
     return syscall(SYS_rt_sigaction, sig, &a, NULL, 8);
 }
 
-static unsigned long bit(int sig)
-{
-    return 1UL << (sig - 1);
-}
-
-static void set_mask(unsigned long m)
-{
-    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &m, NULL, 8);
-}
-
-static unsigned long pending_set(void)
-{
-    unsigned long p = 0;
-    syscall(SYS_rt_sigpending, &p, 8);
-    return p;
-}
 
 /* A pipe whose read end is closed; returns the write end. */
 static int broken_pipe(void)

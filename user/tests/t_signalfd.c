@@ -5,6 +5,7 @@
  * Not in tests/e2e yet: it needs proc::signal::dequeue, which the signal
  * work provides. */
 #include "check.h"
+#include "sigs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,31 +20,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The kernel's struct sigevent on x86-64. */
-struct ksigevent {
-    unsigned long value;
-    int signo;
-    int notify;
-    int tid;
-    char pad[44];
-};
-
-static unsigned long bit(int sig)
-{
-    return 1UL << (sig - 1);
-}
-
-static void set_mask(unsigned long m)
-{
-    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &m, NULL, 8);
-}
-
-static unsigned long pending_set(void)
-{
-    unsigned long p = 0;
-    syscall(SYS_rt_sigpending, &p, 8);
-    return p;
-}
 
 static int sfd(int fd, unsigned long mask, int flags)
 {

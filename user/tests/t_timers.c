@@ -5,6 +5,7 @@
  * Every check is about order and cause, never about how long something
  * took, and also holds on Linux. All calls are raw system calls. */
 #include "check.h"
+#include "sigs.h"
 #include "clock.h"
 #include "paths.h"
 #include "proc.h"
@@ -37,31 +38,6 @@
 
 static char self[256];
 
-/* The kernel's struct sigevent on x86-64. */
-struct ksigevent {
-    unsigned long value;
-    int signo;
-    int notify;
-    int tid;
-    char pad[44];
-};
-
-static unsigned long bit(int sig)
-{
-    return 1UL << (sig - 1);
-}
-
-static void set_mask(unsigned long m)
-{
-    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &m, NULL, 8);
-}
-
-static unsigned long pending_set(void)
-{
-    unsigned long p = 0;
-    syscall(SYS_rt_sigpending, &p, 8);
-    return p;
-}
 
 static void sleep_ms(long ms)
 {

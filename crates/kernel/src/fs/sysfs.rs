@@ -2,7 +2,7 @@
 //! yet); its root lists only `.` and `..`.
 
 use crate::vfs::fs::{FileSystem, StatFs, SuperBlock};
-use crate::vfs::inode::{DirEnt, Inode, InodeOps, Kind, Meta, now};
+use crate::vfs::inode::{DirEnt, Inode, InodeOps, Kind};
 use alloc::sync::Arc;
 use marten_abi::errno::Errno;
 use marten_abi::limits::NAME_MAX;
@@ -58,17 +58,7 @@ impl InodeOps for Root {
 
 /// mount(2) of "sysfs".
 pub fn mount(_source: &[u8], _options: &[u8]) -> Result<(Arc<SuperBlock>, Arc<Inode>), Errno> {
-    let sb = SuperBlock::new(crate::hal::heap::try_box(SysFs).map_err(|_| Errno::ENOMEM)?)?;
-    let t = now();
-    let meta = Meta {
-        perm: 0o555,
-        nlink: 2,
-        atime: t,
-        mtime: t,
-        ctime: t,
-        ..Meta::default()
-    };
+    let fs = crate::hal::heap::try_box(SysFs).map_err(|_| Errno::ENOMEM)?;
     let ops = crate::hal::heap::try_box(Root).map_err(|_| Errno::ENOMEM)?;
-    let root = Inode::new(&sb, sb.next_ino(), Kind::Dir, meta, ops)?;
-    Ok((sb, root))
+    crate::vfs::fs::synthetic(fs, 0o555, ops)
 }

@@ -133,17 +133,7 @@ impl InodeOps for Root {
 /// mount(2) of "devpts": every mount shows the same pairs (Linux's
 /// single-instance behaviour; `newinstance` is not supported).
 pub fn mount(_source: &[u8], _options: &[u8]) -> Result<(Arc<SuperBlock>, Arc<Inode>), Errno> {
-    let sb = SuperBlock::new(crate::hal::heap::try_box(DevPts).map_err(|_| Errno::ENOMEM)?)?;
-    let t = now();
-    let meta = Meta {
-        perm: 0o755,
-        nlink: 2,
-        atime: t,
-        mtime: t,
-        ctime: t,
-        ..Meta::default()
-    };
+    let fs = crate::hal::heap::try_box(DevPts).map_err(|_| Errno::ENOMEM)?;
     let ops = crate::hal::heap::try_box(Root).map_err(|_| Errno::ENOMEM)?;
-    let root = Inode::new(&sb, sb.next_ino(), Kind::Dir, meta, ops)?;
-    Ok((sb, root))
+    crate::vfs::fs::synthetic(fs, 0o755, ops)
 }

@@ -80,6 +80,29 @@ pub struct SuperBlock {
 /// Anonymous device numbers (major 0), as Linux gives memory file systems.
 static NEXT_MINOR: AtomicU32 = AtomicU32::new(1);
 
+/// A new instance of a file system whose root directory is made by the
+/// kernel (sysfs, devpts): a superblock for `fs` and a root with
+/// permissions `perm`, handled by `ops`, timestamped now.
+pub fn synthetic(
+    fs: Box<dyn FileSystem>,
+    perm: u32,
+    ops: Box<dyn super::inode::InodeOps>,
+) -> Result<(Arc<SuperBlock>, Arc<Inode>), Errno> {
+    use super::inode::{Kind, Meta, now};
+    let sb = SuperBlock::new(fs)?;
+    let t = now();
+    let meta = Meta {
+        perm,
+        nlink: 2,
+        atime: t,
+        mtime: t,
+        ctime: t,
+        ..Meta::default()
+    };
+    let root = Inode::new(&sb, sb.next_ino(), Kind::Dir, meta, ops)?;
+    Ok((sb, root))
+}
+
 impl SuperBlock {
     /// A superblock for `fs` with a fresh anonymous device number.
     pub fn new(fs: Box<dyn FileSystem>) -> Result<Arc<SuperBlock>, Errno> {
