@@ -20,6 +20,7 @@ mod config;
 mod console;
 mod exec;
 mod fs;
+mod futex;
 mod init;
 mod kalloc;
 mod klog;
@@ -123,12 +124,13 @@ impl hal::KernelHooks for Kernel {
 
     fn user_exception(frame: &mut hal::TrapFrame, exception: hal::UserException) {
         let (info, what) = proc::fault::fault_info(exception, frame.rip);
-        let p = sched::current_process();
+        let me = sched::current();
+        let p = &me.process;
         let cr2 = match exception {
             hal::UserException::PageFault { addr, .. } => addr,
             _ => 0,
         };
-        let d = proc::signal::force_fault(&p, info, (frame.vector, frame.error, cr2));
+        let d = proc::signal::force_fault(&me, info, (frame.vector, frame.error, cr2));
         if let marten_signal::Decision::Terminate { .. } = d {
             match exception {
                 hal::UserException::PageFault { addr, .. } => log::info!(
@@ -147,8 +149,8 @@ impl hal::KernelHooks for Kernel {
         let (cancelled, settid, signals) = sched::with_current(|t| {
             (
                 t.is_cancelled(),
-                t.process.user.take_child_tid_address().map(|a| (a, t.tid)),
-                proc::deliver::pending(&t.process, frame),
+                t.user.take_child_tid_address().map(|a| (a, t.tid())),
+                proc::deliver::pending(t, frame),
             )
         });
         if let Some((addr, tid)) = settid {

@@ -21,4 +21,6 @@ mod state;
 pub use action::{DefaultAction, Disposition, default_action};
 pub use info::SigInfo;
 pub use set::SigSet;
-pub use state::{Decision, HandlerRun, QueueFull, RT_QUEUE_MAX, SigAction, SigState};
+pub use state::{
+    Decision, ForkView, HandlerRun, QueueFull, RT_QUEUE_MAX, RT_THREAD_QUEUE_MAX, SigAction, SigState, Tid,
+};

@@ -1,5 +1,6 @@
-//! A process's signal state (dispositions, blocked mask, pending set) and
-//! the decision generating a signal leads to.
+//! A thread group's signal state (dispositions, the shared pending set, and
+//! each thread's blocked mask and own pending set) and the decisions
+//! generating a signal leads to: which thread takes it and what it does.
 
 use crate::action::{DefaultAction, Disposition, default_action};
 use crate::info::SigInfo;
@@ -12,9 +13,16 @@ use marten_abi::signal::{
     SIG_DFL, SIG_IGN, SIGCHLD, SIGCONT, SIGKILL, SIGRTMIN, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU,
 };
 
-/// Real-time signals that can wait in the queue at once, per process
+/// Real-time signals that can wait in the process's shared queue at once
 /// (`sigqueue` beyond it fails with EAGAIN, as at RLIMIT_SIGPENDING).
 pub const RT_QUEUE_MAX: usize = 64;
+
+/// Real-time signals that can wait at once in one thread's own queue
+/// (`rt_tgsigqueueinfo`, thread-directed timers).
+pub const RT_THREAD_QUEUE_MAX: usize = 16;
+
+/// A thread id, as the kernel names its threads.
+pub type Tid = u32;
 
 /// The stop signals, which SIGCONT discards (and which discard SIGCONT).
 const STOP_SIGNALS: SigSet =
@@ -73,29 +81,147 @@ pub struct HandlerRun {
     pub info: SigInfo,
 }
 
-/// Dispositions, mask and pending signals of a process, with what each
-/// pending signal carries.
+/// Pending signals with what each carries.
+///
+/// Invariants: once reserved, `std_info` has one entry per standard signal,
+/// meaningful while that signal is in `set`; `rt` holds queued real-time
+/// signals in order of generation, each of them in `set` (a pending signal
+/// may have no entry when there was no room: its information was lost, as
+/// Linux allows); pushing into `rt` never goes past its reserved capacity.
+#[derive(Clone, Debug, Default)]
+struct Pending {
+    set: SigSet,
+    std_info: Vec<SigInfo>,
+    rt: Vec<SigInfo>,
+}
+
+impl Pending {
+    const fn new() -> Self {
+        Pending {
+            set: SigSet::EMPTY,
+            std_info: Vec::new(),
+            rt: Vec::new(),
+        }
+    }
+
+    /// Room for one information record per standard signal and `rt_max`
+    /// queued real-time ones.
+    fn reserve(&mut self, rt_max: usize) -> Result<(), TryReserveError> {
+        let n = (SIGRTMIN - 1) as usize;
+        if self.std_info.len() < n {
+            self.std_info.try_reserve_exact(n - self.std_info.len())?;
+            self.std_info.resize(n, SigInfo::EMPTY);
+        }
+        self.rt.try_reserve_exact(rt_max.saturating_sub(self.rt.len()))
+    }
+
+    /// Drops `sig`, with every queued instance.
+    fn discard(&mut self, sig: i32) {
+        self.set.remove(sig);
+        if sig >= SIGRTMIN {
+            self.rt.retain(|x| x.signo != sig);
+        }
+    }
+
+    /// Takes one instance of pending `sig` with its information.
+    fn take(&mut self, sig: i32) -> SigInfo {
+        let lost = SigInfo {
+            signo: sig,
+            code: SI_USER,
+            ..SigInfo::EMPTY
+        };
+        if sig < SIGRTMIN {
+            self.set.remove(sig);
+            return self.std_info.get((sig - 1) as usize).copied().unwrap_or(lost);
+        }
+        let Some(i) = self.rt.iter().position(|x| x.signo == sig) else {
+            self.set.remove(sig);
+            return lost;
+        };
+        let info = self.rt.remove(i);
+        if !self.rt.iter().any(|x| x.signo == sig) {
+            self.set.remove(sig);
+        }
+        info
+    }
+
+    /// Records `info` as pending: a standard signal already pending keeps
+    /// its first information; a real-time one queues another instance,
+    /// within `rt_max` and the reserved room.
+    fn add(&mut self, info: SigInfo, rt_max: usize) -> Result<(), QueueFull> {
+        let sig = info.signo;
+        if sig < SIGRTMIN {
+            if !self.set.contains(sig) {
+                if let Some(slot) = self.std_info.get_mut((sig - 1) as usize) {
+                    *slot = info;
+                }
+                self.set.insert(sig);
+            }
+            return Ok(());
+        }
+        // Within the reserved room only: pushing never allocates.
+        if self.rt.len() < self.rt.capacity().min(rt_max) {
+            self.rt.push(info);
+        } else if info.code < 0 {
+            return Err(QueueFull);
+        }
+        self.set.insert(sig);
+        Ok(())
+    }
+
+    fn clear(&mut self) {
+        self.set = SigSet::EMPTY;
+        self.rt.clear();
+    }
+}
+
+/// One thread's part: its blocked mask and the signals sent to it alone.
+///
+/// Invariant: `blocked` never holds SIGKILL or SIGSTOP.
+#[derive(Clone, Debug)]
+struct ThreadSig {
+    tid: Tid,
+    blocked: SigSet,
+    pending: Pending,
+}
+
+/// What a thread that does not exist (or no longer does) looks like.
+static NO_THREAD: ThreadSig = ThreadSig {
+    tid: 0,
+    blocked: SigSet::EMPTY,
+    pending: Pending::new(),
+};
+
+/// Dispositions and pending signals of a thread group, with each thread's
+/// mask and own pending signals.
+///
+/// A signal is process-directed (kill, a terminal, most timers: it goes to
+/// the shared set, and the first thread, in creation order, that does not
+/// block it is the one told to act on it) or thread-directed (tgkill, a
+/// fault, a thread's timer: it goes to that thread's own set). A thread
+/// acts on its own signals and on the shared ones it does not block.
 ///
 /// Invariants: `actions[n - 1]` is the action of signal n; SIGKILL and
-/// SIGSTOP always have the default action and are never in `blocked`;
-/// `pending` holds only signals that were blocked, caught or stopping when
-/// they were generated (ignored and default-discarded signals are never
-/// pending unless blocked); once [`reserve`](Self::reserve)d, `std_info`
-/// has one entry per standard signal, meaningful while it is pending, and
-/// `rt` has room for `RT_QUEUE_MAX` entries, so generating a signal never
-/// allocates; `rt` holds queued real-time signals in order of generation,
-/// each of them pending (a pending signal may have no information when
-/// there was no room: it was lost, as Linux allows).
+/// SIGSTOP always have the default action and are never blocked; a
+/// pending signal was blocked, caught or stopping when it was generated
+/// (ignored and default-discarded signals are never pending unless
+/// blocked); tids in `threads` are distinct, in creation order.
 #[derive(Clone, Debug)]
 pub struct SigState {
     actions: [SigAction; NSIG as usize],
-    blocked: SigSet,
-    pending: SigSet,
-    std_info: Vec<SigInfo>,
-    rt: Vec<SigInfo>,
+    shared: Pending,
+    threads: Vec<ThreadSig>,
     /// Init: signals at their default action are discarded (even SIGKILL
     /// from user space), as Linux protects process 1.
     unkillable: bool,
+}
+
+/// What fork passes from a thread's signal state to the child's only
+/// thread: the dispositions and that thread's mask (nothing pending).
+#[derive(Clone, Copy, Debug)]
+pub struct ForkView {
+    actions: [SigAction; NSIG as usize],
+    blocked: SigSet,
 }
 
 impl Default for SigState {
@@ -109,7 +235,7 @@ fn valid(sig: i32) -> bool {
 }
 
 impl SigState {
-    /// Every signal at its default action, nothing blocked or pending.
+    /// Every signal at its default action, nothing pending, no threads.
     pub const fn new() -> Self {
         SigState {
             actions: [SigAction {
@@ -118,24 +244,62 @@ impl SigState {
                 restorer: 0,
                 mask: SigSet::EMPTY,
             }; NSIG as usize],
-            blocked: SigSet::EMPTY,
-            pending: SigSet::EMPTY,
-            std_info: Vec::new(),
-            rt: Vec::new(),
+            shared: Pending::new(),
+            threads: Vec::new(),
             unkillable: false,
         }
     }
 
-    /// Allocates room for what pending signals carry (a process's first
-    /// step in process context), so that generating signals later, from
-    /// anywhere, never allocates. Until then information is lost.
+    /// Allocates room for what shared pending signals carry (a process's
+    /// first step in process context), so that generating signals later,
+    /// from anywhere, never allocates. Until then information is lost.
     pub fn reserve(&mut self) -> Result<(), TryReserveError> {
-        let n = (SIGRTMIN - 1) as usize;
-        if self.std_info.len() < n {
-            self.std_info.try_reserve_exact(n - self.std_info.len())?;
-            self.std_info.resize(n, SigInfo::EMPTY);
+        self.shared.reserve(RT_QUEUE_MAX)
+    }
+
+    /// Adds thread `tid` with mask `blocked` and room for its own pending
+    /// signals (a thread is born). Adding a tid already there only sets its
+    /// mask.
+    pub fn add_thread(&mut self, tid: Tid, blocked: SigSet) -> Result<(), TryReserveError> {
+        if let Some(t) = self.threads.iter_mut().find(|t| t.tid == tid) {
+            t.blocked = blocked.blockable();
+            return Ok(());
         }
-        self.rt.try_reserve_exact(RT_QUEUE_MAX.saturating_sub(self.rt.len()))
+        let mut pending = Pending::new();
+        pending.reserve(RT_THREAD_QUEUE_MAX)?;
+        self.threads.try_reserve(1)?;
+        self.threads.push(ThreadSig {
+            tid,
+            blocked: blocked.blockable(),
+            pending,
+        });
+        Ok(())
+    }
+
+    /// Removes thread `tid` (it exited); what was sent to it alone is lost.
+    pub fn remove_thread(&mut self, tid: Tid) {
+        self.threads.retain(|t| t.tid != tid);
+    }
+
+    /// Thread `from` is now called `to` (execve by a thread other than the
+    /// leader takes over the group's id).
+    pub fn rename_thread(&mut self, from: Tid, to: Tid) {
+        if let Some(t) = self.threads.iter_mut().find(|t| t.tid == from) {
+            t.tid = to;
+        }
+    }
+
+    /// The threads, in creation order.
+    pub fn tids(&self) -> impl Iterator<Item = Tid> + '_ {
+        self.threads.iter().map(|t| t.tid)
+    }
+
+    fn th(&self, tid: Tid) -> &ThreadSig {
+        self.threads.iter().find(|t| t.tid == tid).unwrap_or(&NO_THREAD)
+    }
+
+    fn th_mut(&mut self, tid: Tid) -> Option<&mut ThreadSig> {
+        self.threads.iter_mut().find(|t| t.tid == tid)
     }
 
     /// Makes this the state of init: default actions never apply to it.
@@ -169,7 +333,7 @@ impl SigState {
 
     /// Sets the action of `sig`. False (nothing changed) for an invalid
     /// number, SIGKILL or SIGSTOP. Setting a signal to be ignored discards
-    /// it if pending, as POSIX requires.
+    /// it wherever it is pending, as POSIX requires.
     pub fn set_action(&mut self, sig: i32, a: SigAction) -> bool {
         if !valid(sig) || sig == SIGKILL || sig == SIGSTOP {
             return false;
@@ -179,62 +343,12 @@ impl SigState {
             ..a
         };
         if self.ignored(sig) {
-            self.discard(sig);
+            self.shared.discard(sig);
+            for t in self.threads.iter_mut() {
+                t.pending.discard(sig);
+            }
         }
         true
-    }
-
-    /// Drops `sig` from the pending set, with every queued instance.
-    fn discard(&mut self, sig: i32) {
-        self.pending.remove(sig);
-        if sig >= SIGRTMIN {
-            self.rt.retain(|x| x.signo != sig);
-        }
-    }
-
-    /// Takes one instance of pending `sig` with its information.
-    fn take(&mut self, sig: i32) -> SigInfo {
-        let lost = SigInfo {
-            signo: sig,
-            code: SI_USER,
-            ..SigInfo::EMPTY
-        };
-        if sig < SIGRTMIN {
-            self.pending.remove(sig);
-            return self.std_info.get((sig - 1) as usize).copied().unwrap_or(lost);
-        }
-        let Some(i) = self.rt.iter().position(|x| x.signo == sig) else {
-            self.pending.remove(sig);
-            return lost;
-        };
-        let info = self.rt.remove(i);
-        if !self.rt.iter().any(|x| x.signo == sig) {
-            self.pending.remove(sig);
-        }
-        info
-    }
-
-    /// Records `info` as pending: a standard signal already pending keeps
-    /// its first information; a real-time one queues another instance.
-    fn make_pending(&mut self, info: SigInfo) -> Result<(), QueueFull> {
-        let sig = info.signo;
-        if sig < SIGRTMIN {
-            if !self.pending.contains(sig) {
-                if let Some(slot) = self.std_info.get_mut((sig - 1) as usize) {
-                    *slot = info;
-                }
-                self.pending.insert(sig);
-            }
-            return Ok(());
-        }
-        // Within the reserved room only: pushing never allocates.
-        if self.rt.len() < self.rt.capacity().min(RT_QUEUE_MAX) {
-            self.rt.push(info);
-        } else if info.code < 0 {
-            return Err(QueueFull);
-        }
-        self.pending.insert(sig);
-        Ok(())
     }
 
     /// Puts `sig` back to its default action with no flags (a handler
@@ -245,19 +359,33 @@ impl SigState {
         }
     }
 
-    /// The blocked mask.
-    pub fn blocked(&self) -> SigSet {
-        self.blocked
+    /// Thread `tid`'s blocked mask.
+    pub fn blocked(&self, tid: Tid) -> SigSet {
+        self.th(tid).blocked
     }
 
-    /// Replaces the blocked mask (SIGKILL and SIGSTOP are dropped from it).
-    pub fn set_blocked(&mut self, m: SigSet) {
-        self.blocked = m.blockable();
+    /// Replaces thread `tid`'s blocked mask (SIGKILL and SIGSTOP are
+    /// dropped from it).
+    pub fn set_blocked(&mut self, tid: Tid, m: SigSet) {
+        if let Some(t) = self.th_mut(tid) {
+            t.blocked = m.blockable();
+        }
     }
 
-    /// Signals generated but not delivered.
-    pub fn pending(&self) -> SigSet {
-        self.pending
+    /// Signals generated for thread `tid` or its process and not delivered
+    /// (sigpending(2)).
+    pub fn pending(&self, tid: Tid) -> SigSet {
+        SigSet(self.th(tid).pending.set.0 | self.shared.set.0)
+    }
+
+    /// Signals pending for thread `tid` alone.
+    pub fn thread_pending(&self, tid: Tid) -> SigSet {
+        self.th(tid).pending.set
+    }
+
+    /// Signals pending for the whole process.
+    pub fn shared_pending(&self) -> SigSet {
+        self.shared.set
     }
 
     /// Would `sig` be discarded at once under its current disposition?
@@ -286,8 +414,30 @@ impl SigState {
         }
     }
 
-    /// Generates `sig` (as kill(2) from an unnamed sender would) and says
-    /// what follows. See [`generate_info`](Self::generate_info).
+    /// The thread told to act on a process-directed `sig`: the first, in
+    /// creation order, that does not block it. None when all block it.
+    pub fn target_of(&self, sig: i32) -> Option<Tid> {
+        self.threads.iter().find(|t| !t.blocked.contains(sig)).map(|t| t.tid)
+    }
+
+    /// SIGCONT discards pending stop signals, and a stop signal a pending
+    /// SIGCONT, everywhere in the group, whatever their dispositions.
+    fn cancel_opposites(&mut self, sig: i32) {
+        let drop = if sig == SIGCONT {
+            STOP_SIGNALS
+        } else if STOP_SIGNALS.contains(sig) {
+            SigSet(1 << (SIGCONT - 1))
+        } else {
+            return;
+        };
+        self.shared.set = SigSet(self.shared.set.0 & !drop.0);
+        for t in self.threads.iter_mut() {
+            t.pending.set = SigSet(t.pending.set.0 & !drop.0);
+        }
+    }
+
+    /// Generates process-directed `sig` (as kill(2) from an unnamed sender
+    /// would) and says what follows. See [`generate_info`](Self::generate_info).
     pub fn generate(&mut self, sig: i32) -> Decision {
         let info = SigInfo {
             signo: sig,
@@ -297,95 +447,171 @@ impl SigState {
         self.generate_info(info).unwrap_or(Decision::Pending)
     }
 
-    /// Generates the signal `info` describes and says what follows. A
-    /// blocked signal is never discarded (its disposition may change before
-    /// it is unblocked); a caught or stopping one is left pending for the
-    /// process to act on. SIGCONT discards pending stop signals and a stop
-    /// signal discards a pending SIGCONT, whatever their dispositions.
+    /// Generates the process-directed signal `info` describes and says what
+    /// follows. When every thread blocks it, it stays pending (its
+    /// disposition may change before it is unblocked); otherwise a caught
+    /// or stopping signal is left pending for [`target_of`](Self::target_of)
+    /// to act on, and a fatal one ends the whole group.
     pub fn generate_info(&mut self, info: SigInfo) -> Result<Decision, QueueFull> {
         let sig = info.signo;
         if !valid(sig) {
             return Ok(Decision::Discard);
         }
-        if sig == SIGCONT {
-            self.pending = SigSet(self.pending.0 & !STOP_SIGNALS.0);
-        } else if STOP_SIGNALS.contains(sig) {
-            self.pending.remove(SIGCONT);
-        }
+        self.cancel_opposites(sig);
         let d = self.peek(sig);
         if matches!(d, Decision::Pending | Decision::Caught { .. } | Decision::Stop { .. }) {
-            self.make_pending(info)?;
+            self.shared.add(info, RT_QUEUE_MAX)?;
         }
         Ok(d)
     }
 
-    /// Keeps `info`'s signal pending although its action is to terminate:
-    /// a stopped process acts on it only once continued (only SIGKILL ends
-    /// a stopped process at once).
+    /// Generates the signal `info` describes for thread `tid` alone (tgkill,
+    /// rt_tgsigqueueinfo, a thread's timer) and says what follows, as
+    /// [`generate_info`](Self::generate_info) does with that thread's mask.
+    /// A fatal default action still ends the whole group. Discarded when
+    /// `tid` is not a thread of the group.
+    pub fn generate_for(&mut self, tid: Tid, info: SigInfo) -> Result<Decision, QueueFull> {
+        let sig = info.signo;
+        if !valid(sig) || self.th_mut(tid).is_none() {
+            return Ok(Decision::Discard);
+        }
+        self.cancel_opposites(sig);
+        let d = self.peek_for(tid, sig);
+        if matches!(d, Decision::Pending | Decision::Caught { .. } | Decision::Stop { .. })
+            && let Some(t) = self.th_mut(tid)
+        {
+            t.pending.add(info, RT_THREAD_QUEUE_MAX)?;
+        }
+        Ok(d)
+    }
+
+    /// Keeps `info`'s process-directed signal pending although its action
+    /// is to terminate: a stopped process acts on it only once continued
+    /// (only SIGKILL ends a stopped process at once).
     pub fn keep_pending(&mut self, info: SigInfo) {
         if valid(info.signo) {
-            let _ = self.make_pending(info);
+            let _ = self.shared.add(info, RT_QUEUE_MAX);
         }
     }
 
-    /// A synchronous fault signal (SIGSEGV from a bad access, SIGFPE...):
-    /// if the process blocks or ignores it, it is unblocked and its
-    /// default action restored first, so the fault is never lost (Linux's
-    /// force_sig_info). Says what follows, as `generate_info`.
-    pub fn force(&mut self, info: SigInfo) -> Decision {
+    /// A synchronous fault signal raised by thread `tid` (SIGSEGV from a
+    /// bad access, SIGFPE...): if the thread blocks it or the process
+    /// ignores it, it is unblocked and its default action restored first,
+    /// so the fault is never lost (Linux's force_sig_info). It goes to that
+    /// thread alone. Says what follows, as `generate_for`.
+    pub fn force(&mut self, tid: Tid, info: SigInfo) -> Decision {
         let sig = info.signo;
         if !valid(sig) {
             return Decision::Discard;
         }
         let ignored = self.disposition(sig) == Disposition::Ignore;
-        if ignored || self.blocked.contains(sig) {
-            self.blocked.remove(sig);
-            if ignored {
-                self.actions[(sig - 1) as usize].handler = SIG_DFL;
-            }
+        if ignored {
+            self.actions[(sig - 1) as usize].handler = SIG_DFL;
+        }
+        if let Some(t) = self.th_mut(tid) {
+            t.blocked.remove(sig);
         }
         // A fault signal is standard (never queued): this cannot fail.
-        self.generate_info(info).unwrap_or(Decision::Pending)
+        self.generate_for(tid, info).unwrap_or(Decision::Pending)
     }
 
-    /// Is a pending signal unblocked (the process has something to act on
-    /// before it returns to user mode)?
-    pub fn has_deliverable(&self) -> bool {
-        self.pending.0 & !self.blocked.0 != 0
+    /// Has thread `tid` a signal to act on before it returns to user mode:
+    /// one of its own it does not block, or a shared one it is the target
+    /// of? (Other threads that do not block a shared signal may take it
+    /// too, but only its target is interrupted for it.)
+    pub fn has_deliverable(&self, tid: Tid) -> bool {
+        let t = self.th(tid);
+        if t.pending.set.0 & !t.blocked.0 != 0 {
+            return true;
+        }
+        let mut ready = SigSet(self.shared.set.0 & !t.blocked.0);
+        while let Some(sig) = ready.first() {
+            ready.remove(sig);
+            if self.target_of(sig) == Some(tid) {
+                return true;
+            }
+        }
+        false
     }
 
-    /// Takes the lowest pending signal in `wanted`, blocked or not, with its
-    /// information (rt_sigtimedwait, signalfd).
-    pub fn dequeue(&mut self, wanted: SigSet) -> Option<SigInfo> {
-        let sig = SigSet(self.pending.0 & wanted.0).first()?;
-        Some(self.take(sig))
+    /// Signals thread `tid` may act on now: its own and the shared ones,
+    /// less those it blocks.
+    fn ready(&self, tid: Tid) -> SigSet {
+        let t = self.th(tid);
+        SigSet((t.pending.set.0 | self.shared.set.0) & !t.blocked.0)
     }
 
-    /// What [`generate`](Self::generate) would decide, without changing
-    /// anything.
+    /// Takes one instance of `sig` for thread `tid`: its own first, then
+    /// the shared one.
+    fn take(&mut self, tid: Tid, sig: i32) -> SigInfo {
+        if let Some(t) = self.th_mut(tid)
+            && t.pending.set.contains(sig)
+        {
+            return t.pending.take(sig);
+        }
+        self.shared.take(sig)
+    }
+
+    /// Drops every pending instance of `sig` thread `tid` could take.
+    fn discard_for(&mut self, tid: Tid, sig: i32) {
+        if let Some(t) = self.th_mut(tid) {
+            t.pending.discard(sig);
+        }
+        self.shared.discard(sig);
+    }
+
+    /// Takes, for thread `tid`, the lowest pending signal in `wanted`,
+    /// blocked or not, with its information (rt_sigtimedwait, signalfd):
+    /// the thread's own first, then the shared ones.
+    pub fn dequeue(&mut self, tid: Tid, wanted: SigSet) -> Option<SigInfo> {
+        let own = SigSet(self.th(tid).pending.set.0 & wanted.0).first();
+        if let Some(sig) = own
+            && let Some(t) = self.th_mut(tid)
+        {
+            return Some(t.pending.take(sig));
+        }
+        let sig = SigSet(self.shared.set.0 & wanted.0).first()?;
+        Some(self.shared.take(sig))
+    }
+
+    /// What generating process-directed `sig` would decide, without
+    /// changing anything: Pending when every thread blocks it (or there is
+    /// no thread yet).
     pub fn peek(&self, sig: i32) -> Decision {
         if !valid(sig) {
             return Decision::Discard;
         }
-        if self.blocked.contains(sig) {
+        if self.target_of(sig).is_none() {
             return Decision::Pending;
         }
         self.act(sig)
     }
 
-    /// Takes the lowest pending, unblocked signal whose default action is
-    /// to be carried out (discard, terminate, stop) and says what to do;
-    /// caught signals stay pending for [`begin_handler`](Self::begin_handler).
-    /// None when there is nothing to do.
-    pub fn take_deliverable(&mut self) -> Option<Decision> {
-        let mut ready = SigSet(self.pending.0 & !self.blocked.0);
+    /// What generating `sig` for thread `tid` would decide.
+    pub fn peek_for(&self, tid: Tid, sig: i32) -> Decision {
+        if !valid(sig) {
+            return Decision::Discard;
+        }
+        if self.th(tid).blocked.contains(sig) {
+            return Decision::Pending;
+        }
+        self.act(sig)
+    }
+
+    /// Takes, for thread `tid`, the lowest pending signal it does not block
+    /// whose default action is to be carried out (discard, terminate,
+    /// stop) and says what to do; caught signals stay pending for
+    /// [`begin_handler`](Self::begin_handler). None when there is nothing
+    /// to do.
+    pub fn take_deliverable(&mut self, tid: Tid) -> Option<Decision> {
+        let mut ready = self.ready(tid);
         while let Some(sig) = ready.first() {
             ready.remove(sig);
             let d = self.act(sig);
             if let Decision::Caught { .. } = d {
                 continue;
             }
-            self.discard(sig);
+            self.discard_for(tid, sig);
             if d != Decision::Discard {
                 return Some(d);
             }
@@ -393,19 +619,18 @@ impl SigState {
         None
     }
 
-    /// Starts running the handler of caught signal `sig` (which the caller
-    /// took off the pending set, or which a fault raised): the signal is
-    /// no longer pending; the blocked mask gains the action's mask and, unless
-    /// SA_NODEFER, the signal itself; SA_RESETHAND puts the default action
-    /// back (as Linux, also dropping SA_SIGINFO from it). None when `sig`
-    /// has no handler.
-    pub fn begin_handler(&mut self, sig: i32) -> Option<HandlerRun> {
+    /// Thread `tid` starts running the handler of caught signal `sig`
+    /// (which it takes off its pending sets, or which a fault raised): the
+    /// blocked mask gains the action's mask and, unless SA_NODEFER, the
+    /// signal itself; SA_RESETHAND puts the default action back (as Linux,
+    /// also dropping SA_SIGINFO from it). None when `sig` has no handler.
+    pub fn begin_handler(&mut self, tid: Tid, sig: i32) -> Option<HandlerRun> {
         let a = self.action(sig)?;
         if !matches!(Disposition::from_handler(a.handler), Disposition::Handler(_)) {
             return None;
         }
-        let info = if self.pending.contains(sig) {
-            self.take(sig)
+        let info = if self.pending(tid).contains(sig) {
+            self.take(tid, sig)
         } else {
             SigInfo {
                 signo: sig,
@@ -413,12 +638,12 @@ impl SigState {
                 ..SigInfo::EMPTY
             }
         };
-        let saved_mask = self.blocked;
+        let saved_mask = self.blocked(tid);
         let mut add = a.mask;
         if a.flags & SA_NODEFER == 0 {
             add.insert(sig);
         }
-        self.blocked = SigSet(self.blocked.0 | add.0).blockable();
+        self.set_blocked(tid, SigSet(saved_mask.0 | add.0));
         if a.flags & SA_RESETHAND != 0 {
             self.actions[(sig - 1) as usize] = SigAction {
                 handler: SIG_DFL,
@@ -438,10 +663,11 @@ impl SigState {
         })
     }
 
-    /// The lowest pending, unblocked signal that has a user handler (to run
-    /// once nothing with a default action is left), without taking it.
-    pub fn next_caught(&self) -> Option<i32> {
-        let mut ready = SigSet(self.pending.0 & !self.blocked.0);
+    /// The lowest signal thread `tid` could act on that has a user handler
+    /// (to run once nothing with a default action is left), without
+    /// taking it.
+    pub fn next_caught(&self, tid: Tid) -> Option<i32> {
+        let mut ready = self.ready(tid);
         while let Some(sig) = ready.first() {
             ready.remove(sig);
             if let Decision::Caught { .. } = self.act(sig) {
@@ -451,15 +677,15 @@ impl SigState {
         None
     }
 
-    /// rt_sigreturn: the mask the frame held comes back (SIGKILL and
-    /// SIGSTOP can never be blocked).
-    pub fn end_handler(&mut self, mask: SigSet) {
-        self.set_blocked(mask);
+    /// rt_sigreturn in thread `tid`: the mask the frame held comes back
+    /// (SIGKILL and SIGSTOP can never be blocked).
+    pub fn end_handler(&mut self, tid: Tid, mask: SigSet) {
+        self.set_blocked(tid, mask);
     }
 
     /// execve: caught signals go back to their default action; ignored
-    /// ones stay ignored; flags and handler masks are cleared; the blocked
-    /// mask and the pending set are kept.
+    /// ones stay ignored; flags and handler masks are cleared; masks and
+    /// pending sets are kept.
     pub fn reset_on_exec(&mut self) {
         for a in self.actions.iter_mut() {
             let keep_ignored = a.handler == SIG_IGN;
@@ -470,23 +696,25 @@ impl SigState {
         }
     }
 
-    /// fork: the child has the same dispositions and mask and nothing
-    /// pending.
-    pub fn for_child(&self) -> SigState {
-        SigState {
+    /// What fork copies from thread `tid`: the dispositions and its mask.
+    pub fn fork_view(&self, tid: Tid) -> ForkView {
+        ForkView {
             actions: self.actions,
-            blocked: self.blocked,
-            ..SigState::new()
+            blocked: self.blocked(tid),
         }
     }
 
-    /// Replaces this state with `child` (fork), keeping the room already
-    /// reserved here for what pending signals carry.
-    pub fn become_child_of(&mut self, parent: &SigState) {
-        self.actions = parent.actions;
-        self.blocked = parent.blocked;
-        self.pending = SigSet::EMPTY;
-        self.rt.clear();
+    /// Makes this the state of a fork child from `v`: the parent's
+    /// dispositions, its threads (the one the kernel added) with the
+    /// forking thread's mask, nothing pending; the room already reserved
+    /// here is kept.
+    pub fn become_child_of(&mut self, v: &ForkView) {
+        self.actions = v.actions;
+        self.shared.clear();
+        for t in self.threads.iter_mut() {
+            t.blocked = v.blocked.blockable();
+            t.pending.clear();
+        }
         self.unkillable = false;
     }
 }

@@ -6,10 +6,14 @@ use marten_abi::signal::*;
 use marten_signal::{Decision, DefaultAction, SigAction, SigSet, default_action};
 use proptest::prelude::*;
 
+/// The one thread of the processes these tests model.
+const T: marten_signal::Tid = 1;
+
 /// A signal state with room reserved for what pending signals carry.
 fn reserved() -> marten_signal::SigState {
     let mut s = marten_signal::SigState::new();
     s.reserve().unwrap();
+    s.add_thread(T, SigSet::EMPTY).unwrap();
     s
 }
 
@@ -98,7 +102,7 @@ proptest! {
                     }
                 }
                 Op::Block(mask) => {
-                    st.set_blocked(SigSet(mask));
+                    st.set_blocked(T, SigSet(mask));
                     for s in 1..=64 {
                         m.blocked[s as usize] = mask & (1 << (s - 1)) != 0 && s != SIGKILL && s != SIGSTOP;
                     }
@@ -127,7 +131,7 @@ proptest! {
                     prop_assert_eq!(d, want);
                 }
                 Op::Deliver => {
-                    let got = st.take_deliverable();
+                    let got = st.take_deliverable(T);
                     let mut want = None;
                     for s in 1..=64 {
                         if m.pending[s as usize] && !m.blocked[s as usize] {
@@ -154,10 +158,10 @@ proptest! {
                 }
             }
             // Invariants, and agreement on every signal.
-            prop_assert!(!st.blocked().contains(SIGKILL) && !st.blocked().contains(SIGSTOP));
+            prop_assert!(!st.blocked(T).contains(SIGKILL) && !st.blocked(T).contains(SIGSTOP));
             for s in 1..=64 {
-                prop_assert_eq!(st.pending().contains(s), m.pending[s as usize], "pending {}", s);
-                prop_assert_eq!(st.blocked().contains(s), m.blocked[s as usize], "blocked {}", s);
+                prop_assert_eq!(st.pending(T).contains(s), m.pending[s as usize], "pending {}", s);
+                prop_assert_eq!(st.blocked(T).contains(s), m.blocked[s as usize], "blocked {}", s);
                 prop_assert_eq!(st.action(s).map(|a| a.handler), Some(m.handler[s as usize]));
             }
         }
@@ -194,22 +198,22 @@ fn sigpipe_by_default_terminates_ignored_is_discarded_blocked_waits() {
         },
     );
     assert_eq!(st.generate(SIGPIPE), Decision::Discard);
-    assert!(st.pending().is_empty());
+    assert!(st.pending(T).is_empty());
     // Blocked and ignored: still pending (the disposition may change).
-    st.set_blocked(SigSet(1 << (SIGPIPE - 1)));
+    st.set_blocked(T, SigSet(1 << (SIGPIPE - 1)));
     assert_eq!(st.generate(SIGPIPE), Decision::Pending);
-    assert!(st.pending().contains(SIGPIPE));
+    assert!(st.pending(T).contains(SIGPIPE));
     // Back to default, then unblocked: now it terminates.
     st.set_action(SIGPIPE, SigAction::default());
-    st.set_blocked(SigSet::EMPTY);
+    st.set_blocked(T, SigSet::EMPTY);
     assert_eq!(
-        st.take_deliverable(),
+        st.take_deliverable(T),
         Some(Decision::Terminate {
             sig: SIGPIPE,
             core: false
         })
     );
-    assert_eq!(st.take_deliverable(), None);
+    assert_eq!(st.take_deliverable(T), None);
 }
 
 #[test]
@@ -229,7 +233,7 @@ fn kill_and_stop_cannot_be_caught_or_blocked() {
             ..SigAction::default()
         }
     ));
-    st.set_blocked(SigSet(u64::MAX));
+    st.set_blocked(T, SigSet(u64::MAX));
     assert_eq!(
         st.generate(SIGKILL),
         Decision::Terminate {
@@ -250,11 +254,12 @@ fn fork_child_keeps_dispositions_but_not_pending() {
             ..SigAction::default()
         },
     );
-    st.set_blocked(SigSet(1 << (SIGTERM - 1)));
+    st.set_blocked(T, SigSet(1 << (SIGTERM - 1)));
     st.generate(SIGTERM);
-    let c = st.for_child();
-    assert!(c.pending().is_empty());
-    assert_eq!(c.blocked(), st.blocked());
+    let mut c = reserved();
+    c.become_child_of(&st.fork_view(T));
+    assert!(c.pending(T).is_empty());
+    assert_eq!(c.blocked(T), st.blocked(T));
     assert_eq!(c.action(SIGINT).map(|a| a.handler), Some(SIG_IGN));
 }
 
@@ -272,7 +277,9 @@ fn init_ignores_default_actions_but_not_handlers() {
         },
     );
     assert_eq!(st.generate(SIGTERM), Decision::Caught { sig: SIGTERM });
-    assert!(!st.for_child().peek(SIGKILL).eq(&Decision::Discard));
+    let mut c = reserved();
+    c.become_child_of(&st.fork_view(T));
+    assert!(!c.peek(SIGKILL).eq(&Decision::Discard));
 }
 
 #[test]

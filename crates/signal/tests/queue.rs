@@ -6,10 +6,14 @@ use marten_abi::sigframe::{SEGV_MAPERR, SI_QUEUE};
 use marten_abi::signal::*;
 use marten_signal::{Decision, RT_QUEUE_MAX, SigAction, SigInfo, SigSet};
 
+/// The one thread of the processes these tests model.
+const T: marten_signal::Tid = 1;
+
 /// A signal state with room reserved for what pending signals carry.
 fn reserved() -> marten_signal::SigState {
     let mut s = marten_signal::SigState::new();
     s.reserve().unwrap();
+    s.add_thread(T, SigSet::EMPTY).unwrap();
     s
 }
 
@@ -27,32 +31,32 @@ fn all() -> SigSet {
 #[test]
 fn standard_signals_coalesce_keeping_the_first_sender() {
     let mut s = reserved();
-    s.set_blocked(all());
+    s.set_blocked(T, all());
     s.generate_info(SigInfo::user(SIGUSR1, 10, 0)).unwrap();
     s.generate_info(SigInfo::user(SIGUSR1, 11, 0)).unwrap();
-    let first = s.dequeue(all()).unwrap();
+    let first = s.dequeue(T, all()).unwrap();
     assert_eq!(first.pid(), 10);
-    assert_eq!(s.dequeue(all()), None);
+    assert_eq!(s.dequeue(T, all()), None);
 }
 
 #[test]
 fn realtime_signals_queue_in_order_lowest_number_first() {
     let mut s = reserved();
-    s.set_blocked(all());
+    s.set_blocked(T, all());
     for (sig, v) in [(SIGRTMIN + 3, 1), (SIGRTMIN + 1, 2), (SIGRTMIN + 3, 3)] {
         s.generate_info(SigInfo::with_value(sig, SI_QUEUE, 5, 0, v)).unwrap();
     }
-    let got: Vec<(i32, u64)> = core::iter::from_fn(|| s.dequeue(all()))
+    let got: Vec<(i32, u64)> = core::iter::from_fn(|| s.dequeue(T, all()))
         .map(|i| (i.signo, i.words[1]))
         .collect();
     assert_eq!(got, [(SIGRTMIN + 1, 2), (SIGRTMIN + 3, 1), (SIGRTMIN + 3, 3)]);
-    assert!(s.pending().is_empty());
+    assert!(s.pending(T).is_empty());
 }
 
 #[test]
 fn a_full_queue_refuses_sigqueue_but_keeps_kill() {
     let mut s = reserved();
-    s.set_blocked(all());
+    s.set_blocked(T, all());
     for i in 0..RT_QUEUE_MAX {
         s.generate_info(SigInfo::with_value(SIGRTMIN + 2, SI_QUEUE, 1, 0, i as u64))
             .unwrap();
@@ -61,12 +65,12 @@ fn a_full_queue_refuses_sigqueue_but_keeps_kill() {
         s.generate_info(SigInfo::with_value(SIGRTMIN + 4, SI_QUEUE, 1, 0, 0))
             .is_err()
     );
-    assert!(!s.pending().contains(SIGRTMIN + 4));
+    assert!(!s.pending(T).contains(SIGRTMIN + 4));
     // kill(2) (si_code >= 0) still makes it pending, without its information.
     s.generate_info(SigInfo::user(SIGRTMIN + 4, 1, 0)).unwrap();
-    assert!(s.pending().contains(SIGRTMIN + 4));
+    assert!(s.pending(T).contains(SIGRTMIN + 4));
     let mut n = 0;
-    while let Some(i) = s.dequeue(SigSet(1 << (SIGRTMIN + 4 - 1))) {
+    while let Some(i) = s.dequeue(T, SigSet(1 << (SIGRTMIN + 4 - 1))) {
         assert_eq!(i.signo, SIGRTMIN + 4);
         n += 1;
     }
@@ -77,7 +81,7 @@ fn a_full_queue_refuses_sigqueue_but_keeps_kill() {
 fn ignoring_discards_every_queued_instance() {
     let mut s = reserved();
     s.set_action(SIGRTMIN + 1, handler());
-    s.set_blocked(all());
+    s.set_blocked(T, all());
     s.generate(SIGRTMIN + 1);
     s.generate(SIGRTMIN + 1);
     s.set_action(
@@ -88,7 +92,7 @@ fn ignoring_discards_every_queued_instance() {
         },
     );
     s.set_action(SIGRTMIN + 1, handler());
-    assert_eq!(s.dequeue(all()), None);
+    assert_eq!(s.dequeue(T, all()), None);
 }
 
 #[test]
@@ -99,10 +103,10 @@ fn the_handler_gets_the_senders_information() {
         s.generate_info(SigInfo::user(SIGUSR2, 77, 1000)).unwrap(),
         Decision::Caught { sig: SIGUSR2 }
     );
-    assert!(s.has_deliverable());
-    let run = s.begin_handler(SIGUSR2).unwrap();
+    assert!(s.has_deliverable(T));
+    let run = s.begin_handler(T, SIGUSR2).unwrap();
     assert_eq!((run.info.pid(), run.info.uid()), (77, 1000));
-    assert!(!s.has_deliverable());
+    assert!(!s.has_deliverable(T));
 }
 
 #[test]
@@ -115,8 +119,8 @@ fn faults_are_forced_through_blocking_and_ignoring() {
             ..SigAction::default()
         },
     );
-    s.set_blocked(all());
-    let d = s.force(SigInfo::fault(SIGSEGV, SEGV_MAPERR, 0x10));
+    s.set_blocked(T, all());
+    let d = s.force(T, SigInfo::fault(SIGSEGV, SEGV_MAPERR, 0x10));
     assert_eq!(
         d,
         Decision::Terminate {
@@ -124,25 +128,28 @@ fn faults_are_forced_through_blocking_and_ignoring() {
             core: true
         }
     );
-    assert!(!s.blocked().contains(SIGSEGV));
+    assert!(!s.blocked(T).contains(SIGSEGV));
     // A caught fault stays caught.
     let mut s = reserved();
     s.set_action(SIGBUS, handler());
-    s.set_blocked(all());
-    assert_eq!(s.force(SigInfo::fault(SIGBUS, 2, 0)), Decision::Caught { sig: SIGBUS });
+    s.set_blocked(T, all());
+    assert_eq!(
+        s.force(T, SigInfo::fault(SIGBUS, 2, 0)),
+        Decision::Caught { sig: SIGBUS }
+    );
 }
 
 #[test]
 fn stops_and_continue_cancel_each_other() {
     let mut s = reserved();
-    s.set_blocked(all());
+    s.set_blocked(T, all());
     s.generate(SIGTSTP);
     s.generate(SIGTTIN);
     s.generate(SIGCONT);
-    assert_eq!(s.pending(), SigSet(1 << (SIGCONT - 1)));
+    assert_eq!(s.pending(T), SigSet(1 << (SIGCONT - 1)));
     s.generate(SIGSTOP);
     // SIGSTOP cannot be blocked: it is pending to stop the process now.
-    assert!(s.pending().contains(SIGSTOP) && !s.pending().contains(SIGCONT));
-    s.set_blocked(SigSet::EMPTY);
-    assert_eq!(s.take_deliverable(), Some(Decision::Stop { sig: SIGSTOP }));
+    assert!(s.pending(T).contains(SIGSTOP) && !s.pending(T).contains(SIGCONT));
+    s.set_blocked(T, SigSet::EMPTY);
+    assert_eq!(s.take_deliverable(T), Some(Decision::Stop { sig: SIGSTOP }));
 }

@@ -64,7 +64,11 @@ pub fn spawn(
         }
     }
     // Room for what pending signals carry: generating one never allocates.
-    if p.user.sig.lock().reserve().is_err() {
+    let room = {
+        let mut st = p.user.sig.lock();
+        st.reserve().is_ok() && st.add_thread(p.pid, marten_signal::SigSet::EMPTY).is_ok()
+    };
+    if !room {
         undo(&p);
         return Err(Errno::ENOMEM);
     }

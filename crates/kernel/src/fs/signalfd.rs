@@ -108,7 +108,8 @@ impl SignalFd {
     }
 
     fn ready(&self, p: &Process) -> bool {
-        p.user.sig.lock().pending().0 & self.mask().0 != 0
+        let tid = sched::with_current(|t| t.tid());
+        p.user.sig.lock().pending(tid).0 & self.mask().0 != 0
     }
 }
 

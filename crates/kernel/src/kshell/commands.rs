@@ -371,7 +371,7 @@ fn ps(w: &[String]) -> CmdResult {
                 kprintln!(
                     "  {:>5} {:>5} {:<5} {:>9}  {}",
                     p.pid,
-                    t.tid,
+                    t.tid(),
                     t.state().letter(),
                     ms,
                     t.name()

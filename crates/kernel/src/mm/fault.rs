@@ -38,7 +38,8 @@ pub fn handle_user_fault(addr: u64, access: FaultAccess) -> bool {
 }
 
 fn handle(addr: u64, access: FaultAccess) -> bool {
-    let p = sched::current_process();
+    let me = sched::current();
+    let p = me.process.clone();
     let outcome = {
         let mut g = p.user.mm.lock();
         match g.as_mut() {
@@ -46,13 +47,13 @@ fn handle(addr: u64, access: FaultAccess) -> bool {
             None => Outcome::Segv,
         }
     };
-    p.user.bus_fault.store(0, core::sync::atomic::Ordering::Relaxed);
+    me.user.bus_fault.store(0, core::sync::atomic::Ordering::Relaxed);
     match outcome {
         Outcome::Resolved => true,
         Outcome::Segv => false,
         Outcome::Bus => {
             // The exception that follows raises SIGBUS for this address.
-            p.user.bus_fault.store(addr | 1, core::sync::atomic::Ordering::Relaxed);
+            me.user.bus_fault.store(addr | 1, core::sync::atomic::Ordering::Relaxed);
             false
         }
         Outcome::OutOfMemory => match super::oom::out_of_memory(&p) {

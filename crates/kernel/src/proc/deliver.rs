@@ -7,11 +7,10 @@
 //! decisions (which signal, which mask, the frame's bytes) come from
 //! `marten_signal`; this file moves bytes and registers.
 
-use super::{Process, jobctl, kill_with, signal};
+use super::{jobctl, kill_with, signal};
 use crate::hal::{self, TrapFrame};
 use crate::sched;
 use crate::uaccess;
-use alloc::sync::Arc;
 use core::sync::atomic::Ordering;
 use marten_abi::errno::Errno;
 use marten_abi::sigframe::*;
@@ -28,9 +27,9 @@ pub enum Restart {
     Sleep { deadline: u64, rem: u64 },
 }
 
-/// Is there work for [`on_return`] in this frame?
-pub fn pending(p: &Process, frame: &TrapFrame) -> bool {
-    p.has_signal_work() || (frame.is_syscall() && frame.error != 0)
+/// Is there work for [`on_return`] in this frame of thread `t`?
+pub fn pending(t: &sched::Thread, frame: &TrapFrame) -> bool {
+    t.user.has_signal_work() || (frame.is_syscall() && frame.error != 0)
 }
 
 /// Records, in a syscall frame, that the call ended with a restart code
@@ -55,11 +54,19 @@ pub fn on_return(frame: &mut TrapFrame) {
     hal::cpu::enable_interrupts();
     let me = sched::current();
     let p = &me.process;
+    let tid = me.tid();
     let mut handled = false;
     while !me.is_cancelled() {
+        if p.is_stopped() {
+            // The group is stopped (another thread took the stop signal):
+            // this thread sleeps too until SIGCONT or a kill.
+            jobctl::wait_continued(p, &me);
+            signal::recalc(p);
+            continue;
+        }
         let run = {
             let mut st = p.user.sig.lock();
-            match st.take_deliverable() {
+            match st.take_deliverable(tid) {
                 Some(Decision::Stop { sig }) => {
                     let seq = p.cont_seq.load(Ordering::Acquire);
                     drop(st);
@@ -77,19 +84,19 @@ pub fn on_return(frame: &mut TrapFrame) {
                 Some(_) => continue,
                 None => {}
             }
-            let Some(run) = st.next_caught().and_then(|s| st.begin_handler(s)) else {
+            let Some(run) = st.next_caught(tid).and_then(|s| st.begin_handler(tid, s)) else {
                 // sigsuspend's mask comes back if no handler took it.
-                if !handled && let Some(m) = p.user.saved_mask.lock().take() {
-                    st.set_blocked(m);
+                if !handled && let Some(m) = me.user.saved_mask.lock().take() {
+                    st.set_blocked(tid, m);
                 }
-                let more = st.has_deliverable();
-                p.set_signal_work(more);
+                let more = st.has_deliverable(tid);
+                me.user.set_signal_work(more);
                 if more {
                     continue;
                 }
                 break;
             };
-            p.set_signal_work(st.has_deliverable());
+            me.user.set_signal_work(st.has_deliverable(tid));
             run
         };
         let mut run = run;
@@ -97,22 +104,27 @@ pub fn on_return(frame: &mut TrapFrame) {
         if !handled {
             settle_restart(frame, Some(run.restart));
         }
-        let mask = p.user.saved_mask.lock().take().unwrap_or(run.saved_mask);
-        if setup_frame(frame, p, &run, mask).is_err() {
-            // No room or no restorer: the process gets SIGSEGV, at its
+        let mask = me.user.saved_mask.lock().take().unwrap_or(run.saved_mask);
+        if setup_frame(frame, &me, &run, mask).is_err() {
+            // No room or no restorer: the thread gets SIGSEGV, at its
             // default action if the failing signal was SIGSEGV (so this
             // ends).
-            let mut st = p.user.sig.lock();
-            st.end_handler(mask);
-            if run.sig == SIGSEGV {
-                st.reset_to_default(SIGSEGV);
+            let d = {
+                let mut st = p.user.sig.lock();
+                st.end_handler(tid, mask);
+                if run.sig == SIGSEGV {
+                    st.reset_to_default(SIGSEGV);
+                }
+                st.force(tid, SigInfo::kernel(SIGSEGV))
+            };
+            me.user.set_signal_work(true);
+            if let Decision::Terminate { sig, core } = d {
+                kill_with(p, sig, core);
             }
-            st.force(SigInfo::kernel(SIGSEGV));
-            p.set_signal_work(true);
             continue;
         }
         handled = true;
-        if !p.has_signal_work() {
+        if !me.user.has_signal_work() {
             break;
         }
     }
@@ -179,8 +191,8 @@ fn user_regs(f: &TrapFrame) -> UserRegs {
 /// sigaltstack's view of the alternate stack for a process whose stack
 /// pointer is `rsp`: (sp, flags, size), flags with SS_ONSTACK when `rsp` is
 /// on it and SS_DISABLE when there is none.
-pub fn altstack_view(p: &Process, rsp: u64) -> (u64, u32, u64) {
-    view_of(*p.user.altstack.lock(), rsp)
+pub fn altstack_view(t: &sched::Thread, rsp: u64) -> (u64, u32, u64) {
+    view_of(*t.user.altstack.lock(), rsp)
 }
 
 /// [`altstack_view`] of the recorded alternate stack `a`.
@@ -197,9 +209,9 @@ fn view_of(a: Option<(u64, u64, u32)>, rsp: u64) -> (u64, u32, u64) {
 /// Builds the frame for `run` on the user stack (or the alternate stack),
 /// saving the registers, the FPU state and `mask`, and points `frame` at
 /// the handler. Err when the stack cannot take it or there is no restorer.
-fn setup_frame(frame: &mut TrapFrame, p: &Arc<Process>, run: &HandlerRun, mask: SigSet) -> Result<(), Errno> {
+fn setup_frame(frame: &mut TrapFrame, t: &sched::Thread, run: &HandlerRun, mask: SigSet) -> Result<(), Errno> {
     let restorer = run.restorer.ok_or(Errno::EFAULT)?;
-    let recorded = *p.user.altstack.lock();
+    let recorded = *t.user.altstack.lock();
     let stack = view_of(recorded, frame.rsp);
     let alt = match recorded {
         Some((sp, size, _)) if run.onstack => Some(AltStack { sp, size }),
@@ -210,7 +222,7 @@ fn setup_frame(frame: &mut TrapFrame, p: &Arc<Process>, run: &HandlerRun, mask: 
     // the 48 bytes FXSAVE leaves alone (`sw_reserved`) come out zeroed, as
     // they always were.
     hal::usercopy::fpu_to_user(place.fpstate).map_err(|_| Errno::EFAULT)?;
-    let (trapno, err, cr2) = match p.user.fault.lock().take() {
+    let (trapno, err, cr2) = match t.user.fault.lock().take() {
         Some((sig, trapno, err, cr2)) if sig == run.sig => (trapno, err, cr2),
         _ => (0, 0, 0),
     };
@@ -225,7 +237,7 @@ fn setup_frame(frame: &mut TrapFrame, p: &Arc<Process>, run: &HandlerRun, mask: 
     let bytes = frame::build(&user_regs(frame), &ctx, &run.info, restorer);
     uaccess::write_bytes(place.frame, &bytes)?;
     if place.on_altstack && stack.1 & SS_AUTODISARM != 0 {
-        *p.user.altstack.lock() = None;
+        *t.user.altstack.lock() = None;
     }
     frame.rip = run.handler;
     frame.rsp = place.frame;
@@ -245,18 +257,20 @@ fn setup_frame(frame: &mut TrapFrame, p: &Arc<Process>, run: &HandlerRun, mask: 
 /// an MXCSR the CPU refuses raises SIGSEGV instead. Returns the restored
 /// rax.
 pub fn sigreturn(frame: &mut TrapFrame) -> u64 {
-    let p = sched::current_process();
-    match restore(frame, &p) {
+    let me = sched::current();
+    match restore(frame, &me) {
         Ok(rax) => rax,
         Err(_) => {
+            let p = &me.process;
             log::info!("pid {} ({}): bad signal frame in rt_sigreturn", p.pid, p.name());
-            signal::force_fault(&p, SigInfo::kernel(SIGSEGV), (0, 0, 0));
+            signal::force_fault(&me, SigInfo::kernel(SIGSEGV), (0, 0, 0));
             frame.rax
         }
     }
 }
 
-fn restore(frame: &mut TrapFrame, p: &Arc<Process>) -> Result<u64, Errno> {
+fn restore(frame: &mut TrapFrame, me: &sched::Thread) -> Result<u64, Errno> {
+    let p = &me.process;
     // Only the ucontext is read back (not the return address or siginfo).
     let uc = frame.rsp.wrapping_sub(8).wrapping_add(FRAME_UC as u64);
     let (r, recorded) = uaccess::with_bytes(uc, |b: &[u8; UC_SIZE]| {
@@ -270,12 +284,9 @@ fn restore(frame: &mut TrapFrame, p: &Arc<Process>) -> Result<u64, Errno> {
     } else {
         hal::context::reset_fpu();
     }
-    {
-        let mut st = p.user.sig.lock();
-        st.end_handler(SigSet(r.mask));
-        p.set_signal_work(st.has_deliverable());
-    }
-    restore_altstack(p, recorded, r.regs.rsp);
+    p.user.sig.lock().end_handler(me.tid(), SigSet(r.mask));
+    signal::recalc(p);
+    restore_altstack(me, recorded, r.regs.rsp);
     let g = &r.regs;
     frame.r8 = g.r8;
     frame.r9 = g.r9;
@@ -316,9 +327,9 @@ fn recorded_altstack(b: &[u8; UC_SIZE]) -> (u64, u32, u64) {
 /// sigreturn puts back the alternate stack the frame recorded (SS_AUTODISARM
 /// cleared it during the handler), unless the process is on it or the
 /// recorded one is unusable; as Linux, a refusal here is not an error.
-fn restore_altstack(p: &Process, recorded: (u64, u32, u64), rsp: u64) {
+fn restore_altstack(t: &sched::Thread, recorded: (u64, u32, u64), rsp: u64) {
     let (sp, flags, size) = recorded;
-    let mut cur = p.user.altstack.lock();
+    let mut cur = t.user.altstack.lock();
     if cur.is_some_and(|(csp, csize, _)| AltStack { sp: csp, size: csize }.contains(rsp)) {
         return;
     }

@@ -44,10 +44,7 @@ pub fn fault_info(exception: UserException, rip: u64) -> (SigInfo, &'static str)
     use UserException as E;
     match exception {
         E::PageFault { addr, .. }
-            if crate::sched::current_process()
-                .user
-                .bus_fault
-                .swap(0, core::sync::atomic::Ordering::Relaxed)
+            if crate::sched::with_current(|t| t.user.bus_fault.swap(0, core::sync::atomic::Ordering::Relaxed))
                 == addr | 1 =>
         {
             (SigInfo::fault(SIGBUS, BUS_ADRERR, addr), "bus error")

@@ -68,9 +68,15 @@ pub fn stop_self(p: &Arc<Process>, sig: i32, seq: u64) {
         }
         p.stopped.store(true, Ordering::Release);
     }
+    // The other threads stop too, on their way back to user mode.
+    signal::recalc(p);
     *p.child_event.lock() = Some(ChildEvent::Stopped(sig));
     notify_parent(p, wait::CLD_STOPPED, sig);
-    let me = sched::current();
+    wait_continued(p, &sched::current());
+}
+
+/// Sleeps while `p` is stopped, until it is continued or `me` is killed.
+pub fn wait_continued(p: &Process, me: &sched::Thread) {
     let _ = p.cont_wq.wait_until(false, || !p.is_stopped() || me.is_cancelled());
 }
 

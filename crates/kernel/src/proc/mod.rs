@@ -18,10 +18,13 @@ pub mod jobctl;
 pub mod limits;
 pub mod signal;
 mod table;
+pub mod thread;
+pub mod thread_user;
 pub mod user;
 
 pub use group::{group_members, lead_new_session, setpgid, setsid};
-pub use table::{PID_MAX, all, alloc_tid, filter, free_tid, last_id, lookup, used as ids_in_use};
+pub use table::{PID_MAX, all, alloc_tid, filter, free_tid, group_of, last_id, lookup, used as ids_in_use};
+pub use thread::{exit_group, find_thread};
 
 use crate::hal::sync::SpinLock;
 use crate::name::Name;
@@ -59,14 +62,21 @@ pub struct Process {
     children: SpinLock<Vec<Arc<Process>>>,
     threads: SpinLock<Vec<Weak<Thread>>>,
     live_threads: AtomicUsize,
+    /// CPU ticks (user, system) of its threads that have exited.
+    dead_ticks: (AtomicU64, AtomicU64),
     state: SpinLock<ProcState>,
     killed: AtomicBool,
     kill_signal: AtomicI32,
     /// The killing signal's default action dumps core (the status says so).
     kill_core: AtomicBool,
-    /// A pending, unblocked signal (or a stop) waits to be acted on before
-    /// the process returns to user mode. Changed under `user.sig`'s lock.
-    sig_work: AtomicBool,
+    /// The signal its parent gets when it ends (clone's CSIGNAL; 0: none).
+    exit_signal: AtomicI32,
+    /// The group is exiting (exit_group, a fatal signal, or execve ending
+    /// the other threads): its threads end at their next chance.
+    exiting: AtomicBool,
+    /// Woken whenever one of its threads exits (execve waits here for the
+    /// others to be gone).
+    pub(crate) threads_wq: WaitQueue,
     /// Stopped by a stop signal (job control), until SIGCONT or SIGKILL.
     /// Changed under `user.sig`'s lock.
     stopped: AtomicBool,
@@ -108,11 +118,14 @@ impl Process {
             children: SpinLock::new(Vec::new()),
             threads: SpinLock::new(Vec::new()),
             live_threads: AtomicUsize::new(0),
+            dead_ticks: (AtomicU64::new(0), AtomicU64::new(0)),
             state: SpinLock::new(ProcState::Alive),
             killed: AtomicBool::new(false),
             kill_signal: AtomicI32::new(0),
             kill_core: AtomicBool::new(false),
-            sig_work: AtomicBool::new(false),
+            exit_signal: AtomicI32::new(marten_abi::signal::SIGCHLD),
+            exiting: AtomicBool::new(false),
+            threads_wq: WaitQueue::new(),
             stopped: AtomicBool::new(false),
             cont_seq: AtomicU64::new(0),
             cont_wq: WaitQueue::new(),
@@ -120,6 +133,11 @@ impl Process {
             child_wq: WaitQueue::new(),
             user: user::UserState::new(),
         }
+    }
+
+    /// Sets the signal its parent gets when it ends (0: none).
+    pub fn set_exit_signal(&self, sig: i32) {
+        self.exit_signal.store(sig, Ordering::Release);
     }
 
     /// Its name.
@@ -219,20 +237,21 @@ impl Process {
         self.killed.load(Ordering::Acquire)
     }
 
-    /// Has it a signal (or a stop) to act on before returning to user mode?
-    pub fn has_signal_work(&self) -> bool {
-        self.sig_work.load(Ordering::Acquire)
+    /// Is the whole group on its way out (exit_group, a fatal signal)?
+    pub fn is_exiting(&self) -> bool {
+        self.exiting.load(Ordering::Acquire)
     }
 
-    /// Records whether it has signal work; call with `user.sig` locked.
-    pub(crate) fn set_signal_work(&self, on: bool) {
-        self.sig_work.store(on, Ordering::Release);
+    /// Marks the group as exiting; false if it already was.
+    pub(crate) fn start_exiting(&self) -> bool {
+        !self.exiting.swap(true, Ordering::AcqRel)
     }
 
-    /// Recomputes its signal work from its signal state `st` (locked by
-    /// the caller).
-    pub(crate) fn set_signal_work_locked(&self, st: &marten_signal::SigState) {
-        self.set_signal_work(st.has_deliverable());
+    /// execve ended the other threads: the group lives on.
+    pub(crate) fn stop_exiting(&self) {
+        if !self.is_killed() {
+            self.exiting.store(false, Ordering::Release);
+        }
     }
 
     /// Is it stopped (job control)?
@@ -242,7 +261,10 @@ impl Process {
 
     /// Its CPU time in timer ticks, (user, system), over its threads.
     pub fn cpu_ticks(&self) -> (u64, u64) {
-        let (mut u, mut s) = (0, 0);
+        let (mut u, mut s) = (
+            self.dead_ticks.0.load(Ordering::Acquire),
+            self.dead_ticks.1.load(Ordering::Acquire),
+        );
         self.for_each_thread(|t| {
             let (tu, ts) = t.cpu_ticks();
             u += tu;
@@ -282,8 +304,18 @@ impl Process {
     }
 
     /// A thread of this process exited; true if it was the last one.
-    pub(crate) fn thread_exited(&self, _t: &Arc<Thread>) -> bool {
-        self.live_threads.fetch_sub(1, Ordering::AcqRel) == 1
+    pub(crate) fn thread_exited(&self, t: &Arc<Thread>) -> bool {
+        let (u, s) = t.cpu_ticks();
+        self.dead_ticks.0.fetch_add(u, Ordering::AcqRel);
+        self.dead_ticks.1.fetch_add(s, Ordering::AcqRel);
+        let last = self.live_threads.fetch_sub(1, Ordering::AcqRel) == 1;
+        // Forget it at once (its CPU time is kept above): the list holds
+        // live threads only.
+        self.threads
+            .lock()
+            .retain(|w| !core::ptr::eq(w.as_ptr(), Arc::as_ptr(t)));
+        self.threads_wq.wake_all();
+        last
     }
 }
 
@@ -408,8 +440,6 @@ pub(crate) fn exit_process(p: &Arc<Process>, code: i32) {
     } else {
         p.user.exit_status().unwrap_or(wait::exited(code))
     };
-    // The last thread runs this in its own address space.
-    p.user.clear_tid_word();
     crate::timer::process::exit(p);
     crate::mm::release_process(p);
     crate::fs::locks::process_exited(p.pid);
@@ -458,11 +488,21 @@ pub(crate) fn exit_process(p: &Arc<Process>, code: i32) {
         let (code, st) = jobctl::exit_code_and_status(status);
         let uid = p.user.cred.lock().ruid;
         let (ut, stime) = p.cpu_clock_ticks();
-        signal::send_info(&parent, marten_signal::SigInfo::child(code, p.pid, uid, st, ut, stime));
+        let exit_signal = p.exit_signal.load(Ordering::Acquire);
+        if exit_signal != 0 {
+            let info = marten_signal::SigInfo {
+                signo: exit_signal,
+                ..marten_signal::SigInfo::child(code, p.pid, uid, st, ut, stime)
+            };
+            signal::send_info(&parent, info);
+        }
         // A parent that ignores SIGCHLD (or set SA_NOCLDWAIT) leaves no
         // zombies: the child is reaped at once. So does process 0, which
         // never waits (its children: init, kernel shells it started).
-        if parent.pid == 0 || (parent.user.is_user() && parent.user.sig.lock().reaps_children()) {
+        let reaps = exit_signal == marten_abi::signal::SIGCHLD
+            && parent.user.is_user()
+            && parent.user.sig.lock().reaps_children();
+        if parent.pid == 0 || reaps {
             parent.children.lock().retain(|c| !Arc::ptr_eq(c, p));
             table::remove(p.pid);
         }
@@ -633,6 +673,7 @@ pub fn kill_with(p: &Arc<Process>, sig: i32, core: bool) -> bool {
     }
     p.kill_signal.store(sig, Ordering::Release);
     p.kill_core.store(core, Ordering::Release);
+    p.start_exiting();
     // A stopped process wakes to die.
     p.cont_wq.wake_all();
     // Every thread (the caller too, if it is one: it unwinds at its next

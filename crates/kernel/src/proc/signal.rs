@@ -5,6 +5,7 @@
 //! user mode (`proc::deliver`).
 
 use super::{Pid, Process, filter, group_members, jobctl, kill_with, lookup};
+use crate::sched::{Thread, Tid};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use marten_abi::errno::Errno;
@@ -117,69 +118,84 @@ pub fn send(p: &Arc<Process>, sig: i32) {
     send_info(p, SigInfo::kernel(sig));
 }
 
-/// Wakes the threads of `p` that sleep interruptibly, so they notice a
-/// signal to act on.
-fn wake_interruptible(p: &Process) {
-    // The calling thread is running, not asleep: when it is the process's
-    // only thread (a signal to oneself), there is nobody to wake.
-    if p.thread_count() == 1 && crate::sched::with_current(|t| core::ptr::eq(&*t.process, p)) {
-        return;
-    }
-    p.for_each_thread(crate::sched::interrupt);
+/// Whom a generated signal is for: the whole process, or one thread.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum To {
+    Process,
+    Thread(Tid),
 }
 
-/// Generates `info`'s signal for `p` and carries out what follows at once.
-/// Err when a real-time signal with a negative si_code (sigqueue, timers)
-/// finds the queue full.
-fn generate(p: &Arc<Process>, info: SigInfo) -> Result<(), marten_signal::QueueFull> {
+/// Generates `info`'s signal for `p` (or one of its threads) and carries
+/// out what follows at once. Err when a real-time signal with a negative
+/// si_code (sigqueue, timers) finds the queue full.
+fn generate(p: &Arc<Process>, to: To, info: SigInfo) -> Result<(), marten_signal::QueueFull> {
     if !takes_signals(p) || p.is_zombie() {
         return Ok(());
     }
     let (d, resumed) = {
         let mut st = p.user.sig.lock();
         let resumed = info.signo == signal::SIGCONT && jobctl::continue_locked(p);
-        let mut d = st.generate_info(info)?;
+        let mut d = match to {
+            To::Process => st.generate_info(info)?,
+            To::Thread(tid) => st.generate_for(tid, info)?,
+        };
         if matches!(d, Decision::Terminate { .. }) && info.signo != signal::SIGKILL && p.is_stopped() {
             // A stopped process dies of it once continued, as on Linux.
             st.keep_pending(info);
             d = Decision::Pending;
         }
-        if st.has_deliverable() {
-            p.set_signal_work(true);
+        if matches!(d, Decision::Stop { .. } | Decision::Caught { .. } | Decision::Pending) || resumed {
+            recalc_locked(p, &st, true);
         }
         (d, resumed)
     };
     if resumed {
         jobctl::continued(p);
     }
-    match d {
-        Decision::Terminate { sig, core } => {
-            kill_with(p, sig, core);
-        }
-        Decision::Stop { .. } | Decision::Caught { .. } => wake_interruptible(p),
-        Decision::Pending | Decision::Discard => {}
+    if let Decision::Terminate { sig, core } = d {
+        kill_with(p, sig, core);
     }
     p.user.sig_wq.wake_all();
     Ok(())
 }
 
-/// After the mask of `p` changed (sigprocmask, sigreturn): pending signals
-/// that became deliverable are acted on before it returns to user mode.
-pub fn recalc(p: &Process) {
-    let st = p.user.sig.lock();
-    p.set_signal_work(st.has_deliverable());
+/// Sets each thread's signal work from the signal state `st` (locked by
+/// the caller) and, with `wake`, interrupts the interruptible sleep of
+/// each thread that now has work. A stopped group gives every thread work
+/// (each goes to sleep until SIGCONT).
+fn recalc_locked(p: &Process, st: &marten_signal::SigState, wake: bool) {
+    let stopped = p.is_stopped();
+    // The running thread is not asleep: it needs no waking.
+    let me = crate::sched::with_current(|t| t as *const Thread);
+    p.for_each_thread(|t| {
+        let work = stopped || st.has_deliverable(t.tid());
+        t.user.set_signal_work(work);
+        if work && wake && !core::ptr::eq(Arc::as_ptr(t), me) {
+            crate::sched::interrupt(t);
+        }
+    });
 }
 
-/// Generates a synchronous fault signal for `p` (the running process):
+/// After the masks or pending sets of `p` changed (sigprocmask,
+/// sigreturn, a thread's exit): pending signals that became deliverable
+/// are acted on, by the thread they are for, before it returns to user
+/// mode; the sleeping ones are woken to do so.
+pub fn recalc(p: &Process) {
+    let st = p.user.sig.lock();
+    recalc_locked(p, &st, true);
+}
+
+/// Generates a synchronous fault signal for the running thread `t`:
 /// unblocked and set to its default if it was blocked or ignored, acted on
 /// before it returns to user mode. `trap` is (trapno, error code, CR2) for
 /// the handler's sigcontext.
-pub fn force_fault(p: &Arc<Process>, info: SigInfo, trap: (u64, u64, u64)) -> Decision {
-    *p.user.fault.lock() = Some((info.signo, trap.0, trap.1, trap.2));
+pub fn force_fault(t: &Thread, info: SigInfo, trap: (u64, u64, u64)) -> Decision {
+    let p = &t.process;
+    *t.user.fault.lock() = Some((info.signo, trap.0, trap.1, trap.2));
     let d = {
         let mut st = p.user.sig.lock();
-        let d = st.force(info);
-        p.set_signal_work(st.has_deliverable());
+        let d = st.force(t.tid(), info);
+        recalc_locked(p, &st, false);
         d
     };
     if let Decision::Terminate { sig, core } = d {
@@ -191,7 +207,14 @@ pub fn force_fault(p: &Arc<Process>, info: SigInfo, trap: (u64, u64, u64)) -> De
 /// Queues `info`'s signal for `p` as rt_sigqueueinfo(2) does: EAGAIN when
 /// the real-time queue is full.
 pub fn queue_info(p: &Arc<Process>, info: SigInfo) -> Result<(), Errno> {
-    generate(p, info).map_err(|_| Errno::EAGAIN)
+    generate(p, To::Process, info).map_err(|_| Errno::EAGAIN)
+}
+
+/// Queues `info`'s signal for thread `t` alone (tgkill, tkill,
+/// rt_tgsigqueueinfo, a SIGEV_THREAD_ID timer): EAGAIN when its real-time
+/// queue is full.
+pub fn queue_thread(t: &Thread, info: SigInfo) -> Result<(), Errno> {
+    generate(&t.process, To::Thread(t.tid()), info).map_err(|_| Errno::EAGAIN)
 }
 
 /// Generates a signal with its `siginfo_t` for `p` (a timer, a terminal,
@@ -200,7 +223,7 @@ pub fn queue_info(p: &Arc<Process>, info: SigInfo) -> Result<(), Errno> {
 /// queue is bounded; a full queue keeps the signal without its
 /// information, as Linux does for kernel-generated signals).
 pub fn send_info(p: &Arc<Process>, info: SigInfo) {
-    let _ = generate(p, info);
+    let _ = generate(p, To::Process, info);
 }
 
 /// Sends `sig` from the kernel to every process of group `pgid` (a
@@ -218,8 +241,13 @@ pub fn send_group(pgid: Pid, sig: i32) -> Result<(), Errno> {
 /// Does `p` block or ignore `sig` (a terminal then returns EIO instead of
 /// sending SIGTTIN or SIGTTOU)?
 pub fn blocks_or_ignores(p: &Process, sig: i32) -> bool {
+    let me = crate::sched::with_current(|t| core::ptr::eq(&*t.process, p).then(|| t.tid()));
     let st = p.user.sig.lock();
-    st.blocked().contains(sig) || st.disposition(sig) == marten_signal::Disposition::Ignore
+    let blocked = match me {
+        Some(tid) => st.blocked(tid).contains(sig),
+        None => st.target_of(sig).is_none(),
+    };
+    blocked || st.disposition(sig) == marten_signal::Disposition::Ignore
 }
 
 /// Is process group `pgid` orphaned: no member has a parent in another
@@ -240,14 +268,16 @@ pub fn is_orphaned_pgrp(pgid: Pid) -> Result<bool, Errno> {
     Ok(true)
 }
 
-/// Takes the lowest pending signal of `p` that is in `wanted` (whether
-/// blocked or not), with its information, as rt_sigtimedwait(2) and
-/// signalfd(2) reads do. None when none is pending.
+/// Takes, for the calling thread of `p`, the lowest pending signal (its
+/// own, then the process's) that is in `wanted` (whether blocked or not),
+/// with its information, as rt_sigtimedwait(2) and signalfd(2) reads do.
+/// None when none is pending.
 pub fn dequeue(p: &Arc<Process>, wanted: marten_signal::SigSet) -> Option<SigInfo> {
+    let tid = crate::sched::with_current(|t| t.tid());
     let mut info = {
         let mut st = p.user.sig.lock();
-        let info = st.dequeue(wanted);
-        p.set_signal_work(st.has_deliverable());
+        let info = st.dequeue(tid, wanted);
+        recalc_locked(p, &st, false);
         info
     }?;
     taken(p, &mut info);

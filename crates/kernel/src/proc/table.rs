@@ -18,8 +18,10 @@ const PID_WRAP: usize = 2;
 #[derive(Clone)]
 enum Slot {
     Free,
-    /// A thread id that is not also a process id.
-    Tid,
+    /// An id reserved for a process being created.
+    Reserved,
+    /// A thread id that is not also a process id, with its group's pid.
+    Thread(u32),
     Process(Arc<Process>),
 }
 
@@ -76,12 +78,26 @@ pub fn last_id() -> u32 {
 
 /// Reserves a fresh id for a process (filled in by [`install`]).
 pub(crate) fn alloc_pid() -> Result<u32, Errno> {
-    alloc_slot(Slot::Tid)
+    alloc_slot(Slot::Reserved)
 }
 
-/// Reserves a fresh thread id.
-pub fn alloc_tid() -> Result<u32, Errno> {
-    alloc_slot(Slot::Tid)
+/// Reserves a fresh thread id for a thread of process `group`.
+pub fn alloc_tid(group: u32) -> Result<u32, Errno> {
+    alloc_slot(Slot::Thread(group))
+}
+
+/// The process thread id `tid` belongs to: the process itself when `tid`
+/// is a pid, or the group a thread id was allocated for.
+pub fn group_of(tid: u32) -> Option<Arc<Process>> {
+    let group = {
+        let t = TABLE.lock();
+        match t.slots.get(tid as usize) {
+            Some(Slot::Process(p)) => return Some(p.clone()),
+            Some(Slot::Thread(g)) => *g,
+            _ => return None,
+        }
+    };
+    lookup(group)
 }
 
 /// Frees a thread id (or an unused process id).

@@ -8,7 +8,7 @@ use crate::mm::Mm;
 use crate::sync::{Mutex, WaitQueue};
 use crate::vfs::walk::FsContext;
 use alloc::sync::Arc;
-use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, Ordering};
 use hal::paging::Root;
 use hal::sync::SpinLock;
 use marten_cred::Cred;
@@ -32,20 +32,6 @@ pub struct UserState {
     pub sig_wq: WaitQueue,
     /// Interval and POSIX timers: not inherited by fork.
     pub timers: crate::timer::process::ProcTimers,
-    /// sigaltstack: (ss_sp, ss_size, ss_flags), None when disabled. Kept
-    /// across fork, cleared by execve.
-    pub altstack: SpinLock<Option<(u64, u64, u32)>>,
-    /// rt_sigsuspend's caller's own mask, put back after the handler (the
-    /// frame carries it) or, if none runs, on the way back to user mode.
-    pub saved_mask: SpinLock<Option<marten_signal::SigSet>>,
-    /// The last fault's trap number, error code and address (CR2), for the
-    /// sigcontext of the signal it raised: (signal, trapno, err, cr2).
-    pub fault: SpinLock<Option<(i32, u64, u64, u64)>>,
-    /// The address (with bit 0 set) of the last page fault that found a
-    /// shared file mapping past the end of its file: the signal is SIGBUS.
-    pub bus_fault: AtomicU64,
-    /// What restart_syscall(2) continues after an interrupted sleep.
-    pub restart: SpinLock<Option<crate::proc::deliver::Restart>>,
     /// Resource limits: copied by fork, kept by execve.
     pub limits: SpinLock<Limits>,
     /// User and group ids and groups: copied by fork, changed by the set*id
@@ -58,10 +44,6 @@ pub struct UserState {
     vfork_pending: AtomicBool,
     /// The vfork parent whose address space this child borrows.
     vfork_parent: SpinLock<Option<Arc<crate::proc::Process>>>,
-    /// set_tid_address: zeroed when the thread exits (CLONE_CHILD_CLEARTID).
-    pub clear_child_tid: AtomicU64,
-    /// set_robust_list: the head of the robust futex list (0: none).
-    pub robust_list: AtomicU64,
     /// The file-mode creation mask (umask(2)); inherited, kept by execve.
     pub umask: AtomicU32,
     /// PR_SET_PDEATHSIG: the signal this process gets when its parent
@@ -70,8 +52,6 @@ pub struct UserState {
     /// PR_SET_DUMPABLE (Marten writes no core dumps; the flag is kept and
     /// reported). Inherited by fork.
     pub dumpable: AtomicBool,
-    /// CLONE_CHILD_SETTID: where the child stores its tid when it first runs.
-    set_child_tid: AtomicU64,
     /// Has it ever had a user address space (a user process, not a kernel one)?
     user: AtomicBool,
 }
@@ -93,23 +73,15 @@ impl UserState {
             sig: SpinLock::new(SigState::new()),
             sig_wq: WaitQueue::new(),
             timers: crate::timer::process::ProcTimers::new(),
-            altstack: SpinLock::new(None),
-            saved_mask: SpinLock::new(None),
-            fault: SpinLock::new(None),
-            restart: SpinLock::new(None),
-            bus_fault: AtomicU64::new(0),
             limits: SpinLock::new(crate::proc::limits::boot_limits()),
             cred: SpinLock::new(Cred::root()),
             exit_status: SpinLock::new(None),
             vfork_done: WaitQueue::new(),
             vfork_pending: AtomicBool::new(false),
             vfork_parent: SpinLock::new(None),
-            clear_child_tid: AtomicU64::new(0),
-            robust_list: AtomicU64::new(0),
             umask: AtomicU32::new(0o022),
             pdeath_signal: AtomicI32::new(0),
             dumpable: AtomicBool::new(true),
-            set_child_tid: AtomicU64::new(0),
             user: AtomicBool::new(false),
         }
     }
@@ -190,6 +162,11 @@ impl UserState {
         }
     }
 
+    /// Does this process run in memory borrowed from a vfork parent?
+    pub fn borrows_mm(&self) -> bool {
+        self.vfork_parent.lock().is_some()
+    }
+
     /// Is a vfork parent still waiting for this child?
     pub fn vfork_pending(&self) -> bool {
         self.vfork_pending.load(Ordering::Acquire)
@@ -199,34 +176,6 @@ impl UserState {
     pub fn release_vfork_parent(&self) {
         if self.vfork_pending.swap(false, Ordering::AcqRel) {
             self.vfork_done.wake_all();
-        }
-    }
-
-    /// Asks the new child to store its tid at `addr` when it starts.
-    pub fn set_child_tid_on_start(&self, addr: u64) {
-        self.set_child_tid.store(addr, Ordering::Release);
-    }
-
-    /// The pending CLONE_CHILD_SETTID address, once.
-    pub fn take_child_tid_address(&self) -> Option<u64> {
-        // A plain load first: this runs on every return to user mode.
-        if self.set_child_tid.load(Ordering::Relaxed) == 0 {
-            return None;
-        }
-        let a = self.set_child_tid.swap(0, Ordering::AcqRel);
-        (a != 0).then_some(a)
-    }
-
-    /// The exiting thread's last act on its memory (called by that thread,
-    /// in its own address space): CLONE_CHILD_CLEARTID / set_tid_address
-    /// zero the tid word when someone else uses the same address space, as
-    /// Linux does (here: the vfork parent whose memory this child runs in;
-    /// threads come later). Waking futex waiters there comes with futexes.
-    pub fn clear_tid_word(&self) {
-        let tid_word = self.clear_child_tid.swap(0, Ordering::AcqRel);
-        let shared = self.vfork_parent.lock().is_some();
-        if tid_word != 0 && shared && self.has_mm() {
-            let _ = crate::uaccess::write_bytes(tid_word, &0u32.to_le_bytes());
         }
     }
 

@@ -167,11 +167,25 @@ pub fn spawn_context(
     ctx: Context,
     start: Option<StartFn>,
 ) -> Result<Arc<Thread>, Errno> {
+    spawn_prepared(process, name, tid, ctx, start, |_| {})
+}
+
+/// [`spawn_context`], running `prepare` on the new thread before it can
+/// run (clone sets its tid words there). `prepare` must not sleep.
+pub fn spawn_prepared(
+    process: &Arc<Process>,
+    name: &str,
+    tid: Option<Tid>,
+    ctx: Context,
+    start: Option<StartFn>,
+    prepare: impl FnOnce(&Thread),
+) -> Result<Arc<Thread>, Errno> {
     let tid = match tid {
         Some(t) => t,
-        None => proc::alloc_tid()?,
+        None => proc::alloc_tid(process.pid)?,
     };
     let t = Thread::new(tid, name, ctx, process.clone(), start, false);
+    prepare(&t);
     let reserved = {
         let mut tq = TIMERS.get().lock();
         let tq = tq.as_mut().expect("scheduler not initialised");
@@ -499,11 +513,14 @@ pub fn exit(value: isize) -> ! {
         TIMERS.get().lock().as_mut().expect("scheduler").cancel(id);
     }
     let process = me.process.clone();
+    if process.user.is_user() {
+        proc::thread::exiting(&me);
+    }
     let last = process.thread_exited(&me);
     if last {
         proc::exit_process(&process, value as i32);
-    } else if me.tid != process.pid {
-        proc::free_tid(me.tid);
+    } else if me.tid() != process.pid {
+        proc::free_tid(me.tid());
     }
     drop(process);
     // From here on no interrupt may preempt us: a preempted thread that is

@@ -8,7 +8,7 @@ use crate::proc::Process;
 use crate::sync::WaitQueue;
 use alloc::boxed::Box;
 use alloc::sync::{Arc, Weak};
-use core::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use marten_sched::TimerId;
 
 /// Thread identifier (Linux calls it tid; a single-threaded process's tid
@@ -74,7 +74,11 @@ pub type StartFn = Box<dyn FnOnce() -> isize + Send>;
 /// will wake it (so no wake-up is lost); a thread is in at most one run
 /// queue, and only while Runnable.
 pub struct Thread {
-    pub tid: Tid,
+    /// Its id: fixed, except that a thread calling execve takes over its
+    /// group's id (the leader's) when the other threads are gone.
+    tid: AtomicU32,
+    /// Its user-space half (signal work, tid words, alternate stack).
+    pub user: crate::proc::thread_user::ThreadUser,
     name: SpinLock<Name>,
     ctx: Context,
     state: AtomicU8,
@@ -116,7 +120,8 @@ impl Thread {
     ) -> Arc<Thread> {
         let state = if idle { State::Running } else { State::Runnable };
         Arc::new_cyclic(|me| Thread {
-            tid,
+            tid: AtomicU32::new(tid),
+            user: crate::proc::thread_user::ThreadUser::new(),
             name: SpinLock::new(Name::new(name)),
             ctx,
             state: AtomicU8::new(state as u8),
@@ -136,6 +141,17 @@ impl Thread {
             in_load: AtomicBool::new(false),
             me: me.clone(),
         })
+    }
+
+    /// Its thread id.
+    pub fn tid(&self) -> Tid {
+        self.tid.load(Ordering::Acquire)
+    }
+
+    /// Gives it the id `tid` (execve by a non-leader thread; the caller
+    /// frees the old id).
+    pub(crate) fn set_tid(&self, tid: Tid) {
+        self.tid.store(tid, Ordering::Release);
     }
 
     /// An `Arc` of this thread.
@@ -210,7 +226,7 @@ impl Thread {
     /// Must an interruptible wait end now: the thread is killed, or its
     /// process has a signal to act on before returning to user mode?
     pub fn interrupted(&self) -> bool {
-        self.is_cancelled() || self.process.has_signal_work()
+        self.is_cancelled() || self.user.has_signal_work()
     }
 
     pub(crate) fn mark_cancelled(&self) -> bool {

@@ -56,7 +56,7 @@ impl<T> Mutex<T> {
             let mut o = self.owner.lock();
             if !o.locked {
                 o.locked = true;
-                o.owner = sched::with_current(|t| t.tid);
+                o.owner = sched::with_current(|t| t.tid());
                 drop(o);
                 return self.guard();
             }
@@ -68,7 +68,7 @@ impl<T> Mutex<T> {
             let mut o = self.owner.lock();
             if !o.locked {
                 o.locked = true;
-                o.owner = me.tid;
+                o.owner = me.tid();
                 drop(o);
                 if irq_on {
                     hal::cpu::enable_interrupts();
@@ -111,7 +111,7 @@ impl<T> Mutex<T> {
             return None;
         }
         o.locked = true;
-        o.owner = sched::current().tid;
+        o.owner = sched::current().tid();
         drop(o);
         let inner = self.data.try_lock().expect("mutex data held by a non-owner");
         Some(MutexGuard {
@@ -130,7 +130,7 @@ impl<T> Mutex<T> {
             let mut o = self.owner.lock();
             match o.waiters.pop_front() {
                 Some(t) => {
-                    o.owner = t.tid;
+                    o.owner = t.tid();
                     Some(t)
                 }
                 None => {

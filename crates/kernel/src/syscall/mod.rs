@@ -10,6 +10,7 @@
 //! stops, and turning a restart code into EINTR or a re-executed call),
 //! checks for a pending kill, and reschedules.
 
+mod clone;
 mod cred;
 mod files;
 mod locks;
@@ -113,11 +114,11 @@ syscall_table! {
     38 setitimer => timer::setitimer,
     39 getpid => process::getpid,
     40 sendfile => files::sendfile,
-    56 clone => process::clone,
-    57 fork => process::fork,
-    58 vfork => process::vfork,
+    56 clone => clone::clone,
+    57 fork => clone::fork,
+    58 vfork => clone::vfork,
     59 execve => process::execve,
-    60 exit => process::exit,
+    60 exit => clone::exit,
     61 wait4 => process::wait4,
     62 kill => process::kill,
     63 uname => process::uname,
@@ -203,7 +204,7 @@ syscall_table! {
     228 clock_gettime => time::clock_gettime,
     229 clock_getres => time::clock_getres,
     230 clock_nanosleep => time::clock_nanosleep,
-    231 exit_group => process::exit_group,
+    231 exit_group => clone::exit_group,
     232 epoll_wait => poll::epoll_wait,
     233 epoll_ctl => poll::epoll_ctl,
     234 tgkill => sigsend::tgkill,
@@ -248,6 +249,7 @@ syscall_table! {
     327 preadv2 => files::preadv2,
     328 pwritev2 => files::pwritev2,
     332 statx => stat::statx,
+    435 clone3 => clone::clone3,
     437 openat2 => path::openat2,
     439 faccessat2 => path::faccessat2,
     452 fchmodat2 => path::fchmodat2,

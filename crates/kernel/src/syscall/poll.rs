@@ -13,7 +13,7 @@
 use super::{Call, SysResult};
 use crate::fs::epoll::{self, EpollFile};
 use crate::fs::file::File;
-use crate::proc::{self, Process};
+use crate::proc;
 use crate::sched;
 use crate::sync::{PollTable, WaitQueue, Wake};
 use crate::uaccess;
@@ -89,7 +89,7 @@ fn wait_for(timeout: Timeout, mut scan: impl FnMut(Option<&mut PollTable>) -> Re
 /// A signal mask in force for the length of a call; the old one comes
 /// back when this goes.
 struct TempMask {
-    p: Arc<Process>,
+    t: Arc<sched::Thread>,
     old: SigSet,
 }
 
@@ -103,15 +103,15 @@ impl TempMask {
             return Err(Errno::EINVAL);
         }
         let mask = uaccess::read_u64(addr)?;
-        let p = sched::current_process();
+        let t = sched::current();
         let old = {
-            let mut st = p.user.sig.lock();
-            let old = st.blocked();
-            st.set_blocked(SigSet(mask));
+            let mut st = t.process.user.sig.lock();
+            let old = st.blocked(t.tid());
+            st.set_blocked(t.tid(), SigSet(mask));
             old
         };
-        proc::signal::recalc(&p);
-        Ok(Some(TempMask { p, old }))
+        proc::signal::recalc(&t.process);
+        Ok(Some(TempMask { t, old }))
     }
 }
 
@@ -121,12 +121,13 @@ impl Drop for TempMask {
     /// handler (the frame carries it) or on the way to user mode, as Linux
     /// does, so the signal that ended the wait is delivered.
     fn drop(&mut self) {
-        if self.p.has_signal_work() {
-            *self.p.user.saved_mask.lock() = Some(self.old);
+        let t = &self.t;
+        if t.user.has_signal_work() {
+            *t.user.saved_mask.lock() = Some(self.old);
             return;
         }
-        self.p.user.sig.lock().set_blocked(self.old);
-        proc::signal::recalc(&self.p);
+        t.process.user.sig.lock().set_blocked(t.tid(), self.old);
+        proc::signal::recalc(&t.process);
     }
 }
 

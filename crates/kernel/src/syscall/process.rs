@@ -8,9 +8,6 @@ use crate::proc::{self, Pid, WaitFor};
 use crate::sched;
 use crate::uaccess;
 use alloc::vec::Vec;
-use hal::context::{Context, FpuInit};
-use hal::vmap::KernelStack;
-use marten_abi::clone::*;
 use marten_abi::errno::Errno;
 use marten_abi::futex::ROBUST_LIST_HEAD_SIZE;
 use marten_abi::prctl::{ARCH_GET_FS, ARCH_GET_GS, ARCH_SET_FS, ARCH_SET_GS};
@@ -23,7 +20,7 @@ pub fn getpid(_: &mut Call<'_>) -> SysResult {
 }
 
 pub fn gettid(_: &mut Call<'_>) -> SysResult {
-    Ok(sched::with_current(|t| t.tid) as u64)
+    Ok(sched::with_current(|t| t.tid()) as u64)
 }
 
 pub fn getppid(_: &mut Call<'_>) -> SysResult {
@@ -82,172 +79,6 @@ pub fn sched_yield(_: &mut Call<'_>) -> SysResult {
     Ok(0)
 }
 
-pub fn exit(c: &mut Call<'_>) -> SysResult {
-    exit_with(c.a[0] as i32)
-}
-
-pub fn exit_group(c: &mut Call<'_>) -> SysResult {
-    exit_with(c.a[0] as i32)
-}
-
-fn exit_with(code: i32) -> ! {
-    let p = sched::current_process();
-    p.user.set_exit_status(wait::exited(code));
-    drop(p);
-    sched::exit(code as isize)
-}
-
-/// What a new child should get besides a copy of its parent.
-struct ForkArgs {
-    vfork: bool,
-    stack: u64,
-    tls: Option<u64>,
-    parent_tid: Option<u64>,
-    child_tid_set: Option<u64>,
-    child_tid_clear: Option<u64>,
-}
-
-pub fn fork(c: &mut Call<'_>) -> SysResult {
-    do_fork(
-        c,
-        ForkArgs {
-            vfork: false,
-            stack: 0,
-            tls: None,
-            parent_tid: None,
-            child_tid_set: None,
-            child_tid_clear: None,
-        },
-    )
-}
-
-pub fn vfork(c: &mut Call<'_>) -> SysResult {
-    do_fork(
-        c,
-        ForkArgs {
-            vfork: true,
-            stack: 0,
-            tls: None,
-            parent_tid: None,
-            child_tid_set: None,
-            child_tid_clear: None,
-        },
-    )
-}
-
-/// clone with fork-like flags (threads come later: CLONE_THREAD is EINVAL).
-pub fn clone(c: &mut Call<'_>) -> SysResult {
-    let [flags, stack, ptid, ctid, tls, _] = c.a;
-    let allowed = CSIGNAL
-        | CLONE_VM
-        | CLONE_VFORK
-        | CLONE_SETTLS
-        | CLONE_PARENT_SETTID
-        | CLONE_CHILD_SETTID
-        | CLONE_CHILD_CLEARTID;
-    if flags & !allowed != 0 {
-        return Err(Errno::EINVAL);
-    }
-    // Sharing memory without vfork's suspension would be a thread.
-    if flags & CLONE_VM != 0 && flags & CLONE_VFORK == 0 {
-        return Err(Errno::EINVAL);
-    }
-    let args = ForkArgs {
-        vfork: flags & CLONE_VFORK != 0,
-        stack,
-        tls: (flags & CLONE_SETTLS != 0).then_some(tls),
-        parent_tid: (flags & CLONE_PARENT_SETTID != 0).then_some(ptid),
-        child_tid_set: (flags & CLONE_CHILD_SETTID != 0).then_some(ctid),
-        child_tid_clear: (flags & CLONE_CHILD_CLEARTID != 0).then_some(ctid),
-    };
-    do_fork(c, args)
-}
-
-fn do_fork(c: &mut Call<'_>, args: ForkArgs) -> SysResult {
-    let parent = sched::current_process();
-    let me = sched::current();
-    let files = parent.user.files.lock().try_clone()?;
-    let child = proc::create(parent.name().as_str(), &parent, None)?;
-    // Room for what pending signals carry: generating one never allocates.
-    if child.user.sig.lock().reserve().is_err() {
-        proc::abandon(&child);
-        return Err(Errno::ENOMEM);
-    }
-    let limits = *parent.user.limits.lock();
-    *child.user.limits.lock() = limits;
-    let cred = parent.user.cred.lock().clone();
-    *child.user.cred.lock() = cred;
-    let mm = if args.vfork {
-        child.user.borrow_mm_of(&parent)
-    } else {
-        let forked = parent
-            .user
-            .mm
-            .lock()
-            .as_mut()
-            .ok_or(Errno::EINVAL)
-            .and_then(|m| m.fork());
-        forked.map(|m| {
-            child.user.install_mm(m, false);
-        })
-    };
-    if let Err(e) = mm {
-        proc::abandon(&child);
-        return Err(e);
-    }
-    *child.user.files.lock() = files;
-    let ctx = parent.user.fs.lock().clone();
-    *child.user.fs.lock() = ctx;
-    {
-        let parent_sig = parent.user.sig.lock().for_child();
-        child.user.sig.lock().become_child_of(&parent_sig);
-    }
-    *child.user.altstack.lock() = *parent.user.altstack.lock();
-    child.user.dumpable.store(
-        parent.user.dumpable.load(core::sync::atomic::Ordering::Acquire),
-        core::sync::atomic::Ordering::Release,
-    );
-    child.user.umask.store(
-        parent.user.umask.load(core::sync::atomic::Ordering::Acquire),
-        core::sync::atomic::Ordering::Release,
-    );
-    if let Some(a) = args.child_tid_clear {
-        child
-            .user
-            .clear_child_tid
-            .store(a, core::sync::atomic::Ordering::Relaxed);
-    }
-    if let Some(a) = args.child_tid_set {
-        child.user.set_child_tid_on_start(a);
-    }
-    let mut frame = *c.frame;
-    frame.rax = 0;
-    if args.stack != 0 {
-        frame.rsp = args.stack;
-    }
-    let (fs, gs) = me.ctx().user_bases();
-    let bases = (args.tls.unwrap_or(fs), gs);
-    let Some(stack) = KernelStack::new() else {
-        child.user.release();
-        proc::abandon(&child);
-        return Err(Errno::ENOMEM);
-    };
-    let ctx = Context::new_user(stack, &frame, FpuInit::CopyCurrent, bases);
-    let name = parent.name();
-    if let Err(e) = sched::spawn_context(&child, name.as_str(), Some(child.pid), ctx, None) {
-        child.user.release();
-        proc::abandon(&child);
-        return Err(e);
-    }
-    if let Some(a) = args.parent_tid {
-        let _ = uaccess::write_i32(a, child.pid as i32);
-    }
-    if args.vfork {
-        let _ = child.user.vfork_done.wait_until(false, || !child.user.vfork_pending());
-    }
-    Ok(child.pid as u64)
-}
-
 /// Reads a NULL-terminated array of string pointers (argv, envp).
 fn read_strv(addr: u64, budget: &mut usize) -> Result<Vec<Vec<u8>>, Errno> {
     let mut v = Vec::new();
@@ -281,12 +112,18 @@ pub fn execve(c: &mut Call<'_>) -> SysResult {
     closing
         .try_reserve_exact(p.user.files.lock().cloexec_count())
         .map_err(|_| Errno::ENOMEM)?;
-    // The point of no return: the old image goes. As on Linux, the tid
-    // word of CLONE_CHILD_CLEARTID is zeroed in the old memory first, and
-    // the robust list is forgotten.
-    p.user.clear_tid_word();
-    p.user.robust_list.store(0, core::sync::atomic::Ordering::Release);
     let me = sched::current();
+    // The other threads end first (the caller takes over the group's id).
+    proc::thread::end_other_threads(&me)?;
+    // The point of no return: the old image goes. As on Linux, the tid
+    // word of CLONE_CHILD_CLEARTID is zeroed in the old memory first (when
+    // a vfork parent shares it), and the robust list is forgotten.
+    let word = me.user.clear_child_tid.swap(0, core::sync::atomic::Ordering::AcqRel);
+    if word != 0 && p.user.borrows_mm() {
+        let _ = uaccess::write_bytes(word, &0u32.to_le_bytes());
+        crate::futex::wake_tid_word(word);
+    }
+    me.user.robust_list.store(0, core::sync::atomic::Ordering::Release);
     p.set_name(image.name.as_str());
     me.set_name(image.name.as_str());
     if let Some(old) = p.user.install_mm(image.mm, true) {
@@ -300,6 +137,9 @@ pub fn execve(c: &mut Call<'_>) -> SysResult {
     {
         let mut st = p.user.sig.lock();
         st.reset_on_exec();
+        // A process the kernel started had no thread entry yet.
+        let mask = st.blocked(me.tid());
+        let _ = st.add_thread(me.tid(), mask);
         // A process the kernel started has no room yet for what pending
         // signals carry; failing to make it only loses that information.
         let _ = st.reserve();
@@ -316,7 +156,7 @@ pub fn execve(c: &mut Call<'_>) -> SysResult {
     if image.secure {
         p.user.pdeath_signal.store(0, core::sync::atomic::Ordering::Release);
     }
-    *p.user.altstack.lock() = None;
+    *me.user.altstack.lock() = None;
     p.mark_execed();
     me.ctx().set_fs_base(0);
     me.ctx().set_gs_base(0);
@@ -573,22 +413,23 @@ pub fn prctl(c: &mut Call<'_>) -> SysResult {
     }
 }
 
+/// set_tid_address(2): the calling thread's tid word, cleared and woken
+/// when it exits; returns its tid.
 pub fn set_tid_address(c: &mut Call<'_>) -> SysResult {
-    let p = sched::current_process();
-    p.user
+    let me = sched::current();
+    me.user
         .clear_child_tid
         .store(c.a[0], core::sync::atomic::Ordering::Relaxed);
-    Ok(sched::current().tid as u64)
+    Ok(me.tid() as u64)
 }
 
-/// set_robust_list(2): records the head of the thread's robust futex list.
-/// (Walking it at exit, to mark and wake futexes whose owner died, comes
-/// with futexes and threads.)
+/// set_robust_list(2): records the head of the calling thread's robust
+/// futex list, walked when the thread exits.
 pub fn set_robust_list(c: &mut Call<'_>) -> SysResult {
     if c.a[1] != ROBUST_LIST_HEAD_SIZE {
         return Err(Errno::EINVAL);
     }
-    sched::current_process()
+    sched::current()
         .user
         .robust_list
         .store(c.a[0], core::sync::atomic::Ordering::Release);

@@ -64,24 +64,29 @@ pub fn rt_sigprocmask(c: &mut Call<'_>) -> SysResult {
     if set != 0 && !matches!(how, SIG_BLOCK | SIG_UNBLOCK | SIG_SETMASK) {
         return Err(Errno::EINVAL);
     }
-    let p = sched::current_process();
+    let me = sched::current();
+    let p = &me.process;
+    let tid = me.tid();
     let change = if set != 0 { Some(uaccess::read_u64(set)?) } else { None };
-    let old = p.user.sig.lock().blocked();
+    let old = p.user.sig.lock().blocked(tid);
     if oset != 0 {
         uaccess::write_u64(oset, old.0)?;
     }
     if let Some(s) = change {
         {
             let mut st = p.user.sig.lock();
-            let cur = st.blocked().0;
-            st.set_blocked(SigSet(match how {
-                SIG_BLOCK => cur | s,
-                SIG_UNBLOCK => cur & !s,
-                _ => s,
-            }));
+            let cur = st.blocked(tid).0;
+            st.set_blocked(
+                tid,
+                SigSet(match how {
+                    SIG_BLOCK => cur | s,
+                    SIG_UNBLOCK => cur & !s,
+                    _ => s,
+                }),
+            );
         }
         // Signals pending while blocked may act now.
-        proc::signal::recalc(&p);
+        proc::signal::recalc(p);
     }
     Ok(0)
 }
@@ -91,7 +96,7 @@ pub fn rt_sigpending(c: &mut Call<'_>) -> SysResult {
     if size > SIGSET_SIZE {
         return Err(Errno::EINVAL);
     }
-    let pending = sched::current_process().user.sig.lock().pending().0;
+    let pending = sched::with_current(|t| t.process.user.sig.lock().pending(t.tid()).0);
     uaccess::write_bytes(set, &pending.to_le_bytes()[..size as usize])?;
     Ok(0)
 }
@@ -101,8 +106,8 @@ const STACK_T_SIZE: usize = 24;
 
 pub fn sigaltstack(c: &mut Call<'_>) -> SysResult {
     let [ss, old, ..] = c.a;
-    let p = sched::current_process();
-    let (sp, flags, size) = proc::deliver::altstack_view(&p, c.frame.rsp);
+    let me = sched::current();
+    let (sp, flags, size) = proc::deliver::altstack_view(&me, c.frame.rsp);
     let on_stack = flags & SS_ONSTACK != 0;
     if old != 0 {
         let mut b = [0u8; STACK_T_SIZE];
@@ -132,7 +137,7 @@ pub fn sigaltstack(c: &mut Call<'_>) -> SysResult {
             }
             _ => return Err(Errno::EINVAL),
         };
-        *p.user.altstack.lock() = new;
+        *me.user.altstack.lock() = new;
     }
     Ok(0)
 }

@@ -33,14 +33,14 @@ pub fn rt_sigsuspend(c: &mut Call<'_>) -> SysResult {
         return Err(Errno::EINVAL);
     }
     let mask = SigSet(uaccess::read_u64(set)?);
-    let p = sched::current_process();
+    let me = sched::current();
     {
-        let mut st = p.user.sig.lock();
-        let old = st.blocked();
-        st.set_blocked(mask);
-        *p.user.saved_mask.lock() = Some(old);
-        p.set_signal_work_locked(&st);
+        let mut st = me.process.user.sig.lock();
+        let old = st.blocked(me.tid());
+        st.set_blocked(me.tid(), mask);
+        *me.user.saved_mask.lock() = Some(old);
     }
+    crate::proc::signal::recalc(&me.process);
     sleep_until_signal()
 }
 
@@ -67,6 +67,7 @@ pub fn rt_sigtimedwait(c: &mut Call<'_>) -> SysResult {
         None
     };
     let p = sched::current_process();
+    let tid = sched::with_current(|t| t.tid());
     loop {
         if let Some(got) = proc::signal::dequeue(&p, wanted) {
             if info != 0 {
@@ -80,7 +81,7 @@ pub fn rt_sigtimedwait(c: &mut Call<'_>) -> SysResult {
         let arrived = p
             .user
             .sig_wq
-            .wait_until_deadline(true, deadline, || p.user.sig.lock().pending().0 & wanted.0 != 0)
+            .wait_until_deadline(true, deadline, || p.user.sig.lock().pending(tid).0 & wanted.0 != 0)
             .map_err(|_| Errno::EINTR)?;
         if !arrived {
             return Err(Errno::EAGAIN);

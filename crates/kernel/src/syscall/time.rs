@@ -99,14 +99,14 @@ fn sleep_until(deadline: u64, rem: Option<u64>) -> SysResult {
         let left = deadline.saturating_sub(hal::time::now_ns());
         uaccess::write_timespec(rem, (left / 1_000_000_000) as i64, (left % 1_000_000_000) as i64)?;
     }
-    *sched::current_process().user.restart.lock() = Some(Restart::Sleep { deadline, rem });
+    *sched::current().user.restart.lock() = Some(Restart::Sleep { deadline, rem });
     Err(Errno::ERESTART_RESTARTBLOCK)
 }
 
 /// restart_syscall(2): continues the interrupted call the process saved
 /// (EINTR when there is none, as Linux).
 pub fn restart_syscall(_: &mut Call<'_>) -> SysResult {
-    let saved = sched::current_process().user.restart.lock().take();
+    let saved = sched::current().user.restart.lock().take();
     match saved {
         Some(Restart::Sleep { deadline, rem }) => sleep_until(deadline, Some(rem)),
         None => Err(Errno::EINTR),

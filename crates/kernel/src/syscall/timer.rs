@@ -130,6 +130,7 @@ pub fn timer_create(c: &mut Call<'_>) -> SysResult {
         Notify::Signal {
             signo: SIGALRM,
             value: None,
+            thread: None,
         }
     } else {
         let mut b = [0u8; SIGEVENT_SIZE];
@@ -146,17 +147,18 @@ pub fn timer_create(c: &mut Call<'_>) -> SysResult {
             SIGEV_SIGNAL | SIGEV_THREAD if valid_signal => Notify::Signal {
                 signo,
                 value: Some(value),
+                thread: None,
             },
             SIGEV_THREAD_ID if valid_signal => {
                 let tid = i32_at(SIGEV_TID_OFF);
                 let p = sched::current_process();
-                if tid <= 0 || !p.threads().iter().any(|t| t.tid == tid as u32) {
+                if tid <= 0 || crate::proc::thread::thread_of(&p, tid as u32).is_none() {
                     return Err(Errno::EINVAL);
                 }
-                // One thread per process: a signal to the process reaches it.
                 Notify::Signal {
                     signo,
                     value: Some(value),
+                    thread: Some(tid as u32),
                 }
             }
             _ => return Err(Errno::EINVAL),

@@ -29,8 +29,9 @@ use marten_signal::SigInfo;
 pub enum Code {
     /// `SI_KERNEL` (setitimer, alarm).
     Kernel,
-    /// `SI_TIMER` with the timer's id and `sigev_value` (timer_create).
-    Timer { id: i32, value: u64 },
+    /// `SI_TIMER` with the timer's id and `sigev_value` (timer_create),
+    /// for one thread with SIGEV_THREAD_ID.
+    Timer { id: i32, value: u64, thread: Option<u32> },
 }
 
 /// Expirations not yet turned into a signal.
@@ -197,7 +198,7 @@ impl SigNotify {
         }
         let info = match self.code {
             Code::Kernel => SigInfo::kernel(self.signo),
-            Code::Timer { id, value } => {
+            Code::Timer { id, value, .. } => {
                 let mut c = self.counts.lock();
                 if c.sent {
                     // Its signal is still pending (delivery clears `sent`).
@@ -210,7 +211,17 @@ impl SigNotify {
                 SigInfo::with_value(self.signo, SI_TIMER, id as u32, 0, value)
             }
         };
-        crate::proc::signal::send_info(&p, info);
+        let thread = match self.code {
+            Code::Timer { thread: Some(tid), .. } => crate::proc::thread::thread_of(&p, tid),
+            _ => None,
+        };
+        match thread {
+            Some(t) => {
+                let _ = crate::proc::signal::queue_thread(&t, info);
+            }
+            // The thread it named has exited: the process gets it.
+            None => crate::proc::signal::send_info(&p, info),
+        }
     }
 }
 

@@ -38,9 +38,13 @@ pub enum CpuClock {
 pub enum Notify {
     /// SIGEV_NONE.
     Nothing,
-    /// SIGEV_SIGNAL (or SIGEV_THREAD_ID naming the process's one thread):
+    /// SIGEV_SIGNAL, or SIGEV_THREAD_ID naming one thread (`thread`):
     /// `signo` with `sigev_value`, or with the timer id when None.
-    Signal { signo: i32, value: Option<u64> },
+    Signal {
+        signo: i32,
+        value: Option<u64>,
+        thread: Option<u32>,
+    },
 }
 
 /// One POSIX timer.
@@ -195,12 +199,13 @@ pub fn create(p: &Arc<Process>, clock: u64, how: Notify, limit: u64) -> Result<i
     };
     let notify = match how {
         Notify::Nothing => None,
-        Notify::Signal { signo, value } => Some(SigNotify::new(
+        Notify::Signal { signo, value, thread } => Some(SigNotify::new(
             p,
             signo,
             Code::Timer {
                 id,
                 value: value.unwrap_or(id as u64),
+                thread,
             },
         )?),
     };

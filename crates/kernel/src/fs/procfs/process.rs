@@ -19,7 +19,7 @@ use marten_vm::{AreaSizes, Backing, Prot, Share, VmaKind};
 /// The main thread (tid == pid), or any thread left.
 fn main_thread(p: &Process) -> Option<Arc<Thread>> {
     let ts = p.threads();
-    let i = ts.iter().position(|t| t.tid == p.pid).unwrap_or(0);
+    let i = ts.iter().position(|t| t.tid() == p.pid).unwrap_or(0);
     ts.into_iter().nth(i)
 }
 
@@ -118,9 +118,10 @@ pub fn stat(p: &Arc<Process>, out: &mut Vec<u8>) -> Result<(), Errno> {
     let (utime, stime) = p.cpu_ticks();
     let (tty_nr, tpgid) = tty(p);
     let (ign, cgt) = dispositions(p);
+    let tid = main_thread(p).map_or(p.pid, |t| t.tid());
     let (pending, blocked) = {
         let s = p.user.sig.lock();
-        (s.pending(), s.blocked())
+        (s.thread_pending(tid), s.blocked(tid))
     };
     let rsslim = p.user.limits.lock().soft(Resource::Rss);
     let start = p.start_ns / (1_000_000_000 / marten_abi::time::USER_HZ);
@@ -183,9 +184,10 @@ pub fn status(p: &Arc<Process>, out: &mut Vec<u8>) -> Result<(), Errno> {
     let f = figures(p);
     let (letter, what) = state(p);
     let (ign, cgt) = dispositions(p);
-    let (pending, blocked) = {
+    let tid = main_thread(p).map_or(p.pid, |t| t.tid());
+    let (pending, shared, blocked) = {
         let s = p.user.sig.lock();
-        (s.pending(), s.blocked())
+        (s.thread_pending(tid), s.shared_pending(), s.blocked(tid))
     };
     let fd_size = match p.user.files.lock().open_fds() {
         Ok(v) => v.last().map_or(0, |&m| m + 1).div_ceil(64).max(1) * 64,
@@ -245,10 +247,10 @@ pub fn status(p: &Arc<Process>, out: &mut Vec<u8>) -> Result<(), Errno> {
     b.put(format_args!(
         "Threads:\t{}\nSigQ:\t{}/{}\nSigPnd:\t{:016x}\nShdPnd:\t{:016x}\nSigBlk:\t{:016x}\nSigIgn:\t{:016x}\nSigCgt:\t{:016x}\n",
         p.thread_count(),
-        pending.0.count_ones(),
+        (pending.0 | shared.0).count_ones(),
         sigpending_limit,
-        0,
         pending.0,
+        shared.0,
         blocked.0,
         ign.0,
         cgt.0

@@ -1,0 +1,242 @@
+/* t_threads: thread groups as clone(2) makes them: ids, TLS, per-thread
+ * signal masks, thread- and process-directed signals, exit and exit_group,
+ * execve from a thread, and clone's flag rules. */
+#define _GNU_SOURCE
+#include "check.h"
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static long tid(void) { return syscall(SYS_gettid); }
+
+static __thread int tls_value = 42;
+static __thread char tls_buf[64] = "initialised";
+
+struct ids {
+    long pid, tid;
+    int tls_seen;
+    char buf[64];
+};
+
+static void *report_ids(void *arg)
+{
+    struct ids *r = arg;
+    r->pid = getpid();
+    r->tid = tid();
+    r->tls_seen = tls_value;
+    tls_value = 7;
+    strcpy(r->buf, tls_buf);
+    return (void *)0x1234;
+}
+
+static void test_ids_and_tls(void)
+{
+    struct ids r = {0};
+    pthread_t t;
+    void *ret = NULL;
+    check_eq(pthread_create(&t, NULL, report_ids, &r), 0, "pthread_create");
+    check_eq(pthread_join(t, &ret), 0, "pthread_join");
+    check(ret == (void *)0x1234, "join returns the thread's value", "got %p", ret);
+    check_eq(r.pid, getpid(), "getpid is the group's id in a thread");
+    check(r.tid != getpid() && r.tid > 0, "a thread has its own tid", "tid %ld pid %d", r.tid, getpid());
+    check_eq(tid(), getpid(), "the main thread's tid is the pid");
+    check_eq(r.tls_seen, 42, "a new thread sees __thread's initial value");
+    check(strcmp(r.buf, "initialised") == 0, "initialised __thread data", "got '%s'", r.buf);
+    check_eq(tls_value, 42, "a thread's TLS write does not touch the main thread's");
+}
+
+static atomic_int got_sig_tid;
+static void on_usr1(int s)
+{
+    (void)s;
+    atomic_store(&got_sig_tid, (int)tid());
+}
+
+static atomic_int worker_tid, worker_go;
+static void *wait_for_signal(void *arg)
+{
+    (void)arg;
+    sigset_t none;
+    sigemptyset(&none);
+    pthread_sigmask(SIG_SETMASK, &none, NULL);
+    atomic_store(&worker_tid, (int)tid());
+    while (!atomic_load(&worker_go))
+        sched_yield();
+    while (atomic_load(&got_sig_tid) == 0)
+        sched_yield();
+    return NULL;
+}
+
+static void test_signals(void)
+{
+    struct sigaction sa = {0};
+    sa.sa_handler = on_usr1;
+    sigaction(SIGUSR1, &sa, NULL);
+    /* The main thread blocks SIGUSR1; the worker does not: a signal sent
+     * to the process must run the handler in the worker. */
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &s, NULL);
+    pthread_t t;
+    pthread_create(&t, NULL, wait_for_signal, NULL);
+    while (atomic_load(&worker_tid) == 0)
+        sched_yield();
+    atomic_store(&worker_go, 1);
+    kill(getpid(), SIGUSR1);
+    pthread_join(t, NULL);
+    check_eq(atomic_load(&got_sig_tid), atomic_load(&worker_tid),
+             "a process-directed signal goes to the thread that does not block it");
+    sigset_t pend;
+    sigpending(&pend);
+    check(!sigismember(&pend, SIGUSR1), "and is no longer pending", "still pending");
+
+    /* tgkill to the main thread (which blocks it): pending for it alone. */
+    atomic_store(&got_sig_tid, 0);
+    syscall(SYS_tgkill, getpid(), tid(), SIGUSR1);
+    sigpending(&pend);
+    check(sigismember(&pend, SIGUSR1), "tgkill to a blocking thread leaves it pending", "not pending");
+    check_eq(atomic_load(&got_sig_tid), 0, "nobody else ran the handler");
+    pthread_sigmask(SIG_UNBLOCK, &s, NULL);
+    check_eq(atomic_load(&got_sig_tid), tid(), "unblocking runs it in the thread it was sent to");
+
+    /* pthread_kill to a thread runs the handler there. */
+    atomic_store(&got_sig_tid, 0);
+    atomic_store(&worker_tid, 0);
+    atomic_store(&worker_go, 0);
+    pthread_create(&t, NULL, wait_for_signal, NULL);
+    while (atomic_load(&worker_tid) == 0)
+        sched_yield();
+    atomic_store(&worker_go, 1);
+    pthread_kill(t, SIGUSR1);
+    pthread_join(t, NULL);
+    check_eq(atomic_load(&got_sig_tid), atomic_load(&worker_tid), "pthread_kill runs the handler in that thread");
+    signal(SIGUSR1, SIG_DFL);
+}
+
+static void *sleeper(void *arg)
+{
+    (void)arg;
+    for (;;)
+        pause();
+    return NULL;
+}
+
+static void *exit_group_soon(void *arg)
+{
+    (void)arg;
+    _exit(33);
+    return NULL;
+}
+
+static void test_exit_group(void)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        pthread_t a, b;
+        pthread_create(&a, NULL, sleeper, NULL);
+        pthread_create(&b, NULL, exit_group_soon, NULL);
+        for (;;)
+            pause();
+    }
+    int st = 0;
+    check_eq(waitpid(pid, &st, 0), pid, "waitpid on a process whose thread called exit_group");
+    check(WIFEXITED(st) && WEXITSTATUS(st) == 33, "exit_group's status ends the whole group", "status %#x", st);
+}
+
+static void *last_one(void *arg)
+{
+    int fd = *(int *)arg;
+    char c;
+    /* Wait until the parent says so; then exit as the last thread. */
+    if (read(fd, &c, 1) != 1)
+        _exit(99);
+    syscall(SYS_exit, 21);
+    return NULL;
+}
+
+static void test_last_thread_exit(void)
+{
+    int p[2];
+    if (pipe(p) != 0)
+        return;
+    pid_t pid = fork();
+    if (pid == 0) {
+        pthread_t t;
+        pthread_create(&t, NULL, last_one, &p[0]);
+        /* The main thread ends alone: the process lives on. */
+        syscall(SYS_exit, 5);
+    }
+    int st = 0;
+    /* Poll: the child must not be reported while its thread lives. */
+    usleep(10000);
+    check_eq(waitpid(pid, &st, WNOHANG), 0, "a process whose main thread exited is not reported while a thread lives");
+    if (write(p[1], "x", 1) != 1)
+        say("write failed");
+    check_eq(waitpid(pid, &st, 0), pid, "reported once its last thread exits");
+    check(WIFEXITED(st) && WEXITSTATUS(st) == 21, "with the last thread's exit status", "status %#x", st);
+    close(p[0]);
+    close(p[1]);
+}
+
+static char *self_path;
+static void *exec_from_thread(void *arg)
+{
+    (void)arg;
+    char pidbuf[32];
+    snprintf(pidbuf, sizeof pidbuf, "%d", getpid());
+    execl(self_path, self_path, "--after-exec", pidbuf, (char *)NULL);
+    _exit(98);
+    return NULL;
+}
+
+static void test_exec_from_thread(void)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        pthread_t a, b;
+        pthread_create(&a, NULL, sleeper, NULL);
+        pthread_create(&b, NULL, exec_from_thread, NULL);
+        for (;;)
+            pause();
+    }
+    int st = 0;
+    check_eq(waitpid(pid, &st, 0), pid, "waitpid on a process whose thread called execve");
+    check(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the new program ran alone with the group's pid and tid", "status %#x",
+          st);
+}
+
+static void test_clone_flags(void)
+{
+    /* clone(2)'s own rules. */
+    check_errno(syscall(SYS_clone, CLONE_THREAD | CLONE_VM, 0, 0, 0, 0), EINVAL, "CLONE_THREAD without CLONE_SIGHAND");
+    check_errno(syscall(SYS_clone, CLONE_SIGHAND, 0, 0, 0, 0), EINVAL, "CLONE_SIGHAND without CLONE_VM");
+    check_errno(syscall(SYS_clone, CLONE_NEWNS | CLONE_FS, 0, 0, 0, 0), EINVAL, "CLONE_NEWNS with CLONE_FS");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[1], "--after-exec") == 0) {
+        /* After execve from a thread: alone, with the old group's id. */
+        long want = atol(argv[2]);
+        int ok = getpid() == want && tid() == want;
+        return ok ? 0 : 1;
+    }
+    self_path = argv[0];
+    check_init("t_threads");
+    test_ids_and_tls();
+    test_signals();
+    test_exit_group();
+    test_last_thread_exit();
+    test_exec_from_thread();
+    test_clone_flags();
+    return check_finish();
+}
