@@ -3,7 +3,10 @@
  * execve from a thread, and clone's flag rules. */
 #define _GNU_SOURCE
 #include "check.h"
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/prctl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -214,6 +217,91 @@ static void test_exec_from_thread(void)
           st);
 }
 
+static atomic_int named_ready, named_done;
+static void *named(void *arg)
+{
+    prctl(PR_SET_NAME, (unsigned long)arg, 0, 0, 0);
+    atomic_fetch_add(&named_ready, 1);
+    while (!atomic_load(&named_done))
+        sched_yield();
+    return NULL;
+}
+
+/* Reads a whole small file into buf (NUL-terminated); its length or -1. */
+static int slurp(const char *path, char *buf, int size)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return -1;
+    int n = 0, r;
+    while (n < size - 1 && (r = read(fd, buf + n, size - 1 - n)) > 0)
+        n += r;
+    close(fd);
+    buf[n] = 0;
+    return n;
+}
+
+static void test_proc_tasks(void)
+{
+    pthread_t t[3];
+    char *names[3] = {"worker-a", "worker-b", "worker-c"};
+    for (int i = 0; i < 3; i++)
+        pthread_create(&t[i], NULL, named, names[i]);
+    while (atomic_load(&named_ready) < 3)
+        sched_yield();
+    DIR *d = opendir("/proc/self/task");
+    int count = 0, found = 0;
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            if (e->d_name[0] == '.')
+                continue;
+            count++;
+            char path[320], buf[4096];
+            snprintf(path, sizeof path, "/proc/self/task/%s/comm", e->d_name);
+            if (slurp(path, buf, sizeof buf) > 0)
+                for (int i = 0; i < 3; i++)
+                    if (strncmp(buf, names[i], strlen(names[i])) == 0)
+                        found++;
+            snprintf(path, sizeof path, "/proc/self/task/%s/status", e->d_name);
+            if (slurp(path, buf, sizeof buf) > 0) {
+                char want[300];
+                snprintf(want, sizeof want, "\nPid:\t%s\n", e->d_name);
+                check(strstr(buf, want) != NULL, "task status names the thread", "%s", e->d_name);
+            }
+        }
+        closedir(d);
+    }
+    check_eq(count, 4, "/proc/self/task lists every thread");
+    check_eq(found, 3, "each thread's comm is its own name");
+    /* busybox ps -T shows the threads by name. */
+    int p[2];
+    if (pipe(p) == 0) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            dup2(p[1], 1);
+            close(p[0]);
+            execl("/bin/busybox", "ps", "-T", (char *)NULL);
+            _exit(127);
+        }
+        close(p[1]);
+        char out[16384];
+        int n = 0, r;
+        while (n < (int)sizeof out - 1 && (r = read(p[0], out + n, sizeof out - 1 - n)) > 0)
+            n += r;
+        out[n] = 0;
+        close(p[0]);
+        waitpid(pid, NULL, 0);
+        int shown = 0;
+        for (int i = 0; i < 3; i++)
+            shown += strstr(out, names[i]) != NULL;
+        check_eq(shown, 3, "ps -T lists the threads by name");
+    }
+    atomic_store(&named_done, 1);
+    for (int i = 0; i < 3; i++)
+        pthread_join(t[i], NULL);
+}
+
 static void test_clone_flags(void)
 {
     /* clone(2)'s own rules. */
@@ -237,6 +325,7 @@ int main(int argc, char **argv)
     test_exit_group();
     test_last_thread_exit();
     test_exec_from_thread();
+    test_proc_tasks();
     test_clone_flags();
     return check_finish();
 }

@@ -274,6 +274,29 @@ impl Context {
         self.stack.as_ref().map(|s| s.top())
     }
 
+    /// The user stack pointer in the frame at the top of its kernel stack,
+    /// where every entry from user mode saves the user registers: where
+    /// the thread's user stack was when it last entered the kernel. None
+    /// for kernel threads. A statistic: it may be stale while the thread
+    /// runs in user mode.
+    pub fn saved_user_sp(&self) -> Option<u64> {
+        if !self.user.load(Ordering::Relaxed) {
+            return None;
+        }
+        let top = self.stack.as_ref()?.top();
+        let frame = (top - core::mem::size_of::<TrapFrame>() as u64) as *const TrapFrame;
+        // SAFETY: `frame` lies inside this context's own kernel stack, which
+        // stays mapped as long as the context exists (we hold `&self`), and
+        // is 8-byte aligned; a volatile read of one word never faults, and a
+        // value torn by a concurrent entry is only a stale statistic.
+        Some(unsafe { core::ptr::read_volatile(core::ptr::addr_of!((*frame).rsp)) })
+    }
+
+    /// Bytes of kernel stack it owns (0 for an adopted boot context).
+    pub fn kernel_stack_size(&self) -> usize {
+        self.stack.as_ref().map_or(0, |_| crate::vmap::KERNEL_STACK_SIZE)
+    }
+
     /// Is it running on some CPU right now?
     pub fn is_running(&self) -> bool {
         self.on_cpu.load(Ordering::Acquire)

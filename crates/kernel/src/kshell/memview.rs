@@ -90,6 +90,18 @@ pub fn memuse(w: &[String]) -> CmdResult {
         (p_sum + s_sum + tables) * 4,
         m.committed_pages()
     );
+    drop(g);
+    // Each thread's own memory: its stacks.
+    for t in p.threads() {
+        let (user, kernel) = crate::mm::stats::thread_stacks(&p, &t);
+        kprintln!(
+            "  thread {:<6} {:<16} user stack {:>6} KiB, kernel stack {:>3} KiB",
+            t.tid(),
+            t.name().as_str(),
+            user / 1024,
+            kernel / 1024
+        );
+    }
     Ok(())
 }
 

@@ -83,3 +83,17 @@ impl Mm {
         done
     }
 }
+
+/// Thread `t`'s stacks in bytes: (the user area its stack pointer was in
+/// when it last entered the kernel, its kernel stack). The kernel shell's
+/// `memuse` and /proc/PID/task/TID/status show them per thread.
+pub fn thread_stacks(p: &crate::proc::Process, t: &crate::sched::Thread) -> (u64, u64) {
+    let kernel = t.ctx().kernel_stack_size() as u64;
+    let user = t.ctx().saved_user_sp().map_or(0, |sp| {
+        let g = p.user.mm.lock();
+        g.as_ref()
+            .and_then(|m| m.vmas.find(sp.wrapping_sub(1)).map(|v| v.end - v.start))
+            .unwrap_or(0)
+    });
+    (user, kernel)
+}

@@ -378,8 +378,13 @@ pub fn prctl(c: &mut Call<'_>) -> SysResult {
                 }
             })?;
             let n = crate::name::Name::from_bytes(&name);
-            sched::current().set_name(n.as_str());
-            p.set_name(n.as_str());
+            // The calling thread's name; the leader's is the process's too
+            // (/proc/PID/comm), as on Linux.
+            let me = sched::current();
+            me.set_name(n.as_str());
+            if me.tid() == p.pid {
+                p.set_name(n.as_str());
+            }
             Ok(0)
         }
         PR_GET_NAME => {

@@ -2,9 +2,10 @@
 //! numbers computed from what they show, and open files holding a
 //! snapshot of the generated text.
 
-use super::tables::{self, Entry, PidEntry};
+use super::tables::{self, Entry, PidEntry, TaskEntry};
 use crate::fs::file::{File, FileOps, Stat};
 use crate::proc::{self, Pid, Process};
+use crate::sched::{Thread, Tid};
 use crate::vfs::fs::SuperBlock;
 use crate::vfs::inode::{DirEnt, Inode, InodeOps, Kind, Meta, now};
 use alloc::boxed::Box;
@@ -26,9 +27,10 @@ pub enum Node {
     /// /proc/PID/fd and one descriptor link in it.
     FdDir(Pid),
     Fd(Pid, u32),
-    /// /proc/PID/task and /proc/PID/task/TID (the one thread of a process).
+    /// /proc/PID/task, /proc/PID/task/TID, and a file or link in it.
     TaskDir(Pid),
-    Task(Pid),
+    Task(Pid, Tid),
+    TaskItem(Pid, Tid, usize),
 }
 
 /// Inode numbers: fixed small ones for the root, the table entry's
@@ -42,20 +44,26 @@ fn ino_of(n: Node) -> u64 {
         Node::PidItem(p, i) => P + ((p as u64) << 20) + 1 + i as u64,
         Node::FdDir(p) => P + ((p as u64) << 20) + 0x800,
         Node::TaskDir(p) => P + ((p as u64) << 20) + 0x801,
-        Node::Task(p) => P + ((p as u64) << 20) + 0x802,
+        // Thread ids are unique: a range of their own above 2^50.
+        Node::Task(_, t) => (1 << 50) + ((t as u64) << 8) + 0xff,
+        Node::TaskItem(_, t, i) => (1 << 50) + ((t as u64) << 8) + i as u64,
         Node::Fd(p, fd) => P + ((p as u64) << 20) + 0x1000 + fd as u64,
     }
 }
 
 fn kind_of(n: Node) -> Kind {
     match n {
-        Node::Root | Node::Pid(_) | Node::FdDir(_) | Node::TaskDir(_) | Node::Task(_) => Kind::Dir,
+        Node::Root | Node::Pid(_) | Node::FdDir(_) | Node::TaskDir(_) | Node::Task(..) => Kind::Dir,
         Node::Global((_, Entry::Dir(_))) => Kind::Dir,
         Node::Global((_, Entry::Link(_))) | Node::Fd(..) => Kind::Symlink,
         Node::Global(_) => Kind::File,
         Node::PidItem(_, i) => match tables::PID_ENTRIES[i].1 {
             PidEntry::Link(_) => Kind::Symlink,
             PidEntry::File(_) => Kind::File,
+        },
+        Node::TaskItem(_, _, i) => match tables::TASK_ENTRIES[i].1 {
+            TaskEntry::Process(PidEntry::Link(_)) => Kind::Symlink,
+            _ => Kind::File,
         },
     }
 }
@@ -76,13 +84,24 @@ fn process(pid: Pid) -> Result<Arc<Process>, Errno> {
     proc::lookup(pid).ok_or(Errno::ENOENT)
 }
 
+/// Thread `tid` of process `pid`, unless it is gone.
+fn thread(pid: Pid, tid: Tid) -> Result<(Arc<Process>, Arc<Thread>), Errno> {
+    let p = process(pid)?;
+    let t = proc::thread::thread_of(&p, tid).ok_or(Errno::ENOENT)?;
+    Ok((p, t))
+}
+
 /// A procfs inode for `n`, whose parent directory is `parent`.
 pub fn make(sb: &Arc<SuperBlock>, n: Node, parent: Option<Arc<Inode>>) -> Result<Arc<Inode>, Errno> {
     let t = now();
     let kind = kind_of(n);
     let owner = match n {
-        Node::Pid(p) | Node::PidItem(p, _) | Node::FdDir(p) | Node::Fd(p, _) | Node::TaskDir(p) | Node::Task(p) => {
+        Node::Pid(p) | Node::PidItem(p, _) | Node::FdDir(p) | Node::Fd(p, _) | Node::TaskDir(p) => {
             process(p)?;
+            (0, 0)
+        }
+        Node::Task(p, t) | Node::TaskItem(p, t, _) => {
+            thread(p, t)?;
             (0, 0)
         }
         _ => (0, 0),
@@ -165,12 +184,27 @@ impl ProcNode {
                 }
             }
             Node::TaskDir(p) => {
-                let mut b = [0u8; 10];
-                each(decimal(p, &mut b), Node::Task(p));
+                let mut tids = Vec::new();
+                let pr = process(p)?;
+                tids.try_reserve_exact(pr.thread_count() + 1)
+                    .map_err(|_| Errno::ENOMEM)?;
+                pr.for_each_thread(|t| {
+                    if tids.len() < tids.capacity() {
+                        // Within the room reserved above: no allocation.
+                        let _ = crate::kalloc::push(&mut tids, t.tid());
+                    }
+                });
+                tids.sort_unstable();
+                for tid in tids {
+                    let mut b = [0u8; 10];
+                    if !each(decimal(tid, &mut b), Node::Task(p, tid)) {
+                        return Ok(());
+                    }
+                }
             }
-            Node::Task(p) => {
-                for (i, e) in tables::PID_ENTRIES.iter().enumerate() {
-                    if !each(e.0.as_bytes(), Node::PidItem(p, i)) {
+            Node::Task(p, t) => {
+                for (i, e) in tables::TASK_ENTRIES.iter().enumerate() {
+                    if !each(e.0.as_bytes(), Node::TaskItem(p, t, i)) {
                         return Ok(());
                     }
                 }
@@ -214,7 +248,7 @@ impl InodeOps for ProcNode {
                 Some(Node::Fd(p, fd))
             }
             Node::TaskDir(p) => match number(name) {
-                Some(t) if t == p => Some(Node::Task(p)),
+                Some(t) if thread(p, t).is_ok() => Some(Node::Task(p, t)),
                 _ => return Err(Errno::ENOENT),
             },
             _ => None,
@@ -292,6 +326,10 @@ impl InodeOps for ProcNode {
                 PidEntry::File(_) => Err(Errno::EINVAL),
             },
             Node::Fd(p, fd) => tables::fd_link(&process(p)?, fd, out),
+            Node::TaskItem(p, _, i) => match tables::TASK_ENTRIES[i].1 {
+                TaskEntry::Process(PidEntry::Link(f)) => f(&process(p)?, out),
+                _ => Err(Errno::EINVAL),
+            },
             _ => Err(Errno::EINVAL),
         }
     }
@@ -308,6 +346,14 @@ impl InodeOps for ProcNode {
             Node::PidItem(p, i) => match tables::PID_ENTRIES[i].1 {
                 PidEntry::File(f) => f(&process(p)?, &mut text)?,
                 PidEntry::Link(_) => return Err(Errno::ELOOP),
+            },
+            Node::TaskItem(p, t, i) => match tables::TASK_ENTRIES[i].1 {
+                TaskEntry::Process(PidEntry::File(f)) => f(&process(p)?, &mut text)?,
+                TaskEntry::Thread(f) => {
+                    let (p, t) = thread(p, t)?;
+                    f(&p, &t, &mut text)?
+                }
+                TaskEntry::Process(PidEntry::Link(_)) => return Err(Errno::ELOOP),
             },
             _ => return Ok(None),
         }

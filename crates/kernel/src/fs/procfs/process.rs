@@ -23,12 +23,17 @@ fn main_thread(p: &Process) -> Option<Arc<Thread>> {
     ts.into_iter().nth(i)
 }
 
-/// The state letter and its name, as Linux's status shows them.
-fn state(p: &Process) -> (char, &'static str) {
+/// The state letter and its name, as Linux's status shows them: of thread
+/// `t`, or of the process's main thread.
+fn state(p: &Process, t: Option<&Arc<Thread>>) -> (char, &'static str) {
     if p.is_zombie() {
         return ('Z', "zombie");
     }
-    match main_thread(p).map(|t| t.state()) {
+    let s = match t {
+        Some(t) => Some(t.state()),
+        None => main_thread(p).map(|t| t.state()),
+    };
+    match s {
         Some(State::Running | State::Runnable) => ('R', "running"),
         Some(State::Sleeping) => ('D', "disk sleep"),
         Some(State::SleepingCancellable) => ('S', "sleeping"),
@@ -113,12 +118,24 @@ fn exit_code(p: &Process) -> i32 {
 
 /// /proc/PID/stat: the 52 fields of proc(5), in order.
 pub fn stat(p: &Arc<Process>, out: &mut Vec<u8>) -> Result<(), Errno> {
+    stat_of(p, None, out)
+}
+
+/// /proc/PID/task/TID/stat: the same fields, for thread `t`.
+pub fn task_stat(p: &Arc<Process>, t: &Arc<Thread>, out: &mut Vec<u8>) -> Result<(), Errno> {
+    stat_of(p, Some(t), out)
+}
+
+/// stat of the process, or of its thread `t`.
+fn stat_of(p: &Arc<Process>, t: Option<&Arc<Thread>>, out: &mut Vec<u8>) -> Result<(), Errno> {
     let f = figures(p);
-    let (letter, _) = state(p);
-    let (utime, stime) = p.cpu_ticks();
+    let (letter, _) = state(p, t);
+    let (utime, stime) = t.map_or_else(|| p.cpu_ticks(), |t| t.cpu_ticks());
     let (tty_nr, tpgid) = tty(p);
     let (ign, cgt) = dispositions(p);
-    let tid = main_thread(p).map_or(p.pid, |t| t.tid());
+    let tid = t.map_or_else(|| main_thread(p).map_or(p.pid, |t| t.tid()), |t| t.tid());
+    let id = t.map_or(p.pid, |t| t.tid());
+    let name = t.map_or_else(|| p.name(), |t| t.name());
     let (pending, blocked) = {
         let s = p.user.sig.lock();
         (s.thread_pending(tid), s.blocked(tid))
@@ -128,8 +145,8 @@ pub fn stat(p: &Arc<Process>, out: &mut Vec<u8>) -> Result<(), Errno> {
     let mut b = Buf::new(out);
     b.put(format_args!(
         "{} ({}) {} {} {} {} {} {} {} 0 0 0 0 {} {} 0 0 20 0 {} 0 {} {} {} {} ",
-        p.pid,
-        p.name(),
+        id,
+        name,
         letter,
         p.ppid(),
         p.pgid(),
@@ -181,10 +198,28 @@ pub fn statm(p: &Arc<Process>, out: &mut Vec<u8>) -> Result<(), Errno> {
 
 /// /proc/PID/status: the human-readable summary.
 pub fn status(p: &Arc<Process>, out: &mut Vec<u8>) -> Result<(), Errno> {
+    status_of(p, None, out)
+}
+
+/// /proc/PID/task/TID/status: the summary for thread `t`, with its stacks.
+pub fn task_status(p: &Arc<Process>, t: &Arc<Thread>, out: &mut Vec<u8>) -> Result<(), Errno> {
+    status_of(p, Some(t), out)?;
+    let (user, kernel) = crate::mm::stats::thread_stacks(p, t);
+    Buf::new(out).put(format_args!(
+        "ThreadStack:\t{:>8} kB\nKernelStack:\t{:>8} kB\n",
+        user / 1024,
+        kernel / 1024
+    ))
+}
+
+/// status of the process, or of its thread `t`.
+fn status_of(p: &Arc<Process>, t: Option<&Arc<Thread>>, out: &mut Vec<u8>) -> Result<(), Errno> {
     let f = figures(p);
-    let (letter, what) = state(p);
+    let (letter, what) = state(p, t);
     let (ign, cgt) = dispositions(p);
-    let tid = main_thread(p).map_or(p.pid, |t| t.tid());
+    let tid = t.map_or_else(|| main_thread(p).map_or(p.pid, |t| t.tid()), |t| t.tid());
+    let id = t.map_or(p.pid, |t| t.tid());
+    let name = t.map_or_else(|| p.name(), |t| t.name());
     let (pending, shared, blocked) = {
         let s = p.user.sig.lock();
         (s.thread_pending(tid), s.shared_pending(), s.blocked(tid))
@@ -193,21 +228,24 @@ pub fn status(p: &Arc<Process>, out: &mut Vec<u8>) -> Result<(), Errno> {
         Ok(v) => v.last().map_or(0, |&m| m + 1).div_ceil(64).max(1) * 64,
         Err(_) => 64,
     };
-    let (vol, forced) = p.threads().iter().fold((0, 0), |(v, f), t| {
-        let (tv, tf) = t.switch_counts();
-        (v + tv, f + tf)
-    });
+    let (vol, forced) = match t {
+        Some(t) => t.switch_counts(),
+        None => p.threads().iter().fold((0, 0), |(v, f), t| {
+            let (tv, tf) = t.switch_counts();
+            (v + tv, f + tf)
+        }),
+    };
     let sigpending_limit = p.user.limits.lock().soft(Resource::Sigpending);
     let umask = p.user.umask.load(core::sync::atomic::Ordering::Relaxed);
     let mut b = Buf::new(out);
     b.put(format_args!(
         "Name:\t{}\nUmask:\t{:04o}\nState:\t{} ({})\nTgid:\t{}\nNgid:\t0\nPid:\t{}\nPPid:\t{}\nTracerPid:\t0\n",
-        p.name(),
+        name,
         umask,
         letter,
         what,
         p.pid,
-        p.pid,
+        id,
         p.ppid()
     ))?;
     // Credentials: everyone is root until the credentials work lands.
@@ -215,7 +253,7 @@ pub fn status(p: &Arc<Process>, out: &mut Vec<u8>) -> Result<(), Errno> {
         "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t{}\nGroups:\t\nNStgid:\t{}\nNSpid:\t{}\nNSpgid:\t{}\nNSsid:\t{}\n",
         fd_size,
         p.pid,
-        p.pid,
+        id,
         p.pgid(),
         p.sid()
     ))?;

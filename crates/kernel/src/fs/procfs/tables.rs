@@ -4,6 +4,7 @@
 use super::{process, system};
 use crate::fs::fmt::Buf;
 use crate::proc::Process;
+use crate::sched::Thread;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use marten_abi::errno::Errno;
@@ -29,6 +30,28 @@ pub enum PidEntry {
     File(fn(&Arc<Process>, &mut Vec<u8>) -> Result<(), Errno>),
     Link(fn(&Arc<Process>, &mut Vec<u8>) -> Result<(), Errno>),
 }
+
+/// An entry of /proc/PID/task/TID: the process's own file, or one that
+/// shows the thread.
+pub enum TaskEntry {
+    Process(PidEntry),
+    Thread(fn(&Arc<Process>, &Arc<Thread>, &mut Vec<u8>) -> Result<(), Errno>),
+}
+
+/// The entries of /proc/PID/task/TID.
+pub static TASK_ENTRIES: &[(&str, TaskEntry)] = &[
+    ("cwd", TaskEntry::Process(PidEntry::Link(cwd))),
+    ("root", TaskEntry::Process(PidEntry::Link(root))),
+    ("exe", TaskEntry::Process(PidEntry::Link(process::exe))),
+    ("comm", TaskEntry::Thread(task_comm)),
+    ("cmdline", TaskEntry::Process(PidEntry::File(process::cmdline))),
+    ("environ", TaskEntry::Process(PidEntry::File(process::environ))),
+    ("stat", TaskEntry::Thread(process::task_stat)),
+    ("statm", TaskEntry::Process(PidEntry::File(process::statm))),
+    ("status", TaskEntry::Thread(process::task_status)),
+    ("maps", TaskEntry::Process(PidEntry::File(process::maps))),
+    ("mounts", TaskEntry::Process(PidEntry::File(process::mounts))),
+];
 
 /// /proc's own entries (the process directories come after them).
 pub static GLOBAL: &[(&str, Entry)] = &[
@@ -56,7 +79,7 @@ static SYS_KERNEL: &[(&str, Entry)] = &[
     ("pid_max", Entry::File(system::pid_max)),
 ];
 
-/// The entries of every /proc/PID (and /proc/PID/task/TID) directory.
+/// The entries of every /proc/PID directory.
 pub static PID_ENTRIES: &[(&str, PidEntry)] = &[
     ("cwd", PidEntry::Link(cwd)),
     ("root", PidEntry::Link(root)),
@@ -130,6 +153,12 @@ pub(super) fn append_options(m: &crate::vfs::mount::Mount, out: &mut Vec<u8>) ->
 fn comm(p: &Arc<Process>, out: &mut Vec<u8>) -> Result<(), Errno> {
     let mut b = Buf::new(out);
     b.put(format_args!("{}\n", p.name()))
+}
+
+/// /proc/PID/task/TID/comm: the thread's name.
+fn task_comm(_p: &Arc<Process>, t: &Arc<Thread>, out: &mut Vec<u8>) -> Result<(), Errno> {
+    let mut b = Buf::new(out);
+    b.put(format_args!("{}\n", t.name()))
 }
 
 /// /proc/PID/cwd.
