@@ -31,11 +31,14 @@ pub enum PidEntry {
     Link(fn(&Arc<Process>, &mut Vec<u8>) -> Result<(), Errno>),
 }
 
+/// What writes the text of a file about one thread.
+pub type ThreadFileFn = fn(&Arc<Process>, &Arc<Thread>, &mut Vec<u8>) -> Result<(), Errno>;
+
 /// An entry of /proc/PID/task/TID: the process's own file, or one that
 /// shows the thread.
 pub enum TaskEntry {
     Process(PidEntry),
-    Thread(fn(&Arc<Process>, &Arc<Thread>, &mut Vec<u8>) -> Result<(), Errno>),
+    Thread(ThreadFileFn),
 }
 
 /// The entries of /proc/PID/task/TID.
