@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -302,12 +303,98 @@ static void test_proc_tasks(void)
         pthread_join(t[i], NULL);
 }
 
+/* clone without CLONE_VM: a new process; returns like fork. */
+static long raw_clone(unsigned long flags)
+{
+    return syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+}
+
+static void test_shared_files_and_fs(void)
+{
+    /* CLONE_FILES: a descriptor the child opens is the parent's too. */
+    int p[2];
+    if (pipe(p) != 0)
+        return;
+    long pid = raw_clone(CLONE_FILES);
+    if (pid == 0) {
+        int fd = open("/proc/self/stat", O_RDONLY);
+        char c = (char)fd;
+        if (write(p[1], &c, 1) != 1)
+            _exit(2);
+        _exit(0);
+    }
+    char got = -1;
+    if (read(p[0], &got, 1) != 1)
+        got = -1;
+    waitpid(pid, NULL, 0);
+    check(got >= 0 && fcntl(got, F_GETFD) >= 0, "CLONE_FILES: the child's new descriptor is open in the parent",
+          "fd %d", got);
+    if (got >= 0)
+        close(got);
+    /* Without it, the child's table is a copy. */
+    pid = raw_clone(0);
+    if (pid == 0) {
+        int fd = open("/proc/self/stat", O_RDONLY);
+        char c = (char)fd;
+        if (write(p[1], &c, 1) != 1)
+            _exit(2);
+        pause();
+        _exit(0);
+    }
+    if (read(p[0], &got, 1) != 1)
+        got = -1;
+    check(got >= 0 && fcntl(got, F_GETFD) < 0, "without CLONE_FILES the parent does not see it", "fd %d", got);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    /* unshare(CLONE_FILES) in a CLONE_FILES child: its opens are its own. */
+    pid = raw_clone(CLONE_FILES);
+    if (pid == 0) {
+        if (unshare(CLONE_FILES) != 0)
+            _exit(3);
+        int fd = open("/proc/self/stat", O_RDONLY);
+        char c = (char)fd;
+        if (write(p[1], &c, 1) != 1)
+            _exit(2);
+        pause();
+        _exit(0);
+    }
+    if (read(p[0], &got, 1) != 1)
+        got = -1;
+    check(got >= 0 && fcntl(got, F_GETFD) < 0, "unshare(CLONE_FILES) gives the child a table of its own", "fd %d", got);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    close(p[0]);
+    close(p[1]);
+
+    /* CLONE_FS: the child's chdir and umask are the parent's. */
+    char before[256];
+    if (!getcwd(before, sizeof before))
+        return;
+    mode_t old = umask(022);
+    pid = raw_clone(CLONE_FS);
+    if (pid == 0) {
+        umask(077);
+        _exit(chdir("/proc") == 0 ? 0 : 1);
+    }
+    int st = 0;
+    waitpid(pid, &st, 0);
+    char after[256];
+    check(getcwd(after, sizeof after) && strcmp(after, "/proc") == 0, "CLONE_FS: the child's chdir moves the parent",
+          "cwd %s", after);
+    mode_t now = umask(old);
+    check_eq(now, 077, "CLONE_FS: the child's umask is the parent's");
+    if (chdir(before) != 0)
+        say("chdir back failed");
+}
+
 static void test_clone_flags(void)
 {
     /* clone(2)'s own rules. */
     check_errno(syscall(SYS_clone, CLONE_THREAD | CLONE_VM, 0, 0, 0, 0), EINVAL, "CLONE_THREAD without CLONE_SIGHAND");
     check_errno(syscall(SYS_clone, CLONE_SIGHAND, 0, 0, 0, 0), EINVAL, "CLONE_SIGHAND without CLONE_VM");
     check_errno(syscall(SYS_clone, CLONE_NEWNS | CLONE_FS, 0, 0, 0, 0), EINVAL, "CLONE_NEWNS with CLONE_FS");
+    check_errno(syscall(SYS_clone, CLONE_PIDFD | CLONE_PARENT_SETTID, 0, 0, 0, 0), EINVAL,
+                "CLONE_PIDFD with CLONE_PARENT_SETTID in clone(2)");
 }
 
 int main(int argc, char **argv)
@@ -326,6 +413,7 @@ int main(int argc, char **argv)
     test_last_thread_exit();
     test_exec_from_thread();
     test_proc_tasks();
+    test_shared_files_and_fs();
     test_clone_flags();
     return check_finish();
 }

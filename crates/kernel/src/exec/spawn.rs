@@ -3,8 +3,10 @@
 //! root (or as a set-user-ID program's owner).
 
 use super::load;
+use crate::fs::fdtable::FdTable;
 use crate::fs::file::File;
 use crate::hal;
+use crate::proc::share::FsState;
 use crate::proc::{self, Pid, Process};
 use crate::sched;
 use alloc::sync::Arc;
@@ -42,6 +44,10 @@ pub fn spawn(
         p.user.release();
         proc::abandon(p);
     };
+    if let Err(e) = p.user.set_up(FdTable::new(), FsState::initial()) {
+        undo(&p);
+        return Err(e);
+    }
     let console = match terminal {
         None => console_at_dev(),
         Some(t) => crate::tty::console_file(Some(t)).and_then(|c| File::new(c, fcntl::O_RDWR)),
@@ -54,7 +60,8 @@ pub fn spawn(
         }
     };
     {
-        let mut t = p.user.files.lock();
+        let files = p.user.files()?;
+        let mut t = files.lock();
         for fd in 0..3 {
             if let Err(e) = t.set(fd, console.clone(), false) {
                 drop(t);

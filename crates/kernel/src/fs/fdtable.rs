@@ -121,11 +121,6 @@ impl FdTable {
         }
     }
 
-    /// Removes every descriptor (exit).
-    pub fn take_all(&mut self) -> Vec<Option<FdEntry>> {
-        core::mem::take(&mut self.slots)
-    }
-
     /// The open descriptor numbers, in order.
     pub fn open_fds(&self) -> Result<Vec<usize>, Errno> {
         let mut v = Vec::new();

@@ -16,6 +16,7 @@ pub mod fault;
 mod group;
 pub mod jobctl;
 pub mod limits;
+pub mod share;
 pub mod signal;
 mod table;
 pub mod thread;

@@ -36,6 +36,45 @@ pub fn exit_group(c: &mut Call<'_>) -> SysResult {
     sched::exit(code as isize)
 }
 
+/// unshare(2): the caller stops sharing its file table (CLONE_FILES) or
+/// fs context (CLONE_FS) with other processes. In a thread group these
+/// belong to the whole group, so a thread of a multi-threaded process
+/// cannot unshare them alone (EINVAL, reported once); CLONE_THREAD,
+/// CLONE_SIGHAND and CLONE_VM are accepted only when there is nothing to
+/// unshare (one thread), as Linux. CLONE_SYSVSEM has nothing to undo:
+/// semaphore undo lists are never shared between processes. Namespaces:
+/// EINVAL, reported once.
+pub fn unshare(c: &mut Call<'_>) -> SysResult {
+    let flags = c.a[0];
+    let known = CLONE_FILES | CLONE_FS | CLONE_SYSVSEM | CLONE_THREAD | CLONE_SIGHAND | CLONE_VM | CLONE_NEW_ANY;
+    if flags & !known != 0 {
+        return Err(Errno::EINVAL);
+    }
+    if flags & CLONE_NEW_ANY != 0 {
+        crate::warn_once!("unshare: namespaces are not supported: EINVAL (reported once)");
+        return Err(Errno::EINVAL);
+    }
+    let p = sched::current_process();
+    if p.thread_count() > 1 {
+        if flags & (CLONE_THREAD | CLONE_SIGHAND | CLONE_VM) != 0 {
+            return Err(Errno::EINVAL);
+        }
+        if flags & (CLONE_FILES | CLONE_FS) != 0 {
+            crate::warn_once!(
+                "unshare: a thread cannot unshare its group's files or fs context: EINVAL (reported once)"
+            );
+            return Err(Errno::EINVAL);
+        }
+    }
+    if flags & CLONE_FILES != 0 {
+        p.user.unshare_files()?;
+    }
+    if flags & CLONE_FS != 0 {
+        p.user.unshare_fs()?;
+    }
+    Ok(0)
+}
+
 /// What clone(2) or clone3(2) asked for.
 #[derive(Clone, Copy, Debug, Default)]
 struct CloneArgs {
@@ -187,7 +226,6 @@ fn check(a: &CloneArgs, caller: &Process) -> Result<(), Errno> {
         || (has(CLONE_SIGHAND) && !has(CLONE_VM))
         || (has(CLONE_THREAD) && has(CLONE_NEWUSER | CLONE_NEWPID))
         || (has(CLONE_PIDFD) && has(CLONE_DETACHED) && !has(CLONE_THREAD))
-        || (has(CLONE_PIDFD) && has(CLONE_THREAD))
         || (has(CLONE_SIGHAND) && has(CLONE_CLEAR_SIGHAND))
     {
         return Err(Errno::EINVAL);
@@ -214,12 +252,16 @@ fn check(a: &CloneArgs, caller: &Process) -> Result<(), Errno> {
         if has(CLONE_VFORK) {
             return unsupported("CLONE_VFORK with CLONE_THREAD");
         }
+        // Semaphore undo lists belong to the thread group.
+        if !has(CLONE_SYSVSEM) {
+            return unsupported("a thread with its own semaphore undo list (CLONE_THREAD without CLONE_SYSVSEM)");
+        }
     } else {
         if has(CLONE_VM) && !has(CLONE_VFORK) {
             return unsupported("sharing memory between processes outside vfork (CLONE_VM without CLONE_THREAD)");
         }
-        if has(CLONE_FILES | CLONE_FS | CLONE_SIGHAND | CLONE_SYSVSEM) {
-            return unsupported("sharing files, fs context, handlers or semaphore undo between processes");
+        if has(CLONE_SIGHAND | CLONE_SYSVSEM) {
+            return unsupported("sharing signal handlers or semaphore undo lists between processes");
         }
     }
     Ok(())
@@ -298,7 +340,13 @@ fn new_thread(c: &mut Call<'_>, me: &Arc<sched::Thread>, a: CloneArgs) -> SysRes
 fn new_process(c: &mut Call<'_>, me: &Arc<sched::Thread>, a: CloneArgs) -> SysResult {
     let parent = me.process.clone();
     let vfork = a.flags & CLONE_VFORK != 0;
-    let files = parent.user.files.lock().try_clone()?;
+    let share_files = a.flags & CLONE_FILES != 0;
+    let share_fs = a.flags & CLONE_FS != 0;
+    let files = if share_files {
+        crate::fs::fdtable::FdTable::new()
+    } else {
+        parent.user.files()?.lock().try_clone()?
+    };
     let adopter = if a.flags & CLONE_PARENT != 0 {
         parent.parent().ok_or(Errno::EINVAL)?
     } else {
@@ -337,9 +385,12 @@ fn new_process(c: &mut Call<'_>, me: &Arc<sched::Thread>, a: CloneArgs) -> SysRe
         proc::abandon(&child);
         return Err(e);
     }
-    *child.user.files.lock() = files;
-    let ctx = parent.user.fs.lock().clone();
-    *child.user.fs.lock() = ctx;
+    if let Err(e) = child.user.set_up(files, parent.user.fs_state()) {
+        child.user.release();
+        proc::abandon(&child);
+        return Err(e);
+    }
+    child.user.share_with(&parent.user, share_files, share_fs);
     {
         let view = parent.user.sig.lock().fork_view(me.tid());
         let mut st = child.user.sig.lock();
@@ -352,10 +403,6 @@ fn new_process(c: &mut Call<'_>, me: &Arc<sched::Thread>, a: CloneArgs) -> SysRe
         .user
         .dumpable
         .store(parent.user.dumpable.load(Ordering::Acquire), Ordering::Release);
-    child
-        .user
-        .umask
-        .store(parent.user.umask.load(Ordering::Acquire), Ordering::Release);
     let (fs, gs) = me.ctx().user_bases();
     let fs = if a.flags & CLONE_SETTLS != 0 { a.tls } else { fs };
     let Some(stack) = KernelStack::new() else {

@@ -27,7 +27,7 @@ const CHUNK: usize = 64 << 10;
 
 /// The open file behind `fd` (EBADF).
 pub(super) fn file(fd: u64) -> Result<Arc<File>, Errno> {
-    sched::with_current(|t| t.process.user.files.lock().get(fd))
+    sched::with_current(|t| t.process.user.files()?.lock().get(fd))
 }
 
 /// The open file behind `fd` for a call that acts on the file itself
@@ -394,7 +394,7 @@ pub fn writev(c: &mut Call<'_>) -> SysResult {
 
 pub fn close(c: &mut Call<'_>) -> SysResult {
     let p = sched::current_process();
-    let e = p.user.files.lock().close(c.a[0])?;
+    let e = p.user.files()?.lock().close(c.a[0])?;
     crate::fs::locks::closed(p.pid, &e.file);
     drop(e);
     Ok(0)
@@ -433,7 +433,8 @@ pub fn ioctl(c: &mut Call<'_>) -> SysResult {
     match cmd as u32 {
         FIOCLEX | FIONCLEX => {
             let p = sched::current_process();
-            let mut t = p.user.files.lock();
+            let files = p.user.files()?;
+            let mut t = files.lock();
             t.set_cloexec(fd, cmd as u32 == FIOCLEX).map(|_| 0)
         }
         FIONBIO => {
@@ -467,7 +468,8 @@ pub fn ioctl(c: &mut Call<'_>) -> SysResult {
 pub fn dup(c: &mut Call<'_>) -> SysResult {
     let p = sched::current_process();
     let limit = nofile(&p);
-    let mut t = p.user.files.lock();
+    let files = p.user.files()?;
+    let mut t = files.lock();
     let f = t.get(c.a[0])?;
     t.alloc(f, 0, limit, false)
 }
@@ -477,7 +479,8 @@ fn dup_to(old: u64, new: u64, cloexec: bool) -> SysResult {
     let p = sched::current_process();
     let limit = nofile(&p);
     let replaced = {
-        let mut t = p.user.files.lock();
+        let files = p.user.files()?;
+        let mut t = files.lock();
         let f = t.get(old)?;
         if new >= limit {
             return Err(Errno::EBADF);
@@ -518,7 +521,8 @@ fn make_pipe(fds: u64, fl: u64) -> SysResult {
     let p = sched::current_process();
     let limit = nofile(&p);
     let (a, b) = {
-        let mut t = p.user.files.lock();
+        let files = p.user.files()?;
+        let mut t = files.lock();
         let a = t.alloc(rf, 0, limit, cloexec)?;
         match t.alloc(wf, 0, limit, cloexec) {
             Ok(b) => (a, b),
@@ -532,7 +536,8 @@ fn make_pipe(fds: u64, fl: u64) -> SysResult {
     out[..4].copy_from_slice(&(a as i32).to_le_bytes());
     out[4..].copy_from_slice(&(b as i32).to_le_bytes());
     if let Err(e) = uaccess::write_bytes(fds, &out) {
-        let mut t = p.user.files.lock();
+        let files = p.user.files()?;
+        let mut t = files.lock();
         let _ = t.close(a);
         let _ = t.close(b);
         return Err(e);
@@ -552,7 +557,8 @@ pub fn fcntl(c: &mut Call<'_>) -> SysResult {
     let [fd, cmd, arg, ..] = c.a;
     let p = sched::current_process();
     let limit = nofile(&p);
-    let mut t = p.user.files.lock();
+    let files = p.user.files()?;
+    let mut t = files.lock();
     match cmd {
         F_DUPFD | F_DUPFD_CLOEXEC => {
             let f = t.get(fd)?;
@@ -818,5 +824,8 @@ pub fn memfd_create(c: &mut Call<'_>) -> SysResult {
     let f = File::at(ops, fcntl::O_RDWR, Some(loc))?;
     let p = sched::current_process();
     let limit = nofile(&p);
-    p.user.files.lock().alloc(f, 0, limit, flags & fcntl::MFD_CLOEXEC != 0)
+    p.user
+        .files()?
+        .lock()
+        .alloc(f, 0, limit, flags & fcntl::MFD_CLOEXEC != 0)
 }

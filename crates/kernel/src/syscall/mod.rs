@@ -225,6 +225,7 @@ syscall_table! {
     269 faccessat => path::faccessat,
     270 pselect6 => poll::pselect6,
     271 ppoll => poll::ppoll,
+    272 unshare => clone::unshare,
     273 set_robust_list => process::set_robust_list,
     280 utimensat => path::utimensat,
     281 epoll_pwait => poll::epoll_pwait,

@@ -13,7 +13,6 @@ use crate::vfs::perm::{self, MAY_EXEC, MAY_WRITE};
 use crate::vfs::walk::{self, DIRECTORY, EMPTY_OK, FOLLOW, FsContext};
 use crate::vfs::{namei, open as vopen};
 use alloc::sync::Arc;
-use core::sync::atomic::Ordering;
 use marten_abi::errno::Errno;
 use marten_abi::fcntl::{
     self, AT_EACCESS, AT_EMPTY_PATH, AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW, UTIME_NOW,
@@ -24,7 +23,7 @@ const CWD: u64 = AT_FDCWD as u64;
 
 /// The caller's file-mode creation mask.
 fn umask() -> u32 {
-    sched::current_process().user.umask.load(Ordering::Acquire)
+    sched::current_process().user.umask()
 }
 
 /// open, openat, creat: a new descriptor (EMFILE first, as Linux: then
@@ -32,11 +31,11 @@ fn umask() -> u32 {
 fn do_open(dirfd: u64, path_addr: u64, flags: u32, mode: u32) -> SysResult {
     let p = sched::current_process();
     let limit = nofile(&p);
-    if p.user.files.lock().first_free(0, limit).is_none() {
+    if p.user.files()?.lock().first_free(0, limit).is_none() {
         return Err(Errno::EMFILE);
     }
     let f = walk::with_path(path_addr, |path| vopen::open(dirfd, path, flags, mode, umask()))?;
-    p.user.files.lock().alloc(f, 0, limit, flags & fcntl::O_CLOEXEC != 0)
+    p.user.files()?.lock().alloc(f, 0, limit, flags & fcntl::O_CLOEXEC != 0)
 }
 
 pub fn open(c: &mut Call<'_>) -> SysResult {
@@ -233,7 +232,7 @@ fn set_context(f: impl FnOnce(&mut FsContext)) {
     let p = sched::current_process();
     let mut ctx = p.user.fs_context();
     f(&mut ctx);
-    let old = p.user.fs.lock().replace(ctx);
+    let old = p.user.set_fs_context(ctx);
     drop(old);
 }
 

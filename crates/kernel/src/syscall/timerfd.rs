@@ -30,13 +30,13 @@ pub fn timerfd_create(c: &mut Call<'_>) -> SysResult {
     }
     let p = sched::current_process();
     let limit = limits::soft(&p, Resource::Nofile);
-    if p.user.files.lock().first_free(0, limit).is_none() {
+    if p.user.files()?.lock().first_free(0, limit).is_none() {
         return Err(Errno::EMFILE);
     }
     let ops = crate::hal::heap::try_box(TimerFd::new(clock)?).map_err(|_| Errno::ENOMEM)?;
     let status = if flags & TFD_NONBLOCK != 0 { O_NONBLOCK } else { 0 };
     let f = File::new(ops, O_RDWR | status)?;
-    let fd = p.user.files.lock().alloc(f, 0, limit, flags & TFD_CLOEXEC != 0)?;
+    let fd = p.user.files()?.lock().alloc(f, 0, limit, flags & TFD_CLOEXEC != 0)?;
     Ok(fd)
 }
 

@@ -203,7 +203,7 @@ fn open_peer(pty: &Arc<Pty>, flags: u32) -> Result<u64, Errno> {
     let f = File::named(ops, flags & !O_CLOEXEC, loc, dir)?;
     let p = crate::sched::current_process();
     let limit = crate::proc::limits::soft(&p, marten_rlimit::Resource::Nofile);
-    p.user.files.lock().alloc(f, 0, limit, flags & O_CLOEXEC != 0)
+    p.user.files()?.lock().alloc(f, 0, limit, flags & O_CLOEXEC != 0)
 }
 
 /// An open master.

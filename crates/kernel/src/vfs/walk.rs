@@ -155,7 +155,7 @@ pub fn start(dirfd: u64, path: &[u8], empty_ok: bool) -> Result<Start<Loc>, Errn
             cwd: ctx.cwd,
         });
     }
-    let f = sched::with_current(|t| t.process.user.files.lock().get(dirfd))?;
+    let f = sched::with_current(|t| t.process.user.files()?.lock().get(dirfd))?;
     let loc = f.loc.clone().ok_or(Errno::ENOTDIR)?;
     if !(empty_ok && path.is_empty()) && loc.inode.kind != Kind::Dir {
         return Err(Errno::ENOTDIR);
