@@ -405,7 +405,11 @@ pub fn spawn_kernel(
     f: impl FnOnce() -> isize + Send + 'static,
 ) -> Result<Arc<Process>, Errno> {
     let p = create(name, parent, None)?;
-    if let Err(e) = sched::spawn_with_tid(&p, name, Some(p.pid), f) {
+    // An empty file table and the initial fs context, as every process has.
+    let set_up = p
+        .user
+        .set_up(crate::fs::fdtable::FdTable::new(), share::FsState::initial());
+    if let Err(e) = set_up.and_then(|_| sched::spawn_with_tid(&p, name, Some(p.pid), f).map(|_| ())) {
         abandon(&p);
         return Err(e);
     }
@@ -423,7 +427,10 @@ pub fn spawn_init(f: impl FnOnce() -> isize + Send + 'static) -> Result<Arc<Proc
     let k = kernel_process();
     let p = create("init", &k, Some(1))?;
     INIT.call_once(|| p.clone());
-    if let Err(e) = sched::spawn_with_tid(&p, "init", Some(1), f) {
+    let set_up = p
+        .user
+        .set_up(crate::fs::fdtable::FdTable::new(), share::FsState::initial());
+    if let Err(e) = set_up.and_then(|_| sched::spawn_with_tid(&p, "init", Some(1), f).map(|_| ())) {
         abandon(&p);
         return Err(e);
     }

@@ -144,11 +144,13 @@ fn generate(p: &Arc<Process>, to: To, info: SigInfo) -> Result<(), marten_signal
             st.keep_pending(info);
             d = Decision::Pending;
         }
-        if matches!(d, Decision::Stop { .. } | Decision::Caught { .. } | Decision::Pending) || resumed {
-            recalc_locked(p, &st, true);
+        let work = matches!(d, Decision::Stop { .. } | Decision::Caught { .. } | Decision::Pending) || resumed;
+        if work {
+            set_work_locked(p, &st);
         }
         (d, resumed)
     };
+    wake_workers(p);
     if resumed {
         jobctl::continued(p);
     }
@@ -160,17 +162,21 @@ fn generate(p: &Arc<Process>, to: To, info: SigInfo) -> Result<(), marten_signal
 }
 
 /// Sets each thread's signal work from the signal state `st` (locked by
-/// the caller) and, with `wake`, interrupts the interruptible sleep of
-/// each thread that now has work. A stopped group gives every thread work
-/// (each goes to sleep until SIGCONT).
-fn recalc_locked(p: &Process, st: &marten_signal::SigState, wake: bool) {
+/// the caller). A stopped group gives every thread work (each goes to
+/// sleep until SIGCONT).
+fn set_work_locked(p: &Process, st: &marten_signal::SigState) {
     let stopped = p.is_stopped();
+    p.for_each_thread(|t| t.user.set_signal_work(stopped || st.has_deliverable(t.tid())));
+}
+
+/// Interrupts the interruptible sleep of each thread of `p` that has
+/// signal work (after the signal lock is released: waking takes the
+/// scheduler's lock, which is taken before it).
+fn wake_workers(p: &Process) {
     // The running thread is not asleep: it needs no waking.
     let me = crate::sched::with_current(|t| t as *const Thread);
     p.for_each_thread(|t| {
-        let work = stopped || st.has_deliverable(t.tid());
-        t.user.set_signal_work(work);
-        if work && wake && !core::ptr::eq(Arc::as_ptr(t), me) {
+        if t.user.has_signal_work() && !core::ptr::eq(Arc::as_ptr(t), me) {
             crate::sched::interrupt(t);
         }
     });
@@ -181,8 +187,8 @@ fn recalc_locked(p: &Process, st: &marten_signal::SigState, wake: bool) {
 /// are acted on, by the thread they are for, before it returns to user
 /// mode; the sleeping ones are woken to do so.
 pub fn recalc(p: &Process) {
-    let st = p.user.sig.lock();
-    recalc_locked(p, &st, true);
+    set_work_locked(p, &p.user.sig.lock());
+    wake_workers(p);
 }
 
 /// Generates a synchronous fault signal for the running thread `t`:
@@ -195,7 +201,7 @@ pub fn force_fault(t: &Thread, info: SigInfo, trap: (u64, u64, u64)) -> Decision
     let d = {
         let mut st = p.user.sig.lock();
         let d = st.force(t.tid(), info);
-        recalc_locked(p, &st, false);
+        set_work_locked(p, &st);
         d
     };
     if let Decision::Terminate { sig, core } = d {
@@ -277,7 +283,7 @@ pub fn dequeue(p: &Arc<Process>, wanted: marten_signal::SigSet) -> Option<SigInf
     let mut info = {
         let mut st = p.user.sig.lock();
         let info = st.dequeue(tid, wanted);
-        recalc_locked(p, &st, false);
+        set_work_locked(p, &st);
         info
     }?;
     taken(p, &mut info);

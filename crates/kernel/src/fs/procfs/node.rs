@@ -175,7 +175,11 @@ impl ProcNode {
             }
             Node::FdDir(p) => {
                 let pr = process(p)?;
-                let fds = pr.user.files()?.lock().open_fds()?;
+                // A zombie has no descriptors left.
+                let fds = match pr.user.files() {
+                    Ok(f) => f.lock().open_fds()?,
+                    Err(_) => Vec::new(),
+                };
                 for fd in fds {
                     let mut b = [0u8; 10];
                     if !each(decimal(fd as u32, &mut b), Node::Fd(p, fd as u32)) {
@@ -241,7 +245,8 @@ impl InodeOps for ProcNode {
                 let fd = number(name).ok_or(Errno::ENOENT)?;
                 process(p)?
                     .user
-                    .files()?
+                    .files()
+                    .map_err(|_| Errno::ENOENT)?
                     .lock()
                     .get(fd as u64)
                     .map_err(|_| Errno::ENOENT)?;

@@ -224,7 +224,7 @@ fn status_of(p: &Arc<Process>, t: Option<&Arc<Thread>>, out: &mut Vec<u8>) -> Re
         let s = p.user.sig.lock();
         (s.thread_pending(tid), s.shared_pending(), s.blocked(tid))
     };
-    let fd_size = match p.user.files()?.lock().open_fds() {
+    let fd_size = match p.user.files().and_then(|f| f.lock().open_fds()) {
         Ok(v) => v.last().map_or(0, |&m| m + 1).div_ceil(64).max(1) * 64,
         Err(_) => 64,
     };

@@ -181,7 +181,13 @@ fn root(p: &Arc<Process>, out: &mut Vec<u8>) -> Result<(), Errno> {
 /// /proc/PID/fd/N: the path of the open file, or Linux's `type:[inode]`
 /// form for files without one.
 pub fn fd_link(p: &Arc<Process>, fd: u32, out: &mut Vec<u8>) -> Result<(), Errno> {
-    let f = p.user.files()?.lock().get(fd as u64).map_err(|_| Errno::ENOENT)?;
+    let f = p
+        .user
+        .files()
+        .map_err(|_| Errno::ENOENT)?
+        .lock()
+        .get(fd as u64)
+        .map_err(|_| Errno::ENOENT)?;
     match &f.loc {
         Some(_) => {
             let path = crate::vfs::walk::file_path(&f, &crate::vfs::walk::context().root)?;
