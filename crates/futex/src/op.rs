@@ -164,7 +164,10 @@ mod tests {
     #[test]
     fn unknown_op_and_cmp() {
         assert_eq!(WakeOp::decode(encode(5, 0, 0, 0)), Err(UnknownOp));
-        assert_eq!(WakeOp::decode(encode(7 | FUTEX_OP_OPARG_SHIFT, 0, 0, 0)), Err(UnknownOp));
+        assert_eq!(
+            WakeOp::decode(encode(7 | FUTEX_OP_OPARG_SHIFT, 0, 0, 0)),
+            Err(UnknownOp)
+        );
         let w = WakeOp::decode(encode(FUTEX_OP_SET, 1, 6, 0)).unwrap();
         assert_eq!(w.compare(0), None);
         assert_eq!(w.apply(0), 1);

@@ -43,10 +43,16 @@ pub struct Death {
 /// word wakes a waiter the unlocker may not have.
 pub fn death(word: u32, tid: u32, pi: bool, pending: bool) -> Death {
     if pending && !pi && word == 0 {
-        return Death { store: None, wake: true };
+        return Death {
+            store: None,
+            wake: true,
+        };
     }
     if word & FUTEX_TID_MASK != tid & FUTEX_TID_MASK {
-        return Death { store: None, wake: false };
+        return Death {
+            store: None,
+            wake: false,
+        };
     }
     Death {
         store: Some((word & FUTEX_WAITERS) | FUTEX_OWNER_DIED),
@@ -78,14 +84,38 @@ mod tests {
 
     #[test]
     fn not_the_owner() {
-        assert_eq!(death(6, 5, false, false), Death { store: None, wake: false });
-        assert_eq!(death(0, 5, false, false), Death { store: None, wake: false });
-        assert_eq!(death(0, 5, true, true), Death { store: None, wake: false });
+        assert_eq!(
+            death(6, 5, false, false),
+            Death {
+                store: None,
+                wake: false
+            }
+        );
+        assert_eq!(
+            death(0, 5, false, false),
+            Death {
+                store: None,
+                wake: false
+            }
+        );
+        assert_eq!(
+            death(0, 5, true, true),
+            Death {
+                store: None,
+                wake: false
+            }
+        );
     }
 
     #[test]
     fn pending_unlock_wakes() {
-        assert_eq!(death(0, 5, false, true), Death { store: None, wake: true });
+        assert_eq!(
+            death(0, 5, false, true),
+            Death {
+                store: None,
+                wake: true
+            }
+        );
     }
 
     #[test]

@@ -103,7 +103,10 @@ impl<T> Table<T> {
 
     /// The key `id` is queued on, if it is.
     pub fn key_of(&self, id: u64) -> Option<Key> {
-        self.ids[self.id_bucket(id)].iter().find(|(x, _)| *x == id).map(|(_, k)| *k)
+        self.ids[self.id_bucket(id)]
+            .iter()
+            .find(|(x, _)| *x == id)
+            .map(|(_, k)| *k)
     }
 
     fn forget_id(&mut self, id: u64) {
@@ -288,7 +291,8 @@ mod tests {
     fn cancel_after_requeue_finds_the_waiter() {
         let mut t = Table::new(16).unwrap();
         t.enqueue(7, p(4), !0, ()).unwrap();
-        t.requeue(&p(4), &Key::Shared { frame: 3, offset: 8 }, 0, 1, |_| {}).unwrap();
+        t.requeue(&p(4), &Key::Shared { frame: 3, offset: 8 }, 0, 1, |_| {})
+            .unwrap();
         assert_eq!(t.cancel(7).map(|w| w.key), Some(Key::Shared { frame: 3, offset: 8 }));
         assert_eq!(t.cancel(7), None);
         assert!(t.is_empty());

@@ -7,18 +7,38 @@ use proptest::prelude::*;
 
 #[derive(Clone, Debug)]
 enum Op {
-    Enqueue { key: u8, bitset: u32 },
-    Wake { key: u8, n: usize, bitset: u32 },
-    Requeue { from: u8, to: u8, n_wake: usize, n_requeue: usize },
-    Cancel { pick: usize },
+    Enqueue {
+        key: u8,
+        bitset: u32,
+    },
+    Wake {
+        key: u8,
+        n: usize,
+        bitset: u32,
+    },
+    Requeue {
+        from: u8,
+        to: u8,
+        n_wake: usize,
+        n_requeue: usize,
+    },
+    Cancel {
+        pick: usize,
+    },
 }
 
 fn key(k: u8) -> Key {
     // A few keys of both kinds, some sharing buckets in a small table.
     if k % 2 == 0 {
-        Key::Private { mm: 1, addr: u64::from(k) * 4 }
+        Key::Private {
+            mm: 1,
+            addr: u64::from(k) * 4,
+        }
     } else {
-        Key::Shared { frame: u64::from(k), offset: 8 }
+        Key::Shared {
+            frame: u64::from(k),
+            offset: 8,
+        }
     }
 }
 

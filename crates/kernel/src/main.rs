@@ -20,6 +20,7 @@ mod config;
 mod console;
 mod exec;
 mod fs;
+mod futex;
 mod init;
 mod kalloc;
 mod klog;

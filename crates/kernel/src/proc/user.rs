@@ -223,10 +223,12 @@ impl UserState {
     /// Linux does (here: the vfork parent whose memory this child runs in;
     /// threads come later). Waking futex waiters there comes with futexes.
     pub fn clear_tid_word(&self) {
+        crate::futex::exit_robust(self.robust_list.swap(0, Ordering::AcqRel), crate::sched::current().tid);
         let tid_word = self.clear_child_tid.swap(0, Ordering::AcqRel);
         let shared = self.vfork_parent.lock().is_some();
         if tid_word != 0 && shared && self.has_mm() {
             let _ = crate::uaccess::write_bytes(tid_word, &0u32.to_le_bytes());
+            crate::futex::wake_tid_word(tid_word);
         }
     }
 
