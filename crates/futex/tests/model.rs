@@ -29,7 +29,7 @@ enum Op {
 
 fn key(k: u8) -> Key {
     // A few keys of both kinds, some sharing buckets in a small table.
-    if k % 2 == 0 {
+    if k.is_multiple_of(2) {
         Key::Private {
             mm: 1,
             addr: u64::from(k) * 4,
