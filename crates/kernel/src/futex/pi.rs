@@ -6,7 +6,7 @@
 use super::{Stop, locked, sleep_queued, table, wake_thread};
 use crate::{proc, sched, uaccess};
 use marten_abi::errno::Errno;
-use marten_abi::futex::FUTEX_BITSET_MATCH_ANY;
+use marten_abi::futex::{FUTEX_BITSET_MATCH_ANY, FUTEX_WAITERS};
 use marten_futex::Key;
 use marten_futex::pi::{self, Lock};
 
@@ -30,6 +30,13 @@ pub fn lock(key: Key, addr: u64, deadline: Option<u64>, trylock: bool) -> Result
         let word = uaccess::read_u32(addr)?;
         match pi::lock(word, tid) {
             Lock::Take(new) => {
+                // Waiters still queued (one woke after a robust death):
+                // the new owner's unlock must come to the kernel.
+                let new = if table(&mut g).first(&key).is_some() {
+                    new | FUTEX_WAITERS
+                } else {
+                    new
+                };
                 if uaccess::cmpxchg_u32(addr, word, new)? == word {
                     return Ok(());
                 }
