@@ -124,3 +124,27 @@ hal_fxrstor_user_insn:
 hal_fxrstor_user_fixup:
     movl $1, %eax
     jmp 3b
+
+/* u64 hal_cmpxchg_user(u32 *uaddr, u32 expected, u32 new): a locked
+ * compare-and-exchange of the 32-bit user word at uaddr (4-byte aligned,
+ * checked by the caller): the word's old value, zero-extended (new was
+ * stored if it equals expected), or 1 << 32 when a fault abandoned it
+ * (nothing stored). */
+    .global hal_cmpxchg_user
+    .global hal_cmpxchg_user_insn
+    .global hal_cmpxchg_user_fixup
+hal_cmpxchg_user:
+    movl %esi, %eax
+    cmpb $0, hal_smap_enabled(%rip)
+    je 1f
+    stac
+1:
+hal_cmpxchg_user_insn:
+    lock cmpxchgl %edx, (%rdi)
+3:  cmpb $0, hal_smap_enabled(%rip)
+    je 2f
+    clac
+2:  ret
+hal_cmpxchg_user_fixup:
+    movabsq $0x100000000, %rax
+    jmp 3b

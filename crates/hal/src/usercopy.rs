@@ -30,6 +30,9 @@ unsafe extern "C" {
     static hal_fxsave_user_fixup: u8;
     static hal_fxrstor_user_insn: u8;
     static hal_fxrstor_user_fixup: u8;
+    fn hal_cmpxchg_user(uaddr: *mut u32, expected: u32, new: u32) -> u64;
+    static hal_cmpxchg_user_insn: u8;
+    static hal_cmpxchg_user_fixup: u8;
 }
 
 /// Read by the assembly: execute stac/clac only when SMAP is on.
@@ -51,6 +54,7 @@ pub(crate) fn fixup_for(rip: u64) -> Option<u64> {
         (&raw const hal_fxsave_user_insn, &raw const hal_fxsave_user_fixup),
         (&raw const hal_fxsave_user_insn_z, &raw const hal_fxsave_user_fixup),
         (&raw const hal_fxrstor_user_insn, &raw const hal_fxrstor_user_fixup),
+        (&raw const hal_cmpxchg_user_insn, &raw const hal_cmpxchg_user_fixup),
     ];
     pairs
         .iter()
@@ -198,6 +202,21 @@ pub fn user_to_frame(pfn: crate::frames::Pfn, offset: usize, src: u64, len: usiz
     // is a checked user range whose faults end the copy early.
     let left = unsafe { hal_copy_user(crate::frames::frame_ptr(pfn).add(offset), src as *const u8, len) };
     if left == 0 { Ok(()) } else { Err(Fault) }
+}
+
+/// Atomically replaces the 32-bit user word at `addr` with `new` if it
+/// holds `expected` (a locked `cmpxchg`, atomic against user threads on
+/// any CPU and against preemption); returns the value it held. Futexes
+/// change user words with it. Err for a misaligned or bad address.
+pub fn cmpxchg_user_u32(addr: u64, expected: u32, new: u32) -> Result<u32, Fault> {
+    if !addr.is_multiple_of(4) || !user_range_ok(addr, 4) {
+        return Err(Fault);
+    }
+    // SAFETY: addr is a checked, aligned user word (it cannot straddle a
+    // page); a fault the kernel cannot resolve resumes at the fixup with
+    // nothing stored. Only that word changes.
+    let r = unsafe { hal_cmpxchg_user(addr as *mut u32, expected, new) };
+    if r >> 32 == 0 { Ok(r as u32) } else { Err(Fault) }
 }
 
 /// Zeroes `len` bytes at user address `dst`.

@@ -121,3 +121,15 @@ pub fn write_timespec(addr: u64, sec: i64, nsec: i64) -> Result<(), Errno> {
     b[8..].copy_from_slice(&nsec.to_le_bytes());
     write_bytes(addr, &b)
 }
+
+/// Reads a u32.
+pub fn read_u32(addr: u64) -> Result<u32, Errno> {
+    with_bytes::<4, _>(addr, |b| u32::from_le_bytes(*b))
+}
+
+/// Atomically stores `new` in the aligned u32 at `addr` if it holds
+/// `expected`; returns the value it held (EFAULT for a bad or misaligned
+/// address).
+pub fn cmpxchg_u32(addr: u64, expected: u32, new: u32) -> Result<u32, Errno> {
+    usercopy::cmpxchg_user_u32(addr, expected, new).map_err(|_| Errno::EFAULT)
+}

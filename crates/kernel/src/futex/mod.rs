@@ -1,7 +1,233 @@
-//! Futexes (placeholder until the futex table lands).
+//! Futexes: the kernel's table of threads sleeping on user words
+//! (`marten_futex::Table`), waits and wakes, requeue and wake-op, PI locks
+//! (`pi.rs`) and robust lists at exit (`robust.rs`).
+//!
+//! Locking: one sleeping lock, `TABLE`, serialises every futex operation.
+//! A waiter takes it, reads the user word, queues itself and marks itself
+//! asleep before letting go; a waker changes the word first (in user
+//! space) and then takes the same lock to dequeue. So a wake can never
+//! fall between a waiter's check and its sleep. The lock is a mutex, not
+//! a spin lock, because reading the word may fault (demand paging,
+//! copy-on-write), and a fault may sleep; futex operations never run in
+//! interrupt handlers. Each operation first touches the word outside the
+//! lock, so that under it the access normally finds the page present. The
+//! lock comes before an address space's lock (faults under it take that).
+//!
+//! Read-modify-writes of user words (WAKE_OP, PI, robust exits) are a
+//! locked `cmpxchg` on the user word itself (`uaccess::cmpxchg_u32`),
+//! atomic against user threads.
+//!
+//! Keys: FUTEX_PRIVATE_FLAG names a futex by (address space, address);
+//! without it, a word in a MAP_SHARED mapping is named by its physical
+//! frame and offset, and any other word by (address space, address), as
+//! Linux does for private memory.
 
-/// Releases the robust futexes on the list at `head` of exiting thread `tid`.
-pub fn exit_robust(_head: u64, _tid: u32) {}
+pub mod pi;
+pub mod robust;
 
-/// Wakes one waiter on the cleared tid word at `addr`.
-pub fn wake_tid_word(_addr: u64) {}
+pub use robust::{exit_robust, wake_tid_word};
+
+use crate::hal;
+use crate::mm::futex_key::{self, Backing};
+use crate::sched::{self, State, Thread};
+use crate::sync::{Mutex, MutexGuard};
+use crate::uaccess;
+use alloc::sync::Arc;
+use marten_abi::errno::Errno;
+use marten_abi::futex::FUTEX_BITSET_MATCH_ANY;
+use marten_futex::op::WakeOp;
+use marten_futex::{Key, Table};
+
+/// Buckets of the futex table (a wake looks at one of them).
+const BUCKETS: usize = 256;
+
+type Waiters = Table<Arc<Thread>>;
+
+/// The futex table, made at first use. A queued waiter's id is its tid.
+static TABLE: Mutex<Option<Waiters>> = Mutex::new(None);
+
+type Guard = MutexGuard<'static, Option<Waiters>>;
+
+fn locked() -> Result<Guard, Errno> {
+    let mut g = TABLE.lock();
+    if g.is_none() {
+        *g = Some(Table::new(BUCKETS).map_err(|_| Errno::ENOMEM)?);
+    }
+    Ok(g)
+}
+
+fn table(g: &mut Guard) -> &mut Waiters {
+    g.as_mut().expect("the futex table exists once locked() returned")
+}
+
+/// The key of the futex word at `addr` (EINVAL unless 4-byte aligned;
+/// EFAULT when a shared key is asked for an unmapped address).
+pub fn key(addr: u64, private: bool) -> Result<Key, Errno> {
+    if !addr.is_multiple_of(4) {
+        return Err(Errno::EINVAL);
+    }
+    if private {
+        return Ok(Key::Private {
+            mm: futex_key::mm_id()?,
+            addr,
+        });
+    }
+    // A shared page not mapped yet is faulted in and asked again.
+    for _ in 0..3 {
+        match futex_key::backing(addr)? {
+            Backing::Shared { pfn, offset } => return Ok(Key::Shared { frame: pfn, offset }),
+            Backing::Private { mm, shared_area: false } => return Ok(Key::Private { mm, addr }),
+            Backing::Private { shared_area: true, .. } => {
+                uaccess::read_u32(addr)?;
+            }
+        }
+    }
+    Err(Errno::EFAULT)
+}
+
+/// Why a queued sleep ended without a wake.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    TimedOut,
+    Interrupted,
+}
+
+/// Sleeps as waiter `id` (queued under `g`, which is held until the thread
+/// is marked asleep) until a waker takes it off the table (Ok), the
+/// monotonic `deadline` passes or a signal or kill must be acted on. The
+/// waiter is off the table on every way out.
+fn sleep_queued(mut g: Guard, me: &Arc<Thread>, id: u64, deadline: Option<u64>) -> Result<(), Stop> {
+    loop {
+        let irq_on = hal::cpu::interrupts_enabled();
+        hal::cpu::disable_interrupts();
+        let restore = || {
+            if irq_on {
+                hal::cpu::enable_interrupts();
+            }
+        };
+        let t = table(&mut g);
+        if !t.contains(id) {
+            restore();
+            return Ok(());
+        }
+        let stop = if me.interrupted() {
+            Some(Stop::Interrupted)
+        } else if deadline.is_some_and(|d| hal::time::now_ns() >= d) {
+            Some(Stop::TimedOut)
+        } else {
+            None
+        };
+        if let Some(s) = stop {
+            let w = t.cancel(id);
+            drop(g);
+            restore();
+            drop(w);
+            return Err(s);
+        }
+        if let Some(d) = deadline {
+            sched::arm_timer(me, d);
+        }
+        me.set_state(State::SleepingCancellable);
+        // A waker can get the lock only now, and finds us asleep (or about
+        // to be: its wake-up makes the switch below return at once).
+        drop(g);
+        sched::schedule();
+        if deadline.is_some() {
+            sched::disarm_timer(me);
+        }
+        restore();
+        g = TABLE.lock();
+    }
+}
+
+/// FUTEX_WAIT / FUTEX_WAIT_BITSET: sleeps on `key` if the word at `addr`
+/// still holds `val` (EAGAIN otherwise) until a wake whose bitset meets
+/// `bitset`, the monotonic `deadline` (ETIMEDOUT) or a signal.
+pub fn wait(key: Key, addr: u64, val: u32, bitset: u32, deadline: Option<u64>) -> Result<(), (Errno, Option<Stop>)> {
+    let plain = |e| (e, None);
+    uaccess::read_u32(addr).map_err(plain)?;
+    let me = sched::current();
+    let id = u64::from(me.tid());
+    let mut g = locked().map_err(plain)?;
+    if uaccess::read_u32(addr).map_err(plain)? != val {
+        return Err((Errno::EAGAIN, None));
+    }
+    table(&mut g)
+        .enqueue(id, key, bitset, me.clone())
+        .map_err(|_| (Errno::ENOMEM, None))?;
+    sleep_queued(g, &me, id, deadline).map_err(|s| {
+        let e = match s {
+            Stop::TimedOut => Errno::ETIMEDOUT,
+            Stop::Interrupted => Errno::ERESTARTSYS,
+        };
+        (e, Some(s))
+    })
+}
+
+fn wake_thread(w: marten_futex::Waiter<Arc<Thread>>) {
+    sched::wake(&w.data);
+}
+
+/// FUTEX_WAKE / FUTEX_WAKE_BITSET: wakes up to `n` waiters on `key`
+/// whose bitset meets `bitset`; returns how many.
+pub fn wake(key: &Key, n: usize, bitset: u32) -> Result<usize, Errno> {
+    let mut g = locked()?;
+    Ok(table(&mut g).wake(key, n, bitset, wake_thread))
+}
+
+/// FUTEX_REQUEUE / FUTEX_CMP_REQUEUE: if the word at `addr` holds `cmp`
+/// (when given; EAGAIN otherwise), wakes up to `n_wake` waiters on `from`
+/// and moves up to `n_requeue` more to `to`. Returns both counts summed,
+/// as Linux.
+pub fn requeue(
+    from: &Key,
+    to: &Key,
+    addr: u64,
+    cmp: Option<u32>,
+    n_wake: usize,
+    n_requeue: usize,
+) -> Result<usize, Errno> {
+    if cmp.is_some() {
+        uaccess::read_u32(addr)?;
+    }
+    let mut g = locked()?;
+    if let Some(v) = cmp
+        && uaccess::read_u32(addr)? != v
+    {
+        return Err(Errno::EAGAIN);
+    }
+    let (w, m) = table(&mut g)
+        .requeue(from, to, n_wake, n_requeue, wake_thread)
+        .map_err(|_| Errno::ENOMEM)?;
+    Ok(w + m)
+}
+
+/// Applies `f` to the user word at `addr` atomically; returns the old value.
+pub fn update_word(addr: u64, mut f: impl FnMut(u32) -> u32) -> Result<u32, Errno> {
+    let mut old = uaccess::read_u32(addr)?;
+    loop {
+        let seen = uaccess::cmpxchg_u32(addr, old, f(old))?;
+        if seen == old {
+            return Ok(old);
+        }
+        old = seen;
+    }
+}
+
+/// FUTEX_WAKE_OP: changes the word at `addr2` as `op` says, wakes up to
+/// `n1` waiters on `key1` and, if the old value passes `op`'s comparison,
+/// up to `n2` on `key2`. ENOSYS for an unknown comparison (after the
+/// change, as Linux).
+pub fn wake_op(key1: &Key, key2: &Key, addr2: u64, n1: usize, n2: usize, op: WakeOp) -> Result<usize, Errno> {
+    // Fault the word in for writing: a compare-and-swap of 0 by 0 changes nothing.
+    uaccess::cmpxchg_u32(addr2, 0, 0)?;
+    let mut g = locked()?;
+    let old = update_word(addr2, |v| op.apply(v))?;
+    let pass = op.compare(old).ok_or(Errno::ENOSYS)?;
+    let t = table(&mut g);
+    let mut n = t.wake(key1, n1, FUTEX_BITSET_MATCH_ANY, wake_thread);
+    if pass {
+        n += t.wake(key2, n2, FUTEX_BITSET_MATCH_ANY, wake_thread);
+    }
+    Ok(n)
+}

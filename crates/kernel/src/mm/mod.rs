@@ -11,6 +11,7 @@ mod advise;
 pub mod commit;
 pub mod fault;
 mod fork;
+pub mod futex_key;
 pub mod layout;
 pub mod memview;
 pub mod oom;

@@ -13,6 +13,7 @@
 mod clone;
 mod cred;
 mod files;
+mod futex;
 mod locks;
 mod memory;
 mod mount;
@@ -192,6 +193,7 @@ syscall_table! {
     186 gettid => process::gettid,
     200 tkill => sigsend::tkill,
     201 time => time::time,
+    202 futex => futex::futex,
     213 epoll_create => poll::epoll_create,
     217 getdents64 => files::getdents64,
     218 set_tid_address => process::set_tid_address,
@@ -227,6 +229,7 @@ syscall_table! {
     271 ppoll => poll::ppoll,
     272 unshare => clone::unshare,
     273 set_robust_list => process::set_robust_list,
+    274 get_robust_list => futex::get_robust_list,
     280 utimensat => path::utimensat,
     281 epoll_pwait => poll::epoll_pwait,
     282 signalfd => signalfd::signalfd,
