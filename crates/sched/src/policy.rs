@@ -136,7 +136,10 @@ impl Setting {
     /// The setting packed in 32 bits (policy, priority, nice, flag), so that
     /// one atomic word holds it.
     pub fn to_bits(self) -> u32 {
-        self.policy.raw() | u32::from(self.rt_priority) << 8 | u32::from(self.nice as u8) << 16 | u32::from(self.reset_on_fork) << 24
+        self.policy.raw()
+            | u32::from(self.rt_priority) << 8
+            | u32::from(self.nice as u8) << 16
+            | u32::from(self.reset_on_fork) << 24
     }
 
     /// The inverse of [`to_bits`](Self::to_bits) (an unknown policy reads as SCHED_OTHER).

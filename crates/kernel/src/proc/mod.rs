@@ -13,6 +13,7 @@
 pub mod cred;
 pub mod deliver;
 pub mod fault;
+mod find;
 mod group;
 pub mod jobctl;
 pub mod limits;
@@ -20,6 +21,7 @@ pub mod signal;
 mod table;
 pub mod user;
 
+pub use find::find_thread;
 pub use group::{group_members, lead_new_session, setpgid, setsid};
 pub use table::{PID_MAX, all, alloc_tid, filter, free_tid, last_id, lookup, used as ids_in_use};
 

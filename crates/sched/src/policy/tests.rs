@@ -78,20 +78,29 @@ fn root_sets_anything_valid() {
 fn unprivileged_real_time_needs_rlimit_rtprio() {
     let d = Setting::DEFAULT;
     assert_eq!(change(d, &req(Some(SCHED_FIFO), 1), &USER), Err(Errno::EPERM));
-    let r = Rights { rlim_rtprio: 10, ..USER };
+    let r = Rights {
+        rlim_rtprio: 10,
+        ..USER
+    };
     assert_eq!(change(d, &req(Some(SCHED_FIFO), 10), &r), Ok(fifo(10)));
     assert_eq!(change(d, &req(Some(SCHED_FIFO), 11), &r), Err(Errno::EPERM));
     // Lowering is always allowed; so is keeping a priority above the limit.
     assert_eq!(change(fifo(50), &req(None, 40), &r), Ok(fifo(40)));
     assert_eq!(change(fifo(50), &req(None, 50), &r), Ok(fifo(50)));
     // Leaving real time for time sharing is allowed.
-    assert_eq!(change(fifo(50), &req(Some(SCHED_OTHER), 0), &USER), Ok(Setting::DEFAULT));
+    assert_eq!(
+        change(fifo(50), &req(Some(SCHED_OTHER), 0), &USER),
+        Ok(Setting::DEFAULT)
+    );
 }
 
 #[test]
 fn unprivileged_other_users_and_flags() {
     let d = Setting::DEFAULT;
-    let stranger = Rights { same_owner: false, ..USER };
+    let stranger = Rights {
+        same_owner: false,
+        ..USER
+    };
     assert_eq!(change(d, &req(Some(SCHED_OTHER), 0), &stranger), Err(Errno::EPERM));
     let mut r = req(Some(SCHED_BATCH), 0);
     r.flags = SCHED_FLAG_RESET_ON_FORK;
@@ -134,7 +143,17 @@ fn setpriority_rules() {
     assert_eq!(set_nice(d, -1, &USER), Err(Errno::EACCES));
     assert_eq!(set_nice(d, -1, &Rights { rlim_nice: 21, ..USER }).unwrap().nice, -1);
     assert_eq!(set_nice(d, -100, &ROOT).unwrap().nice, -20);
-    assert_eq!(set_nice(d, 5, &Rights { same_owner: false, ..USER }), Err(Errno::EPERM));
+    assert_eq!(
+        set_nice(
+            d,
+            5,
+            &Rights {
+                same_owner: false,
+                ..USER
+            }
+        ),
+        Err(Errno::EPERM)
+    );
     let e = fold_setpriority(Err(Errno::ESRCH), Ok(()));
     assert_eq!(e, Ok(()));
     let e = fold_setpriority(e, Err(Errno::EPERM));
@@ -168,7 +187,15 @@ fn classes_and_stat_fields() {
     assert_eq!(d.class(), Class::Fair(1024));
     assert_eq!(Setting { nice: -20, ..d }.class(), Class::Fair(88761));
     assert_eq!(Setting { nice: 19, ..d }.class(), Class::Fair(15));
-    assert_eq!(Setting { policy: Policy::Idle, nice: -20, ..d }.class(), Class::Fair(3));
+    assert_eq!(
+        Setting {
+            policy: Policy::Idle,
+            nice: -20,
+            ..d
+        }
+        .class(),
+        Class::Fair(3)
+    );
     assert_eq!(fifo(50).class(), Class::Fifo(50));
     assert_eq!(fifo(50).stat_priority(), -51);
     assert_eq!(Setting { nice: 5, ..d }.stat_priority(), 25);
@@ -186,7 +213,13 @@ fn priority_ranges() {
 
 fn setting() -> impl Strategy<Value = Setting> {
     (0usize..5, 1u8..100, -20i8..20, any::<bool>()).prop_map(|(p, prio, nice, reset)| {
-        let policy = [Policy::Other, Policy::Fifo, Policy::RoundRobin, Policy::Batch, Policy::Idle][p];
+        let policy = [
+            Policy::Other,
+            Policy::Fifo,
+            Policy::RoundRobin,
+            Policy::Batch,
+            Policy::Idle,
+        ][p];
         Setting {
             policy,
             rt_priority: if policy.is_rt() { prio } else { 0 },

@@ -124,9 +124,10 @@ pub fn stat(p: &Arc<Process>, out: &mut Vec<u8>) -> Result<(), Errno> {
     };
     let rsslim = p.user.limits.lock().soft(Resource::Rss);
     let start = p.start_ns / (1_000_000_000 / marten_abi::time::USER_HZ);
+    let sched = main_thread(p).map(|t| t.policy.get()).unwrap_or_default();
     let mut b = Buf::new(out);
     b.put(format_args!(
-        "{} ({}) {} {} {} {} {} {} {} 0 0 0 0 {} {} 0 0 20 0 {} 0 {} {} {} {} ",
+        "{} ({}) {} {} {} {} {} {} {} 0 0 0 0 {} {} 0 0 {} {} {} 0 {} {} {} {} ",
         p.pid,
         p.name(),
         letter,
@@ -139,6 +140,8 @@ pub fn stat(p: &Arc<Process>, out: &mut Vec<u8>) -> Result<(), Errno> {
         0,
         to_user_hz(utime),
         to_user_hz(stime),
+        sched.stat_priority(),
+        sched.nice,
         p.thread_count(),
         start,
         f.sizes.total,
@@ -146,7 +149,7 @@ pub fn stat(p: &Arc<Process>, out: &mut Vec<u8>) -> Result<(), Errno> {
         rsslim
     ))?;
     b.put(format_args!(
-        "{} {} {} 0 0 {} {} {} {} 0 0 0 17 0 0 0 0 0 0 {} {} {} {} {} {} {} {}\n",
+        "{} {} {} 0 0 {} {} {} {} 0 0 0 17 0 {} {} 0 0 0 {} {} {} {} {} {} {} {}\n",
         f.code.0,
         f.code.1,
         f.exec.start_stack,
@@ -154,6 +157,8 @@ pub fn stat(p: &Arc<Process>, out: &mut Vec<u8>) -> Result<(), Errno> {
         blocked.0,
         ign.0,
         cgt.0,
+        sched.rt_priority,
+        sched.policy.raw(),
         f.data.0,
         f.data.1,
         f.brk_start,
