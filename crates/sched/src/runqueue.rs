@@ -9,8 +9,11 @@
 //!   of its level ([`enqueue`](RunQueue::enqueue)), except an interactive wake-up
 //!   ([`enqueue_front`](RunQueue::enqueue_front));
 //! - SCHED_FIFO runs until it blocks, yields, or a higher level arrives; a
-//!   FIFO or RR thread preempted by a higher level goes back to the head of its
-//!   level ([`put_back`](RunQueue::put_back)), one that yields to the tail;
+//!   FIFO or RR thread that leaves the CPU still runnable without yielding
+//!   (preempted by a higher level, or a reschedule for a wake-up that does not
+//!   outrank it) goes back to the head of its level
+//!   ([`put_back`](RunQueue::put_back)), so an equal never overtakes it; one
+//!   that yields ([`yield_running`](RunQueue::yield_running)) goes to the tail;
 //! - SCHED_RR does the same with a time slice of [`RR_SLICE_FACTOR`] base slices
 //!   (100 ms with the default 10 ms slice, Linux's RR_TIMESLICE): when it is used
 //!   up and another thread of the same level waits, it goes to the tail;
@@ -56,10 +59,6 @@ impl Class {
             Class::Fair(_) => 0,
         }
     }
-
-    fn is_rt(self) -> bool {
-        !matches!(self, Class::Fair(_))
-    }
 }
 
 /// A thread the run queue can order: it says its class when it is queued.
@@ -86,14 +85,14 @@ struct Entry<T> {
 ///   returned (None when it returned nothing: the CPU idles);
 /// - `left` is the number of ticks left in the running thread's slice; it is reset
 ///   by `pick_next` and stays at 0 once the slice is used up;
-/// - `lowered`: the running thread's level went down since it was picked.
+/// - `yielded`: the running thread asked to yield since it was picked.
 pub struct RunQueue<T> {
     queue: VecDeque<Entry<T>>,
     reserved: usize,
     slice: u32,
     left: u32,
     running: Option<Class>,
-    lowered: bool,
+    yielded: bool,
 }
 
 impl<T: PartialEq + Scheduled> RunQueue<T> {
@@ -106,7 +105,7 @@ impl<T: PartialEq + Scheduled> RunQueue<T> {
             slice,
             left: slice,
             running: None,
-            lowered: false,
+            yielded: false,
         }
     }
 
@@ -201,20 +200,30 @@ impl<T: PartialEq + Scheduled> RunQueue<T> {
         self.outranks_running(class)
     }
 
+    /// The running thread yields (sched_yield): when it is put back, it goes to
+    /// the tail of its level.
+    pub fn yield_running(&mut self) {
+        self.yielded = true;
+    }
+
     /// Queues the running thread `t` again as it gives up the CPU while still
-    /// runnable: a real-time thread preempted by a higher level, or whose level
-    /// was lowered while it ran, goes to the head of its level; otherwise (a
-    /// yield, a used-up slice) to the tail. Never allocates.
+    /// runnable: a real-time thread goes to the head of its level (it was
+    /// preempted, or its level was lowered: sched(7)), unless it yielded or is
+    /// SCHED_RR with its slice used up; a time-sharing thread to the tail.
+    /// Never allocates.
     pub fn put_back(&mut self, t: T) {
         let class = t.class();
-        let higher_waits = self.queue.front().is_some_and(|e| e.class.level() > class.level());
-        let front = class.is_rt() && (higher_waits || self.lowered);
-        self.insert(t, class, !front, "put_back");
+        let tail = match class {
+            Class::Fair(_) => true,
+            Class::Fifo(_) => self.yielded,
+            Class::RoundRobin(_) => self.yielded || self.left == 0,
+        };
+        self.insert(t, class, tail, "put_back");
     }
 
     /// Removes and returns the head, and starts a fresh time slice for it.
     pub fn pick_next(&mut self) -> Option<T> {
-        self.lowered = false;
+        self.yielded = false;
         let Some(next) = self.queue.pop_front() else {
             self.running = None;
             return None;
@@ -252,12 +261,9 @@ impl<T: PartialEq + Scheduled> RunQueue<T> {
     }
 
     /// The running thread's class changed to `class`. Returns whether a waiting
-    /// thread now outranks it (the caller should reschedule). A lowered real-time
-    /// thread that is then preempted goes to the head of its new level.
+    /// thread now outranks it (the caller should reschedule; a real-time thread
+    /// preempted so goes to the head of its new level, see [`put_back`](Self::put_back)).
     pub fn running_changed(&mut self, class: Class) -> bool {
-        if self.running.is_some_and(|r| class.level() < r.level()) {
-            self.lowered = true;
-        }
         self.running = Some(class);
         self.queue.front().is_some_and(|e| e.class.level() > class.level())
     }

@@ -217,6 +217,7 @@ fn kernel_thread_entry(_arg: usize) -> ! {
 
 /// Gives up the CPU to the next runnable thread, if any.
 pub fn yield_now() {
+    CPUS.get().lock().rq().yield_running();
     schedule();
 }
 

@@ -106,9 +106,14 @@ fn fifo_is_not_preempted_by_its_equals_and_keeps_its_place() {
     assert_eq!(ids(&q), [0, 1]);
     // 2 blocks: 0 resumes before 1.
     assert_eq!(q.pick_next(), Some(Id(0)));
+    // A wake-up of a lower level asks for a reschedule: 0 keeps its place.
+    set_class(3, Class::Fair(NICE_0_WEIGHT));
+    q.enqueue_front(Id(3));
+    assert_eq!(switch(&mut q, Some(Id(0))), Some(Id(0)));
     // 0 yields: to the tail of its level.
+    q.yield_running();
     assert_eq!(switch(&mut q, Some(Id(0))), Some(Id(1)));
-    assert_eq!(ids(&q), [0]);
+    assert_eq!(ids(&q), [0, 3]);
 }
 
 #[test]
@@ -262,7 +267,7 @@ struct Model {
     tail: i64,
     head: i64,
     running: Option<(usize, Class)>,
-    lowered: bool,
+    yielded: bool,
     used: u32,
     /// The base slice, and the running thread's slice from its class at the pick.
     slice: u32,
@@ -286,7 +291,7 @@ impl Model {
     }
 
     fn pick(&mut self) -> Option<usize> {
-        self.lowered = false;
+        self.yielded = false;
         self.used = 0;
         let best = self
             .waiting
@@ -309,8 +314,11 @@ impl Model {
     fn put_back(&mut self) {
         if let Some((id, _)) = self.running {
             let c = Id(id).class();
-            let rt = !matches!(c, Class::Fair(_));
-            let front = rt && (self.top().is_some_and(|t| t > c.level()) || self.lowered);
+            let front = match c {
+                Class::Fair(_) => false,
+                Class::Fifo(_) => !self.yielded,
+                Class::RoundRobin(_) => !self.yielded && self.used < self.budget,
+            };
             self.add(id, c.level(), front);
         }
     }
@@ -323,7 +331,7 @@ proptest! {
             set_class(i, Class::Fair(NICE_0_WEIGHT));
         }
         let mut q = queue(slice);
-        let mut m = Model { waiting: Vec::new(), tail: 0, head: 0, running: None, lowered: false, used: 0, slice, budget: slice };
+        let mut m = Model { waiting: Vec::new(), tail: 0, head: 0, running: None, yielded: false, used: 0, slice, budget: slice };
         for op in ops {
             match op {
                 Op::Wake(i, front) => {
@@ -340,6 +348,8 @@ proptest! {
                     prop_assert_eq!(q.pick_next().map(|i| i.0), m.pick());
                 }
                 Op::Yield => {
+                    q.yield_running();
+                    m.yielded = true;
                     let r = m.running.map(|r| Id(r.0));
                     m.put_back();
                     prop_assert_eq!(switch(&mut q, r).map(|i| i.0), m.pick());
@@ -374,10 +384,7 @@ proptest! {
                 Op::Change(i, c) => {
                     let old = Id(i).class();
                     set_class(i, c);
-                    if let Some(r) = m.running.filter(|r| r.0 == i) {
-                        if c.level() < r.1.level() {
-                            m.lowered = true;
-                        }
+                    if m.running.is_some_and(|r| r.0 == i) {
                         m.running = Some((i, c));
                         let want = m.top().is_some_and(|t| t > c.level());
                         prop_assert_eq!(q.running_changed(c), want);
