@@ -42,6 +42,7 @@ run 0 t_popen
 run 0 t_jobs
 run 0 t_tty
 run 0 t_timers
+run 0 t_sched
 run 0 t_signalfd
 run 0 t_proc
 run 0 t_locks

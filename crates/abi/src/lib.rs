@@ -27,6 +27,7 @@ pub mod prctl;
 pub mod random;
 pub mod reboot;
 pub mod resource;
+pub mod sched;
 pub mod sigframe;
 pub mod signal;
 pub mod stat;

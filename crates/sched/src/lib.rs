@@ -1,4 +1,5 @@
-//! Pure scheduling policy: which thread runs next, which timer fires next, interval-timer
+//! Pure scheduling policy: which thread runs next (priority levels, time slices), the
+//! rules of the scheduling-policy calls, which timer fires next, interval-timer
 //! arithmetic, and the load averages.
 //!
 //! The kernel keeps its threads elsewhere; this crate only decides order. Both queues
@@ -12,12 +13,13 @@ extern crate alloc;
 
 mod interval;
 mod loadavg;
+pub mod policy;
 mod runqueue;
 mod timer;
 
 pub use interval::{CpuTimer, alarm_seconds, expire, ns_timespec, ns_timeval, remaining, timespec_ns, timeval_ns};
 pub use loadavg::LoadAvg;
-pub use runqueue::RunQueue;
+pub use runqueue::{Class, NICE_0_WEIGHT, RR_SLICE_FACTOR, RunQueue, Scheduled};
 pub use timer::{TimerId, TimerQueue};
 
 /// Reserving a slot failed because the allocator had no memory left.

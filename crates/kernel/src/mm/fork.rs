@@ -61,6 +61,7 @@ impl Mm {
             exec: self.exec.clone(),
             peak_vm: 0,
             peak_rss: 0,
+            membarrier: self.membarrier,
         };
         if failed {
             // Dropping the child releases what it mapped and its charge.

@@ -69,6 +69,9 @@ pub struct Mm {
     /// missed (a counter on every page-table change would catch it).
     pub peak_vm: u64,
     pub peak_rss: u64,
+    /// membarrier(2) registrations of this address space (MEMBARRIER_CMD_REGISTER_*
+    /// bits): kept by fork, cleared by exec (a new `Mm`).
+    pub membarrier: u32,
 }
 
 /// What exec recorded about the program, for /proc (Linux keeps the same
@@ -107,6 +110,7 @@ impl Mm {
             exec: ExecInfo::default(),
             peak_vm: 0,
             peak_rss: 0,
+            membarrier: 0,
         })
     }
 

@@ -11,6 +11,7 @@
 //! Runnable with a compare-and-swap, so a wake-up and a cancellation cannot
 //! both enqueue it.
 
+pub mod policy;
 mod thread;
 
 pub(crate) use thread::ThreadRef;
@@ -208,7 +209,9 @@ pub fn spawn_prepared(
         }
         return Err(e);
     }
-    CPUS.get().lock().rq().enqueue(ThreadRef(t.clone()));
+    if CPUS.get().lock().rq().enqueue(ThreadRef(t.clone())) {
+        set_need_resched();
+    }
     Ok(t)
 }
 
@@ -228,6 +231,7 @@ fn kernel_thread_entry(_arg: usize) -> ! {
 
 /// Gives up the CPU to the next runnable thread, if any.
 pub fn yield_now() {
+    CPUS.get().lock().rq().yield_running();
     schedule();
 }
 
@@ -245,7 +249,7 @@ pub fn schedule() {
         if forced {
             prev.set_state(State::Runnable);
             if !prev.idle {
-                s.rq().enqueue(ThreadRef(prev.clone()));
+                s.rq().put_back(ThreadRef(prev.clone()));
             }
         }
         let next = match s.rq().pick_next() {
@@ -294,8 +298,8 @@ pub fn wake(t: &Arc<Thread>) -> bool {
             // so the woken thread runs within the current tick.
             s.rq().enqueue_front(ThreadRef(t.clone()));
             set_need_resched();
-        } else {
-            s.rq().enqueue(ThreadRef(t.clone()));
+        } else if s.rq().enqueue(ThreadRef(t.clone())) {
+            set_need_resched();
         }
     }
     woke
@@ -308,8 +312,8 @@ pub fn cancel(t: &Arc<Thread>) -> bool {
         return false;
     }
     let mut s = CPUS.get().lock();
-    if t.transition(State::SleepingCancellable, State::Runnable) {
-        s.rq().enqueue(ThreadRef(t.clone()));
+    if t.transition(State::SleepingCancellable, State::Runnable) && s.rq().enqueue(ThreadRef(t.clone())) {
+        set_need_resched();
     }
     true
 }
@@ -317,8 +321,8 @@ pub fn cancel(t: &Arc<Thread>) -> bool {
 /// Wakes `t` if it sleeps interruptibly, so that it notices a signal.
 pub fn interrupt(t: &Arc<Thread>) {
     let mut s = CPUS.get().lock();
-    if t.transition(State::SleepingCancellable, State::Runnable) {
-        s.rq().enqueue(ThreadRef(t.clone()));
+    if t.transition(State::SleepingCancellable, State::Runnable) && s.rq().enqueue(ThreadRef(t.clone())) {
+        set_need_resched();
     }
 }
 

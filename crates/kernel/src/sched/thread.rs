@@ -107,6 +107,8 @@ pub struct Thread {
     in_load: AtomicBool,
     /// This thread, for handing out `Arc`s from a plain reference.
     me: Weak<Thread>,
+    /// Scheduling policy, real-time priority and nice value.
+    pub policy: super::policy::ThreadPolicy,
 }
 
 impl Thread {
@@ -127,6 +129,7 @@ impl Thread {
             state: AtomicU8::new(state as u8),
             cancelled: AtomicBool::new(false),
             idle,
+            policy: super::policy::ThreadPolicy::at_creation(idle, &process),
             process,
             start: SpinLock::new(start),
             exit_value: SpinLock::new(None),

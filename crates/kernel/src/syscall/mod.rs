@@ -15,12 +15,14 @@ mod cred;
 mod files;
 mod futex;
 mod locks;
+mod membarrier;
 mod memory;
 mod mount;
 mod path;
 mod poll;
 mod process;
 mod rlimit;
+mod sched;
 mod signal;
 mod signalfd;
 mod sigsend;
@@ -181,6 +183,15 @@ syscall_table! {
     133 mknod => path::mknod,
     137 statfs => stat::statfs,
     138 fstatfs => stat::fstatfs,
+    140 getpriority => sched::getpriority,
+    141 setpriority => sched::setpriority,
+    142 sched_setparam => sched::sched_setparam,
+    143 sched_getparam => sched::sched_getparam,
+    144 sched_setscheduler => sched::sched_setscheduler,
+    145 sched_getscheduler => sched::sched_getscheduler,
+    146 sched_get_priority_max => sched::sched_get_priority_max,
+    147 sched_get_priority_min => sched::sched_get_priority_min,
+    148 sched_rr_get_interval => sched::sched_rr_get_interval,
     157 prctl => process::prctl,
     158 arch_prctl => process::arch_prctl,
     160 setrlimit => rlimit::setrlimit,
@@ -194,6 +205,8 @@ syscall_table! {
     200 tkill => sigsend::tkill,
     201 time => time::time,
     202 futex => futex::futex,
+    203 sched_setaffinity => sched::sched_setaffinity,
+    204 sched_getaffinity => sched::sched_getaffinity,
     213 epoll_create => poll::epoll_create,
     217 getdents64 => files::getdents64,
     218 set_tid_address => process::set_tid_address,
@@ -248,7 +261,10 @@ syscall_table! {
     306 syncfs => mount::syncfs,
     316 renameat2 => path::renameat2,
     318 getrandom => process::getrandom,
+    314 sched_setattr => sched::sched_setattr,
+    315 sched_getattr => sched::sched_getattr,
     319 memfd_create => files::memfd_create,
+    324 membarrier => membarrier::membarrier,
     326 copy_file_range => files::copy_file_range,
     327 preadv2 => files::preadv2,
     328 pwritev2 => files::pwritev2,

@@ -2,9 +2,17 @@
 
 extern crate std;
 
-use super::RunQueue;
+use super::{Class, NICE_0_WEIGHT, RunQueue, Scheduled};
 use proptest::prelude::*;
 use std::vec::Vec;
+
+/// Plain numbers are nice-0 time-sharing threads: one level, the old
+/// round-robin behaviour.
+impl Scheduled for u32 {
+    fn class(&self) -> Class {
+        Class::Fair(NICE_0_WEIGHT)
+    }
+}
 
 fn queue_with_slots(slice: u32, slots: usize) -> RunQueue<u32> {
     let mut q = RunQueue::new(slice);

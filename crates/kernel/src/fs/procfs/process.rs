@@ -142,9 +142,13 @@ fn stat_of(p: &Arc<Process>, t: Option<&Arc<Thread>>, out: &mut Vec<u8>) -> Resu
     };
     let rsslim = p.user.limits.lock().soft(Resource::Rss);
     let start = p.start_ns / (1_000_000_000 / marten_abi::time::USER_HZ);
+    let sched = match t {
+        Some(t) => t.policy.get(),
+        None => main_thread(p).map(|t| t.policy.get()).unwrap_or_default(),
+    };
     let mut b = Buf::new(out);
     b.put(format_args!(
-        "{} ({}) {} {} {} {} {} {} {} 0 0 0 0 {} {} 0 0 20 0 {} 0 {} {} {} {} ",
+        "{} ({}) {} {} {} {} {} {} {} 0 0 0 0 {} {} 0 0 {} {} {} 0 {} {} {} {} ",
         id,
         name,
         letter,
@@ -157,6 +161,8 @@ fn stat_of(p: &Arc<Process>, t: Option<&Arc<Thread>>, out: &mut Vec<u8>) -> Resu
         0,
         to_user_hz(utime),
         to_user_hz(stime),
+        sched.stat_priority(),
+        sched.nice,
         p.thread_count(),
         start,
         f.sizes.total,
@@ -164,7 +170,7 @@ fn stat_of(p: &Arc<Process>, t: Option<&Arc<Thread>>, out: &mut Vec<u8>) -> Resu
         rsslim
     ))?;
     b.put(format_args!(
-        "{} {} {} 0 0 {} {} {} {} 0 0 0 17 0 0 0 0 0 0 {} {} {} {} {} {} {} {}\n",
+        "{} {} {} 0 0 {} {} {} {} 0 0 0 17 0 {} {} 0 0 0 {} {} {} {} {} {} {} {}\n",
         f.code.0,
         f.code.1,
         f.exec.start_stack,
@@ -172,6 +178,8 @@ fn stat_of(p: &Arc<Process>, t: Option<&Arc<Thread>>, out: &mut Vec<u8>) -> Resu
         blocked.0,
         ign.0,
         cgt.0,
+        sched.rt_priority,
+        sched.policy.raw(),
         f.data.0,
         f.data.1,
         f.brk_start,

@@ -1,0 +1,80 @@
+//! Each thread's scheduling policy, real-time priority and nice value, and how
+//! a change reaches the run queue. The rules are `marten_sched::policy`.
+
+use super::{CPUS, Thread, ThreadRef, set_need_resched};
+use alloc::sync::Arc;
+use core::sync::atomic::{AtomicU32, Ordering};
+use marten_sched::policy::Setting;
+use marten_sched::{Class, Scheduled};
+
+/// A thread's [`Setting`], packed in one atomic word so that a reader (the run
+/// queue, in an interrupt handler) always sees a whole setting.
+///
+/// Invariant: the word is `Setting::to_bits` of a valid setting. It changes
+/// only through [`set`] (which tells the run queue) or before the thread is
+/// first queued.
+pub struct ThreadPolicy {
+    bits: AtomicU32,
+}
+
+impl ThreadPolicy {
+    /// A setting to start with.
+    pub fn new(s: Setting) -> ThreadPolicy {
+        ThreadPolicy {
+            bits: AtomicU32::new(s.to_bits()),
+        }
+    }
+
+    /// What a new thread starts with: kernel and idle threads the default
+    /// (SCHED_OTHER, nice 0), a user thread what its creator's
+    /// [`for_child`](Self::for_child) says (fork inherits the policy and nice
+    /// value unless SCHED_RESET_ON_FORK).
+    pub(crate) fn at_creation(idle: bool, process: &crate::proc::Process) -> ThreadPolicy {
+        if idle || process.is_kernel() {
+            return ThreadPolicy::new(Setting::DEFAULT);
+        }
+        super::with_current(|creator| creator.policy.for_child())
+    }
+
+    /// The setting now.
+    pub fn get(&self) -> Setting {
+        Setting::from_bits(self.bits.load(Ordering::Acquire))
+    }
+
+    /// The policy a child of this thread starts with (fork, and new threads).
+    pub fn for_child(&self) -> ThreadPolicy {
+        ThreadPolicy::new(self.get().for_child())
+    }
+}
+
+/// Gives `t` the setting `s` and moves it in the run queue as sched(7) says:
+/// a waiting thread changes place by its new level, a running one is preempted
+/// at the next return to user mode if a waiting thread now outranks it, and a
+/// waiting one that now outranks the running thread preempts it.
+pub fn set(t: &Arc<Thread>, s: Setting) {
+    let mut cpu = CPUS.get().lock();
+    t.policy.bits.store(s.to_bits(), Ordering::Release);
+    let running = cpu.current.as_ref().is_some_and(|c| Arc::ptr_eq(c, t));
+    let resched = if running {
+        cpu.rq().running_changed(s.class())
+    } else {
+        cpu.rq().requeue(&ThreadRef(t.clone()))
+    };
+    if resched {
+        set_need_resched();
+    }
+}
+
+/// `t`'s time slice in nanoseconds, as sched_rr_get_interval(2) reports it: 0
+/// for SCHED_FIFO, the round-robin slice for SCHED_RR, the weight-scaled slice
+/// for time sharing.
+pub fn slice_ns(t: &Thread) -> u64 {
+    let ticks = CPUS.get().lock().rq().slice_of(t.policy.get().class());
+    u64::from(ticks) * (1_000_000_000 / crate::hal::time::timer_hz().max(1))
+}
+
+impl Scheduled for ThreadRef {
+    fn class(&self) -> Class {
+        self.0.policy.get().class()
+    }
+}
