@@ -14,6 +14,7 @@ pub mod devices;
 pub mod errno;
 pub mod fcntl;
 pub mod fpu;
+pub mod ipc;
 pub mod futex;
 pub mod ioctl;
 pub mod limits;
