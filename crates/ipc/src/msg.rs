@@ -7,7 +7,7 @@ use marten_abi::ipc::MSGMAX;
 
 /// A message's bytes, however the kernel stores and charges them.
 pub trait Payload {
-    fn len(&self) -> usize;
+    fn bytes(&self) -> usize;
 }
 
 /// One message. Invariant: `mtype >= 1`.
@@ -65,7 +65,7 @@ impl<D: Payload> MsgQueue<D> {
         if self.msgs.try_reserve(1).is_err() {
             return Err(m);
         }
-        self.cbytes += m.data.len() as u64;
+        self.cbytes += m.data.bytes() as u64;
         self.msgs.push_back(m);
         self.lspid = pid;
         self.stime = now;
@@ -95,13 +95,13 @@ impl<D: Payload> MsgQueue<D> {
 
     /// The length of message `i`.
     pub fn len_at(&self, i: usize) -> usize {
-        self.msgs.get(i).map_or(0, |m| m.data.len())
+        self.msgs.get(i).map_or(0, |m| m.data.bytes())
     }
 
     /// Takes message `i` out.
     pub fn take(&mut self, i: usize, pid: i32, now: i64) -> Option<Msg<D>> {
         let m = self.msgs.remove(i)?;
-        self.cbytes -= m.data.len() as u64;
+        self.cbytes -= m.data.bytes() as u64;
         self.lrpid = pid;
         self.rtime = now;
         Some(m)
@@ -124,7 +124,7 @@ mod tests {
     use alloc::vec::Vec;
 
     impl Payload for Vec<u8> {
-        fn len(&self) -> usize {
+        fn bytes(&self) -> usize {
             Vec::len(self)
         }
     }
