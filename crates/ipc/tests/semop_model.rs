@@ -58,7 +58,7 @@ impl Model {
             }
             if s.flg as u16 as u64 & SEM_UNDO != 0 {
                 let a = m.adj[owner][n] - op;
-                if a < -(SEMAEM + 1) || a > SEMAEM {
+                if !(-(SEMAEM + 1)..=SEMAEM).contains(&a) {
                     return Out::Err(Errno::ERANGE);
                 }
                 m.adj[owner][n] = a;
