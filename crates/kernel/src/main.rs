@@ -21,6 +21,7 @@ mod console;
 mod exec;
 mod fs;
 mod init;
+mod ipc;
 mod kalloc;
 mod klog;
 mod kshell;

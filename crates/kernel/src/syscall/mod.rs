@@ -12,6 +12,7 @@
 
 mod cred;
 mod files;
+mod ipc;
 mod locks;
 mod memory;
 mod mount;
@@ -251,6 +252,18 @@ syscall_table! {
     437 openat2 => path::openat2,
     439 faccessat2 => path::faccessat2,
     452 fchmodat2 => path::fchmodat2,
+    29 shmget => ipc::shmget,
+    30 shmat => ipc::shmat,
+    31 shmctl => ipc::shmctl,
+    67 shmdt => ipc::shmdt,
+    64 semget => ipc::semget,
+    65 semop => ipc::semop,
+    66 semctl => ipc::semctl,
+    220 semtimedop => ipc::semtimedop,
+    68 msgget => ipc::msgget,
+    69 msgsnd => ipc::msgsnd,
+    70 msgrcv => ipc::msgrcv,
+    71 msgctl => ipc::msgctl,
 }
 
 static TABLE: [Option<Entry>; NR_MAX] = build();
