@@ -45,6 +45,7 @@ run 0 t_timers
 run 0 t_signalfd
 run 0 t_proc
 run 0 t_locks
+run 0 t_ipc
 run 0 t_dev
 if [ -e /dev/mymem ]; then
   run 0 t_mymem

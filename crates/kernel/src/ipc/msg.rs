@@ -33,7 +33,7 @@ static QUEUES: Mutex<Registry<Queue>> = Mutex::new(Registry::new(MSGMNI as usize
 static SLEEPERS: Sleepers = Sleepers::new();
 
 /// What the kernel is charged per message and per queue beyond the bytes.
-const MSG_OVERHEAD: u64 = 64;
+const CHARGE_PER_MESSAGE: u64 = 64;
 const QUEUE_BYTES: u64 = 192;
 
 /// msgget(2).
@@ -70,7 +70,7 @@ pub fn msgsnd(msqid: i32, msgp: u64, msgsz: u64, flags: u64) -> Result<u64, Errn
         mtype,
         data: Body {
             data,
-            _charge: ObjectCharge::new(msgsz + MSG_OVERHEAD)?,
+            _charge: ObjectCharge::new(msgsz + CHARGE_PER_MESSAGE)?,
         },
     });
     let mut slept = false;
