@@ -16,6 +16,7 @@ pub mod fcntl;
 pub mod fpu;
 pub mod futex;
 pub mod ioctl;
+pub mod ipc;
 pub mod limits;
 pub mod loadavg;
 pub mod mman;

@@ -22,6 +22,7 @@ mod exec;
 mod fs;
 mod futex;
 mod init;
+mod ipc;
 mod kalloc;
 mod klog;
 mod kshell;

@@ -451,6 +451,7 @@ pub(crate) fn exit_process(p: &Arc<Process>, code: i32) {
     crate::timer::process::exit(p);
     crate::mm::release_process(p);
     crate::fs::locks::process_exited(p.pid);
+    crate::ipc::process_exited(p);
     if p.pid == 1 {
         crate::shutdown::init_exited(status);
     }

@@ -14,6 +14,7 @@ mod clone;
 mod cred;
 mod files;
 mod futex;
+mod ipc;
 mod locks;
 mod membarrier;
 mod memory;
@@ -273,6 +274,18 @@ syscall_table! {
     437 openat2 => path::openat2,
     439 faccessat2 => path::faccessat2,
     452 fchmodat2 => path::fchmodat2,
+    29 shmget => ipc::shmget,
+    30 shmat => ipc::shmat,
+    31 shmctl => ipc::shmctl,
+    67 shmdt => ipc::shmdt,
+    64 semget => ipc::semget,
+    65 semop => ipc::semop,
+    66 semctl => ipc::semctl,
+    220 semtimedop => ipc::semtimedop,
+    68 msgget => ipc::msgget,
+    69 msgsnd => ipc::msgsnd,
+    70 msgrcv => ipc::msgrcv,
+    71 msgctl => ipc::msgctl,
 }
 
 static TABLE: [Option<Entry>; NR_MAX] = build();

@@ -1,0 +1,410 @@
+/* t_ipc.c: System V IPC. For shared memory, semaphores and message queues:
+ * create, IPC_STAT, IPC_SET, IPC_RMID; keys with IPC_CREAT/IPC_EXCL
+ * (EEXIST, ENOENT), EINVAL for sizes and stale ids; permissions seen by a
+ * forked child that became uid 1000 (when run as root); a segment shared
+ * with a forked child, nattch and shmdt, IPC_RMID while attached; semop
+ * sleeping until another process posts (ordered through GETNCNT, never
+ * time), IPC_NOWAIT, SEM_UNDO undone at exit, EIDRM for a sleeper whose
+ * array is removed, semtimedop's time-out (EAGAIN); message types,
+ * MSG_EXCEPT, MSG_NOERROR, E2BIG, ENOMSG, a full queue, and msgrcv cut
+ * short by a handler (EINTR even with SA_RESTART). */
+#define _GNU_SOURCE
+#include "check.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sched.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef MSG_COPY
+#define MSG_COPY 040000
+#endif
+
+union semun {
+    int val;
+    struct semid_ds *buf;
+    unsigned short *array;
+};
+
+static key_t key_base;
+
+/* Waits for child `pid`; true when it exited with status 0. */
+static bool child_ok(pid_t pid)
+{
+    int st;
+    if (waitpid(pid, &st, 0) != pid)
+        return false;
+    return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+/* Yields until semaphore 0 of `id` has `n` sleepers waiting to decrease it. */
+static void wait_ncnt(int id, int n)
+{
+    while (semctl(id, 0, GETNCNT) != n)
+        sched_yield();
+}
+
+static void test_keys(void)
+{
+    key_t k = key_base + 1;
+    int id = semget(k, 2, IPC_CREAT | IPC_EXCL | 0600);
+    check(id >= 0, "semget creates a keyed array", "errno %d", errno);
+    check_errno(semget(k, 2, IPC_CREAT | IPC_EXCL | 0600), EEXIST, "IPC_CREAT|IPC_EXCL on an existing key");
+    check_eq(semget(k, 1, 0), id, "semget finds the key");
+    check_eq(semget(k, 0, IPC_CREAT | 0600), id, "IPC_CREAT alone finds it too");
+    check_errno(semget(k, 3, 0), EINVAL, "more semaphores than the array has");
+    check_errno(semget(key_base + 2, 1, 0), ENOENT, "an unknown key without IPC_CREAT");
+    check_errno(semget(IPC_PRIVATE, 0, IPC_CREAT | 0600), EINVAL, "a new array of 0 semaphores");
+    int p1 = semget(IPC_PRIVATE, 1, 0600), p2 = semget(IPC_PRIVATE, 1, 0600);
+    check(p1 >= 0 && p2 >= 0 && p1 != p2 && p1 != id, "IPC_PRIVATE always makes a new one", "%d %d", p1, p2);
+    check_eq(semctl(id, 0, IPC_RMID), 0, "semctl IPC_RMID");
+    check_errno(semctl(id, 0, GETVAL), EINVAL, "a removed id is EINVAL");
+    int again = semget(k, 2, IPC_CREAT | 0600);
+    check(again >= 0 && again != id, "the key makes a new array with a new id", "%d %d", again, id);
+    check_errno(semctl(id, 0, GETVAL), EINVAL, "the old id stays stale");
+    semctl(again, 0, IPC_RMID);
+    semctl(p1, 0, IPC_RMID);
+    semctl(p2, 0, IPC_RMID);
+    check_errno(shmget(IPC_PRIVATE, 0, 0600), EINVAL, "shmget of size 0");
+    int s = shmget(key_base + 3, 10000, IPC_CREAT | 0600);
+    check_errno(shmget(key_base + 3, 20000, 0), EINVAL, "shmget larger than the segment");
+    check_eq(shmget(key_base + 3, 100, 0), s, "shmget smaller finds it");
+    shmctl(s, IPC_RMID, NULL);
+    check_errno(msgget(key_base + 4, 0), ENOENT, "msgget of an unknown key");
+}
+
+static void test_stat_set(void)
+{
+    int s = shmget(IPC_PRIVATE, 5000, 0640);
+    struct shmid_ds sd;
+    check_eq(shmctl(s, IPC_STAT, &sd), 0, "shmctl IPC_STAT");
+    check(sd.shm_segsz == 5000 && (sd.shm_perm.mode & 0777) == 0640 && sd.shm_nattch == 0 &&
+              sd.shm_cpid == getpid() && sd.shm_perm.uid == geteuid(),
+          "shmid_ds after shmget", "size %zu mode %o nattch %lu cpid %d", (size_t)sd.shm_segsz,
+          (unsigned)sd.shm_perm.mode, (unsigned long)sd.shm_nattch, (int)sd.shm_cpid);
+    sd.shm_perm.mode = 0604;
+    check_eq(shmctl(s, IPC_SET, &sd), 0, "shmctl IPC_SET");
+    shmctl(s, IPC_STAT, &sd);
+    check_eq(sd.shm_perm.mode & 0777, 0604, "IPC_SET changed the mode");
+    check_errno(shmctl(s, 1234, &sd), EINVAL, "an unknown shmctl command");
+    shmctl(s, IPC_RMID, NULL);
+
+    int m = semget(IPC_PRIVATE, 3, 0600);
+    struct semid_ds ss;
+    union semun u = {.buf = &ss};
+    check_eq(semctl(m, 0, IPC_STAT, u), 0, "semctl IPC_STAT");
+    check_eq(ss.sem_nsems, 3, "sem_nsems");
+    ss.sem_perm.mode = 0660;
+    check_eq(semctl(m, 0, IPC_SET, u), 0, "semctl IPC_SET");
+    semctl(m, 0, IPC_STAT, u);
+    check_eq(ss.sem_perm.mode & 0777, 0660, "semctl IPC_SET changed the mode");
+    unsigned short all[3] = {1, 2, 3}, got[3] = {0};
+    check_eq(semctl(m, 0, SETALL, (union semun){.array = all}), 0, "SETALL");
+    check_eq(semctl(m, 0, GETALL, (union semun){.array = got}), 0, "GETALL");
+    check(got[0] == 1 && got[1] == 2 && got[2] == 3, "GETALL values", "%d %d %d", got[0], got[1], got[2]);
+    check_eq(semctl(m, 2, SETVAL, (union semun){.val = 7}), 0, "SETVAL");
+    check_eq(semctl(m, 2, GETVAL), 7, "GETVAL");
+    check_eq(semctl(m, 2, GETPID), getpid(), "GETPID is the last changer");
+    check_errno(semctl(m, 0, SETVAL, (union semun){.val = 40000}), ERANGE, "SETVAL past SEMVMX");
+    check_errno(semctl(m, 3, GETVAL), EINVAL, "GETVAL past the end");
+    struct sembuf bad = {5, 1, 0};
+    check_errno(semop(m, &bad, 1), EFBIG, "semop on a semaphore past the end");
+    check_errno(semop(m, &bad, 0), EINVAL, "semop of no operations");
+    struct sembuf two[2] = {{0, 1, 0}, {1, -5, IPC_NOWAIT}};
+    check_errno(semop(m, two, 2), EAGAIN, "IPC_NOWAIT: EAGAIN");
+    check_eq(semctl(m, 0, GETVAL), 1, "nothing of a failed semop was applied");
+    semctl(m, 0, IPC_RMID);
+
+    int q = msgget(IPC_PRIVATE, 0600);
+    struct msqid_ds qd;
+    check_eq(msgctl(q, IPC_STAT, &qd), 0, "msgctl IPC_STAT");
+    check(qd.msg_qnum == 0 && qd.msg_qbytes == 16384, "an empty queue of MSGMNB bytes", "qnum %lu qbytes %lu",
+          (unsigned long)qd.msg_qnum, (unsigned long)qd.msg_qbytes);
+    qd.msg_qbytes = 10;
+    check_eq(msgctl(q, IPC_SET, &qd), 0, "msgctl IPC_SET msg_qbytes");
+    struct {
+        long type;
+        char text[16];
+    } mb = {1, "12345678"};
+    check_eq(msgsnd(q, &mb, 8, 0), 0, "msgsnd 8 bytes");
+    check_errno(msgsnd(q, &mb, 8, IPC_NOWAIT), EAGAIN, "msgsnd to a full queue with IPC_NOWAIT");
+    msgctl(q, IPC_STAT, &qd);
+    check(qd.msg_qnum == 1 && qd.msg_lspid == getpid(), "msg_qnum and msg_lspid", "qnum %lu",
+          (unsigned long)qd.msg_qnum);
+    check_eq(msgctl(q, IPC_RMID, NULL), 0, "msgctl IPC_RMID");
+    check_errno(msgctl(q, IPC_STAT, &qd), EINVAL, "a removed queue is EINVAL");
+}
+
+/* Run as uid 1000 in a child: what a stranger may do with root's objects. */
+static int stranger(int s, int m, int q)
+{
+    int bad = 0;
+    struct shmid_ds sd;
+    struct {
+        long type;
+        char text[4];
+    } mb = {1, "abc"};
+    if (setgid(1000) != 0 || setuid(1000) != 0)
+        return 10;
+    if (!(shmat(s, NULL, 0) == (void *)-1 && errno == EACCES))
+        bad |= 1;
+    if (!(shmctl(s, IPC_STAT, &sd) == -1 && errno == EACCES))
+        bad |= 2;
+    if (!(semctl(m, 0, IPC_RMID) == -1 && errno == EPERM))
+        bad |= 4;
+    if (!(semget(key_base + 5, 1, 0600) == -1 && errno == EACCES))
+        bad |= 8;
+    if (semget(key_base + 5, 1, 0) != m)
+        bad |= 16;
+    if (!(msgsnd(q, &mb, 3, IPC_NOWAIT) == -1 && errno == EACCES))
+        bad |= 32;
+    /* q is 0644: reading its state is allowed, sending is not. */
+    struct msqid_ds qd;
+    if (msgctl(q, IPC_STAT, &qd) != 0)
+        bad |= 64;
+    return bad;
+}
+
+static void test_perms(void)
+{
+    if (geteuid() != 0) {
+        say("skip - permissions as another uid (not root)");
+        return;
+    }
+    int s = shmget(IPC_PRIVATE, 4096, 0600);
+    int m = semget(key_base + 5, 1, IPC_CREAT | 0600);
+    int q = msgget(IPC_PRIVATE, 0644);
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(stranger(s, m, q));
+    int st;
+    waitpid(pid, &st, 0);
+    check(WIFEXITED(st) && WEXITSTATUS(st) == 0, "a stranger gets EACCES and EPERM", "status %#x", st);
+    shmctl(s, IPC_RMID, NULL);
+    semctl(m, 0, IPC_RMID);
+    msgctl(q, IPC_RMID, NULL);
+}
+
+static void test_shm(void)
+{
+    int s = shmget(IPC_PRIVATE, 8192, 0600);
+    char *p = shmat(s, NULL, 0);
+    check(p != (void *)-1, "shmat", "errno %d", errno);
+    struct shmid_ds sd;
+    shmctl(s, IPC_STAT, &sd);
+    check_eq(sd.shm_nattch, 1, "nattch after shmat");
+    check(p[0] == 0 && p[8191] == 0, "a new segment reads zeros", "failed");
+    int ready[2], go[2];
+    if (pipe(ready) || pipe(go))
+        return;
+    pid_t pid = fork();
+    if (pid == 0) {
+        strcpy(p + 4096, "from the child");
+        char c = 1;
+        if (write(ready[1], &c, 1) != 1 || read(go[0], &c, 1) != 1)
+            _exit(2);
+        _exit(strcmp(p, "from the parent") == 0 ? 0 : 1);
+    }
+    char c;
+    check(read(ready[0], &c, 1) == 1, "the child wrote", "failed");
+    check(strcmp(p + 4096, "from the child") == 0, "the parent sees the child's write", "got '%.20s'", p + 4096);
+    shmctl(s, IPC_STAT, &sd);
+    check_eq(sd.shm_nattch, 2, "fork copies the attachment");
+    strcpy(p, "from the parent");
+    check(write(go[1], &c, 1) == 1, "told the child", "failed");
+    check(child_ok(pid), "the child sees the parent's write", "failed");
+    shmctl(s, IPC_STAT, &sd);
+    check_eq(sd.shm_nattch, 1, "exit detaches");
+    char *ro = shmat(s, NULL, SHM_RDONLY);
+    check(ro != (void *)-1 && strcmp(ro, "from the parent") == 0, "a second, read-only attach", "failed");
+    check_errno((long)shmat(s, p + 1, 0), EINVAL, "an unaligned address without SHM_RND");
+    check_errno((long)shmat(s, p, 0), EINVAL, "an address in use without SHM_REMAP");
+    check_errno(shmdt(p + 4096), EINVAL, "shmdt not at an attach's start");
+    check_eq(shmdt(ro), 0, "shmdt of the read-only attach");
+    check_eq(shmctl(s, IPC_RMID, NULL), 0, "IPC_RMID while attached");
+    shmctl(s, IPC_STAT, &sd);
+    check(sd.shm_nattch == 1 && (sd.shm_perm.mode & 01000) && sd.shm_perm.__ipc_perm_key == IPC_PRIVATE,
+          "the attached segment stays, marked SHM_DEST", "nattch %lu mode %o", (unsigned long)sd.shm_nattch,
+          (unsigned)sd.shm_perm.mode);
+    check(strcmp(p, "from the parent") == 0, "and its memory still works", "failed");
+    check_eq(shmdt(p), 0, "shmdt of the last attach");
+    check_errno(shmctl(s, IPC_STAT, &sd), EINVAL, "then the segment is gone");
+    check_errno(shmdt(p), EINVAL, "shmdt of nothing");
+}
+
+static void test_sem_wait(void)
+{
+    int m = semget(IPC_PRIVATE, 1, 0600);
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct sembuf down = {0, -1, 0};
+        _exit(semop(m, &down, 1) == 0 ? 0 : 1);
+    }
+    wait_ncnt(m, 1);
+    check_eq(semctl(m, 0, GETNCNT), 1, "GETNCNT counts the sleeper");
+    struct sembuf up = {0, 1, 0};
+    check_eq(semop(m, &up, 1), 0, "semop posts");
+    check(child_ok(pid), "the sleeper took it", "failed");
+    check_eq(semctl(m, 0, GETVAL), 0, "and the value is back at 0");
+    check_eq(semctl(m, 0, GETNCNT), 0, "nobody waits");
+
+    /* SEM_UNDO: a child's operations are undone when it exits. */
+    semctl(m, 0, SETVAL, (union semun){.val = 5});
+    pid = fork();
+    if (pid == 0) {
+        struct sembuf ops[2] = {{0, -3, SEM_UNDO}, {0, 1, 0}};
+        _exit(semop(m, ops, 2) == 0 && semctl(m, 0, GETVAL) == 3 ? 0 : 1);
+    }
+    check(child_ok(pid), "the child's operations applied", "failed");
+    check_eq(semctl(m, 0, GETVAL), 6, "its SEM_UNDO part was undone at exit");
+    semctl(m, 0, SETVAL, (union semun){.val = 0});
+    pid = fork();
+    if (pid == 0) {
+        struct sembuf ops = {0, 2, SEM_UNDO};
+        semop(m, &ops, 1);
+        _exit(0);
+    }
+    child_ok(pid);
+    check_eq(semctl(m, 0, GETVAL), 0, "an undone post");
+
+    /* semtimedop: a time-out is EAGAIN; a zero wait succeeds at 0. */
+    struct sembuf down = {0, -1, 0};
+    struct timespec ts = {0, 1000000};
+    check_errno(semtimedop(m, &down, 1, &ts), EAGAIN, "semtimedop times out with EAGAIN");
+    struct sembuf zero = {0, 0, 0};
+    check_eq(semtimedop(m, &zero, 1, &ts), 0, "waiting for zero at zero");
+    ts.tv_nsec = 2000000000L;
+    check_errno(semtimedop(m, &down, 1, &ts), EINVAL, "a malformed time-out");
+
+    /* IPC_RMID wakes a sleeper with EIDRM. */
+    pid = fork();
+    if (pid == 0) {
+        struct sembuf d = {0, -1, 0};
+        _exit(semop(m, &d, 1) == -1 && errno == EIDRM ? 0 : 1);
+    }
+    wait_ncnt(m, 1);
+    check_eq(semctl(m, 0, IPC_RMID), 0, "remove the array under a sleeper");
+    check(child_ok(pid), "the sleeper fails with EIDRM", "failed");
+}
+
+static volatile sig_atomic_t alarms;
+
+static void on_alarm(int sig)
+{
+    (void)sig;
+    alarms++;
+}
+
+static void test_msg(void)
+{
+    int q = msgget(IPC_PRIVATE, 0600);
+    struct {
+        long type;
+        char text[32];
+    } mb;
+    long types[] = {5, 3, 7, 3, 1};
+    for (int i = 0; i < 5; i++) {
+        mb.type = types[i];
+        mb.text[0] = (char)('a' + i);
+        msgsnd(q, &mb, 10, 0);
+    }
+    mb.type = 0;
+    check_errno(msgsnd(q, &mb, 1, 0), EINVAL, "msgsnd of type 0");
+    check_errno(msgrcv(q, &mb, 32, 3, MSG_EXCEPT | MSG_COPY), EINVAL, "MSG_COPY without IPC_NOWAIT");
+    check_eq(msgrcv(q, &mb, 32, 3, 0), 10, "msgrcv of type 3");
+    check(mb.type == 3 && mb.text[0] == 'b', "the first message of type 3", "type %ld", mb.type);
+    check_eq(msgrcv(q, &mb, 32, 5, MSG_EXCEPT), 10, "msgrcv MSG_EXCEPT 5");
+    check(mb.type == 7, "the first message of another type", "type %ld", mb.type);
+    check_eq(msgrcv(q, &mb, 32, -4, 0), 10, "msgrcv of type -4");
+    check(mb.type == 1, "the lowest type at most 4", "type %ld", mb.type);
+    check_errno(msgrcv(q, &mb, 4, 0, 0), E2BIG, "a message larger than the buffer: E2BIG");
+    check_eq(msgrcv(q, &mb, 4, 0, MSG_NOERROR), 4, "MSG_NOERROR truncates");
+    check(mb.type == 5 && mb.text[0] == 'a', "the message E2BIG left in the queue", "type %ld", mb.type);
+    check_eq(msgrcv(q, &mb, 32, 0, 0), 10, "the last message");
+    check_errno(msgrcv(q, &mb, 32, 0, IPC_NOWAIT), ENOMSG, "an empty queue with IPC_NOWAIT: ENOMSG");
+
+    /* A sender wakes a sleeping receiver in another process. */
+    int ready[2];
+    if (pipe(ready))
+        return;
+    pid_t pid = fork();
+    if (pid == 0) {
+        char c;
+        if (read(ready[0], &c, 1) != 1)
+            _exit(2);
+        mb.type = 9;
+        strcpy(mb.text, "late");
+        _exit(msgsnd(q, &mb, 5, 0) == 0 ? 0 : 1);
+    }
+    char c = 1;
+    check(write(ready[1], &c, 1) == 1, "started the sender", "failed");
+    check_eq(msgrcv(q, &mb, 32, 9, 0), 5, "msgrcv waits for the sender");
+    check(strcmp(mb.text, "late") == 0, "and gets its message", "failed");
+    check(child_ok(pid), "the sender succeeded", "failed");
+
+    /* A handler cuts msgrcv short: EINTR, even with SA_RESTART. The timer
+     * repeats, so one expiry surely finds msgrcv asleep. */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_alarm;
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGALRM, &sa, NULL);
+    struct itimerval it = {{0, 20000}, {0, 20000}};
+    setitimer(ITIMER_REAL, &it, NULL);
+    long r = msgrcv(q, &mb, 32, 0, 0);
+    int e = errno;
+    memset(&it, 0, sizeof it);
+    setitimer(ITIMER_REAL, &it, NULL);
+    check(r == -1 && e == EINTR && alarms > 0, "msgrcv interrupted by a handler: EINTR", "r %ld errno %d", r, e);
+    signal(SIGALRM, SIG_DFL);
+
+    /* IPC_RMID wakes a blocked receiver with EIDRM. */
+    if (pipe(ready))
+        return;
+    pid = fork();
+    if (pid == 0) {
+        close(ready[0]);
+        _exit(msgrcv(q, &mb, 32, 0, 0) == -1 && errno == EIDRM ? 0 : 1);
+    }
+    close(ready[1]);
+    /* Wait until the child sleeps: its state in /proc, polled without time. */
+    char path[64], buf[256];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    for (;;) {
+        FILE *f = fopen(path, "r");
+        if (!f)
+            break;
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[n] = 0;
+        char *rp = strrchr(buf, ')');
+        if (rp && rp[1] == ' ' && rp[2] == 'S')
+            break;
+        sched_yield();
+    }
+    check_eq(msgctl(q, IPC_RMID, NULL), 0, "remove the queue under a receiver");
+    check(child_ok(pid), "the receiver fails with EIDRM", "failed");
+}
+
+int main(void)
+{
+    check_init("t_ipc");
+    key_base = (key_t)(0x4d500000 | ((getpid() & 0xfff) << 4));
+    test_keys();
+    test_stat_set();
+    test_perms();
+    test_shm();
+    test_sem_wait();
+    test_msg();
+    return check_finish();
+}
