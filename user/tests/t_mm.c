@@ -7,6 +7,8 @@
 #include "proc.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
@@ -178,6 +180,45 @@ static void shared_and_private(void)
     syscall(SYS_munmap, private, PAGE);
 }
 
+/* Run in a child: writes a marker into a page nobody touched before. */
+static void child_writes_first(void *page)
+{
+    ((char *)page)[100] = 'C';
+}
+
+/* A shared anonymous page first touched after fork is still shared (it
+ * is a shmem file's page, as on Linux; it used to be two private pages). */
+static void shared_untouched_before_fork(void)
+{
+    int zero = open("/dev/zero", O_RDWR);
+    char *areas[2] = {
+        map(NULL, 2 * PAGE, RW, MAP_SHARED | MAP_ANONYMOUS),
+        zero >= 0 ? mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, zero, 0) : MAP_FAILED,
+    };
+    const char *what[2] = { "MAP_SHARED|MAP_ANONYMOUS", "MAP_SHARED of /dev/zero" };
+    for (int i = 0; i < 2; i++) {
+        char *a = areas[i];
+        if (!check(a != MAP_FAILED, what[i], "errno %d", errno))
+            continue;
+        char text[64];
+        int status = run_in_child(child_writes_first, a);
+        check(exited_with(status, 0) && a[100] == 'C',
+              "a shared page the parent never touched: the child's write is seen",
+              "%s: child %s, parent sees %d", what[i], status_text(status, text, sizeof text), a[100]);
+        /* And the other way: the parent writes, a second child sees it. */
+        a[200] = 'P';
+        pid_t c = fork();
+        if (c == 0)
+            _exit(a[200] == 'P' && a[100] == 'C' ? 0 : 1);
+        int st = 0;
+        waitpid(c, &st, 0);
+        check(exited_with(st, 0), "a later child sees the page as it is", "%s: status %d", what[i], st);
+        syscall(SYS_munmap, a, i == 0 ? 2 * PAGE : PAGE);
+    }
+    if (zero >= 0)
+        close(zero);
+}
+
 static void dontneed(void)
 {
     char *p = map_anon(2 * PAGE);
@@ -244,6 +285,7 @@ int main(void)
     unmap_middle();
     protect_middle();
     shared_and_private();
+    shared_untouched_before_fork();
     dontneed();
     error_paths();
     sparse();

@@ -19,7 +19,7 @@ use crate::mm::FileRef;
 use crate::sched;
 use crate::sync::Mutex;
 use crate::uaccess;
-use crate::vfs::inode::{Inode, Kind, NewNode};
+use crate::vfs::inode::Inode;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use marten_abi::errno::Errno;
@@ -95,22 +95,8 @@ pub fn shmget(key: i32, size: u64, flags: u64) -> Result<u64, Errno> {
         crate::warn_once!("shmget: SHM_HUGETLB is not supported (no huge pages): EINVAL (reported once)");
         return Err(Errno::EINVAL);
     }
-    let root = crate::vfs::memfd_root()?;
     let (uid, gid) = with_who(|w| (w.uid, w.gid));
-    let inode = root.inode.ops.create_unnamed(
-        &root.inode,
-        NewNode {
-            kind: Kind::File,
-            perm: 0o600,
-            uid,
-            gid,
-            target: b"",
-        },
-        false,
-    )?;
-    // A file that large cannot exist: as a full tmpfs, ENOSPC... Linux
-    // gives ENOMEM when it cannot set up the segment's file.
-    inode.ops.truncate(&inode, size).map_err(|_| Errno::ENOMEM)?;
+    let inode = crate::vfs::shmem_file(size, 0o600, uid, gid)?;
     let seg = Seg {
         file: Arc::downgrade(&inode),
         pin: Some(inode),

@@ -70,6 +70,20 @@ impl Mm {
             return Err(Errno::ENOMEM);
         }
         let backing = match &file {
+            // Shared anonymous memory is a shmem file of its own, as on
+            // Linux: a page first touched after fork is still shared.
+            None if share == Share::Shared => {
+                let (uid, gid) = {
+                    let c = crate::sched::current_process().user.cred.lock().clone();
+                    (c.fsuid, c.fsgid)
+                };
+                let f = crate::vfs::shmem_file(len, 0o600, uid, gid)?;
+                Backing::File {
+                    file: FileRef(f),
+                    offset: 0,
+                    len,
+                }
+            }
             None => Backing::Anon,
             Some((f, off)) => {
                 if off % 4096 != 0 {

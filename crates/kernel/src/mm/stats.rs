@@ -34,14 +34,27 @@ impl Mm {
     pub fn resident(&self) -> Resident {
         let mut r = Resident::default();
         let zero = zero_page();
+        // Shmem files' pages (shared anonymous memory, memfd, System V
+        // segments) are shared memory, as Linux counts them.
+        let shmem_sb = crate::vfs::memfd_root()
+            .ok()
+            .map(|l| alloc::sync::Arc::as_ptr(&l.inode.sb));
         hal::frames::with(|fa| {
             for v in self.vmas.iter() {
+                let shmem = match &v.backing {
+                    marten_vm::Backing::File { file, .. } => {
+                        shmem_sb.is_some_and(|sb| core::ptr::eq(alloc::sync::Arc::as_ptr(&file.0.sb), sb))
+                    }
+                    marten_vm::Backing::Anon => false,
+                };
                 self.pt.scan(v.start, v.end, |_, e| {
                     let pfn = e.pfn();
                     if pfn == zero {
                         return;
                     }
-                    if fa.kind(pfn) == FrameKind::PageCache {
+                    if shmem && v.share == Share::Shared {
+                        r.shmem += 1;
+                    } else if fa.kind(pfn) == FrameKind::PageCache {
                         r.file += 1;
                     } else if v.share == Share::Shared {
                         r.shmem += 1;

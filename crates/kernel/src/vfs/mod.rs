@@ -86,6 +86,26 @@ pub fn memfd_root() -> Result<Loc, Errno> {
         .clone()
 }
 
+/// A new unnamed file of `size` bytes (all holes) in the memfd file
+/// system, owned by `uid`/`gid` with mode `perm`: the memory of a shared
+/// anonymous mapping or of a System V shared memory segment, as Linux's
+/// shmem files. ENOMEM when it cannot be made that large.
+pub fn shmem_file(size: u64, perm: u32, uid: u32, gid: u32) -> Result<Arc<inode::Inode>, Errno> {
+    let root = memfd_root()?;
+    let node = inode::NewNode {
+        kind: inode::Kind::File,
+        perm,
+        uid,
+        gid,
+        target: b"",
+    };
+    let inode = root.inode.ops.create_unnamed(&root.inode, node, false)?;
+    // A file that large cannot exist: as a full tmpfs, ENOSPC... Linux
+    // gives ENOMEM when it cannot set up the file.
+    inode.ops.truncate(&inode, size).map_err(|_| Errno::ENOMEM)?;
+    Ok(inode)
+}
+
 /// Mounts a new instance of `fstype` (from `source` with `options`) at
 /// `at`, which must be a directory.
 pub fn mount_at(fstype: &[u8], source: &[u8], at: Loc, flags: u64, options: &[u8]) -> Result<Arc<mount::Mount>, Errno> {
