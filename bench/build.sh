@@ -21,7 +21,7 @@ mkdir -p "$OUT"
   bench/src/mbench.c bench/src/util.c bench/src/spawn.c bench/src/info.c \
   bench/src/fig_sys.c bench/src/fig_proc.c bench/src/fig_mem.c \
   bench/src/fig_dir.c bench/src/fig_areas.c bench/src/fig_fork_scale.c bench/src/fig_shell.c \
-  bench/src/fig_mymem.c bench/src/fig_signal.c
+  bench/src/fig_mymem.c bench/src/fig_signal.c bench/src/fig_threads.c
 "$CC" "${CFLAGS[@]}" -Os -s -o "$OUT/mbench-true" bench/src/true.c
 "$CC" "${CFLAGS[@]}" -O2 -o "$OUT/init" bench/src/init.c
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the user-space test programs (user/tests/*.c with musl-gcc, and the
-# Rust program user/rust-hello) into build/user/bin/, then packs them with
-# busybox into the test initramfs build/initrd-test.cpio.gz.
+# Rust programs user/rust-hello and user/rust-threads) into build/user/bin/,
+# then packs them with busybox into the test initramfs build/initrd-test.cpio.gz.
 # Needs `scripts/deps.sh --user` and `cargo build --release -p marten-mkinitramfs`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,6 +46,11 @@ cargo build --release -q -p marten-rust-hello --target x86_64-unknown-linux-musl
   --manifest-path user/rust-hello/Cargo.toml --target-dir "$TARGET_DIR"
 cp "$TARGET_DIR/x86_64-unknown-linux-musl/release/rust-hello" "$BIN/rust-hello"
 programs+=(rust-hello)
+# rust-threads checks that a panicking thread joins with Err: it unwinds.
+cargo build --profile unwind -q -p marten-rust-threads --target x86_64-unknown-linux-musl \
+  --manifest-path user/rust-threads/Cargo.toml --target-dir "$TARGET_DIR"
+cp "$TARGET_DIR/x86_64-unknown-linux-musl/unwind/rust-threads" "$BIN/rust-threads"
+programs+=(rust-threads)
 
 # Data files. /etc/motd is executable on purpose: exec of it must fail with
 # ENOEXEC (not EACCES), which t_exec checks.

@@ -71,6 +71,24 @@ run 0 t_exhaust inodes --max-mb 8
 run 0 t_forkloop 1000
 run 0 t_execloop 100
 run 0 t_spin 500
+run 0 t_pthread_mutex
+run 0 t_pthread_sync
+run 0 t_pthread_life
+
+# The /dev/mymem race: lock and ioctl must lose nothing (exit 0); nolock
+# reports its losses and exits 0. Without the device it says so (exit 2).
+if [ -e /dev/mymem ]; then
+  for args in "lock 2" "lock 10 15000" "lock 50 3000" "ioctl 2" "ioctl 50 3000" "nolock 10 15000"; do
+    # shellcheck disable=SC2086
+    out=$("$BIN/mymem_race" $args 2>&1); rc=$?
+    printf '%s\n' "$out"
+    if [ "$rc" -eq 0 ]; then PASSED=$((PASSED + 1)); else
+      echo "not ok - mymem_race $args exited $rc"; FAILED=$((FAILED + 1)); fi
+  done
+else
+  "$BIN/mymem_race" lock   # prints that the device is missing
+  echo "SKIP mymem_race: /dev/mymem is absent (load bench/mymem's module to run it)"
+fi
 
 # The busybox file-tools script, with the host's static busybox.
 out=$(cd /tmp && BB=/bin/busybox /bin/busybox sh "$OLDPWD/user/scripts/t_files.sh" 2>&1); rc=$?
@@ -89,6 +107,24 @@ if [ "$rc" -eq 3 ] && grep -qx 'rust-hello: done' <<<"$out" &&
 else
   echo "not ok - rust-hello exited $rc or printed the wrong lines"
   FAILED=$((FAILED + 1))
+fi
+
+# rust-threads prints one line per check and "rust-threads: ok" when all passed.
+out=$("$BIN/rust-threads" 2>&1); rc=$?
+printf '%s\n' "$out"
+if [ "$rc" -eq 0 ] && grep -qx 'rust-threads: ok' <<<"$out"; then
+  PASSED=$((PASSED + 1))
+else
+  echo "not ok - rust-threads exited $rc or printed no 'rust-threads: ok'"
+  FAILED=$((FAILED + 1))
+fi
+if [ -e /dev/mymem ]; then
+  for mode in lock nolock; do
+    out=$("$BIN/rust-threads" mymem $mode 10 15000 2>&1); rc=$?
+    printf '%s\n' "$out"
+    if [ "$rc" -eq 0 ]; then PASSED=$((PASSED + 1)); else
+      echo "not ok - rust-threads mymem $mode exited $rc"; FAILED=$((FAILED + 1)); fi
+  done
 fi
 
 echo "native: $PASSED passed, $FAILED failed"

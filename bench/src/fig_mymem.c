@@ -44,7 +44,7 @@ static int alloc_buf(struct ctx *c)
 	return 0;
 }
 
-static int mymem_setup(struct ctx *c)
+int mymem_open(struct ctx *c)
 {
 	c->fd = open(MYMEM, O_RDWR);
 	if (c->fd < 0 && errno == ENOENT) {
@@ -56,6 +56,13 @@ static int mymem_setup(struct ctx *c)
 	}
 	if (c->fd < 0)
 		return fail_errno(c, "open " MYMEM);
+	return 0;
+}
+
+static int mymem_setup(struct ctx *c)
+{
+	if (mymem_open(c) < 0)
+		return -1;
 	return alloc_buf(c);
 }
 

@@ -50,6 +50,7 @@ extern const struct figure fork_scale_figures[];
 extern const struct figure shell_figures[];
 extern const struct figure mymem_figures[];
 extern const struct figure signal_figures[];
+extern const struct figure thread_figures[];
 
 /* Set by --quick: figures with costly work per iteration may do less. */
 extern int quick_mode;
@@ -84,6 +85,10 @@ int fork_exit_loop(struct ctx *c, long n, double *ns);
  * waits; a child that does not exit with 0 makes the figure n/a. */
 int fork_exec_loop(struct ctx *c, long n, double *ns, const char *path, char *const argv[],
 		   char *const envp[]);
+
+/* Opens /dev/mymem read-write into c->fd; when it is missing, c->why says
+ * why (on Linux: the module could not be built or loaded). Returns 0 or -1. */
+int mymem_open(struct ctx *c);
 
 /* Waits for child `pid` and returns its exit code, 128+signal when it was
  * killed, or -1 with errno set when waiting fails. */

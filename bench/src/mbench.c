@@ -35,7 +35,7 @@ int quick_mode;
 static const struct figure *const tables[] = {
 	sys_figures, proc_figures, mem_figures, dir_figures,
 	areas_figures, fork_scale_figures, shell_figures, mymem_figures,
-	signal_figures,
+	signal_figures, thread_figures,
 };
 
 #define TABLES (sizeof tables / sizeof tables[0])

@@ -51,7 +51,7 @@ const fn spec(name: &'static str, unit: &'static str, better: Better) -> Spec {
 }
 
 /// The figures `mbench` prints, in its order.
-pub const BENCH: [Spec; 79] = [
+pub const BENCH: [Spec; 89] = [
     spec("getppid", "us", Better::Lower),
     spec("read_zero_1b", "us", Better::Lower),
     spec("write_null_1b", "us", Better::Lower),
@@ -131,6 +131,16 @@ pub const BENCH: [Spec; 79] = [
     spec("tmpfs_write_bw_512k", "MiB/s", Better::Higher),
     spec("signal_self", "us", Better::Lower),
     spec("signal_pingpong", "us", Better::Lower),
+    spec("thread_create_join", "us", Better::Lower),
+    spec("mutex_uncontended", "us", Better::Lower),
+    spec("mutex_contended_2", "us", Better::Lower),
+    spec("futex_pingpong", "us", Better::Lower),
+    spec("mymem_race_lock_2", "ms", Better::Lower),
+    spec("mymem_race_lock_10", "ms", Better::Lower),
+    spec("mymem_race_lock_50", "ms", Better::Lower),
+    spec("mymem_race_nolock_2", "ms", Better::Lower),
+    spec("mymem_race_nolock_10", "ms", Better::Lower),
+    spec("mymem_race_nolock_50", "ms", Better::Lower),
 ];
 
 /// A figure measured at several sizes, to show how a cost grows.
