@@ -65,9 +65,7 @@ counted ktest '^ktest: [0-9]+ passed' target/release/mrun ktest --quiet --icount
 step build-user scripts/build-user.sh
 step build-run-image env OVERLAY= EXTRA= scripts/build-run-image.sh   # without overlay/
 step build-bench bench/build.sh
-# tests/e2e/threads.script waits for threads (issue 11): drop this filter to enable it.
-E2E_SCRIPTS=(); for s in tests/e2e/*.script; do [ "$s" = tests/e2e/threads.script ] || E2E_SCRIPTS+=("$s"); done
-counted e2e '^e2e:' target/release/mrun script --quiet --kernel build/marten "${E2E_SCRIPTS[@]}"
+counted e2e '^e2e:' target/release/mrun script --quiet --kernel build/marten tests/e2e/*.script
 
 echo
 if [ "${#FAILED_STEPS[@]}" -gt 0 ]; then

@@ -397,8 +397,51 @@ static void test_clone_flags(void)
                 "CLONE_PIDFD with CLONE_PARENT_SETTID in clone(2)");
 }
 
+static void *block_forever(void *arg)
+{
+    /* Sleeps in a futex wait (pthread_cond_wait) or in pause. */
+    static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+    static pthread_cond_t c = PTHREAD_COND_INITIALIZER;
+    if (arg) {
+        pthread_mutex_lock(&m);
+        for (;;)
+            pthread_cond_wait(&c, &m);
+    }
+    for (;;)
+        pause();
+    return NULL;
+}
+
+/* `t_threads --exits N [T]`: N processes each exit (exit_group) while T
+ * (3) threads of theirs are alive and asleep; run under the kernel shell's
+ * leakcheck, which compares every frame count before and after. */
+static int exits_with_live_threads(int n, int nthreads)
+{
+    int bad = 0;
+    for (int i = 0; i < n; i++) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            pthread_t t;
+            for (int k = 0; k < nthreads; k++)
+                if (pthread_create(&t, NULL, block_forever, k == 0 ? (void *)1 : NULL) != 0)
+                    _exit(2);
+            /* Let them reach their sleep, sometimes. */
+            if (i % 2)
+                sched_yield();
+            exit(7);
+        }
+        int st = 0;
+        if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 7)
+            bad++;
+    }
+    printf("t_threads: %d exits with live threads, %d wrong\n", n, bad);
+    return bad != 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 3 && strcmp(argv[1], "--exits") == 0)
+        return exits_with_live_threads(atoi(argv[2]), argc > 3 ? atoi(argv[3]) : 3);
     if (argc == 3 && strcmp(argv[1], "--after-exec") == 0) {
         /* After execve from a thread: alone, with the old group's id. */
         long want = atol(argv[2]);

@@ -114,6 +114,15 @@ impl<T> Table<T> {
         if let Some(pos) = self.ids[i].iter().position(|(x, _)| *x == id) {
             self.ids[i].swap_remove(pos);
         }
+        release_if_empty(&mut self.ids[i]);
+    }
+
+    /// Room held for waiters, queued or not: an empty table holds none,
+    /// so waiters that came and went leave no memory behind.
+    pub fn held(&self) -> usize {
+        let b: usize = self.buckets.iter().map(|v| v.capacity()).sum();
+        let i: usize = self.ids.iter().map(|v| v.capacity()).sum();
+        b + i
     }
 
     fn rekey_id(&mut self, id: u64, key: Key) {
@@ -143,6 +152,7 @@ impl<T> Table<T> {
                 i += 1;
             }
         }
+        release_if_empty(&mut self.buckets[b]);
         woken
     }
 
@@ -201,6 +211,7 @@ impl<T> Table<T> {
                 i += 1;
             }
         }
+        release_if_empty(&mut self.buckets[bf]);
         Ok((woken, moved))
     }
 
@@ -211,6 +222,7 @@ impl<T> Table<T> {
         let b = self.bucket_of(&key);
         let pos = self.buckets[b].iter().position(|w| w.id == id)?;
         let w = self.buckets[b].remove(pos);
+        release_if_empty(&mut self.buckets[b]);
         self.forget_id(id);
         self.len -= 1;
         Some(w)
@@ -219,6 +231,14 @@ impl<T> Table<T> {
     /// Every queued waiter, bucket by bucket (for checks and reports).
     pub fn iter(&self) -> impl Iterator<Item = &Waiter<T>> {
         self.buckets.iter().flatten()
+    }
+}
+
+/// Gives an emptied bucket's memory back (each wait allocates its room
+/// again: a table never grows with the keys that were ever waited on).
+fn release_if_empty<X>(v: &mut Vec<X>) {
+    if v.is_empty() && v.capacity() > 0 {
+        *v = Vec::new();
     }
 }
 
@@ -300,6 +320,23 @@ mod tests {
 
     /// The cost of a wake is the waiters of its bucket: thousands of
     /// waiters on keys of other buckets add nothing to it.
+    #[test]
+    fn waiters_that_left_leave_no_memory() {
+        let mut t: Table<()> = Table::new(16).unwrap();
+        for round in 0..50u64 {
+            for id in 0..8 {
+                t.enqueue(round * 8 + id, p(round * 64 + id % 3), u32::MAX, ()).unwrap();
+            }
+            t.cancel(round * 8 + 1).unwrap();
+            t.requeue(&p(round * 64), &p(round * 64 + 1), 1, 1, |_| {}).unwrap();
+            for k in 0..3 {
+                t.wake(&p(round * 64 + k), usize::MAX, u32::MAX, |_| {});
+            }
+            assert!(t.is_empty());
+            assert_eq!(t.held(), 0, "round {round}");
+        }
+    }
+
     #[test]
     fn wake_cost_ignores_other_buckets() {
         let mut t = Table::new(64).unwrap();

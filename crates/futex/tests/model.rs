@@ -123,6 +123,9 @@ proptest! {
                 }
             }
             prop_assert_eq!(t.len(), m.len());
+            if m.is_empty() {
+                prop_assert_eq!(t.held(), 0, "an empty table holds no memory");
+            }
             for (k, id, _) in &m {
                 prop_assert_eq!(t.key_of(*id), Some(*k));
             }

@@ -58,8 +58,12 @@ impl Slots {
         None
     }
 
+    /// Frees slot `i`; the next search starts at or below it, so the
+    /// lowest slots are reused first and the kernel page tables behind
+    /// the region do not spread over its whole window.
     fn give(&mut self, class: usize, i: usize) {
         self.words[class][i / 64] &= !(1 << (i % 64));
+        self.hint[class] = self.hint[class].min(i / 64);
     }
 }
 

@@ -45,7 +45,8 @@ fn snapshot() -> FrameStats {
 }
 
 /// `leakcheck CMD...`: runs a shell command and checks that the frames in
-/// use of every kind are back to their counts from before.
+/// use of every kind, and the process and thread ids in use, are back to
+/// their counts from before.
 pub fn leakcheck(w: &[String]) -> CmdResult {
     if w.len() < 2 {
         return Err("usage: leakcheck CMD [ARGS...]".into());
@@ -53,11 +54,18 @@ pub fn leakcheck(w: &[String]) -> CmdResult {
     // Let threads that exited before us finish leaving.
     sched::sleep_ms(20);
     let before = snapshot();
+    let ids_before = proc::ids_in_use();
     let r = super::commands::run(&w[1..]);
     sched::sleep_ms(20);
     let after = snapshot();
+    let ids_after = proc::ids_in_use();
     r?;
     let mut leaks = 0;
+    // Process and thread ids are a resource too.
+    if ids_before != ids_after {
+        leaks += 1;
+        kprintln!("leakcheck: process and thread ids: {ids_before} before, {ids_after} after");
+    }
     for k in FrameKind::ALL {
         let (b, a) = (before.by_kind[k.index()], after.by_kind[k.index()]);
         if b != a {

@@ -523,7 +523,10 @@ pub fn exit(value: isize) -> ! {
     let last = process.thread_exited(&me);
     if last {
         proc::exit_process(&process, value as i32);
-    } else if me.tid() != process.pid {
+    }
+    // A thread's own id goes now, whether or not it was the last (the
+    // group's id goes when the process is reaped).
+    if me.tid() != process.pid {
         proc::free_tid(me.tid());
     }
     drop(process);
