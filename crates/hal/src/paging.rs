@@ -200,13 +200,35 @@ unsafe fn walk_find(root: Pfn, va: u64) -> Option<(Pfn, usize, u32)> {
 /// Serialises changes to kernel-half page tables.
 static KERNEL_MAP_LOCK: crate::sync::SpinLock<()> = crate::sync::SpinLock::new(());
 
+/// Page tables made for kernel mappings since boot. They are kept for
+/// reuse and never freed (as Linux keeps its vmalloc page tables), so
+/// their number follows the most kernel stacks and large buffers alive at
+/// once, not a leak.
+static KERNEL_TABLES: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+
+/// How many page tables kernel mappings have needed since boot.
+pub fn kernel_tables() -> usize {
+    KERNEL_TABLES.load(Ordering::Relaxed)
+}
+
+/// Page-table frames for kernel mappings, counted in [`kernel_tables`].
+struct KernelTables;
+
+impl TableAlloc for KernelTables {
+    fn alloc_table(&mut self) -> Option<Pfn> {
+        let f = BuddyTables.alloc_table()?;
+        KERNEL_TABLES.fetch_add(1, Ordering::Relaxed);
+        Some(f)
+    }
+}
+
 /// Maps one 4 KiB kernel page (stacks, MMIO). `flags` are added to PRESENT |
 /// GLOBAL; NX is added unless `exec`.
 pub(crate) fn map_kernel_page(va: u64, pa: u64, flags: u64) -> Result<(), ()> {
     let _g = KERNEL_MAP_LOCK.lock();
     let root = KERNEL_ROOT.load(Ordering::Relaxed) as Pfn;
     // SAFETY: kernel tables are changed only under KERNEL_MAP_LOCK.
-    let pt = unsafe { walk_create(root, va, bits::WRITABLE, Some(&mut BuddyTables)) }.ok_or(())?;
+    let pt = unsafe { walk_create(root, va, bits::WRITABLE, Some(&mut KernelTables)) }.ok_or(())?;
     // SAFETY: as above.
     let t = unsafe { table(pt) };
     t[index(va, 0)] = (pa & bits::ADDR) | flags | bits::PRESENT | bits::GLOBAL | nx();
@@ -641,30 +663,46 @@ impl AddressSpace {
     }
 
     /// Unmaps every user page in `[start, end)`, calling `f` with each
-    /// removed entry (whose frame reference goes to `f`), and frees page
-    /// tables that become empty.
-    pub fn clear(&mut self, start: u64, end: u64, mut f: impl FnMut(u64, Pte)) {
+    /// removed entry (whose frame reference goes to `f`), and frees the page
+    /// tables that lie wholly inside `gap` (a range nothing is mapped in
+    /// any more, around `[start, end)`; an empty `gap` keeps every table).
+    /// Deciding by the gap, as Linux's free_pgtables does, needs no scan
+    /// of the tables for entries left.
+    pub fn clear(&mut self, start: u64, end: u64, gap: (u64, u64), mut f: impl FnMut(u64, Pte)) {
         let end = end.min(USER_END);
         let mut freed = 0usize;
-        let mut any = false;
+        // As `visit`: a few pages are invalidated one by one, more with one
+        // full flush; so is a walk that freed page tables (their cached
+        // upper-level entries go too).
+        let mut cleared = [0u64; 32];
+        let mut n = 0usize;
         // SAFETY: exclusive access through `&mut self`.
         unsafe {
             clear_level(
                 self.root.pfn,
                 3,
                 0,
-                start,
-                end,
+                (start, end),
+                gap,
                 &mut |va, e| {
-                    any = true;
+                    if n < cleared.len() {
+                        cleared[n] = va;
+                    }
+                    n += 1;
                     f(va, e)
                 },
                 &mut freed,
             )
         };
         self.tables -= freed;
-        if any && self.is_active() {
-            x86_64::instructions::tlb::flush_all();
+        if (n > 0 || freed > 0) && self.is_active() {
+            if freed == 0 && n <= cleared.len() {
+                for &va in &cleared[..n] {
+                    x86_64::instructions::tlb::flush(x86_64::VirtAddr::new(va));
+                }
+            } else {
+                x86_64::instructions::tlb::flush_all();
+            }
         }
     }
 
@@ -682,7 +720,9 @@ impl Drop for AddressSpace {
         if self.is_active() {
             activate_kernel();
         }
-        self.clear(0, USER_END, |_, e| {
+        // Everything goes, the tables that reach the top of the user half
+        // too: the gap is the whole address space.
+        self.clear(0, USER_END, (0, u64::MAX), |_, e| {
             frames::put(e.pfn());
         });
         // The root frame itself goes when the last `Root` handle does.
@@ -711,12 +751,9 @@ fn span(level: u32) -> u64 {
 unsafe fn visit_level(pfn: Pfn, level: u32, base: u64, start: u64, end: u64, f: &mut dyn FnMut(u64, &mut Pte)) {
     // SAFETY: forwarded.
     let t = unsafe { table(pfn) };
-    let top = if level == 3 { 256 } else { 512 };
-    for (i, slot) in t.iter_mut().enumerate().take(top) {
+    let (lo, hi) = entries_in(level, base, start, end);
+    for (i, slot) in t.iter_mut().enumerate().take(hi).skip(lo) {
         let va = base + i as u64 * span(level);
-        if va + span(level) <= start || va >= end {
-            continue;
-        }
         let mut e = Pte(*slot);
         if !e.present() {
             continue;
@@ -731,17 +768,33 @@ unsafe fn visit_level(pfn: Pfn, level: u32, base: u64, start: u64, end: u64, f: 
     }
 }
 
+/// The entries `lo..hi` of a table at `level` whose entry 0 maps `base`
+/// that meet `[start, end)`: walks look at those alone, not at the whole
+/// table (a walk over a small range costs a few entries per level).
+fn entries_in(level: u32, base: u64, start: u64, end: u64) -> (usize, usize) {
+    let top = if level == 3 { 256 } else { 512 };
+    let s = span(level);
+    let lo = if start <= base {
+        0
+    } else {
+        ((start - base) / s) as usize
+    };
+    let hi = if end <= base {
+        0
+    } else {
+        (end - base).div_ceil(s) as usize
+    };
+    (lo.min(top), hi.min(top))
+}
+
 /// # Safety
 /// Shared access to the tree under `pfn`.
 unsafe fn scan_level(pfn: Pfn, level: u32, base: u64, start: u64, end: u64, f: &mut dyn FnMut(u64, Pte)) {
     // SAFETY: forwarded.
     let t = unsafe { table_ref(pfn) };
-    let top = if level == 3 { 256 } else { 512 };
-    for (i, &slot) in t.iter().enumerate().take(top) {
+    let (lo, hi) = entries_in(level, base, start, end);
+    for (i, &slot) in t.iter().enumerate().take(hi).skip(lo) {
         let va = base + i as u64 * span(level);
-        if va + span(level) <= start || va >= end {
-            continue;
-        }
         let e = Pte(slot);
         if !e.present() {
             continue;
@@ -756,46 +809,40 @@ unsafe fn scan_level(pfn: Pfn, level: u32, base: u64, start: u64, end: u64, f: &
 }
 
 /// # Safety
-/// Exclusive access to the tree under `pfn`.
+/// Exclusive access to the tree under `pfn`; no page outside the areas of
+/// the address space is mapped (so a table inside `gap` maps nothing once
+/// `range` is cleared).
 unsafe fn clear_level(
     pfn: Pfn,
     level: u32,
     base: u64,
-    start: u64,
-    end: u64,
+    range: (u64, u64),
+    gap: (u64, u64),
     f: &mut dyn FnMut(u64, Pte),
     freed: &mut usize,
-) -> bool {
+) {
     // SAFETY: forwarded.
     let t = unsafe { table(pfn) };
-    let top = if level == 3 { 256 } else { 512 };
-    let mut empty = true;
-    for (i, slot) in t.iter_mut().enumerate().take(top) {
+    let (lo, hi) = entries_in(level, base, range.0, range.1);
+    for (i, slot) in t.iter_mut().enumerate().take(hi).skip(lo) {
         let va = base + i as u64 * span(level);
         let e = Pte(*slot);
         if !e.present() {
             continue;
         }
-        if va + span(level) <= start || va >= end {
-            empty = false;
-            continue;
-        }
         if level == 0 {
             *slot = 0;
             f(va, e);
-        } else {
-            // SAFETY: forwarded.
-            let child_empty = unsafe { clear_level(e.pfn(), level - 1, va, start, end, f, freed) };
-            if child_empty {
-                *slot = 0;
-                frames::free(e.pfn());
-                *freed += 1;
-            } else {
-                empty = false;
-            }
+            continue;
+        }
+        // SAFETY: forwarded.
+        unsafe { clear_level(e.pfn(), level - 1, va, range, gap, f, freed) };
+        if va >= gap.0 && va + span(level) <= gap.1 {
+            *slot = 0;
+            frames::free(e.pfn());
+            *freed += 1;
         }
     }
-    empty
 }
 
 /// # Safety

@@ -54,6 +54,17 @@ impl<F> VmaMap<F> {
         start < end && self.areas.get(self.index_after(start)).is_some_and(|v| v.start < end)
     }
 
+    /// The hole `[floor, ceiling)` around `[start, end)`, which no area may overlap: from the
+    /// end of the last area below it (or 0) to the start of the first one above it (or
+    /// `USER_END`). Page tables wholly inside it map nothing and may go.
+    pub fn gap_around(&self, start: u64, end: u64) -> (u64, u64) {
+        debug_assert!(!self.overlaps(start, end));
+        let i = self.index_after(start);
+        let floor = i.checked_sub(1).map_or(0, |j| self.areas[j].end);
+        let ceiling = self.areas.get(i).map_or(crate::USER_END, |v| v.start.max(end));
+        (floor.min(start), ceiling)
+    }
+
     /// Index of the first area that ends above `addr` (the one containing it, or the next one).
     pub(crate) fn index_after(&self, addr: u64) -> usize {
         self.areas.partition_point(|v| v.end <= addr)
@@ -157,6 +168,17 @@ mod tests {
                 anon(0x8000, 0xa000),
             ],
         }
+    }
+
+    #[test]
+    fn the_gap_around_a_hole_reaches_the_neighbours() {
+        let map = sample();
+        assert_eq!(map.gap_around(0x3000, 0x4000), (0x3000, 0x5000));
+        assert_eq!(map.gap_around(0x6000, 0x7000), (0x6000, 0x8000));
+        assert_eq!(map.gap_around(0, 0x1000), (0, 0x1000));
+        assert_eq!(map.gap_around(0xb000, 0xc000), (0xa000, crate::USER_END));
+        let empty: VmaMap<u32> = VmaMap::new();
+        assert_eq!(empty.gap_around(0x4000, 0x5000), (0, crate::USER_END));
     }
 
     #[test]

@@ -97,6 +97,8 @@ pub enum Stop {
 /// monotonic `deadline` passes or a signal or kill must be acted on. The
 /// waiter is off the table on every way out.
 fn sleep_queued(mut g: Guard, me: &Arc<Thread>, id: u64, deadline: Option<u64>) -> Result<(), Stop> {
+    // Under the table lock: no waker has taken us off yet.
+    me.user.futex_woken.store(false, core::sync::atomic::Ordering::Relaxed);
     loop {
         let irq_on = hal::cpu::interrupts_enabled();
         hal::cpu::disable_interrupts();
@@ -136,6 +138,11 @@ fn sleep_queued(mut g: Guard, me: &Arc<Thread>, id: u64, deadline: Option<u64>) 
             sched::disarm_timer(me);
         }
         restore();
+        // A waker took us off the table (and said so before waking us):
+        // no need to look again under the lock.
+        if me.user.futex_woken.load(core::sync::atomic::Ordering::Acquire) {
+            return Ok(());
+        }
         g = TABLE.lock();
     }
 }
@@ -165,6 +172,10 @@ pub fn wait(key: Key, addr: u64, val: u32, bitset: u32, deadline: Option<u64>) -
 }
 
 fn wake_thread(w: marten_futex::Waiter<Arc<Thread>>) {
+    w.data
+        .user
+        .futex_woken
+        .store(true, core::sync::atomic::Ordering::Release);
     sched::wake(&w.data);
 }
 

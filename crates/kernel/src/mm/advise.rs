@@ -124,7 +124,8 @@ impl Mm {
         }
         let covered = coverage(self.covered(start, end));
         for v in self.vmas.iter().filter(touches).filter(|v| v.share == Share::Private) {
-            self.pt.clear(v.start.max(start), v.end.min(end), |_, pte| {
+            // The area stays: so do its page tables (an empty gap).
+            self.pt.clear(v.start.max(start), v.end.min(end), (0, 0), |_, pte| {
                 hal::frames::put(pte.pfn());
             });
         }

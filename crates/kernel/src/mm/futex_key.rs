@@ -18,9 +18,7 @@ pub enum Backing {
 
 /// The calling process's address-space identity (EFAULT without one).
 pub fn mm_id() -> Result<u64, Errno> {
-    let p = sched::current_process();
-    let g = p.user.mm.lock();
-    g.as_ref().map(|mm| mm.pt.root_phys()).ok_or(Errno::EFAULT)
+    sched::with_current(|t| t.process.user.mm_id()).ok_or(Errno::EFAULT)
 }
 
 /// What backs `addr` in the calling process (EFAULT when no area holds

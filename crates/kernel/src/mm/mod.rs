@@ -144,7 +144,8 @@ impl Mm {
                 marten_vm::VmError::NoMem => Errno::ENOMEM,
                 _ => Errno::EINVAL,
             })?;
-        self.pt.clear(start, end, |_, e| {
+        let gap = self.vmas.gap_around(start, end);
+        self.pt.clear(start, end, gap, |_, e| {
             hal::frames::put(e.pfn());
         });
         self.committed -= freed;

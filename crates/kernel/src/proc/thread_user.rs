@@ -37,6 +37,9 @@ pub struct ThreadUser {
     /// CLONE_CHILD_SETTID: where the thread stores its tid when it first
     /// runs.
     set_child_tid: AtomicU64,
+    /// Set by a futex waker that took this thread off the futex table
+    /// (under the table's lock) before waking it.
+    pub(crate) futex_woken: AtomicBool,
 }
 
 impl Default for ThreadUser {
@@ -58,6 +61,7 @@ impl ThreadUser {
             clear_child_tid: AtomicU64::new(0),
             robust_list: AtomicU64::new(0),
             set_child_tid: AtomicU64::new(0),
+            futex_woken: AtomicBool::new(false),
         }
     }
 

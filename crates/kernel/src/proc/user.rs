@@ -25,6 +25,9 @@ use marten_signal::SigState;
 pub struct UserState {
     pub mm: Mutex<Option<Mm>>,
     root: SpinLock<Option<Arc<Root>>>,
+    /// The physical address of `root`'s table (0: none), read without a
+    /// lock (a private futex's key).
+    root_phys: core::sync::atomic::AtomicU64,
     /// The file table (shared with other processes by CLONE_FILES).
     files: Share<FdTable>,
     /// Root, working directory and umask (shared by CLONE_FS).
@@ -69,6 +72,7 @@ impl UserState {
         UserState {
             mm: Mutex::new(None),
             root: SpinLock::new(None),
+            root_phys: core::sync::atomic::AtomicU64::new(0),
             files: Share::empty(),
             fs: Share::empty(),
             sig: SpinLock::new(SigState::new()),
@@ -91,6 +95,13 @@ impl UserState {
         self.root.lock().clone()
     }
 
+    /// The identity of its address space (the physical address of its
+    /// top page table), without a lock; None when it has none.
+    pub fn mm_id(&self) -> Option<u64> {
+        let id = self.root_phys.load(Ordering::Acquire);
+        (id != 0).then_some(id)
+    }
+
     /// Does the process have a user address space?
     pub fn has_mm(&self) -> bool {
         self.root.lock().is_some()
@@ -106,6 +117,7 @@ impl UserState {
         if activate {
             root.activate();
         }
+        self.root_phys.store(root.phys(), Ordering::Release);
         *self.root.lock() = Some(root);
         old
     }
@@ -269,6 +281,7 @@ impl UserState {
         if mm.is_some() {
             hal::paging::activate_kernel();
         }
+        self.root_phys.store(0, Ordering::Release);
         *self.root.lock() = None;
         if let Some(m) = mm {
             self.retire_mm(m);
