@@ -14,6 +14,8 @@ pub const CLONE_PARENT_SETTID: u64 = 0x100000;
 pub const CLONE_CHILD_CLEARTID: u64 = 0x200000;
 pub const CLONE_CHILD_SETTID: u64 = 0x1000000;
 pub const CLONE_PIDFD: u64 = 0x1000;
+/// pidfd_open(2)'s only flag: the file is non-blocking (O_NONBLOCK).
+pub const PIDFD_NONBLOCK: u64 = 0o4000;
 pub const CLONE_PTRACE: u64 = 0x2000;
 pub const CLONE_NEWNS: u64 = 0x20000;
 pub const CLONE_SYSVSEM: u64 = 0x40000;

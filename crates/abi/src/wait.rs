@@ -52,6 +52,8 @@ pub const WCLONE: u32 = 0x8000_0000;
 pub const P_ALL: u32 = 0;
 /// waitid `idtype`: the child with this pid.
 pub const P_PID: u32 = 1;
+/// waitid's idtype for a child named by a pidfd.
+pub const P_PIDFD: u32 = 3;
 /// waitid `idtype`: any child in this process group.
 pub const P_PGID: u32 = 2;
 

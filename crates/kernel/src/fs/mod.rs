@@ -10,6 +10,7 @@ pub mod file;
 pub mod fmt;
 pub mod initramfs;
 pub mod locks;
+pub mod pidfd;
 pub mod pipe;
 pub mod procfs;
 pub mod signalfd;

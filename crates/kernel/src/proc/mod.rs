@@ -99,6 +99,8 @@ pub struct Process {
     execed: AtomicBool,
     /// The parent sleeps here in waitpid; exiting children wake it.
     pub(crate) child_wq: WaitQueue,
+    /// Woken when it becomes a zombie (pollers of its pidfds).
+    pub(crate) exit_wq: WaitQueue,
     /// User address space, files and the like (user-space processes).
     pub user: user::UserState,
 }
@@ -132,6 +134,7 @@ impl Process {
             cont_wq: WaitQueue::new(),
             child_event: SpinLock::new(None),
             child_wq: WaitQueue::new(),
+            exit_wq: WaitQueue::new(),
             user: user::UserState::new(),
         }
     }
@@ -489,6 +492,7 @@ pub(crate) fn exit_process(p: &Arc<Process>, code: i32) {
         let _ = crate::tty::disassociate(p);
     }
     *p.state.lock() = ProcState::Zombie(status);
+    p.exit_wq.wake_all();
     // Groups this exit leaves orphaned with stopped members are woken with
     // SIGHUP and SIGCONT (POSIX).
     jobctl::exit_orphans(p, &kids, parent_pgid);

@@ -15,6 +15,8 @@ use marten_abi::errno::Errno;
 pub enum QueueRef {
     Shared(Arc<WaitQueue>),
     Signals(Arc<crate::proc::Process>),
+    /// A process's end (pidfds).
+    Exit(Arc<crate::proc::Process>),
 }
 
 impl QueueRef {
@@ -22,6 +24,7 @@ impl QueueRef {
         match self {
             QueueRef::Shared(q) => q,
             QueueRef::Signals(p) => &p.user.sig_wq,
+            QueueRef::Exit(p) => &p.exit_wq,
         }
     }
 }

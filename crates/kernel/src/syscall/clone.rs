@@ -86,6 +86,8 @@ struct CloneArgs {
     tls: u64,
     parent_tid: u64,
     child_tid: u64,
+    /// Where CLONE_PIDFD stores the new pidfd's number.
+    pidfd: u64,
 }
 
 /// fork(2): a copy of the calling process.
@@ -130,6 +132,8 @@ pub fn clone(c: &mut Call<'_>) -> SysResult {
         tls,
         parent_tid: ptid,
         child_tid: ctid,
+        // clone(2) returns the pidfd where parent_tid would go.
+        pidfd: ptid,
     };
     do_clone(c, args)
 }
@@ -185,6 +189,7 @@ pub fn clone3(c: &mut Call<'_>) -> SysResult {
         tls,
         parent_tid,
         child_tid,
+        pidfd,
     };
     do_clone(c, args)
 }
@@ -241,8 +246,8 @@ fn check(a: &CloneArgs, caller: &Process) -> Result<(), Errno> {
     if has(CLONE_NEW_ANY) {
         return unsupported("creating namespaces");
     }
-    if has(CLONE_PIDFD) {
-        return unsupported("CLONE_PIDFD (no pidfds yet)");
+    if has(CLONE_PIDFD) && has(CLONE_THREAD) {
+        return unsupported("CLONE_PIDFD for a thread (PIDFD_THREAD)");
     }
     if has(CLONE_THREAD) {
         // A thread shares everything a thread group shares in Marten.
@@ -422,8 +427,32 @@ fn new_process(c: &mut Call<'_>, me: &Arc<sched::Thread>, a: CloneArgs) -> SysRe
             t.user.set_child_tid_on_start(a.child_tid);
         }
     };
+    // CLONE_PIDFD: the parent's new descriptor, stored before the child
+    // runs (nothing is left of it if the clone fails).
+    let pidfd = if flags & CLONE_PIDFD != 0 {
+        let made = super::pidfd::install(&child, false).and_then(|fd| match uaccess::write_i32(a.pidfd, fd as i32) {
+            Ok(()) => Ok(fd),
+            Err(e) => {
+                let _ = parent.user.files().map(|f| f.lock().close(fd));
+                Err(e)
+            }
+        });
+        match made {
+            Ok(fd) => Some(fd),
+            Err(e) => {
+                child.user.release();
+                proc::abandon(&child);
+                return Err(e);
+            }
+        }
+    } else {
+        None
+    };
     let name = parent.name();
     if let Err(e) = sched::spawn_prepared(&child, name.as_str(), Some(child.pid), ctx, None, prepare) {
+        if let Some(fd) = pidfd {
+            let _ = parent.user.files().map(|f| f.lock().close(fd));
+        }
         child.user.release();
         proc::abandon(&child);
         return Err(e);

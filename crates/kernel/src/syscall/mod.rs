@@ -20,6 +20,7 @@ mod membarrier;
 mod memory;
 mod mount;
 mod path;
+mod pidfd;
 mod poll;
 mod process;
 mod rlimit;
@@ -270,6 +271,8 @@ syscall_table! {
     327 preadv2 => files::preadv2,
     328 pwritev2 => files::pwritev2,
     332 statx => stat::statx,
+    424 pidfd_send_signal => pidfd::pidfd_send_signal,
+    434 pidfd_open => pidfd::pidfd_open,
     435 clone3 => clone::clone3,
     437 openat2 => path::openat2,
     439 faccessat2 => path::faccessat2,

@@ -241,6 +241,7 @@ pub fn waitid(c: &mut Call<'_>) -> SysResult {
         // Since Linux 5.4, id 0 means the caller's own group.
         wait::P_PGID if id as i32 == 0 => WaitFor::Group(sched::current_process().pgid()),
         wait::P_PGID if id as i32 > 0 => WaitFor::Group(id as Pid),
+        wait::P_PIDFD => WaitFor::Pid(super::pidfd::process_of(id)?.pid),
         _ => return Err(Errno::EINVAL),
     };
     let opts = proc::WaitOpts {

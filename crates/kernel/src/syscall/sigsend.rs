@@ -95,7 +95,7 @@ pub fn tgkill(c: &mut Call<'_>) -> SysResult {
 
 /// Reads the caller's `siginfo_t`: a process may not pretend to be kill(2)
 /// or the kernel (si_code >= 0) or tkill toward another process (EPERM).
-fn user_info(target: &Process, sig: i32, addr: u64) -> Result<SigInfo, Errno> {
+pub(super) fn user_info(target: &Process, sig: i32, addr: u64) -> Result<SigInfo, Errno> {
     let mut b = [0u8; SIGINFO_SIZE];
     uaccess::read_bytes(addr, &mut b)?;
     let mut info = SigInfo::from_bytes(&b);
