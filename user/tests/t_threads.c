@@ -142,18 +142,26 @@ static void *exit_group_soon(void *arg)
     return NULL;
 }
 
-static void test_exit_group(void)
+/* Forks a child in which one thread sleeps and another runs `act`; returns
+ * the child's wait status. */
+static int child_with_threads(void *(*act)(void *), const char *what)
 {
     pid_t pid = fork();
     if (pid == 0) {
         pthread_t a, b;
         pthread_create(&a, NULL, sleeper, NULL);
-        pthread_create(&b, NULL, exit_group_soon, NULL);
+        pthread_create(&b, NULL, act, NULL);
         for (;;)
             pause();
     }
     int st = 0;
-    check_eq(waitpid(pid, &st, 0), pid, "waitpid on a process whose thread called exit_group");
+    check_eq(waitpid(pid, &st, 0), pid, what);
+    return st;
+}
+
+static void test_exit_group(void)
+{
+    int st = child_with_threads(exit_group_soon, "waitpid on a process whose thread called exit_group");
     check(WIFEXITED(st) && WEXITSTATUS(st) == 33, "exit_group's status ends the whole group", "status %#x", st);
 }
 
@@ -205,16 +213,7 @@ static void *exec_from_thread(void *arg)
 
 static void test_exec_from_thread(void)
 {
-    pid_t pid = fork();
-    if (pid == 0) {
-        pthread_t a, b;
-        pthread_create(&a, NULL, sleeper, NULL);
-        pthread_create(&b, NULL, exec_from_thread, NULL);
-        for (;;)
-            pause();
-    }
-    int st = 0;
-    check_eq(waitpid(pid, &st, 0), pid, "waitpid on a process whose thread called execve");
+    int st = child_with_threads(exec_from_thread, "waitpid on a process whose thread called execve");
     check(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the new program ran alone with the group's pid and tid", "status %#x",
           st);
 }

@@ -285,10 +285,10 @@ impl Context {
         }
         let top = self.stack.as_ref()?.top();
         let frame = (top - core::mem::size_of::<TrapFrame>() as u64) as *const TrapFrame;
-        // SAFETY: `frame` lies inside this context's own kernel stack, which
-        // stays mapped as long as the context exists (we hold `&self`), and
-        // is 8-byte aligned; a volatile read of one word never faults, and a
-        // value torn by a concurrent entry is only a stale statistic.
+        // A value torn by a concurrent entry from user mode is only a stale
+        // statistic.
+        // SAFETY: `frame` lies in this context's own kernel stack, mapped while
+        // the context exists (we hold `&self`), 8-byte aligned: the read never faults.
         Some(unsafe { core::ptr::read_volatile(core::ptr::addr_of!((*frame).rsp)) })
     }
 

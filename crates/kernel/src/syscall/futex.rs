@@ -44,6 +44,16 @@ fn wake_count(v: u64) -> usize {
     (v as u32 as i32).max(1) as usize
 }
 
+/// The bitset of a wait or wake: every bit for the plain operation, else
+/// `val3`, which must not be 0 (EINVAL).
+fn bitset_of(plain: bool, val3: u32) -> Result<u32, Errno> {
+    match (plain, val3) {
+        (true, _) => Ok(FUTEX_BITSET_MATCH_ANY),
+        (false, 0) => Err(Errno::EINVAL),
+        (false, b) => Ok(b),
+    }
+}
+
 pub fn futex(c: &mut Call<'_>) -> SysResult {
     let [uaddr, op, val, utime, uaddr2, val3] = c.a;
     let op = op as u32;
@@ -57,14 +67,7 @@ pub fn futex(c: &mut Call<'_>) -> SysResult {
     let (val, val3) = (val as u32, val3 as u32);
     match cmd {
         FUTEX_WAIT | FUTEX_WAIT_BITSET => {
-            let bitset = if cmd == FUTEX_WAIT {
-                FUTEX_BITSET_MATCH_ANY
-            } else {
-                val3
-            };
-            if bitset == 0 {
-                return Err(Errno::EINVAL);
-            }
+            let bitset = bitset_of(cmd == FUTEX_WAIT, val3)?;
             let key = futex::key(uaddr, private)?;
             match futex::wait(key, uaddr, val, bitset, deadline) {
                 Ok(()) => Ok(0),
@@ -79,14 +82,7 @@ pub fn futex(c: &mut Call<'_>) -> SysResult {
             }
         }
         FUTEX_WAKE | FUTEX_WAKE_BITSET => {
-            let bitset = if cmd == FUTEX_WAKE {
-                FUTEX_BITSET_MATCH_ANY
-            } else {
-                val3
-            };
-            if bitset == 0 {
-                return Err(Errno::EINVAL);
-            }
+            let bitset = bitset_of(cmd == FUTEX_WAKE, val3)?;
             let key = futex::key(uaddr, private)?;
             futex::wake(&key, wake_count(val.into()), bitset).map(|n| n as u64)
         }
