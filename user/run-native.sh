@@ -72,6 +72,7 @@ run 0 t_forkloop 1000
 run 0 t_execloop 100
 run 0 t_spin 500
 run 0 t_pthread_mutex
+run 0 t_pi
 run 0 t_pthread_sync
 run 0 t_pthread_life
 

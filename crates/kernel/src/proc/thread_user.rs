@@ -4,7 +4,7 @@
 //! of `clone`, `set_tid_address` and `set_robust_list`).
 
 use crate::hal::sync::SpinLock;
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use marten_signal::SigSet;
 
 /// A thread's user-space state. Empty (all zero) for kernel threads.
@@ -40,6 +40,9 @@ pub struct ThreadUser {
     /// Set by a futex waker that took this thread off the futex table
     /// (under the table's lock) before waking it.
     pub(crate) futex_woken: AtomicBool,
+    /// The thread that holds the priority-inheritance futex this one
+    /// sleeps on (0: none); changed under the futex table's lock.
+    pub(crate) pi_waiting_on: AtomicU32,
 }
 
 impl Default for ThreadUser {
@@ -62,6 +65,7 @@ impl ThreadUser {
             robust_list: AtomicU64::new(0),
             set_child_tid: AtomicU64::new(0),
             futex_woken: AtomicBool::new(false),
+            pi_waiting_on: AtomicU32::new(0),
         }
     }
 

@@ -50,7 +50,7 @@ impl From<Interrupted> for Errno {
 /// Invariant: `current` is the thread running on this CPU (or about to);
 /// every thread in `rq` is Runnable and not `current`... except a thread
 /// that was woken before it finished going to sleep, which is both.
-struct CpuSched {
+pub(crate) struct CpuSched {
     current: Option<Arc<Thread>>,
     idle: Option<Arc<Thread>>,
     rq: Option<RunQueue<ThreadRef>>,

@@ -15,6 +15,10 @@ use marten_sched::{Class, Scheduled};
 /// first queued.
 pub struct ThreadPolicy {
     bits: AtomicU32,
+    /// A real-time priority lent by threads waiting for a priority-
+    /// inheritance futex this thread holds (0: none); it runs at the higher
+    /// of this and its own level.
+    lent: AtomicU32,
 }
 
 impl ThreadPolicy {
@@ -22,6 +26,7 @@ impl ThreadPolicy {
     pub fn new(s: Setting) -> ThreadPolicy {
         ThreadPolicy {
             bits: AtomicU32::new(s.to_bits()),
+            lent: AtomicU32::new(0),
         }
     }
 
@@ -41,6 +46,14 @@ impl ThreadPolicy {
         Setting::from_bits(self.bits.load(Ordering::Acquire))
     }
 
+    /// How it competes now: its own class, or SCHED_FIFO at a priority lent
+    /// to it (priority inheritance) when that is higher.
+    pub fn effective_class(&self) -> Class {
+        let own = self.get().class();
+        let lent = self.lent.load(Ordering::Acquire) as u8;
+        if lent > own.level() { Class::Fifo(lent) } else { own }
+    }
+
     /// The policy a child of this thread starts with (fork, and new threads).
     pub fn for_child(&self) -> ThreadPolicy {
         ThreadPolicy::new(self.get().for_child())
@@ -54,9 +67,25 @@ impl ThreadPolicy {
 pub fn set(t: &Arc<Thread>, s: Setting) {
     let mut cpu = CPUS.get().lock();
     t.policy.bits.store(s.to_bits(), Ordering::Release);
+    moved(&mut cpu, t);
+}
+
+/// Lends `t` the real-time priority `prio` (0: takes back what was lent),
+/// for priority inheritance; it moves in the run queue as with [`set`].
+pub fn lend(t: &Arc<Thread>, prio: u8) {
+    let mut cpu = CPUS.get().lock();
+    if t.policy.lent.swap(u32::from(prio), Ordering::AcqRel) != u32::from(prio) {
+        moved(&mut cpu, t);
+    }
+}
+
+/// `t`'s effective class changed: the run queue learns it (with `cpu`, its
+/// CPU's scheduler state, locked).
+fn moved(cpu: &mut super::CpuSched, t: &Arc<Thread>) {
+    let class = t.policy.effective_class();
     let running = cpu.current.as_ref().is_some_and(|c| Arc::ptr_eq(c, t));
     let resched = if running {
-        cpu.rq().running_changed(s.class())
+        cpu.rq().running_changed(class)
     } else {
         cpu.rq().requeue(&ThreadRef(t.clone()))
     };
@@ -75,6 +104,6 @@ pub fn slice_ns(t: &Thread) -> u64 {
 
 impl Scheduled for ThreadRef {
     fn class(&self) -> Class {
-        self.0.policy.get().class()
+        self.0.policy.effective_class()
     }
 }
