@@ -299,6 +299,24 @@ static void test_proc_tasks(void)
             shown += strstr(out, names[i]) != NULL;
         check_eq(shown, 3, "ps -T lists the threads by name");
     }
+    /* busybox top -H lists each thread on a line of its own (with the
+     * program's command line): ours are four. */
+    if (pipe(p) == 0) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            dup2(p[1], 1);
+            close(p[0]);
+            execl("/bin/busybox", "sh", "-c", "busybox top -b -H -n 1 | busybox grep -c t_threads", (char *)NULL);
+            _exit(127);
+        }
+        close(p[1]);
+        char out[64] = { 0 };
+        if (read(p[0], out, sizeof out - 1) < 0)
+            out[0] = 0;
+        close(p[0]);
+        waitpid(pid, NULL, 0);
+        check(atoi(out) >= 4, "top -H shows each thread", "%s lines", out);
+    }
     atomic_store(&named_done, 1);
     for (int i = 0; i < 3; i++)
         pthread_join(t[i], NULL);

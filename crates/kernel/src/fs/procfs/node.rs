@@ -238,7 +238,13 @@ impl InodeOps for ProcNode {
         let found = match self.node {
             Node::Root => match number(name) {
                 Some(pid) if process(pid).is_ok_and(|p| !p.is_kernel() || pid == 1) => Some(Node::Pid(pid)),
-                Some(_) => return Err(Errno::ENOENT),
+                // /proc/TID of a thread that is not its group's leader: not
+                // listed, but there, as on Linux (tools read a thread's
+                // cmdline there); it shows the thread's task directory.
+                Some(tid) => match proc::find_thread(tid) {
+                    Some(t) if !t.process.is_kernel() => Some(Node::Task(t.process.pid, tid)),
+                    _ => return Err(Errno::ENOENT),
+                },
                 None => None,
             },
             Node::FdDir(p) => {
