@@ -157,12 +157,18 @@ impl<T: PartialEq + Scheduled> RunQueue<T> {
     /// The index where an entry of `level` goes: after its level (`tail`) or
     /// before it.
     fn position(&self, level: u8, tail: bool) -> usize {
+        if tail {
+            // From the back: usually everything queued is of one level, and
+            // the search ends at the first entry looked at.
+            return self
+                .queue
+                .iter()
+                .rposition(|e| e.class.level() >= level)
+                .map_or(0, |i| i + 1);
+        }
         self.queue
             .iter()
-            .position(|e| {
-                let l = e.class.level();
-                if tail { l < level } else { l <= level }
-            })
+            .position(|e| e.class.level() <= level)
             .unwrap_or(self.queue.len())
     }
 
@@ -172,7 +178,11 @@ impl<T: PartialEq + Scheduled> RunQueue<T> {
             "RunQueue::{what}: more threads than reserved slots"
         );
         let i = self.position(class.level(), tail);
-        self.queue.insert(i, Entry { t, class });
+        if i == self.queue.len() {
+            self.queue.push_back(Entry { t, class });
+        } else {
+            self.queue.insert(i, Entry { t, class });
+        }
     }
 
     /// Whether a thread of `class` outranks the running one (always, when the CPU idles).

@@ -284,8 +284,7 @@ fn restore(frame: &mut TrapFrame, me: &sched::Thread) -> Result<u64, Errno> {
     } else {
         hal::context::reset_fpu();
     }
-    p.user.sig.lock().end_handler(me.tid(), SigSet(r.mask));
-    signal::recalc(p);
+    signal::end_handler(p, me.tid(), SigSet(r.mask));
     restore_altstack(me, recorded, r.regs.rsp);
     let g = &r.regs;
     frame.r8 = g.r8;

@@ -166,20 +166,46 @@ fn generate(p: &Arc<Process>, to: To, info: SigInfo) -> Result<(), marten_signal
 /// sleep until SIGCONT).
 fn set_work_locked(p: &Process, st: &marten_signal::SigState) {
     let stopped = p.is_stopped();
-    p.for_each_thread(|t| t.user.set_signal_work(stopped || st.has_deliverable(t.tid())));
+    // The common case, a one-thread process's own thread: no list walk.
+    let done = p.thread_count() == 1
+        && crate::sched::with_current(|t| {
+            let mine = core::ptr::eq(&*t.process, p);
+            if mine {
+                t.user.set_signal_work(stopped || st.has_deliverable(t.tid()));
+            }
+            mine
+        });
+    if !done {
+        p.for_each_thread(|t| t.user.set_signal_work(stopped || st.has_deliverable(t.tid())));
+    }
 }
 
 /// Interrupts the interruptible sleep of each thread of `p` that has
 /// signal work (after the signal lock is released: waking takes the
 /// scheduler's lock, which is taken before it).
 fn wake_workers(p: &Process) {
-    // The running thread is not asleep: it needs no waking.
+    // The running thread is not asleep: it needs no waking; in a one-thread
+    // process of its own, nobody does.
     let me = crate::sched::with_current(|t| t as *const Thread);
+    if p.thread_count() == 1 && crate::sched::with_current(|t| core::ptr::eq(&*t.process, p)) {
+        return;
+    }
     p.for_each_thread(|t| {
         if t.user.has_signal_work() && !core::ptr::eq(Arc::as_ptr(t), me) {
             crate::sched::interrupt(t);
         }
     });
+}
+
+/// rt_sigreturn in thread `tid` of `p`: the frame's mask comes back, and
+/// what it unblocked is acted on (one lock for both).
+pub fn end_handler(p: &Process, tid: Tid, mask: marten_signal::SigSet) {
+    {
+        let mut st = p.user.sig.lock();
+        st.end_handler(tid, mask);
+        set_work_locked(p, &st);
+    }
+    wake_workers(p);
 }
 
 /// After the masks or pending sets of `p` changed (sigprocmask,

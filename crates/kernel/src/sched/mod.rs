@@ -231,18 +231,26 @@ fn kernel_thread_entry(_arg: usize) -> ! {
 
 /// Gives up the CPU to the next runnable thread, if any.
 pub fn yield_now() {
-    CPUS.get().lock().rq().yield_running();
-    schedule();
+    switch(true);
 }
 
 /// Picks the next thread and switches to it. The current thread is
 /// re-queued if it is still Running (preemption, yield); a sleeping or dead
 /// thread is not.
 pub fn schedule() {
+    switch(false);
+}
+
+/// [`schedule`]; `yielded`: the running thread gave up the CPU by
+/// sched_yield (it goes to the tail of its level).
+fn switch(yielded: bool) {
     let irq_on = hal::cpu::interrupts_enabled();
     hal::cpu::disable_interrupts();
     let next = {
         let mut s = CPUS.get().lock();
+        if yielded {
+            s.rq().yield_running();
+        }
         hal::percpu::set_need_resched(false);
         let prev = s.current.clone().expect("no current thread");
         let forced = prev.state() == State::Running;
