@@ -4,6 +4,7 @@
 #include "check.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -129,4 +130,20 @@ int run_relayed(const char *path, char *const argv[], char *const envp[],
     if (wait4(pid, &status, 0, NULL) != pid)
         return -1;
     return status;
+}
+
+char stat_state(const char *path)
+{
+    char buf[512];
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return '?';
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return '?';
+    buf[n] = 0;
+    /* The name in parentheses may hold spaces: the state follows the last ')'. */
+    char *p = strrchr(buf, ')');
+    return p && p[1] == ' ' ? p[2] : '?';
 }

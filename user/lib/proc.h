@@ -27,6 +27,10 @@ bool exited_with(int status, int code);
 /* True when the status says the child was killed by this signal. */
 bool killed_by(int status, int sig);
 
+/* The state letter (R, S, D, T, Z...) in a /proc stat file such as
+ * "/proc/PID/stat" or "/proc/self/task/TID/stat"; '?' when it cannot be read. */
+char stat_state(const char *path);
+
 /* Sets RLIMIT_CORE to 0 so deliberate crashes leave no core files; errors are ignored. */
 void no_core_dumps(void);
 

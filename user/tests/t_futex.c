@@ -9,6 +9,7 @@
  * pipes and /proc/PID/stat, never with timing. */
 #define _GNU_SOURCE
 #include "check.h"
+#include "proc.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -98,16 +99,9 @@ static void until_waiters(volatile uint32_t *w, long n)
 /* The state letter of /proc/PID/stat. */
 static char proc_state(pid_t pid)
 {
-    char path[64], buf[512];
+    char path[64];
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return '?';
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    char *p = strrchr(buf, ')');
-    return p && p[1] == ' ' ? p[2] : '?';
+    return stat_state(path);
 }
 
 static void until_sleeping(pid_t pid)

@@ -10,6 +10,7 @@
  * short by a handler (EINTR even with SA_RESTART). */
 #define _GNU_SOURCE
 #include "check.h"
+#include "proc.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -378,17 +379,11 @@ static void test_msg(void)
     }
     close(ready[1]);
     /* Wait until the child sleeps: its state in /proc, polled without time. */
-    char path[64], buf[256];
+    char path[64];
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
     for (;;) {
-        FILE *f = fopen(path, "r");
-        if (!f)
-            break;
-        size_t n = fread(buf, 1, sizeof buf - 1, f);
-        fclose(f);
-        buf[n] = 0;
-        char *rp = strrchr(buf, ')');
-        if (rp && rp[1] == ' ' && rp[2] == 'S')
+        char st = stat_state(path);
+        if (st == '?' || st == 'S')
             break;
         sched_yield();
     }

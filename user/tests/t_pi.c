@@ -6,6 +6,7 @@
  * the right to use SCHED_FIFO (root): otherwise the checks are skipped. */
 #define _GNU_SOURCE
 #include "check.h"
+#include "proc.h"
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -75,16 +76,9 @@ static pthread_t fifo_thread(int prio, void *(*f)(void *), void *arg)
 /* The state letter of thread `tid` of this process ('?' if unknown). */
 static char state_of(long tid)
 {
-    char path[64], buf[512];
+    char path[64];
     snprintf(path, sizeof path, "/proc/self/task/%ld/stat", tid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return '?';
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    char *p = strrchr(buf, ')');
-    return p && p[1] == ' ' ? p[2] : '?';
+    return stat_state(path);
 }
 
 static atomic_long waiter_tid[2];

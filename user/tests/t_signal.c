@@ -64,20 +64,14 @@ static void record(int sig, siginfo_t *si, void *uc)
 /* Waits until process `pid` sleeps (state S or T in /proc/PID/stat). */
 static int wait_state(pid_t pid, char want)
 {
-    char path[64], buf[256];
+    char path[64];
     snprintf(path, sizeof path, "/proc/%d/stat", pid);
     for (int i = 0; i < 20000; i++) {
-        int fd = open(path, O_RDONLY);
-        if (fd < 0)
+        char s = stat_state(path);
+        if (s == want)
+            return 0;
+        if (s == '?' && access(path, R_OK) != 0)
             return -1;
-        ssize_t n = read(fd, buf, sizeof buf - 1);
-        close(fd);
-        if (n > 0) {
-            buf[n] = 0;
-            char *p = strrchr(buf, ')');
-            if (p && p[1] == ' ' && p[2] == want)
-                return 0;
-        }
         struct timespec ts = { 0, 1000000 };
         nanosleep(&ts, NULL);
     }

@@ -328,6 +328,20 @@ static long raw_clone(unsigned long flags)
     return syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
 }
 
+/* In a child: unshares its file table if asked (exit 3 if it cannot),
+ * opens a file, writes the descriptor's number to `out`, then sleeps. */
+static void open_and_report(int out, int unshare_first)
+{
+    if (unshare_first && unshare(CLONE_FILES) != 0)
+        _exit(3);
+    int fd = open("/proc/self/stat", O_RDONLY);
+    char c = (char)fd;
+    if (write(out, &c, 1) != 1)
+        _exit(2);
+    pause();
+    _exit(0);
+}
+
 static void test_shared_files_and_fs(void)
 {
     /* CLONE_FILES: a descriptor the child opens is the parent's too. */
@@ -352,14 +366,8 @@ static void test_shared_files_and_fs(void)
         close(got);
     /* Without it, the child's table is a copy. */
     pid = raw_clone(0);
-    if (pid == 0) {
-        int fd = open("/proc/self/stat", O_RDONLY);
-        char c = (char)fd;
-        if (write(p[1], &c, 1) != 1)
-            _exit(2);
-        pause();
-        _exit(0);
-    }
+    if (pid == 0)
+        open_and_report(p[1], 0);
     if (read(p[0], &got, 1) != 1)
         got = -1;
     check(got >= 0 && fcntl(got, F_GETFD) < 0, "without CLONE_FILES the parent does not see it", "fd %d", got);
@@ -367,16 +375,8 @@ static void test_shared_files_and_fs(void)
     waitpid(pid, NULL, 0);
     /* unshare(CLONE_FILES) in a CLONE_FILES child: its opens are its own. */
     pid = raw_clone(CLONE_FILES);
-    if (pid == 0) {
-        if (unshare(CLONE_FILES) != 0)
-            _exit(3);
-        int fd = open("/proc/self/stat", O_RDONLY);
-        char c = (char)fd;
-        if (write(p[1], &c, 1) != 1)
-            _exit(2);
-        pause();
-        _exit(0);
-    }
+    if (pid == 0)
+        open_and_report(p[1], 1);
     if (read(p[0], &got, 1) != 1)
         got = -1;
     check(got >= 0 && fcntl(got, F_GETFD) < 0, "unshare(CLONE_FILES) gives the child a table of its own", "fd %d", got);

@@ -22,6 +22,24 @@ use marten_ipc::Who;
 
 /// Runs `f` with the caller as the IPC checks see it (effective ids; root
 /// counts as holding CAP_IPC_OWNER, CAP_SYS_ADMIN and CAP_SYS_RESOURCE).
+/// IPC_RMID of an object that simply goes (a semaphore array, a message
+/// queue): only its owner or creator, or root, may (EPERM); it goes at once,
+/// and the kind's sleepers wake to fail with EIDRM.
+pub(super) fn remove<T>(
+    reg: &crate::sync::Mutex<marten_ipc::Registry<T>>,
+    id: i64,
+    sleepers: &Sleepers,
+) -> Result<u64, marten_abi::errno::Errno> {
+    let mut r = reg.lock();
+    with_who(|who| r.lookup(id)?.perm.check_owner(who))?;
+    let gone = r.remove(id)?;
+    drop(r);
+    // Its memory goes outside the registry's lock.
+    drop(gone);
+    sleepers.wake();
+    Ok(0)
+}
+
 pub fn with_who<R>(f: impl FnOnce(&Who<'_>) -> R) -> R {
     let c = crate::proc::cred::current_cred();
     let who = Who {

@@ -231,15 +231,7 @@ pub fn msgctl(msqid: i32, cmd: u64, buf: u64) -> Result<u64, Errno> {
             SLEEPERS.wake();
             Ok(0)
         }
-        IPC_RMID => {
-            let mut reg = QUEUES.lock();
-            with_who(|who| reg.lookup(id)?.perm.check_owner(who))?;
-            let gone = reg.remove(id)?;
-            drop(reg);
-            drop(gone);
-            SLEEPERS.wake();
-            Ok(0)
-        }
+        IPC_RMID => super::remove(&QUEUES, id, &SLEEPERS),
         _ => Err(Errno::EINVAL),
     }
 }

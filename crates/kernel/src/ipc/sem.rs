@@ -203,15 +203,7 @@ pub fn semctl(semid: i32, semnum: i32, cmd: u64, arg: u64) -> Result<u64, Errno>
             a.obj.set.ctime = now();
             Ok(0)
         }
-        IPC_RMID => {
-            let mut reg = SEMS.lock();
-            with_who(|who| reg.lookup(id)?.perm.check_owner(who))?;
-            let gone = reg.remove(id)?;
-            drop(reg);
-            drop(gone);
-            SLEEPERS.wake();
-            Ok(0)
-        }
+        IPC_RMID => super::remove(&SEMS, id, &SLEEPERS),
         GETVAL | GETPID | GETNCNT | GETZCNT => {
             let reg = SEMS.lock();
             let a = reg.lookup(id)?;
