@@ -48,6 +48,7 @@ run 0 t_proc
 run 0 t_locks
 run 0 t_futex
 run 0 t_ipc
+run 0 t_clonevm
 run 0 t_dev
 if [ -e /dev/mymem ]; then
   run 0 t_mymem

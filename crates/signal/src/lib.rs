@@ -13,12 +13,14 @@
 extern crate alloc;
 
 mod action;
+mod actions;
 pub mod frame;
 mod info;
 mod set;
 mod state;
 
 pub use action::{DefaultAction, Disposition, default_action};
+pub use actions::{ActionTable, DEFAULT_TABLE, SharedActions};
 pub use info::SigInfo;
 pub use set::SigSet;
 pub use state::{

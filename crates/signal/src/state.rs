@@ -3,6 +3,7 @@
 //! generating a signal leads to: which thread takes it and what it does.
 
 use crate::action::{DefaultAction, Disposition, default_action};
+use crate::actions::{ActionTable, Actions, DEFAULT_TABLE, SharedActions};
 use crate::info::SigInfo;
 use crate::set::SigSet;
 use alloc::collections::TryReserveError;
@@ -208,7 +209,7 @@ static NO_THREAD: ThreadSig = ThreadSig {
 /// blocked); tids in `threads` are distinct, in creation order.
 #[derive(Clone, Debug)]
 pub struct SigState {
-    actions: [SigAction; NSIG as usize],
+    actions: Actions,
     shared: Pending,
     threads: Vec<ThreadSig>,
     /// Init: signals at their default action are discarded (even SIGKILL
@@ -220,7 +221,7 @@ pub struct SigState {
 /// thread: the dispositions and that thread's mask (nothing pending).
 #[derive(Clone, Copy, Debug)]
 pub struct ForkView {
-    actions: [SigAction; NSIG as usize],
+    actions: ActionTable,
     blocked: SigSet,
 }
 
@@ -238,12 +239,7 @@ impl SigState {
     /// Every signal at its default action, nothing pending, no threads.
     pub const fn new() -> Self {
         SigState {
-            actions: [SigAction {
-                handler: SIG_DFL,
-                flags: 0,
-                restorer: 0,
-                mask: SigSet::EMPTY,
-            }; NSIG as usize],
+            actions: Actions::new(DEFAULT_TABLE),
             shared: Pending::new(),
             threads: Vec::new(),
             unkillable: false,
@@ -310,19 +306,19 @@ impl SigState {
     /// Does the parent want SIGCHLD when a child stops or continues (no
     /// SA_NOCLDSTOP)?
     pub fn wants_stop_notice(&self) -> bool {
-        self.actions[(SIGCHLD - 1) as usize].flags & SA_NOCLDSTOP == 0
+        self.actions.get(SIGCHLD).flags & SA_NOCLDSTOP == 0
     }
 
     /// Do this process's children leave no zombies (SIGCHLD ignored, or
     /// `SA_NOCLDWAIT`)? Then they are reaped as they exit.
     pub fn reaps_children(&self) -> bool {
-        let a = self.actions[(SIGCHLD - 1) as usize];
+        let a = self.actions.get(SIGCHLD);
         a.handler == SIG_IGN || a.flags & SA_NOCLDWAIT != 0
     }
 
     /// The action of `sig`; None for a number outside 1..=64.
     pub fn action(&self, sig: i32) -> Option<SigAction> {
-        valid(sig).then(|| self.actions[(sig - 1) as usize])
+        valid(sig).then(|| self.actions.get(sig))
     }
 
     /// The disposition of `sig` (Default for an invalid number).
@@ -338,10 +334,12 @@ impl SigState {
         if !valid(sig) || sig == SIGKILL || sig == SIGSTOP {
             return false;
         }
-        self.actions[(sig - 1) as usize] = SigAction {
-            mask: a.mask.blockable(),
-            ..a
-        };
+        self.actions.update(|t| {
+            t[(sig - 1) as usize] = SigAction {
+                mask: a.mask.blockable(),
+                ..a
+            }
+        });
         if self.ignored(sig) {
             self.shared.discard(sig);
             for t in self.threads.iter_mut() {
@@ -355,7 +353,7 @@ impl SigState {
     /// that could not be run for a fault it raised itself).
     pub fn reset_to_default(&mut self, sig: i32) {
         if valid(sig) {
-            self.actions[(sig - 1) as usize] = SigAction::default();
+            self.actions.update(|t| t[(sig - 1) as usize] = SigAction::default());
         }
     }
 
@@ -504,10 +502,12 @@ impl SigState {
         if !valid(sig) {
             return Decision::Discard;
         }
-        let ignored = self.disposition(sig) == Disposition::Ignore;
-        if ignored {
-            self.actions[(sig - 1) as usize].handler = SIG_DFL;
-        }
+        self.actions.update(|t| {
+            let a = &mut t[(sig - 1) as usize];
+            if Disposition::from_handler(a.handler) == Disposition::Ignore {
+                a.handler = SIG_DFL;
+            }
+        });
         if let Some(t) = self.th_mut(tid) {
             t.blocked.remove(sig);
         }
@@ -625,10 +625,23 @@ impl SigState {
     /// signal itself; SA_RESETHAND puts the default action back (as Linux,
     /// also dropping SA_SIGINFO from it). None when `sig` has no handler.
     pub fn begin_handler(&mut self, tid: Tid, sig: i32) -> Option<HandlerRun> {
-        let a = self.action(sig)?;
-        if !matches!(Disposition::from_handler(a.handler), Disposition::Handler(_)) {
+        if !valid(sig) {
             return None;
         }
+        // Seen and (for a one-shot handler) reset in one step: a table
+        // shared with another process resets once, for both.
+        let a = self.actions.update(|t| {
+            let a = t[(sig - 1) as usize];
+            let caught = matches!(Disposition::from_handler(a.handler), Disposition::Handler(_));
+            if caught && a.flags & SA_RESETHAND != 0 {
+                t[(sig - 1) as usize] = SigAction {
+                    handler: SIG_DFL,
+                    flags: a.flags & !(SA_SIGINFO | SA_RESETHAND),
+                    ..a
+                };
+            }
+            caught.then_some(a)
+        })?;
         let info = if self.pending(tid).contains(sig) {
             self.take(tid, sig)
         } else {
@@ -644,13 +657,6 @@ impl SigState {
             add.insert(sig);
         }
         self.set_blocked(tid, SigSet(saved_mask.0 | add.0));
-        if a.flags & SA_RESETHAND != 0 {
-            self.actions[(sig - 1) as usize] = SigAction {
-                handler: SIG_DFL,
-                flags: a.flags & !(SA_SIGINFO | SA_RESETHAND),
-                ..a
-            };
-        }
         Some(HandlerRun {
             sig,
             handler: a.handler,
@@ -683,23 +689,49 @@ impl SigState {
         self.set_blocked(tid, mask);
     }
 
-    /// execve: caught signals go back to their default action; ignored
-    /// ones stay ignored; flags and handler masks are cleared; masks and
-    /// pending sets are kept.
+    /// execve: a table shared with other processes is copied first (the
+    /// new program's changes are its own); caught signals go back to their
+    /// default action; ignored ones stay ignored; flags and handler masks
+    /// are cleared; masks and pending sets are kept.
     pub fn reset_on_exec(&mut self) {
-        for a in self.actions.iter_mut() {
-            let keep_ignored = a.handler == SIG_IGN;
-            *a = SigAction::default();
-            if keep_ignored {
-                a.handler = SIG_IGN;
+        self.actions.unshare();
+        self.actions.update(|t| {
+            for a in t.iter_mut() {
+                let keep_ignored = a.handler == SIG_IGN;
+                *a = SigAction::default();
+                if keep_ignored {
+                    a.handler = SIG_IGN;
+                }
             }
-        }
+        });
+    }
+
+    /// The dispositions' table if other processes share it.
+    pub fn shared_actions(&self) -> Option<SharedActions> {
+        self.actions.shared()
+    }
+
+    /// Does another process use the same dispositions now?
+    pub fn shares_actions(&self) -> bool {
+        self.actions.is_shared()
+    }
+
+    /// A copy of the dispositions (to build a table to share).
+    pub fn action_table(&self) -> ActionTable {
+        self.actions.table()
+    }
+
+    /// Uses `s` as the dispositions from now on (clone with CLONE_SIGHAND
+    /// but not CLONE_THREAD: both processes use one table; the caller
+    /// makes `s` from this state's own table when it was not shared yet).
+    pub fn share_actions(&mut self, s: SharedActions) {
+        self.actions.share(s);
     }
 
     /// What fork copies from thread `tid`: the dispositions and its mask.
     pub fn fork_view(&self, tid: Tid) -> ForkView {
         ForkView {
-            actions: self.actions,
+            actions: self.actions.table(),
             blocked: self.blocked(tid),
         }
     }
@@ -709,7 +741,7 @@ impl SigState {
     /// forking thread's mask, nothing pending; the room already reserved
     /// here is kept.
     pub fn become_child_of(&mut self, v: &ForkView) {
-        self.actions = v.actions;
+        self.actions = Actions::new(v.actions);
         self.shared.clear();
         for t in self.threads.iter_mut() {
             t.blocked = v.blocked.blockable();

@@ -80,7 +80,14 @@ pub fn spawn(
         return Err(Errno::ENOMEM);
     }
     let (entry, sp) = (image.entry, image.sp);
-    p.user.install_mm(image.mm, false);
+    let mm = match crate::proc::user::UserState::new_mm(image.mm) {
+        Ok(mm) => mm,
+        Err(e) => {
+            undo(&p);
+            return Err(e);
+        }
+    };
+    p.user.install_mm(mm, false);
     let Some(stack) = KernelStack::new() else {
         undo(&p);
         return Err(Errno::ENOMEM);

@@ -155,8 +155,9 @@ pub fn shmat(shmid: i32, addr: u64, flags: u64) -> Result<u64, Errno> {
     let p = sched::current_process();
     let lim = crate::proc::limits::mem(&p);
     let at = {
-        let mut g = p.user.mm.lock();
-        let mm = g.as_mut().ok_or(Errno::ENOMEM)?;
+        let mm_cell = p.user.mm();
+        let mut g = mm_cell.as_deref().map(crate::sync::Mutex::lock);
+        let mm = g.as_deref_mut().ok_or(Errno::ENOMEM)?;
         mm.mmap(addr, size, prot, mflags, Some((FileRef(file), 0)), &lim)
             .map_err(|e| if e == Errno::EEXIST { Errno::EINVAL } else { e })?
     };
@@ -182,8 +183,9 @@ pub fn shmdt(addr: u64) -> Result<u64, Errno> {
     }
     let p = sched::current_process();
     let file = {
-        let g = p.user.mm.lock();
-        let mm = g.as_ref().ok_or(Errno::EINVAL)?;
+        let mm_cell = p.user.mm();
+        let g = mm_cell.as_deref().map(crate::sync::Mutex::lock);
+        let mm = g.as_deref().ok_or(Errno::EINVAL)?;
         match mm.vmas.find(addr).map(|v| (v.start, &v.backing)) {
             Some((start, Backing::File { file, offset: 0, .. })) if start == addr => file.0.clone(),
             _ => return Err(Errno::EINVAL),
@@ -192,8 +194,9 @@ pub fn shmdt(addr: u64) -> Result<u64, Errno> {
     let (id, size) = segment_of(&SEGS.lock(), &file).ok_or(Errno::EINVAL)?;
     let end = addr.saturating_add(size.div_ceil(4096) * 4096);
     {
-        let mut g = p.user.mm.lock();
-        let mm = g.as_mut().ok_or(Errno::EINVAL)?;
+        let mm_cell = p.user.mm();
+        let mut g = mm_cell.as_deref().map(crate::sync::Mutex::lock);
+        let mm = g.as_deref_mut().ok_or(Errno::EINVAL)?;
         let mut ranges = Vec::new();
         for v in mm.vmas.iter().filter(|v| v.start >= addr && v.start < end) {
             if let Backing::File { file: f, offset, .. } = &v.backing

@@ -29,8 +29,9 @@ pub(super) fn process_arg(w: &[String]) -> Result<Arc<Process>, String> {
 /// `memuse PID`.
 pub fn memuse(w: &[String]) -> CmdResult {
     let p = process_arg(w)?;
-    let g = p.user.mm.lock();
-    let Some(m) = g.as_ref() else {
+    let mm_cell = p.user.mm();
+    let g = mm_cell.as_deref().map(crate::sync::Mutex::lock);
+    let Some(m) = g.as_deref() else {
         kprintln!("pid {} ({}) is a kernel process: no user memory", p.pid, p.name());
         return Ok(());
     };

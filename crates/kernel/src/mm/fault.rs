@@ -41,8 +41,9 @@ fn handle(addr: u64, access: FaultAccess) -> bool {
     let me = sched::current();
     let p = me.process.clone();
     let outcome = {
-        let mut g = p.user.mm.lock();
-        match g.as_mut() {
+        let mm_cell = p.user.mm();
+        let mut g = mm_cell.as_deref().map(crate::sync::Mutex::lock);
+        match g.as_deref_mut() {
             Some(mm) => mm.fault(addr, access),
             None => Outcome::Segv,
         }
@@ -248,7 +249,8 @@ impl Mm {
 /// an access error, SEGV_ACCERR, rather than a missing mapping)?
 pub fn is_mapped(addr: u64) -> bool {
     let p = sched::current_process();
-    let g = p.user.mm.lock();
-    g.as_ref()
+    let mm_cell = p.user.mm();
+    let g = mm_cell.as_deref().map(crate::sync::Mutex::lock);
+    g.as_deref()
         .is_some_and(|mm| mm.vmas.find(addr & !(hal::paging::PAGE_SIZE - 1)).is_some())
 }

@@ -26,8 +26,9 @@ pub fn mm_id() -> Result<u64, Errno> {
 /// with `shared_area` set.
 pub fn backing(addr: u64) -> Result<Backing, Errno> {
     let p = sched::current_process();
-    let g = p.user.mm.lock();
-    let mm = g.as_ref().ok_or(Errno::EFAULT)?;
+    let mm_cell = p.user.mm();
+    let g = mm_cell.as_deref().map(crate::sync::Mutex::lock);
+    let mm = g.as_deref().ok_or(Errno::EFAULT)?;
     let page = addr & !(hal::paging::PAGE_SIZE - 1);
     let vma = mm.vmas.find(page).ok_or(Errno::EFAULT)?;
     let shared_area = vma.share == Share::Shared;

@@ -122,8 +122,9 @@ fn census(frames: usize) -> Result<Census, Errno> {
     kalloc::resize(&mut c.refs, frames, 0)?;
     kalloc::resize(&mut c.owner, frames, 0)?;
     for p in proc::filter(|_| true)? {
-        let g = p.user.mm.lock();
-        let Some(m) = g.as_ref() else { continue };
+        let mm_cell = p.user.mm();
+        let g = mm_cell.as_deref().map(crate::sync::Mutex::lock);
+        let Some(m) = g.as_deref() else { continue };
         m.pt.scan(0, mm::layout::USER_END, |_, e| {
             let f = e.pfn();
             if f < frames {
@@ -262,8 +263,9 @@ pub fn machine(out: &mut Vec<u8>) -> Result<(), Errno> {
 
 /// One process's areas, one character per page (or group of pages).
 pub fn process(p: &Process, out: &mut Vec<u8>) -> Result<(), Errno> {
-    let g = p.user.mm.lock();
-    let Some(m) = g.as_ref() else {
+    let mm_cell = p.user.mm();
+    let g = mm_cell.as_deref().map(crate::sync::Mutex::lock);
+    let Some(m) = g.as_deref() else {
         return Buf::new(out).put(format_args!("pid {} is a kernel process\n", p.pid));
     };
     Buf::new(out).put(format_args!(

@@ -46,8 +46,9 @@ pub fn resident_pages(m: &Mm) -> u64 {
 /// The resident size of `p`, if its address space can be looked at now
 /// (a busy one is skipped this round).
 fn rss(p: &Process) -> Option<u64> {
-    let g = p.user.mm.try_lock()?;
-    g.as_ref().map(resident_pages)
+    let cell = p.user.mm()?;
+    let g = cell.try_lock()?;
+    Some(resident_pages(&g))
 }
 
 /// Called by a process (`me`) whose page fault found no free frame. The

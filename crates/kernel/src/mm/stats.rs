@@ -103,8 +103,9 @@ impl Mm {
 pub fn thread_stacks(p: &crate::proc::Process, t: &crate::sched::Thread) -> (u64, u64) {
     let kernel = t.ctx().kernel_stack_size() as u64;
     let user = t.ctx().saved_user_sp().map_or(0, |sp| {
-        let g = p.user.mm.lock();
-        g.as_ref()
+        let mm_cell = p.user.mm();
+        let g = mm_cell.as_deref().map(crate::sync::Mutex::lock);
+        g.as_deref()
             .and_then(|m| m.vmas.find(sp.wrapping_sub(1)).map(|v| v.end - v.start))
             .unwrap_or(0)
     });

@@ -59,7 +59,7 @@ pub(crate) fn exiting(me: &Arc<Thread>) {
     let p = &me.process;
     let tid = me.tid();
     let robust = me.user.robust_list.swap(0, Ordering::AcqRel);
-    let shared = p.thread_count() > 1 || p.user.borrows_mm();
+    let shared = p.thread_count() > 1 || p.user.mm_shared();
     if robust != 0 && p.user.has_mm() {
         crate::futex::exit_robust(robust, tid);
     }

@@ -17,13 +17,20 @@ use marten_cred::Cred;
 use marten_rlimit::Limits;
 use marten_signal::SigState;
 
+/// An address space as processes hold it: clone's CLONE_VM (and vfork)
+/// makes two processes hold the same one; it goes with its last holder.
+pub type MmCell = Mutex<Mm>;
+
 /// A process's user-space state.
 ///
 /// Invariant: `root` is the root of the page tables of the `Mm` in `mm`
 /// (None when there is none); it is kept separately so the scheduler can
 /// load it without taking the sleeping `mm` lock.
 pub struct UserState {
-    pub mm: Mutex<Option<Mm>>,
+    /// The address space it runs in (None: a kernel process, or gone at
+    /// exit). Changed only by clone (before the child runs), execve and
+    /// exit.
+    mm: SpinLock<Option<Arc<MmCell>>>,
     root: SpinLock<Option<Arc<Root>>>,
     /// The physical address of `root`'s table (0: none), read without a
     /// lock (a private futex's key).
@@ -48,8 +55,6 @@ pub struct UserState {
     /// A vfork parent sleeps here until this child execs or exits.
     pub vfork_done: WaitQueue,
     vfork_pending: AtomicBool,
-    /// The vfork parent whose address space this child borrows.
-    vfork_parent: SpinLock<Option<Arc<crate::proc::Process>>>,
     /// PR_SET_PDEATHSIG: the signal this process gets when its parent
     /// exits (0: none). Not inherited by fork.
     pub pdeath_signal: AtomicI32,
@@ -70,7 +75,7 @@ impl UserState {
     /// No user state; the limits a process started by the kernel gets.
     pub fn new() -> Self {
         UserState {
-            mm: Mutex::new(None),
+            mm: SpinLock::new(None),
             root: SpinLock::new(None),
             root_phys: core::sync::atomic::AtomicU64::new(0),
             files: Share::empty(),
@@ -83,7 +88,6 @@ impl UserState {
             exit_status: SpinLock::new(None),
             vfork_done: WaitQueue::new(),
             vfork_pending: AtomicBool::new(false),
-            vfork_parent: SpinLock::new(None),
             pdeath_signal: AtomicI32::new(0),
             dumpable: AtomicBool::new(true),
             user: AtomicBool::new(false),
@@ -107,11 +111,26 @@ impl UserState {
         self.root.lock().is_some()
     }
 
-    /// Installs a new address space (exec, fork) and makes it current if the
-    /// caller is this process. Returns the old one, to be dropped by the
-    /// caller outside any lock.
-    pub fn install_mm(&self, mm: Mm, activate: bool) -> Option<Mm> {
-        let root = mm.pt.root();
+    /// Its address space (None for a kernel process, or after exit).
+    pub fn mm(&self) -> Option<Arc<MmCell>> {
+        self.mm.lock().clone()
+    }
+
+    /// Does another process run in the same address space (CLONE_VM)?
+    pub fn mm_shared(&self) -> bool {
+        self.mm.lock().as_ref().is_some_and(|m| Arc::strong_count(m) > 1)
+    }
+
+    /// `mm` ready to be installed (ENOMEM).
+    pub fn new_mm(mm: Mm) -> Result<Arc<MmCell>, Errno> {
+        hal::heap::try_arc(Mutex::new(mm)).map_err(|_| Errno::ENOMEM)
+    }
+
+    /// Makes `mm` this process's address space (exec, fork, CLONE_VM) and,
+    /// if the caller is this process, the current one. Returns the old one,
+    /// to be dropped by the caller outside any lock.
+    pub fn install_mm(&self, mm: Arc<MmCell>, activate: bool) -> Option<Arc<MmCell>> {
+        let root = mm.lock().pt.root();
         self.user.store(true, Ordering::Release);
         let old = self.mm.lock().replace(mm);
         if activate {
@@ -235,30 +254,9 @@ impl UserState {
         }
     }
 
-    /// vfork: this child runs in `parent`'s address space (the parent
-    /// sleeps meanwhile) until it execs or exits. EINVAL if the parent has
-    /// no address space.
-    pub fn borrow_mm_of(&self, parent: &Arc<crate::proc::Process>) -> Result<(), marten_abi::errno::Errno> {
-        let mm = parent.user.mm.lock().take().ok_or(marten_abi::errno::Errno::EINVAL)?;
-        self.install_mm(mm, false);
-        *self.vfork_parent.lock() = Some(parent.clone());
+    /// vfork: a parent now waits until this child execs or exits.
+    pub fn start_vfork(&self) {
         self.vfork_pending.store(true, Ordering::Release);
-        Ok(())
-    }
-
-    /// Gives an address space this process no longer uses back to the
-    /// vfork parent it was borrowed from, or drops it.
-    pub fn retire_mm(&self, mm: Mm) {
-        let parent = self.vfork_parent.lock().take();
-        match parent {
-            Some(parent) => *parent.user.mm.lock() = Some(mm),
-            None => drop(mm),
-        }
-    }
-
-    /// Does this process run in memory borrowed from a vfork parent?
-    pub fn borrows_mm(&self) -> bool {
-        self.vfork_parent.lock().is_some()
     }
 
     /// Is a vfork parent still waiting for this child?
@@ -283,9 +281,8 @@ impl UserState {
         }
         self.root_phys.store(0, Ordering::Release);
         *self.root.lock() = None;
-        if let Some(m) = mm {
-            self.retire_mm(m);
-        }
+        // The last process holding it frees the address space.
+        drop(mm);
         self.release_vfork_parent();
         drop(self.fs.set(None));
     }

@@ -1,11 +1,12 @@
 //! Creating and ending tasks: fork(2), vfork(2), clone(2), clone3(2),
 //! exit(2) and exit_group(2).
 //!
-//! A clone either makes a new process (a copy of the caller's, or one that
-//! borrows its memory until it execs, for CLONE_VFORK) or, with
-//! CLONE_THREAD, a new thread in the caller's thread group, which shares
-//! the group's memory, files, fs context and signal handlers. The flag
-//! rules follow clone(2); what Marten cannot share yet fails honestly.
+//! A clone either makes a new process (with a copy of the caller's memory,
+//! or sharing it with CLONE_VM, as vfork does; sharing the signal handlers
+//! with CLONE_SIGHAND) or, with CLONE_THREAD, a new thread in the caller's
+//! thread group, which shares the group's memory, files, fs context and
+//! signal handlers. The flag rules follow clone(2); what Marten cannot
+//! share yet fails honestly.
 
 use super::{Call, SysResult};
 use crate::hal;
@@ -41,7 +42,8 @@ pub fn exit_group(c: &mut Call<'_>) -> SysResult {
 /// belong to the whole group, so a thread of a multi-threaded process
 /// cannot unshare them alone (EINVAL, reported once); CLONE_THREAD,
 /// CLONE_SIGHAND and CLONE_VM are accepted only when there is nothing to
-/// unshare (one thread), as Linux. CLONE_SYSVSEM has nothing to undo:
+/// unshare (one thread; handlers, and for CLONE_VM memory, used by no other
+/// process), as Linux. CLONE_SYSVSEM has nothing to undo:
 /// semaphore undo lists are never shared between processes. Namespaces:
 /// EINVAL, reported once.
 pub fn unshare(c: &mut Call<'_>) -> SysResult {
@@ -65,6 +67,12 @@ pub fn unshare(c: &mut Call<'_>) -> SysResult {
             );
             return Err(Errno::EINVAL);
         }
+    }
+    if flags & (CLONE_SIGHAND | CLONE_VM) != 0 && p.user.sig.lock().shares_actions() {
+        return Err(Errno::EINVAL);
+    }
+    if flags & CLONE_VM != 0 && p.user.mm_shared() {
+        return Err(Errno::EINVAL);
     }
     if flags & CLONE_FILES != 0 {
         p.user.unshare_files()?;
@@ -261,13 +269,8 @@ fn check(a: &CloneArgs, caller: &Process) -> Result<(), Errno> {
         if !has(CLONE_SYSVSEM) {
             return unsupported("a thread with its own semaphore undo list (CLONE_THREAD without CLONE_SYSVSEM)");
         }
-    } else {
-        if has(CLONE_VM) && !has(CLONE_VFORK) {
-            return unsupported("sharing memory between processes outside vfork (CLONE_VM without CLONE_THREAD)");
-        }
-        if has(CLONE_SIGHAND | CLONE_SYSVSEM) {
-            return unsupported("sharing signal handlers or semaphore undo lists between processes");
-        }
+    } else if has(CLONE_SYSVSEM) {
+        return unsupported("sharing semaphore undo lists between processes");
     }
     Ok(())
 }
@@ -372,20 +375,19 @@ fn new_process(c: &mut Call<'_>, me: &Arc<sched::Thread>, a: CloneArgs) -> SysRe
     *child.user.limits.lock() = limits;
     let cred = parent.user.cred.lock().clone();
     *child.user.cred.lock() = cred;
-    let mm = if vfork {
-        child.user.borrow_mm_of(&parent)
-    } else {
-        let forked = parent
-            .user
-            .mm
-            .lock()
-            .as_mut()
-            .ok_or(Errno::EINVAL)
-            .and_then(|m| m.fork());
-        forked.map(|m| {
-            child.user.install_mm(m, false);
-        })
+    // CLONE_VM (vfork's too): the child runs in the caller's address
+    // space; otherwise in a copy-on-write copy of it.
+    let mm = match parent.user.mm() {
+        None => Err(Errno::EINVAL),
+        Some(cell) if a.flags & CLONE_VM != 0 => Ok(cell),
+        Some(cell) => cell.lock().fork().and_then(proc::user::UserState::new_mm),
     };
+    let mm = mm.map(|m| {
+        child.user.install_mm(m, false);
+        if vfork {
+            child.user.start_vfork();
+        }
+    });
     if let Err(e) = mm {
         proc::abandon(&child);
         return Err(e);
@@ -396,12 +398,27 @@ fn new_process(c: &mut Call<'_>, me: &Arc<sched::Thread>, a: CloneArgs) -> SysRe
         return Err(e);
     }
     child.user.share_with(&parent.user, share_files, share_fs);
+    let handlers = if a.flags & CLONE_SIGHAND != 0 {
+        match shared_handlers(&parent) {
+            Ok(h) => Some(h),
+            Err(e) => {
+                child.user.release();
+                proc::abandon(&child);
+                return Err(e);
+            }
+        }
+    } else {
+        None
+    };
     {
         let view = parent.user.sig.lock().fork_view(me.tid());
         let mut st = child.user.sig.lock();
         st.become_child_of(&view);
         if a.flags & CLONE_CLEAR_SIGHAND != 0 {
             st.reset_on_exec();
+        }
+        if let Some(h) = handlers {
+            st.share_actions(h);
         }
     }
     child
@@ -464,4 +481,25 @@ fn new_process(c: &mut Call<'_>, me: &Arc<sched::Thread>, a: CloneArgs) -> SysRe
         let _ = child.user.vfork_done.wait_until(false, || !child.user.vfork_pending());
     }
     Ok(child.pid as u64)
+}
+
+/// CLONE_SIGHAND without CLONE_THREAD: the caller's dispositions as a table
+/// both processes use, made from its own table the first time (ENOMEM).
+fn shared_handlers(p: &Process) -> Result<marten_signal::SharedActions, Errno> {
+    if let Some(h) = p.user.sig.lock().shared_actions() {
+        return Ok(h);
+    }
+    let table = p.user.sig.lock().action_table();
+    let made = hal::heap::try_arc(spin::Mutex::new(table)).map_err(|_| Errno::ENOMEM)?;
+    let mut st = p.user.sig.lock();
+    // Another thread of the caller's may have shared it meanwhile; then
+    // that table is the one (and any change since is in it).
+    if let Some(h) = st.shared_actions() {
+        return Ok(h);
+    }
+    // Copied again under the lock: a change made since the first copy is
+    // kept.
+    *made.lock() = st.action_table();
+    st.share_actions(made.clone());
+    Ok(made)
 }

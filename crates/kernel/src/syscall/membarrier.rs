@@ -37,9 +37,10 @@ const SUPPORTED: u32 = MEMBARRIER_CMD_GLOBAL
 /// space); a process without one has none to change.
 fn with_registrations<R>(f: impl FnOnce(&mut u32) -> R) -> R {
     let p = sched::current_process();
-    let mut g = p.user.mm.lock();
+    let mm_cell = p.user.mm();
+    let mut g = mm_cell.as_deref().map(crate::sync::Mutex::lock);
     let mut none = 0;
-    f(g.as_mut().map_or(&mut none, |m| &mut m.membarrier))
+    f(g.as_deref_mut().map_or(&mut none, |m| &mut m.membarrier))
 }
 
 /// A full barrier on every thread concerned (see the module's note).

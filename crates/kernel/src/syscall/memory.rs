@@ -18,8 +18,9 @@ use marten_rlimit::MemLimits;
 fn with_mm<R>(f: impl FnOnce(&mut crate::mm::Mm, &MemLimits) -> Result<R, Errno>) -> Result<R, Errno> {
     let p = sched::current_process();
     let lim = proc::limits::mem(&p);
-    let mut g = p.user.mm.lock();
-    let mm = g.as_mut().ok_or(Errno::ENOMEM)?;
+    let mm_cell = p.user.mm();
+    let mut g = mm_cell.as_deref().map(crate::sync::Mutex::lock);
+    let mm = g.as_deref_mut().ok_or(Errno::ENOMEM)?;
     f(mm, &lim)
 }
 

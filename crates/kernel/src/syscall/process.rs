@@ -103,6 +103,15 @@ pub fn execve(c: &mut Call<'_>) -> SysResult {
     let limits = *p.user.limits.lock();
     let cred = p.user.cred.lock().clone();
     let image = crate::exec::load(&path, &argv, &envp, &p.user.fs_context(), &limits, &cred)?;
+    let crate::exec::Image {
+        mm: new_mm,
+        name,
+        entry,
+        sp,
+        cred: new_cred,
+        secure,
+    } = image;
+    let new_mm = proc::user::UserState::new_mm(new_mm)?;
     // Room to close the close-on-exec descriptors, before it is too late
     // to fail.
     let mut closing = Vec::new();
@@ -118,9 +127,10 @@ pub fn execve(c: &mut Call<'_>) -> SysResult {
     p.user.unshare_files()?;
     // The point of no return: the old image goes. As on Linux, the tid
     // word of CLONE_CHILD_CLEARTID is zeroed in the old memory first (when
-    // a vfork parent shares it), and the robust list is forgotten.
+    // another process, a vfork parent say, shares it), and the robust list
+    // is forgotten.
     let word = me.user.clear_child_tid.swap(0, core::sync::atomic::Ordering::AcqRel);
-    if word != 0 && p.user.borrows_mm() {
+    if word != 0 && p.user.mm_shared() {
         let _ = uaccess::write_bytes(word, &0u32.to_le_bytes());
         crate::futex::wake_tid_word(word);
     }
@@ -129,11 +139,11 @@ pub fn execve(c: &mut Call<'_>) -> SysResult {
     if robust != 0 {
         crate::futex::exit_robust(robust, me.tid());
     }
-    p.set_name(image.name.as_str());
-    me.set_name(image.name.as_str());
-    if let Some(old) = p.user.install_mm(image.mm, true) {
-        p.user.retire_mm(old);
-    }
+    p.set_name(name.as_str());
+    me.set_name(name.as_str());
+    // The old address space goes with its last holder (a vfork parent or
+    // another CLONE_VM process keeps it).
+    drop(p.user.install_mm(new_mm, true));
     p.user.files()?.lock().take_cloexec(&mut closing);
     for e in &closing {
         crate::fs::locks::closed(p.pid, &e.file);
@@ -153,12 +163,10 @@ pub fn execve(c: &mut Call<'_>) -> SysResult {
     // New credentials (set-ID programs). As Linux, a program running with
     // other ids than its caller's real ones is not dumpable and loses the
     // parent-death signal; any other program is dumpable again.
-    let old_cred = core::mem::replace(&mut *p.user.cred.lock(), image.cred);
+    let old_cred = core::mem::replace(&mut *p.user.cred.lock(), new_cred);
     drop(old_cred);
-    p.user
-        .dumpable
-        .store(!image.secure, core::sync::atomic::Ordering::Release);
-    if image.secure {
+    p.user.dumpable.store(!secure, core::sync::atomic::Ordering::Release);
+    if secure {
         p.user.pdeath_signal.store(0, core::sync::atomic::Ordering::Release);
     }
     *me.user.altstack.lock() = None;
@@ -167,7 +175,7 @@ pub fn execve(c: &mut Call<'_>) -> SysResult {
     me.ctx().set_gs_base(0);
     me.ctx().set_user(true);
     hal::context::reset_fpu();
-    *c.frame = hal::TrapFrame::new_user(image.entry, image.sp);
+    *c.frame = hal::TrapFrame::new_user(entry, sp);
     p.user.release_vfork_parent();
     // Caught signals left pending now have their default action.
     proc::signal::recalc(&p);

@@ -58,8 +58,9 @@ struct MemFigures {
 /// The figures of `p`'s address space (all zero for kernel processes and
 /// zombies).
 fn figures(p: &Process) -> MemFigures {
-    let mut g = p.user.mm.lock();
-    let Some(m) = g.as_mut() else {
+    let mm_cell = p.user.mm();
+    let mut g = mm_cell.as_deref().map(crate::sync::Mutex::lock);
+    let Some(m) = g.as_deref_mut() else {
         return MemFigures::default();
     };
     let sizes = m.vmas.sizes();
@@ -312,8 +313,9 @@ fn status_of(p: &Arc<Process>, t: Option<&Arc<Thread>>, out: &mut Vec<u8>) -> Re
 /// Appends `[start, end)` of `p`'s memory (cmdline, environ): as much as is
 /// present, nothing for kernel processes and zombies.
 fn user_range(p: &Process, range: impl Fn(&Mm) -> (u64, u64), out: &mut Vec<u8>) -> Result<(), Errno> {
-    let g = p.user.mm.lock();
-    let Some(m) = g.as_ref() else { return Ok(()) };
+    let mm_cell = p.user.mm();
+    let g = mm_cell.as_deref().map(crate::sync::Mutex::lock);
+    let Some(m) = g.as_deref() else { return Ok(()) };
     let (start, end) = range(m);
     let len = end.saturating_sub(start).min(marten_abi::limits::PATH_MAX as u64 * 64) as usize;
     let at = out.len();
@@ -336,8 +338,9 @@ pub fn environ(p: &Arc<Process>, out: &mut Vec<u8>) -> Result<(), Errno> {
 /// /proc/PID/maps: one line per area, Linux's layout (the path column
 /// starts at column 74).
 pub fn maps(p: &Arc<Process>, out: &mut Vec<u8>) -> Result<(), Errno> {
-    let g = p.user.mm.lock();
-    let Some(m) = g.as_ref() else { return Ok(()) };
+    let mm_cell = p.user.mm();
+    let g = mm_cell.as_deref().map(crate::sync::Mutex::lock);
+    let Some(m) = g.as_deref() else { return Ok(()) };
     let exe = m.exec.exe.clone();
     for v in m.vmas.iter() {
         let (offset, dev, ino, file) = match &v.backing {
@@ -381,8 +384,9 @@ pub fn maps(p: &Arc<Process>, out: &mut Vec<u8>) -> Result<(), Errno> {
 /// /proc/PID/exe: the program's path.
 pub fn exe(p: &Arc<Process>, out: &mut Vec<u8>) -> Result<(), Errno> {
     let e = {
-        let g = p.user.mm.lock();
-        g.as_ref().and_then(|m| m.exec.exe.clone()).ok_or(Errno::ENOENT)?
+        let mm_cell = p.user.mm();
+        let g = mm_cell.as_deref().map(crate::sync::Mutex::lock);
+        g.as_deref().and_then(|m| m.exec.exe.clone()).ok_or(Errno::ENOENT)?
     };
     crate::kalloc::extend_from_slice(out, &e.path)?;
     if e.loc.inode.meta().nlink == 0 {
