@@ -1,6 +1,6 @@
 /* t_fork.c: process creation and reaping: fork return values, wait4 and
  * waitid statuses, copy-on-write in a fork tree (globals, heap and stack),
- * WNOHANG, ECHILD, vfork, clone(SIGCHLD), deaths by SIGSEGV and SIGKILL, and
+ * WNOHANG, ECHILD, waits among many children, vfork, clone(SIGCHLD), deaths by SIGSEGV and SIGKILL, and
  * a pipe between parent and child. */
 #include "check.h"
 #include "proc.h"
@@ -236,6 +236,77 @@ static void wnohang(void)
           "wait4 returned %d", r);
 }
 
+/* Many live children, and the one wait4 is asked about among them: a
+ * wait finds an exited child, a stop and a continue (each reported once)
+ * wherever it is, by pid or by -1, and ECHILD comes only when none is
+ * left. */
+#define MANY 200
+static void wait_among_many(void)
+{
+    int fds[2];
+    if (pipe(fds))
+        return;
+    static pid_t kids[MANY];
+    int made = 0;
+    for (int i = 0; i < MANY; i++) {
+        kids[i] = fork();
+        if (kids[i] == 0) {
+            char byte;
+            close(fds[1]);
+            read(fds[0], &byte, 1);
+            _exit(i % 100);
+        }
+        if (kids[i] > 0)
+            made++;
+    }
+    close(fds[0]);
+    check_eq(made, MANY, "200 children waiting on a pipe");
+    pid_t one = fork();
+    if (one == 0)
+        _exit(77);
+    int status = 0;
+    pid_t got = wait4(-1, &status, 0, NULL);
+    check(got == one && exited_with(status, 77), "wait4(-1) finds the one exited child among 200 live ones",
+          "got %d (want %d)", got, one);
+    check_eq(wait4(kids[MANY / 2], &status, WNOHANG, NULL), 0, "wait4(pid, WNOHANG) on a live child: 0");
+    check_eq(wait4(-1, &status, WNOHANG, NULL), 0, "wait4(-1, WNOHANG) with only live children: 0");
+
+    /* A stop and a continue, each reported once. */
+    pid_t s = kids[MANY - 3];
+    kill(s, SIGSTOP);
+    got = wait4(-1, &status, WUNTRACED, NULL);
+    check(got == s && WIFSTOPPED(status) && WSTOPSIG(status) == SIGSTOP, "wait4(-1, WUNTRACED) reports the stop",
+          "got %d (want %d), status %#x", got, s, status);
+    check_eq(wait4(-1, &status, WUNTRACED | WNOHANG, NULL), 0, "the stop is reported once");
+    kill(s, SIGCONT);
+    got = wait4(s, &status, WCONTINUED, NULL);
+    check(got == s && WIFCONTINUED(status), "wait4(pid, WCONTINUED) reports the continue", "got %d, status %#x",
+          got, status);
+    check_eq(wait4(-1, &status, WCONTINUED | WNOHANG, NULL), 0, "the continue is reported once");
+
+    /* All exit; each is reaped once, some by pid, the rest by -1. */
+    close(fds[1]);
+    int reaped = 0, right = 0;
+    for (int i = 0; i < MANY; i += 7) {
+        if (wait4(kids[i], &status, 0, NULL) == kids[i]) {
+            reaped++;
+            right += exited_with(status, i % 100);
+            kids[i] = 0;
+        }
+    }
+    while ((got = wait4(-1, &status, 0, NULL)) > 0) {
+        for (int i = 0; i < MANY; i++) {
+            if (kids[i] == got) {
+                reaped++;
+                right += exited_with(status, i % 100);
+                kids[i] = 0;
+            }
+        }
+    }
+    check(reaped == MANY && right == MANY && errno == ECHILD, "every child is reaped once, with its own status",
+          "reaped %d, right %d, errno %d", reaped, right, errno);
+}
+
 static volatile int vfork_value;
 
 static void vfork_test(void)
@@ -352,6 +423,7 @@ int main(void)
     reap_reverse_order();
     waitid_forms();
     wnohang();
+    wait_among_many();
     vfork_test();
     clone_test();
     deaths();

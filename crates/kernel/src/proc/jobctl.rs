@@ -45,8 +45,11 @@ impl ChildEvent {
 /// Tells `p`'s parent about `code` (CLD_*) with `status`: SIGCHLD with its
 /// siginfo (for stops and continues only if the parent did not ask for
 /// SA_NOCLDSTOP), and a wake-up of its waits.
-pub fn notify_parent(p: &Process, code: i32, status: i32) {
+pub fn notify_parent(p: &Arc<Process>, code: i32, status: i32) {
     let Some(parent) = p.parent() else { return };
+    if code == wait::CLD_STOPPED || code == wait::CLD_CONTINUED {
+        parent.children.lock().mark_ready(p);
+    }
     let stop_or_cont = code == wait::CLD_STOPPED || code == wait::CLD_CONTINUED;
     let wanted = !stop_or_cont || parent.user.sig.lock().wants_stop_notice();
     if wanted {
@@ -90,7 +93,7 @@ pub(crate) fn continue_locked(p: &Process) -> bool {
 
 /// After [`continue_locked`] said `p` was stopped: record the event, tell
 /// the parent, and wake the stopped thread.
-pub(crate) fn continued(p: &Process) {
+pub(crate) fn continued(p: &Arc<Process>) {
     *p.child_event.lock() = Some(ChildEvent::Continued);
     notify_parent(p, wait::CLD_CONTINUED, SIGCONT);
     p.cont_wq.wake_all();

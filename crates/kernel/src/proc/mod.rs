@@ -10,6 +10,7 @@
 //! the parent link is weak. Threads own their process; a process keeps only
 //! weak references to its threads.
 
+mod children;
 pub mod cred;
 pub mod deliver;
 pub mod fault;
@@ -60,7 +61,12 @@ pub struct Process {
     parent: SpinLock<Weak<Process>>,
     /// The parent's pid, kept next to `parent` for lock-free getppid.
     ppid: AtomicU32,
-    children: SpinLock<Vec<Arc<Process>>>,
+    children: SpinLock<children::Children>,
+    /// Its index in its parent's children (under the parent's lock).
+    slot: AtomicUsize,
+    /// Queued in its parent's children as having something to report
+    /// (under the parent's lock).
+    ready: AtomicBool,
     threads: SpinLock<Vec<Weak<Thread>>>,
     live_threads: AtomicUsize,
     /// CPU ticks (user, system) of its threads that have exited.
@@ -118,7 +124,9 @@ impl Process {
             name: SpinLock::new(Name::new(name)),
             ppid: AtomicU32::new(parent.upgrade().map_or(0, |p| p.pid)),
             parent: SpinLock::new(parent),
-            children: SpinLock::new(Vec::new()),
+            children: SpinLock::new(children::Children::new()),
+            slot: AtomicUsize::new(0),
+            ready: AtomicBool::new(false),
             threads: SpinLock::new(Vec::new()),
             live_threads: AtomicUsize::new(0),
             dead_ticks: (AtomicU64::new(0), AtomicU64::new(0)),
@@ -372,17 +380,12 @@ pub fn create(name: &str, parent: &Arc<Process>, pid: Option<Pid>) -> Result<Arc
     };
     // Room, should the parent die first, in init's list of children: exit
     // must never fail to allocate.
-    let room = init_process().is_none_or(|i| {
-        let mut c = i.children.lock();
-        let need = table::used() + 1;
-        let len = c.len();
-        c.try_reserve(need.saturating_sub(len)).is_ok()
-    });
+    let room = init_process().is_none_or(|i| i.children.lock().reserve_total(table::used() + 1).is_ok());
     if !room {
         free_pid();
         return Err(Errno::ENOMEM);
     }
-    if let Err(e) = crate::kalloc::push(&mut parent.children.lock(), p.clone()) {
+    if let Err(e) = parent.children.lock().add(p.clone()) {
         free_pid();
         return Err(e);
     }
@@ -396,7 +399,7 @@ pub fn create(name: &str, parent: &Arc<Process>, pid: Option<Pid>) -> Result<Arc
 /// Undoes `create` for a process that never got a thread.
 pub fn abandon(p: &Arc<Process>) {
     if let Some(parent) = p.parent() {
-        parent.children.lock().retain(|c| !Arc::ptr_eq(c, p));
+        parent.children.lock().remove(p);
     }
     table::remove(p.pid);
 }
@@ -458,7 +461,7 @@ pub(crate) fn exit_process(p: &Arc<Process>, code: i32) {
     if p.pid == 1 {
         crate::shutdown::init_exited(status);
     }
-    let kids = core::mem::take(&mut *p.children.lock());
+    let kids = p.children.lock().take_all();
     let parent_pgid = p.parent().map(|q| q.pgid());
     if !kids.is_empty() {
         let init = init_process().unwrap_or_else(kernel_process);
@@ -469,11 +472,11 @@ pub(crate) fn exit_process(p: &Arc<Process>, code: i32) {
                 *c.parent.lock() = Arc::downgrade(&init);
                 c.ppid.store(init.pid, Ordering::Release);
                 any_zombie |= c.is_zombie();
-                // Capacity for every process was reserved in init's list
-                // when each was created: this push does not allocate, and
-                // exit has no way to fail.
-                #[allow(clippy::disallowed_methods)]
-                ic.push(c.clone());
+                // Capacity for every process was reserved in init's lists
+                // when each was created, and exit has no way to fail. A
+                // child that exited or stopped meanwhile is queued here
+                // (its own notice may have gone to this parent's list).
+                ic.push_reserved(c.clone());
             }
         }
         if any_zombie {
@@ -516,8 +519,10 @@ pub(crate) fn exit_process(p: &Arc<Process>, code: i32) {
             && parent.user.is_user()
             && parent.user.sig.lock().reaps_children();
         if parent.pid == 0 || reaps {
-            parent.children.lock().retain(|c| !Arc::ptr_eq(c, p));
+            parent.children.lock().remove(p);
             table::remove(p.pid);
+        } else {
+            parent.children.lock().mark_ready(p);
         }
         parent.child_wq.wake_all();
     }
@@ -576,32 +581,58 @@ pub fn wait_child(which: WaitFor, opts: WaitOpts) -> Result<Option<Waited>, Errn
             WaitFor::Pid(p) => c.pid == p,
             WaitFor::Group(g) => c.pgid() == g,
         };
-        if !kids.iter().any(matching) {
+        let any = match which {
+            WaitFor::Any => !kids.is_empty(),
+            WaitFor::Pid(pid) => lookup(pid).is_some_and(|c| kids.contains(&c)),
+            WaitFor::Group(_) => kids.iter().any(matching),
+        };
+        if !any {
             outcome = Some(Err(Errno::ECHILD));
             return true;
         }
-        for i in 0..kids.len() {
-            let c = &kids[i];
+        // Only children with something to report are looked at; one whose
+        // stop was reported or overtaken leaves the queue.
+        let mut stale: Option<Arc<Process>> = None;
+        for c in kids.ready() {
             if !matching(c) {
                 continue;
             }
             if opts.exited && c.is_zombie() {
-                let c = if opts.nowait { c.clone() } else { kids.remove(i) };
-                outcome = Some(Ok(Some((c, None))));
-                return true;
+                outcome = Some(Ok(Some((c.clone(), None))));
+                break;
             }
             let mut ev = c.child_event.lock();
             let wanted = match *ev {
                 Some(jobctl::ChildEvent::Stopped(_)) => opts.stopped && c.is_stopped(),
                 Some(jobctl::ChildEvent::Continued) => opts.continued,
-                None => false,
+                None => {
+                    if !c.is_zombie() && stale.is_none() {
+                        stale = Some(c.clone());
+                    }
+                    false
+                }
             };
             if wanted {
                 let e = if opts.nowait { *ev } else { ev.take() };
                 drop(ev);
                 outcome = Some(Ok(Some((c.clone(), e))));
-                return true;
+                break;
             }
+        }
+        if let Some(c) = stale {
+            kids.unready(&c);
+        }
+        if let Some(Ok(Some((c, event)))) = &outcome
+            && !opts.nowait
+        {
+            if event.is_none() {
+                kids.remove(c);
+            } else if c.child_event.lock().is_none() && !c.is_zombie() {
+                kids.unready(c);
+            }
+        }
+        if outcome.is_some() {
+            return true;
         }
         if opts.nohang {
             outcome = Some(Ok(None));
