@@ -147,6 +147,26 @@ impl hal::KernelHooks for Kernel {
     }
 
     fn return_to_user(frame: &mut hal::TrapFrame) {
+        // The usual case, tested first with plain loads: nothing to do but
+        // perhaps give up the CPU.
+        let work = sched::with_current(|t| {
+            t.is_cancelled() || t.user.has_child_tid_address() || proc::deliver::pending(t, frame)
+        });
+        if work {
+            return_work(frame);
+        }
+        sched::preempt_point();
+    }
+}
+
+/// What a thread does before it returns to user mode when something is
+/// asked of it: die if cancelled, store its tid for CLONE_CHILD_SETTID, act
+/// on signals and a system-call restart. Kept out of line so the usual
+/// return stays short.
+#[cold]
+#[inline(never)]
+fn return_work(frame: &mut hal::TrapFrame) {
+    {
         let (cancelled, settid, signals) = sched::with_current(|t| {
             (
                 t.is_cancelled(),
@@ -165,7 +185,6 @@ impl hal::KernelHooks for Kernel {
         } else if cancelled {
             sched::exit(0);
         }
-        sched::preempt_point();
     }
 }
 

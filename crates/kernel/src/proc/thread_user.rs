@@ -85,7 +85,12 @@ impl ThreadUser {
         self.set_child_tid.store(addr, Ordering::Release);
     }
 
-    /// The pending CLONE_CHILD_SETTID address, once.
+    /// Is a CLONE_CHILD_SETTID address still to be written?
+    pub fn has_child_tid_address(&self) -> bool {
+        self.set_child_tid.load(Ordering::Relaxed) != 0
+    }
+
+    /// Takes the CLONE_CHILD_SETTID address, if one is still to be written.
     pub fn take_child_tid_address(&self) -> Option<u64> {
         // A plain load first: this runs on every return to user mode.
         if self.set_child_tid.load(Ordering::Relaxed) == 0 {

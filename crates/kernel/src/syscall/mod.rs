@@ -345,37 +345,59 @@ pub mod prof {
 /// Runs the system call in `frame` and stores its result in rax.
 pub fn dispatch(frame: &mut TrapFrame) {
     let (nr, a) = frame.syscall_args();
-    let entry = TABLE.get(nr as usize).and_then(|e| e.as_ref());
+    // Profiling and tracing take the long way, out of line.
+    if prof::ON.load(Ordering::Relaxed) || log::max_level() >= log::LevelFilter::Trace {
+        return dispatch_observed(frame);
+    }
+    let result = match TABLE.get(nr as usize) {
+        Some(Some(e)) => (e.handler)(&mut Call { frame, a }),
+        _ => unknown(nr),
+    };
+    finish(frame, nr, result);
+}
+
+/// `dispatch` while `sysprof` counts or the log traces every call.
+#[cold]
+#[inline(never)]
+fn dispatch_observed(frame: &mut TrapFrame) {
+    let (nr, a) = frame.syscall_args();
+    let Some(Some(e)) = TABLE.get(nr as usize) else {
+        return finish(frame, nr, unknown(nr));
+    };
     let profiling = prof::ON.load(Ordering::Relaxed);
     let t0 = if profiling { crate::hal::time::now_ns() } else { 0 };
-    let result = match entry {
-        Some(e) => {
-            let mut call = Call { frame, a };
-            let r = (e.handler)(&mut call);
-            if profiling {
-                prof::NS[nr as usize].fetch_add(crate::hal::time::now_ns() - t0, Ordering::Relaxed);
-                prof::COUNT[nr as usize].fetch_add(1, Ordering::Relaxed);
-            }
-            if log::max_level() >= log::LevelFilter::Trace {
-                let p = crate::sched::current_process();
-                log::trace!(
-                    "[{}] {}({:#x}, {:#x}, {:#x}, {:#x}) = {}",
-                    p.pid,
-                    e.name,
-                    a[0],
-                    a[1],
-                    a[2],
-                    a[3],
-                    Shown(&r)
-                );
-            }
-            r
-        }
-        None => {
-            report_unknown(nr);
-            Err(Errno::ENOSYS)
-        }
-    };
+    let r = (e.handler)(&mut Call { frame, a });
+    if profiling {
+        prof::NS[nr as usize].fetch_add(crate::hal::time::now_ns() - t0, Ordering::Relaxed);
+        prof::COUNT[nr as usize].fetch_add(1, Ordering::Relaxed);
+    }
+    if log::max_level() >= log::LevelFilter::Trace {
+        let p = crate::sched::current_process();
+        log::trace!(
+            "[{}] {}({:#x}, {:#x}, {:#x}, {:#x}) = {}",
+            p.pid,
+            e.name,
+            a[0],
+            a[1],
+            a[2],
+            a[3],
+            Shown(&r)
+        );
+    }
+    finish(frame, nr, r);
+}
+
+/// A number with no system call: ENOSYS, reported once per number.
+#[cold]
+#[inline(never)]
+fn unknown(nr: u64) -> SysResult {
+    report_unknown(nr);
+    Err(Errno::ENOSYS)
+}
+
+/// Stores a call's result in rax (and a restart request in the frame).
+#[inline(always)]
+fn finish(frame: &mut TrapFrame, nr: u64, result: SysResult) {
     frame.rax = match result {
         Ok(v) => v,
         Err(e) => {
