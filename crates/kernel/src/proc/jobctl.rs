@@ -45,11 +45,8 @@ impl ChildEvent {
 /// Tells `p`'s parent about `code` (CLD_*) with `status`: SIGCHLD with its
 /// siginfo (for stops and continues only if the parent did not ask for
 /// SA_NOCLDSTOP), and a wake-up of its waits.
-pub fn notify_parent(p: &Arc<Process>, code: i32, status: i32) {
+pub fn notify_parent(p: &Process, code: i32, status: i32) {
     let Some(parent) = p.parent() else { return };
-    if code == wait::CLD_STOPPED || code == wait::CLD_CONTINUED {
-        parent.children.lock().mark_ready(p);
-    }
     let stop_or_cont = code == wait::CLD_STOPPED || code == wait::CLD_CONTINUED;
     let wanted = !stop_or_cont || parent.user.sig.lock().wants_stop_notice();
     if wanted {
@@ -73,7 +70,7 @@ pub fn stop_self(p: &Arc<Process>, sig: i32, seq: u64) {
     }
     // The other threads stop too, on their way back to user mode.
     signal::recalc(p);
-    *p.child_event.lock() = Some(ChildEvent::Stopped(sig));
+    super::change_for_parent(p, || *p.child_event.lock() = Some(ChildEvent::Stopped(sig)));
     notify_parent(p, wait::CLD_STOPPED, sig);
     wait_continued(p, &sched::current());
 }
@@ -94,7 +91,7 @@ pub(crate) fn continue_locked(p: &Process) -> bool {
 /// After [`continue_locked`] said `p` was stopped: record the event, tell
 /// the parent, and wake the stopped thread.
 pub(crate) fn continued(p: &Arc<Process>) {
-    *p.child_event.lock() = Some(ChildEvent::Continued);
+    super::change_for_parent(p, || *p.child_event.lock() = Some(ChildEvent::Continued));
     notify_parent(p, wait::CLD_CONTINUED, SIGCONT);
     p.cont_wq.wake_all();
 }

@@ -461,12 +461,17 @@ pub(crate) fn exit_process(p: &Arc<Process>, code: i32) {
     if p.pid == 1 {
         crate::shutdown::init_exited(status);
     }
-    let kids = p.children.lock().take_all();
-    let parent_pgid = p.parent().map(|q| q.pgid());
-    if !kids.is_empty() {
-        let init = init_process().unwrap_or_else(kernel_process);
-        let mut any_zombie = false;
-        {
+    // The children go to init (to process 0 when init itself exits). Both
+    // lists stay locked while they move, so a child that changes state
+    // meanwhile finds itself in one of them (see `change_for_parent`).
+    let init = init_process()
+        .filter(|i| !Arc::ptr_eq(i, p))
+        .unwrap_or_else(kernel_process);
+    let mut any_zombie = false;
+    let kids = {
+        let mut mine = p.children.lock();
+        let kids = mine.take_all();
+        if !kids.is_empty() {
             let mut ic = init.children.lock();
             for c in kids.iter() {
                 *c.parent.lock() = Arc::downgrade(&init);
@@ -474,11 +479,14 @@ pub(crate) fn exit_process(p: &Arc<Process>, code: i32) {
                 any_zombie |= c.is_zombie();
                 // Capacity for every process was reserved in init's lists
                 // when each was created, and exit has no way to fail. A
-                // child that exited or stopped meanwhile is queued here
-                // (its own notice may have gone to this parent's list).
+                // child that exited or stopped before is queued again.
                 ic.push_reserved(c.clone());
             }
         }
+        kids
+    };
+    let parent_pgid = p.parent().map(|q| q.pgid());
+    if !kids.is_empty() {
         if any_zombie {
             init.child_wq.wake_all();
         }
@@ -494,7 +502,8 @@ pub(crate) fn exit_process(p: &Arc<Process>, code: i32) {
         // The terminal is released; its foreground group gets SIGHUP.
         let _ = crate::tty::disassociate(p);
     }
-    *p.state.lock() = ProcState::Zombie(status);
+    // A zombie from here on, queued for its parent's wait in the same step.
+    change_for_parent(p, || *p.state.lock() = ProcState::Zombie(status));
     p.exit_wq.wake_all();
     // Groups this exit leaves orphaned with stopped members are woken with
     // SIGHUP and SIGCONT (POSIX).
@@ -518,13 +527,38 @@ pub(crate) fn exit_process(p: &Arc<Process>, code: i32) {
         let reaps = exit_signal == marten_abi::signal::SIGCHLD
             && parent.user.is_user()
             && parent.user.sig.lock().reaps_children();
-        if parent.pid == 0 || reaps {
-            parent.children.lock().remove(p);
+        if (parent.pid == 0 || reaps) && parent.children.lock().remove(p).is_some() {
             table::remove(p.pid);
-        } else {
-            parent.children.lock().mark_ready(p);
         }
         parent.child_wq.wake_all();
+    }
+}
+
+/// Runs `change` (`p` exits, stops or continues) under its parent's
+/// children lock and queues `p` there for wait in the same step, so a wait
+/// that can see the change also finds the child. A child being handed to
+/// init meanwhile is found in init's list once the move is done (both
+/// lists are locked while it happens).
+pub(crate) fn change_for_parent(p: &Arc<Process>, change: impl FnOnce()) {
+    let mut change = Some(change);
+    while let Some(parent) = p.parent() {
+        let mut kids = parent.children.lock();
+        if kids.contains(p) {
+            if let Some(f) = change.take() {
+                f();
+            }
+            kids.mark_ready(p);
+            return;
+        }
+        drop(kids);
+        // Not a child there and still pointing there: nothing to queue
+        // (process 0's own, or one never fully created).
+        if p.parent().is_some_and(|q| Arc::ptr_eq(&q, &parent)) {
+            break;
+        }
+    }
+    if let Some(f) = change.take() {
+        f();
     }
 }
 
