@@ -21,4 +21,22 @@ void thr_wait_flag(volatile int *flag);
 /* Sets *flag to v with a release store. */
 void thr_set_flag(volatile int *flag, int v);
 
+/*
+ * A thread made with clone(2) itself, for the flags pthread_create never
+ * uses: CLONE_VM | CLONE_THREAD | CLONE_SIGHAND plus `flags` (CLONE_FILES,
+ * CLONE_FS, CLONE_SYSVSEM, ...). It runs fn(arg) on a stack of its own and
+ * ends when fn returns. It shares the caller's TLS (errno included), so fn
+ * must stick to plain system-call wrappers: no stdio, no malloc, no checks.
+ */
+struct thr_raw {
+    volatile int tid; /* set by CLONE_PARENT_SETTID, cleared at its exit */
+    void *stack;
+};
+
+/* Starts it; a failure is a failed check named `what` and returns false. */
+bool thr_raw_start(struct thr_raw *t, int (*fn)(void *), void *arg, int flags, const char *what);
+
+/* Waits until it has exited (its tid word cleared) and frees its stack. */
+void thr_raw_join(struct thr_raw *t);
+
 #endif

@@ -5,14 +5,18 @@
  * with a forked child, nattch and shmdt, IPC_RMID while attached; semop
  * sleeping until another process posts (ordered through GETNCNT, never
  * time), IPC_NOWAIT, SEM_UNDO undone at exit, EIDRM for a sleeper whose
- * array is removed, semtimedop's time-out (EAGAIN); message types,
+ * array is removed, semtimedop's time-out (EAGAIN); undo lists shared by
+ * CLONE_SYSVSEM (applied when the last holder exits or unshares), a
+ * thread's own list without it; message types,
  * MSG_EXCEPT, MSG_NOERROR, E2BIG, ENOMSG, a full queue, and msgrcv cut
  * short by a handler (EINTR even with SA_RESTART). */
 #define _GNU_SOURCE
 #include "check.h"
 #include "proc.h"
+#include "thr.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -298,6 +302,141 @@ static void test_sem_wait(void)
     check(child_ok(pid), "the sleeper fails with EIDRM", "failed");
 }
 
+/* Child A of test_undo_lists: takes 1 with SEM_UNDO, then clones B with
+ * CLONE_SYSVSEM (sharing its undo list), which takes 2 more and exits: B's
+ * exit must not apply the list A still holds. Exit code 0 when it did not. */
+static int undo_sharer(int m)
+{
+    struct sembuf one = {0, -1, SEM_UNDO}, two = {0, -2, SEM_UNDO};
+    if (semop(m, &one, 1) != 0)
+        return 10;
+    long pid = syscall(SYS_clone, CLONE_SYSVSEM | SIGCHLD, 0, 0, 0, 0);
+    if (pid == 0)
+        _exit(semop(m, &two, 1) == 0 ? 0 : 1);
+    if (pid < 0)
+        return 11;
+    if (!child_ok(pid))
+        return 12;
+    return semctl(m, 0, GETVAL) == 2 ? 0 : 13;
+}
+
+/* Yields until thread `tid` of this process is gone from /proc (its exit
+ * let go of everything, its undo list included). */
+static void wait_task_gone(int tid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/task/%d", tid);
+    while (access(path, F_OK) == 0)
+        sched_yield();
+}
+
+struct undo_probe {
+    int m, r, tid;
+    volatile int ready, go;
+};
+
+/* A thread that takes 1 with SEM_UNDO, then waits to be let go. */
+static int undo_take_one(void *arg)
+{
+    struct undo_probe *u = arg;
+    struct sembuf one = {0, -1, SEM_UNDO};
+    u->tid = (int)syscall(SYS_gettid);
+    u->r = semop(u->m, &one, 1);
+    thr_set_flag(&u->ready, 1);
+    thr_wait_flag(&u->go);
+    return 0;
+}
+
+static void *undo_take_one_pthread(void *arg)
+{
+    undo_take_one(arg);
+    return NULL;
+}
+
+static void test_undo_lists(void)
+{
+    int m = semget(IPC_PRIVATE, 1, 0600);
+    union semun five = {.val = 5};
+    /* CLONE_SYSVSEM between processes: the list goes with its last holder. */
+    semctl(m, 0, SETVAL, five);
+    pid_t a = fork();
+    if (a == 0)
+        _exit(undo_sharer(m));
+    int st = 0;
+    waitpid(a, &st, 0);
+    check(WIFEXITED(st) && WEXITSTATUS(st) == 0, "a CLONE_SYSVSEM child's exit leaves the list its parent holds",
+          "status %#x", st);
+    check_eq(semctl(m, 0, GETVAL), 5, "the last holder's exit applies both processes' adjustments");
+
+    /* The other order: the first holder exits while the second lives. */
+    semctl(m, 0, SETVAL, five);
+    int info[2], go[2];
+    if (pipe(info) || pipe(go))
+        return;
+    a = fork();
+    if (a == 0) {
+        struct sembuf one = {0, -1, SEM_UNDO}, two = {0, -2, SEM_UNDO};
+        if (semop(m, &one, 1) != 0)
+            _exit(10);
+        /* B is the test's child (CLONE_PARENT), so the test can wait for it. */
+        long b = syscall(SYS_clone, CLONE_SYSVSEM | CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
+        if (b == 0) {
+            char c;
+            _exit(read(go[0], &c, 1) == 1 && semop(m, &two, 1) == 0 ? 0 : 1);
+        }
+        int pid = (int)b;
+        _exit(b > 0 && write(info[1], &pid, sizeof pid) == sizeof pid ? 0 : 11);
+    }
+    int b = -1;
+    if (read(info[0], &b, sizeof b) != sizeof b)
+        b = -1;
+    check(child_ok(a) && b > 0, "the first holder cloned the second and exited", "b %d", b);
+    check_eq(semctl(m, 0, GETVAL), 4, "its exit applies nothing while the other holds the list");
+    char c = 1;
+    if (write(go[1], &c, 1) != 1)
+        say("write failed");
+    check(b > 0 && child_ok(b), "the second holder took 2 and exited", "b %d", b);
+    check_eq(semctl(m, 0, GETVAL), 5, "the second's exit applies the whole list");
+    close(info[0]);
+    close(info[1]);
+    close(go[0]);
+    close(go[1]);
+
+    /* A thread without CLONE_SYSVSEM has a list of its own. */
+    semctl(m, 0, SETVAL, (union semun){.val = 1});
+    struct undo_probe u = {.m = m};
+    struct thr_raw t;
+    if (thr_raw_start(&t, undo_take_one, &u, CLONE_FILES | CLONE_FS, "clone a thread without CLONE_SYSVSEM")) {
+        thr_wait_flag(&u.ready);
+        check(u.r == 0 && semctl(m, 0, GETVAL) == 0, "the thread took 1 with SEM_UNDO", "r %d", u.r);
+        thr_set_flag(&u.go, 1);
+        thr_raw_join(&t);
+        wait_task_gone(u.tid);
+        check_eq(semctl(m, 0, GETVAL), 1, "a thread without CLONE_SYSVSEM: its own list is applied at its exit");
+    }
+
+    /* pthread_create shares the list (CLONE_SYSVSEM): nothing at the
+     * thread's exit; unshare(CLONE_SYSVSEM) by the last holder applies it. */
+    struct undo_probe v = {.m = m};
+    pthread_t pt;
+    if (thr_start(&pt, undo_take_one_pthread, &v, "pthread_create for SEM_UNDO")) {
+        thr_wait_flag(&v.ready);
+        thr_set_flag(&v.go, 1);
+        thr_join(pt, "join the SEM_UNDO thread");
+        wait_task_gone(v.tid);
+        check(v.r == 0 && semctl(m, 0, GETVAL) == 0, "a thread sharing the list: its exit applies nothing",
+              "r %d val %d", v.r, semctl(m, 0, GETVAL));
+        check_eq(unshare(CLONE_SYSVSEM), 0, "unshare(CLONE_SYSVSEM)");
+        check_eq(semctl(m, 0, GETVAL), 1, "unshare by the list's last holder applies it");
+        struct sembuf one = {0, -1, SEM_UNDO};
+        check(semop(m, &one, 1) == 0 && semctl(m, 0, GETVAL) == 0, "SEM_UNDO after unshare starts a new list",
+              "failed");
+        unshare(CLONE_SYSVSEM);
+        check_eq(semctl(m, 0, GETVAL), 1, "which the next unshare applies");
+    }
+    semctl(m, 0, IPC_RMID);
+}
+
 static volatile sig_atomic_t alarms;
 
 static void on_alarm(int sig)
@@ -400,6 +539,7 @@ int main(void)
     test_perms();
     test_shm();
     test_sem_wait();
+    test_undo_lists();
     test_msg();
     return check_finish();
 }

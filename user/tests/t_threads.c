@@ -1,8 +1,11 @@
 /* t_threads: thread groups as clone(2) makes them: ids, TLS, per-thread
  * signal masks, thread- and process-directed signals, exit and exit_group,
- * execve from a thread, and clone's flag rules. */
+ * execve from a thread, threads with a file table or fs context of their
+ * own (clone without CLONE_FILES or CLONE_FS, unshare in one thread), and
+ * clone's flag rules. */
 #define _GNU_SOURCE
 #include "check.h"
+#include "thr.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -406,6 +409,173 @@ static void test_shared_files_and_fs(void)
         say("chdir back failed");
 }
 
+/* Yields until thread `tid` of this process is gone from /proc (after its
+ * exit let go of everything: its file table, fs context, undo list). */
+static void wait_task_gone(int tid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/task/%d", tid);
+    while (access(path, F_OK) == 0)
+        sched_yield();
+}
+
+/* What a thread cloned without CLONE_FILES sees and does. */
+struct files_probe {
+    int before, after; /* the group's descriptors: opened before and after the clone */
+    volatile int ready, go;
+    int opened, saw_before, closed_before, saw_after;
+};
+
+static int own_files_body(void *arg)
+{
+    struct files_probe *r = arg;
+    r->saw_before = fcntl(r->before, F_GETFD) >= 0;
+    r->opened = open("/proc/self/stat", O_RDONLY);
+    r->closed_before = close(r->before) == 0;
+    thr_set_flag(&r->ready, 1);
+    thr_wait_flag(&r->go);
+    r->saw_after = fcntl(r->after, F_GETFD) >= 0;
+    return 0;
+}
+
+static void test_thread_own_files(void)
+{
+    struct files_probe r = {0};
+    int p[2];
+    r.before = open("/proc/self/stat", O_RDONLY);
+    if (r.before < 0 || pipe(p) != 0)
+        return;
+    struct thr_raw t;
+    if (!thr_raw_start(&t, own_files_body, &r, CLONE_FS | CLONE_SYSVSEM, "clone a thread without CLONE_FILES"))
+        return;
+    /* The write end stays open in the thread's copy of the table. */
+    close(p[1]);
+    thr_wait_flag(&r.ready);
+    check(r.saw_before, "a thread without CLONE_FILES starts with a copy of the table", "fd %d not open", r.before);
+    check(r.opened >= 0 && fcntl(r.opened, F_GETFD) < 0, "a descriptor it opens is not the group's", "fd %d",
+          r.opened);
+    check(r.closed_before && fcntl(r.before, F_GETFD) >= 0, "its close leaves the group's descriptor open",
+          "closed %d", r.closed_before);
+    fcntl(p[0], F_SETFL, O_NONBLOCK);
+    char c;
+    check_errno(read(p[0], &c, 1), EAGAIN, "its copy holds the pipe's write end the group closed");
+    int tmp = open("/proc/self/stat", O_RDONLY);
+    r.after = fcntl(tmp, F_DUPFD, 100);
+    close(tmp);
+    thr_set_flag(&r.go, 1);
+    int tid = t.tid;
+    thr_raw_join(&t);
+    check(!r.saw_after, "a descriptor the group opens after the clone is not the thread's", "fd %d", r.after);
+    wait_task_gone(tid);
+    check_eq(read(p[0], &c, 1), 0, "its exit closed its table (the pipe's last writer went)");
+    close(p[0]);
+    close(r.before);
+    close(r.after);
+}
+
+/* What a thread cloned without CLONE_FS sees and does. */
+struct fs_probe {
+    volatile int ready, go;
+    char cwd[256];
+    int umask_at_start, umask_later;
+};
+
+static int own_fs_body(void *arg)
+{
+    struct fs_probe *r = arg;
+    r->umask_at_start = umask(077);
+    if (chdir("/proc") != 0 || !getcwd(r->cwd, sizeof r->cwd))
+        r->cwd[0] = 0;
+    thr_set_flag(&r->ready, 1);
+    thr_wait_flag(&r->go);
+    r->umask_later = umask(077);
+    return 0;
+}
+
+/* readlink into buf (NUL-terminated); "" on failure. */
+static const char *link_text(const char *path, char *buf, size_t size)
+{
+    ssize_t n = readlink(path, buf, size - 1);
+    buf[n > 0 ? n : 0] = 0;
+    return buf;
+}
+
+static void test_thread_own_fs(void)
+{
+    struct fs_probe r = {0};
+    char before[256], now[256], link[256], path[64];
+    if (!getcwd(before, sizeof before))
+        return;
+    mode_t old = umask(022);
+    struct thr_raw t;
+    if (!thr_raw_start(&t, own_fs_body, &r, CLONE_FILES | CLONE_SYSVSEM, "clone a thread without CLONE_FS"))
+        return;
+    thr_wait_flag(&r.ready);
+    check(strcmp(r.cwd, "/proc") == 0, "a thread without CLONE_FS can chdir", "cwd '%s'", r.cwd);
+    check(getcwd(now, sizeof now) && strcmp(now, before) == 0, "its chdir does not move the group", "cwd %s", now);
+    check_eq(umask(027), 022, "its umask does not change the group's");
+    check_eq(r.umask_at_start, 022, "it starts with a copy of the caller's umask");
+    snprintf(path, sizeof path, "/proc/self/task/%d/cwd", t.tid);
+    check(strcmp(link_text(path, link, sizeof link), "/proc") == 0, "/proc/PID/task/TID/cwd is the thread's",
+          "'%s'", link);
+    check(strcmp(link_text("/proc/self/cwd", link, sizeof link), before) == 0, "/proc/PID/cwd is the group's",
+          "'%s'", link);
+    thr_set_flag(&r.go, 1);
+    thr_raw_join(&t);
+    check_eq(r.umask_later, 077, "the group's umask does not reach the thread");
+    umask(old);
+}
+
+/* A pthread that unshares its file table and fs context. */
+struct unshare_probe {
+    int before, r, saw_before, opened;
+    volatile int ready, go;
+};
+
+static void *unshare_body(void *arg)
+{
+    struct unshare_probe *u = arg;
+    u->r = unshare(CLONE_FILES | CLONE_FS);
+    u->saw_before = fcntl(u->before, F_GETFD) >= 0;
+    close(u->before);
+    int fd = open("/proc/self/stat", O_RDONLY);
+    u->opened = fcntl(fd, F_DUPFD, 200);
+    close(fd);
+    umask(077);
+    if (chdir("/proc") != 0)
+        u->r = -2;
+    thr_set_flag(&u->ready, 1);
+    thr_wait_flag(&u->go);
+    close(u->opened);
+    return NULL;
+}
+
+static void test_unshare_in_thread(void)
+{
+    struct unshare_probe u = {0};
+    char before[256], now[256];
+    if (!getcwd(before, sizeof before))
+        return;
+    mode_t old = umask(022);
+    u.before = open("/proc/self/stat", O_RDONLY);
+    pthread_t t;
+    if (!thr_start(&t, unshare_body, &u, "pthread_create for unshare"))
+        return;
+    thr_wait_flag(&u.ready);
+    check_eq(u.r, 0, "unshare(CLONE_FILES|CLONE_FS) in one thread of two");
+    check(u.saw_before, "its new table is a copy", "fd %d", u.before);
+    check(fcntl(u.before, F_GETFD) >= 0, "its close after unshare leaves the group's descriptor", "closed");
+    check(u.opened >= 0 && fcntl(u.opened, F_GETFD) < 0, "what it opens after unshare is its own", "fd %d",
+          u.opened);
+    check(getcwd(now, sizeof now) && strcmp(now, before) == 0, "its chdir after unshare does not move the group",
+          "cwd %s", now);
+    check_eq(umask(022), 022, "nor does its umask");
+    thr_set_flag(&u.go, 1);
+    thr_join(t, "join the unsharing thread");
+    close(u.before);
+    umask(old);
+}
+
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
 #endif
@@ -560,6 +730,9 @@ int main(int argc, char **argv)
     test_exec_from_thread();
     test_proc_tasks();
     test_shared_files_and_fs();
+    test_thread_own_files();
+    test_thread_own_fs();
+    test_unshare_in_thread();
     test_pidfds();
     test_clone_flags();
     return check_finish();

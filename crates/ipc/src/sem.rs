@@ -1,5 +1,7 @@
 //! Semaphore arrays: semop's all-or-nothing decisions, the semctl values
-//! and SEM_UNDO adjustments kept per process (by thread-group id).
+//! and SEM_UNDO adjustments kept per undo list (by the list's id: the
+//! kernel gives each list an id, and the tasks that share it, through
+//! clone's CLONE_SYSVSEM, use the same one).
 
 use alloc::vec::Vec;
 use marten_abi::errno::Errno;
@@ -50,10 +52,10 @@ pub enum Blocked {
     Decrease(u16),
 }
 
-/// One process's adjustments for one array. Invariant: `adj.len()` is the
-/// array's size and every value is within `-(SEMAEM + 1) ..= SEMAEM`.
+/// One undo list's adjustments for one array. Invariant: `adj.len()` is
+/// the array's size and every value is within `-(SEMAEM + 1) ..= SEMAEM`.
 struct Undo {
-    owner: u32,
+    owner: u64,
     adj: Vec<i32>,
 }
 
@@ -83,7 +85,7 @@ impl SemSet {
     }
 
     /// The undo record of `owner`, made if needed (ENOMEM).
-    fn undo_index(&mut self, owner: u32) -> Result<usize, Errno> {
+    fn undo_index(&mut self, owner: u64) -> Result<usize, Errno> {
         if let Some(i) = self.undos.iter().position(|u| u.owner == owner) {
             return Ok(i);
         }
@@ -101,8 +103,9 @@ impl SemSet {
     /// again. EAGAIN when the operation that would wait has IPC_NOWAIT,
     /// ERANGE when a value would pass SEMVMX or an adjustment SEMAEM,
     /// EFBIG for a semaphore number past the end, ENOMEM when the undo
-    /// record of `owner` (the process's thread-group id) cannot be made.
-    pub fn semop(&mut self, sops: &[SemBuf], pid: i32, owner: u32) -> Result<Option<Blocked>, Errno> {
+    /// record of `owner` (the caller's undo list) cannot be made. `owner`
+    /// is looked at only when an operation has SEM_UNDO.
+    pub fn semop(&mut self, sops: &[SemBuf], pid: i32, owner: u64) -> Result<Option<Blocked>, Errno> {
         if sops.iter().any(|s| usize::from(s.num) >= self.sems.len()) {
             return Err(Errno::EFBIG);
         }
@@ -219,10 +222,11 @@ impl SemSet {
         Ok(())
     }
 
-    /// The process `owner` is gone: applies its adjustments (each value
-    /// clamped to `0..=SEMVMX`, as Linux does) and forgets them. Returns
-    /// whether anything changed.
-    pub fn exit(&mut self, owner: u32, pid: i32) -> bool {
+    /// The undo list `owner` is gone (its last holder exited or let go of
+    /// it): applies its adjustments (each value clamped to `0..=SEMVMX`, as
+    /// Linux does; the changed semaphores' pid becomes `pid`) and forgets
+    /// them. Returns whether anything changed.
+    pub fn exit(&mut self, owner: u64, pid: i32) -> bool {
         let Some(i) = self.undos.iter().position(|u| u.owner == owner) else {
             return false;
         };
@@ -239,12 +243,12 @@ impl SemSet {
     }
 
     /// Does `owner` have an undo record here?
-    pub fn has_undo(&self, owner: u32) -> bool {
+    pub fn has_undo(&self, owner: u64) -> bool {
         self.undos.iter().any(|u| u.owner == owner)
     }
 
     /// The adjustment `owner` has for semaphore `num` (0 without one).
-    pub fn adjustment(&self, owner: u32, num: usize) -> i32 {
+    pub fn adjustment(&self, owner: u64, num: usize) -> i32 {
         self.undos
             .iter()
             .find(|u| u.owner == owner)

@@ -1,5 +1,5 @@
-//! semop against a model: random operation arrays from several processes,
-//! with and without SEM_UNDO and IPC_NOWAIT, then the processes exit.
+//! semop against a model: random operation arrays from several undo lists,
+//! with and without SEM_UNDO and IPC_NOWAIT, then the lists go.
 
 use marten_abi::errno::Errno;
 use marten_abi::ipc::{IPC_NOWAIT, SEM_UNDO, SEMAEM, SEMVMX};
@@ -114,7 +114,7 @@ proptest! {
         for s in steps {
             match s {
                 Step::Op(o, sops) => {
-                    let got = set.semop(&sops, o as i32, o as u32);
+                    let got = set.semop(&sops, o as i32, o as u64);
                     match (model.semop(&sops, o), got) {
                         (Out::Done, Ok(None)) => {}
                         (Out::Block(b), Ok(Some(g))) => prop_assert_eq!(b, g),
@@ -130,7 +130,7 @@ proptest! {
                     }
                 }
                 Step::Exit(o) => {
-                    set.exit(o as u32, o as i32);
+                    set.exit(o as u64, o as i32);
                     model.exit(o);
                 }
             }
@@ -138,7 +138,7 @@ proptest! {
                 prop_assert_eq!(set.sems[n].val, model.vals[n]);
                 prop_assert!((0..=SEMVMX).contains(&set.sems[n].val));
                 for o in 0..OWNERS {
-                    prop_assert_eq!(set.adjustment(o as u32, n), model.adj[o][n]);
+                    prop_assert_eq!(set.adjustment(o as u64, n), model.adj[o][n]);
                 }
             }
         }

@@ -6,7 +6,7 @@ use super::load;
 use crate::fs::fdtable::FdTable;
 use crate::fs::file::File;
 use crate::hal;
-use crate::proc::share::FsState;
+use crate::proc::share::{FsState, TaskShares};
 use crate::proc::{self, Pid, Process};
 use crate::sched;
 use alloc::sync::Arc;
@@ -44,10 +44,6 @@ pub fn spawn(
         p.user.release();
         proc::abandon(p);
     };
-    if let Err(e) = p.user.set_up(FdTable::new(), FsState::initial()) {
-        undo(&p);
-        return Err(e);
-    }
     let console = match terminal {
         None => console_at_dev(),
         Some(t) => crate::tty::console_file(Some(t)).and_then(|c| File::new(c, fcntl::O_RDWR)),
@@ -59,17 +55,18 @@ pub fn spawn(
             return Err(e);
         }
     };
-    {
-        let files = p.user.files()?;
-        let mut t = files.lock();
-        for fd in 0..3 {
-            if let Err(e) = t.set(fd, console.clone(), false) {
-                drop(t);
-                undo(&p);
-                return Err(e);
-            }
+    // Its first thread's file table and fs context, of its own.
+    let mut files = FdTable::new();
+    let shares = (0..3)
+        .try_for_each(|fd| files.set(fd, console.clone(), false).map(drop))
+        .and_then(|_| TaskShares::set_up(files, FsState::initial()));
+    let shares = match shares {
+        Ok(s) => s,
+        Err(e) => {
+            undo(&p);
+            return Err(e);
         }
-    }
+    };
     // Room for what pending signals carry: generating one never allocates.
     let room = {
         let mut st = p.user.sig.lock();
@@ -94,7 +91,8 @@ pub fn spawn(
     };
     let frame = hal::TrapFrame::new_user(entry, sp);
     let ctx = Context::new_user(stack, &frame, FpuInit::Clean, (0, 0));
-    if let Err(e) = sched::spawn_context(&p, image.name.as_str(), Some(p.pid), ctx, None) {
+    let prepare = |t: &sched::Thread| t.user.adopt(shares);
+    if let Err(e) = sched::spawn_prepared(&p, image.name.as_str(), Some(p.pid), ctx, None, prepare) {
         undo(&p);
         return Err(e);
     }

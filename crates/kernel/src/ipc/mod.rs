@@ -5,15 +5,16 @@
 //! [`Sleepers`] for the callers that must wait (semop, msgsnd, msgrcv).
 //! A waiter notes the kind's generation under the registry lock, drops the
 //! lock and sleeps until the generation moves; every change that may let a
-//! waiter on (a semop, SETVAL, a send, a receive, IPC_SET, IPC_RMID, a
-//! process's SEM_UNDO at exit) moves it and wakes everyone, who retry. A
-//! waiter whose object was removed meanwhile fails with EIDRM.
+//! waiter on (a semop, SETVAL, a send, a receive, IPC_SET, IPC_RMID, the
+//! SEM_UNDO of an undo list whose last holder let go) moves it and wakes
+//! everyone, who retry. A waiter whose object was removed meanwhile fails
+//! with EIDRM.
 
 pub mod msg;
 pub mod sem;
 pub mod shm;
+pub mod undo;
 
-use crate::proc::Process;
 use crate::sched::{self, Interrupted};
 use crate::sync::WaitQueue;
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -93,9 +94,4 @@ impl Sleepers {
         self.generation.fetch_add(1, Ordering::SeqCst);
         self.wq.wake_all();
     }
-}
-
-/// The process `p` is exiting: its SEM_UNDO adjustments are applied.
-pub fn process_exited(p: &Process) {
-    sem::process_exited(p.pid);
 }

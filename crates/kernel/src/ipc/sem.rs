@@ -1,5 +1,6 @@
 //! Semaphore arrays: semget, semop/semtimedop (sleeping until the whole
-//! operation array can be applied), semctl, and SEM_UNDO at exit.
+//! operation array can be applied), semctl, and SEM_UNDO when an undo list
+//! goes (`ipc::undo`).
 
 use super::{Sleepers, now, pid, with_who};
 use crate::mm::commit::ObjectCharge;
@@ -19,7 +20,7 @@ struct Array {
 static SEMS: Mutex<Registry<Array>> = Mutex::new(Registry::new(SEMMNI as usize));
 static SLEEPERS: Sleepers = Sleepers::new();
 
-/// Bytes charged per semaphore: the value, its counts and one process's
+/// Bytes charged per semaphore: the value, its counts and one undo list's
 /// adjustment.
 const BYTES_PER_SEM: u64 = 24;
 
@@ -71,6 +72,13 @@ pub fn semtimedop(semid: i32, sops_addr: u64, nsops: u64, timeout: Option<u64>) 
     let alter = sops.iter().any(|s| s.op != 0);
     let max = sops.iter().map(|s| usize::from(s.num)).max().unwrap_or(0);
     let me = pid();
+    // SEM_UNDO adjustments go to the calling thread's undo list (made now
+    // if it has none); without SEM_UNDO the list is not looked at.
+    let undo = if sops.iter().any(|s| s.flg as u16 as u64 & SEM_UNDO != 0) {
+        crate::sched::with_current(|t| t.user.sem_undo.get_or_make())?.id_for_use()
+    } else {
+        0
+    };
     let mut slept = false;
     loop {
         let mut reg = SEMS.lock();
@@ -83,7 +91,7 @@ pub fn semtimedop(semid: i32, sops_addr: u64, nsops: u64, timeout: Option<u64>) 
             return Err(Errno::EFBIG);
         }
         with_who(|who| a.perm.check(who, if alter { 0o222 } else { 0o444 }))?;
-        let blocked = match a.obj.set.semop(&sops, me, me as u32)? {
+        let blocked = match a.obj.set.semop(&sops, me, undo)? {
             None => {
                 a.obj.set.otime = now();
                 drop(reg);
@@ -276,16 +284,19 @@ pub fn semctl(semid: i32, semnum: i32, cmd: u64, arg: u64) -> Result<u64, Errno>
     }
 }
 
-/// Applies and forgets the SEM_UNDO adjustments of process `tgid`.
-pub fn process_exited(tgid: u32) {
+/// The last holder of undo list `id` let go of it: its SEM_UNDO
+/// adjustments are applied (the semaphores' pid becomes the caller's) and
+/// forgotten.
+pub fn undo_list_gone(id: u64) {
     let mut reg = SEMS.lock();
     if reg.is_empty() {
         return;
     }
+    let me = pid();
     let mut changed = false;
     for (_, a) in reg.iter_mut() {
-        if a.obj.set.has_undo(tgid) {
-            changed |= a.obj.set.exit(tgid, tgid as i32);
+        if a.obj.set.has_undo(id) {
+            changed |= a.obj.set.exit(id, me);
         }
     }
     drop(reg);

@@ -61,7 +61,7 @@ pub fn memuse(w: &[String]) -> CmdResult {
         "pid {} ({}): resident pages, {} open files",
         p.pid,
         p.name(),
-        p.user.files().map_or(0, |f| f.lock().count())
+        crate::proc::thread::with_group_user(&p, |u| u.files()).map_or(0, |f| f.lock().count())
     );
     kprintln!(
         "  {:<12} {:>8} {:>8} {:>8} {:>10}",

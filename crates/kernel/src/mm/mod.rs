@@ -227,7 +227,8 @@ pub fn activate_for(p: &Process) {
     }
 }
 
-/// Frees everything a process holds in memory and its files (at exit).
+/// Frees everything a process holds in memory (at exit; its threads let go
+/// of their file tables as they exit).
 pub fn release_process(p: &Process) {
     p.user.release();
     oom::memory_released();

@@ -412,10 +412,8 @@ pub fn spawn_kernel(
 ) -> Result<Arc<Process>, Errno> {
     let p = create(name, parent, None)?;
     // An empty file table and the initial fs context, as every process has.
-    let set_up = p
-        .user
-        .set_up(crate::fs::fdtable::FdTable::new(), share::FsState::initial());
-    if let Err(e) = set_up.and_then(|_| sched::spawn_with_tid(&p, name, Some(p.pid), f).map(|_| ())) {
+    let set_up = share::TaskShares::set_up(crate::fs::fdtable::FdTable::new(), share::FsState::initial());
+    if let Err(e) = set_up.and_then(|s| sched::spawn_first(&p, name, Some(p.pid), f, s).map(|_| ())) {
         abandon(&p);
         return Err(e);
     }
@@ -433,10 +431,8 @@ pub fn spawn_init(f: impl FnOnce() -> isize + Send + 'static) -> Result<Arc<Proc
     let k = kernel_process();
     let p = create("init", &k, Some(1))?;
     INIT.call_once(|| p.clone());
-    let set_up = p
-        .user
-        .set_up(crate::fs::fdtable::FdTable::new(), share::FsState::initial());
-    if let Err(e) = set_up.and_then(|_| sched::spawn_with_tid(&p, "init", Some(1), f).map(|_| ())) {
+    let set_up = share::TaskShares::set_up(crate::fs::fdtable::FdTable::new(), share::FsState::initial());
+    if let Err(e) = set_up.and_then(|s| sched::spawn_first(&p, "init", Some(1), f, s).map(|_| ())) {
         abandon(&p);
         return Err(e);
     }
@@ -457,7 +453,6 @@ pub(crate) fn exit_process(p: &Arc<Process>, code: i32) {
     crate::timer::process::exit(p);
     crate::mm::release_process(p);
     crate::fs::locks::process_exited(p.pid);
-    crate::ipc::process_exited(p);
     if p.pid == 1 {
         crate::shutdown::init_exited(status);
     }

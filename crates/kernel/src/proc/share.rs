@@ -1,18 +1,22 @@
-//! What clone(2) can share between processes besides memory: the file
-//! table (CLONE_FILES) and the fs context, i.e. root, working directory
-//! and umask (CLONE_FS). Each is a reference-counted object; a process
-//! holds a handle to the one it uses.
+//! What clone(2) can share between tasks besides memory and signal
+//! handlers: the file table (CLONE_FILES) and the fs context, i.e. root,
+//! working directory and umask (CLONE_FS). Each is a reference-counted
+//! object; a task (a thread: Linux's task_struct->files and ->fs) holds a
+//! handle to the one it uses, in its `ThreadUser`. A task made without the
+//! flag starts with a copy, as fork's child does.
 
+use crate::fs::fdtable::FdTable;
 use crate::hal::sync::SpinLock;
+use crate::ipc::undo::UndoList;
 use crate::vfs::walk::FsContext;
 use alloc::sync::Arc;
 use marten_abi::errno::Errno;
 
-/// A handle to a part shared by every process that holds the same object.
+/// A handle to a part shared by every task that holds the same object.
 ///
-/// Invariant: the object it names changes only at clone (before the child
-/// runs), at execve (which stops sharing the file table), at unshare(2),
-/// and at exit (None: the process let go of it).
+/// Invariant: only its own task changes what the handle names, at
+/// execve (which stops sharing the file table), at unshare(2) and at exit
+/// (None: the task let go of it); a new task's is set before it runs.
 pub struct Share<T>(SpinLock<Option<Arc<SpinLock<T>>>>);
 
 impl<T> Share<T> {
@@ -26,7 +30,7 @@ impl<T> Share<T> {
         crate::hal::heap::try_arc(SpinLock::new(v)).map_err(|_| Errno::ENOMEM)
     }
 
-    /// The object, if the process still holds one.
+    /// The object, if the task still holds one.
     pub fn get(&self) -> Option<Arc<SpinLock<T>>> {
         self.0.lock().clone()
     }
@@ -37,7 +41,7 @@ impl<T> Share<T> {
         core::mem::replace(&mut *self.0.lock(), obj)
     }
 
-    /// Does another process hold the same object?
+    /// Does another task hold the same object?
     pub fn is_shared(&self) -> bool {
         self.0.lock().as_ref().is_some_and(|a| Arc::strong_count(a) > 1)
     }
@@ -66,5 +70,26 @@ impl Clone for FsState {
             ctx: self.ctx.clone(),
             umask: self.umask,
         }
+    }
+}
+
+/// The handles a new task starts with: file table, fs context and undo
+/// list. Built before the task exists, so that installing them
+/// (`ThreadUser::adopt`) cannot fail.
+pub struct TaskShares {
+    pub(super) files: Option<Arc<SpinLock<FdTable>>>,
+    pub(super) fs: Option<Arc<SpinLock<FsState>>>,
+    pub(super) undo: Option<Arc<UndoList>>,
+}
+
+impl TaskShares {
+    /// A file table and fs context of its own and no undo list (the first
+    /// task of a process the kernel starts). ENOMEM.
+    pub fn set_up(files: FdTable, fs: FsState) -> Result<TaskShares, Errno> {
+        Ok(TaskShares {
+            files: Some(Share::own(files)?),
+            fs: Some(Share::own(fs)?),
+            undo: None,
+        })
     }
 }

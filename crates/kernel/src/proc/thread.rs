@@ -1,12 +1,16 @@
-//! Thread groups: finding a thread by id, what a thread leaves behind when
+//! Thread groups: finding a thread by id, the thread that speaks for the
+//! group's files, what a thread leaves behind when
 //! it exits (its tid word, its robust futexes, its signal state),
 //! exit_group, and execve's ending of the other threads.
 //!
 //! A `Process` is a thread group: its threads share the address space,
-//! files, fs context, signal handlers and ids; each `Thread` keeps its own
-//! mask, pending signals, TLS base and tid words (`thread_user`). The group
-//! ends when its last thread exits (`proc::exit_process`).
+//! signal handlers and ids; each `Thread` keeps its own mask, pending
+//! signals, TLS base, tid words and handles to its file table, fs context
+//! and undo list (`thread_user`; shared by the threads clone made with
+//! CLONE_FILES, CLONE_FS, CLONE_SYSVSEM, as pthread_create does). The
+//! group ends when its last thread exits (`proc::exit_process`).
 
+use super::thread_user::ThreadUser;
 use super::{Pid, Process, signal};
 use crate::sched::{self, Thread, Tid};
 use alloc::sync::Arc;
@@ -28,6 +32,36 @@ pub fn thread_of(p: &Process, tid: Tid) -> Option<Arc<Thread>> {
         }
     });
     found
+}
+
+/// The thread whose file table and fs context stand for its group's when
+/// someone else looks at them (/proc/PID/fd, cwd, root, status, the kernel
+/// shell): the leader, or, once the leader has let go of them (it
+/// exited), another live thread that still holds them. None when no
+/// thread holds any (a zombie, a kernel process without files).
+pub fn files_holder(p: &Process) -> Option<Arc<Thread>> {
+    let (mut leader, mut other) = (None, None);
+    p.for_each_thread(|t| {
+        if !t.user.holds_files() {
+            return;
+        }
+        if t.tid() == p.pid {
+            leader = Some(t.clone());
+        } else if other.is_none() {
+            other = Some(t.clone());
+        }
+    });
+    leader.or(other)
+}
+
+/// Runs `f` on the user state of `p`'s [`files_holder`], or on an empty
+/// one (no file table, the initial fs context) when there is none.
+pub fn with_group_user<R>(p: &Process, f: impl FnOnce(&ThreadUser) -> R) -> R {
+    static NOBODY: ThreadUser = ThreadUser::new();
+    match files_holder(p) {
+        Some(t) => f(&t.user),
+        None => f(&NOBODY),
+    }
 }
 
 /// Ends the whole group with wait status `status` (exit_group(2)): the

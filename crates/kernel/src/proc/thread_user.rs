@@ -1,13 +1,24 @@
 //! The user-space half of a thread: what Linux keeps per task rather than
 //! per process (the signal work flag, the alternate signal stack, the
-//! sigsuspend mask, the last fault, the restart block, and the tid words
-//! of `clone`, `set_tid_address` and `set_robust_list`).
+//! sigsuspend mask, the last fault, the restart block, the tid words of
+//! `clone`, `set_tid_address` and `set_robust_list`, and the handles to the
+//! file table, fs context and semaphore undo list that clone's
+//! CLONE_FILES, CLONE_FS and CLONE_SYSVSEM share).
 
+use crate::fs::fdtable::FdTable;
 use crate::hal::sync::SpinLock;
+use crate::ipc::undo::UndoHandle;
+use crate::proc::share::{FsState, Share, TaskShares};
+use crate::vfs::walk::FsContext;
+use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use marten_abi::clone::{CLONE_FILES, CLONE_FS, CLONE_SYSVSEM};
+use marten_abi::errno::Errno;
 use marten_signal::SigSet;
 
-/// A thread's user-space state. Empty (all zero) for kernel threads.
+/// A thread's user-space state. Empty for kernel threads, except that the
+/// kernel's own processes (the kernel shell) have a file table and fs
+/// context too.
 ///
 /// Invariant: `sig_work` is changed only with the process's signal lock
 /// held, and says whether this thread has a signal (or a group stop) to
@@ -43,6 +54,12 @@ pub struct ThreadUser {
     /// The thread that holds the priority-inheritance futex this one
     /// sleeps on (0: none); changed under the futex table's lock.
     pub(crate) pi_waiting_on: AtomicU32,
+    /// The file table (shared with other tasks by CLONE_FILES).
+    files: Share<FdTable>,
+    /// Root, working directory and umask (shared by CLONE_FS).
+    fs: Share<FsState>,
+    /// The SEM_UNDO list (shared by CLONE_SYSVSEM; none until needed).
+    pub sem_undo: UndoHandle,
 }
 
 impl Default for ThreadUser {
@@ -66,6 +83,9 @@ impl ThreadUser {
             set_child_tid: AtomicU64::new(0),
             futex_woken: AtomicBool::new(false),
             pi_waiting_on: AtomicU32::new(0),
+            files: Share::empty(),
+            fs: Share::empty(),
+            sem_undo: UndoHandle::empty(),
         }
     }
 
@@ -99,4 +119,149 @@ impl ThreadUser {
         let a = self.set_child_tid.swap(0, Ordering::AcqRel);
         (a != 0).then_some(a)
     }
+}
+
+/// The file table, fs context and undo list: what each task holds a handle
+/// to (see `proc::share`).
+impl ThreadUser {
+    /// The handles a task this one clones with `flags` starts with: this
+    /// task's own objects for CLONE_FILES, CLONE_FS and CLONE_SYSVSEM
+    /// (an undo list is made first if it has none, so that both use the
+    /// same one), else a copy of its file table and fs context and no undo
+    /// list. ENOMEM.
+    pub fn for_child(&self, flags: u64) -> Result<TaskShares, Errno> {
+        let files = if flags & CLONE_FILES != 0 {
+            self.files.get()
+        } else {
+            let copy = self.files()?.lock().try_clone()?;
+            Some(Share::own(copy)?)
+        };
+        let fs = if flags & CLONE_FS != 0 {
+            self.fs.get()
+        } else {
+            Some(Share::own(self.fs_state())?)
+        };
+        let undo = if flags & CLONE_SYSVSEM != 0 {
+            Some(self.sem_undo.get_or_make()?)
+        } else {
+            None
+        };
+        Ok(TaskShares { files, fs, undo })
+    }
+
+    /// Installs a new task's handles (before it runs).
+    pub fn adopt(&self, shares: TaskShares) {
+        drop(self.files.set(shares.files));
+        drop(self.fs.set(shares.fs));
+        self.sem_undo.set(shares.undo);
+    }
+
+    /// Makes this (new) thread use `other`'s file table and fs context: a
+    /// kernel thread started in its creator's process.
+    pub fn share_with(&self, other: &ThreadUser) {
+        drop(self.files.set(other.files.get()));
+        drop(self.fs.set(other.fs.get()));
+    }
+
+    /// Lets go of the file table, fs context and undo list (at exit): the
+    /// last holder of a table closes its files, the last holder of an undo
+    /// list applies its adjustments. Call where sleeping is allowed.
+    pub fn release_shares(&self) {
+        drop(self.files.set(None));
+        drop(self.fs.set(None));
+        self.sem_undo.let_go();
+    }
+
+    /// Does it still hold a file table (it has not exited)?
+    pub fn holds_files(&self) -> bool {
+        self.files.get().is_some()
+    }
+
+    /// The file table (EBADF once the thread has let go of it at exit, or
+    /// for a kernel thread that never had one).
+    pub fn files(&self) -> Result<Arc<SpinLock<FdTable>>, Errno> {
+        self.files.get().ok_or(Errno::EBADF)
+    }
+
+    /// Stops sharing the file table: the thread gets a copy of its own
+    /// (execve, unshare(CLONE_FILES)). ENOMEM.
+    pub fn unshare_files(&self) -> Result<(), Errno> {
+        if !self.files.is_shared() {
+            return Ok(());
+        }
+        let copy = self.files()?.lock().try_clone()?;
+        let own = Share::own(copy)?;
+        drop(self.files.set(Some(own)));
+        Ok(())
+    }
+
+    /// Stops sharing the fs context (unshare(CLONE_FS)). ENOMEM.
+    pub fn unshare_fs(&self) -> Result<(), Errno> {
+        if !self.fs.is_shared() {
+            return Ok(());
+        }
+        let own = Share::own(self.fs_state())?;
+        drop(self.fs.set(Some(own)));
+        Ok(())
+    }
+
+    /// Stops using its undo list (unshare(CLONE_SYSVSEM)): the next
+    /// SEM_UNDO starts an empty one; the list's adjustments are applied if
+    /// this was its last holder.
+    pub fn unshare_sysvsem(&self) {
+        self.sem_undo.let_go();
+    }
+
+    /// A copy of the fs context (the initial one if it has none).
+    pub fn fs_state(&self) -> FsState {
+        match self.fs.get() {
+            Some(s) => s.lock().clone(),
+            None => FsState::initial(),
+        }
+    }
+
+    /// The root directory alone (absolute paths need nothing else).
+    pub fn fs_root(&self) -> crate::vfs::mount::Loc {
+        match self
+            .fs
+            .get()
+            .and_then(|s| s.lock().ctx.as_ref().map(|c| c.root.clone()))
+        {
+            Some(r) => r,
+            None => crate::vfs::mount::root(),
+        }
+    }
+
+    /// Root and working directory.
+    pub fn fs_context(&self) -> FsContext {
+        match self.fs.get().and_then(|s| s.lock().ctx.clone()) {
+            Some(c) => c,
+            None => FsContext::initial(),
+        }
+    }
+
+    /// Replaces root and working directory (chdir, chroot); returns the old
+    /// ones for the caller to drop.
+    pub fn set_fs_context(&self, ctx: FsContext) -> Option<FsContext> {
+        let s = self.fs.get()?;
+        s.lock().ctx.replace(ctx)
+    }
+
+    /// The file-mode creation mask.
+    pub fn umask(&self) -> u32 {
+        self.fs.get().map_or(0o022, |s| s.lock().umask)
+    }
+
+    /// Sets the file-mode creation mask; returns the old one.
+    pub fn swap_umask(&self, new: u32) -> u32 {
+        match self.fs.get() {
+            Some(s) => core::mem::replace(&mut s.lock().umask, new),
+            None => 0o022,
+        }
+    }
+}
+
+/// The calling thread's file table (EBADF without one).
+pub fn current_files() -> Result<Arc<SpinLock<FdTable>>, Errno> {
+    crate::sched::with_current(|t| t.user.files())
 }

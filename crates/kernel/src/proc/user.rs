@@ -1,13 +1,10 @@
-//! The user-space half of a process: address space, open files, working
-//! directory, signal dispositions, resource limits and credentials. Empty
-//! for kernel processes.
+//! The user-space half of a process: address space, signal dispositions,
+//! resource limits and credentials. Empty for kernel processes. (Open files,
+//! the working directory and the undo list are per thread: `thread_user`.)
 
-use crate::fs::fdtable::FdTable;
 use crate::hal;
 use crate::mm::Mm;
-use crate::proc::share::{FsState, Share};
 use crate::sync::{Mutex, WaitQueue};
-use crate::vfs::walk::FsContext;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use hal::paging::Root;
@@ -35,10 +32,6 @@ pub struct UserState {
     /// The physical address of `root`'s table (0: none), read without a
     /// lock (a private futex's key).
     root_phys: core::sync::atomic::AtomicU64,
-    /// The file table (shared with other processes by CLONE_FILES).
-    files: Share<FdTable>,
-    /// Root, working directory and umask (shared by CLONE_FS).
-    fs: Share<FsState>,
     pub sig: SpinLock<SigState>,
     /// Woken whenever a signal is generated for this process (signalfd
     /// readers and pollers, rt_sigtimedwait).
@@ -78,8 +71,6 @@ impl UserState {
             mm: SpinLock::new(None),
             root: SpinLock::new(None),
             root_phys: core::sync::atomic::AtomicU64::new(0),
-            files: Share::empty(),
-            fs: Share::empty(),
             sig: SpinLock::new(SigState::new()),
             sig_wq: WaitQueue::new(),
             timers: crate::timer::process::ProcTimers::new(),
@@ -156,104 +147,6 @@ impl UserState {
         *self.exit_status.lock() = Some(status);
     }
 
-    /// Gives the process a file table and fs context of its own: `files`
-    /// and `fs` (fork, a process the kernel starts). ENOMEM.
-    pub fn set_up(&self, files: FdTable, fs: FsState) -> Result<(), Errno> {
-        let files = Share::own(files)?;
-        let fs = Share::own(fs)?;
-        drop(self.files.set(Some(files)));
-        drop(self.fs.set(Some(fs)));
-        Ok(())
-    }
-
-    /// Makes the process use `other`'s file table (CLONE_FILES) or fs
-    /// context (CLONE_FS) instead of a copy.
-    pub fn share_with(&self, other: &UserState, files: bool, fs: bool) {
-        if files {
-            drop(self.files.set(other.files.get()));
-        }
-        if fs {
-            drop(self.fs.set(other.fs.get()));
-        }
-    }
-
-    /// The file table (EBADF once the process has let go of it at exit,
-    /// or for a kernel process that never had one).
-    pub fn files(&self) -> Result<Arc<SpinLock<FdTable>>, Errno> {
-        self.files.get().ok_or(Errno::EBADF)
-    }
-
-    /// Stops sharing the file table: the process gets a copy of its own
-    /// (execve, unshare(CLONE_FILES)). ENOMEM.
-    pub fn unshare_files(&self) -> Result<(), Errno> {
-        if !self.files.is_shared() {
-            return Ok(());
-        }
-        let copy = self.files()?.lock().try_clone()?;
-        let own = Share::own(copy)?;
-        drop(self.files.set(Some(own)));
-        Ok(())
-    }
-
-    /// Stops sharing the fs context (unshare(CLONE_FS)). ENOMEM.
-    pub fn unshare_fs(&self) -> Result<(), Errno> {
-        if !self.fs.is_shared() {
-            return Ok(());
-        }
-        let copy = self.fs_state();
-        let own = Share::own(copy)?;
-        drop(self.fs.set(Some(own)));
-        Ok(())
-    }
-
-    /// A copy of the fs context (the initial one if it has none).
-    pub fn fs_state(&self) -> FsState {
-        match self.fs.get() {
-            Some(s) => s.lock().clone(),
-            None => FsState::initial(),
-        }
-    }
-
-    /// The root directory alone (absolute paths need nothing else).
-    pub fn fs_root(&self) -> crate::vfs::mount::Loc {
-        match self
-            .fs
-            .get()
-            .and_then(|s| s.lock().ctx.as_ref().map(|c| c.root.clone()))
-        {
-            Some(r) => r,
-            None => crate::vfs::mount::root(),
-        }
-    }
-
-    /// Root and working directory.
-    pub fn fs_context(&self) -> FsContext {
-        match self.fs.get().and_then(|s| s.lock().ctx.clone()) {
-            Some(c) => c,
-            None => FsContext::initial(),
-        }
-    }
-
-    /// Replaces root and working directory (chdir, chroot); returns the old
-    /// ones for the caller to drop.
-    pub fn set_fs_context(&self, ctx: FsContext) -> Option<FsContext> {
-        let s = self.fs.get()?;
-        s.lock().ctx.replace(ctx)
-    }
-
-    /// The file-mode creation mask.
-    pub fn umask(&self) -> u32 {
-        self.fs.get().map_or(0o022, |s| s.lock().umask)
-    }
-
-    /// Sets the file-mode creation mask; returns the old one.
-    pub fn swap_umask(&self, new: u32) -> u32 {
-        match self.fs.get() {
-            Some(s) => core::mem::replace(&mut s.lock().umask, new),
-            None => 0o022,
-        }
-    }
-
     /// vfork: a parent now waits until this child execs or exits.
     pub fn start_vfork(&self) {
         self.vfork_pending.store(true, Ordering::Release);
@@ -271,10 +164,8 @@ impl UserState {
         }
     }
 
-    /// Frees the address space and closes every file (at exit).
+    /// Frees the address space (at exit).
     pub fn release(&self) {
-        // The last process holding the table closes its files.
-        drop(self.files.set(None));
         let mm = self.mm.lock().take();
         if mm.is_some() {
             hal::paging::activate_kernel();
@@ -284,6 +175,5 @@ impl UserState {
         // The last process holding it frees the address space.
         drop(mm);
         self.release_vfork_parent();
-        drop(self.fs.set(None));
     }
 }

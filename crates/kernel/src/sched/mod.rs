@@ -133,17 +133,46 @@ pub fn check_may_sleep(what: &str) {
 }
 
 /// Creates a kernel thread in `process` running `f`; its return value is
-/// the thread's exit value. `tid` None allocates a fresh id.
+/// the thread's exit value. `tid` None allocates a fresh id. A thread
+/// started in its creator's own process shares the creator's file table
+/// and fs context (the kernel shell's commands use its working directory).
 pub fn spawn_with_tid(
     process: &Arc<Process>,
     name: &str,
     tid: Option<Tid>,
     f: impl FnOnce() -> isize + Send + 'static,
 ) -> Result<Arc<Thread>, Errno> {
+    spawn_kernel_thread(process, name, tid, f, None)
+}
+
+/// The first thread of a new kernel process (see [`spawn_with_tid`]),
+/// starting with `shares` (its file table and fs context).
+pub fn spawn_first(
+    process: &Arc<Process>,
+    name: &str,
+    tid: Option<Tid>,
+    f: impl FnOnce() -> isize + Send + 'static,
+    shares: crate::proc::share::TaskShares,
+) -> Result<Arc<Thread>, Errno> {
+    spawn_kernel_thread(process, name, tid, f, Some(shares))
+}
+
+fn spawn_kernel_thread(
+    process: &Arc<Process>,
+    name: &str,
+    tid: Option<Tid>,
+    f: impl FnOnce() -> isize + Send + 'static,
+    shares: Option<crate::proc::share::TaskShares>,
+) -> Result<Arc<Thread>, Errno> {
     let start: StartFn = hal::heap::try_box(f).map_err(|_| Errno::ENOMEM)?;
     let stack = KernelStack::new().ok_or(Errno::ENOMEM)?;
     let ctx = Context::new_kernel(stack, kernel_thread_entry, 0);
-    spawn_context(process, name, tid, ctx, Some(start))
+    let creator = current();
+    spawn_prepared(process, name, tid, ctx, Some(start), |t| match shares {
+        Some(s) => t.user.adopt(s),
+        None if Arc::ptr_eq(&creator.process, process) => t.user.share_with(&creator.user),
+        None => {}
+    })
 }
 
 /// Creates a kernel thread in `process`.
@@ -160,19 +189,10 @@ pub fn spawn_here(name: &str, f: impl FnOnce() -> isize + Send + 'static) -> Res
     spawn(&current_process(), name, f)
 }
 
-/// Registers a thread with an already-built context and makes it runnable.
-pub fn spawn_context(
-    process: &Arc<Process>,
-    name: &str,
-    tid: Option<Tid>,
-    ctx: Context,
-    start: Option<StartFn>,
-) -> Result<Arc<Thread>, Errno> {
-    spawn_prepared(process, name, tid, ctx, start, |_| {})
-}
-
-/// [`spawn_context`], running `prepare` on the new thread before it can
-/// run (clone sets its tid words there). `prepare` must not sleep.
+/// Registers a thread with an already-built context and makes it
+/// runnable, running `prepare` on the new thread before it can run (its
+/// tid words and its file table, fs context and undo list are set there).
+/// `prepare` must not sleep.
 pub fn spawn_prepared(
     process: &Arc<Process>,
     name: &str,
@@ -528,6 +548,9 @@ pub fn exit(value: isize) -> ! {
     if process.user.is_user() {
         proc::thread::exiting(&me);
     }
+    // Its file table, fs context and undo list: the last holder of each
+    // closes the files or applies the adjustments.
+    me.user.release_shares();
     let last = process.thread_exited(&me);
     if last {
         proc::exit_process(&process, value as i32);

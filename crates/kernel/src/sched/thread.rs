@@ -77,7 +77,8 @@ pub struct Thread {
     /// Its id: fixed, except that a thread calling execve takes over its
     /// group's id (the leader's) when the other threads are gone.
     tid: AtomicU32,
-    /// Its user-space half (signal work, tid words, alternate stack).
+    /// Its user-space half (signal work, tid words, alternate stack, its
+    /// file table, fs context and undo list).
     pub user: crate::proc::thread_user::ThreadUser,
     name: SpinLock<Name>,
     ctx: Context,

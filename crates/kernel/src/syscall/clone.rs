@@ -4,9 +4,12 @@
 //! A clone either makes a new process (with a copy of the caller's memory,
 //! or sharing it with CLONE_VM, as vfork does; sharing the signal handlers
 //! with CLONE_SIGHAND) or, with CLONE_THREAD, a new thread in the caller's
-//! thread group, which shares the group's memory, files, fs context and
-//! signal handlers. The flag rules follow clone(2); what Marten cannot
-//! share yet fails honestly.
+//! thread group, which shares the group's memory and signal handlers.
+//! Either kind of task shares the caller's file table, fs context and
+//! semaphore undo list with CLONE_FILES, CLONE_FS and CLONE_SYSVSEM, and
+//! otherwise starts with copies of the first two and an empty undo list.
+//! The flag rules follow clone(2); what Marten cannot share yet fails
+//! honestly.
 
 use super::{Call, SysResult};
 use crate::hal;
@@ -37,15 +40,14 @@ pub fn exit_group(c: &mut Call<'_>) -> SysResult {
     sched::exit(code as isize)
 }
 
-/// unshare(2): the caller stops sharing its file table (CLONE_FILES) or
-/// fs context (CLONE_FS) with other processes. In a thread group these
-/// belong to the whole group, so a thread of a multi-threaded process
-/// cannot unshare them alone (EINVAL, reported once); CLONE_THREAD,
-/// CLONE_SIGHAND and CLONE_VM are accepted only when there is nothing to
-/// unshare (one thread; handlers, and for CLONE_VM memory, used by no other
-/// process), as Linux. CLONE_SYSVSEM has nothing to undo:
-/// semaphore undo lists are never shared between processes. Namespaces:
-/// EINVAL, reported once.
+/// unshare(2): the calling thread alone stops sharing its file table
+/// (CLONE_FILES) or fs context (CLONE_FS) with other tasks (threads of its
+/// group included), and lets go of its semaphore undo list (CLONE_SYSVSEM:
+/// the list's adjustments are applied if it was the last holder; the next
+/// SEM_UNDO starts a new one). CLONE_THREAD, CLONE_SIGHAND and CLONE_VM
+/// are accepted only when there is nothing to unshare (one thread; handlers,
+/// and for CLONE_VM memory, used by no other process), as Linux.
+/// Namespaces: EINVAL, reported once.
 pub fn unshare(c: &mut Call<'_>) -> SysResult {
     let flags = c.a[0];
     let known = CLONE_FILES | CLONE_FS | CLONE_SYSVSEM | CLONE_THREAD | CLONE_SIGHAND | CLONE_VM | CLONE_NEW_ANY;
@@ -56,29 +58,24 @@ pub fn unshare(c: &mut Call<'_>) -> SysResult {
         crate::warn_once!("unshare: namespaces are not supported: EINVAL (reported once)");
         return Err(Errno::EINVAL);
     }
-    let p = sched::current_process();
-    if p.thread_count() > 1 {
-        if flags & (CLONE_THREAD | CLONE_SIGHAND | CLONE_VM) != 0 {
-            return Err(Errno::EINVAL);
-        }
-        if flags & (CLONE_FILES | CLONE_FS) != 0 {
-            crate::warn_once!(
-                "unshare: a thread cannot unshare its group's files or fs context: EINVAL (reported once)"
-            );
-            return Err(Errno::EINVAL);
-        }
-    }
-    if flags & (CLONE_SIGHAND | CLONE_VM) != 0 && p.user.sig.lock().shares_actions() {
+    let me = sched::current();
+    if me.process.thread_count() > 1 && flags & (CLONE_THREAD | CLONE_SIGHAND | CLONE_VM) != 0 {
         return Err(Errno::EINVAL);
     }
-    if flags & CLONE_VM != 0 && p.user.mm_shared() {
+    if flags & (CLONE_SIGHAND | CLONE_VM) != 0 && me.process.user.sig.lock().shares_actions() {
+        return Err(Errno::EINVAL);
+    }
+    if flags & CLONE_VM != 0 && me.process.user.mm_shared() {
         return Err(Errno::EINVAL);
     }
     if flags & CLONE_FILES != 0 {
-        p.user.unshare_files()?;
+        me.user.unshare_files()?;
     }
     if flags & CLONE_FS != 0 {
-        p.user.unshare_fs()?;
+        me.user.unshare_fs()?;
+    }
+    if flags & CLONE_SYSVSEM != 0 {
+        me.user.unshare_sysvsem();
     }
     Ok(0)
 }
@@ -257,20 +254,8 @@ fn check(a: &CloneArgs, caller: &Process) -> Result<(), Errno> {
     if has(CLONE_PIDFD) && has(CLONE_THREAD) {
         return unsupported("CLONE_PIDFD for a thread (PIDFD_THREAD)");
     }
-    if has(CLONE_THREAD) {
-        // A thread shares everything a thread group shares in Marten.
-        if !has(CLONE_FILES) || !has(CLONE_FS) {
-            return unsupported("a thread with its own file table or fs context");
-        }
-        if has(CLONE_VFORK) {
-            return unsupported("CLONE_VFORK with CLONE_THREAD");
-        }
-        // Semaphore undo lists belong to the thread group.
-        if !has(CLONE_SYSVSEM) {
-            return unsupported("a thread with its own semaphore undo list (CLONE_THREAD without CLONE_SYSVSEM)");
-        }
-    } else if has(CLONE_SYSVSEM) {
-        return unsupported("sharing semaphore undo lists between processes");
+    if has(CLONE_THREAD) && has(CLONE_VFORK) {
+        return unsupported("CLONE_VFORK with CLONE_THREAD");
     }
     Ok(())
 }
@@ -317,6 +302,15 @@ fn new_thread(c: &mut Call<'_>, me: &Arc<sched::Thread>, a: CloneArgs) -> SysRes
         p.user.sig.lock().remove_thread(tid);
         e
     };
+    // Its file table, fs context and undo list: the caller's, or copies
+    // (an empty undo list) without CLONE_FILES, CLONE_FS, CLONE_SYSVSEM.
+    let shares = match me.user.for_child(a.flags) {
+        Ok(s) => s,
+        Err(e) => {
+            proc::free_tid(tid);
+            return Err(undo(e));
+        }
+    };
     let Some(stack) = KernelStack::new() else {
         proc::free_tid(tid);
         return Err(undo(Errno::ENOMEM));
@@ -326,6 +320,7 @@ fn new_thread(c: &mut Call<'_>, me: &Arc<sched::Thread>, a: CloneArgs) -> SysRes
     let ctx = Context::new_user(stack, &child_frame(c, &a), FpuInit::CopyCurrent, (fs, gs));
     let flags = a.flags;
     let prepare = |t: &sched::Thread| {
+        t.user.adopt(shares);
         if flags & CLONE_CHILD_CLEARTID != 0 {
             t.user.clear_child_tid.store(a.child_tid, Ordering::Relaxed);
         }
@@ -343,18 +338,14 @@ fn new_thread(c: &mut Call<'_>, me: &Arc<sched::Thread>, a: CloneArgs) -> SysRes
     Ok(tid as u64)
 }
 
-/// A new process: a copy of the caller's (or, with CLONE_VFORK, one that
-/// borrows its memory while the caller waits).
+/// A new process: with a copy of the caller's memory, or (CLONE_VM) in the
+/// same memory; with CLONE_VFORK the caller waits until it execs or exits.
 fn new_process(c: &mut Call<'_>, me: &Arc<sched::Thread>, a: CloneArgs) -> SysResult {
     let parent = me.process.clone();
     let vfork = a.flags & CLONE_VFORK != 0;
-    let share_files = a.flags & CLONE_FILES != 0;
-    let share_fs = a.flags & CLONE_FS != 0;
-    let files = if share_files {
-        crate::fs::fdtable::FdTable::new()
-    } else {
-        parent.user.files()?.lock().try_clone()?
-    };
+    // The child's file table, fs context and undo list (copies made before
+    // a CLONE_PIDFD descriptor is added to the caller's table).
+    let shares = me.user.for_child(a.flags)?;
     let adopter = if a.flags & CLONE_PARENT != 0 {
         parent.parent().ok_or(Errno::EINVAL)?
     } else {
@@ -392,12 +383,6 @@ fn new_process(c: &mut Call<'_>, me: &Arc<sched::Thread>, a: CloneArgs) -> SysRe
         proc::abandon(&child);
         return Err(e);
     }
-    if let Err(e) = child.user.set_up(files, parent.user.fs_state()) {
-        child.user.release();
-        proc::abandon(&child);
-        return Err(e);
-    }
-    child.user.share_with(&parent.user, share_files, share_fs);
     let handlers = if a.flags & CLONE_SIGHAND != 0 {
         match shared_handlers(&parent) {
             Ok(h) => Some(h),
@@ -436,6 +421,7 @@ fn new_process(c: &mut Call<'_>, me: &Arc<sched::Thread>, a: CloneArgs) -> SysRe
     let altstack = *me.user.altstack.lock();
     let flags = a.flags;
     let prepare = |t: &sched::Thread| {
+        t.user.adopt(shares);
         *t.user.altstack.lock() = altstack;
         if flags & CLONE_CHILD_CLEARTID != 0 {
             t.user.clear_child_tid.store(a.child_tid, Ordering::Relaxed);
@@ -450,7 +436,7 @@ fn new_process(c: &mut Call<'_>, me: &Arc<sched::Thread>, a: CloneArgs) -> SysRe
         let made = super::pidfd::install(&child, false).and_then(|fd| match uaccess::write_i32(a.pidfd, fd as i32) {
             Ok(()) => Ok(fd),
             Err(e) => {
-                let _ = parent.user.files().map(|f| f.lock().close(fd));
+                let _ = me.user.files().map(|f| f.lock().close(fd));
                 Err(e)
             }
         });
@@ -468,7 +454,7 @@ fn new_process(c: &mut Call<'_>, me: &Arc<sched::Thread>, a: CloneArgs) -> SysRe
     let name = parent.name();
     if let Err(e) = sched::spawn_prepared(&child, name.as_str(), Some(child.pid), ctx, None, prepare) {
         if let Some(fd) = pidfd {
-            let _ = parent.user.files().map(|f| f.lock().close(fd));
+            let _ = me.user.files().map(|f| f.lock().close(fd));
         }
         child.user.release();
         proc::abandon(&child);

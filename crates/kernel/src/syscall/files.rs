@@ -7,6 +7,7 @@ use super::{Call, SysResult};
 use crate::fs::file::File;
 use crate::fs::pipe;
 use crate::kalloc;
+use crate::proc::thread_user::current_files;
 use crate::proc::{self, Process};
 use crate::sched;
 use crate::uaccess;
@@ -27,7 +28,7 @@ const CHUNK: usize = 64 << 10;
 
 /// The open file behind `fd` (EBADF).
 pub(super) fn file(fd: u64) -> Result<Arc<File>, Errno> {
-    sched::with_current(|t| t.process.user.files()?.lock().get(fd))
+    sched::with_current(|t| t.user.files()?.lock().get(fd))
 }
 
 /// The open file behind `fd` for a call that acts on the file itself
@@ -394,7 +395,7 @@ pub fn writev(c: &mut Call<'_>) -> SysResult {
 
 pub fn close(c: &mut Call<'_>) -> SysResult {
     let p = sched::current_process();
-    let e = p.user.files()?.lock().close(c.a[0])?;
+    let e = current_files()?.lock().close(c.a[0])?;
     crate::fs::locks::closed(p.pid, &e.file);
     drop(e);
     Ok(0)
@@ -432,8 +433,7 @@ pub fn ioctl(c: &mut Call<'_>) -> SysResult {
     let regular = f.loc.as_ref().is_some_and(|l| l.inode.kind == Kind::File);
     match cmd as u32 {
         FIOCLEX | FIONCLEX => {
-            let p = sched::current_process();
-            let files = p.user.files()?;
+            let files = current_files()?;
             let mut t = files.lock();
             t.set_cloexec(fd, cmd as u32 == FIOCLEX).map(|_| 0)
         }
@@ -468,7 +468,7 @@ pub fn ioctl(c: &mut Call<'_>) -> SysResult {
 pub fn dup(c: &mut Call<'_>) -> SysResult {
     let p = sched::current_process();
     let limit = nofile(&p);
-    let files = p.user.files()?;
+    let files = current_files()?;
     let mut t = files.lock();
     let f = t.get(c.a[0])?;
     t.alloc(f, 0, limit, false)
@@ -479,7 +479,7 @@ fn dup_to(old: u64, new: u64, cloexec: bool) -> SysResult {
     let p = sched::current_process();
     let limit = nofile(&p);
     let replaced = {
-        let files = p.user.files()?;
+        let files = current_files()?;
         let mut t = files.lock();
         let f = t.get(old)?;
         if new >= limit {
@@ -521,7 +521,7 @@ fn make_pipe(fds: u64, fl: u64) -> SysResult {
     let p = sched::current_process();
     let limit = nofile(&p);
     let (a, b) = {
-        let files = p.user.files()?;
+        let files = current_files()?;
         let mut t = files.lock();
         let a = t.alloc(rf, 0, limit, cloexec)?;
         match t.alloc(wf, 0, limit, cloexec) {
@@ -536,7 +536,7 @@ fn make_pipe(fds: u64, fl: u64) -> SysResult {
     out[..4].copy_from_slice(&(a as i32).to_le_bytes());
     out[4..].copy_from_slice(&(b as i32).to_le_bytes());
     if let Err(e) = uaccess::write_bytes(fds, &out) {
-        let files = p.user.files()?;
+        let files = current_files()?;
         let mut t = files.lock();
         let _ = t.close(a);
         let _ = t.close(b);
@@ -557,7 +557,7 @@ pub fn fcntl(c: &mut Call<'_>) -> SysResult {
     let [fd, cmd, arg, ..] = c.a;
     let p = sched::current_process();
     let limit = nofile(&p);
-    let files = p.user.files()?;
+    let files = current_files()?;
     let mut t = files.lock();
     match cmd {
         F_DUPFD | F_DUPFD_CLOEXEC => {
@@ -824,8 +824,7 @@ pub fn memfd_create(c: &mut Call<'_>) -> SysResult {
     let f = File::at(ops, fcntl::O_RDWR, Some(loc))?;
     let p = sched::current_process();
     let limit = nofile(&p);
-    p.user
-        .files()?
+    current_files()?
         .lock()
         .alloc(f, 0, limit, flags & fcntl::MFD_CLOEXEC != 0)
 }

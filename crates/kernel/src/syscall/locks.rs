@@ -15,7 +15,7 @@ use marten_abi::fcntl::{
 use marten_locks::{LockType, Owner, Range};
 
 fn file(fd: u64) -> Result<Arc<File>, Errno> {
-    sched::with_current(|t| t.process.user.files()?.lock().get(fd))
+    sched::with_current(|t| t.user.files()?.lock().get(fd))
 }
 
 /// flock(2): a whole-file lock owned by the open file description.

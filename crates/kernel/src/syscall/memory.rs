@@ -32,7 +32,7 @@ pub fn mmap(c: &mut Call<'_>) -> SysResult {
     let [addr, len, prot, flags, fd, off] = c.a;
     let mut flags = flags;
     let file = if flags & MAP_ANONYMOUS == 0 {
-        let f = sched::current_process().user.files()?.lock().get(fd)?;
+        let f = crate::proc::thread_user::current_files()?.lock().get(fd)?;
         if f.is_path_only() {
             return Err(Errno::EBADF);
         }

@@ -5,6 +5,7 @@
 
 use super::files::{file, fsize, io_file, nofile, signal_if_too_big};
 use super::{Call, SysResult};
+use crate::proc::thread_user::current_files;
 use crate::sched;
 use crate::uaccess;
 use crate::vfs::inode::{Inode, Kind, Time, now};
@@ -23,7 +24,7 @@ const CWD: u64 = AT_FDCWD as u64;
 
 /// The caller's file-mode creation mask.
 fn umask() -> u32 {
-    sched::current_process().user.umask()
+    sched::with_current(|t| t.user.umask())
 }
 
 /// open, openat, creat: a new descriptor (EMFILE first, as Linux: then
@@ -31,11 +32,13 @@ fn umask() -> u32 {
 fn do_open(dirfd: u64, path_addr: u64, flags: u32, mode: u32) -> SysResult {
     let p = sched::current_process();
     let limit = nofile(&p);
-    if p.user.files()?.lock().first_free(0, limit).is_none() {
+    if current_files()?.lock().first_free(0, limit).is_none() {
         return Err(Errno::EMFILE);
     }
     let f = walk::with_path(path_addr, |path| vopen::open(dirfd, path, flags, mode, umask()))?;
-    p.user.files()?.lock().alloc(f, 0, limit, flags & fcntl::O_CLOEXEC != 0)
+    current_files()?
+        .lock()
+        .alloc(f, 0, limit, flags & fcntl::O_CLOEXEC != 0)
 }
 
 pub fn open(c: &mut Call<'_>) -> SysResult {
@@ -229,10 +232,10 @@ fn readlinkat_(dirfd: u64, path: u64, buf: u64, size: u64) -> SysResult {
 
 /// Changes the caller's root or working directory.
 fn set_context(f: impl FnOnce(&mut FsContext)) {
-    let p = sched::current_process();
-    let mut ctx = p.user.fs_context();
+    let me = sched::current();
+    let mut ctx = me.user.fs_context();
     f(&mut ctx);
-    let old = p.user.set_fs_context(ctx);
+    let old = me.user.set_fs_context(ctx);
     drop(old);
 }
 

@@ -19,7 +19,7 @@ use marten_signal::SigInfo;
 pub fn install(p: &Arc<Process>, nonblock: bool) -> Result<u64, Errno> {
     let me = sched::current_process();
     let limit = limits::soft(&me, Resource::Nofile);
-    let files = me.user.files()?;
+    let files = crate::proc::thread_user::current_files()?;
     if files.lock().first_free(0, limit).is_none() {
         return Err(Errno::EMFILE);
     }

@@ -14,6 +14,7 @@ use super::{Call, SysResult};
 use crate::fs::epoll::{self, EpollFile};
 use crate::fs::file::File;
 use crate::proc;
+use crate::proc::thread_user::current_files;
 use crate::sched;
 use crate::sync::{PollTable, WaitQueue, Wake};
 use crate::uaccess;
@@ -31,7 +32,7 @@ use marten_rlimit::Resource;
 use marten_signal::SigSet;
 
 fn file(fd: u64) -> Result<Arc<File>, Errno> {
-    sched::with_current(|t| t.process.user.files()?.lock().get(fd))
+    sched::with_current(|t| t.user.files()?.lock().get(fd))
 }
 
 fn now() -> u64 {
@@ -153,7 +154,7 @@ fn do_poll(fds: u64, nfds: u64, timeout: Timeout) -> SysResult {
         return Err(Errno::EINVAL);
     }
     let mut raw = uaccess::read_vec(fds, nfds as usize * POLLFD_SIZE)?;
-    let p = sched::current_process();
+    let files = current_files()?;
     let n = wait_for(timeout, |mut table| {
         let mut ready = 0;
         for e in raw.chunks_exact_mut(POLLFD_SIZE) {
@@ -162,7 +163,7 @@ fn do_poll(fds: u64, nfds: u64, timeout: Timeout) -> SysResult {
             let rev = if fd < 0 {
                 0
             } else {
-                let f = p.user.files()?.lock().get(fd as u64);
+                let f = files.lock().get(fd as u64);
                 match f {
                     Ok(f) => {
                         if let Some(t) = table.as_deref_mut() {
@@ -233,10 +234,10 @@ fn do_select(nfds: u64, rd: u64, wr: u64, ex: u64, timeout: Timeout) -> SysResul
     for (o, i) in outs.iter_mut().zip(ins.iter()) {
         crate::kalloc::resize(o, i.len(), 0)?;
     }
-    let p = sched::current_process();
+    let files = current_files()?;
     // Every descriptor named must be open (EBADF), as Linux checks first.
     for fd in fdset::union_iter([&ins[0], &ins[1], &ins[2]], n) {
-        p.user.files()?.lock().get(fd as u64)?;
+        files.lock().get(fd as u64)?;
     }
     let wanted = [POLLIN_SET, POLLOUT_SET, POLLEX_SET];
     let count = wait_for(timeout, |mut table| {
@@ -245,7 +246,7 @@ fn do_select(nfds: u64, rd: u64, wr: u64, ex: u64, timeout: Timeout) -> SysResul
             o.fill(0);
         }
         for fd in fdset::union_iter([&ins[0], &ins[1], &ins[2]], n) {
-            let f = p.user.files()?.lock().get(fd as u64)?;
+            let f = files.lock().get(fd as u64)?;
             if let Some(t) = table.as_deref_mut() {
                 f.ops.poll_wait(&f, t);
             }
@@ -316,12 +317,12 @@ pub fn pselect6(c: &mut Call<'_>) -> SysResult {
 fn new_epoll(cloexec: bool) -> SysResult {
     let p = sched::current_process();
     let limit = proc::limits::soft(&p, Resource::Nofile);
-    if p.user.files()?.lock().first_free(0, limit).is_none() {
+    if current_files()?.lock().first_free(0, limit).is_none() {
         return Err(Errno::EMFILE);
     }
     let ops = crate::hal::heap::try_box(EpollFile::create()?).map_err(|_| Errno::ENOMEM)?;
     let f = File::new(ops, fcntl::O_RDWR)?;
-    let fd = p.user.files()?.lock().alloc(f, 0, limit, cloexec)?;
+    let fd = current_files()?.lock().alloc(f, 0, limit, cloexec)?;
     Ok(fd)
 }
 

@@ -68,7 +68,7 @@ pub fn setsid(_: &mut Call<'_>) -> SysResult {
 /// umask(2): sets the creation mask, returns the old one.
 pub fn umask(c: &mut Call<'_>) -> SysResult {
     let new = c.a[0] as u32 & 0o777;
-    Ok(sched::current_process().user.swap_umask(new) as u64)
+    Ok(sched::with_current(|t| t.user.swap_umask(new)) as u64)
 }
 
 pub fn sched_yield(_: &mut Call<'_>) -> SysResult {
@@ -100,9 +100,10 @@ pub fn execve(c: &mut Call<'_>) -> SysResult {
     let argv = read_strv(c.a[1], &mut budget)?;
     let envp = read_strv(c.a[2], &mut budget)?;
     let p = sched::current_process();
+    let me = sched::current();
     let limits = *p.user.limits.lock();
     let cred = p.user.cred.lock().clone();
-    let image = crate::exec::load(&path, &argv, &envp, &p.user.fs_context(), &limits, &cred)?;
+    let image = crate::exec::load(&path, &argv, &envp, &me.user.fs_context(), &limits, &cred)?;
     let crate::exec::Image {
         mm: new_mm,
         name,
@@ -116,15 +117,15 @@ pub fn execve(c: &mut Call<'_>) -> SysResult {
     // to fail.
     let mut closing = Vec::new();
     closing
-        .try_reserve_exact(p.user.files()?.lock().cloexec_count())
+        .try_reserve_exact(me.user.files()?.lock().cloexec_count())
         .map_err(|_| Errno::ENOMEM)?;
-    let me = sched::current();
-    // The other threads end first (the caller takes over the group's id),
-    // and a file table shared with another process is copied (Linux's
+    // The other threads end first (the caller takes over the group's id;
+    // they let go of their handles as they exit), and a file table still
+    // shared with another task (CLONE_FILES) is copied (Linux's
     // unshare_files), so closing the close-on-exec descriptors touches
-    // only this process's.
+    // only this thread's.
     proc::thread::end_other_threads(&me)?;
-    p.user.unshare_files()?;
+    me.user.unshare_files()?;
     // The point of no return: the old image goes. As on Linux, the tid
     // word of CLONE_CHILD_CLEARTID is zeroed in the old memory first (when
     // another process, a vfork parent say, shares it), and the robust list
@@ -144,7 +145,7 @@ pub fn execve(c: &mut Call<'_>) -> SysResult {
     // The old address space goes with its last holder (a vfork parent or
     // another CLONE_VM process keeps it).
     drop(p.user.install_mm(new_mm, true));
-    p.user.files()?.lock().take_cloexec(&mut closing);
+    me.user.files()?.lock().take_cloexec(&mut closing);
     for e in &closing {
         crate::fs::locks::closed(p.pid, &e.file);
     }

@@ -5,6 +5,7 @@ use super::{Call, SysResult};
 use crate::fs::file::File;
 use crate::fs::signalfd::{self, SignalFd};
 use crate::proc::limits;
+use crate::proc::thread_user::current_files;
 use crate::{sched, uaccess};
 use marten_abi::errno::Errno;
 use marten_abi::fcntl::{O_NONBLOCK, O_RDWR};
@@ -27,13 +28,13 @@ pub fn signalfd4(c: &mut Call<'_>) -> SysResult {
     }
     let p = sched::current_process();
     let limit = limits::soft(&p, Resource::Nofile);
-    if p.user.files()?.lock().first_free(0, limit).is_none() {
+    if current_files()?.lock().first_free(0, limit).is_none() {
         return Err(Errno::EMFILE);
     }
     let ops = crate::hal::heap::try_box(SignalFd::new(mask)).map_err(|_| Errno::ENOMEM)?;
     let status = if flags & SFD_NONBLOCK != 0 { O_NONBLOCK } else { 0 };
     let f = File::new(ops, O_RDWR | status)?;
-    p.user.files()?.lock().alloc(f, 0, limit, flags & SFD_CLOEXEC != 0)
+    current_files()?.lock().alloc(f, 0, limit, flags & SFD_CLOEXEC != 0)
 }
 
 /// signalfd(2): signalfd4 without flags.

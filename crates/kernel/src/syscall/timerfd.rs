@@ -6,6 +6,7 @@ use super::{Call, SysResult};
 use crate::fs::file::File;
 use crate::fs::timerfd::{self, TimerFd};
 use crate::proc::limits;
+use crate::proc::thread_user::current_files;
 use crate::sched;
 use marten_abi::errno::Errno;
 use marten_abi::fcntl::{O_NONBLOCK, O_RDWR};
@@ -30,13 +31,13 @@ pub fn timerfd_create(c: &mut Call<'_>) -> SysResult {
     }
     let p = sched::current_process();
     let limit = limits::soft(&p, Resource::Nofile);
-    if p.user.files()?.lock().first_free(0, limit).is_none() {
+    if current_files()?.lock().first_free(0, limit).is_none() {
         return Err(Errno::EMFILE);
     }
     let ops = crate::hal::heap::try_box(TimerFd::new(clock)?).map_err(|_| Errno::ENOMEM)?;
     let status = if flags & TFD_NONBLOCK != 0 { O_NONBLOCK } else { 0 };
     let f = File::new(ops, O_RDWR | status)?;
-    let fd = p.user.files()?.lock().alloc(f, 0, limit, flags & TFD_CLOEXEC != 0)?;
+    let fd = current_files()?.lock().alloc(f, 0, limit, flags & TFD_CLOEXEC != 0)?;
     Ok(fd)
 }
 

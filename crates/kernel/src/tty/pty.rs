@@ -14,6 +14,7 @@ use super::core::{Tty, TtyDriver};
 use super::file::{OnClose, TtyFile, tty_ioctl};
 use crate::fs::file::{File, FileOps, Stat};
 use crate::hal::sync::SpinLock;
+use crate::proc::thread_user::current_files;
 use crate::sync::{PollTable, QueueRef, WaitQueue};
 use crate::uaccess;
 use alloc::boxed::Box;
@@ -203,7 +204,7 @@ fn open_peer(pty: &Arc<Pty>, flags: u32) -> Result<u64, Errno> {
     let f = File::named(ops, flags & !O_CLOEXEC, loc, dir)?;
     let p = crate::sched::current_process();
     let limit = crate::proc::limits::soft(&p, marten_rlimit::Resource::Nofile);
-    p.user.files()?.lock().alloc(f, 0, limit, flags & O_CLOEXEC != 0)
+    current_files()?.lock().alloc(f, 0, limit, flags & O_CLOEXEC != 0)
 }
 
 /// An open master.

@@ -122,7 +122,7 @@ impl FsContext {
 
 /// The caller's root and working directory.
 pub fn context() -> FsContext {
-    sched::with_current(|t| t.process.user.fs_context())
+    sched::with_current(|t| t.user.fs_context())
 }
 
 /// Reads a path argument (ENAMETOOLONG from PATH_MAX bytes on; an empty
@@ -142,7 +142,7 @@ pub fn with_path<R>(addr: u64, f: impl FnOnce(&[u8]) -> Result<R, Errno>) -> Res
 pub fn start(dirfd: u64, path: &[u8], empty_ok: bool) -> Result<Start<Loc>, Errno> {
     if path.first() == Some(&b'/') {
         // An absolute path never looks at the working directory.
-        let root = sched::with_current(|t| t.process.user.fs_root());
+        let root = sched::with_current(|t| t.user.fs_root());
         return Ok(Start {
             cwd: root.clone(),
             root,
@@ -155,7 +155,7 @@ pub fn start(dirfd: u64, path: &[u8], empty_ok: bool) -> Result<Start<Loc>, Errn
             cwd: ctx.cwd,
         });
     }
-    let f = sched::with_current(|t| t.process.user.files()?.lock().get(dirfd))?;
+    let f = sched::with_current(|t| t.user.files()?.lock().get(dirfd))?;
     let loc = f.loc.clone().ok_or(Errno::ENOTDIR)?;
     if !(empty_ok && path.is_empty()) && loc.inode.kind != Kind::Dir {
         return Err(Errno::ENOTDIR);

@@ -62,7 +62,7 @@ fn kind_of(n: Node) -> Kind {
             PidEntry::File(_) => Kind::File,
         },
         Node::TaskItem(_, _, i) => match tables::TASK_ENTRIES[i].1 {
-            TaskEntry::Process(PidEntry::Link(_)) => Kind::Symlink,
+            TaskEntry::Process(PidEntry::Link(_)) | TaskEntry::ThreadLink(_) => Kind::Symlink,
             _ => Kind::File,
         },
     }
@@ -176,7 +176,7 @@ impl ProcNode {
             Node::FdDir(p) => {
                 let pr = process(p)?;
                 // A zombie has no descriptors left.
-                let fds = match pr.user.files() {
+                let fds = match proc::thread::with_group_user(&pr, |u| u.files()) {
                     Ok(f) => f.lock().open_fds()?,
                     Err(_) => Vec::new(),
                 };
@@ -249,9 +249,7 @@ impl InodeOps for ProcNode {
             },
             Node::FdDir(p) => {
                 let fd = number(name).ok_or(Errno::ENOENT)?;
-                process(p)?
-                    .user
-                    .files()
+                proc::thread::with_group_user(&*process(p)?, |u| u.files())
                     .map_err(|_| Errno::ENOENT)?
                     .lock()
                     .get(fd as u64)
@@ -337,8 +335,12 @@ impl InodeOps for ProcNode {
                 PidEntry::File(_) => Err(Errno::EINVAL),
             },
             Node::Fd(p, fd) => tables::fd_link(&process(p)?, fd, out),
-            Node::TaskItem(p, _, i) => match tables::TASK_ENTRIES[i].1 {
+            Node::TaskItem(p, t, i) => match tables::TASK_ENTRIES[i].1 {
                 TaskEntry::Process(PidEntry::Link(f)) => f(&process(p)?, out),
+                TaskEntry::ThreadLink(f) => {
+                    let (p, t) = thread(p, t)?;
+                    f(&p, &t, out)
+                }
                 _ => Err(Errno::EINVAL),
             },
             _ => Err(Errno::EINVAL),
@@ -364,7 +366,7 @@ impl InodeOps for ProcNode {
                     let (p, t) = thread(p, t)?;
                     f(&p, &t, &mut text)?
                 }
-                TaskEntry::Process(PidEntry::Link(_)) => return Err(Errno::ELOOP),
+                TaskEntry::Process(PidEntry::Link(_)) | TaskEntry::ThreadLink(_) => return Err(Errno::ELOOP),
             },
             _ => return Ok(None),
         }

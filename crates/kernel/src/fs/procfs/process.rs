@@ -7,7 +7,7 @@ use super::system::to_user_hz;
 use crate::fs::fmt::Buf;
 use crate::mm::Mm;
 use crate::mm::stats::Resident;
-use crate::proc::{ProcState, Process};
+use crate::proc::{self, ProcState, Process};
 use crate::sched::{State, Thread};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -233,7 +233,13 @@ fn status_of(p: &Arc<Process>, t: Option<&Arc<Thread>>, out: &mut Vec<u8>) -> Re
         let s = p.user.sig.lock();
         (s.thread_pending(tid), s.shared_pending(), s.blocked(tid))
     };
-    let fd_size = match p.user.files().and_then(|f| f.lock().open_fds()) {
+    // The file table and umask: the thread's own, or for the process the
+    // group's (`proc::thread::files_holder`).
+    let (files, umask) = match t {
+        Some(t) => (t.user.files(), t.user.umask()),
+        None => proc::thread::with_group_user(p, |u| (u.files(), u.umask())),
+    };
+    let fd_size = match files.and_then(|f| f.lock().open_fds()) {
         Ok(v) => v.last().map_or(0, |&m| m + 1).div_ceil(64).max(1) * 64,
         Err(_) => 64,
     };
@@ -245,7 +251,6 @@ fn status_of(p: &Arc<Process>, t: Option<&Arc<Thread>>, out: &mut Vec<u8>) -> Re
         }),
     };
     let sigpending_limit = p.user.limits.lock().soft(Resource::Sigpending);
-    let umask = p.user.umask();
     let mut b = Buf::new(out);
     b.put(format_args!(
         "Name:\t{}\nUmask:\t{:04o}\nState:\t{} ({})\nTgid:\t{}\nNgid:\t0\nPid:\t{}\nPPid:\t{}\nTracerPid:\t0\n",

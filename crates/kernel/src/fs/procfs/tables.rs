@@ -3,7 +3,7 @@
 
 use super::{process, system};
 use crate::fs::fmt::Buf;
-use crate::proc::Process;
+use crate::proc::{self, Process};
 use crate::sched::Thread;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -34,17 +34,18 @@ pub enum PidEntry {
 /// What writes the text of a file about one thread.
 pub type ThreadFileFn = fn(&Arc<Process>, &Arc<Thread>, &mut Vec<u8>) -> Result<(), Errno>;
 
-/// An entry of /proc/PID/task/TID: the process's own file, or one that
-/// shows the thread.
+/// An entry of /proc/PID/task/TID: the process's own file, or a file or
+/// link that shows the thread.
 pub enum TaskEntry {
     Process(PidEntry),
     Thread(ThreadFileFn),
+    ThreadLink(ThreadFileFn),
 }
 
 /// The entries of /proc/PID/task/TID.
 pub static TASK_ENTRIES: &[(&str, TaskEntry)] = &[
-    ("cwd", TaskEntry::Process(PidEntry::Link(cwd))),
-    ("root", TaskEntry::Process(PidEntry::Link(root))),
+    ("cwd", TaskEntry::ThreadLink(task_cwd)),
+    ("root", TaskEntry::ThreadLink(task_root)),
     ("exe", TaskEntry::Process(PidEntry::Link(process::exe))),
     ("comm", TaskEntry::Thread(task_comm)),
     ("cmdline", TaskEntry::Process(PidEntry::File(process::cmdline))),
@@ -164,26 +165,38 @@ fn task_comm(_p: &Arc<Process>, t: &Arc<Thread>, out: &mut Vec<u8>) -> Result<()
     b.put(format_args!("{}\n", t.name()))
 }
 
-/// /proc/PID/cwd.
+/// /proc/PID/cwd: the group's (`proc::thread::files_holder`).
 fn cwd(p: &Arc<Process>, out: &mut Vec<u8>) -> Result<(), Errno> {
-    let ctx = p.user.fs_context();
-    let path = crate::vfs::walk::path_of(&ctx.cwd, &crate::vfs::walk::context().root)?;
-    crate::kalloc::extend_from_slice(out, &path)
+    let ctx = proc::thread::with_group_user(p, |u| u.fs_context());
+    place(&ctx.cwd, out)
 }
 
 /// /proc/PID/root.
 fn root(p: &Arc<Process>, out: &mut Vec<u8>) -> Result<(), Errno> {
-    let ctx = p.user.fs_context();
-    let path = crate::vfs::walk::path_of(&ctx.root, &crate::vfs::walk::context().root)?;
+    let ctx = proc::thread::with_group_user(p, |u| u.fs_context());
+    place(&ctx.root, out)
+}
+
+/// /proc/PID/task/TID/cwd: the thread's own.
+fn task_cwd(_p: &Arc<Process>, t: &Arc<Thread>, out: &mut Vec<u8>) -> Result<(), Errno> {
+    place(&t.user.fs_context().cwd, out)
+}
+
+/// /proc/PID/task/TID/root.
+fn task_root(_p: &Arc<Process>, t: &Arc<Thread>, out: &mut Vec<u8>) -> Result<(), Errno> {
+    place(&t.user.fs_context().root, out)
+}
+
+/// The path of `loc` as the caller sees it (from its root).
+fn place(loc: &crate::vfs::mount::Loc, out: &mut Vec<u8>) -> Result<(), Errno> {
+    let path = crate::vfs::walk::path_of(loc, &crate::vfs::walk::context().root)?;
     crate::kalloc::extend_from_slice(out, &path)
 }
 
 /// /proc/PID/fd/N: the path of the open file, or Linux's `type:[inode]`
 /// form for files without one.
 pub fn fd_link(p: &Arc<Process>, fd: u32, out: &mut Vec<u8>) -> Result<(), Errno> {
-    let f = p
-        .user
-        .files()
+    let f = proc::thread::with_group_user(p, |u| u.files())
         .map_err(|_| Errno::ENOENT)?
         .lock()
         .get(fd as u64)
