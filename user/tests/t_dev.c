@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/klog.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -69,6 +70,39 @@ static void memory_devices(void)
     int full = open("/dev/full", O_WRONLY);
     check_errno(write(full, "x", 1), ENOSPC, "a write to /dev/full: ENOSPC");
     close(full);
+
+    /* /dev/zero writes straight into user memory: up to a fault, the
+     * count zeroed; at a fault first, EFAULT. /dev/null never reads what
+     * it is given. */
+    int z = open("/dev/zero", O_RDONLY), nul = open("/dev/null", O_WRONLY);
+    char *two = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (two != MAP_FAILED && munmap(two + 4096, 4096) == 0) {
+        memset(two, 1, 4096);
+        check_eq(read(z, two + 4096 - 10, 100), 10, "a /dev/zero read that runs into a hole returns what it zeroed");
+        check(all_zero(two + 4096 - 10, 10), "and those bytes are zero", "not zero");
+        check_errno(read(z, two + 4096, 100), EFAULT, "a /dev/zero read into a hole: EFAULT");
+        check_eq(write(nul, two + 4096, 100), 100, "a /dev/null write from a hole is accepted");
+        /* The same for a copy from a file's pages. */
+        char path[] = "/tmp/t_dev_XXXXXX";
+        int f = mkstemp(path);
+        char text[100];
+        memset(text, 'x', sizeof text);
+        if (f >= 0 && write(f, text, sizeof text) == (ssize_t)sizeof text && lseek(f, 0, SEEK_SET) == 0) {
+            memset(two + 4096 - 10, 0, 10);
+            check_eq(read(f, two + 4096 - 10, 100), 10, "a file read that runs into a hole returns what it copied");
+            check(memcmp(two + 4096 - 10, text, 10) == 0, "and those bytes are the file's", "wrong bytes");
+        }
+        if (f >= 0) {
+            close(f);
+            unlink(path);
+        }
+        munmap(two, 4096);
+    }
+    char one = 1;
+    check_eq(read(z, &one, 1), 1, "a one-byte read of /dev/zero");
+    check_eq(one, 0, "gives a zero");
+    close(z);
+    close(nul);
 
     char a[64], b[64];
     int r = open("/dev/urandom", O_RDWR);

@@ -36,9 +36,12 @@ hal_copy_user_fixup:
     clac
 2:  movq %rcx, %rax
     ret
+/* A fault in the eight-byte loop: the bytes before the faulting address
+ * still count, so the rest is retried a byte at a time from where the
+ * loop stopped, and the byte loop's own fault gives the exact count. */
 hal_copy_user_fixup_q:
     leaq (%rdx,%rcx,8), %rcx
-    jmp hal_copy_user_fixup
+    jmp hal_copy_user_insn_b
 
 /* usize hal_clear_user(u8 *dst, usize len): bytes not zeroed; as
  * hal_copy_user, eight bytes a step and then the tail. */
@@ -70,7 +73,7 @@ hal_clear_user_fixup:
     ret
 hal_clear_user_fixup_q:
     leaq (%rdx,%rcx,8), %rcx
-    jmp hal_clear_user_fixup
+    jmp hal_clear_user_insn_b
 
 /* usize hal_fxsave_user(u8 *dst): FXSAVE of this CPU's FPU state (the
  * running user thread's) straight to user address dst (16-byte aligned,

@@ -172,18 +172,26 @@ pub fn copy_to_user(dst: u64, src: &[u8]) -> Result<(), Fault> {
 /// (file data straight to the reader, without a staging buffer). Panics if
 /// the range leaves the frame.
 pub fn frame_to_user(pfn: crate::frames::Pfn, offset: usize, dst: u64, len: usize) -> Result<(), Fault> {
-    assert!(offset <= 4096 && len <= 4096 - offset, "frame range out of bounds");
-    if len == 0 {
-        return Ok(());
+    if frame_to_user_upto(pfn, offset, dst, len) == len {
+        Ok(())
+    } else {
+        Err(Fault)
     }
-    if !user_range_ok(dst, len) {
-        return Err(Fault);
+}
+
+/// As [`frame_to_user`], but returns how many bytes were copied before a
+/// fault (all `len` when none): a read that runs into a hole reports what
+/// it copied.
+pub fn frame_to_user_upto(pfn: crate::frames::Pfn, offset: usize, dst: u64, len: usize) -> usize {
+    assert!(offset <= 4096 && len <= 4096 - offset, "frame range out of bounds");
+    if len == 0 || !user_range_ok(dst, len) {
+        return 0;
     }
     // SAFETY: the source lies inside the frame (checked above), which the
     // caller holds a reference to, read through the direct map; the
     // destination is a checked user range whose faults end the copy early.
     let left = unsafe { hal_copy_user(dst as *mut u8, crate::frames::frame_ptr(pfn).add(offset), len) };
-    if left == 0 { Ok(()) } else { Err(Fault) }
+    len - left.min(len)
 }
 
 /// Copies `len` bytes from user address `src` into frame `pfn` at
@@ -230,6 +238,18 @@ pub fn clear_user(dst: u64, len: usize) -> Result<(), Fault> {
     // SAFETY: as for copy_to_user.
     let left = unsafe { hal_clear_user(dst as *mut u8, len) };
     if left == 0 { Ok(()) } else { Err(Fault) }
+}
+
+/// Zeroes up to `len` bytes at user address `dst`; returns how many were
+/// zeroed before a fault (all `len` when none).
+pub fn clear_user_upto(dst: u64, len: usize) -> usize {
+    if len == 0 || !user_range_ok(dst, len) {
+        return 0;
+    }
+    // SAFETY: as for copy_to_user: the range is in the user half and the
+    // routine's faults are caught by its fixup, which returns what is left.
+    let left = unsafe { hal_clear_user(dst as *mut u8, len) };
+    len - left.min(len)
 }
 
 /// Why a string could not be copied.

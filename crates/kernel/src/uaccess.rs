@@ -23,6 +23,38 @@ pub fn write_bytes(addr: u64, data: &[u8]) -> Result<(), Errno> {
 }
 
 /// Reads a u64.
+/// Zeroes `len` bytes of user memory at `addr` a chunk at a time, giving
+/// up the CPU between chunks and stopping early for a signal to act on
+/// (as Linux's /dev/zero does). The count zeroed, or EFAULT if none was.
+pub fn zero_fill(addr: u64, len: usize) -> Result<usize, Errno> {
+    const STEP: usize = 64 << 10;
+    if len <= STEP {
+        return match crate::hal::usercopy::clear_user_upto(addr, len) {
+            0 if len > 0 => Err(Errno::EFAULT),
+            n => Ok(n),
+        };
+    }
+    let mut done = 0;
+    while done < len {
+        let want = (len - done).min(STEP);
+        let n = crate::hal::usercopy::clear_user_upto(addr + done as u64, want);
+        done += n;
+        if n < want {
+            break;
+        }
+        if done < len {
+            crate::sched::preempt_point();
+            if crate::sched::with_current(|t| t.user.has_signal_work()) {
+                break;
+            }
+        }
+    }
+    if done == 0 && len > 0 {
+        return Err(Errno::EFAULT);
+    }
+    Ok(done)
+}
+
 pub fn read_u64(addr: u64) -> Result<u64, Errno> {
     let mut b = [0u8; 8];
     read_bytes(addr, &mut b)?;

@@ -222,6 +222,13 @@ impl File {
         .map_err(|_| Errno::ENOMEM)
     }
 
+    /// Is it an open regular file (one with an inode of that kind)?
+    pub fn is_regular(&self) -> bool {
+        self.loc
+            .as_ref()
+            .is_some_and(|l| matches!(l.inode.kind, crate::vfs::inode::Kind::File))
+    }
+
     /// Holds the position lock for a regular file or directory (None for
     /// streams, whose reads may block and have no position).
     pub fn lock_pos(&self) -> Option<crate::sync::MutexGuard<'_, ()>> {

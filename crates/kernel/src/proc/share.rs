@@ -35,6 +35,12 @@ impl<T> Share<T> {
         self.0.lock().clone()
     }
 
+    /// Runs `f` on the object, if one is held, without taking a reference
+    /// (the handle's lock is held meanwhile: `f` must not change handles).
+    pub fn with<R>(&self, f: impl FnOnce(&SpinLock<T>) -> R) -> Option<R> {
+        self.0.lock().as_deref().map(f)
+    }
+
     /// Makes the handle name `obj`; returns what it named, for the caller
     /// to drop outside any lock.
     pub fn set(&self, obj: Option<Arc<SpinLock<T>>>) -> Option<Arc<SpinLock<T>>> {

@@ -265,3 +265,9 @@ impl ThreadUser {
 pub fn current_files() -> Result<Arc<SpinLock<FdTable>>, Errno> {
     crate::sched::with_current(|t| t.user.files())
 }
+
+/// The open file behind descriptor `fd` in the calling thread's table
+/// (EBADF), looked up without taking a reference to the table.
+pub fn current_file(fd: u64) -> Result<Arc<crate::fs::file::File>, Errno> {
+    crate::sched::with_current(|t| t.user.files.with(|table| table.lock().get(fd))).unwrap_or(Err(Errno::EBADF))
+}

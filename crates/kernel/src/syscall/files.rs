@@ -28,7 +28,7 @@ const CHUNK: usize = 64 << 10;
 
 /// The open file behind `fd` (EBADF).
 pub(super) fn file(fd: u64) -> Result<Arc<File>, Errno> {
-    sched::with_current(|t| t.user.files()?.lock().get(fd))
+    crate::proc::thread_user::current_file(fd)
 }
 
 /// The open file behind `fd` for a call that acts on the file itself
@@ -63,6 +63,9 @@ pub(super) fn signal_if_too_big<T>(p: &Arc<Process>, limit: u64, r: Result<T, Er
 /// Bytes moved through a stack buffer rather than the heap.
 const SMALL: usize = 512;
 
+/// Transfers up to this size use a smaller stack buffer still.
+const TINY: usize = 64;
+
 fn kbuf(len: usize) -> Result<Vec<u8>, Errno> {
     let mut v = Vec::new();
     v.try_reserve_exact(len).map_err(|_| Errno::ENOMEM)?;
@@ -74,7 +77,11 @@ fn kbuf(len: usize) -> Result<Vec<u8>, Errno> {
 /// from `f`: on the stack when it is small, otherwise up to `CHUNK` bytes
 /// (or the file's own `staging` size, when larger) on the heap.
 fn with_staging<R>(f: &File, len: usize, body: impl FnOnce(&mut [u8]) -> Result<R, Errno>) -> Result<R, Errno> {
-    if len <= SMALL {
+    // A stack buffer no larger than needed: it is cleared on every call.
+    if len <= TINY {
+        let mut tiny = [0u8; TINY];
+        body(&mut tiny[..len])
+    } else if len <= SMALL {
         let mut small = [0u8; SMALL];
         body(&mut small[..len])
     } else {
@@ -168,6 +175,10 @@ pub fn read(c: &mut Call<'_>) -> SysResult {
 
 pub fn write(c: &mut Call<'_>) -> SysResult {
     let f = file(c.a[0])?;
+    // RLIMIT_FSIZE applies to regular files alone (as on Linux).
+    if !f.is_regular() {
+        return write_from(&f, c.a[1], c.a[2] as usize, RLIM_INFINITY).map(|n| n as u64);
+    }
     let p = sched::current_process();
     let limit = fsize(&p);
     signal_if_too_big(&p, limit, write_from(&f, c.a[1], c.a[2] as usize, limit)).map(|n| n as u64)

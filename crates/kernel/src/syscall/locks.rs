@@ -1,22 +1,18 @@
 //! File locks: flock(2), and fcntl(2)'s record-lock commands (F_GETLK,
 //! F_SETLK, F_SETLKW and their open-file-description forms F_OFD_*).
 
+use super::files::file;
 use super::{Call, SysResult};
 use crate::fs::file::File;
 use crate::fs::locks;
 use crate::sched;
 use crate::uaccess;
-use alloc::sync::Arc;
 use marten_abi::errno::Errno;
 use marten_abi::fcntl::{
     F_GETLK, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_SETLKW, F_UNLCK, FLOCK_LEN_AT, FLOCK_PID_AT, FLOCK_SIZE,
     FLOCK_START_AT, FLOCK_TYPE_AT, FLOCK_WHENCE_AT, LOCK_EX, LOCK_MAND, LOCK_NB, LOCK_SH, LOCK_UN, SEEK_SET,
 };
 use marten_locks::{LockType, Owner, Range};
-
-fn file(fd: u64) -> Result<Arc<File>, Errno> {
-    sched::with_current(|t| t.user.files()?.lock().get(fd))
-}
 
 /// flock(2): a whole-file lock owned by the open file description.
 pub fn flock(c: &mut Call<'_>) -> SysResult {

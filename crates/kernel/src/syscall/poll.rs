@@ -10,6 +10,7 @@
 //! duration of the call, restoring the old one after (signals that were
 //! blocked by the temporary mask and not by the old one act then).
 
+use super::files::file;
 use super::{Call, SysResult};
 use crate::fs::epoll::{self, EpollFile};
 use crate::fs::file::File;
@@ -30,10 +31,6 @@ use marten_poll::timeout::{Timeout, remaining};
 use marten_poll::{CtlOp, check_ctl, fdset};
 use marten_rlimit::Resource;
 use marten_signal::SigSet;
-
-fn file(fd: u64) -> Result<Arc<File>, Errno> {
-    sched::with_current(|t| t.user.files()?.lock().get(fd))
-}
 
 fn now() -> u64 {
     crate::hal::time::now_ns()

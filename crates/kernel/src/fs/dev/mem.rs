@@ -37,6 +37,17 @@ impl FileOps for Null {
     fn write(&self, _f: &File, buf: &[u8]) -> Result<usize, Errno> {
         Ok(buf.len())
     }
+    fn write_user(
+        &self,
+        _f: &File,
+        _src: u64,
+        len: usize,
+        _off: Option<u64>,
+        _limit: u64,
+    ) -> Option<Result<usize, Errno>> {
+        // The bytes are never looked at (the range was checked).
+        Some(Ok(len))
+    }
     fn seek(&self, _f: &File, _o: i64, _w: u32) -> Result<u64, Errno> {
         Ok(0)
     }
@@ -53,8 +64,21 @@ impl FileOps for Zero {
         buf.fill(0);
         Ok(buf.len())
     }
+    fn read_user(&self, _f: &File, dst: u64, len: usize, _off: Option<u64>) -> Option<Result<usize, Errno>> {
+        Some(crate::uaccess::zero_fill(dst, len))
+    }
     fn write(&self, _f: &File, buf: &[u8]) -> Result<usize, Errno> {
         Ok(buf.len())
+    }
+    fn write_user(
+        &self,
+        _f: &File,
+        _src: u64,
+        len: usize,
+        _off: Option<u64>,
+        _limit: u64,
+    ) -> Option<Result<usize, Errno>> {
+        Some(Ok(len))
     }
     fn seek(&self, _f: &File, _o: i64, _w: u32) -> Result<u64, Errno> {
         Ok(0)
@@ -74,6 +98,9 @@ impl FileOps for Full {
     fn read(&self, _f: &File, buf: &mut [u8]) -> Result<usize, Errno> {
         buf.fill(0);
         Ok(buf.len())
+    }
+    fn read_user(&self, _f: &File, dst: u64, len: usize, _off: Option<u64>) -> Option<Result<usize, Errno>> {
+        Some(crate::uaccess::zero_fill(dst, len))
     }
     fn write(&self, _f: &File, _buf: &[u8]) -> Result<usize, Errno> {
         Err(Errno::ENOSPC)

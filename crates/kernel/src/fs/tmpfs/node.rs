@@ -383,21 +383,22 @@ impl TmpFile {
                 }
                 (page, n)
             };
-            let r = match page {
+            let copied = match page {
                 Some(p) => {
-                    let r = hal::usercopy::frame_to_user(p, in_page, dst + done as u64, n);
+                    let c = hal::usercopy::frame_to_user_upto(p, in_page, dst + done as u64, n);
                     hal::frames::put(p);
-                    r
+                    c
                 }
-                None => hal::usercopy::clear_user(dst + done as u64, n),
+                None => hal::usercopy::clear_user_upto(dst + done as u64, n),
             };
-            if r.is_err() {
+            done += copied;
+            if copied < n {
+                // A bad address: what was copied before it counts.
                 if done > 0 {
                     break;
                 }
                 return Err(Errno::EFAULT);
             }
-            done += n;
         }
         Ok(done)
     }
