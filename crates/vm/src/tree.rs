@@ -1,0 +1,780 @@
+//! The balanced search tree behind [`crate::VmaMap`]: an AVL tree of areas keyed by start
+//! address, each node knowing the largest gap between areas of its subtree.
+//!
+//! Why an AVL tree: it is deterministic (a treap would need random numbers in the kernel),
+//! its height is at most about 1.44 log2(n) (lookups on page faults are the most frequent
+//! use), and with recursive insertion and removal over an arena of indices it needs no
+//! `unsafe` and no parent links. A B-tree would touch fewer cache lines, at the price of
+//! much more code to split and join nodes.
+//!
+//! Each subtree keeps the start of its lowest area, the end of its highest one and the
+//! largest gap between two consecutive areas inside it. These are a function of the
+//! subtree's contents alone (no node depends on an area outside its subtree, as Linux's
+//! `rb_subtree_gap` does on the previous area), so a change only refreshes the nodes on the
+//! path to the root. A top-down free-space search skips every subtree whose largest gap is
+//! too small, which makes it logarithmic.
+//!
+//! The nodes live in one `Vec` (the arena) and link to each other by index. A removed
+//! node's slot goes on a free list and is reused by the next insertion, so indices stay
+//! valid across removals of other nodes, and a caller that reserved room for `k` more
+//! areas (counting free slots) can insert `k` without allocating. Insertion and removal
+//! walk down once, remembering the path, then walk back up rebalancing and refreshing
+//! summaries, and stop as soon as a node comes out unchanged.
+
+use alloc::vec::Vec;
+
+use crate::PAGE_SIZE;
+use crate::types::VmError;
+use crate::vma::Vma;
+
+/// "No node" as a child index.
+const NIL: u32 = u32::MAX;
+
+/// The most nodes on a path from the root (an AVL tree of height 64 would have more than
+/// 2^40 nodes); the size of the path and iterator stacks.
+const MAX_HEIGHT: usize = 64;
+
+/// One area and the summary of the subtree rooted at it.
+///
+/// Invariants (see [`AreaTree::check`]): `height` is one more than the taller child's
+/// (children's heights differ by at most one); `min_start` is the start of the subtree's
+/// lowest area, `max_end` the end of its highest one, and `max_gap` the largest
+/// `next.start - prev.end` over consecutive areas of the subtree (0 with one area). A free
+/// slot holds a placeholder area and links to the next free slot through `left`.
+#[derive(Clone, Debug)]
+struct Node<F> {
+    vma: Vma<F>,
+    left: u32,
+    right: u32,
+    height: u8,
+    min_start: u64,
+    max_end: u64,
+    max_gap: u64,
+}
+
+impl<F> Node<F> {
+    fn leaf(vma: Vma<F>) -> Self {
+        let (start, end) = (vma.start, vma.end);
+        Node {
+            vma,
+            left: NIL,
+            right: NIL,
+            height: 1,
+            min_start: start,
+            max_end: end,
+            max_gap: 0,
+        }
+    }
+
+    fn summary(&self) -> (u8, u64, u64, u64) {
+        (self.height, self.min_start, self.max_end, self.max_gap)
+    }
+}
+
+/// A set of non-overlapping areas ordered by address.
+///
+/// Invariants: the in-order walk of the tree from `root` visits `count` slots of the arena
+/// exactly once each, in increasing address order, areas not overlapping; the other
+/// `nodes.len() - count` slots are the free list from `free`; every node's summary is
+/// right; and `pages`/`data_pages` are the pages of all areas and of the data areas (see
+/// [`Vma::is_data`]). The callers keep the areas from overlapping; the tree only orders
+/// them by start.
+#[derive(Debug)]
+pub(crate) struct AreaTree<F> {
+    nodes: Vec<Node<F>>,
+    root: u32,
+    free: u32,
+    count: usize,
+    pages: u64,
+    data_pages: u64,
+}
+
+impl<F> AreaTree<F> {
+    /// An empty tree.
+    pub(crate) const fn new() -> Self {
+        AreaTree {
+            nodes: Vec::new(),
+            root: NIL,
+            free: NIL,
+            count: 0,
+            pages: 0,
+            data_pages: 0,
+        }
+    }
+
+    /// Number of areas.
+    pub(crate) fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Pages of all areas, and of the data areas.
+    pub(crate) fn footprint(&self) -> (u64, u64) {
+        (self.pages, self.data_pages)
+    }
+
+    /// Makes room for `extra` more areas, or fails with `NoMem` and changes nothing. In
+    /// unit tests a reservation of at least one area can be made to fail, and it records
+    /// what it reserved (see `failpoint.rs`).
+    pub(crate) fn reserve(&mut self, extra: usize) -> Result<(), VmError> {
+        #[cfg(test)]
+        if extra > 0 && crate::failpoint::should_fail() {
+            return Err(VmError::NoMem);
+        }
+        // Indices are `u32`, with `NIL` left out.
+        if self.count.saturating_add(extra) >= NIL as usize {
+            return Err(VmError::NoMem);
+        }
+        let free_slots = self.nodes.len() - self.count;
+        self.nodes
+            .try_reserve(extra.saturating_sub(free_slots))
+            .map_err(|_| VmError::NoMem)?;
+        #[cfg(test)]
+        crate::failpoint::record(extra);
+        Ok(())
+    }
+
+    /// The area of node `n` (an index from a query, valid until that node is removed).
+    pub(crate) fn get(&self, n: u32) -> &Vma<F> {
+        &self.nodes[n as usize].vma
+    }
+
+    fn height(&self, n: u32) -> u8 {
+        if n == NIL { 0 } else { self.nodes[n as usize].height }
+    }
+
+    /// The height and summary `n` should have, from its area and its children, and the
+    /// heights of its children.
+    fn summarize(&self, n: u32) -> ((u8, u64, u64, u64), u8, u8) {
+        let node = &self.nodes[n as usize];
+        let (l, r, start, end) = (node.left, node.right, node.vma.start, node.vma.end);
+        let (mut hl, mut hr, mut min_start, mut max_end, mut max_gap) = (0, 0, start, end, 0);
+        if l != NIL {
+            let left = &self.nodes[l as usize];
+            hl = left.height;
+            min_start = left.min_start;
+            max_gap = left.max_gap.max(start.saturating_sub(left.max_end));
+        }
+        if r != NIL {
+            let right = &self.nodes[r as usize];
+            hr = right.height;
+            max_end = right.max_end;
+            max_gap = max_gap.max(right.max_gap).max(right.min_start.saturating_sub(end));
+        }
+        ((hl.max(hr) + 1, min_start, max_end, max_gap), hl, hr)
+    }
+
+    /// Recomputes the height and summary of `n` from its area and its children.
+    fn update(&mut self, n: u32) {
+        let node = &self.nodes[n as usize];
+        let (l, r, start, end) = (node.left, node.right, node.vma.start, node.vma.end);
+        let (mut height, mut min_start, mut max_end, mut max_gap) = (0, start, end, 0);
+        if l != NIL {
+            let left = &self.nodes[l as usize];
+            height = left.height;
+            min_start = left.min_start;
+            max_gap = left.max_gap.max(start.saturating_sub(left.max_end));
+        }
+        if r != NIL {
+            let right = &self.nodes[r as usize];
+            height = height.max(right.height);
+            max_end = right.max_end;
+            max_gap = max_gap.max(right.max_gap).max(right.min_start.saturating_sub(end));
+        }
+        let node = &mut self.nodes[n as usize];
+        node.height = height + 1;
+        node.min_start = min_start;
+        node.max_end = max_end;
+        node.max_gap = max_gap;
+    }
+
+    /// Rotates `n`'s left child up; returns the subtree's new root.
+    fn rotate_right(&mut self, n: u32) -> u32 {
+        let l = self.nodes[n as usize].left;
+        self.nodes[n as usize].left = self.nodes[l as usize].right;
+        self.nodes[l as usize].right = n;
+        self.update(n);
+        self.update(l);
+        l
+    }
+
+    /// Rotates `n`'s right child up; returns the subtree's new root.
+    fn rotate_left(&mut self, n: u32) -> u32 {
+        let r = self.nodes[n as usize].right;
+        self.nodes[n as usize].right = self.nodes[r as usize].left;
+        self.nodes[r as usize].left = n;
+        self.update(n);
+        self.update(r);
+        r
+    }
+
+    /// Updates `n`, whose children are AVL trees whose heights differ by at most two, and
+    /// rotates so that they differ by at most one; returns the subtree's new root.
+    fn balance(&mut self, n: u32) -> u32 {
+        let (l, r) = (self.nodes[n as usize].left, self.nodes[n as usize].right);
+        let (hl, hr) = (self.height(l), self.height(r));
+        if hl > hr + 1 {
+            let (ll, lr) = (self.nodes[l as usize].left, self.nodes[l as usize].right);
+            if self.height(lr) > self.height(ll) {
+                let new_l = self.rotate_left(l);
+                self.nodes[n as usize].left = new_l;
+            }
+            self.rotate_right(n)
+        } else if hr > hl + 1 {
+            let (rl, rr) = (self.nodes[r as usize].left, self.nodes[r as usize].right);
+            if self.height(rl) > self.height(rr) {
+                let new_r = self.rotate_right(r);
+                self.nodes[n as usize].right = new_r;
+            }
+            self.rotate_left(n)
+        } else {
+            self.update(n);
+            n
+        }
+    }
+
+    /// Walks back up `path` (from the root down to the parent of what changed),
+    /// rebalancing and refreshing every node, and stops early at a node that comes out
+    /// unchanged, unless it lies below `path[changed]`, whose own area changed.
+    fn fix_up(&mut self, path: &[u32], changed: usize) {
+        for i in (0..path.len()).rev() {
+            let n = path[i];
+            let (summary, hl, hr) = self.summarize(n);
+            if hl.abs_diff(hr) <= 1 {
+                let node = &mut self.nodes[n as usize];
+                if summary == node.summary() {
+                    if i <= changed {
+                        return;
+                    }
+                    continue;
+                }
+                (node.height, node.min_start, node.max_end, node.max_gap) = summary;
+                continue;
+            }
+            let top = self.balance(n);
+            match i.checked_sub(1).map(|p| path[p]) {
+                None => self.root = top,
+                Some(p) if self.nodes[p as usize].left == n => self.nodes[p as usize].left = top,
+                Some(p) => self.nodes[p as usize].right = top,
+            }
+        }
+    }
+
+    fn count(&mut self, vma: &Vma<F>, add: bool) {
+        let pages = vma.size() / PAGE_SIZE;
+        let data = if vma.is_data() { pages } else { 0 };
+        if add {
+            self.pages += pages;
+            self.data_pages += data;
+        } else {
+            self.pages -= pages;
+            self.data_pages -= data;
+        }
+    }
+
+    /// Puts `vma` in a free slot or a new one; returns its index.
+    fn alloc(&mut self, vma: Vma<F>) -> u32 {
+        self.count(&vma, true);
+        self.count += 1;
+        if self.free != NIL {
+            let n = self.free;
+            self.free = self.nodes[n as usize].left;
+            self.nodes[n as usize] = Node::leaf(vma);
+            n
+        } else {
+            self.nodes.push(Node::leaf(vma));
+            (self.nodes.len() - 1) as u32
+        }
+    }
+
+    /// Frees slot `n` (already unlinked); returns its area.
+    fn release(&mut self, n: u32) -> Vma<F> {
+        let free = self.free;
+        let node = &mut self.nodes[n as usize];
+        let vma = core::mem::replace(&mut node.vma, placeholder());
+        node.left = free;
+        node.right = NIL;
+        self.free = n;
+        self.count -= 1;
+        self.count(&vma, false);
+        vma
+    }
+
+    /// Adds an area that overlaps none. The caller must have reserved room for it (see
+    /// [`AreaTree::reserve`]), so this never allocates.
+    pub(crate) fn insert(&mut self, vma: Vma<F>) {
+        let start = vma.start;
+        let n = self.alloc(vma);
+        let mut path = [NIL; MAX_HEIGHT];
+        let mut depth = 0;
+        let mut at = self.root;
+        while at != NIL && depth < MAX_HEIGHT {
+            path[depth] = at;
+            depth += 1;
+            let node = &mut self.nodes[at as usize];
+            let child = if start < node.vma.start {
+                &mut node.left
+            } else {
+                &mut node.right
+            };
+            if *child == NIL {
+                *child = n;
+                break;
+            }
+            at = *child;
+        }
+        if depth == 0 {
+            self.root = n;
+        }
+        self.fix_up(&path[..depth], usize::MAX);
+    }
+
+    /// Removes and returns the area that starts at `start`, if there is one. Never
+    /// allocates.
+    pub(crate) fn remove(&mut self, start: u64) -> Option<Vma<F>> {
+        let mut path = [NIL; MAX_HEIGHT];
+        let mut depth = 0;
+        let mut at = self.root;
+        while at != NIL && depth < MAX_HEIGHT {
+            let node = &self.nodes[at as usize];
+            if start == node.vma.start {
+                return Some(self.unlink(&mut path, depth, at));
+            }
+            path[depth] = at;
+            depth += 1;
+            at = if start < node.vma.start { node.left } else { node.right };
+        }
+        None
+    }
+
+    /// Removes and returns the first area that ends above `addr`, if it starts below
+    /// `end`. Never allocates.
+    pub(crate) fn remove_next(&mut self, addr: u64, end: u64) -> Option<Vma<F>> {
+        let mut path = [NIL; MAX_HEIGHT];
+        let mut depth = 0;
+        let mut found = None;
+        let mut at = self.root;
+        while at != NIL && depth < MAX_HEIGHT {
+            path[depth] = at;
+            let node = &self.nodes[at as usize];
+            if node.vma.end > addr {
+                found = Some(depth);
+                at = node.left;
+            } else {
+                at = node.right;
+            }
+            depth += 1;
+        }
+        let depth = found?;
+        let at = path[depth];
+        if self.nodes[at as usize].vma.start >= end {
+            return None;
+        }
+        Some(self.unlink(&mut path, depth, at))
+    }
+
+    /// Unlinks node `at`, reached through `path[..depth]`, frees its slot and returns its
+    /// area.
+    fn unlink(&mut self, path: &mut [u32; MAX_HEIGHT], mut depth: usize, at: u32) -> Vma<F> {
+        let (l, r) = (self.nodes[at as usize].left, self.nodes[at as usize].right);
+        let mut changed = usize::MAX;
+        let mut victim = at;
+        if l != NIL && r != NIL && depth < MAX_HEIGHT {
+            // Take the next area's place: swap areas with it, then unlink its node.
+            changed = depth;
+            path[depth] = at;
+            depth += 1;
+            let mut next = r;
+            while self.nodes[next as usize].left != NIL && depth < MAX_HEIGHT {
+                path[depth] = next;
+                depth += 1;
+                next = self.nodes[next as usize].left;
+            }
+            let moved = core::mem::replace(&mut self.nodes[next as usize].vma, placeholder());
+            let gone = core::mem::replace(&mut self.nodes[at as usize].vma, moved);
+            self.nodes[next as usize].vma = gone;
+            victim = next;
+        }
+        let node = &self.nodes[victim as usize];
+        let child = if node.left != NIL { node.left } else { node.right };
+        match depth.checked_sub(1).map(|p| path[p]) {
+            None => self.root = child,
+            Some(p) if self.nodes[p as usize].left == victim => self.nodes[p as usize].left = child,
+            Some(p) => self.nodes[p as usize].right = child,
+        }
+        let vma = self.release(victim);
+        self.fix_up(&path[..depth], changed);
+        vma
+    }
+
+    /// Changes the area that starts at `start` with `change`, which must keep it between
+    /// its neighbours (not overlapping them). Never allocates.
+    pub(crate) fn modify(&mut self, start: u64, change: impl FnOnce(&mut Vma<F>)) {
+        let mut path = [NIL; MAX_HEIGHT];
+        let mut depth = 0;
+        let mut at = self.root;
+        while at != NIL && depth < MAX_HEIGHT {
+            path[depth] = at;
+            depth += 1;
+            let node = &self.nodes[at as usize];
+            if start == node.vma.start {
+                let mut vma = core::mem::replace(&mut self.nodes[at as usize].vma, placeholder());
+                self.count(&vma, false);
+                change(&mut vma);
+                self.count(&vma, true);
+                self.nodes[at as usize].vma = vma;
+                self.fix_up(&path[..depth], usize::MAX);
+                return;
+            }
+            at = if start < node.vma.start { node.left } else { node.right };
+        }
+    }
+
+    /// The last area that ends at or below `addr` and the first one that ends above it.
+    pub(crate) fn neighbours(&self, addr: u64) -> (Option<u32>, Option<u32>) {
+        let (mut at, mut below, mut above) = (self.root, None, None);
+        while at != NIL {
+            let node = &self.nodes[at as usize];
+            if node.vma.end > addr {
+                above = Some(at);
+                at = node.left;
+            } else {
+                below = Some(at);
+                at = node.right;
+            }
+        }
+        (below, above)
+    }
+
+    /// The first area (in address order) for which `pred` holds, where `pred` is false
+    /// for a prefix of the areas and true for the rest.
+    pub(crate) fn first_where(&self, pred: impl Fn(&Vma<F>) -> bool) -> Option<u32> {
+        let (mut at, mut best) = (self.root, None);
+        while at != NIL {
+            let node = &self.nodes[at as usize];
+            if pred(&node.vma) {
+                best = Some(at);
+                at = node.left;
+            } else {
+                at = node.right;
+            }
+        }
+        best
+    }
+
+    /// The last area for which `pred` holds, where `pred` is true for a prefix of the
+    /// areas and false for the rest.
+    pub(crate) fn last_where(&self, pred: impl Fn(&Vma<F>) -> bool) -> Option<u32> {
+        let (mut at, mut best) = (self.root, None);
+        while at != NIL {
+            let node = &self.nodes[at as usize];
+            if pred(&node.vma) {
+                best = Some(at);
+                at = node.right;
+            } else {
+                at = node.left;
+            }
+        }
+        best
+    }
+
+    /// The start of the lowest area.
+    pub(crate) fn lowest_start(&self) -> Option<u64> {
+        (self.root != NIL).then(|| self.nodes[self.root as usize].min_start)
+    }
+
+    /// The highest gap `(prev.end, next.start)` between two consecutive areas with
+    /// `next.start <= key` and `next.start - prev.end >= len`.
+    pub(crate) fn highest_gap(&self, key: u64, len: u64) -> Option<(u64, u64)> {
+        // Walk down towards `key`, stacking the nodes at or below it whose right subtree
+        // was entered: their gaps and left subtrees are the lower pieces, to be tried in
+        // the reverse order, after everything found further down.
+        let mut stack = [NIL; MAX_HEIGHT];
+        let mut depth = 0;
+        let mut at = self.root;
+        while at != NIL && depth < MAX_HEIGHT {
+            let node = &self.nodes[at as usize];
+            if node.max_gap < len {
+                break;
+            }
+            if node.max_end <= key {
+                // Every area of this subtree starts below `key`, and it is the highest
+                // piece left.
+                return self.gap_in(at, len);
+            }
+            if node.vma.start > key {
+                at = node.left;
+            } else {
+                stack[depth] = at;
+                depth += 1;
+                at = node.right;
+            }
+        }
+        while depth > 0 {
+            depth -= 1;
+            let node = &self.nodes[stack[depth] as usize];
+            if node.right != NIL {
+                let next = self.nodes[node.right as usize].min_start;
+                if next <= key && next.saturating_sub(node.vma.end) >= len {
+                    return Some((node.vma.end, next));
+                }
+            }
+            if node.left != NIL {
+                let left = &self.nodes[node.left as usize];
+                if node.vma.start.saturating_sub(left.max_end) >= len {
+                    return Some((left.max_end, node.vma.start));
+                }
+                if left.max_gap >= len {
+                    return self.gap_in(node.left, len);
+                }
+            }
+        }
+        None
+    }
+
+    /// The highest gap of at least `len` in the subtree at `at`, whose areas all qualify.
+    fn gap_in(&self, mut at: u32, len: u64) -> Option<(u64, u64)> {
+        while at != NIL && self.nodes[at as usize].max_gap >= len {
+            let node = &self.nodes[at as usize];
+            if node.right != NIL {
+                let right = &self.nodes[node.right as usize];
+                if right.max_gap >= len {
+                    at = node.right;
+                    continue;
+                }
+                if right.min_start.saturating_sub(node.vma.end) >= len {
+                    return Some((node.vma.end, right.min_start));
+                }
+            }
+            if node.left == NIL {
+                return None;
+            }
+            let left = &self.nodes[node.left as usize];
+            if node.vma.start.saturating_sub(left.max_end) >= len {
+                return Some((left.max_end, node.vma.start));
+            }
+            at = node.left;
+        }
+        None
+    }
+
+    /// The areas in address order, from the first one for which `pred` holds (as in
+    /// [`AreaTree::first_where`]).
+    pub(crate) fn iter_from(&self, pred: impl Fn(&Vma<F>) -> bool) -> Iter<'_, F> {
+        let mut it = Iter {
+            tree: self,
+            stack: [NIL; MAX_HEIGHT],
+            depth: 0,
+        };
+        let mut at = self.root;
+        while at != NIL {
+            let node = &self.nodes[at as usize];
+            if pred(&node.vma) {
+                it.push(at);
+                at = node.left;
+            } else {
+                at = node.right;
+            }
+        }
+        it
+    }
+
+    /// All areas in address order.
+    pub(crate) fn iter(&self) -> Iter<'_, F> {
+        self.iter_from(|_| true)
+    }
+
+    /// Fills an empty tree with `areas`, which must be sorted and not overlap, in linear
+    /// time. The caller must have reserved room for them (see [`AreaTree::reserve`]).
+    pub(crate) fn fill_sorted(&mut self, areas: impl Iterator<Item = Vma<F>>) {
+        debug_assert_eq!(self.count, 0);
+        self.nodes.clear();
+        self.free = NIL;
+        for vma in areas {
+            self.alloc(vma);
+        }
+        self.root = self.build(0, self.nodes.len() as u32);
+    }
+
+    /// Links arena slots `lo..hi` (in address order) into a perfectly balanced subtree.
+    fn build(&mut self, lo: u32, hi: u32) -> u32 {
+        if lo >= hi {
+            return NIL;
+        }
+        let mid = lo + (hi - lo) / 2;
+        let l = self.build(lo, mid);
+        let r = self.build(mid + 1, hi);
+        self.nodes[mid as usize].left = l;
+        self.nodes[mid as usize].right = r;
+        self.update(mid);
+        mid
+    }
+
+    /// Checks the invariants of the tree; returns what is wrong.
+    pub(crate) fn check(&self) -> Result<(), &'static str> {
+        let mut seen = 0usize;
+        let mut prev_end = None;
+        self.check_under(self.root, &mut seen, &mut prev_end, 0)?;
+        if seen != self.count {
+            return Err("tree does not reach every area");
+        }
+        let (mut free, mut at) = (0, self.free);
+        while at != NIL {
+            if at as usize >= self.nodes.len() || free >= self.nodes.len() {
+                return Err("free list is broken");
+            }
+            free += 1;
+            at = self.nodes[at as usize].left;
+        }
+        if free + self.count != self.nodes.len() {
+            return Err("arena slots are lost");
+        }
+        let (mut pages, mut data) = (0, 0);
+        for v in self.iter() {
+            pages += v.size() / PAGE_SIZE;
+            if v.is_data() {
+                data += v.size() / PAGE_SIZE;
+            }
+        }
+        if (pages, data) != (self.pages, self.data_pages) {
+            return Err("page counts are wrong");
+        }
+        Ok(())
+    }
+
+    /// Checks the subtree at `at` (reached at `depth`), whose in-order walk follows an
+    /// area ending at `prev_end`; returns its height.
+    fn check_under(
+        &self,
+        at: u32,
+        seen: &mut usize,
+        prev_end: &mut Option<u64>,
+        depth: usize,
+    ) -> Result<u8, &'static str> {
+        if at == NIL {
+            return Ok(0);
+        }
+        if at as usize >= self.nodes.len() || depth >= MAX_HEIGHT || *seen >= self.nodes.len() {
+            return Err("tree links are broken");
+        }
+        let node = &self.nodes[at as usize];
+        let hl = self.check_under(node.left, seen, prev_end, depth + 1)?;
+        if prev_end.is_some_and(|e| e > node.vma.start) {
+            return Err("areas overlap or are out of order");
+        }
+        *prev_end = Some(node.vma.end);
+        *seen += 1;
+        let hr = self.check_under(node.right, seen, prev_end, depth + 1)?;
+        if hl.abs_diff(hr) > 1 {
+            return Err("tree is not balanced");
+        }
+        if node.height != 1 + hl.max(hr) {
+            return Err("node height is wrong");
+        }
+        let mut min_start = node.vma.start;
+        let mut max_end = node.vma.end;
+        let mut max_gap = 0;
+        if node.left != NIL {
+            let left = &self.nodes[node.left as usize];
+            min_start = left.min_start;
+            max_gap = left.max_gap.max(node.vma.start.saturating_sub(left.max_end));
+        }
+        if node.right != NIL {
+            let right = &self.nodes[node.right as usize];
+            max_end = right.max_end;
+            max_gap = max_gap
+                .max(right.max_gap)
+                .max(right.min_start.saturating_sub(node.vma.end));
+        }
+        if (min_start, max_end, max_gap) != (node.min_start, node.max_end, node.max_gap) {
+            return Err("subtree gap summary is wrong");
+        }
+        Ok(node.height)
+    }
+
+    #[cfg(test)]
+    pub(crate) fn height_of_root(&self) -> u8 {
+        self.height(self.root)
+    }
+
+    /// The shape of the tree as the starts of the nodes in pre-order, `None` for no child.
+    #[cfg(test)]
+    pub(crate) fn shape(&self) -> Vec<Option<u64>> {
+        fn walk<F>(t: &AreaTree<F>, at: u32, out: &mut Vec<Option<u64>>) {
+            if at == NIL {
+                out.push(None);
+                return;
+            }
+            let node = &t.nodes[at as usize];
+            out.push(Some(node.vma.start));
+            walk(t, node.left, out);
+            walk(t, node.right, out);
+        }
+        let mut out = Vec::new();
+        walk(self, self.root, &mut out);
+        out
+    }
+}
+
+impl<F: Clone> AreaTree<F> {
+    /// An equal copy (the same shape). `Err(NoMem)` if it cannot be allocated.
+    pub(crate) fn try_clone(&self) -> Result<Self, VmError> {
+        let mut copy = AreaTree::new();
+        copy.reserve(self.nodes.len())?;
+        copy.nodes.extend(self.nodes.iter().cloned());
+        copy.root = self.root;
+        copy.free = self.free;
+        copy.count = self.count;
+        copy.pages = self.pages;
+        copy.data_pages = self.data_pages;
+        Ok(copy)
+    }
+}
+
+/// A stand-in area while `modify` holds the real one.
+fn placeholder<F>() -> Vma<F> {
+    Vma {
+        start: 0,
+        end: 0,
+        prot: crate::Prot::empty(),
+        share: crate::Share::Private,
+        kind: crate::VmaKind::Mmap,
+        backing: crate::Backing::Anon,
+        grows_down: false,
+        on_fork: crate::OnFork::empty(),
+    }
+}
+
+/// An in-order walk of an [`AreaTree`].
+///
+/// Invariant: `stack[..depth]` holds the nodes still to visit whose left subtrees have
+/// been visited (or are being skipped), the next one on top.
+pub(crate) struct Iter<'a, F> {
+    tree: &'a AreaTree<F>,
+    stack: [u32; MAX_HEIGHT],
+    depth: usize,
+}
+
+impl<F> Iter<'_, F> {
+    fn push(&mut self, n: u32) {
+        if self.depth < MAX_HEIGHT {
+            self.stack[self.depth] = n;
+            self.depth += 1;
+        }
+    }
+}
+
+impl<'a, F> Iterator for Iter<'a, F> {
+    type Item = &'a Vma<F>;
+
+    fn next(&mut self) -> Option<&'a Vma<F>> {
+        let n = *self.stack[..self.depth].last()?;
+        self.depth -= 1;
+        let node = &self.tree.nodes[n as usize];
+        let mut at = node.right;
+        while at != NIL {
+            self.push(at);
+            at = self.tree.nodes[at as usize].left;
+        }
+        Some(&node.vma)
+    }
+}
