@@ -27,28 +27,7 @@ impl<F> VmaMap<F> {
                 return Some(hint);
             }
         }
-        // The free intervals of `[low, high)` from the top: first the one just below `high`,
-        // above the last area that starts below `high`.
-        let Some(last) = self.starting_below(high) else {
-            return (high > low && high - low >= len).then(|| high - len);
-        };
-        let bottom = last.end.max(low);
-        if high > bottom && high - bottom >= len {
-            return Some(high - len);
-        }
-        if last.start <= low {
-            return None;
-        }
-        // Then the highest gap between two areas at or below `last` that is long enough
-        // before clipping at `low`; only it may straddle `low`, and every lower gap lies
-        // wholly below `low`.
-        let (bottom, top) = match self.tree.highest_gap(last.start, len) {
-            Some(gap) => gap,
-            // Then the gap below the lowest area.
-            None => (0, self.tree.lowest_start().unwrap_or(0)),
-        };
-        let bottom = bottom.max(low);
-        (top > bottom && top - bottom >= len).then(|| top - len)
+        self.tree.highest_free(len, low, high)
     }
 }
 

@@ -2,10 +2,13 @@
 //! address, each node knowing the largest gap between areas of its subtree.
 //!
 //! Why an AVL tree: it is deterministic (a treap would need random numbers in the kernel),
-//! its height is at most about 1.44 log2(n) (lookups on page faults are the most frequent
-//! use), and with recursive insertion and removal over an arena of indices it needs no
-//! `unsafe` and no parent links. A B-tree would touch fewer cache lines, at the price of
-//! much more code to split and join nodes.
+//! its height is at most about 1.44 log2(n) and in practice close to log2(n) (lookups on
+//! page faults are the most frequent use), and over an arena of indices with an explicit
+//! path stack it needs no `unsafe` and no parent links. A B-tree (Linux's maple tree has 16
+//! slots a node) would be shallower, so an insertion or removal would refresh fewer
+//! summaries on its way to the root (at 10,000 areas that walk is 14 nodes here, and most
+//! of the cost that still grows with the number of areas), at the price of much more code
+//! to split, join and rebalance nodes.
 //!
 //! Each subtree keeps the start of its lowest area, the end of its highest one and the
 //! largest gap between two consecutive areas inside it. These are a function of the
@@ -328,6 +331,44 @@ impl<F> AreaTree<F> {
         self.fix_up(&path[..depth], usize::MAX);
     }
 
+    /// Where an area starting at `start` would go: the path from the root, and the areas
+    /// starting last before it (or at it) and first after it.
+    pub(crate) fn spot(&self, start: u64) -> Spot {
+        let mut spot = Spot {
+            path: [NIL; MAX_HEIGHT],
+            depth: 0,
+            below: None,
+            above: None,
+        };
+        let mut at = self.root;
+        while at != NIL && spot.depth < MAX_HEIGHT {
+            spot.path[spot.depth] = at;
+            spot.depth += 1;
+            let node = &self.nodes[at as usize];
+            if start < node.vma.start {
+                spot.above = Some(at);
+                at = node.left;
+            } else {
+                spot.below = Some(at);
+                at = node.right;
+            }
+        }
+        spot
+    }
+
+    /// Adds `vma`, which overlaps no area, where `spot` (from `spot(vma.start)`, with no
+    /// change since) says. The caller must have reserved room for it.
+    pub(crate) fn insert_at(&mut self, spot: &Spot, vma: Vma<F>) {
+        let start = vma.start;
+        let n = self.alloc(vma);
+        match spot.depth.checked_sub(1).map(|d| spot.path[d]) {
+            None => self.root = n,
+            Some(p) if start < self.nodes[p as usize].vma.start => self.nodes[p as usize].left = n,
+            Some(p) => self.nodes[p as usize].right = n,
+        }
+        self.fix_up(&spot.path[..spot.depth], usize::MAX);
+    }
+
     /// Removes and returns the area that starts at `start`, if there is one. Never
     /// allocates.
     pub(crate) fn remove(&mut self, start: u64) -> Option<Vma<F>> {
@@ -346,9 +387,9 @@ impl<F> AreaTree<F> {
         None
     }
 
-    /// Removes and returns the first area that ends above `addr`, if it starts below
-    /// `end`. Never allocates.
-    pub(crate) fn remove_next(&mut self, addr: u64, end: u64) -> Option<Vma<F>> {
+    /// Removes and returns the first area that ends above `addr`, if `pred` holds for it.
+    /// Never allocates.
+    pub(crate) fn remove_next(&mut self, addr: u64, pred: impl Fn(&Vma<F>) -> bool) -> Option<Vma<F>> {
         let mut path = [NIL; MAX_HEIGHT];
         let mut depth = 0;
         let mut found = None;
@@ -366,7 +407,7 @@ impl<F> AreaTree<F> {
         }
         let depth = found?;
         let at = path[depth];
-        if self.nodes[at as usize].vma.start >= end {
+        if !pred(&self.nodes[at as usize].vma) {
             return None;
         }
         Some(self.unlink(&mut path, depth, at))
@@ -478,12 +519,14 @@ impl<F> AreaTree<F> {
     }
 
     /// The start of the lowest area.
+    #[cfg(test)]
     pub(crate) fn lowest_start(&self) -> Option<u64> {
         (self.root != NIL).then(|| self.nodes[self.root as usize].min_start)
     }
 
     /// The highest gap `(prev.end, next.start)` between two consecutive areas with
     /// `next.start <= key` and `next.start - prev.end >= len`.
+    #[cfg(test)]
     pub(crate) fn highest_gap(&self, key: u64, len: u64) -> Option<(u64, u64)> {
         // Walk down towards `key`, stacking the nodes at or below it whose right subtree
         // was entered: their gaps and left subtrees are the lower pieces, to be tried in
@@ -509,9 +552,54 @@ impl<F> AreaTree<F> {
                 at = node.right;
             }
         }
-        while depth > 0 {
-            depth -= 1;
-            let node = &self.nodes[stack[depth] as usize];
+        self.gap_left_of(&stack[..depth], key, len)
+    }
+
+    /// What `find_free` does without a hint: the highest free place for `len` bytes in
+    /// `[low, high)` (all page aligned), as the top of the highest free interval that is
+    /// long enough, minus `len`. One walk down towards `high`, then back up.
+    pub(crate) fn highest_free(&self, len: u64, low: u64, high: u64) -> Option<u64> {
+        let mut stack = [NIL; MAX_HEIGHT];
+        let mut depth = 0;
+        let mut at = self.root;
+        while at != NIL && depth < MAX_HEIGHT {
+            let node = &self.nodes[at as usize];
+            if node.vma.start < high {
+                stack[depth] = at;
+                depth += 1;
+                at = node.right;
+            } else {
+                at = node.left;
+            }
+        }
+        // The free interval just below `high`, above the last area that starts below it.
+        let Some(&last) = stack[..depth].last() else {
+            return (high > low && high - low >= len).then(|| high - len);
+        };
+        let last = &self.nodes[last as usize].vma;
+        let bottom = last.end.max(low);
+        if high > bottom && high - bottom >= len {
+            return Some(high - len);
+        }
+        if last.start <= low {
+            return None;
+        }
+        // Then the highest gap between two areas at or below `last` that is long enough
+        // before clipping at `low`; only it may straddle `low`, and every lower gap lies
+        // wholly below `low`. Then the gap below the lowest area.
+        let (bottom, top) = self
+            .gap_left_of(&stack[..depth], last.start, len)
+            .unwrap_or((0, self.nodes[self.root as usize].min_start));
+        let bottom = bottom.max(low);
+        (top > bottom && top - bottom >= len).then(|| top - len)
+    }
+
+    /// The highest gap of at least `len` whose upper area starts at or below `key`, given
+    /// `stack`: the nodes at or below `key` where a walk from the root towards `key` went
+    /// right, from the root down, the pieces above them already searched.
+    fn gap_left_of(&self, stack: &[u32], key: u64, len: u64) -> Option<(u64, u64)> {
+        for &n in stack.iter().rev() {
+            let node = &self.nodes[n as usize];
             if node.right != NIL {
                 let next = self.nodes[node.right as usize].min_start;
                 if next <= key && next.saturating_sub(node.vma.end) >= len {
@@ -728,6 +816,16 @@ impl<F: Clone> AreaTree<F> {
         copy.data_pages = self.data_pages;
         Ok(copy)
     }
+}
+
+/// Where a new area goes in an [`AreaTree`] (see [`AreaTree::spot`]).
+pub(crate) struct Spot {
+    path: [u32; MAX_HEIGHT],
+    depth: usize,
+    /// The area starting last before the new one's start (or at it).
+    pub(crate) below: Option<u32>,
+    /// The area starting first after the new one's start.
+    pub(crate) above: Option<u32>,
 }
 
 /// A stand-in area while `modify` holds the real one.

@@ -16,6 +16,11 @@ impl<F: Clone + PartialEq> VmaMap<F> {
         if !bounds_ok(start, end) || start == end {
             return Err(VmError::Invalid);
         }
+        // The usual case, one whole area, needs no cut and takes one walk.
+        if let Some(piece) = self.tree.remove_next(start, |v| v.start >= start && v.end == end) {
+            removed(&piece);
+            return Ok(());
+        }
         let Some(first) = self.after(start).filter(|v| v.start < end) else {
             return Ok(());
         };
@@ -35,7 +40,7 @@ impl<F: Clone + PartialEq> VmaMap<F> {
         }
         // Now every area that meets the range lies wholly inside it.
         let mut at = start;
-        while let Some(piece) = self.tree.remove_next(at, end) {
+        while let Some(piece) = self.tree.remove_next(at, |v| v.start < end) {
             removed(&piece);
             at = piece.end;
             if at >= end {

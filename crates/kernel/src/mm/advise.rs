@@ -146,11 +146,7 @@ impl Mm {
         while page < top {
             let Some(area_end) = self.vmas.find(page).map(|v| v.end) else {
                 // A hole: go on at the next area.
-                page = self
-                    .vmas
-                    .range(page, top)
-                    .next()
-                    .map_or(top, |v| v.start.min(top));
+                page = self.vmas.range(page, top).next().map_or(top, |v| v.start.min(top));
                 continue;
             };
             while page < area_end.min(top) {
