@@ -4,11 +4,11 @@
 //! Why an AVL tree: it is deterministic (a treap would need random numbers in the kernel),
 //! its height is at most about 1.44 log2(n) and in practice close to log2(n) (lookups on
 //! page faults are the most frequent use), and over an arena of indices with an explicit
-//! path stack it needs no `unsafe` and no parent links. A B-tree (Linux's maple tree has 16
-//! slots a node) would be shallower, so an insertion or removal would refresh fewer
-//! summaries on its way to the root (at 10,000 areas that walk is 14 nodes here, and most
-//! of the cost that still grows with the number of areas), at the price of much more code
-//! to split, join and rebalance nodes.
+//! path stack it needs no `unsafe` and no parent links. A B+ tree with 16 entries a node
+//! (as Linux's maple tree) was tried: it is 4 levels deep at 10,000 areas where this tree
+//! has 14, but each level scans up to 16 entries to find a child or to recompute a
+//! summary, and it executed more instructions for the same mmap+munmap (about 1,820 at 10
+//! areas and 4,480 at 10,000, against 1,490 and 3,940 here, counted with callgrind).
 //!
 //! Each subtree keeps the start of its lowest area, the end of its highest one and the
 //! largest gap between two consecutive areas inside it. These are a function of the

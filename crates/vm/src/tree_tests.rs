@@ -159,14 +159,16 @@ enum Op {
     Clone,
 }
 
-fn op_strategy() -> impl Strategy<Value = Op> {
+/// Operations on pages below `pages` (`inserts` the weight of insertions).
+fn op_strategy(pages: u64, inserts: u32) -> impl Strategy<Value = Op> {
+    let top = pages + 2;
     prop_oneof![
-        4 => (0u64..64, 1u64..4, any::<bool>()).prop_map(|(p, n, ro)| Op::Insert(p, n, ro)),
-        2 => (0u64..64).prop_map(Op::Remove),
-        1 => (0u64..64).prop_map(Op::Grow),
-        2 => (0u64..66).prop_map(Op::Query),
-        2 => (0u64..66, 1u64..6).prop_map(|(k, n)| Op::Gap(k, n)),
-        2 => (1u64..6, 0u64..66, 0u64..66).prop_map(|(n, a, b)| Op::Free(n, a.min(b), a.max(b))),
+        inserts => (0..pages, 1u64..4, any::<bool>()).prop_map(|(p, n, ro)| Op::Insert(p, n, ro)),
+        2 => (0..pages).prop_map(Op::Remove),
+        1 => (0..pages).prop_map(Op::Grow),
+        2 => (0..top).prop_map(Op::Query),
+        2 => (0..top, 1u64..6).prop_map(|(k, n)| Op::Gap(k, n)),
+        2 => (1u64..6, 0..top, 0..top).prop_map(|(n, a, b)| Op::Free(n, a.min(b), a.max(b))),
         1 => Just(Op::Clone),
     ]
 }
@@ -198,79 +200,100 @@ fn linear_gap(areas: &[Vma<u32>], key: u64, len: u64) -> Option<(u64, u64)> {
         .next()
 }
 
+/// Runs `ops` on a tree and on a sorted `Vec`, which must agree after every step.
+fn agree(ops: &[Op]) -> Result<(), TestCaseError> {
+    let mut t: AreaTree<u32> = AreaTree::new();
+    let mut model: Vec<Vma<u32>> = Vec::new();
+    for op in ops {
+        match *op {
+            Op::Insert(p, n, ro) => {
+                let v = anon(p * PAGE_SIZE, (p + n) * PAGE_SIZE);
+                let v = if ro { with_prot(v, Prot::READ) } else { v };
+                if model.iter().all(|m| m.end <= v.start || m.start >= v.end) {
+                    t.reserve(1).unwrap();
+                    t.insert(v.clone());
+                    let i = model.partition_point(|m| m.start < v.start);
+                    model.insert(i, v);
+                }
+            }
+            Op::Remove(p) => {
+                let i = model.iter().position(|m| m.start == p * PAGE_SIZE);
+                let expected = i.map(|i| model.remove(i));
+                prop_assert_eq!(t.remove(p * PAGE_SIZE), expected);
+            }
+            Op::Grow(p) => {
+                // Grow the area at page p up to the next area (or by one page).
+                if let Some(i) = model.iter().position(|m| m.start == p * PAGE_SIZE) {
+                    let end = model.get(i + 1).map_or(model[i].end + PAGE_SIZE, |n| n.start);
+                    model[i].end = end;
+                    t.modify(p * PAGE_SIZE, |v| v.end = end);
+                }
+            }
+            Op::Query(p) => {
+                let a = p * PAGE_SIZE;
+                let first = t.first_where(|v| v.end > a).map(|n| t.get(n));
+                prop_assert_eq!(first, model.iter().find(|m| m.end > a));
+                let last = t.last_where(|v| v.start < a).map(|n| t.get(n));
+                prop_assert_eq!(last, model.iter().rev().find(|m| m.start < a));
+                let (below, above) = t.neighbours(a);
+                prop_assert_eq!(below.map(|n| t.get(n)), model.iter().rev().find(|m| m.end <= a));
+                prop_assert_eq!(above.map(|n| t.get(n)), first);
+                let spot = t.spot(a);
+                prop_assert_eq!(spot.below.map(|n| t.get(n)), model.iter().rev().find(|m| m.start <= a));
+                prop_assert_eq!(spot.above.map(|n| t.get(n)), model.iter().find(|m| m.start > a));
+                let from: Vec<_> = t.iter_from(|v| v.end > a).cloned().collect();
+                let expected: Vec<_> = model.iter().filter(|m| m.end > a).cloned().collect();
+                prop_assert_eq!(from, expected);
+            }
+            Op::Gap(k, n) => {
+                prop_assert_eq!(
+                    t.highest_gap(k * PAGE_SIZE, n * PAGE_SIZE),
+                    linear_gap(&model, k * PAGE_SIZE, n * PAGE_SIZE)
+                );
+            }
+            Op::Free(n, low, high) => {
+                let mut map = VmaMap::new();
+                map.tree = t.try_clone().unwrap();
+                let (len, low, high) = (n * PAGE_SIZE, low * PAGE_SIZE, high * PAGE_SIZE);
+                prop_assert_eq!(
+                    map.find_free(len, None, low, high),
+                    linear_find_free(&model, len, low, high)
+                );
+                prop_assert_eq!(
+                    map.find_free(len, None, low, u64::MAX),
+                    linear_find_free(&model, len, low, crate::USER_END)
+                );
+            }
+            Op::Clone => t = t.try_clone().unwrap(),
+        }
+        prop_assert_eq!(t.check(), Ok(()));
+        prop_assert_eq!(t.len(), model.len());
+        let all: Vec<_> = t.iter().cloned().collect();
+        prop_assert_eq!(&all, &model);
+        prop_assert_eq!(t.lowest_start(), model.first().map(|m| m.start));
+    }
+    let mut built = AreaTree::new();
+    built.reserve(model.len()).unwrap();
+    built.fill_sorted(model.iter().cloned());
+    prop_assert_eq!(built.check(), Ok(()));
+    let all: Vec<_> = built.iter().cloned().collect();
+    prop_assert_eq!(all, model);
+    Ok(())
+}
+
 proptest! {
     #[test]
-    fn tree_agrees_with_a_sorted_vec(ops in proptest::collection::vec(op_strategy(), 1..120)) {
-        let mut t: AreaTree<u32> = AreaTree::new();
-        let mut model: Vec<Vma<u32>> = Vec::new();
-        for op in &ops {
-            match *op {
-                Op::Insert(p, n, ro) => {
-                    let v = anon(p * PAGE_SIZE, (p + n) * PAGE_SIZE);
-                    let v = if ro { with_prot(v, Prot::READ) } else { v };
-                    if model.iter().all(|m| m.end <= v.start || m.start >= v.end) {
-                        t.reserve(1).unwrap();
-                        t.insert(v.clone());
-                        let i = model.partition_point(|m| m.start < v.start);
-                        model.insert(i, v);
-                    }
-                }
-                Op::Remove(p) => {
-                    let i = model.iter().position(|m| m.start == p * PAGE_SIZE);
-                    let expected = i.map(|i| model.remove(i));
-                    prop_assert_eq!(t.remove(p * PAGE_SIZE), expected);
-                }
-                Op::Grow(p) => {
-                    // Grow the area at page p up to the next area (or by one page).
-                    if let Some(i) = model.iter().position(|m| m.start == p * PAGE_SIZE) {
-                        let end = model.get(i + 1).map_or(model[i].end + PAGE_SIZE, |n| n.start);
-                        model[i].end = end;
-                        t.modify(p * PAGE_SIZE, |v| v.end = end);
-                    }
-                }
-                Op::Query(p) => {
-                    let a = p * PAGE_SIZE;
-                    let first = t.first_where(|v| v.end > a).map(|n| t.get(n));
-                    prop_assert_eq!(first, model.iter().find(|m| m.end > a));
-                    let last = t.last_where(|v| v.start < a).map(|n| t.get(n));
-                    prop_assert_eq!(last, model.iter().rev().find(|m| m.start < a));
-                    let from: Vec<_> = t.iter_from(|v| v.end > a).cloned().collect();
-                    let expected: Vec<_> = model.iter().filter(|m| m.end > a).cloned().collect();
-                    prop_assert_eq!(from, expected);
-                }
-                Op::Gap(k, n) => {
-                    prop_assert_eq!(
-                        t.highest_gap(k * PAGE_SIZE, n * PAGE_SIZE),
-                        linear_gap(&model, k * PAGE_SIZE, n * PAGE_SIZE)
-                    );
-                }
-                Op::Free(n, low, high) => {
-                    let mut map = VmaMap::new();
-                    map.tree = t.try_clone().unwrap();
-                    let (len, low, high) = (n * PAGE_SIZE, low * PAGE_SIZE, high * PAGE_SIZE);
-                    prop_assert_eq!(
-                        map.find_free(len, None, low, high),
-                        linear_find_free(&model, len, low, high)
-                    );
-                    prop_assert_eq!(
-                        map.find_free(len, None, low, u64::MAX),
-                        linear_find_free(&model, len, low, crate::USER_END)
-                    );
-                }
-                Op::Clone => t = t.try_clone().unwrap(),
-            }
-            prop_assert_eq!(t.check(), Ok(()));
-            prop_assert_eq!(t.len(), model.len());
-            let all: Vec<_> = t.iter().cloned().collect();
-            prop_assert_eq!(&all, &model);
-            prop_assert_eq!(t.lowest_start(), model.first().map(|m| m.start));
-        }
-        let mut built = AreaTree::new();
-        built.reserve(model.len()).unwrap();
-        built.fill_sorted(model.iter().cloned());
-        prop_assert_eq!(built.check(), Ok(()));
-        let all: Vec<_> = built.iter().cloned().collect();
-        prop_assert_eq!(all, model);
+    fn tree_agrees_with_a_sorted_vec(ops in proptest::collection::vec(op_strategy(64, 4), 1..120)) {
+        agree(&ops)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+    /// Bigger trees (hundreds of areas), so that rotations happen deep down and high up.
+    #[test]
+    fn big_tree_agrees_with_a_sorted_vec(ops in proptest::collection::vec(op_strategy(1500, 12), 300..700)) {
+        agree(&ops)?;
     }
 }
 
