@@ -8,14 +8,13 @@
 //! (as Linux's maple tree) was tried: it is 4 levels deep at 10,000 areas where this tree
 //! has 14, but each level scans up to 16 entries to find a child or to recompute a
 //! summary, and it executed more instructions for the same mmap+munmap (about 1,820 at 10
-//! areas and 4,480 at 10,000, against 1,490 and 3,940 here, counted with callgrind).
+//! areas and 4,480 at 10,000, against 1,410 and 3,410 here, counted with callgrind).
 //!
-//! Each subtree keeps the start of its lowest area, the end of its highest one and the
-//! largest gap between two consecutive areas inside it. These are a function of the
-//! subtree's contents alone (no node depends on an area outside its subtree, as Linux's
-//! `rb_subtree_gap` does on the previous area), so a change only refreshes the nodes on the
-//! path to the root. A top-down free-space search skips every subtree whose largest gap is
-//! too small, which makes it logarithmic.
+//! Each node keeps its area's gap, from the end of the area before it (or from 0) to its
+//! start, and the largest such gap in its subtree: Linux's `rb_subtree_gap` idea. A
+//! top-down free-space search skips every subtree whose largest gap is too small, which
+//! makes it logarithmic. Adding, removing or resizing an area changes the gap of the area
+//! after it too; that area is on the path walked already, or just below it.
 //!
 //! The nodes live in one `Vec` (the arena) and link to each other by index. A removed
 //! node's slot goes on a free list and is reused by the next insertion, so indices stay
@@ -40,9 +39,9 @@ const MAX_HEIGHT: usize = 64;
 /// One area and the summary of the subtree rooted at it.
 ///
 /// Invariants (see [`AreaTree::check`]): `height` is one more than the taller child's
-/// (children's heights differ by at most one); `min_start` is the start of the subtree's
-/// lowest area, `max_end` the end of its highest one, and `max_gap` the largest
-/// `next.start - prev.end` over consecutive areas of the subtree (0 with one area). A free
+/// (children's heights differ by at most one); `gap` is `vma.start` minus the end of the
+/// area before it in the whole tree (or minus 0 for the first area), and `max_gap` the
+/// largest `gap` in the subtree. A free
 /// slot holds a placeholder area and links to the next free slot through `left`.
 #[derive(Clone, Debug)]
 struct Node<F> {
@@ -50,27 +49,24 @@ struct Node<F> {
     left: u32,
     right: u32,
     height: u8,
-    min_start: u64,
-    max_end: u64,
+    gap: u64,
     max_gap: u64,
 }
 
 impl<F> Node<F> {
-    fn leaf(vma: Vma<F>) -> Self {
-        let (start, end) = (vma.start, vma.end);
+    fn leaf(vma: Vma<F>, gap: u64) -> Self {
         Node {
             vma,
             left: NIL,
             right: NIL,
             height: 1,
-            min_start: start,
-            max_end: end,
-            max_gap: 0,
+            gap,
+            max_gap: gap,
         }
     }
 
-    fn summary(&self) -> (u8, u64, u64, u64) {
-        (self.height, self.min_start, self.max_end, self.max_gap)
+    fn summary(&self) -> (u8, u64) {
+        (self.height, self.max_gap)
     }
 }
 
@@ -145,48 +141,30 @@ impl<F> AreaTree<F> {
         if n == NIL { 0 } else { self.nodes[n as usize].height }
     }
 
-    /// The height and summary `n` should have, from its area and its children, and the
-    /// heights of its children.
-    fn summarize(&self, n: u32) -> ((u8, u64, u64, u64), u8, u8) {
+    /// The height and largest gap `n` should have, from its own gap and its children, and
+    /// the heights of its children.
+    fn summarize(&self, n: u32) -> ((u8, u64), u8, u8) {
         let node = &self.nodes[n as usize];
-        let (l, r, start, end) = (node.left, node.right, node.vma.start, node.vma.end);
-        let (mut hl, mut hr, mut min_start, mut max_end, mut max_gap) = (0, 0, start, end, 0);
+        let (l, r) = (node.left, node.right);
+        let (mut hl, mut hr, mut max_gap) = (0, 0, node.gap);
         if l != NIL {
             let left = &self.nodes[l as usize];
             hl = left.height;
-            min_start = left.min_start;
-            max_gap = left.max_gap.max(start.saturating_sub(left.max_end));
+            max_gap = max_gap.max(left.max_gap);
         }
         if r != NIL {
             let right = &self.nodes[r as usize];
             hr = right.height;
-            max_end = right.max_end;
-            max_gap = max_gap.max(right.max_gap).max(right.min_start.saturating_sub(end));
+            max_gap = max_gap.max(right.max_gap);
         }
-        ((hl.max(hr) + 1, min_start, max_end, max_gap), hl, hr)
+        ((hl.max(hr) + 1, max_gap), hl, hr)
     }
 
-    /// Recomputes the height and summary of `n` from its area and its children.
+    /// Recomputes the height and largest gap of `n` from its own gap and its children.
     fn update(&mut self, n: u32) {
-        let node = &self.nodes[n as usize];
-        let (l, r, start, end) = (node.left, node.right, node.vma.start, node.vma.end);
-        let (mut height, mut min_start, mut max_end, mut max_gap) = (0, start, end, 0);
-        if l != NIL {
-            let left = &self.nodes[l as usize];
-            height = left.height;
-            min_start = left.min_start;
-            max_gap = left.max_gap.max(start.saturating_sub(left.max_end));
-        }
-        if r != NIL {
-            let right = &self.nodes[r as usize];
-            height = height.max(right.height);
-            max_end = right.max_end;
-            max_gap = max_gap.max(right.max_gap).max(right.min_start.saturating_sub(end));
-        }
+        let ((height, max_gap), _, _) = self.summarize(n);
         let node = &mut self.nodes[n as usize];
-        node.height = height + 1;
-        node.min_start = min_start;
-        node.max_end = max_end;
+        node.height = height;
         node.max_gap = max_gap;
     }
 
@@ -250,7 +228,7 @@ impl<F> AreaTree<F> {
                     }
                     continue;
                 }
-                (node.height, node.min_start, node.max_end, node.max_gap) = summary;
+                (node.height, node.max_gap) = summary;
                 continue;
             }
             let top = self.balance(n);
@@ -274,17 +252,17 @@ impl<F> AreaTree<F> {
         }
     }
 
-    /// Puts `vma` in a free slot or a new one; returns its index.
-    fn alloc(&mut self, vma: Vma<F>) -> u32 {
+    /// Puts `vma`, whose gap is `gap`, in a free slot or a new one; returns its index.
+    fn alloc(&mut self, vma: Vma<F>, gap: u64) -> u32 {
         self.count(&vma, true);
         self.count += 1;
         if self.free != NIL {
             let n = self.free;
             self.free = self.nodes[n as usize].left;
-            self.nodes[n as usize] = Node::leaf(vma);
+            self.nodes[n as usize] = Node::leaf(vma, gap);
             n
         } else {
-            self.nodes.push(Node::leaf(vma));
+            self.nodes.push(Node::leaf(vma, gap));
             (self.nodes.len() - 1) as u32
         }
     }
@@ -305,30 +283,8 @@ impl<F> AreaTree<F> {
     /// Adds an area that overlaps none. The caller must have reserved room for it (see
     /// [`AreaTree::reserve`]), so this never allocates.
     pub(crate) fn insert(&mut self, vma: Vma<F>) {
-        let start = vma.start;
-        let n = self.alloc(vma);
-        let mut path = [NIL; MAX_HEIGHT];
-        let mut depth = 0;
-        let mut at = self.root;
-        while at != NIL && depth < MAX_HEIGHT {
-            path[depth] = at;
-            depth += 1;
-            let node = &mut self.nodes[at as usize];
-            let child = if start < node.vma.start {
-                &mut node.left
-            } else {
-                &mut node.right
-            };
-            if *child == NIL {
-                *child = n;
-                break;
-            }
-            at = *child;
-        }
-        if depth == 0 {
-            self.root = n;
-        }
-        self.fix_up(&path[..depth], usize::MAX);
+        let spot = self.spot(vma.start);
+        self.insert_at(&spot, vma);
     }
 
     /// Where an area starting at `start` would go: the path from the root, and the areas
@@ -339,6 +295,7 @@ impl<F> AreaTree<F> {
             depth: 0,
             below: None,
             above: None,
+            above_depth: usize::MAX,
         };
         let mut at = self.root;
         while at != NIL && spot.depth < MAX_HEIGHT {
@@ -347,6 +304,7 @@ impl<F> AreaTree<F> {
             let node = &self.nodes[at as usize];
             if start < node.vma.start {
                 spot.above = Some(at);
+                spot.above_depth = spot.depth - 1;
                 at = node.left;
             } else {
                 spot.below = Some(at);
@@ -359,14 +317,20 @@ impl<F> AreaTree<F> {
     /// Adds `vma`, which overlaps no area, where `spot` (from `spot(vma.start)`, with no
     /// change since) says. The caller must have reserved room for it.
     pub(crate) fn insert_at(&mut self, spot: &Spot, vma: Vma<F>) {
-        let start = vma.start;
-        let n = self.alloc(vma);
+        let (start, end) = (vma.start, vma.end);
+        let gap = start.saturating_sub(spot.below.map_or(0, |b| self.nodes[b as usize].vma.end));
+        let n = self.alloc(vma, gap);
         match spot.depth.checked_sub(1).map(|d| spot.path[d]) {
             None => self.root = n,
             Some(p) if start < self.nodes[p as usize].vma.start => self.nodes[p as usize].left = n,
             Some(p) => self.nodes[p as usize].right = n,
         }
-        self.fix_up(&spot.path[..spot.depth], usize::MAX);
+        // The next area (an ancestor, where the walk went left) now follows this one.
+        if let Some(next) = spot.above {
+            let next = &mut self.nodes[next as usize];
+            next.gap = next.vma.start.saturating_sub(end);
+        }
+        self.fix_up(&spot.path[..spot.depth], spot.above_depth);
     }
 
     /// Removes and returns the area that starts at `start`, if there is one. Never
@@ -414,9 +378,11 @@ impl<F> AreaTree<F> {
     }
 
     /// Unlinks node `at`, reached through `path[..depth]`, frees its slot and returns its
-    /// area.
+    /// area. The next area's gap grows by the removed area and its gap.
     fn unlink(&mut self, path: &mut [u32; MAX_HEIGHT], mut depth: usize, at: u32) -> Vma<F> {
-        let (l, r) = (self.nodes[at as usize].left, self.nodes[at as usize].right);
+        let node = &self.nodes[at as usize];
+        let (l, r) = (node.left, node.right);
+        let grown = node.gap + node.vma.size();
         let mut changed = usize::MAX;
         let mut victim = at;
         if l != NIL && r != NIL && depth < MAX_HEIGHT {
@@ -433,8 +399,16 @@ impl<F> AreaTree<F> {
             let moved = core::mem::replace(&mut self.nodes[next as usize].vma, placeholder());
             let gone = core::mem::replace(&mut self.nodes[at as usize].vma, moved);
             self.nodes[next as usize].vma = gone;
+            self.nodes[at as usize].gap = self.nodes[next as usize].gap + grown;
             victim = next;
         }
+        // Without a right child, the next area is the nearest ancestor whose left subtree
+        // holds `at` (found before `at` is unlinked).
+        let next_up = if victim == at && r == NIL {
+            self.next_above(&path[..depth], at)
+        } else {
+            None
+        };
         let node = &self.nodes[victim as usize];
         let child = if node.left != NIL { node.left } else { node.right };
         match depth.checked_sub(1).map(|p| path[p]) {
@@ -443,30 +417,84 @@ impl<F> AreaTree<F> {
             Some(p) => self.nodes[p as usize].right = child,
         }
         let vma = self.release(victim);
+        if victim == at {
+            // Else it is the lowest under the right child that took `at`'s place.
+            if r != NIL {
+                changed = depth;
+                let mut next = r;
+                while next != NIL && depth < MAX_HEIGHT {
+                    path[depth] = next;
+                    depth += 1;
+                    next = self.nodes[next as usize].left;
+                }
+                let next = path[depth - 1];
+                self.nodes[next as usize].gap += grown;
+            } else if let Some(j) = next_up {
+                changed = j;
+                self.nodes[path[j] as usize].gap += grown;
+            }
+        }
         self.fix_up(&path[..depth], changed);
         vma
     }
 
-    /// Changes the area that starts at `start` with `change`, which must keep it between
-    /// its neighbours (not overlapping them). Never allocates.
+    /// The index in `path` (the ancestors of `n`, from the root) of the nearest ancestor
+    /// whose left subtree holds `n`: the area after `n`'s when `n` has no right child.
+    fn next_above(&self, path: &[u32], n: u32) -> Option<usize> {
+        let mut child = n;
+        for j in (0..path.len()).rev() {
+            if self.nodes[path[j] as usize].left == child {
+                return Some(j);
+            }
+            child = path[j];
+        }
+        None
+    }
+
+    /// Changes the area that starts at `start` with `change`, which must keep its start
+    /// and keep it below the next area. Never allocates.
     pub(crate) fn modify(&mut self, start: u64, change: impl FnOnce(&mut Vma<F>)) {
         let mut path = [NIL; MAX_HEIGHT];
         let mut depth = 0;
         let mut at = self.root;
         while at != NIL && depth < MAX_HEIGHT {
-            path[depth] = at;
-            depth += 1;
             let node = &self.nodes[at as usize];
             if start == node.vma.start {
-                let mut vma = core::mem::replace(&mut self.nodes[at as usize].vma, placeholder());
-                self.count(&vma, false);
-                change(&mut vma);
-                self.count(&vma, true);
-                self.nodes[at as usize].vma = vma;
-                self.fix_up(&path[..depth], usize::MAX);
-                return;
+                break;
             }
+            path[depth] = at;
+            depth += 1;
             at = if start < node.vma.start { node.left } else { node.right };
+        }
+        if at == NIL || depth == MAX_HEIGHT {
+            return;
+        }
+        let mut vma = core::mem::replace(&mut self.nodes[at as usize].vma, placeholder());
+        self.count(&vma, false);
+        change(&mut vma);
+        debug_assert_eq!(vma.start, start, "modify moved an area");
+        self.count(&vma, true);
+        let end = vma.end;
+        let right = self.nodes[at as usize].right;
+        self.nodes[at as usize].vma = vma;
+        // Only the next area's gap changes: the lowest under the right child, or else the
+        // nearest ancestor whose left subtree holds this area.
+        if right != NIL {
+            path[depth] = at;
+            depth += 1;
+            let mut next = right;
+            while next != NIL && depth < MAX_HEIGHT {
+                path[depth] = next;
+                depth += 1;
+                next = self.nodes[next as usize].left;
+            }
+            let next = &mut self.nodes[path[depth - 1] as usize];
+            next.gap = next.vma.start.saturating_sub(end);
+            self.fix_up(&path[..depth], usize::MAX);
+        } else if let Some(j) = self.next_above(&path[..depth], at) {
+            let next = &mut self.nodes[path[j] as usize];
+            next.gap = next.vma.start.saturating_sub(end);
+            self.fix_up(&path[..=j], usize::MAX);
         }
     }
 
@@ -521,11 +549,15 @@ impl<F> AreaTree<F> {
     /// The start of the lowest area.
     #[cfg(test)]
     pub(crate) fn lowest_start(&self) -> Option<u64> {
-        (self.root != NIL).then(|| self.nodes[self.root as usize].min_start)
+        let mut at = self.root;
+        while at != NIL && self.nodes[at as usize].left != NIL {
+            at = self.nodes[at as usize].left;
+        }
+        (at != NIL).then(|| self.nodes[at as usize].vma.start)
     }
 
-    /// The highest gap `(prev.end, next.start)` between two consecutive areas with
-    /// `next.start <= key` and `next.start - prev.end >= len`.
+    /// The highest gap `(prev.end, next.start)` below an area, with `next.start <= key` and
+    /// `next.start - prev.end >= len` (`prev.end` is 0 for the lowest area).
     #[cfg(test)]
     pub(crate) fn highest_gap(&self, key: u64, len: u64) -> Option<(u64, u64)> {
         // Walk down towards `key`, stacking the nodes at or below it whose right subtree
@@ -539,11 +571,6 @@ impl<F> AreaTree<F> {
             if node.max_gap < len {
                 break;
             }
-            if node.max_end <= key {
-                // Every area of this subtree starts below `key`, and it is the highest
-                // piece left.
-                return self.gap_in(at, len);
-            }
             if node.vma.start > key {
                 at = node.left;
             } else {
@@ -552,7 +579,7 @@ impl<F> AreaTree<F> {
                 at = node.right;
             }
         }
-        self.gap_left_of(&stack[..depth], key, len)
+        self.gap_left_of(&stack[..depth], len)
     }
 
     /// What `find_free` does without a hint: the highest free place for `len` bytes in
@@ -584,63 +611,41 @@ impl<F> AreaTree<F> {
         if last.start <= low {
             return None;
         }
-        // Then the highest gap between two areas at or below `last` that is long enough
-        // before clipping at `low`; only it may straddle `low`, and every lower gap lies
-        // wholly below `low`. Then the gap below the lowest area.
-        let (bottom, top) = self
-            .gap_left_of(&stack[..depth], last.start, len)
-            .unwrap_or((0, self.nodes[self.root as usize].min_start));
+        // Then the highest gap below an area at or below `last` that is long enough before
+        // clipping at `low`; only it may straddle `low`, and every lower gap lies wholly
+        // below `low`.
+        let (bottom, top) = self.gap_left_of(&stack[..depth], len)?;
         let bottom = bottom.max(low);
         (top > bottom && top - bottom >= len).then(|| top - len)
     }
 
-    /// The highest gap of at least `len` whose upper area starts at or below `key`, given
-    /// `stack`: the nodes at or below `key` where a walk from the root towards `key` went
-    /// right, from the root down, the pieces above them already searched.
-    fn gap_left_of(&self, stack: &[u32], key: u64, len: u64) -> Option<(u64, u64)> {
+    /// The highest gap of at least `len` below an area in the subtrees left of `stack`:
+    /// the nodes where a walk from the root went right, from the root down, the pieces
+    /// above them already searched.
+    fn gap_left_of(&self, stack: &[u32], len: u64) -> Option<(u64, u64)> {
         for &n in stack.iter().rev() {
             let node = &self.nodes[n as usize];
-            if node.right != NIL {
-                let next = self.nodes[node.right as usize].min_start;
-                if next <= key && next.saturating_sub(node.vma.end) >= len {
-                    return Some((node.vma.end, next));
-                }
+            if node.gap >= len {
+                return Some((node.vma.start - node.gap, node.vma.start));
             }
-            if node.left != NIL {
-                let left = &self.nodes[node.left as usize];
-                if node.vma.start.saturating_sub(left.max_end) >= len {
-                    return Some((left.max_end, node.vma.start));
-                }
-                if left.max_gap >= len {
-                    return self.gap_in(node.left, len);
-                }
+            if node.left != NIL && self.nodes[node.left as usize].max_gap >= len {
+                return self.gap_in(node.left, len);
             }
         }
         None
     }
 
-    /// The highest gap of at least `len` in the subtree at `at`, whose areas all qualify.
+    /// The highest gap of at least `len` in the subtree at `at`.
     fn gap_in(&self, mut at: u32, len: u64) -> Option<(u64, u64)> {
         while at != NIL && self.nodes[at as usize].max_gap >= len {
             let node = &self.nodes[at as usize];
-            if node.right != NIL {
-                let right = &self.nodes[node.right as usize];
-                if right.max_gap >= len {
-                    at = node.right;
-                    continue;
-                }
-                if right.min_start.saturating_sub(node.vma.end) >= len {
-                    return Some((node.vma.end, right.min_start));
-                }
+            if node.right != NIL && self.nodes[node.right as usize].max_gap >= len {
+                at = node.right;
+            } else if node.gap >= len {
+                return Some((node.vma.start - node.gap, node.vma.start));
+            } else {
+                at = node.left;
             }
-            if node.left == NIL {
-                return None;
-            }
-            let left = &self.nodes[node.left as usize];
-            if node.vma.start.saturating_sub(left.max_end) >= len {
-                return Some((left.max_end, node.vma.start));
-            }
-            at = node.left;
         }
         None
     }
@@ -677,8 +682,11 @@ impl<F> AreaTree<F> {
         debug_assert_eq!(self.count, 0);
         self.nodes.clear();
         self.free = NIL;
+        let mut prev_end = 0;
         for vma in areas {
-            self.alloc(vma);
+            let gap = vma.start.saturating_sub(prev_end);
+            prev_end = vma.end;
+            self.alloc(vma, gap);
         }
         self.root = self.build(0, self.nodes.len() as u32);
     }
@@ -746,8 +754,12 @@ impl<F> AreaTree<F> {
         }
         let node = &self.nodes[at as usize];
         let hl = self.check_under(node.left, seen, prev_end, depth + 1)?;
-        if prev_end.is_some_and(|e| e > node.vma.start) {
+        let before = prev_end.unwrap_or(0);
+        if before > node.vma.start {
             return Err("areas overlap or are out of order");
+        }
+        if node.gap != node.vma.start - before {
+            return Err("an area's gap is wrong");
         }
         *prev_end = Some(node.vma.end);
         *seen += 1;
@@ -758,22 +770,8 @@ impl<F> AreaTree<F> {
         if node.height != 1 + hl.max(hr) {
             return Err("node height is wrong");
         }
-        let mut min_start = node.vma.start;
-        let mut max_end = node.vma.end;
-        let mut max_gap = 0;
-        if node.left != NIL {
-            let left = &self.nodes[node.left as usize];
-            min_start = left.min_start;
-            max_gap = left.max_gap.max(node.vma.start.saturating_sub(left.max_end));
-        }
-        if node.right != NIL {
-            let right = &self.nodes[node.right as usize];
-            max_end = right.max_end;
-            max_gap = max_gap
-                .max(right.max_gap)
-                .max(right.min_start.saturating_sub(node.vma.end));
-        }
-        if (min_start, max_end, max_gap) != (node.min_start, node.max_end, node.max_gap) {
+        let ((_, max_gap), _, _) = self.summarize(at);
+        if max_gap != node.max_gap {
             return Err("subtree gap summary is wrong");
         }
         Ok(node.height)
@@ -826,6 +824,8 @@ pub(crate) struct Spot {
     pub(crate) below: Option<u32>,
     /// The area starting first after the new one's start.
     pub(crate) above: Option<u32>,
+    /// The index of `above` in `path` (`usize::MAX` if none).
+    above_depth: usize,
 }
 
 /// A stand-in area while `modify` holds the real one.

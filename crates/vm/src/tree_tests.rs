@@ -125,7 +125,9 @@ fn gap_summaries_follow_changes() {
         t.highest_gap(3 * PAGE_SIZE, PAGE_SIZE),
         Some((2 * PAGE_SIZE, 3 * PAGE_SIZE))
     );
-    assert_eq!(t.highest_gap(PAGE_SIZE, PAGE_SIZE), None);
+    // The lowest area's gap starts at 0.
+    assert_eq!(t.highest_gap(PAGE_SIZE, PAGE_SIZE), Some((0, PAGE_SIZE)));
+    assert_eq!(t.highest_gap(PAGE_SIZE, 2 * PAGE_SIZE), None);
     // Growing page 3 up to page 10 closes the big gap.
     t.modify(3 * PAGE_SIZE, |v| v.end = 10 * PAGE_SIZE);
     assert_eq!(t.check(), Ok(()));
@@ -190,14 +192,13 @@ fn linear_find_free(areas: &[Vma<u32>], len: u64, low: u64, high: u64) -> Option
     (top > low && top - low >= len).then(|| top - len)
 }
 
-/// The highest gap between consecutive areas of `areas` with `next.start <= key`.
+/// The highest gap below an area of `areas` (from the previous one's end, or 0) with
+/// `next.start <= key`.
 fn linear_gap(areas: &[Vma<u32>], key: u64, len: u64) -> Option<(u64, u64)> {
-    areas
-        .windows(2)
+    (0..areas.len())
         .rev()
-        .filter(|w| w[1].start <= key && w[1].start - w[0].end >= len)
-        .map(|w| (w[0].end, w[1].start))
-        .next()
+        .map(|i| (i.checked_sub(1).map_or(0, |j| areas[j].end), areas[i].start))
+        .find(|&(prev, next)| next <= key && next - prev >= len)
 }
 
 /// Runs `ops` on a tree and on a sorted `Vec`, which must agree after every step.
