@@ -74,8 +74,8 @@ impl<F> Node<F> {
 ///
 /// Invariants: the in-order walk of the tree from `root` visits `count` slots of the arena
 /// exactly once each, in increasing address order, areas not overlapping; the other
-/// `nodes.len() - count` slots are the free list from `free`; every node's summary is
-/// right; and `pages`/`data_pages` are the pages of all areas and of the data areas (see
+/// `nodes.len() - count` slots are the free list from `free`; every node's height, gap and
+/// largest gap are right (see `Node`); and `pages`/`data_pages` are the pages of all areas and of the data areas (see
 /// [`Vma::is_data`]). The callers keep the areas from overlapping; the tree only orders
 /// them by start.
 #[derive(Debug)]
