@@ -21,22 +21,22 @@ impl<F: Clone + PartialEq> VmaMap<F> {
         if !is_page_aligned(old_end) || !is_page_aligned(new_end) || new_end > USER_END {
             return Err(VmError::Invalid);
         }
-        let i = self.areas.partition_point(|v| v.end < old_end);
-        let area = match self.areas.get(i) {
+        let area = match self.tree.first_where(|v| v.end >= old_end).map(|n| self.tree.get(n)) {
             Some(v) if v.end == old_end => v,
             _ => return Err(VmError::NotMapped),
         };
+        let start = area.start;
         if new_end < area.start {
             return Err(VmError::Invalid);
         }
         if new_end == area.start {
-            self.areas.remove(i);
+            self.tree.remove(start);
         } else if new_end < old_end {
             if let Some(shorter) = area.clip(area.start, new_end) {
-                self.areas[i] = shorter;
+                self.tree.modify(start, |v| *v = shorter);
             }
         } else if new_end > old_end {
-            if self.areas.get(i + 1).is_some_and(|next| next.start < new_end) {
+            if self.after(old_end).is_some_and(|next| next.start < new_end) {
                 return Err(VmError::Overlap);
             }
             let longer = Vma {
@@ -47,8 +47,8 @@ impl<F: Clone + PartialEq> VmaMap<F> {
                 // Only a file offset near the top of u64 can get here.
                 return Err(VmError::Invalid);
             }
-            self.areas[i] = longer;
-            self.coalesce(i);
+            self.tree.modify(start, |v| *v = longer);
+            self.coalesce(start);
         }
         Ok(())
     }

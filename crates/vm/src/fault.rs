@@ -77,13 +77,12 @@ pub fn decide<F: Clone + PartialEq>(
         return Fault::Segv;
     }
     let page = page_floor(addr);
-    let i = map.index_after(addr);
-    let Some(vma) = map.areas.get(i) else {
+    let Some(vma) = map.after(addr) else {
         return Fault::Segv;
     };
     if vma.start > page {
         // `addr` is in the hole below `vma`.
-        let below = i.checked_sub(1).and_then(|j| map.areas.get(j));
+        let below = map.before(addr);
         return grow_stack(vma, below, page, access, present, stack_limit);
     }
     if !allows(vma.prot, access) {

@@ -42,22 +42,22 @@ impl<F: Clone + PartialEq> VmaMap<F> {
         if start >= top {
             return Ok(coverage);
         }
-        let (first, last) = (self.index_after(start), self.index_from(top));
-        if on && bit.contains(OnFork::WIPE) && self.areas[first..last].iter().any(|v| !v.may_wipe_on_fork()) {
+        if on
+            && bit.contains(OnFork::WIPE)
+            && self
+                .iter_after(start)
+                .take_while(|v| v.start < top)
+                .any(|v| !v.may_wipe_on_fork())
+        {
             return Err(VmError::Invalid);
         }
         let cuts = usize::from(self.splits_at(start)) + usize::from(self.splits_at(top));
         self.reserve(cuts)?;
         self.split_at(start);
         self.split_at(top);
-        let (first, last) = (self.index_after(start), self.index_from(top));
-        for v in &mut self.areas[first..last] {
-            v.on_fork.set(bit, on);
-        }
+        self.change_range(start, top, |v| v.on_fork.set(bit, on));
         // Merge downwards from the area after the range, as `protect` does.
-        for i in (first.saturating_sub(1)..last).rev() {
-            self.coalesce(i);
-        }
+        self.coalesce_range(start, top);
         Ok(coverage)
     }
 
@@ -70,10 +70,10 @@ impl<F: Clone + PartialEq> VmaMap<F> {
     pub fn fork_copy(&self, mut share: impl FnMut(u64, u64)) -> Result<VmaMap<F>, VmError> {
         let copied = |v: &&crate::Vma<F>| !v.on_fork.contains(OnFork::DONT_COPY);
         let mut child = VmaMap::new();
-        child.reserve(self.areas.iter().filter(copied).count())?;
-        child.areas.extend(self.areas.iter().filter(copied).cloned());
+        child.reserve(self.iter().filter(copied).count())?;
+        child.tree.fill_sorted(self.iter().filter(copied).cloned());
         let mut run: Option<(u64, u64)> = None;
-        for v in child.areas.iter().filter(|v| !v.on_fork.contains(OnFork::WIPE)) {
+        for v in child.iter().filter(|v| !v.on_fork.contains(OnFork::WIPE)) {
             run = match run {
                 Some((s, e)) if e == v.start => Some((s, v.end)),
                 Some((s, e)) => {

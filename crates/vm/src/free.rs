@@ -27,19 +27,7 @@ impl<F> VmaMap<F> {
                 return Some(hint);
             }
         }
-        // Walk the gaps downwards from `high`; `top` is the upper end of the current gap.
-        let mut top = high;
-        for v in self.areas[..self.index_from(high)].iter().rev() {
-            let bottom = v.end.max(low);
-            if top > bottom && top - bottom >= len {
-                return Some(top - len);
-            }
-            top = v.start;
-            if top <= low {
-                return None;
-            }
-        }
-        (top > low && top - low >= len).then(|| top - len)
+        self.tree.highest_free(len, low, high)
     }
 }
 

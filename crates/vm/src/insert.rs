@@ -1,6 +1,7 @@
 //! Adding an area (`mmap`, `execve`), merging it with the areas around it.
 
 use crate::map::VmaMap;
+use crate::merge::{absorb, can_merge};
 use crate::types::VmError;
 use crate::vma::Vma;
 
@@ -13,15 +14,38 @@ impl<F: Clone + PartialEq> VmaMap<F> {
         if vma.problem().is_some() {
             return Err(VmError::Invalid);
         }
-        if self.overlaps(vma.start, vma.end) {
+        let spot = self.tree.spot(vma.start);
+        let below = spot.below.map(|n| self.tree.get(n));
+        let above = spot.above.map(|n| self.tree.get(n));
+        if below.is_some_and(|v| v.end > vma.start) || above.is_some_and(|v| v.start < vma.end) {
             return Err(VmError::Overlap);
         }
+        let merges = above.is_some_and(|next| can_merge(&vma, next)) || below.is_some_and(|prev| can_merge(prev, &vma));
         self.reserve(1)?;
-        let i = self.index_from(vma.start);
-        self.areas.insert(i, vma);
-        self.coalesce(i);
-        if i > 0 {
-            self.coalesce(i - 1);
+        if !merges {
+            self.tree.insert_at(&spot, vma);
+            return Ok(());
+        }
+        // Merge with the next area, then the previous one with the result. Removing a node
+        // leaves the others' indices valid.
+        let below = spot.below;
+        let mut vma = vma;
+        if let Some(next) = spot
+            .above
+            .map(|n| self.tree.get(n))
+            .filter(|next| can_merge(&vma, next))
+        {
+            let next = next.start;
+            if let Some(next) = self.tree.remove(next) {
+                absorb(&mut vma, next);
+            }
+        }
+        match below.map(|n| self.tree.get(n)).filter(|prev| can_merge(prev, &vma)) {
+            Some(prev) => {
+                let prev = prev.start;
+                self.tree.modify(prev, |prev| absorb(prev, vma));
+            }
+            None => self.tree.insert(vma),
         }
         Ok(())
     }

@@ -1,7 +1,7 @@
 //! Per-process maps of virtual memory areas and the pure logic of the page-fault handler.
 //!
-//! A process's user address space is a sorted list of areas ([`Vma`]), each a page-aligned
-//! range with one protection and one source of contents. [`VmaMap`] keeps that list and
+//! A process's user address space is an ordered set of areas ([`Vma`]), each a page-aligned
+//! range with one protection and one source of contents. [`VmaMap`] keeps them and
 //! implements what `mmap`, `munmap`, `mprotect`, `brk` and madvise's fork advice do to it,
 //! following Linux, and what fork copies. [`decide`] tells the kernel what to do about a page
 //! fault. Nothing here touches memory or page tables: the kernel owns those and acts on
@@ -24,6 +24,7 @@ mod map;
 mod merge;
 pub mod oom;
 mod protect;
+mod tree;
 mod types;
 mod unmap;
 mod usage;
@@ -35,6 +36,8 @@ mod failpoint;
 mod nomem_tests;
 #[cfg(test)]
 mod testutil;
+#[cfg(test)]
+mod tree_tests;
 
 pub use addr::{advice_range, is_page_aligned, page_ceil, page_floor, range_ok};
 pub use fault::{Access, Fault, decide};

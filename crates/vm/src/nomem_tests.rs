@@ -99,6 +99,8 @@ proptest! {
         let result = apply(&mut map, &op);
         let reserved = failpoint::take_reserved();
 
+        // The starved map's tree (balance, gap summaries, page counts) must be intact too.
+        prop_assert_eq!(starved.check(), Ok(()));
         if starved_result == Err(VmError::NoMem) {
             prop_assert_eq!(&starved, &before);
             prop_assert!(reserved > 0, "NoMem without a reservation");

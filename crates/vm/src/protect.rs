@@ -26,23 +26,27 @@ impl<F: Clone + PartialEq> VmaMap<F> {
         self.reserve(cuts)?;
         self.split_at(start);
         self.split_at(end);
-        let first = self.index_after(start);
-        let last = self.index_from(end);
-        for v in &mut self.areas[first..last] {
-            v.prot = prot;
-        }
-        // Merge from the area after the range down to the one before it. Going downwards
-        // keeps the indices still to visit valid while areas are removed.
-        for i in (first.saturating_sub(1)..last).rev() {
-            self.coalesce(i);
-        }
+        self.change_range(start, end, |v| v.prot = prot);
+        self.coalesce_range(start, end);
         Ok(())
+    }
+
+    /// Applies `change` to every area that starts in `[start, end)`; it must keep their
+    /// bounds. Never allocates.
+    pub(crate) fn change_range(&mut self, start: u64, end: u64, change: impl Fn(&mut crate::Vma<F>)) {
+        let mut at = start;
+        while let Some((s, e)) = self.after(at).map(|v| (v.start, v.end)).filter(|&(s, _)| s < end) {
+            if s >= start {
+                self.tree.modify(s, &change);
+            }
+            at = e;
+        }
     }
 
     /// True if every address of the non-empty range `[start, end)` is mapped.
     pub(crate) fn covers(&self, start: u64, end: u64) -> bool {
         let mut next = start;
-        for v in &self.areas[self.index_after(start)..] {
+        for v in self.iter_after(start) {
             if v.start > next {
                 return false;
             }

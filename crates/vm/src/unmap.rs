@@ -16,15 +16,36 @@ impl<F: Clone + PartialEq> VmaMap<F> {
         if !bounds_ok(start, end) || start == end {
             return Err(VmError::Invalid);
         }
-        let cuts = usize::from(self.splits_at(start)) + usize::from(self.splits_at(end));
-        self.reserve(cuts)?;
-        self.split_at(start);
-        self.split_at(end);
-        // Now every area that meets the range lies wholly inside it.
-        let first = self.index_after(start);
-        let last = self.index_from(end);
-        for piece in self.areas.drain(first..last) {
+        // The usual case, one whole area, needs no cut and takes one walk.
+        if let Some(piece) = self.tree.remove_next(start, |v| v.start >= start && v.end == end) {
             removed(&piece);
+            return Ok(());
+        }
+        let Some(first) = self.after(start).filter(|v| v.start < end) else {
+            return Ok(());
+        };
+        let cut_start = first.start < start;
+        let cut_end = if first.end >= end {
+            first.end > end
+        } else {
+            self.splits_at(end)
+        };
+        let cuts = usize::from(cut_start) + usize::from(cut_end);
+        self.reserve(cuts)?;
+        if cut_start {
+            self.split_at(start);
+        }
+        if cut_end {
+            self.split_at(end);
+        }
+        // Now every area that meets the range lies wholly inside it.
+        let mut at = start;
+        while let Some(piece) = self.tree.remove_next(at, |v| v.start < end) {
+            removed(&piece);
+            at = piece.end;
+            if at >= end {
+                break;
+            }
         }
         Ok(())
     }

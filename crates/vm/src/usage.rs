@@ -15,8 +15,7 @@ impl<F> VmaMap<F> {
         if start >= end {
             return 0;
         }
-        self.areas[self.index_after(start)..]
-            .iter()
+        self.iter_after(start)
             .take_while(|v| v.start < end)
             .filter(|v| counted(v))
             .map(|v| (v.end.min(end) - v.start.max(start)) / PAGE_SIZE)
@@ -25,17 +24,9 @@ impl<F> VmaMap<F> {
 
     /// Pages mapped in total, and pages that are data (see [`crate::is_data_mapping`]):
     /// what RLIMIT_AS and RLIMIT_DATA limit.
+    /// The map keeps both counts up to date, so this takes constant time.
     pub fn footprint(&self) -> (u64, u64) {
-        let mut total = 0;
-        let mut data = 0;
-        for v in &self.areas {
-            let pages = v.size() / PAGE_SIZE;
-            total += pages;
-            if v.is_data() {
-                data += pages;
-            }
-        }
-        (total, data)
+        self.tree.footprint()
     }
 
     /// Mapped bytes by what Linux's /proc/PID/status reports: all of them (VmSize), data
@@ -43,7 +34,7 @@ impl<F> VmaMap<F> {
     /// down) and program text (VmExe: executable areas that are neither writable nor stacks).
     pub fn sizes(&self) -> AreaSizes {
         let mut s = AreaSizes::default();
-        for v in &self.areas {
+        for v in self.iter() {
             let n = v.size();
             s.total += n;
             if v.is_data() {

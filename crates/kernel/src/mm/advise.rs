@@ -116,14 +116,13 @@ impl Mm {
     /// Shared pages stay: their contents are everybody's, and Linux, too,
     /// finds them again on the next touch.
     fn discard(&mut self, start: u64, end: u64, anon_only: bool) -> Result<Coverage, Errno> {
-        let touches = |v: &&marten_vm::Vma<super::FileRef>| v.start < end && v.end > start;
         let private_anon =
             |v: &&marten_vm::Vma<super::FileRef>| v.share == Share::Private && matches!(v.backing, Backing::Anon);
-        if anon_only && self.vmas.iter().filter(touches).any(|v| !private_anon(&v)) {
+        if anon_only && self.vmas.range(start, end).any(|v| !private_anon(&v)) {
             return Err(Errno::EINVAL);
         }
         let covered = coverage(self.covered(start, end));
-        for v in self.vmas.iter().filter(touches).filter(|v| v.share == Share::Private) {
+        for v in self.vmas.range(start, end).filter(|v| v.share == Share::Private) {
             // The area stays: so do its page tables (an empty gap).
             self.pt.clear(v.start.max(start), v.end.min(end), (0, 0), |_, pte| {
                 hal::frames::put(pte.pfn());
@@ -138,11 +137,7 @@ impl Mm {
     /// ENOMEM when memory runs out.
     fn prefault(&mut self, start: u64, end: u64, write: bool) -> Result<Coverage, Errno> {
         let needed = if write { Prot::WRITE } else { Prot::READ };
-        if self
-            .vmas
-            .iter()
-            .any(|v| v.start < end && v.end > start && !v.prot.contains(needed))
-        {
+        if self.vmas.range(start, end).any(|v| !v.prot.contains(needed)) {
             return Err(Errno::EINVAL);
         }
         let covered = coverage(self.covered(start, end));
@@ -151,11 +146,7 @@ impl Mm {
         while page < top {
             let Some(area_end) = self.vmas.find(page).map(|v| v.end) else {
                 // A hole: go on at the next area.
-                page = self
-                    .vmas
-                    .iter()
-                    .find(|v| v.start > page)
-                    .map_or(top, |v| v.start.min(top));
+                page = self.vmas.range(page, top).next().map_or(top, |v| v.start.min(top));
                 continue;
             };
             while page < area_end.min(top) {

@@ -176,8 +176,7 @@ impl Mm {
     /// with protection `with`.
     fn charge_in(&self, start: u64, end: u64, with: Option<Prot>) -> u64 {
         self.vmas
-            .iter()
-            .filter(|v| v.start < end && v.end > start)
+            .range(start, end)
             .map(|v| {
                 let clipped = Vma {
                     start: v.start.max(start),
@@ -218,11 +217,7 @@ impl Mm {
             commit::charge(after - before)?;
         }
         let mut shared_ranges = alloc::vec::Vec::new();
-        for v in self
-            .vmas
-            .iter()
-            .filter(|v| v.share == Share::Shared && v.start < end && v.end > addr)
-        {
+        for v in self.vmas.range(addr, end).filter(|v| v.share == Share::Shared) {
             if let Err(e) = crate::kalloc::push(&mut shared_ranges, (v.start, v.end)) {
                 if after > before {
                     commit::uncharge(after - before);
