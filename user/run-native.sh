@@ -58,6 +58,7 @@ fi
 run 0 t_perm
 run 0 t_io
 run 0 t_fifo
+run 0 t_pipe
 run 0 t_poll
 run 0 t_epoll
 run 0 t_procfs one "two words"

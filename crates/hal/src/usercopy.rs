@@ -198,18 +198,25 @@ pub fn frame_to_user_upto(pfn: crate::frames::Pfn, offset: usize, dst: u64, len:
 /// `offset` (a write straight into file data). Panics if the range leaves
 /// the frame.
 pub fn user_to_frame(pfn: crate::frames::Pfn, offset: usize, src: u64, len: usize) -> Result<(), Fault> {
-    assert!(offset <= 4096 && len <= 4096 - offset, "frame range out of bounds");
-    if len == 0 {
-        return Ok(());
+    if user_to_frame_upto(pfn, offset, src, len) == len {
+        Ok(())
+    } else {
+        Err(Fault)
     }
-    if !user_range_ok(src, len) {
-        return Err(Fault);
+}
+
+/// As [`user_to_frame`], but returns how many bytes were copied before a
+/// fault (all `len` when none).
+pub fn user_to_frame_upto(pfn: crate::frames::Pfn, offset: usize, src: u64, len: usize) -> usize {
+    assert!(offset <= 4096 && len <= 4096 - offset, "frame range out of bounds");
+    if len == 0 || !user_range_ok(src, len) {
+        return 0;
     }
     // SAFETY: the destination is inside a plain data frame (checked above)
     // that the caller holds a reference to and owns the bytes of; the source
     // is a checked user range whose faults end the copy early.
     let left = unsafe { hal_copy_user(crate::frames::frame_ptr(pfn).add(offset), src as *const u8, len) };
-    if left == 0 { Ok(()) } else { Err(Fault) }
+    len - left.min(len)
 }
 
 /// Atomically replaces the 32-bit user word at `addr` with `new` if it

@@ -14,6 +14,14 @@
 //! Readers and writers sleep on one wait queue per direction, where poll,
 //! select and epoll register too; a wake-up finds no lock to take when
 //! nobody waits.
+//!
+//! Bytes move straight between user memory and the ring's pages, outside
+//! the spin lock (a copy may fault and sleep): one reader at a time copies
+//! out of `head..head+len` and one writer at a time into the free part
+//! after it. Each claims its side (`State::reading`, `State::writing`)
+//! under the spin lock in the step that plans the copy, and gives it back
+//! in the step that commits it (moving `head` or `len`); others wait on the
+//! side's queue meanwhile, interruptibly.
 
 use super::file::{File, FileOps, Stat};
 use crate::hal;
@@ -31,6 +39,45 @@ use marten_abi::{ioctl, mode, poll};
 use marten_poll::pipesize::{self, SizeError};
 
 const PAGE: usize = 4096;
+
+/// Bytes one copy step moves at most (then the step is committed).
+const CHUNK: usize = 64 << 10;
+
+/// Page pieces a step of at most CHUNK bytes can touch.
+const MAX_PIECES: usize = CHUNK / PAGE + 1;
+
+/// One page's part of a copy: the frame, the offset in it, the length.
+type Piece = (Pfn, usize, usize);
+
+/// A planned copy: `n` bytes from ring offset `at` (modulo `cap`), over
+/// the frames in `frames`.
+struct Plan {
+    at: usize,
+    n: usize,
+    cap: usize,
+    frames: [Pfn; MAX_PIECES],
+}
+
+impl Plan {
+    /// Runs `copy(piece, done)` over the plan's pieces, `done` counting
+    /// from `base`; stops at the first piece copied short, which does not
+    /// count (as Linux, a page a fault cut short is neither consumed nor
+    /// added). Returns the bytes of the whole pieces copied.
+    fn run(&self, base: usize, copy: &mut impl FnMut(Piece, usize) -> usize) -> usize {
+        let mut copied = 0;
+        let mut i = 0;
+        while copied < self.n {
+            let pos = (self.at + copied) % self.cap;
+            let m = (PAGE - pos % PAGE).min(self.n - copied);
+            if copy((self.frames[i], pos % PAGE, m), base + copied) < m {
+                break;
+            }
+            copied += m;
+            i += 1;
+        }
+        copied
+    }
+}
 
 /// The pages of the ring.
 ///
@@ -73,6 +120,20 @@ impl Ring {
             off += PAGE - (at + off) % PAGE;
         }
         Ok(())
+    }
+
+    /// The frames under `[at, at+len)` modulo the capacity, in order, in
+    /// `out` (the pages exist; `len` at most CHUNK).
+    fn frames(&self, at: usize, len: usize, out: &mut [Pfn; MAX_PIECES]) {
+        let cap = self.capacity();
+        let mut done = 0;
+        let mut i = 0;
+        while done < len && i < MAX_PIECES {
+            let pos = (at + done) % cap;
+            out[i] = self.pages[pos / PAGE].unwrap_or(0);
+            i += 1;
+            done += PAGE - pos % PAGE;
+        }
     }
 
     /// Copies `out.len()` bytes from the ring starting at `at` (the pages
@@ -124,6 +185,10 @@ struct State {
     len: usize,
     readers: usize,
     writers: usize,
+    /// A reader is copying out of `head..`: no other reader may start.
+    reading: bool,
+    /// A writer is copying into the free part: no other writer may start.
+    writing: bool,
 }
 
 /// The two ends of a new pipe: (read end, write end).
@@ -155,6 +220,8 @@ impl Pipe {
                 len: 0,
                 readers: 0,
                 writers: 0,
+                reading: false,
+                writing: false,
             }),
             readable: queue()?,
             writable: queue()?,
@@ -232,25 +299,51 @@ impl Pipe {
             return Ok(size);
         }
         let mut ring = Ring::new(size)?;
-        let old = {
+        // No copy may be under way while the ring changes: both sides are
+        // claimed first (a copy in progress ends without sleeping long).
+        self.writable.wait_until(true, || {
             let mut s = self.state.lock();
-            if s.len > size {
-                return Err(Errno::EBUSY);
-            }
-            ring.provide(0, s.len)?;
-            let mut buf = [0u8; 256];
-            let mut done = 0;
-            while done < s.len {
-                let n = buf.len().min(s.len - done);
-                s.ring.read(s.head + done, &mut buf[..n]);
-                ring.write(done, &buf[..n]);
-                done += n;
-            }
-            s.head = 0;
-            core::mem::replace(&mut s.ring, ring)
+            let free = !s.writing;
+            s.writing = true;
+            free
+        })?;
+        let r = self.readable.wait_until(true, || {
+            let mut s = self.state.lock();
+            let free = !s.reading;
+            s.reading = true;
+            free
+        });
+        if let Err(e) = r {
+            self.state.lock().writing = false;
+            self.writable.wake_all();
+            return Err(e.into());
+        }
+        let moved = {
+            let mut s = self.state.lock();
+            let moved = if s.len > size {
+                Err(Errno::EBUSY)
+            } else {
+                ring.provide(0, s.len).map(|()| {
+                    let mut buf = [0u8; 256];
+                    let mut done = 0;
+                    while done < s.len {
+                        let n = buf.len().min(s.len - done);
+                        s.ring.read(s.head + done, &mut buf[..n]);
+                        ring.write(done, &buf[..n]);
+                        done += n;
+                    }
+                    s.head = 0;
+                    core::mem::replace(&mut s.ring, ring)
+                })
+            };
+            s.reading = false;
+            s.writing = false;
+            moved
         };
-        drop(old);
+        self.readable.wake_all();
         self.writable.wake_all();
+        // The old ring goes outside the lock.
+        drop(moved?);
         Ok(size)
     }
 
@@ -287,36 +380,84 @@ pub struct ReadEnd(Arc<Pipe>);
 /// The writing end.
 pub struct WriteEnd(Arc<Pipe>);
 
-impl FileOps for ReadEnd {
-    fn read(&self, file: &File, buf: &mut [u8]) -> Result<usize, Errno> {
-        if buf.is_empty() {
+impl ReadEnd {
+    /// Reads up to `len` bytes, `copy(piece, done)` moving each page piece
+    /// out and returning how much of it it moved (less: a bad address).
+    /// Returns as soon as some bytes are there, as read(2) on a pipe does.
+    fn read_with(&self, file: &File, len: usize, mut copy: impl FnMut(Piece, usize) -> usize) -> Result<usize, Errno> {
+        if len == 0 {
             return Ok(0);
         }
         let p = &self.0;
-        let mut got = 0;
+        let mut plan = Plan {
+            at: 0,
+            n: 0,
+            cap: 0,
+            frames: [0; MAX_PIECES],
+        };
         let mut eof = false;
+        // Wait for bytes (or the end), and claim the reading side.
         p.readable.wait_until(true, || {
             let mut s = p.state.lock();
-            if s.len == 0 {
-                if s.writers == 0 {
-                    eof = true;
-                    return true;
-                }
-                return file.nonblocking();
+            if s.reading {
+                return false;
             }
-            let n = buf.len().min(s.len);
-            let head = s.head;
-            s.ring.read(head, &mut buf[..n]);
-            s.head = (head + n) % s.ring.capacity();
-            s.len -= n;
-            got = n;
+            if s.len == 0 {
+                eof = s.writers == 0;
+                return eof || file.nonblocking();
+            }
+            s.reading = true;
+            plan.at = s.head;
+            plan.n = len.min(s.len).min(CHUNK);
+            plan.cap = s.ring.capacity();
+            s.ring.frames(plan.at, plan.n, &mut plan.frames);
             true
         })?;
-        if got > 0 {
-            p.writable.wake_all();
-            return Ok(got);
+        if plan.n == 0 {
+            return if eof { Ok(0) } else { Err(Errno::EAGAIN) };
         }
-        if eof { Ok(0) } else { Err(Errno::EAGAIN) }
+        let mut done = 0;
+        loop {
+            let copied = plan.run(done, &mut copy);
+            done += copied;
+            let mut s = p.state.lock();
+            s.head = (s.head + copied) % s.ring.capacity();
+            s.len -= copied;
+            // More to take in the same call (a read larger than a step)?
+            if copied == plan.n && done < len && s.len > 0 {
+                plan.at = s.head;
+                plan.n = (len - done).min(s.len).min(CHUNK);
+                s.ring.frames(plan.at, plan.n, &mut plan.frames);
+                continue;
+            }
+            s.reading = false;
+            drop(s);
+            break;
+        }
+        // Other readers may wait for the claim; writers for room.
+        p.readable.wake_all();
+        if done > 0 {
+            p.writable.wake_all();
+            Ok(done)
+        } else {
+            Err(Errno::EFAULT)
+        }
+    }
+}
+
+impl FileOps for ReadEnd {
+    fn read(&self, file: &File, buf: &mut [u8]) -> Result<usize, Errno> {
+        let len = buf.len();
+        self.read_with(file, len, |(pfn, off, n), done| {
+            hal::frames::read(pfn, off, &mut buf[done..done + n]);
+            n
+        })
+    }
+
+    fn read_user(&self, file: &File, dst: u64, len: usize, _offset: Option<u64>) -> Option<Result<usize, Errno>> {
+        Some(self.read_with(file, len, |(pfn, off, n), done| {
+            hal::usercopy::frame_to_user_upto(pfn, off, dst + done as u64, n)
+        }))
     }
 
     fn ioctl(&self, _file: &File, cmd: u32, arg: u64) -> Result<u64, Errno> {
@@ -351,8 +492,21 @@ impl FileOps for BothEnds {
     fn read(&self, file: &File, buf: &mut [u8]) -> Result<usize, Errno> {
         self.0.read(file, buf)
     }
+    fn read_user(&self, file: &File, dst: u64, len: usize, offset: Option<u64>) -> Option<Result<usize, Errno>> {
+        self.0.read_user(file, dst, len, offset)
+    }
     fn write(&self, file: &File, buf: &[u8]) -> Result<usize, Errno> {
         self.1.write(file, buf)
+    }
+    fn write_user(
+        &self,
+        file: &File,
+        src: u64,
+        len: usize,
+        offset: Option<u64>,
+        limit: u64,
+    ) -> Option<Result<usize, Errno>> {
+        self.1.write_user(file, src, len, offset, limit)
     }
     fn ioctl(&self, file: &File, cmd: u32, arg: u64) -> Result<u64, Errno> {
         self.0.ioctl(file, cmd, arg)
@@ -376,43 +530,62 @@ impl Drop for ReadEnd {
     }
 }
 
-impl FileOps for WriteEnd {
-    fn write(&self, file: &File, buf: &[u8]) -> Result<usize, Errno> {
+impl WriteEnd {
+    /// Writes `len` bytes, `copy(piece, done)` moving each page piece in
+    /// and returning how much of it it moved (less: a bad address).
+    /// Writes of at most PIPE_BUF bytes go in whole; larger ones in steps,
+    /// waiting for room between them. What was written is returned when a
+    /// step cannot go on (a signal, no reader, no memory, a bad address).
+    fn write_with(&self, file: &File, len: usize, mut copy: impl FnMut(Piece, usize) -> usize) -> Result<usize, Errno> {
         let p = &self.0;
         let mut done = 0;
-        while done < buf.len() {
+        let partial = |done: usize, e: Errno| if done > 0 { Ok(done) } else { Err(e) };
+        while done < len {
+            let want = len - done;
+            // Small writes go in one piece or not at all.
+            let need = if want <= PIPE_BUF { want } else { 1 };
+            let mut plan = Plan {
+                at: 0,
+                n: 0,
+                cap: 0,
+                frames: [0; MAX_PIECES],
+            };
             let mut broken = false;
             let mut nomem = None;
-            let mut wrote = 0;
-            let want = buf.len() - done;
+            // Wait for room (or no reader), and claim the writing side.
             let r = p.writable.wait_until(true, || {
                 let mut s = p.state.lock();
                 if s.readers == 0 {
                     broken = true;
                     return true;
                 }
+                // Another writer's copy ends soon: wait for it even when
+                // non-blocking, as for a lock.
+                if s.writing {
+                    return false;
+                }
                 let cap = s.ring.capacity();
-                let room = cap - s.len;
-                // Small writes go in one piece or not at all.
-                let need = if want <= PIPE_BUF { want } else { 1 };
-                if room < need {
+                if cap - s.len < need {
                     return file.nonblocking();
                 }
-                let n = want.min(room);
+                let n = want.min(cap - s.len).min(CHUNK);
                 let tail = (s.head + s.len) % cap;
                 if let Err(e) = s.ring.provide(tail, n) {
                     nomem = Some(e);
                     return true;
                 }
-                s.ring.write(tail, &buf[done..done + n]);
-                s.len += n;
-                wrote = n;
+                s.writing = true;
+                plan = Plan {
+                    at: tail,
+                    n,
+                    cap,
+                    frames: [0; MAX_PIECES],
+                };
+                s.ring.frames(tail, n, &mut plan.frames);
                 true
             });
-            if wrote > 0 {
-                done += wrote;
-                p.readable.wake_all();
-                continue;
+            if let Err(e) = r {
+                return partial(done, e.into());
             }
             if broken {
                 if done > 0 {
@@ -425,13 +598,51 @@ impl FileOps for WriteEnd {
                 return Err(Errno::EPIPE);
             }
             if let Some(e) = nomem {
-                return if done > 0 { Ok(done) } else { Err(e) };
+                return partial(done, e);
             }
-            r?;
-            // Non-blocking and full.
-            return if done > 0 { Ok(done) } else { Err(Errno::EAGAIN) };
+            if plan.n == 0 {
+                // Non-blocking, and no room.
+                return partial(done, Errno::EAGAIN);
+            }
+            // The claimed tail is this writer's alone until `len` covers it.
+            let copied = plan.run(done, &mut copy);
+            {
+                let mut s = p.state.lock();
+                s.len += copied;
+                s.writing = false;
+            }
+            done += copied;
+            p.writable.wake_all();
+            if copied > 0 {
+                p.readable.wake_all();
+            }
+            if copied < plan.n {
+                return partial(done, Errno::EFAULT);
+            }
         }
         Ok(done)
+    }
+}
+
+impl FileOps for WriteEnd {
+    fn write(&self, file: &File, buf: &[u8]) -> Result<usize, Errno> {
+        self.write_with(file, buf.len(), |(pfn, off, n), done| {
+            hal::frames::write(pfn, off, &buf[done..done + n]);
+            n
+        })
+    }
+
+    fn write_user(
+        &self,
+        file: &File,
+        src: u64,
+        len: usize,
+        _offset: Option<u64>,
+        _limit: u64,
+    ) -> Option<Result<usize, Errno>> {
+        Some(self.write_with(file, len, |(pfn, off, n), done| {
+            hal::usercopy::user_to_frame_upto(pfn, off, src + done as u64, n)
+        }))
     }
 
     fn ioctl(&self, _file: &File, cmd: u32, arg: u64) -> Result<u64, Errno> {
