@@ -654,6 +654,61 @@ impl AddressSpace {
         }
     }
 
+    /// Fork: for every present user page of `src` in `[start, end)`,
+    /// `f(va, entry)` may rewrite `src`'s entry (copy-on-write protection)
+    /// and says what this space gets at the same address: Some((frame,
+    /// flags)), taking over one reference to the frame, or None. The two
+    /// trees are walked together, so each of this space's tables is made
+    /// once rather than walked to from the root for every page. NoMem when
+    /// a table cannot be had: the walk stops there, and what was mapped
+    /// stays for this space's drop to release.
+    pub fn fork_from(
+        &mut self,
+        src: &mut AddressSpace,
+        start: u64,
+        end: u64,
+        mut f: impl FnMut(u64, &mut Pte) -> Option<(Pfn, u64)>,
+    ) -> Result<(), NoMem> {
+        let end = end.min(USER_END);
+        let mut counter = CountingAlloc { created: 0 };
+        let mut changed = 0usize;
+        let mut first_changed = [0u64; 32];
+        // SAFETY: `&mut self` and `&mut src` give exclusive access to two
+        // distinct trees (distinct roots, each table owned by one tree).
+        let r = unsafe {
+            fork_level(
+                src.root.pfn,
+                self.root.pfn,
+                3,
+                0,
+                (start, end),
+                &mut |va, e: &mut Pte| {
+                    let before = *e;
+                    let out = f(va, e);
+                    if *e != before {
+                        if changed < first_changed.len() {
+                            first_changed[changed] = va;
+                        }
+                        changed += 1;
+                    }
+                    out
+                },
+                &mut counter,
+            )
+        };
+        self.tables += counter.created;
+        if changed > 0 && src.is_active() {
+            if changed <= first_changed.len() {
+                for &va in &first_changed[..changed] {
+                    x86_64::instructions::tlb::flush(x86_64::VirtAddr::new(va));
+                }
+            } else {
+                x86_64::instructions::tlb::flush_all();
+            }
+        }
+        r
+    }
+
     /// Calls `f(va, entry)` for every present user page in `[start, end)`,
     /// without changing anything (memory reports).
     pub fn scan(&self, start: u64, end: u64, mut f: impl FnMut(u64, Pte)) {
@@ -763,6 +818,52 @@ unsafe fn visit_level(pfn: Pfn, level: u32, base: u64, start: u64, end: u64, f: 
             unsafe { visit_level(e.pfn(), level - 1, va, start, end, f) };
         }
     }
+}
+
+/// What fork does with one parent page: may rewrite its entry, and gives
+/// the child's (frame, flags) or nothing.
+type ForkPage<'a> = dyn FnMut(u64, &mut Pte) -> Option<(Pfn, u64)> + 'a;
+
+/// # Safety
+/// Exclusive access to the trees under `src` and `dst`, which share no
+/// table.
+unsafe fn fork_level(
+    src: Pfn,
+    dst: Pfn,
+    level: u32,
+    base: u64,
+    range: (u64, u64),
+    f: &mut ForkPage<'_>,
+    alloc: &mut CountingAlloc,
+) -> Result<(), NoMem> {
+    // SAFETY: forwarded; `src` and `dst` are different frames.
+    let (s, d) = unsafe { (table(src), table(dst)) };
+    let (mut i, hi) = entries_in(level, base, range.0, range.1);
+    while let Some(j) = next_present(s, &mut i, hi) {
+        let va = base + j as u64 * span(level);
+        let mut e = Pte(s[j]);
+        if level == 0 {
+            if let Some((pfn, flags)) = f(va, &mut e) {
+                d[j] = Pte::new(pfn, user_flags(flags)).0;
+            }
+            s[j] = e.0;
+            continue;
+        }
+        if e.has(bits::HUGE) {
+            continue;
+        }
+        let child = match Pte(d[j]) {
+            c if c.present() => c.pfn(),
+            _ => {
+                let new = alloc.alloc_table().ok_or(NoMem)?;
+                d[j] = Pte::new(new, bits::WRITABLE | bits::USER).0;
+                new
+            }
+        };
+        // SAFETY: forwarded (the child table belongs to `dst`'s tree).
+        unsafe { fork_level(e.pfn(), child, level - 1, va, range, f, alloc) }?;
+    }
+    Ok(())
 }
 
 /// The next present entry of `t` at or after `*i` and before `hi`, with

@@ -27,24 +27,25 @@ impl Mm {
         };
         let mut failed = false;
         let parent_pt = &mut self.pt;
-        // Pages are shared only over the ranges the map says the child keeps.
+        // Pages are shared only over the ranges the map says the child
+        // keeps; the child's tables are built alongside the parent's.
         let vmas = self.vmas.fork_copy(|start, end| {
-            parent_pt.visit(start, end, |va, e| {
-                if failed {
-                    return;
-                }
+            if failed {
+                return;
+            }
+            let copied = child_pt.fork_from(parent_pt, start, end, |_, e: &mut Pte| {
                 let shared = e.has(bits::SHARED);
                 if !shared && e.writable() {
                     *e = Pte((e.0 & !bits::WRITABLE) | bits::COW);
                 }
                 let pfn = e.pfn();
                 hal::frames::get(pfn);
-                let flags = e.flags() & !(bits::ACCESSED | bits::DIRTY | bits::PRESENT | bits::USER);
-                if child_pt.map(va, pfn, flags).is_err() {
-                    hal::frames::put(pfn);
-                    failed = true;
-                }
+                Some((
+                    pfn,
+                    e.flags() & !(bits::ACCESSED | bits::DIRTY | bits::PRESENT | bits::USER),
+                ))
             });
+            failed |= copied.is_err();
         });
         let Ok(vmas) = vmas else {
             commit::uncharge(charge);
