@@ -4,7 +4,7 @@
 //! of `clone`, `set_tid_address` and `set_robust_list`).
 
 use crate::hal::sync::SpinLock;
-use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering};
 use marten_signal::SigSet;
 
 /// A thread's user-space state. Empty (all zero) for kernel threads.
@@ -43,6 +43,14 @@ pub struct ThreadUser {
     /// The thread that holds the priority-inheritance futex this one
     /// sleeps on (0: none); changed under the futex table's lock.
     pub(crate) pi_waiting_on: AtomicU32,
+    /// Set (under the futex table's lock) when an exiting owner handed
+    /// this sleeping PI waiter its lock: the waiter owns it and must write
+    /// its tid into the word (`futex::pi`).
+    pub(crate) pi_handed: AtomicBool,
+    /// How far the thread is in giving up its futexes at exit or execve
+    /// (`futex::ExitState` as a number); changed under the futex table's
+    /// lock once the exit has begun.
+    pub(crate) futex_exit: AtomicU8,
 }
 
 impl Default for ThreadUser {
@@ -66,6 +74,8 @@ impl ThreadUser {
             set_child_tid: AtomicU64::new(0),
             futex_woken: AtomicBool::new(false),
             pi_waiting_on: AtomicU32::new(0),
+            pi_handed: AtomicBool::new(false),
+            futex_exit: AtomicU8::new(0),
         }
     }
 

@@ -124,11 +124,10 @@ pub fn execve(c: &mut Call<'_>) -> SysResult {
         let _ = uaccess::write_bytes(word, &0u32.to_le_bytes());
         crate::futex::wake_tid_word(word);
     }
-    // The robust futexes the old image held are released, as Linux does.
+    // The robust futexes the old image held are released, and its PI
+    // locks go to their waiters, as Linux does.
     let robust = me.user.robust_list.swap(0, core::sync::atomic::Ordering::AcqRel);
-    if robust != 0 {
-        crate::futex::exit_robust(robust, me.tid());
-    }
+    crate::futex::release_thread(&me, robust, true);
     p.set_name(image.name.as_str());
     me.set_name(image.name.as_str());
     if let Some(old) = p.user.install_mm(image.mm, true) {
