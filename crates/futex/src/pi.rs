@@ -64,6 +64,8 @@ pub enum Owner {
     Exiting,
     /// No such thread, a zombie, or one that has handed its locks over.
     Gone,
+    /// A kernel thread: never a lock owner.
+    Kernel,
 }
 
 /// What FUTEX_LOCK_PI does, given the word and what the kernel knows.
@@ -77,6 +79,8 @@ pub enum Attach {
     /// The word names an owner that does not exist (and nobody else is
     /// taking the lock over): ESRCH.
     NoOwner,
+    /// The word names a kernel thread: EPERM.
+    KernelOwner,
     /// Sleep as a waiter of thread `on` (lending it priority), after
     /// storing `word` (FUTEX_WAITERS set).
     Wait { on: u32, word: u32 },
@@ -88,7 +92,8 @@ pub enum Attach {
 /// the hand-over on); `queued` is the thread the waiters already queued
 /// on this lock wait for; `state` says how a thread stands.
 ///
-/// As Linux: a word naming a thread that is gone is ESRCH (futex(2)); an
+/// As Linux: a word naming a thread that is gone is ESRCH (futex(2)), one
+/// naming a kernel thread EPERM (`attach_to_pi_owner`); an
 /// owner that is exiting hands the lock to the highest waiter, so until
 /// the heir has written the word, lockers queue behind the heir (or
 /// behind the exiting owner, whose robust list may already have cleared
@@ -110,6 +115,7 @@ pub fn attach(word: u32, me: u32, heir: Option<u32>, queued: Option<u32>, state:
             match state(o) {
                 Owner::Live | Owner::Exiting => Attach::Wait { on: o, word: new },
                 Owner::Gone => Attach::NoOwner,
+                Owner::Kernel => Attach::KernelOwner,
             }
         }
     }
@@ -166,6 +172,8 @@ mod tests {
         assert_eq!(attach(7 | FUTEX_WAITERS, 7, None, None, &st), Attach::Deadlock);
         assert_eq!(attach(5, 7, None, None, &st), Attach::NoOwner);
         assert_eq!(attach(5 | FUTEX_WAITERS, 7, None, None, &st), Attach::NoOwner);
+        let kernel = |t: u32| if t == 2 { Owner::Kernel } else { Owner::Live };
+        assert_eq!(attach(2, 7, None, None, kernel), Attach::KernelOwner);
         // An exiting owner: queue behind it (it hands over to its waiters).
         assert_eq!(
             attach(8, 7, None, None, &st),

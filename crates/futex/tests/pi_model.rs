@@ -103,6 +103,7 @@ impl Model {
                         assert!(self.heir().is_none());
                     }
                     Attach::Deadlock => panic!("an idle thread told it owns the lock"),
+                    Attach::KernelOwner => panic!("no kernel threads here"),
                 }
             }
             Op::Unlock(i) if self.role[i] == Role::Owner && self.state[i] == Owner::Live => {

@@ -123,9 +123,9 @@ impl ExitState {
 /// it holds that has waiters goes to the highest of them (Linux's
 /// `exit_pi_state_list`: the waiter's LOCK_PI returns 0 and the word then
 /// holds its tid, FUTEX_WAITERS and FUTEX_OWNER_DIED), and what its
-/// waiters lent it is taken back. From then
-/// on a lock word naming it is ESRCH. `exec`: the thread lives on with its
-/// tid, so it may own futexes again afterwards.
+/// waiters lent it is taken back. From then on a lock word naming it is
+/// ESRCH. `exec`: the thread lives on with its tid, so it may own futexes
+/// again afterwards.
 pub fn release_thread(me: &Arc<Thread>, robust_head: u64, exec: bool) {
     ExitState::Exiting.set(me);
     exit_robust(robust_head, me.tid());

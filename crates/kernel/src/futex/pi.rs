@@ -27,6 +27,7 @@ use marten_futex::{Key, Waiter};
 /// is a zombie or has handed its locks over.
 fn owner_state(tid: u32) -> Owner {
     match proc::find_thread(tid) {
+        Some(t) if t.process.is_kernel() => Owner::Kernel,
         Some(t) if !t.process.is_zombie() => match ExitState::of(&t) {
             ExitState::Live => Owner::Live,
             ExitState::Exiting => Owner::Exiting,
@@ -64,8 +65,9 @@ fn queued_owner(g: &mut Guard, key: &Key) -> Option<u32> {
 /// calling thread, sleeping (unless `trylock`: EAGAIN) until an unlock
 /// or its owner's exit hands it over, or the monotonic `deadline` passes
 /// (ETIMEDOUT). EDEADLK if the caller owns it already, ESRCH if the word
-/// names an owner that does not exist. A signal restarts the call after
-/// the handler (ERESTARTNOINTR, as Linux).
+/// names an owner that does not exist, EPERM if it names a kernel thread.
+/// A signal restarts the call after the handler (ERESTARTNOINTR, as
+/// Linux).
 pub fn lock(key: Key, addr: u64, deadline: Option<u64>, trylock: bool) -> Result<(), Errno> {
     let me = sched::current();
     let tid = me.tid();
@@ -91,6 +93,7 @@ pub fn lock(key: Key, addr: u64, deadline: Option<u64>, trylock: bool) -> Result
             }
             Attach::Deadlock => return Err(Errno::EDEADLK),
             Attach::NoOwner => return Err(Errno::ESRCH),
+            Attach::KernelOwner => return Err(Errno::EPERM),
             Attach::Wait { on: owner, word: new } => {
                 if trylock {
                     return Err(Errno::EAGAIN);

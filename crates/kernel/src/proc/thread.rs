@@ -53,9 +53,9 @@ fn cancel_others(p: &Process) {
 /// The calling thread of a user process is exiting (called by
 /// `sched::exit` before the thread is counted out, in its own address
 /// space): its robust futexes are released and the PI locks it still
-/// holds go to their waiters, its tid word is cleared and
-/// woken (when anyone else can see that memory), and its signal state goes
-/// (shared signals it was to take go to another thread).
+/// holds go to their waiters, its tid word is cleared and woken (when
+/// anyone else can see that memory), and its signal state goes (shared
+/// signals it was to take go to another thread).
 pub(crate) fn exiting(me: &Arc<Thread>) {
     let p = &me.process;
     let tid = me.tid();
