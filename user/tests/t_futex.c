@@ -2,17 +2,23 @@
  * changed word, EINVAL for a zero bitset or a misaligned word, ENOSYS for an
  * unknown operation, EFAULT), relative and absolute time-outs (CLOCK_MONOTONIC
  * and CLOCK_REALTIME), a signal ending a wait (EINTR without SA_RESTART, a
- * restart with it, EINTR for a timed wait either way), and shared futexes
- * between fork()ed processes on MAP_SHARED|MAP_ANONYMOUS memory: wait and
- * wake, requeue, wake-op, priority-inheritance locks, a robust lock whose
- * owner dies, get_robust_list. Order is asserted through futex results,
- * pipes and /proc/PID/stat, never with timing. */
+ * restart with it, EINTR for a timed wait either way), a stop and continue
+ * (a timed wait goes on toward its first deadline through restart_syscall),
+ * and shared futexes between fork()ed processes on MAP_SHARED|MAP_ANONYMOUS
+ * memory: wait and wake, requeue, wake-op, priority-inheritance locks (and
+ * what becomes of one whose owner exits holding it, with and without a
+ * robust list; ESRCH for a word naming a thread that is gone), a robust lock
+ * whose owner dies, get_robust_list. Order is asserted through futex
+ * results, pipes and /proc/PID/stat, never with timing (a time-out is only
+ * checked never to end early). */
 #define _GNU_SOURCE
 #include "check.h"
+#include "clock.h"
 #include "proc.h"
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -35,6 +41,9 @@
 #define FUTEX_TRYLOCK_PI 8
 #define FUTEX_WAIT_BITSET 9
 #define FUTEX_WAKE_BITSET 10
+#define FUTEX_LOCK_PI_PRIVATE (FUTEX_LOCK_PI | 128)
+#define FUTEX_UNLOCK_PI_PRIVATE (FUTEX_UNLOCK_PI | 128)
+#define FUTEX_TRYLOCK_PI_PRIVATE (FUTEX_TRYLOCK_PI | 128)
 #define FUTEX_PRIVATE_FLAG 128
 #define FUTEX_CLOCK_REALTIME 256
 #define FUTEX_WAIT_PRIVATE (FUTEX_WAIT | FUTEX_PRIVATE_FLAG)
@@ -175,11 +184,31 @@ static void on_usr1(int sig)
     __sync_fetch_and_add(hits, 1);
 }
 
-/* A child waits on *w (with a time-out if `timed`) under a SIGUSR1 handler
+/* How a test wait is timed. */
+enum timing { UNTIMED, RELATIVE, ABSOLUTE };
+
+/* FUTEX_WAIT on *w for 0: untimed, for 1000 s, or (WAIT_BITSET) until
+ * CLOCK_MONOTONIC + 1000 s. */
+static long long_wait(volatile uint32_t *w, enum timing t)
+{
+    struct timespec rel = {1000, 0};
+    struct timespec abs = in_future(CLOCK_MONOTONIC, 0);
+    abs.tv_sec += 1000;
+    switch (t) {
+    case RELATIVE:
+        return futex(w, FUTEX_WAIT, 0, &rel, NULL, 0);
+    case ABSOLUTE:
+        return futex(w, FUTEX_WAIT_BITSET, 0, &abs, NULL, FUTEX_BITSET_MATCH_ANY);
+    default:
+        return futex(w, FUTEX_WAIT, 0, NULL, NULL, 0);
+    }
+}
+
+/* A child waits on *w (timed as `t` says) under a SIGUSR1 handler
  * (SA_RESTART if `restart`); the parent signals it once it sleeps, and then
  * (for a restarted wait) wakes it once it sleeps again. Child exit code:
  * the errno of the wait, 0 for success, 100 + handler runs otherwise. */
-static void signalled_wait(volatile uint32_t *w, bool restart, bool timed, int want_errno, const char *what)
+static void signalled_wait(volatile uint32_t *w, bool restart, enum timing t, int want_errno, const char *what)
 {
     pid_t pid = fork();
     if (pid == 0) {
@@ -188,8 +217,7 @@ static void signalled_wait(volatile uint32_t *w, bool restart, bool timed, int w
         sa.sa_handler = on_usr1;
         sa.sa_flags = restart ? SA_RESTART : 0;
         sigaction(SIGUSR1, &sa, NULL);
-        struct timespec long_time = {1000, 0};
-        long r = futex(w, FUTEX_WAIT, 0, timed ? &long_time : NULL, NULL, 0);
+        long r = long_wait(w, t);
         int e = r == 0 ? 0 : errno;
         _exit(handled == 1 ? e : 100 + handled);
     }
@@ -212,9 +240,118 @@ static void signals(volatile uint32_t *w, volatile uint32_t *h)
 {
     hits = h;
     *w = 0;
-    signalled_wait(w, false, false, EINTR, "a signal with a handler ends a WAIT: EINTR");
-    signalled_wait(w, true, false, 0, "with SA_RESTART the WAIT restarts and a wake ends it");
-    signalled_wait(w, true, true, EINTR, "a timed WAIT is not restarted after a handler: EINTR");
+    signalled_wait(w, false, UNTIMED, EINTR, "a signal with a handler ends a WAIT: EINTR");
+    signalled_wait(w, true, UNTIMED, 0, "with SA_RESTART the WAIT restarts and a wake ends it");
+    signalled_wait(w, true, RELATIVE, EINTR, "a timed WAIT is not restarted after a handler: EINTR");
+    signalled_wait(w, true, ABSOLUTE, EINTR,
+                   "a WAIT_BITSET with an absolute time-out is not restarted after a handler: EINTR");
+}
+
+/* Waits until the child `pid` has stopped (waitpid's WUNTRACED report). */
+static void until_stopped(pid_t pid)
+{
+    int st = 0;
+    while (waitpid(pid, &st, WUNTRACED) == pid && !WIFSTOPPED(st))
+        ;
+}
+
+/* Stops the child `pid` sleeping on *w and continues it (no handler runs). */
+static void stop_and_continue(pid_t pid)
+{
+    kill(pid, SIGSTOP);
+    until_stopped(pid);
+    kill(pid, SIGCONT);
+}
+
+/* A stop and continue does not end a wait: it goes on (restart_syscall for
+ * a timed one) and a wake ends it. */
+static void stopped_long_wait(volatile uint32_t *w, enum timing t, const char *what)
+{
+    *w = 0;
+    pid_t pid = fork();
+    if (pid == 0) {
+        long r = long_wait(w, t);
+        _exit(r == 0 ? 0 : errno);
+    }
+    until_waiters(w, 1);
+    until_sleeping(pid);
+    stop_and_continue(pid);
+    /* Asleep on the word again (not merely running toward it). */
+    long woke = 0;
+    while (!woke) {
+        if (waiters(w) >= 1 && proc_state(pid) == 'S')
+            woke = futex(w, FUTEX_WAKE, 1, NULL, NULL, 0);
+        else
+            sched_yield();
+    }
+    int st = child_status(pid);
+    check(WIFEXITED(st) && WEXITSTATUS(st) == 0, what, "status %#x", st);
+}
+
+/* A 300 ms FUTEX_WAIT whose child is stopped until its deadline has
+ * passed: once continued, the wait goes on toward the same deadline (Linux
+ * restarts it through restart_syscall with the time that is left), so it
+ * ends with ETIMEDOUT at once and never before 300 ms. A wait that started
+ * over with a fresh time-out would sleep on the word again: the parent
+ * then wakes it, and the child reports that. */
+static void stopped_past_deadline(volatile uint32_t *w, volatile long long *started)
+{
+    const long long timeout = 300000000LL;
+    *w = 0;
+    *started = 0;
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct timespec rel = {0, timeout};
+        long long t0 = mono_ns();
+        *started = t0;
+        long r = futex(w, FUTEX_WAIT, 0, &rel, NULL, 0);
+        int e = r == 0 ? 0 : errno;
+        long long t1 = mono_ns();
+        if (e != ETIMEDOUT)
+            _exit(e == 0 ? 200 : e);
+        _exit(t1 - t0 >= timeout ? 0 : 201);
+    }
+    until_waiters(w, 1);
+    until_sleeping(pid);
+    kill(pid, SIGSTOP);
+    until_stopped(pid);
+    /* Keep it stopped past its deadline (plus a margin). */
+    while (mono_ns() < *started + timeout + 100000000LL) {
+        struct timespec ms = {0, 20000000};
+        nanosleep(&ms, NULL);
+    }
+    kill(pid, SIGCONT);
+    int st = -1;
+    for (;;) {
+        pid_t r = waitpid(pid, &st, WNOHANG);
+        if (r == pid)
+            break;
+        if (r < 0) {
+            st = -1;
+            break;
+        }
+        /* Asleep on the word, and still after a while (Linux queues a
+         * wait whose deadline has passed for the moment its timer takes
+         * to fire): only a wait with a fresh time-out stays asleep. */
+        if (waiters(w) >= 1 && proc_state(pid) == 'S') {
+            struct timespec ms = {0, 10000000};
+            nanosleep(&ms, NULL);
+            if (waiters(w) >= 1 && proc_state(pid) == 'S')
+                futex(w, FUTEX_WAKE, 1, NULL, NULL, 0);
+        }
+        sched_yield();
+    }
+    check(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+          "a relative WAIT stopped past its deadline ends with ETIMEDOUT once continued, not before its time",
+          "status %#x (200: woken by a wake, i.e. it slept again with a fresh time-out; 201: ended early)", st);
+}
+
+static void stops(volatile uint32_t *w, volatile long long *started)
+{
+    stopped_long_wait(w, UNTIMED, "a stopped and continued WAIT goes on and a wake ends it");
+    stopped_long_wait(w, RELATIVE, "a stopped and continued timed WAIT goes on (restart_syscall) and a wake ends it");
+    stopped_long_wait(w, ABSOLUTE, "a stopped and continued WAIT_BITSET goes on and a wake ends it");
+    stopped_past_deadline(w, started);
 }
 
 static void wait_wake(volatile uint32_t *w)
@@ -350,6 +487,67 @@ static void pi(volatile uint32_t *l)
     close(q[1]);
 }
 
+/* A thread takes a private PI lock with LOCK_PI (no robust list: a raw
+ * word, not a pthread mutex) and exits holding it while the main thread
+ * sleeps in LOCK_PI on it: the lock goes to the waiter (as Linux's
+ * exit_pi_state_list), whose LOCK_PI returns 0 with its tid in the word,
+ * and FUTEX_WAITERS and FUTEX_OWNER_DIED (Linux's fix-up of the owner sets
+ * it when the owner died, robust list or not). Then a word naming the
+ * thread that exited is ESRCH. */
+static uint32_t pi_word;
+static volatile int pi_taken;
+static volatile pid_t pi_owner_tid, pi_waiter_tid;
+
+static void *pi_owner_thread(void *arg)
+{
+    (void)arg;
+    if (futex(&pi_word, FUTEX_LOCK_PI_PRIVATE, 0, NULL, NULL, 0) != 0)
+        return (void *)1;
+    pi_owner_tid = gettid_();
+    __atomic_store_n(&pi_taken, 1, __ATOMIC_SEQ_CST);
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)pi_waiter_tid);
+    /* Until the waiter sleeps in the kernel on the lock. */
+    while (!(__atomic_load_n(&pi_word, __ATOMIC_SEQ_CST) & FUTEX_WAITERS) || stat_state(path) != 'S')
+        sched_yield();
+    return NULL; /* exits owning the lock */
+}
+
+static void pi_owner_thread_exits(void)
+{
+    pi_word = 0;
+    pi_taken = 0;
+    pi_waiter_tid = gettid_();
+    pthread_t t;
+    int e = pthread_create(&t, NULL, pi_owner_thread, NULL);
+    if (!check(e == 0, "start a PI owner thread", "error %d", e))
+        return;
+    while (!__atomic_load_n(&pi_taken, __ATOMIC_SEQ_CST))
+        sched_yield();
+    long r = futex(&pi_word, FUTEX_LOCK_PI_PRIVATE, 0, NULL, NULL, 0);
+    uint32_t word = __atomic_load_n(&pi_word, __ATOMIC_SEQ_CST);
+    void *ret = (void *)2;
+    pthread_join(t, &ret);
+    check_eq(r, 0, "a PI owner thread exits holding the lock: the waiting LOCK_PI returns 0");
+    uint32_t want = (uint32_t)gettid_() | FUTEX_WAITERS | FUTEX_OWNER_DIED;
+    check(word == want, "the word then holds the waiter's tid, FUTEX_WAITERS and FUTEX_OWNER_DIED",
+          "word %#x, want %#x", word, want);
+    check(ret == NULL, "the owner thread took the lock", "returned %p", ret);
+    check_eq(futex(&pi_word, FUTEX_UNLOCK_PI_PRIVATE, 0, NULL, NULL, 0), 0, "the new owner unlocks it");
+    check_eq(pi_word, 0, "and the word is free");
+
+    pi_word = (uint32_t)pi_owner_tid;
+    check_errno(futex(&pi_word, FUTEX_LOCK_PI_PRIVATE, 0, NULL, NULL, 0), ESRCH,
+                "LOCK_PI on a word naming a thread that exited (no waiters): ESRCH");
+    check_errno(futex(&pi_word, FUTEX_TRYLOCK_PI_PRIVATE, 0, NULL, NULL, 0), ESRCH,
+                "TRYLOCK_PI on it: ESRCH");
+    pi_word = (uint32_t)pi_owner_tid | FUTEX_WAITERS;
+    check_errno(futex(&pi_word, FUTEX_LOCK_PI_PRIVATE, 0, NULL, NULL, 0), ESRCH,
+                "LOCK_PI on it with FUTEX_WAITERS set: ESRCH");
+    check_eq(pi_word, (uint32_t)pi_owner_tid | FUTEX_WAITERS, "the word is left as it was");
+    pi_word = 0;
+}
+
 struct robust_entry {
     struct robust_entry *next;
 };
@@ -413,6 +611,57 @@ static void robust(struct robust_lock *lk)
     check_errno(syscall(SYS_get_robust_list, INT_MAX, &got, &len), ESRCH, "get_robust_list of no process: ESRCH");
 }
 
+/* A child process takes a shared PI lock and exits holding it while the
+ * parent sleeps in LOCK_PI on it; with `robust`, the lock is on the
+ * child's robust list as a PI entry. Either way the parent gets the lock:
+ * its tid, FUTEX_WAITERS and FUTEX_OWNER_DIED in the word. */
+static void pi_owner_process_exits(struct robust_lock *lk, bool robust)
+{
+    static struct robust_head head;
+    lk->word = 0;
+    int p[2];
+    if (pipe(p))
+        return;
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (robust) {
+            head.list = (struct robust_entry *)((uintptr_t)&lk->entry | 1); /* a PI entry */
+            head.futex_offset = (long)offsetof(struct robust_lock, word);
+            head.list_op_pending = NULL;
+            lk->entry.next = (struct robust_entry *)&head;
+            if (syscall(SYS_set_robust_list, &head, sizeof head))
+                _exit(1);
+        }
+        if (futex(&lk->word, FUTEX_LOCK_PI, 0, NULL, NULL, 0) != 0)
+            _exit(2);
+        char c = 'l';
+        if (write(p[1], &c, 1) != 1)
+            _exit(3);
+        while (!(lk->word & FUTEX_WAITERS) || proc_state(parent) != 'S')
+            sched_yield();
+        _exit(0); /* dies holding the lock */
+    }
+    char c;
+    check(read(p[0], &c, 1) == 1, "the child holds the PI lock", "read");
+    long r = futex(&lk->word, FUTEX_LOCK_PI, 0, NULL, NULL, 0);
+    uint32_t word = lk->word;
+    int st = child_status(pid);
+    uint32_t want = (uint32_t)gettid_() | FUTEX_WAITERS | FUTEX_OWNER_DIED;
+    check(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the PI owner process locked and exited", "status %#x", st);
+    check_eq(r, 0,
+             robust ? "a PI owner with a robust list dies: the waiter's LOCK_PI returns 0"
+                    : "a PI owner process exits holding the lock: the waiter's LOCK_PI returns 0");
+    check(word == want,
+          robust ? "the word holds the waiter's tid, FUTEX_WAITERS and FUTEX_OWNER_DIED (robust list)"
+                 : "the word holds the waiter's tid, FUTEX_WAITERS and FUTEX_OWNER_DIED (no robust list)",
+          "word %#x, want %#x", word, want);
+    check_eq(futex(&lk->word, FUTEX_UNLOCK_PI, 0, NULL, NULL, 0), 0, "the waiter, now owner, unlocks it");
+    check_eq(lk->word, 0, "the word is free again");
+    close(p[0]);
+    close(p[1]);
+}
+
 int main(void)
 {
     check_init("t_futex");
@@ -423,10 +672,14 @@ int main(void)
         return check_finish();
     memset((void *)shm, 0, 4096); /* touch it before fork */
     signals(&shm[0], &shm[9]);
+    stops(&shm[0], (volatile long long *)&shm[12]);
     wait_wake(&shm[1]);
     requeue(&shm[2], &shm[3]);
     wake_op(&shm[4], &shm[5]);
     pi(&shm[6]);
     robust((struct robust_lock *)&shm[16]);
+    pi_owner_thread_exits();
+    pi_owner_process_exits((struct robust_lock *)&shm[24], false);
+    pi_owner_process_exits((struct robust_lock *)&shm[24], true);
     return check_finish();
 }

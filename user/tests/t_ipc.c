@@ -9,7 +9,10 @@
  * CLONE_SYSVSEM (applied when the last holder exits or unshares), a
  * thread's own list without it; message types,
  * MSG_EXCEPT, MSG_NOERROR, E2BIG, ENOMSG, a full queue, and msgrcv cut
- * short by a handler (EINTR even with SA_RESTART). */
+ * short by a handler (EINTR even with SA_RESTART); the lines of
+ * /proc/sysvipc/{shm,sem,msg} (Linux's columns, character for character)
+ * and the listing commands ipcs(1) uses: IPC_INFO, SHM_INFO, SEM_INFO,
+ * MSG_INFO, SHM_STAT, SEM_STAT, MSG_STAT and their _ANY forms. */
 #define _GNU_SOURCE
 #include "check.h"
 #include "proc.h"
@@ -34,6 +37,10 @@
 #ifndef MSG_COPY
 #define MSG_COPY 040000
 #endif
+/* The _ANY listing commands (Linux 4.17); called through syscall(2). */
+#define SHM_STAT_ANY_ 15
+#define SEM_STAT_ANY_ 20
+#define MSG_STAT_ANY_ 13
 
 union semun {
     int val;
@@ -530,6 +537,146 @@ static void test_msg(void)
     check(child_ok(pid), "the receiver fails with EIDRM", "failed");
 }
 
+/* Reads /proc/sysvipc/NAME: checks its header line against `header` and
+ * copies the line whose second column is `id` to `line`. */
+static bool proc_line(const char *name, const char *header, int id, char *line, size_t len)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/sysvipc/%s", name);
+    FILE *f = fopen(path, "r");
+    if (!check(f != NULL, path, "open: errno %d", errno))
+        return false;
+    char buf[512];
+    bool found = false;
+    bool head = fgets(buf, sizeof buf, f) != NULL && strcmp(buf, header) == 0;
+    check(head, "the header line is Linux's", "%s: got \"%s\"", path, buf);
+    while (fgets(buf, sizeof buf, f)) {
+        int k, i;
+        if (sscanf(buf, "%d %d", &k, &i) == 2 && i == id) {
+            snprintf(line, len, "%s", buf);
+            found = true;
+        }
+    }
+    fclose(f);
+    return check(found, "the object has a line of its own", "%s: no line for id %d", path, id);
+}
+
+static void test_proc(void)
+{
+    key_t k = key_base + 20;
+    char line[512], want[512];
+    int s = shmget(k, 10000, IPC_CREAT | IPC_EXCL | 0640);
+    char *at = shmat(s, NULL, 0);
+    if (!check(s >= 0 && at != (void *)-1, "make and attach a segment", "errno %d", errno))
+        return;
+    at[0] = 1; /* one page in memory */
+    if (proc_line("shm", "       key      shmid perms                  size  cpid  lpid nattch   uid   gid  cuid  cgid"
+                         "      atime      dtime      ctime                   rss                  swap\n",
+                  s, line, sizeof line)) {
+        unsigned long long atime = 0, dtime = 1, ctime = 0;
+        sscanf(line, "%*d %*d %*o %*u %*d %*d %*u %*u %*u %*u %*u %llu %llu %llu", &atime, &dtime, &ctime);
+        snprintf(want, sizeof want, "%10d %10d  %4o %21lu %5d %5d  %5lu %5u %5u %5u %5u %10llu %10llu %10llu %21lu %21lu\n",
+                 (int)k, s, 0640, 10000UL, (int)getpid(), (int)getpid(), 1UL, (unsigned)geteuid(), (unsigned)getegid(),
+                 (unsigned)geteuid(), (unsigned)getegid(), atime, 0ULL, ctime, 4096UL, 0UL);
+        check(strcmp(line, want) == 0 && atime > 0 && ctime > 0,
+              "/proc/sysvipc/shm: key, id, perms, size, pids, nattch, ids, times, rss and swap", "got \"%s\" want \"%s\"",
+              line, want);
+    }
+    int m = semget(k + 1, 3, IPC_CREAT | IPC_EXCL | 0600);
+    struct sembuf up = {0, 1, 0};
+    if (check(m >= 0 && semop(m, &up, 1) == 0, "make an array and post to it", "errno %d", errno) &&
+        proc_line("sem", "       key      semid perms      nsems   uid   gid  cuid  cgid      otime      ctime\n", m, line,
+                  sizeof line)) {
+        unsigned long long otime = 0, ctime = 0;
+        sscanf(line, "%*d %*d %*o %*u %*u %*u %*u %*u %llu %llu", &otime, &ctime);
+        snprintf(want, sizeof want, "%10d %10d  %4o %10u %5u %5u %5u %5u %10llu %10llu\n", (int)(k + 1), m, 0600, 3u,
+                 (unsigned)geteuid(), (unsigned)getegid(), (unsigned)geteuid(), (unsigned)getegid(), otime, ctime);
+        check(strcmp(line, want) == 0 && otime > 0 && ctime > 0, "/proc/sysvipc/sem: key, id, perms, nsems, ids, times",
+              "got \"%s\" want \"%s\"", line, want);
+    }
+    int q = msgget(k + 2, IPC_CREAT | IPC_EXCL | 0660);
+    struct {
+        long type;
+        char text[8];
+    } msg = {7, "hello"};
+    if (check(q >= 0 && msgsnd(q, &msg, 5, 0) == 0, "make a queue and send to it", "errno %d", errno) &&
+        proc_line("msg",
+                  "       key      msqid perms      cbytes       qnum lspid lrpid   uid   gid  cuid  cgid      stime      rtime"
+                  "      ctime\n",
+                  q, line, sizeof line)) {
+        unsigned long long stime = 0, rtime = 1, ctime = 0;
+        sscanf(line, "%*d %*d %*o %*u %*u %*d %*d %*u %*u %*u %*u %llu %llu %llu", &stime, &rtime, &ctime);
+        snprintf(want, sizeof want, "%10d %10d  %4o  %10lu %10lu %5u %5u %5u %5u %5u %5u %10llu %10llu %10llu\n",
+                 (int)(k + 2), q, 0660, 5UL, 1UL, (unsigned)getpid(), 0u, (unsigned)geteuid(), (unsigned)getegid(),
+                 (unsigned)geteuid(), (unsigned)getegid(), stime, 0ULL, ctime);
+        check(strcmp(line, want) == 0 && stime > 0 && ctime > 0,
+              "/proc/sysvipc/msg: key, id, perms, bytes, count, pids, ids, times", "got \"%s\" want \"%s\"", line, want);
+    }
+
+    /* The listing commands: *_INFO return the highest index in use; the
+     * *_STAT commands take an index and return the object's id. */
+    struct shminfo si;
+    struct shm_info su;
+    int max = shmctl(0, IPC_INFO, (struct shmid_ds *)&si);
+    check(max >= 0 && si.shmmin == 1 && si.shmmni > 0, "shmctl IPC_INFO: limits and the highest index", "%d", max);
+    int max2 = shmctl(0, SHM_INFO, (struct shmid_ds *)&su);
+    check(max2 == max && su.used_ids >= 1, "shmctl SHM_INFO: segments in use", "%d, %d used", max2, su.used_ids);
+    int found = 0;
+    for (int i = 0; i <= max; i++) {
+        struct shmid_ds ds;
+        if (shmctl(i, SHM_STAT, &ds) == s) {
+            found++;
+            check(ds.shm_segsz == 10000 && ds.shm_nattch == 1 && ds.shm_cpid == getpid(),
+                  "SHM_STAT fills the segment's shmid_ds", "size %zu nattch %lu", (size_t)ds.shm_segsz,
+                  (unsigned long)ds.shm_nattch);
+            check_eq(syscall(SYS_shmctl, i, SHM_STAT_ANY_, &ds), s, "SHM_STAT_ANY of the same index");
+        }
+    }
+    check_eq(found, 1, "SHM_STAT of one index returns the segment's id");
+    struct shmid_ds ds;
+    check_errno(shmctl(max + 1, SHM_STAT, &ds), EINVAL, "SHM_STAT past the highest index: EINVAL");
+
+    struct seminfo mi;
+    max = semctl(0, 0, IPC_INFO, (union semun){.buf = (struct semid_ds *)&mi});
+    check(max >= 0 && mi.semmsl > 0 && mi.semopm > 0, "semctl IPC_INFO: limits and the highest index", "%d", max);
+    max2 = semctl(0, 0, SEM_INFO, (union semun){.buf = (struct semid_ds *)&mi});
+    check(max2 == max && mi.semusz >= 1 && mi.semaem >= 3, "semctl SEM_INFO: arrays and semaphores in use",
+          "%d, %d arrays, %d semaphores", max2, mi.semusz, mi.semaem);
+    found = 0;
+    for (int i = 0; i <= max; i++) {
+        struct semid_ds sd;
+        if (semctl(i, 0, SEM_STAT, (union semun){.buf = &sd}) == m) {
+            found++;
+            check(sd.sem_nsems == 3, "SEM_STAT fills the array's semid_ds", "nsems %lu", (unsigned long)sd.sem_nsems);
+            check_eq(syscall(SYS_semctl, i, 0, SEM_STAT_ANY_, &sd), m, "SEM_STAT_ANY of the same index");
+        }
+    }
+    check_eq(found, 1, "SEM_STAT of one index returns the array's id");
+
+    struct msginfo qi;
+    max = msgctl(0, IPC_INFO, (struct msqid_ds *)&qi);
+    check(max >= 0 && qi.msgmax > 0 && qi.msgmnb > 0, "msgctl IPC_INFO: limits and the highest index", "%d", max);
+    max2 = msgctl(0, MSG_INFO, (struct msqid_ds *)&qi);
+    check(max2 == max && qi.msgpool >= 1 && qi.msgmap >= 1 && qi.msgtql >= 5,
+          "msgctl MSG_INFO: queues, messages and bytes in use", "%d: %d %d %d", max2, qi.msgpool, qi.msgmap, qi.msgtql);
+    found = 0;
+    for (int i = 0; i <= max; i++) {
+        struct msqid_ds qd;
+        if (msgctl(i, MSG_STAT, &qd) == q) {
+            found++;
+            check(qd.msg_qnum == 1 && qd.msg_cbytes == 5 && qd.msg_lspid == getpid(),
+                  "MSG_STAT fills the queue's msqid_ds", "qnum %lu", (unsigned long)qd.msg_qnum);
+            check_eq(syscall(SYS_msgctl, i, MSG_STAT_ANY_, &qd), q, "MSG_STAT_ANY of the same index");
+        }
+    }
+    check_eq(found, 1, "MSG_STAT of one index returns the queue's id");
+
+    shmdt(at);
+    shmctl(s, IPC_RMID, NULL);
+    semctl(m, 0, IPC_RMID);
+    msgctl(q, IPC_RMID, NULL);
+}
+
 int main(void)
 {
     check_init("t_ipc");
@@ -541,5 +688,6 @@ int main(void)
     test_sem_wait();
     test_undo_lists();
     test_msg();
+    test_proc();
     return check_finish();
 }

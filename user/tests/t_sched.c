@@ -1,4 +1,5 @@
-/* t_sched.c: scheduling calls. CPU affinity, policies and priorities
+/* t_sched.c: scheduling calls. CPU affinity (the mask set is kept,
+ * offline CPUs are not reported, inheritance by threads and fork), policies and priorities
  * (sched_setscheduler and friends, sched_setattr/getattr), nice values
  * (getpriority/setpriority/nice(3)), their errors and permissions (as a
  * non-root user after setuid when run as root), fork inheritance and
@@ -12,6 +13,7 @@
 #include "proc.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -114,6 +116,96 @@ static void affinity(void)
     cpu_set_t set;
     CPU_ZERO(&set);
     check(sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0, "libc sched_getaffinity", "failed");
+}
+
+/* The online CPUs below 64, from /sys/devices/system/cpu/online ("0-3,5"),
+ * or (without sysfs) the CPUs of the caller's mask `fallback`. */
+static unsigned long online_cpus(unsigned long fallback)
+{
+    char buf[256];
+    if (read_file("/sys/devices/system/cpu/online", buf, sizeof buf) <= 0)
+        return fallback;
+    unsigned long m = 0;
+    char *p = buf;
+    while (*p >= '0' && *p <= '9') {
+        long a = strtol(p, &p, 10), b = a;
+        if (*p == '-')
+            b = strtol(p + 1, &p, 10);
+        for (long i = a; i <= b && i < 64; i++)
+            m |= 1UL << i;
+        if (*p != ',')
+            break;
+        p++;
+    }
+    return m;
+}
+
+static void *thread_mask(void *arg)
+{
+    unsigned long m[16] = {0};
+    long n = syscall(SYS_sched_getaffinity, 0, sizeof m, m);
+    *(unsigned long *)arg = n > 0 ? m[0] : 0;
+    return NULL;
+}
+
+static void child_mask(void *arg)
+{
+    unsigned long m[16] = {0};
+    long n = syscall(SYS_sched_getaffinity, 0, sizeof m, m);
+    *(volatile unsigned long *)arg = n > 0 ? m[0] : 0;
+}
+
+/* What sched_setaffinity keeps: a mask with an offline CPU is taken, and
+ * only its online CPUs are reported; one with no online CPU is EINVAL; the
+ * mask goes to new threads and to fork's children. */
+static void affinity_kept(void)
+{
+    unsigned long all[16] = {0};
+    if (syscall(SYS_sched_getaffinity, 0, sizeof all, all) <= 0 || !(all[0] & 1)) {
+        skip("affinity masks with CPU 0", "CPU 0 is not in this process's mask");
+        return;
+    }
+    unsigned long online = online_cpus(all[0]);
+    int off = -1;
+    for (int i = 5; i < 64 && off < 0; i++)
+        if (!(online & (1UL << i)))
+            off = i;
+    if (off < 0) {
+        skip("affinity masks with an offline CPU", "64 CPUs online");
+    } else {
+        unsigned long m[16] = {0};
+        m[0] = 1UL | 1UL << off;
+        check_eq(syscall(SYS_sched_setaffinity, 0, sizeof m, m), 0,
+                 "sched_setaffinity with CPU 0 and an offline CPU is taken");
+        unsigned long got[16];
+        memset(got, 0xff, sizeof got);
+        long n = syscall(SYS_sched_getaffinity, 0, sizeof got, got);
+        check(n > 0 && got[0] == 1, "sched_getaffinity then reports CPU 0 only (the online part of the mask)",
+              "returned %ld, mask %#lx", n, got[0]);
+        m[0] = 1UL << off;
+        check_errno(syscall(SYS_sched_setaffinity, 0, sizeof m, m), EINVAL,
+                    "sched_setaffinity with an offline CPU only -> EINVAL");
+        n = syscall(SYS_sched_getaffinity, 0, sizeof got, got);
+        check(n > 0 && got[0] == 1, "a refused mask leaves the mask as it was", "mask %#lx", got[0]);
+    }
+    /* Inheritance, with the mask narrowed to CPU 0 (observable where more
+     * CPUs are online). */
+    unsigned long zero[16] = {1};
+    check_eq(syscall(SYS_sched_setaffinity, 0, sizeof zero, zero), 0, "sched_setaffinity to CPU 0");
+    unsigned long seen = 0;
+    pthread_t t;
+    if (check(pthread_create(&t, NULL, thread_mask, &seen) == 0, "start a thread", "failed")) {
+        pthread_join(t, NULL);
+        check(seen == 1, "a new thread has its creator's mask", "mask %#lx", seen);
+    }
+    volatile unsigned long *shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (check(shared != MAP_FAILED, "map a shared page", "errno %d", errno)) {
+        *shared = 0;
+        int st = run_in_child(child_mask, (void *)shared);
+        check(exited_with(st, 0) && *shared == 1, "a fork child has its parent's mask", "mask %#lx", *shared);
+        munmap((void *)shared, 4096);
+    }
+    check_eq(syscall(SYS_sched_setaffinity, 0, sizeof all, all), 0, "sched_setaffinity back to the first mask");
 }
 
 static void params(void)
@@ -399,6 +491,7 @@ int main(void)
 {
     check_init("t_sched");
     affinity();
+    affinity_kept();
     params();
     in_child(attr_child, "sched_setattr in a child");
     in_child(nice_child, "nice values in a child");

@@ -146,3 +146,12 @@ pub mod msg_off {
     pub const LSPID: usize = 96;
     pub const LRPID: usize = 100;
 }
+
+/// The header lines of /proc/sysvipc/shm, /proc/sysvipc/sem and
+/// /proc/sysvipc/msg (64-bit Linux, ipc/{shm,sem,msg}.c), each followed by
+/// one line per object.
+pub mod proc_header {
+    pub const SHM: &str = "       key      shmid perms                  size  cpid  lpid nattch   uid   gid  cuid  cgid      atime      dtime      ctime                   rss                  swap\n";
+    pub const SEM: &str = "       key      semid perms      nsems   uid   gid  cuid  cgid      otime      ctime\n";
+    pub const MSG: &str = "       key      msqid perms      cbytes       qnum lspid lrpid   uid   gid  cuid  cgid      stime      rtime      ctime\n";
+}

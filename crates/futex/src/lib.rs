@@ -7,7 +7,8 @@
 //!   (the [`Table::examined`] counter shows it).
 //! - [`op`]: FUTEX_WAKE_OP's encoded operation and comparison.
 //! - [`pi`]: the word transitions of priority-inheritance locks (lock,
-//!   trylock, unlock and who gets the lock next).
+//!   trylock, unlock, who gets the lock next, and the hand-over of the
+//!   locks an exiting owner holds).
 //! - [`robust`]: what an exiting thread does to a robust futex it holds,
 //!   and the robust list's entry layout.
 //!

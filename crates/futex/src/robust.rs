@@ -38,9 +38,10 @@ pub struct Death {
 /// `word`; `pending` if it came from `list_op_pending` (the lock or
 /// unlock in progress). If the thread owns it, the word keeps
 /// FUTEX_WAITERS, gains FUTEX_OWNER_DIED and loses the owner, and one
-/// waiter wakes (for PI futexes too: Marten's PI waiters then take the
-/// lock over themselves). A pending non-PI unlock that already cleared the
-/// word wakes a waiter the unlocker may not have.
+/// waiter of a non-PI futex wakes; a PI futex's waiters are not woken
+/// here: the exit hands the lock to the highest of them afterwards (as
+/// Linux's `exit_pi_state_list`). A pending non-PI unlock that already
+/// cleared the word wakes a waiter the unlocker may not have.
 pub fn death(word: u32, tid: u32, pi: bool, pending: bool) -> Death {
     if pending && !pi && word == 0 {
         return Death {
@@ -56,7 +57,7 @@ pub fn death(word: u32, tid: u32, pi: bool, pending: bool) -> Death {
     }
     Death {
         store: Some((word & FUTEX_WAITERS) | FUTEX_OWNER_DIED),
-        wake: word & FUTEX_WAITERS != 0,
+        wake: !pi && word & FUTEX_WAITERS != 0,
     }
 }
 
@@ -74,10 +75,18 @@ mod tests {
             }
         );
         assert_eq!(
-            death(5 | FUTEX_WAITERS, 5, true, false),
+            death(5 | FUTEX_WAITERS, 5, false, false),
             Death {
                 store: Some(FUTEX_OWNER_DIED | FUTEX_WAITERS),
                 wake: true
+            }
+        );
+        // A PI futex's waiters get the lock from the exit's hand-over.
+        assert_eq!(
+            death(5 | FUTEX_WAITERS, 5, true, false),
+            Death {
+                store: Some(FUTEX_OWNER_DIED | FUTEX_WAITERS),
+                wake: false
             }
         );
     }

@@ -1,6 +1,6 @@
 //! Pure scheduling policy: which thread runs next (priority levels, time slices), the
-//! rules of the scheduling-policy calls, which timer fires next, interval-timer
-//! arithmetic, and the load averages.
+//! rules of the scheduling-policy calls and of CPU affinity masks, which timer fires
+//! next, interval-timer arithmetic, and the load averages.
 //!
 //! The kernel keeps its threads elsewhere; this crate only decides order. Both queues
 //! reserve their memory up front (one slot per live thread), so that adding an entry —
@@ -11,6 +11,7 @@
 
 extern crate alloc;
 
+pub mod affinity;
 mod interval;
 mod loadavg;
 pub mod policy;

@@ -27,6 +27,8 @@ pub mod robust;
 
 pub use robust::{exit_robust, wake_tid_word};
 
+use core::sync::atomic::Ordering;
+
 use crate::hal;
 use crate::mm::futex_key::{self, Backing};
 use crate::sched::{self, State, Thread};
@@ -85,6 +87,54 @@ pub fn key(addr: u64, private: bool) -> Result<Key, Errno> {
     Err(Errno::EFAULT)
 }
 
+/// How far a thread is in giving up its futexes (Linux's `futex_state`),
+/// kept in `ThreadUser::futex_exit`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum ExitState {
+    /// Not exiting.
+    Live = 0,
+    /// Its robust list is being walked; the PI locks it holds are still
+    /// to be handed over (a locker queues behind it).
+    Exiting = 1,
+    /// Done: its PI locks went to their waiters; a word naming it names
+    /// nobody (ESRCH).
+    Done = 2,
+}
+
+impl ExitState {
+    /// The state of thread `t`.
+    pub fn of(t: &Thread) -> ExitState {
+        match t.user.futex_exit.load(Ordering::Acquire) {
+            0 => ExitState::Live,
+            1 => ExitState::Exiting,
+            _ => ExitState::Done,
+        }
+    }
+
+    fn set(self, t: &Thread) {
+        t.user.futex_exit.store(self as u8, Ordering::Release);
+    }
+}
+
+/// The calling thread gives up its futexes, as at exit(2) (and for the old
+/// image at execve): the robust list at `robust_head` (0: none, or no
+/// memory to walk it in) is walked, then every priority-inheritance lock
+/// it holds that has waiters goes to the highest of them (Linux's
+/// `exit_pi_state_list`: the waiter's LOCK_PI returns 0 and the word then
+/// holds its tid, FUTEX_WAITERS and FUTEX_OWNER_DIED), and what its
+/// waiters lent it is taken back. From then on a lock word naming it is
+/// ESRCH. `exec`: the thread lives on with its tid, so it may own futexes
+/// again afterwards.
+pub fn release_thread(me: &Arc<Thread>, robust_head: u64, exec: bool) {
+    ExitState::Exiting.set(me);
+    exit_robust(robust_head, me.tid());
+    pi::exit_handover(me);
+    if exec {
+        ExitState::Live.set(me);
+    }
+}
+
 /// Why a queued sleep ended without a wake.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stop {
@@ -98,7 +148,7 @@ pub enum Stop {
 /// waiter is off the table on every way out.
 fn sleep_queued(mut g: Guard, me: &Arc<Thread>, id: u64, deadline: Option<u64>) -> Result<(), Stop> {
     // Under the table lock: no waker has taken us off yet.
-    me.user.futex_woken.store(false, core::sync::atomic::Ordering::Relaxed);
+    me.user.futex_woken.store(false, Ordering::Relaxed);
     loop {
         let irq_on = hal::cpu::interrupts_enabled();
         hal::cpu::disable_interrupts();
@@ -108,7 +158,9 @@ fn sleep_queued(mut g: Guard, me: &Arc<Thread>, id: u64, deadline: Option<u64>) 
             }
         };
         let t = table(&mut g);
-        if !t.contains(id) {
+        // Off the table: woken. Handed a PI lock by its exiting owner:
+        // it owns the lock now, whatever else happened.
+        if !t.contains(id) || me.user.pi_handed.load(Ordering::Relaxed) {
             restore();
             return Ok(());
         }
@@ -140,7 +192,7 @@ fn sleep_queued(mut g: Guard, me: &Arc<Thread>, id: u64, deadline: Option<u64>) 
         restore();
         // A waker took us off the table (and said so before waking us):
         // no need to look again under the lock.
-        if me.user.futex_woken.load(core::sync::atomic::Ordering::Acquire) {
+        if me.user.futex_woken.load(Ordering::Acquire) {
             return Ok(());
         }
         g = TABLE.lock();
@@ -172,10 +224,7 @@ pub fn wait(key: Key, addr: u64, val: u32, bitset: u32, deadline: Option<u64>) -
 }
 
 fn wake_thread(w: marten_futex::Waiter<Arc<Thread>>) {
-    w.data
-        .user
-        .futex_woken
-        .store(true, core::sync::atomic::Ordering::Release);
+    w.data.user.futex_woken.store(true, Ordering::Release);
     sched::wake(&w.data);
 }
 

@@ -2,6 +2,7 @@
 //! full or holds nothing of the wanted type), msgctl.
 
 use super::{Sleepers, now, pid, with_who};
+use crate::fs::fmt::Buf;
 use crate::mm::commit::ObjectCharge;
 use crate::sync::Mutex;
 use crate::uaccess;
@@ -181,6 +182,35 @@ fn info(cmd: u64, buf: u64) -> Result<u64, Errno> {
     b[28..30].copy_from_slice(&(MSGSEG as u16).to_le_bytes());
     uaccess::write_bytes(buf, &b)?;
     Ok(max)
+}
+
+/// /proc/sysvipc/msg: the header, then one line per queue in Linux's
+/// format.
+pub fn proc_show(out: &mut Vec<u8>) -> Result<(), Errno> {
+    let mut b = Buf::new(out);
+    b.bytes(proc_header::MSG.as_bytes())?;
+    let reg = QUEUES.lock();
+    for (id, e) in reg.iter() {
+        let (p, q) = (&e.perm, &e.obj.q);
+        b.put(format_args!(
+            "{:10} {:10}  {:4o}  {:10} {:10} {:5} {:5} {:5} {:5} {:5} {:5} {:10} {:10} {:10}\n",
+            p.key,
+            id,
+            p.mode,
+            q.cbytes,
+            q.qnum(),
+            q.lspid,
+            q.lrpid,
+            p.uid,
+            p.gid,
+            p.cuid,
+            p.cgid,
+            q.stime,
+            q.rtime,
+            q.ctime
+        ))?;
+    }
+    Ok(())
 }
 
 /// msgctl(2).

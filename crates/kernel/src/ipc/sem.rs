@@ -3,6 +3,7 @@
 //! goes (`ipc::undo`).
 
 use super::{Sleepers, now, pid, with_who};
+use crate::fs::fmt::Buf;
 use crate::mm::commit::ObjectCharge;
 use crate::sync::Mutex;
 use crate::uaccess;
@@ -282,6 +283,31 @@ pub fn semctl(semid: i32, semnum: i32, cmd: u64, arg: u64) -> Result<u64, Errno>
         }
         _ => Err(Errno::EINVAL),
     }
+}
+
+/// /proc/sysvipc/sem: the header, then one line per array in Linux's
+/// format.
+pub fn proc_show(out: &mut Vec<u8>) -> Result<(), Errno> {
+    let mut b = Buf::new(out);
+    b.bytes(proc_header::SEM.as_bytes())?;
+    let reg = SEMS.lock();
+    for (id, a) in reg.iter() {
+        let (p, s) = (&a.perm, &a.obj.set);
+        b.put(format_args!(
+            "{:10} {:10}  {:4o} {:10} {:5} {:5} {:5} {:5} {:10} {:10}\n",
+            p.key,
+            id,
+            p.mode,
+            s.sems.len(),
+            p.uid,
+            p.gid,
+            p.cuid,
+            p.cgid,
+            s.otime,
+            s.ctime
+        ))?;
+    }
+    Ok(())
 }
 
 /// The last holder of undo list `id` let go of it: its SEM_UNDO

@@ -15,6 +15,7 @@
 //! goes at the next shm call.
 
 use super::{now, pid, with_who};
+use crate::fs::fmt::Buf;
 use crate::mm::FileRef;
 use crate::sched;
 use crate::sync::Mutex;
@@ -233,6 +234,41 @@ fn stat_bytes(perm: &Perm, s: &Seg) -> [u8; SHMID_DS_SIZE] {
     put(shm_off::LPID, &s.lpid.to_le_bytes());
     put(shm_off::NATTCH, &s.nattch().to_le_bytes());
     b
+}
+
+/// /proc/sysvipc/shm: the header, then one line per segment in Linux's
+/// format (`rss` in bytes of the pages in memory; Marten never swaps, so
+/// `swap` is 0).
+pub fn proc_show(out: &mut Vec<u8>) -> Result<(), Errno> {
+    let mut b = Buf::new(out);
+    b.bytes(proc_header::SHM.as_bytes())?;
+    let mut reg = SEGS.lock();
+    sweep(&mut reg);
+    for (id, e) in reg.iter() {
+        let (p, s) = (&e.perm, &e.obj);
+        let nattch = s.nattch();
+        let rss = s.file.upgrade().map_or(0, |f| f.ops.blocks() * 512);
+        b.put(format_args!(
+            "{:10} {:10}  {:4o} {:21} {:5} {:5}  {:5} {:5} {:5} {:5} {:5} {:10} {:10} {:10} {:21} {:21}\n",
+            p.key,
+            id,
+            p.mode,
+            s.size,
+            s.cpid,
+            s.lpid,
+            nattch,
+            p.uid,
+            p.gid,
+            p.cuid,
+            p.cgid,
+            s.atime,
+            s.dtime,
+            s.ctime,
+            rss,
+            0
+        ))?;
+    }
+    Ok(())
 }
 
 /// shmctl(2).

@@ -25,6 +25,18 @@ pub enum Restart {
     /// deadline (ns), writing what is left to `rem` (0: nowhere) if
     /// interrupted again.
     Sleep { deadline: u64, rem: u64 },
+    /// A FUTEX_WAIT or FUTEX_WAIT_BITSET with a time-out: wait again on
+    /// the word at `addr` (keyed privately if `private`) while it holds
+    /// `val`, for a wake meeting `bitset`, until the same monotonic
+    /// `deadline` (ns) as the interrupted call (Linux's
+    /// `futex_wait_restart`).
+    FutexWait {
+        addr: u64,
+        private: bool,
+        val: u32,
+        bitset: u32,
+        deadline: u64,
+    },
 }
 
 /// Is there work for [`on_return`] in this frame of thread `t`?

@@ -86,17 +86,17 @@ fn cancel_others(p: &Process) {
 
 /// The calling thread of a user process is exiting (called by
 /// `sched::exit` before the thread is counted out, in its own address
-/// space): its robust futexes are released, its tid word is cleared and
-/// woken (when anyone else can see that memory), and its signal state goes
-/// (shared signals it was to take go to another thread).
+/// space): its robust futexes are released and the PI locks it still
+/// holds go to their waiters, its tid word is cleared and woken (when
+/// anyone else can see that memory), and its signal state goes (shared
+/// signals it was to take go to another thread).
 pub(crate) fn exiting(me: &Arc<Thread>) {
     let p = &me.process;
     let tid = me.tid();
     let robust = me.user.robust_list.swap(0, Ordering::AcqRel);
     let shared = p.thread_count() > 1 || p.user.mm_shared();
-    if robust != 0 && p.user.has_mm() {
-        crate::futex::exit_robust(robust, tid);
-    }
+    let robust = if p.user.has_mm() { robust } else { 0 };
+    crate::futex::release_thread(me, robust, false);
     let word = me.user.clear_child_tid.swap(0, Ordering::AcqRel);
     if word != 0 && shared && p.user.has_mm() && crate::uaccess::write_bytes(word, &0u32.to_le_bytes()).is_ok() {
         crate::futex::wake_tid_word(word);

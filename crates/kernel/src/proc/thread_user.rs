@@ -11,7 +11,7 @@ use crate::ipc::undo::UndoHandle;
 use crate::proc::share::{FsState, Share, TaskShares};
 use crate::vfs::walk::FsContext;
 use alloc::sync::Arc;
-use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering};
 use marten_abi::clone::{CLONE_FILES, CLONE_FS, CLONE_SYSVSEM};
 use marten_abi::errno::Errno;
 use marten_signal::SigSet;
@@ -60,6 +60,14 @@ pub struct ThreadUser {
     fs: Share<FsState>,
     /// The SEM_UNDO list (shared by CLONE_SYSVSEM; none until needed).
     pub sem_undo: UndoHandle,
+    /// Set (under the futex table's lock) when an exiting owner handed
+    /// this sleeping PI waiter its lock: the waiter owns it and must write
+    /// its tid into the word (`futex::pi`).
+    pub(crate) pi_handed: AtomicBool,
+    /// How far the thread is in giving up its futexes at exit or execve
+    /// (`futex::ExitState` as a number); changed under the futex table's
+    /// lock once the exit has begun.
+    pub(crate) futex_exit: AtomicU8,
 }
 
 impl Default for ThreadUser {
@@ -86,6 +94,8 @@ impl ThreadUser {
             files: Share::empty(),
             fs: Share::empty(),
             sem_undo: UndoHandle::empty(),
+            pi_handed: AtomicBool::new(false),
+            futex_exit: AtomicU8::new(0),
         }
     }
 

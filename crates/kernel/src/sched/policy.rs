@@ -1,9 +1,11 @@
 //! Each thread's scheduling policy, real-time priority and nice value, and how
-//! a change reaches the run queue. The rules are `marten_sched::policy`.
+//! a change reaches the run queue; its CPU affinity mask. The rules are
+//! `marten_sched::policy` and `marten_sched::affinity`.
 
 use super::{CPUS, Thread, ThreadRef, set_need_resched};
 use alloc::sync::Arc;
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use marten_sched::affinity;
 use marten_sched::policy::Setting;
 use marten_sched::{Class, Scheduled};
 
@@ -19,6 +21,10 @@ pub struct ThreadPolicy {
     /// inheritance futex this thread holds (0: none); it runs at the higher
     /// of this and its own level.
     lent: AtomicU32,
+    /// The CPUs it may run on, as sched_setaffinity(2) asked (bit n: CPU
+    /// n; `affinity::ALL` until set). Only the online ones count; with one
+    /// CPU, every stored mask contains CPU 0 (a set refuses one without).
+    affinity: AtomicU64,
 }
 
 impl ThreadPolicy {
@@ -27,6 +33,7 @@ impl ThreadPolicy {
         ThreadPolicy {
             bits: AtomicU32::new(s.to_bits()),
             lent: AtomicU32::new(0),
+            affinity: AtomicU64::new(affinity::ALL),
         }
     }
 
@@ -54,10 +61,35 @@ impl ThreadPolicy {
         if lent > own.level() { Class::Fifo(lent) } else { own }
     }
 
-    /// The policy a child of this thread starts with (fork, and new threads).
+    /// The policy a child of this thread starts with (fork, and new threads):
+    /// the setting `Setting::for_child` says, and the same affinity mask.
     pub fn for_child(&self) -> ThreadPolicy {
-        ThreadPolicy::new(self.get().for_child())
+        let p = ThreadPolicy::new(self.get().for_child());
+        p.affinity.store(self.affinity(), Ordering::Relaxed);
+        p
     }
+
+    /// The affinity mask as set (offline CPUs included).
+    pub fn affinity(&self) -> u64 {
+        self.affinity.load(Ordering::Acquire)
+    }
+
+    /// Records the affinity mask `m` (checked by `affinity::set`). With one
+    /// CPU there is nowhere else to run, so nothing moves.
+    pub fn set_affinity(&self, m: u64) {
+        self.affinity.store(m, Ordering::Release);
+    }
+}
+
+/// The CPUs that run threads, as an affinity mask: Marten runs on CPU 0
+/// only.
+pub fn online_cpus() -> u64 {
+    1
+}
+
+/// How many CPUs there can be (Linux's `nr_cpu_ids`).
+pub fn possible_cpus() -> u32 {
+    1
 }
 
 /// Gives `t` the setting `s` and moves it in the run queue as sched(7) says:

@@ -3,6 +3,7 @@
 
 use super::{Call, SysResult};
 use crate::futex::{self, Stop};
+use crate::proc::deliver::Restart;
 use crate::{hal, proc, sched, uaccess};
 use marten_abi::errno::Errno;
 use marten_abi::futex::*;
@@ -38,6 +39,32 @@ fn deadline(cmd: u32, realtime: bool, utime: u64) -> Result<Option<u64>, Errno> 
     }))
 }
 
+/// FUTEX_WAIT / FUTEX_WAIT_BITSET on the word at `addr` until the
+/// monotonic `deadline`, and their continuation by restart_syscall(2).
+/// A signal ends an untimed wait with ERESTARTSYS (restarted unless a
+/// handler without SA_RESTART runs); a timed one, relative or absolute,
+/// saves its deadline in the restart block and returns
+/// ERESTART_RESTARTBLOCK: EINTR if a handler runs (even with SA_RESTART),
+/// else restart_syscall waits on toward the same deadline, so a stop and
+/// continue never lengthen the wait (Linux's `futex_wait`).
+pub fn wait(addr: u64, private: bool, val: u32, bitset: u32, deadline: Option<u64>) -> SysResult {
+    let key = futex::key(addr, private)?;
+    match futex::wait(key, addr, val, bitset, deadline) {
+        Ok(()) => Ok(0),
+        Err((_, Some(Stop::Interrupted))) if let Some(deadline) = deadline => {
+            *sched::current().user.restart.lock() = Some(Restart::FutexWait {
+                addr,
+                private,
+                val,
+                bitset,
+                deadline,
+            });
+            Err(Errno::ERESTART_RESTARTBLOCK)
+        }
+        Err((e, _)) => Err(e),
+    }
+}
+
 /// A count argument (an int in Linux): wakes wake at least one waiter
 /// even when asked for 0 or fewer, as Linux's loops do.
 fn wake_count(v: u64) -> usize {
@@ -68,18 +95,7 @@ pub fn futex(c: &mut Call<'_>) -> SysResult {
     match cmd {
         FUTEX_WAIT | FUTEX_WAIT_BITSET => {
             let bitset = bitset_of(cmd == FUTEX_WAIT, val3)?;
-            let key = futex::key(uaddr, private)?;
-            match futex::wait(key, uaddr, val, bitset, deadline) {
-                Ok(()) => Ok(0),
-                // Linux restarts a timed wait toward the same deadline
-                // through restart_syscall(2) unless a handler runs (then
-                // EINTR). Here a timed wait is re-executed as it was: the
-                // same for the absolute time-outs of WAIT_BITSET, a fresh
-                // relative time-out for FUTEX_WAIT (only after a stop or a
-                // signal without a handler).
-                Err((_, Some(Stop::Interrupted))) if deadline.is_some() => Err(Errno::ERESTARTNOHAND),
-                Err((e, _)) => Err(e),
-            }
+            wait(uaddr, private, val, bitset, deadline)
         }
         FUTEX_WAKE | FUTEX_WAKE_BITSET => {
             let bitset = bitset_of(cmd == FUTEX_WAKE, val3)?;

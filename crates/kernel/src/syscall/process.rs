@@ -135,11 +135,10 @@ pub fn execve(c: &mut Call<'_>) -> SysResult {
         let _ = uaccess::write_bytes(word, &0u32.to_le_bytes());
         crate::futex::wake_tid_word(word);
     }
-    // The robust futexes the old image held are released, as Linux does.
+    // The robust futexes the old image held are released, and its PI
+    // locks go to their waiters, as Linux does.
     let robust = me.user.robust_list.swap(0, core::sync::atomic::Ordering::AcqRel);
-    if robust != 0 {
-        crate::futex::exit_robust(robust, me.tid());
-    }
+    crate::futex::release_thread(&me, robust, true);
     p.set_name(name.as_str());
     me.set_name(name.as_str());
     // The old address space goes with its last holder (a vfork parent or

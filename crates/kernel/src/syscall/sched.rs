@@ -15,13 +15,11 @@ use marten_abi::sched::{
     SCHED_FLAG_UTIL_CLAMP_MIN, SCHED_RESET_ON_FORK,
 };
 use marten_rlimit::Resource;
+use marten_sched::affinity;
 use marten_sched::policy::{self as rules, Deadline, Request, Rights, Setting};
 
 /// The largest `struct sched_attr` sched_setattr reads (a page, as Linux).
 const ATTR_MAX: u32 = 4096;
-/// Bytes of Marten's CPU mask: one CPU, rounded up to a long (Linux's
-/// `cpumask_size()` with nr_cpu_ids = 1).
-const CPUMASK_BYTES: u32 = 8;
 
 /// The thread a pid argument names: the caller for 0, else the thread with
 /// that id (ESRCH when there is none, negative ids included).
@@ -158,36 +156,35 @@ pub fn sched_rr_get_interval(c: &mut Call<'_>) -> SysResult {
     Ok(0)
 }
 
-/// sched_setaffinity(2): Marten has one CPU, so a mask must contain CPU 0
-/// (EINVAL otherwise) and changes nothing. The mask is read first (EFAULT),
-/// then the thread (ESRCH) and the permission (EPERM for another user's
-/// thread without privilege), as on Linux.
+/// sched_setaffinity(2): stores the mask for the thread (CPUs past the
+/// kernel's 64-CPU mask are ignored, a short mask is zero-filled), which
+/// must contain an online CPU (EINVAL); Marten runs on CPU 0 only, so
+/// nothing moves. The mask is read first (EFAULT), then the thread
+/// (ESRCH) and the permission (EPERM for another user's thread without
+/// privilege), as on Linux.
 pub fn sched_setaffinity(c: &mut Call<'_>) -> SysResult {
-    let len = (c.a[1] as u32).min(CPUMASK_BYTES) as usize;
-    let mut mask = [0u8; CPUMASK_BYTES as usize];
-    uaccess::read_bytes(c.a[2], &mut mask[..len])?;
+    let len = (c.a[1] as u32 as usize).min(affinity::MASK_BYTES);
+    let mut bytes = [0u8; affinity::MASK_BYTES];
+    uaccess::read_bytes(c.a[2], &mut bytes[..len])?;
     let t = target(c.a[0])?;
     let r = rights(&t);
     if !r.same_owner && !r.privileged {
         return Err(Errno::EPERM);
     }
-    if mask[0] & 1 == 0 {
-        return Err(Errno::EINVAL);
-    }
+    let mask = affinity::set(affinity::from_bytes(&bytes[..len]), policy::online_cpus()).map_err(|_| Errno::EINVAL)?;
+    t.policy.set_affinity(mask);
     Ok(0)
 }
 
-/// sched_getaffinity(2): CPU 0 only. Returns the bytes written, the kernel's
-/// mask size (8) or `len` if smaller; `len` must hold one CPU and be a
-/// multiple of a long (EINVAL).
+/// sched_getaffinity(2): the thread's mask less the offline CPUs. Returns
+/// the bytes written, the kernel's mask size (8) or `len` if smaller;
+/// `len` must hold every possible CPU and be a multiple of a long
+/// (EINVAL).
 pub fn sched_getaffinity(c: &mut Call<'_>) -> SysResult {
-    let len = c.a[1] as u32;
-    if len == 0 || !len.is_multiple_of(8) {
-        return Err(Errno::EINVAL);
-    }
-    target(c.a[0])?;
-    let n = len.min(CPUMASK_BYTES) as usize;
-    uaccess::write_bytes(c.a[2], &1u64.to_le_bytes()[..n])?;
+    let n = affinity::get_len(c.a[1] as u32, policy::possible_cpus()).map_err(|_| Errno::EINVAL)?;
+    let t = target(c.a[0])?;
+    let mask = affinity::get(t.policy.affinity(), policy::online_cpus());
+    uaccess::write_bytes(c.a[2], &mask.to_le_bytes()[..n])?;
     Ok(n as u64)
 }
 

@@ -109,6 +109,13 @@ pub fn restart_syscall(_: &mut Call<'_>) -> SysResult {
     let saved = sched::current().user.restart.lock().take();
     match saved {
         Some(Restart::Sleep { deadline, rem }) => sleep_until(deadline, Some(rem)),
+        Some(Restart::FutexWait {
+            addr,
+            private,
+            val,
+            bitset,
+            deadline,
+        }) => super::futex::wait(addr, private, val, bitset, Some(deadline)),
         None => Err(Errno::EINTR),
     }
 }

@@ -70,6 +70,14 @@ pub static GLOBAL: &[(&str, Entry)] = &[
     ("version", Entry::File(system::version)),
     ("memview", Entry::File(system::memview)),
     ("sys", Entry::Dir(SYS)),
+    ("sysvipc", Entry::Dir(SYSVIPC)),
+];
+
+/// /proc/sysvipc: every System V IPC object, one line each.
+static SYSVIPC: &[(&str, Entry)] = &[
+    ("msg", Entry::File(crate::ipc::msg::proc_show)),
+    ("sem", Entry::File(crate::ipc::sem::proc_show)),
+    ("shm", Entry::File(crate::ipc::shm::proc_show)),
 ];
 
 /// /proc/sys.
