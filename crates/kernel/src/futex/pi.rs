@@ -153,12 +153,12 @@ fn inherit(me: &Arc<Thread>, addr: u64) -> Result<(), Errno> {
 /// hand-over (and is among those handed to) or finds `me` gone.
 pub fn exit_handover(me: &Arc<Thread>) {
     let tid = me.tid();
-    let Ok(mut g) = locked() else {
-        // No table: nobody waits for anything.
-        ExitState::Done.set(me);
-        return;
-    };
+    // The table is not made here: without one, nobody waits for anything.
+    let mut g = super::TABLE.lock();
     ExitState::Done.set(me);
+    if g.is_none() {
+        return;
+    }
     let waits_for_me =
         |w: &Waiter<Arc<Thread>>| !is_heir(w) && w.data.user.pi_waiting_on.load(Ordering::Acquire) == tid;
     loop {
