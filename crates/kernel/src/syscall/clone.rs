@@ -383,15 +383,14 @@ fn new_process(c: &mut Call<'_>, me: &Arc<sched::Thread>, a: CloneArgs) -> SysRe
         proc::abandon(&child);
         return Err(e);
     }
+    // From here a failure gives back the child's address space too.
+    let give_up = |e: Errno| {
+        child.user.release();
+        proc::abandon(&child);
+        e
+    };
     let handlers = if a.flags & CLONE_SIGHAND != 0 {
-        match shared_handlers(&parent) {
-            Ok(h) => Some(h),
-            Err(e) => {
-                child.user.release();
-                proc::abandon(&child);
-                return Err(e);
-            }
-        }
+        Some(shared_handlers(&parent).map_err(give_up)?)
     } else {
         None
     };
@@ -413,9 +412,7 @@ fn new_process(c: &mut Call<'_>, me: &Arc<sched::Thread>, a: CloneArgs) -> SysRe
     let (fs, gs) = me.ctx().user_bases();
     let fs = if a.flags & CLONE_SETTLS != 0 { a.tls } else { fs };
     let Some(stack) = KernelStack::new() else {
-        child.user.release();
-        proc::abandon(&child);
-        return Err(Errno::ENOMEM);
+        return Err(give_up(Errno::ENOMEM));
     };
     let ctx = Context::new_user(stack, &child_frame(c, &a), FpuInit::CopyCurrent, (fs, gs));
     let altstack = *me.user.altstack.lock();
@@ -442,11 +439,7 @@ fn new_process(c: &mut Call<'_>, me: &Arc<sched::Thread>, a: CloneArgs) -> SysRe
         });
         match made {
             Ok(fd) => Some(fd),
-            Err(e) => {
-                child.user.release();
-                proc::abandon(&child);
-                return Err(e);
-            }
+            Err(e) => return Err(give_up(e)),
         }
     } else {
         None
@@ -456,9 +449,7 @@ fn new_process(c: &mut Call<'_>, me: &Arc<sched::Thread>, a: CloneArgs) -> SysRe
         if let Some(fd) = pidfd {
             let _ = me.user.files().map(|f| f.lock().close(fd));
         }
-        child.user.release();
-        proc::abandon(&child);
-        return Err(e);
+        return Err(give_up(e));
     }
     if flags & CLONE_PARENT_SETTID != 0 {
         let _ = uaccess::write_i32(a.parent_tid, child.pid as i32);
