@@ -1,15 +1,16 @@
 # gdb script (steps.sh runs it): single-steps the second call of system
-# call NR (in /tmp/marten-steps/nr) from the kernel's syscall entry to the
+# call NR (in $STEPS_WORK/nr) from the kernel's syscall entry to the
 # next user-mode instruction, and prints the instructions per function.
 import collections
+import os
 import re
 
 import gdb
 
 gdb.execute("set pagination off")
 gdb.execute("set confirm off")
-gdb.execute("target remote :1234")
-nr = int(open("/tmp/marten-steps/nr").read())
+gdb.execute(f"target remote :{os.environ['STEPS_PORT']}")
+nr = int(open(os.environ["STEPS_WORK"] + "/nr").read())
 gdb.execute(f"hbreak *hal_syscall_entry if $rax == {nr}")
 gdb.execute("continue")
 gdb.execute("continue")

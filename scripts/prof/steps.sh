@@ -9,7 +9,10 @@ set -e
 [ $# -eq 3 ] || { echo "usage: $0 KERNEL MODE NR" >&2; exit 2; }
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-work=/tmp/marten-steps
+# STEPS_WORK and STEPS_PORT let two runs share a machine.
+work=${STEPS_WORK:-/tmp/marten-steps}
+port=${STEPS_PORT:-1234}
+export STEPS_WORK="$work" STEPS_PORT="$port"
 mkdir -p "$work"
 musl-gcc -static -O2 -o "$work/sysloop" "$here/sysloop.c"
 echo "root:x:0:0::/:/bin/sh" > "$work/passwd"
@@ -19,7 +22,7 @@ echo "root:x:0:0::/:/bin/sh" > "$work/passwd"
 echo "$3" > "$work/nr"
 qemu-system-x86_64 -accel tcg -cpu max,-erms,-fsrm -m 512M -kernel "$1" \
   -initrd "$work/initrd.cpio.gz" -append "console=ttyS0 init=/bin/sysloop -- $2 1000000" \
-  -display none -serial "file:$work/serial.log" -s -S -no-reboot &
+  -display none -serial "file:$work/serial.log" -gdb "tcp::$port" -S -no-reboot &
 qemu=$!
 sleep 0.5
 timeout 600 gdb -q -batch -x "$here/steps.py" "$1" 2>/dev/null | sed -n '/^TOTAL/,$p' || true
