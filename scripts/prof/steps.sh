@@ -2,9 +2,10 @@
 # Counts the instructions of one system call, from the syscall entry to the
 # next user-mode instruction, by single-stepping QEMU through its gdb stub.
 #   scripts/prof/steps.sh KERNEL MODE NR
-# MODE is sysloop's (read, write, ppid, open, stat, sig); NR the system call
-# to count (0 read, 1 write, 110 getppid, 257 openat, 262 newfstatat,
-# 62 kill). Needs musl-gcc, gdb and the tools `make tools` builds.
+# MODE is sysloop's (read, write, ppid, open, stat, sig, mread, mwrite);
+# NR the system call to count (0 read, 1 write, 110 getppid, 257 openat,
+# 262 newfstatat, 62 kill, 17 pread64, 18 pwrite64). Needs musl-gcc, gdb
+# and the tools `make tools` builds.
 set -e
 [ $# -eq 3 ] || { echo "usage: $0 KERNEL MODE NR" >&2; exit 2; }
 here=$(cd "$(dirname "$0")" && pwd)
@@ -18,7 +19,7 @@ musl-gcc -static -O2 -o "$work/sysloop" "$here/sysloop.c"
 echo "root:x:0:0::/:/bin/sh" > "$work/passwd"
 "$root/target/release/mkinitramfs" -o "$work/initrd.cpio.gz" --gzip \
   --file /bin/sysloop="$work/sysloop" --file /etc/passwd="$work/passwd" \
-  --dev /dev/zero=c:1:5 --dev /dev/null=c:1:3
+  --dev /dev/zero=c:1:5 --dev /dev/null=c:1:3 --dev /dev/mymem=c:240:0
 echo "$3" > "$work/nr"
 qemu-system-x86_64 -accel tcg -cpu max,-erms,-fsrm -m 512M -kernel "$1" \
   -initrd "$work/initrd.cpio.gz" -append "console=ttyS0 init=/bin/sysloop -- $2 1000000" \

@@ -1,7 +1,8 @@
 /* sysloop MODE N: makes one kind of system call N times, for counting the
  * instructions of one call (scripts/prof/steps.sh). MODE: read (1 byte of
  * /dev/zero), write (1 byte to /dev/null), ppid, open (open+close of
- * /etc/passwd), stat (of /etc/passwd), sig (kill to self, with a handler). */
+ * /etc/passwd), stat (of /etc/passwd), sig (kill to self, with a handler),
+ * mread and mwrite (1-byte pread and pwrite of /dev/mymem at offset 0). */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@ int main(int argc, char **argv)
     long n = argc > 2 ? atol(argv[2]) : 1000000;
     char b[256];
     int zero = open("/dev/zero", O_RDONLY), null = open("/dev/null", O_WRONLY);
+    int mymem = open("/dev/mymem", O_RDWR);
     int me = getpid();
     if (!strcmp(mode, "sig"))
         signal(SIGUSR1, on_signal);
@@ -38,6 +40,10 @@ int main(int argc, char **argv)
             syscall(SYS_newfstatat, AT_FDCWD, "/etc/passwd", b, 0);
         else if (!strcmp(mode, "sig"))
             kill(me, SIGUSR1);
+        else if (!strcmp(mode, "mread"))
+            pread(mymem, b, 1, 0);
+        else if (!strcmp(mode, "mwrite"))
+            pwrite(mymem, b, 1, 0);
     }
     return 0;
 }

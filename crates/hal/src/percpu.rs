@@ -97,6 +97,7 @@ const _: () = assert!(core::mem::offset_of!(PerCpu, current) == 32);
 const _: () = assert!(core::mem::offset_of!(PerCpu, current_type) == 48);
 const _: () = assert!(core::mem::offset_of!(PerCpu, spin_depth) == 64);
 const _: () = assert!(core::mem::offset_of!(PerCpu, need_resched) == 68);
+const _: () = assert!(core::mem::offset_of!(PerCpu, irq_depth) == 72);
 
 /// Asks this CPU to reschedule at its next preemption point.
 pub fn set_need_resched(on: bool) {
@@ -173,4 +174,23 @@ pub(crate) fn irq_exit() {
 /// Is this CPU running an interrupt handler? Taking a sleeping lock there is a bug.
 pub fn in_interrupt() -> bool {
     this().irq_depth.load(Ordering::Relaxed) > 0
+}
+
+/// Does this CPU hold a spin lock or run an interrupt handler (so that the
+/// caller must not sleep)? Two GS-relative loads, for the fast paths of
+/// sleeping locks.
+#[inline]
+pub fn atomic_context() -> bool {
+    let depths: u32;
+    // SAFETY: offsets 64 and 72 are this CPU's `spin_depth` and `irq_depth`
+    // (checked at compile time above); both are only read.
+    unsafe {
+        core::arch::asm!(
+            "mov {d:e}, gs:[64]",
+            "or {d:e}, gs:[72]",
+            d = out(reg) depths,
+            options(nostack, readonly)
+        );
+    }
+    depths != 0
 }

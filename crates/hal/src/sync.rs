@@ -1,8 +1,11 @@
-//! Interrupt-safe spin locks.
+//! Spin locks: interrupt-safe ones, and cheaper ones for thread-only data.
 //!
 //! [`SpinLock`] disables interrupts on the local CPU while held, so data
 //! shared with interrupt handlers is safe, and counts held locks per CPU so
 //! the kernel can catch a thread that sleeps while holding one.
+//! [`TaskLock`] only counts itself: interrupts stay on, and the count keeps
+//! the kernel from switching threads at an interrupt's end meanwhile. It is
+//! for data that interrupt handlers never touch (a thread's file table).
 
 use core::ops::{Deref, DerefMut};
 
@@ -104,5 +107,67 @@ impl<T: ?Sized> Drop for SpinGuard<'_, T> {
         if self.irq_was_on {
             crate::cpu::enable_interrupts();
         }
+    }
+}
+
+/// A spin lock for data that no interrupt handler touches. Interrupts stay
+/// on while it is held; the CPU's spin depth counts it, which both catches
+/// a thread that sleeps while holding it and stops the kernel from
+/// preempting the holder when an interrupt ends (the preemption then waits
+/// for the next preemption point: a system call's or interrupt's return).
+///
+/// Invariant: while a guard exists, the holding CPU's spin depth counts it
+/// and (as no thread switch happens at a depth above zero) the holder keeps
+/// running on that CPU.
+pub struct TaskLock<T: ?Sized> {
+    inner: spin::Mutex<T>,
+}
+
+/// Proof that a [`TaskLock`] is held; releases it when dropped.
+pub struct TaskGuard<'a, T: ?Sized> {
+    guard: Option<spin::MutexGuard<'a, T>>,
+}
+
+impl<T> TaskLock<T> {
+    /// A new unlocked lock.
+    pub const fn new(value: T) -> Self {
+        TaskLock {
+            inner: spin::Mutex::new(value),
+        }
+    }
+}
+
+impl<T: ?Sized> TaskLock<T> {
+    /// Spins until the lock is free. Not from an interrupt handler (a
+    /// handler that spun on a lock its interrupted thread holds would never
+    /// return): checked in debug builds.
+    #[inline]
+    pub fn lock(&self) -> TaskGuard<'_, T> {
+        debug_assert!(!crate::percpu::in_interrupt(), "TaskLock taken in an interrupt handler");
+        crate::percpu::spin_enter();
+        TaskGuard {
+            guard: Some(self.inner.lock()),
+        }
+    }
+}
+
+impl<T: ?Sized> Deref for TaskGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        self.guard.as_ref().expect("guard present until drop")
+    }
+}
+
+impl<T: ?Sized> DerefMut for TaskGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        self.guard.as_mut().expect("guard present until drop")
+    }
+}
+
+impl<T: ?Sized> Drop for TaskGuard<'_, T> {
+    #[inline]
+    fn drop(&mut self) {
+        drop(self.guard.take());
+        crate::percpu::spin_exit();
     }
 }

@@ -98,6 +98,7 @@ impl TrapFrame {
     }
 
     /// The system-call number and its six arguments (Linux x86-64 convention).
+    #[inline(always)]
     pub fn syscall_args(&self) -> (u64, [u64; 6]) {
         (self.rax, [self.rdi, self.rsi, self.rdx, self.r10, self.r8, self.r9])
     }

@@ -112,6 +112,7 @@ pub fn fpu_from_user(src: u64) -> Result<(), Fault> {
 pub struct Fault;
 
 /// Does `[addr, addr + len)` lie entirely in user space?
+#[inline]
 pub fn user_range_ok(addr: u64, len: usize) -> bool {
     match addr.checked_add(len as u64) {
         Some(end) => end <= USER_END,
@@ -120,6 +121,7 @@ pub fn user_range_ok(addr: u64, len: usize) -> bool {
 }
 
 /// Copies `dst.len()` bytes from user address `src`.
+#[inline]
 pub fn copy_from_user(dst: &mut [u8], src: u64) -> Result<(), Fault> {
     if dst.is_empty() {
         return Ok(());
@@ -155,6 +157,7 @@ pub fn with_user_bytes<const N: usize, R>(src: u64, f: impl FnOnce(&[u8; N]) -> 
 }
 
 /// Copies `src` to user address `dst`.
+#[inline]
 pub fn copy_to_user(dst: u64, src: &[u8]) -> Result<(), Fault> {
     if src.is_empty() {
         return Ok(());
@@ -249,6 +252,7 @@ pub fn clear_user(dst: u64, len: usize) -> Result<(), Fault> {
 
 /// Zeroes up to `len` bytes at user address `dst`; returns how many were
 /// zeroed before a fault (all `len` when none).
+#[inline]
 pub fn clear_user_upto(dst: u64, len: usize) -> usize {
     if len == 0 || !user_range_ok(dst, len) {
         return 0;

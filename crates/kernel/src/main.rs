@@ -111,12 +111,19 @@ impl hal::KernelHooks for Kernel {
 
     fn interrupt_exit(from_user: bool) {
         sched::account_tick(from_user);
-        sched::preempt_point();
+        // Not while the interrupted thread holds a TaskLock (interrupts
+        // are on under one): the switch waits for the next preemption point.
+        if hal::percpu::spin_depth() == 0 {
+            sched::preempt_point();
+        }
     }
 
     fn syscall(frame: &mut hal::TrapFrame) {
-        syscall::dispatch(frame);
-        Self::return_to_user(frame);
+        // One look at the running thread serves the call and the return.
+        sched::with_current(|t| {
+            syscall::dispatch(t, frame);
+            leave_kernel(t, frame);
+        })
     }
 
     fn page_fault(addr: u64, access: hal::FaultAccess) -> bool {
@@ -147,16 +154,18 @@ impl hal::KernelHooks for Kernel {
     }
 
     fn return_to_user(frame: &mut hal::TrapFrame) {
-        // The usual case, tested first with plain loads: nothing to do but
-        // perhaps give up the CPU.
-        let work = sched::with_current(|t| {
-            t.is_cancelled() || t.user.has_child_tid_address() || proc::deliver::pending(t, frame)
-        });
-        if work {
-            return_work(frame);
-        }
-        sched::preempt_point();
+        sched::with_current(|t| leave_kernel(t, frame))
     }
+}
+
+/// The return to user mode of the running thread `t`. The usual case,
+/// tested first with plain loads: nothing to do but perhaps give up the CPU.
+#[inline(always)]
+fn leave_kernel(t: &sched::Thread, frame: &mut hal::TrapFrame) {
+    if t.is_cancelled() || t.user.has_child_tid_address() || proc::deliver::pending(t, frame) {
+        return_work(frame);
+    }
+    sched::preempt_point();
 }
 
 /// What a thread does before it returns to user mode when something is

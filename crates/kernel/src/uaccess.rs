@@ -26,14 +26,24 @@ pub fn write_bytes(addr: u64, data: &[u8]) -> Result<(), Errno> {
 /// Zeroes `len` bytes of user memory at `addr` a chunk at a time, giving
 /// up the CPU between chunks and stopping early for a signal to act on
 /// (as Linux's /dev/zero does). The count zeroed, or EFAULT if none was.
+#[inline]
 pub fn zero_fill(addr: u64, len: usize) -> Result<usize, Errno> {
-    const STEP: usize = 64 << 10;
-    if len <= STEP {
+    if len <= ZERO_STEP {
         return match crate::hal::usercopy::clear_user_upto(addr, len) {
             0 if len > 0 => Err(Errno::EFAULT),
             n => Ok(n),
         };
     }
+    zero_fill_long(addr, len)
+}
+
+/// How much [`zero_fill`] zeroes between looks for a signal.
+const ZERO_STEP: usize = 64 << 10;
+
+/// [`zero_fill`] of more than one step.
+#[inline(never)]
+fn zero_fill_long(addr: u64, len: usize) -> Result<usize, Errno> {
+    const STEP: usize = ZERO_STEP;
     let mut done = 0;
     while done < len {
         let want = (len - done).min(STEP);

@@ -6,7 +6,7 @@
 //! flag starts with a copy, as fork's child does.
 
 use crate::fs::fdtable::FdTable;
-use crate::hal::sync::SpinLock;
+use crate::hal::sync::TaskLock;
 use crate::ipc::undo::UndoList;
 use crate::vfs::walk::FsContext;
 use alloc::sync::Arc;
@@ -17,33 +17,33 @@ use marten_abi::errno::Errno;
 /// Invariant: only its own task changes what the handle names, at
 /// execve (which stops sharing the file table), at unshare(2) and at exit
 /// (None: the task let go of it); a new task's is set before it runs.
-pub struct Share<T>(SpinLock<Option<Arc<SpinLock<T>>>>);
+pub struct Share<T>(TaskLock<Option<Arc<TaskLock<T>>>>);
 
 impl<T> Share<T> {
     /// A handle to nothing yet.
     pub const fn empty() -> Self {
-        Share(SpinLock::new(None))
+        Share(TaskLock::new(None))
     }
 
     /// A fresh object of its own holding `v` (ENOMEM).
-    pub fn own(v: T) -> Result<Arc<SpinLock<T>>, Errno> {
-        crate::hal::heap::try_arc(SpinLock::new(v)).map_err(|_| Errno::ENOMEM)
+    pub fn own(v: T) -> Result<Arc<TaskLock<T>>, Errno> {
+        crate::hal::heap::try_arc(TaskLock::new(v)).map_err(|_| Errno::ENOMEM)
     }
 
     /// The object, if the task still holds one.
-    pub fn get(&self) -> Option<Arc<SpinLock<T>>> {
+    pub fn get(&self) -> Option<Arc<TaskLock<T>>> {
         self.0.lock().clone()
     }
 
     /// Runs `f` on the object, if one is held, without taking a reference
     /// (the handle's lock is held meanwhile: `f` must not change handles).
-    pub fn with<R>(&self, f: impl FnOnce(&SpinLock<T>) -> R) -> Option<R> {
+    pub fn with<R>(&self, f: impl FnOnce(&TaskLock<T>) -> R) -> Option<R> {
         self.0.lock().as_deref().map(f)
     }
 
     /// Makes the handle name `obj`; returns what it named, for the caller
     /// to drop outside any lock.
-    pub fn set(&self, obj: Option<Arc<SpinLock<T>>>) -> Option<Arc<SpinLock<T>>> {
+    pub fn set(&self, obj: Option<Arc<TaskLock<T>>>) -> Option<Arc<TaskLock<T>>> {
         core::mem::replace(&mut *self.0.lock(), obj)
     }
 
@@ -83,8 +83,8 @@ impl Clone for FsState {
 /// list. Built before the task exists, so that installing them
 /// (`ThreadUser::adopt`) cannot fail.
 pub struct TaskShares {
-    pub(super) files: Option<Arc<SpinLock<FdTable>>>,
-    pub(super) fs: Option<Arc<SpinLock<FsState>>>,
+    pub(super) files: Option<Arc<TaskLock<FdTable>>>,
+    pub(super) fs: Option<Arc<TaskLock<FsState>>>,
     pub(super) undo: Option<Arc<UndoList>>,
 }
 

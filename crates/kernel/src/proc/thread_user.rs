@@ -189,7 +189,7 @@ impl ThreadUser {
 
     /// The file table (EBADF once the thread has let go of it at exit, or
     /// for a kernel thread that never had one).
-    pub fn files(&self) -> Result<Arc<SpinLock<FdTable>>, Errno> {
+    pub fn files(&self) -> Result<Arc<crate::hal::sync::TaskLock<FdTable>>, Errno> {
         self.files.get().ok_or(Errno::EBADF)
     }
 
@@ -272,12 +272,21 @@ impl ThreadUser {
 }
 
 /// The calling thread's file table (EBADF without one).
-pub fn current_files() -> Result<Arc<SpinLock<FdTable>>, Errno> {
+pub fn current_files() -> Result<Arc<crate::hal::sync::TaskLock<FdTable>>, Errno> {
     crate::sched::with_current(|t| t.user.files())
 }
 
 /// The open file behind descriptor `fd` in the calling thread's table
 /// (EBADF), looked up without taking a reference to the table.
 pub fn current_file(fd: u64) -> Result<Arc<crate::fs::file::File>, Errno> {
-    crate::sched::with_current(|t| t.user.files.with(|table| table.lock().get(fd))).unwrap_or(Err(Errno::EBADF))
+    crate::sched::with_current(|t| file_of(t, fd))
+}
+
+/// The open file behind descriptor `fd` in thread `t`'s table (EBADF).
+#[inline]
+pub fn file_of(t: &crate::sched::Thread, fd: u64) -> Result<Arc<crate::fs::file::File>, Errno> {
+    t.user
+        .files
+        .with(|table| table.lock().get(fd))
+        .unwrap_or(Err(Errno::EBADF))
 }

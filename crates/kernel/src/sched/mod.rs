@@ -123,7 +123,17 @@ fn set_need_resched() {
 }
 
 /// Panics (a kernel bug) if the caller may not sleep here.
+#[inline]
 pub fn check_may_sleep(what: &str) {
+    if hal::percpu::atomic_context() {
+        may_not_sleep(what);
+    }
+}
+
+/// The report of [`check_may_sleep`], out of line.
+#[cold]
+#[inline(never)]
+fn may_not_sleep(what: &str) {
     if hal::percpu::in_interrupt() {
         panic!("BUG: {what} in an interrupt handler");
     }

@@ -2,27 +2,37 @@
 
 use super::waitqueue::try_push;
 use crate::hal;
-use crate::sched::{self, State, Thread, Tid};
+use crate::sched::{self, State, Thread};
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use core::ops::{Deref, DerefMut};
+use core::sync::atomic::{AtomicU8, Ordering};
 use hal::sync::SpinLock;
 
-/// Who holds the mutex and who waits for it.
-///
-/// Invariant: `locked` is true while a guard exists or while ownership is
-/// being handed to the first waiter; waiters are in arrival order.
-struct Owner {
-    locked: bool,
-    owner: Tid,
-    waiters: VecDeque<Arc<Thread>>,
-}
+/// [`Mutex::state`]: nobody holds the mutex (and nobody waits).
+const FREE: u8 = 0;
+/// Held, and nobody waits: unlocking is one compare-and-swap.
+const HELD: u8 = 1;
+/// Held, and threads may wait: unlocking goes through the wait queue.
+const CONTENDED: u8 = 2;
 
 /// A mutual-exclusion lock that sleeps instead of spinning. Unlocking hands
 /// the lock directly to the longest waiter, so nobody can barge in ahead of
 /// it (fair, FIFO). Not for interrupt handlers.
+///
+/// The uncontended lock and unlock are one compare-and-swap each on
+/// `state`; the wait queue's spin lock is taken only when a thread has to
+/// wait.
+///
+/// Invariants: `state` is FREE only while no guard exists and the queue is
+/// empty; it is CONTENDED whenever the queue is not empty (it may also be
+/// CONTENDED with an empty queue, which costs the next unlock a look at the
+/// queue); a thread in the queue owns the mutex once it is taken out of it.
+/// Only holders of the queue's lock move `state` away from HELD or
+/// CONTENDED, except the fast unlock's HELD to FREE.
 pub struct Mutex<T> {
-    owner: SpinLock<Owner>,
+    state: AtomicU8,
+    waiters: SpinLock<VecDeque<Arc<Thread>>>,
     /// The data. Only the mutex's owner ever locks this inner lock, so it
     /// never spins; it gives safe access to the value without unsafe code.
     data: spin::Mutex<T>,
@@ -38,45 +48,49 @@ impl<T> Mutex<T> {
     /// A new unlocked mutex.
     pub const fn new(value: T) -> Self {
         Mutex {
-            owner: SpinLock::new(Owner {
-                locked: false,
-                owner: 0,
-                waiters: VecDeque::new(),
-            }),
+            state: AtomicU8::new(FREE),
+            waiters: SpinLock::new(VecDeque::new()),
             data: spin::Mutex::new(value),
         }
     }
 
     /// Sleeps until the lock is ours.
+    #[inline]
     pub fn lock(&self) -> MutexGuard<'_, T> {
         sched::check_may_sleep("locking a mutex");
-        // The common case, a free mutex: no reference to the current
-        // thread, one short critical section.
+        if self
+            .state
+            .compare_exchange(FREE, HELD, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
         {
-            let mut o = self.owner.lock();
-            if !o.locked {
-                o.locked = true;
-                o.owner = sched::with_current(|t| t.tid());
-                drop(o);
-                return self.guard();
-            }
+            self.lock_slow();
         }
+        self.guard()
+    }
+
+    /// Waits in the queue until an unlock hands the mutex over, unless it
+    /// is found free once the queue is locked.
+    #[cold]
+    #[inline(never)]
+    fn lock_slow(&self) {
         let me = sched::current();
         loop {
             let irq_on = hal::cpu::interrupts_enabled();
             hal::cpu::disable_interrupts();
-            let mut o = self.owner.lock();
-            if !o.locked {
-                o.locked = true;
-                o.owner = me.tid();
-                drop(o);
+            let mut q = self.waiters.lock();
+            // Announce a waiter; if the mutex was free meanwhile, it is ours.
+            if self.state.swap(CONTENDED, Ordering::Acquire) == FREE {
+                if q.is_empty() {
+                    self.state.store(HELD, Ordering::Relaxed);
+                }
+                drop(q);
                 if irq_on {
                     hal::cpu::enable_interrupts();
                 }
-                break;
+                return;
             }
-            if try_push(&mut o.waiters, &me).is_err() {
-                drop(o);
+            if try_push(&mut q, &me).is_err() {
+                drop(q);
                 if irq_on {
                     hal::cpu::enable_interrupts();
                 }
@@ -84,15 +98,14 @@ impl<T> Mutex<T> {
                 continue;
             }
             me.set_state(State::Sleeping);
-            drop(o);
+            drop(q);
             sched::schedule();
             // Woken by unlock, which made us the owner.
             if irq_on {
                 hal::cpu::enable_interrupts();
             }
-            break;
+            return;
         }
-        self.guard()
     }
 
     /// The guard of a mutex just taken.
@@ -106,38 +119,41 @@ impl<T> Mutex<T> {
 
     /// Takes the lock if it is free.
     pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
-        let mut o = self.owner.lock();
-        if o.locked {
-            return None;
-        }
-        o.locked = true;
-        o.owner = sched::current().tid();
-        drop(o);
-        let inner = self.data.try_lock().expect("mutex data held by a non-owner");
-        Some(MutexGuard {
-            mutex: self,
-            inner: Some(inner),
-        })
+        self.state
+            .compare_exchange(FREE, HELD, Ordering::Acquire, Ordering::Relaxed)
+            .ok()
+            .map(|_| self.guard())
     }
 
     /// Is the mutex held?
     pub fn is_locked(&self) -> bool {
-        self.owner.lock().locked
+        self.state.load(Ordering::Relaxed) != FREE
     }
 
+    #[inline]
     fn unlock(&self) {
+        if self
+            .state
+            .compare_exchange(HELD, FREE, Ordering::Release, Ordering::Relaxed)
+            .is_err()
+        {
+            self.unlock_slow();
+        }
+    }
+
+    /// Hands the mutex to the longest waiter, or frees it if none is left.
+    #[cold]
+    #[inline(never)]
+    fn unlock_slow(&self) {
         let next = {
-            let mut o = self.owner.lock();
-            match o.waiters.pop_front() {
-                Some(t) => {
-                    o.owner = t.tid();
-                    Some(t)
-                }
-                None => {
-                    o.locked = false;
-                    None
-                }
+            let mut q = self.waiters.lock();
+            let next = q.pop_front();
+            match &next {
+                Some(_) if q.is_empty() => self.state.store(HELD, Ordering::Relaxed),
+                Some(_) => {}
+                None => self.state.store(FREE, Ordering::Release),
             }
+            next
         };
         if let Some(t) = next {
             sched::wake(&t);

@@ -28,12 +28,12 @@ use marten_abi::wait;
 /// exit(2): ends the calling thread; the process ends with its last
 /// thread, with this status.
 pub fn exit(c: &mut Call<'_>) -> SysResult {
-    sched::exit(c.a[0] as i32 as isize)
+    sched::exit(c.a()[0] as i32 as isize)
 }
 
 /// exit_group(2): ends every thread of the process, with this status.
 pub fn exit_group(c: &mut Call<'_>) -> SysResult {
-    let code = c.a[0] as i32;
+    let code = c.a()[0] as i32;
     let p = sched::current_process();
     proc::exit_group(&p, wait::exited(code));
     drop(p);
@@ -49,7 +49,7 @@ pub fn exit_group(c: &mut Call<'_>) -> SysResult {
 /// and for CLONE_VM memory, used by no other process), as Linux.
 /// Namespaces: EINVAL, reported once.
 pub fn unshare(c: &mut Call<'_>) -> SysResult {
-    let flags = c.a[0];
+    let flags = c.a()[0];
     let known = CLONE_FILES | CLONE_FS | CLONE_SYSVSEM | CLONE_THREAD | CLONE_SIGHAND | CLONE_VM | CLONE_NEW_ANY;
     if flags & !known != 0 {
         return Err(Errno::EINVAL);
@@ -121,7 +121,7 @@ pub fn vfork(c: &mut Call<'_>) -> SysResult {
 
 /// clone(2), x86-64 argument order: flags, stack, parent_tid, child_tid, tls.
 pub fn clone(c: &mut Call<'_>) -> SysResult {
-    let [flags, stack, ptid, ctid, tls, _] = c.a;
+    let [flags, stack, ptid, ctid, tls, _] = c.a();
     // clone(2) has no CLONE_CLEAR_SIGHAND / CLONE_INTO_CGROUP (high bits),
     // and CLONE_PIDFD shares the parent_tid argument.
     if flags >> 32 != 0 {
@@ -145,7 +145,7 @@ pub fn clone(c: &mut Call<'_>) -> SysResult {
 
 /// clone3(2): `struct clone_args` at a[0], its size in a[1].
 pub fn clone3(c: &mut Call<'_>) -> SysResult {
-    let [addr, size, ..] = c.a;
+    let [addr, size, ..] = c.a();
     let size = size as usize;
     if !(CLONE_ARGS_SIZE_VER0..=4096).contains(&size) {
         return Err(Errno::EINVAL);

@@ -65,32 +65,32 @@ pub fn getegid(_: &mut Call<'_>) -> SysResult {
 }
 
 pub fn setuid(c: &mut Call<'_>) -> SysResult {
-    change(|cr| cr.setuid(id(c.a[0])))?;
+    change(|cr| cr.setuid(id(c.a()[0])))?;
     Ok(0)
 }
 
 pub fn setgid(c: &mut Call<'_>) -> SysResult {
-    change(|cr| cr.setgid(id(c.a[0])))?;
+    change(|cr| cr.setgid(id(c.a()[0])))?;
     Ok(0)
 }
 
 pub fn setreuid(c: &mut Call<'_>) -> SysResult {
-    change(|cr| cr.setreuid(id(c.a[0]), id(c.a[1])))?;
+    change(|cr| cr.setreuid(id(c.a()[0]), id(c.a()[1])))?;
     Ok(0)
 }
 
 pub fn setregid(c: &mut Call<'_>) -> SysResult {
-    change(|cr| cr.setregid(id(c.a[0]), id(c.a[1])))?;
+    change(|cr| cr.setregid(id(c.a()[0]), id(c.a()[1])))?;
     Ok(0)
 }
 
 pub fn setresuid(c: &mut Call<'_>) -> SysResult {
-    change(|cr| cr.setresuid(id(c.a[0]), id(c.a[1]), id(c.a[2])))?;
+    change(|cr| cr.setresuid(id(c.a()[0]), id(c.a()[1]), id(c.a()[2])))?;
     Ok(0)
 }
 
 pub fn setresgid(c: &mut Call<'_>) -> SysResult {
-    change(|cr| cr.setresgid(id(c.a[0]), id(c.a[1]), id(c.a[2])))?;
+    change(|cr| cr.setresgid(id(c.a()[0]), id(c.a()[1]), id(c.a()[2])))?;
     Ok(0)
 }
 
@@ -105,22 +105,22 @@ fn put_three(addrs: [u64; 3], ids: [u32; 3]) -> SysResult {
 
 pub fn getresuid(c: &mut Call<'_>) -> SysResult {
     let ids = with_cred(|cr| [cr.ruid, cr.euid, cr.suid]);
-    put_three([c.a[0], c.a[1], c.a[2]], ids)
+    put_three([c.a()[0], c.a()[1], c.a()[2]], ids)
 }
 
 pub fn getresgid(c: &mut Call<'_>) -> SysResult {
     let ids = with_cred(|cr| [cr.rgid, cr.egid, cr.sgid]);
-    put_three([c.a[0], c.a[1], c.a[2]], ids)
+    put_three([c.a()[0], c.a()[1], c.a()[2]], ids)
 }
 
 /// setfsuid(2): the old fsuid, whether the change was allowed or not.
 pub fn setfsuid(c: &mut Call<'_>) -> SysResult {
-    Ok(change(|cr| cr.setfsuid(id(c.a[0]))) as u64)
+    Ok(change(|cr| cr.setfsuid(id(c.a()[0]))) as u64)
 }
 
 /// setfsgid(2): the old fsgid, whether the change was allowed or not.
 pub fn setfsgid(c: &mut Call<'_>) -> SysResult {
-    Ok(change(|cr| cr.setfsgid(id(c.a[0]))) as u64)
+    Ok(change(|cr| cr.setfsgid(id(c.a()[0]))) as u64)
 }
 
 /// Bytes of group ids copied at a time.
@@ -129,7 +129,7 @@ const CHUNK: usize = 256;
 /// getgroups(2): with size 0, how many groups; otherwise the groups (EINVAL
 /// if they do not fit, or for a negative size).
 pub fn getgroups(c: &mut Call<'_>) -> SysResult {
-    let size = c.a[0] as i32;
+    let size = c.a()[0] as i32;
     if size < 0 {
         return Err(Errno::EINVAL);
     }
@@ -141,7 +141,7 @@ pub fn getgroups(c: &mut Call<'_>) -> SysResult {
     if groups.len() > size as usize {
         return Err(Errno::EINVAL);
     }
-    let mut addr = c.a[1];
+    let mut addr = c.a()[1];
     for part in groups.chunks(CHUNK / 4) {
         let mut buf = [0u8; CHUNK];
         for (i, g) in part.iter().enumerate() {
@@ -156,13 +156,13 @@ pub fn getgroups(c: &mut Call<'_>) -> SysResult {
 /// setgroups(2): EPERM without privilege, EINVAL for a size that is
 /// negative or above NGROUPS_MAX, EFAULT for a bad list.
 pub fn setgroups(c: &mut Call<'_>) -> SysResult {
-    let size = c.a[0] as i32;
+    let size = c.a()[0] as i32;
     // Linux compares the size as unsigned: a negative one is too large.
     let n = if size < 0 { NGROUPS_MAX + 1 } else { size as usize };
     with_cred(|cr| cr.check_setgroups(n))?;
     let mut list: Vec<u32> = Vec::new();
     list.try_reserve_exact(n).map_err(|_| Errno::ENOMEM)?;
-    let mut addr = c.a[1];
+    let mut addr = c.a()[1];
     let mut left = n;
     while left > 0 {
         let k = left.min(CHUNK / 4);

@@ -115,6 +115,7 @@ fn copy_to_user_from(
 }
 
 /// Reads up to `len` bytes from `f` into user memory at `buf`.
+#[inline(always)]
 fn read_into(f: &File, buf: u64, len: usize) -> Result<usize, Errno> {
     if !f.readable() {
         return Err(Errno::EBADF);
@@ -129,12 +130,20 @@ fn read_into(f: &File, buf: u64, len: usize) -> Result<usize, Errno> {
     if let Some(r) = f.ops.read_user(f, buf, len, None) {
         return r;
     }
+    read_staged(f, buf, len)
+}
+
+/// `read_into` for a file that cannot copy to user memory itself, through
+/// a staging buffer (out of line: its buffer makes a large stack frame).
+#[inline(never)]
+fn read_staged(f: &File, buf: u64, len: usize) -> Result<usize, Errno> {
     // Streams return what they have; regular files and endless devices keep going.
     copy_to_user_from(f, buf, len, f.fills(), |k, _| f.ops.read(f, k))
 }
 
 /// Writes `len` bytes of user memory at `buf` to `f`, stopping at the file-size
 /// limit `limit` (EFBIG when nothing can be written).
+#[inline(always)]
 fn write_from(f: &File, buf: u64, len: usize, limit: u64) -> Result<usize, Errno> {
     if !f.writable() {
         return Err(Errno::EBADF);
@@ -149,6 +158,13 @@ fn write_from(f: &File, buf: u64, len: usize, limit: u64) -> Result<usize, Errno
     if let Some(r) = f.ops.write_user(f, buf, len, None, limit) {
         return r;
     }
+    write_staged(f, buf, len, limit)
+}
+
+/// `write_from` for a file that cannot copy from user memory itself,
+/// through a staging buffer (out of line, as `read_staged`).
+#[inline(never)]
+fn write_staged(f: &File, buf: u64, len: usize, limit: u64) -> Result<usize, Errno> {
     with_staging(f, len, |k| {
         let mut done = 0;
         while done < len {
@@ -169,23 +185,24 @@ fn write_from(f: &File, buf: u64, len: usize, limit: u64) -> Result<usize, Errno
 }
 
 pub fn read(c: &mut Call<'_>) -> SysResult {
-    let f = file(c.a[0])?;
-    read_into(&f, c.a[1], c.a[2] as usize).map(|n| n as u64)
+    let f = c.file(c.a()[0])?;
+    read_into(&f, c.a()[1], c.a()[2] as usize).map(|n| n as u64)
 }
 
 pub fn write(c: &mut Call<'_>) -> SysResult {
-    let f = file(c.a[0])?;
+    let f = c.file(c.a()[0])?;
     // RLIMIT_FSIZE applies to regular files alone (as on Linux).
     if !f.is_regular() {
-        return write_from(&f, c.a[1], c.a[2] as usize, RLIM_INFINITY).map(|n| n as u64);
+        return write_from(&f, c.a()[1], c.a()[2] as usize, RLIM_INFINITY).map(|n| n as u64);
     }
     let p = sched::current_process();
     let limit = fsize(&p);
-    signal_if_too_big(&p, limit, write_from(&f, c.a[1], c.a[2] as usize, limit)).map(|n| n as u64)
+    signal_if_too_big(&p, limit, write_from(&f, c.a()[1], c.a()[2] as usize, limit)).map(|n| n as u64)
 }
 
 /// Reads up to `len` bytes at `off` into user memory at `buf`, the file
 /// position untouched.
+#[inline]
 fn pread_into(f: &File, buf: u64, len: usize, off: u64) -> Result<usize, Errno> {
     if !f.readable() {
         return Err(Errno::EBADF);
@@ -196,11 +213,18 @@ fn pread_into(f: &File, buf: u64, len: usize, off: u64) -> Result<usize, Errno> 
     if let Some(r) = f.ops.read_user(f, buf, len, Some(off)) {
         return r;
     }
+    pread_staged(f, buf, len, off)
+}
+
+/// `pread_into` through a staging buffer (out of line, as `read_staged`).
+#[inline(never)]
+fn pread_staged(f: &File, buf: u64, len: usize, off: u64) -> Result<usize, Errno> {
     copy_to_user_from(f, buf, len, true, |k, done| f.ops.pread(f, k, off + done as u64))
 }
 
 /// Writes `len` bytes of user memory at `buf` at `off`, the file position
 /// untouched, stopping at the file-size limit `limit`.
+#[inline]
 fn pwrite_from(f: &File, buf: u64, len: usize, off: u64, limit: u64) -> Result<usize, Errno> {
     if !f.writable() {
         return Err(Errno::EBADF);
@@ -211,6 +235,12 @@ fn pwrite_from(f: &File, buf: u64, len: usize, off: u64, limit: u64) -> Result<u
     if let Some(r) = f.ops.write_user(f, buf, len, Some(off), limit) {
         return r;
     }
+    pwrite_staged(f, buf, len, off, limit)
+}
+
+/// `pwrite_from` through a staging buffer (out of line, as `read_staged`).
+#[inline(never)]
+fn pwrite_staged(f: &File, buf: u64, len: usize, off: u64, limit: u64) -> Result<usize, Errno> {
     with_staging(f, len, |k| {
         let mut done = 0;
         while done < len {
@@ -231,8 +261,8 @@ fn pwrite_from(f: &File, buf: u64, len: usize, off: u64, limit: u64) -> Result<u
 }
 
 pub fn pread64(c: &mut Call<'_>) -> SysResult {
-    let [fd, buf, len, off, ..] = c.a;
-    let f = file(fd)?;
+    let [fd, buf, len, off, ..] = c.a();
+    let f = c.file(fd)?;
     if (off as i64) < 0 {
         return Err(Errno::EINVAL);
     }
@@ -240,10 +270,14 @@ pub fn pread64(c: &mut Call<'_>) -> SysResult {
 }
 
 pub fn pwrite64(c: &mut Call<'_>) -> SysResult {
-    let [fd, buf, len, off, ..] = c.a;
-    let f = file(fd)?;
+    let [fd, buf, len, off, ..] = c.a();
+    let f = c.file(fd)?;
     if (off as i64) < 0 {
         return Err(Errno::EINVAL);
+    }
+    // RLIMIT_FSIZE applies to regular files alone (as on Linux).
+    if !f.is_regular() {
+        return pwrite_from(&f, buf, len as usize, off, RLIM_INFINITY).map(|n| n as u64);
     }
     let p = sched::current_process();
     let limit = fsize(&p);
@@ -272,8 +306,8 @@ fn vectored(iov: u64, count: u64, mut each: impl FnMut(u64, usize, usize) -> Res
 
 /// preadv(2): as readv at an offset, the position untouched.
 pub fn preadv(c: &mut Call<'_>) -> SysResult {
-    let [fd, iov, count, off, ..] = c.a;
-    let f = file(fd)?;
+    let [fd, iov, count, off, ..] = c.a();
+    let f = c.file(fd)?;
     if (off as i64) < 0 {
         return Err(Errno::EINVAL);
     }
@@ -282,8 +316,8 @@ pub fn preadv(c: &mut Call<'_>) -> SysResult {
 
 /// pwritev(2): as writev at an offset, the position untouched.
 pub fn pwritev(c: &mut Call<'_>) -> SysResult {
-    let [fd, iov, count, off, ..] = c.a;
-    let f = file(fd)?;
+    let [fd, iov, count, off, ..] = c.a();
+    let f = c.file(fd)?;
     if (off as i64) < 0 {
         return Err(Errno::EINVAL);
     }
@@ -313,8 +347,8 @@ fn rwf_check(f: &File, flags: u64, write: bool) -> Result<(), Errno> {
 
 /// preadv2(2): offset -1 means the file position (which then moves).
 pub fn preadv2(c: &mut Call<'_>) -> SysResult {
-    let [fd, iov, count, off, _, flags] = c.a;
-    let f = file(fd)?;
+    let [fd, iov, count, off, _, flags] = c.a();
+    let f = c.file(fd)?;
     rwf_check(&f, flags, false)?;
     if off as i64 == -1 {
         return vectored(iov, count, |b, l, _| read_into(&f, b, l));
@@ -328,8 +362,8 @@ pub fn preadv2(c: &mut Call<'_>) -> SysResult {
 /// pwritev2(2): offset -1 means the file position; RWF_APPEND writes at
 /// the end whatever the offset, as O_APPEND does.
 pub fn pwritev2(c: &mut Call<'_>) -> SysResult {
-    let [fd, iov, count, off, _, flags] = c.a;
-    let f = file(fd)?;
+    let [fd, iov, count, off, _, flags] = c.a();
+    let f = c.file(fd)?;
     rwf_check(&f, flags, true)?;
     let p = sched::current_process();
     let limit = fsize(&p);
@@ -392,21 +426,21 @@ fn iovecs(addr: u64, count: u64) -> Result<Vec<(u64, usize)>, Errno> {
 }
 
 pub fn readv(c: &mut Call<'_>) -> SysResult {
-    let f = file(c.a[0])?;
-    vectored(c.a[1], c.a[2], |b, l, _| read_into(&f, b, l))
+    let f = c.file(c.a()[0])?;
+    vectored(c.a()[1], c.a()[2], |b, l, _| read_into(&f, b, l))
 }
 
 pub fn writev(c: &mut Call<'_>) -> SysResult {
-    let f = file(c.a[0])?;
+    let f = c.file(c.a()[0])?;
     let p = sched::current_process();
     let limit = fsize(&p);
-    let r = vectored(c.a[1], c.a[2], |b, l, _| write_from(&f, b, l, limit));
+    let r = vectored(c.a()[1], c.a()[2], |b, l, _| write_from(&f, b, l, limit));
     signal_if_too_big(&p, limit, r)
 }
 
 pub fn close(c: &mut Call<'_>) -> SysResult {
     let p = sched::current_process();
-    let e = current_files()?.lock().close(c.a[0])?;
+    let e = current_files()?.lock().close(c.a()[0])?;
     crate::fs::locks::closed(p.pid, &e.file);
     drop(e);
     Ok(0)
@@ -415,29 +449,29 @@ pub fn close(c: &mut Call<'_>) -> SysResult {
 /// fsync(2): every file Marten has lives in memory, so there is nothing to
 /// write back; the descriptor is still checked (EBADF).
 pub fn fsync(c: &mut Call<'_>) -> SysResult {
-    io_file(c.a[0]).map(|_| 0)
+    io_file(c.a()[0]).map(|_| 0)
 }
 
 /// fdatasync(2): as fsync, nothing to write back for in-memory files.
 pub fn fdatasync(c: &mut Call<'_>) -> SysResult {
-    io_file(c.a[0]).map(|_| 0)
+    io_file(c.a()[0]).map(|_| 0)
 }
 
 pub fn lseek(c: &mut Call<'_>) -> SysResult {
-    let f = file(c.a[0])?;
+    let f = c.file(c.a()[0])?;
     if f.is_path_only() {
         return Err(Errno::EBADF);
     }
     let _pos = f.lock_pos();
-    f.ops.seek(&f, c.a[1] as i64, c.a[2] as u32)
+    f.ops.seek(&f, c.a()[1] as i64, c.a()[2] as u32)
 }
 
 /// ioctl(2): the generic requests every file has (FIOCLEX, FIONCLEX,
 /// FIONBIO, and FIONREAD and FIOQSIZE of regular files), then the file's own.
 pub fn ioctl(c: &mut Call<'_>) -> SysResult {
     use marten_abi::ioctl::{FIOCLEX, FIONBIO, FIONCLEX, FIONREAD, FIOQSIZE};
-    let [fd, cmd, arg, ..] = c.a;
-    let f = file(fd)?;
+    let [fd, cmd, arg, ..] = c.a();
+    let f = c.file(fd)?;
     if f.is_path_only() {
         return Err(Errno::EBADF);
     }
@@ -481,7 +515,7 @@ pub fn dup(c: &mut Call<'_>) -> SysResult {
     let limit = nofile(&p);
     let files = current_files()?;
     let mut t = files.lock();
-    let f = t.get(c.a[0])?;
+    let f = t.get(c.a()[0])?;
     t.alloc(f, 0, limit, false)
 }
 
@@ -506,18 +540,18 @@ fn dup_to(old: u64, new: u64, cloexec: bool) -> SysResult {
 }
 
 pub fn dup2(c: &mut Call<'_>) -> SysResult {
-    if c.a[0] == c.a[1] {
-        file(c.a[0])?;
-        return Ok(c.a[1]);
+    if c.a()[0] == c.a()[1] {
+        file(c.a()[0])?;
+        return Ok(c.a()[1]);
     }
-    dup_to(c.a[0], c.a[1], false)
+    dup_to(c.a()[0], c.a()[1], false)
 }
 
 pub fn dup3(c: &mut Call<'_>) -> SysResult {
-    if c.a[2] & !(fcntl::O_CLOEXEC as u64) != 0 || c.a[0] == c.a[1] {
+    if c.a()[2] & !(fcntl::O_CLOEXEC as u64) != 0 || c.a()[0] == c.a()[1] {
         return Err(Errno::EINVAL);
     }
-    dup_to(c.a[0], c.a[1], c.a[2] != 0)
+    dup_to(c.a()[0], c.a()[1], c.a()[2] != 0)
 }
 
 fn make_pipe(fds: u64, fl: u64) -> SysResult {
@@ -557,15 +591,15 @@ fn make_pipe(fds: u64, fl: u64) -> SysResult {
 }
 
 pub fn pipe(c: &mut Call<'_>) -> SysResult {
-    make_pipe(c.a[0], 0)
+    make_pipe(c.a()[0], 0)
 }
 
 pub fn pipe2(c: &mut Call<'_>) -> SysResult {
-    make_pipe(c.a[0], c.a[1])
+    make_pipe(c.a()[0], c.a()[1])
 }
 
 pub fn fcntl(c: &mut Call<'_>) -> SysResult {
-    let [fd, cmd, arg, ..] = c.a;
+    let [fd, cmd, arg, ..] = c.a();
     let p = sched::current_process();
     let limit = nofile(&p);
     let files = current_files()?;
@@ -611,11 +645,11 @@ pub fn fcntl(c: &mut Call<'_>) -> SysResult {
 /// ftruncate(2): an open regular file, which must be open for writing
 /// (EINVAL otherwise, as on Linux).
 pub fn ftruncate(c: &mut Call<'_>) -> SysResult {
-    let len = c.a[1] as i64;
+    let len = c.a()[1] as i64;
     if len < 0 {
         return Err(Errno::EINVAL);
     }
-    let f = io_file(c.a[0])?;
+    let f = io_file(c.a()[0])?;
     let inode = f.inode().filter(|i| i.kind == Kind::File).ok_or(Errno::EINVAL)?;
     if !f.writable() {
         return Err(Errno::EINVAL);
@@ -626,7 +660,7 @@ pub fn ftruncate(c: &mut Call<'_>) -> SysResult {
 /// fallocate(2): mode 0 (allocate and extend) on regular files; the
 /// KEEP_SIZE, hole-punching and range modes are EOPNOTSUPP.
 pub fn fallocate(c: &mut Call<'_>) -> SysResult {
-    let [fd, mode, off, len, ..] = c.a;
+    let [fd, mode, off, len, ..] = c.a();
     let f = io_file(fd)?;
     if (off as i64) < 0 || (len as i64) <= 0 {
         return Err(Errno::EINVAL);
@@ -655,7 +689,7 @@ pub fn fallocate(c: &mut Call<'_>) -> SysResult {
 }
 
 pub fn getdents64(c: &mut Call<'_>) -> SysResult {
-    let [fd, buf, count, ..] = c.a;
+    let [fd, buf, count, ..] = c.a();
     let f = file(fd)?;
     if f.is_path_only() {
         return Err(Errno::EBADF);
@@ -740,7 +774,7 @@ fn read_off(addr: u64) -> Result<Option<u64>, Errno> {
 
 /// sendfile(2): from a seekable file to any file.
 pub fn sendfile(c: &mut Call<'_>) -> SysResult {
-    let [out_fd, in_fd, off_addr, count, ..] = c.a;
+    let [out_fd, in_fd, off_addr, count, ..] = c.a();
     let src = io_file(in_fd)?;
     let dst = io_file(out_fd)?;
     if src.inode().is_none_or(|i| i.kind != Kind::File) {
@@ -759,7 +793,7 @@ pub fn sendfile(c: &mut Call<'_>) -> SysResult {
 
 /// copy_file_range(2): between regular files (flags must be 0).
 pub fn copy_file_range(c: &mut Call<'_>) -> SysResult {
-    let [in_fd, in_off_addr, out_fd, out_off_addr, len, flags] = c.a;
+    let [in_fd, in_off_addr, out_fd, out_off_addr, len, flags] = c.a();
     if flags != 0 {
         return Err(Errno::EINVAL);
     }
@@ -799,7 +833,7 @@ pub fn copy_file_range(c: &mut Call<'_>) -> SysResult {
 /// memfd_create(2): an anonymous tmpfs file. Sealing (MFD_ALLOW_SEALING,
 /// F_ADD_SEALS) and huge pages are not implemented: EINVAL, said once.
 pub fn memfd_create(c: &mut Call<'_>) -> SysResult {
-    let [name, flags, ..] = c.a;
+    let [name, flags, ..] = c.a();
     let flags = u32::try_from(flags).map_err(|_| Errno::EINVAL)?;
     if flags
         & !(fcntl::MFD_CLOEXEC

@@ -82,7 +82,7 @@ fn bitset_of(plain: bool, val3: u32) -> Result<u32, Errno> {
 }
 
 pub fn futex(c: &mut Call<'_>) -> SysResult {
-    let [uaddr, op, val, utime, uaddr2, val3] = c.a;
+    let [uaddr, op, val, utime, uaddr2, val3] = c.a();
     let op = op as u32;
     let cmd = op & FUTEX_CMD_MASK;
     let private = op & FUTEX_PRIVATE_FLAG != 0;
@@ -140,7 +140,7 @@ pub fn futex(c: &mut Call<'_>) -> SysResult {
 /// caller), for the caller or a thread it could ptrace (same real ids as
 /// the target's real, effective and saved ones, or root: EPERM).
 pub fn get_robust_list(c: &mut Call<'_>) -> SysResult {
-    let [tid, head_ptr, len_ptr, ..] = c.a;
+    let [tid, head_ptr, len_ptr, ..] = c.a();
     let me = sched::current();
     let tid = tid as u32 as i32;
     let target = if tid == 0 {

@@ -17,33 +17,33 @@ fn cmd(v: u64) -> u64 {
 }
 
 pub fn shmget(c: &mut Call<'_>) -> SysResult {
-    shm::shmget(int(c.a[0]), c.a[1], u64::from(int(c.a[2]) as u32))
+    shm::shmget(int(c.a()[0]), c.a()[1], u64::from(int(c.a()[2]) as u32))
 }
 
 pub fn shmat(c: &mut Call<'_>) -> SysResult {
-    shm::shmat(int(c.a[0]), c.a[1], u64::from(int(c.a[2]) as u32))
+    shm::shmat(int(c.a()[0]), c.a()[1], u64::from(int(c.a()[2]) as u32))
 }
 
 pub fn shmdt(c: &mut Call<'_>) -> SysResult {
-    shm::shmdt(c.a[0])
+    shm::shmdt(c.a()[0])
 }
 
 pub fn shmctl(c: &mut Call<'_>) -> SysResult {
-    shm::shmctl(int(c.a[0]), cmd(c.a[1]), c.a[2])
+    shm::shmctl(int(c.a()[0]), cmd(c.a()[1]), c.a()[2])
 }
 
 pub fn semget(c: &mut Call<'_>) -> SysResult {
-    sem::semget(int(c.a[0]), int(c.a[1]), u64::from(int(c.a[2]) as u32))
+    sem::semget(int(c.a()[0]), int(c.a()[1]), u64::from(int(c.a()[2]) as u32))
 }
 
 pub fn semop(c: &mut Call<'_>) -> SysResult {
-    sem::semtimedop(int(c.a[0]), c.a[1], c.a[2], None)
+    sem::semtimedop(int(c.a()[0]), c.a()[1], c.a()[2], None)
 }
 
 /// semtimedop(2): the time-out is relative; EINVAL when malformed.
 pub fn semtimedop(c: &mut Call<'_>) -> SysResult {
-    let timeout = if c.a[3] != 0 {
-        let (s, ns) = uaccess::read_timespec(c.a[3])?;
+    let timeout = if c.a()[3] != 0 {
+        let (s, ns) = uaccess::read_timespec(c.a()[3])?;
         if s < 0 || !(0..1_000_000_000).contains(&ns) {
             return Err(Errno::EINVAL);
         }
@@ -51,31 +51,31 @@ pub fn semtimedop(c: &mut Call<'_>) -> SysResult {
     } else {
         None
     };
-    sem::semtimedop(int(c.a[0]), c.a[1], c.a[2], timeout)
+    sem::semtimedop(int(c.a()[0]), c.a()[1], c.a()[2], timeout)
 }
 
 pub fn semctl(c: &mut Call<'_>) -> SysResult {
-    sem::semctl(int(c.a[0]), int(c.a[1]), cmd(c.a[2]), c.a[3])
+    sem::semctl(int(c.a()[0]), int(c.a()[1]), cmd(c.a()[2]), c.a()[3])
 }
 
 pub fn msgget(c: &mut Call<'_>) -> SysResult {
-    msg::msgget(int(c.a[0]), u64::from(int(c.a[1]) as u32))
+    msg::msgget(int(c.a()[0]), u64::from(int(c.a()[1]) as u32))
 }
 
 pub fn msgsnd(c: &mut Call<'_>) -> SysResult {
-    msg::msgsnd(int(c.a[0]), c.a[1], c.a[2], u64::from(int(c.a[3]) as u32))
+    msg::msgsnd(int(c.a()[0]), c.a()[1], c.a()[2], u64::from(int(c.a()[3]) as u32))
 }
 
 pub fn msgrcv(c: &mut Call<'_>) -> SysResult {
     msg::msgrcv(
-        int(c.a[0]),
-        c.a[1],
-        c.a[2],
-        c.a[3] as i64,
-        u64::from(int(c.a[4]) as u32),
+        int(c.a()[0]),
+        c.a()[1],
+        c.a()[2],
+        c.a()[3] as i64,
+        u64::from(int(c.a()[4]) as u32),
     )
 }
 
 pub fn msgctl(c: &mut Call<'_>) -> SysResult {
-    msg::msgctl(int(c.a[0]), cmd(c.a[1]), c.a[2])
+    msg::msgctl(int(c.a()[0]), cmd(c.a()[1]), c.a()[2])
 }

@@ -16,7 +16,7 @@ use marten_locks::{LockType, Owner, Range};
 
 /// flock(2): a whole-file lock owned by the open file description.
 pub fn flock(c: &mut Call<'_>) -> SysResult {
-    let op = c.a[1] as u32;
+    let op = c.a()[1] as u32;
     if op & LOCK_MAND != 0 {
         // Linux has ignored these since mandatory locking went (5.15).
         crate::warn_once!("flock: LOCK_MAND is ignored, as on Linux (reported once)");
@@ -28,7 +28,7 @@ pub fn flock(c: &mut Call<'_>) -> SysResult {
         LOCK_UN => None,
         _ => return Err(Errno::EINVAL),
     };
-    let f = file(c.a[0])?;
+    let f = file(c.a()[0])?;
     let key = locks::key_of(&f)?;
     locks::flock(key, locks::ofd_id(&f), kind, op & LOCK_NB == 0).map(|_| 0)
 }

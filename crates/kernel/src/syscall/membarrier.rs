@@ -51,8 +51,8 @@ fn barrier() -> SysResult {
 
 /// membarrier(2).
 pub fn membarrier(c: &mut Call<'_>) -> SysResult {
-    let cmd = c.a[0] as i32 as u32;
-    let flags = c.a[1] as u32;
+    let cmd = c.a()[0] as i32 as u32;
+    let flags = c.a()[1] as u32;
     let flags_ok = if cmd == MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ {
         flags & !MEMBARRIER_CMD_FLAG_CPU == 0
     } else {

@@ -25,11 +25,17 @@ fn with_mm<R>(f: impl FnOnce(&mut crate::mm::Mm, &MemLimits) -> Result<R, Errno>
 }
 
 pub fn brk(c: &mut Call<'_>) -> SysResult {
-    with_mm(|mm, lim| Ok(if c.a[0] == 0 { mm.brk } else { mm.set_brk(c.a[0], lim) }))
+    with_mm(|mm, lim| {
+        Ok(if c.a()[0] == 0 {
+            mm.brk
+        } else {
+            mm.set_brk(c.a()[0], lim)
+        })
+    })
 }
 
 pub fn mmap(c: &mut Call<'_>) -> SysResult {
-    let [addr, len, prot, flags, fd, off] = c.a;
+    let [addr, len, prot, flags, fd, off] = c.a();
     let mut flags = flags;
     let file = if flags & MAP_ANONYMOUS == 0 {
         let f = crate::proc::thread_user::current_files()?.lock().get(fd)?;
@@ -61,16 +67,16 @@ pub fn mmap(c: &mut Call<'_>) -> SysResult {
 }
 
 pub fn munmap(c: &mut Call<'_>) -> SysResult {
-    with_mm(|mm, _| mm.munmap(c.a[0], c.a[1]).map(|_| 0))
+    with_mm(|mm, _| mm.munmap(c.a()[0], c.a()[1]).map(|_| 0))
 }
 
 pub fn mprotect(c: &mut Call<'_>) -> SysResult {
-    with_mm(|mm, lim| mm.mprotect(c.a[0], c.a[1], c.a[2], lim).map(|_| 0))
+    with_mm(|mm, lim| mm.mprotect(c.a()[0], c.a()[1], c.a()[2], lim).map(|_| 0))
 }
 
 /// madvise(2): see `mm/advise.rs` for what each advice does.
 pub fn madvise(c: &mut Call<'_>) -> SysResult {
-    let [addr, len, advice, ..] = c.a;
+    let [addr, len, advice, ..] = c.a();
     with_mm(|mm, _| mm.madvise(addr, len, advice).map(|_| 0))
 }
 
@@ -78,7 +84,7 @@ pub fn madvise(c: &mut Call<'_>) -> SysResult {
 /// systems have nothing to write back, so the call checks its arguments
 /// (EINVAL) and that the whole range is mapped (ENOMEM), as Linux does.
 pub fn msync(c: &mut Call<'_>) -> SysResult {
-    let [addr, len, flags, ..] = c.a;
+    let [addr, len, flags, ..] = c.a();
     if !addr.is_multiple_of(4096)
         || flags & !(MS_ASYNC | MS_INVALIDATE | MS_SYNC) != 0
         || flags & (MS_ASYNC | MS_SYNC) == (MS_ASYNC | MS_SYNC)

@@ -43,10 +43,26 @@ use marten_abi::errno::Errno;
 /// A system call's result: the value for rax, or an error number.
 pub type SysResult = Result<u64, Errno>;
 
-/// One call in progress: the saved registers and the six arguments.
+/// One call in progress: the saved registers (holding the six arguments)
+/// and the calling thread (looked up once per call).
 pub struct Call<'a> {
     pub frame: &'a mut TrapFrame,
-    pub a: [u64; 6],
+    pub thread: &'a crate::sched::Thread,
+}
+
+impl Call<'_> {
+    /// The six arguments, read from the saved registers (a handler reads
+    /// the ones it uses, before it changes the frame).
+    #[inline(always)]
+    pub fn a(&self) -> [u64; 6] {
+        self.frame.syscall_args().1
+    }
+
+    /// The open file behind the caller's descriptor `fd` (EBADF).
+    #[inline]
+    pub fn file(&self, fd: u64) -> Result<alloc::sync::Arc<crate::fs::file::File>, Errno> {
+        crate::proc::thread_user::file_of(self.thread, fd)
+    }
 }
 
 type Handler = fn(&mut Call<'_>) -> SysResult;
@@ -343,14 +359,14 @@ pub mod prof {
 }
 
 /// Runs the system call in `frame` and stores its result in rax.
-pub fn dispatch(frame: &mut TrapFrame) {
-    let (nr, a) = frame.syscall_args();
+pub fn dispatch(thread: &crate::sched::Thread, frame: &mut TrapFrame) {
+    let nr = frame.rax;
     // Profiling and tracing take the long way, out of line.
     if prof::ON.load(Ordering::Relaxed) || log::max_level() >= log::LevelFilter::Trace {
-        return dispatch_observed(frame);
+        return dispatch_observed(thread, frame);
     }
     let result = match TABLE.get(nr as usize) {
-        Some(Some(e)) => (e.handler)(&mut Call { frame, a }),
+        Some(Some(e)) => (e.handler)(&mut Call { frame, thread }),
         _ => unknown(nr),
     };
     finish(frame, nr, result);
@@ -359,14 +375,14 @@ pub fn dispatch(frame: &mut TrapFrame) {
 /// `dispatch` while `sysprof` counts or the log traces every call.
 #[cold]
 #[inline(never)]
-fn dispatch_observed(frame: &mut TrapFrame) {
+fn dispatch_observed(thread: &crate::sched::Thread, frame: &mut TrapFrame) {
     let (nr, a) = frame.syscall_args();
     let Some(Some(e)) = TABLE.get(nr as usize) else {
         return finish(frame, nr, unknown(nr));
     };
     let profiling = prof::ON.load(Ordering::Relaxed);
     let t0 = if profiling { crate::hal::time::now_ns() } else { 0 };
-    let r = (e.handler)(&mut Call { frame, a });
+    let r = (e.handler)(&mut Call { frame, thread });
     if profiling {
         prof::NS[nr as usize].fetch_add(crate::hal::time::now_ns() - t0, Ordering::Relaxed);
         prof::COUNT[nr as usize].fetch_add(1, Ordering::Relaxed);

@@ -31,7 +31,7 @@ fn small_string(addr: u64) -> Result<Option<Vec<u8>>, Errno> {
 /// their flags and options. Bind, move and propagation changes are not
 /// implemented: EINVAL with a log line.
 pub fn mount(c: &mut Call<'_>) -> SysResult {
-    let [source, target, fstype, flags, data, ..] = c.a;
+    let [source, target, fstype, flags, data, ..] = c.a();
     if !perm::is_root() {
         return Err(Errno::EPERM);
     }
@@ -69,7 +69,7 @@ pub fn mount(c: &mut Call<'_>) -> SysResult {
 /// umount2(2): EINVAL unless the path is a mount's root; EBUSY while in
 /// use (MNT_DETACH detaches anyway). MNT_EXPIRE is not supported.
 pub fn umount2(c: &mut Call<'_>) -> SysResult {
-    let [target, flags, ..] = c.a;
+    let [target, flags, ..] = c.a();
     if flags & !(MNT_FORCE | MNT_DETACH | UMOUNT_NOFOLLOW) != 0 {
         return Err(Errno::EINVAL);
     }
@@ -98,7 +98,7 @@ pub fn sync(_: &mut Call<'_>) -> SysResult {
 
 /// syncfs(2): the file system of one open file.
 pub fn syncfs(c: &mut Call<'_>) -> SysResult {
-    let f = io_file(c.a[0])?;
+    let f = io_file(c.a()[0])?;
     match &f.loc {
         Some(l) => l.mnt.sb.fs.sync().map(|_| 0),
         None => Ok(0),

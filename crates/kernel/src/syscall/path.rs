@@ -42,20 +42,20 @@ fn do_open(dirfd: u64, path_addr: u64, flags: u32, mode: u32) -> SysResult {
 }
 
 pub fn open(c: &mut Call<'_>) -> SysResult {
-    do_open(CWD, c.a[0], c.a[1] as u32, c.a[2] as u32)
+    do_open(CWD, c.a()[0], c.a()[1] as u32, c.a()[2] as u32)
 }
 
 pub fn openat(c: &mut Call<'_>) -> SysResult {
-    do_open(c.a[0], c.a[1], c.a[2] as u32, c.a[3] as u32)
+    do_open(c.a()[0], c.a()[1], c.a()[2] as u32, c.a()[3] as u32)
 }
 
 /// creat(2): open with O_CREAT|O_WRONLY|O_TRUNC.
 pub fn creat(c: &mut Call<'_>) -> SysResult {
     do_open(
         CWD,
-        c.a[0],
+        c.a()[0],
         fcntl::O_CREAT | fcntl::O_WRONLY | fcntl::O_TRUNC,
-        c.a[1] as u32,
+        c.a()[1] as u32,
     )
 }
 
@@ -63,7 +63,7 @@ pub fn creat(c: &mut Call<'_>) -> SysResult {
 /// flags are EINVAL here (unlike open); a mode without O_CREAT/O_TMPFILE
 /// is EINVAL; the RESOLVE_* restrictions are not implemented and refused.
 pub fn openat2(c: &mut Call<'_>) -> SysResult {
-    let [dirfd, path, how, size, ..] = c.a;
+    let [dirfd, path, how, size, ..] = c.a();
     if size < 24 {
         return Err(Errno::EINVAL);
     }
@@ -104,11 +104,11 @@ pub fn openat2(c: &mut Call<'_>) -> SysResult {
 }
 
 pub fn mkdir(c: &mut Call<'_>) -> SysResult {
-    mkdirat_(CWD, c.a[0], c.a[1])
+    mkdirat_(CWD, c.a()[0], c.a()[1])
 }
 
 pub fn mkdirat(c: &mut Call<'_>) -> SysResult {
-    mkdirat_(c.a[0], c.a[1], c.a[2])
+    mkdirat_(c.a()[0], c.a()[1], c.a()[2])
 }
 
 fn mkdirat_(dirfd: u64, path: u64, mode: u64) -> SysResult {
@@ -117,11 +117,11 @@ fn mkdirat_(dirfd: u64, path: u64, mode: u64) -> SysResult {
 }
 
 pub fn mknod(c: &mut Call<'_>) -> SysResult {
-    mknodat_(CWD, c.a[0], c.a[1], c.a[2])
+    mknodat_(CWD, c.a()[0], c.a()[1], c.a()[2])
 }
 
 pub fn mknodat(c: &mut Call<'_>) -> SysResult {
-    mknodat_(c.a[0], c.a[1], c.a[2], c.a[3])
+    mknodat_(c.a()[0], c.a()[1], c.a()[2], c.a()[3])
 }
 
 fn mknodat_(dirfd: u64, path: u64, mode: u64, dev: u64) -> SysResult {
@@ -132,17 +132,17 @@ fn mknodat_(dirfd: u64, path: u64, mode: u64, dev: u64) -> SysResult {
 }
 
 pub fn unlink(c: &mut Call<'_>) -> SysResult {
-    let path = walk::read_path(c.a[0])?;
+    let path = walk::read_path(c.a()[0])?;
     namei::unlink(CWD, &path, false).map(|_| 0)
 }
 
 pub fn rmdir(c: &mut Call<'_>) -> SysResult {
-    let path = walk::read_path(c.a[0])?;
+    let path = walk::read_path(c.a()[0])?;
     namei::unlink(CWD, &path, true).map(|_| 0)
 }
 
 pub fn unlinkat(c: &mut Call<'_>) -> SysResult {
-    let [dirfd, path, flags, ..] = c.a;
+    let [dirfd, path, flags, ..] = c.a();
     if flags & !AT_REMOVEDIR != 0 {
         return Err(Errno::EINVAL);
     }
@@ -151,15 +151,15 @@ pub fn unlinkat(c: &mut Call<'_>) -> SysResult {
 }
 
 pub fn rename(c: &mut Call<'_>) -> SysResult {
-    renameat_(CWD, c.a[0], CWD, c.a[1], 0)
+    renameat_(CWD, c.a()[0], CWD, c.a()[1], 0)
 }
 
 pub fn renameat(c: &mut Call<'_>) -> SysResult {
-    renameat_(c.a[0], c.a[1], c.a[2], c.a[3], 0)
+    renameat_(c.a()[0], c.a()[1], c.a()[2], c.a()[3], 0)
 }
 
 pub fn renameat2(c: &mut Call<'_>) -> SysResult {
-    renameat_(c.a[0], c.a[1], c.a[2], c.a[3], c.a[4])
+    renameat_(c.a()[0], c.a()[1], c.a()[2], c.a()[3], c.a()[4])
 }
 
 fn renameat_(odir: u64, opath: u64, ndir: u64, npath: u64, flags: u64) -> SysResult {
@@ -170,11 +170,11 @@ fn renameat_(odir: u64, opath: u64, ndir: u64, npath: u64, flags: u64) -> SysRes
 }
 
 pub fn link(c: &mut Call<'_>) -> SysResult {
-    linkat_(CWD, c.a[0], CWD, c.a[1], 0)
+    linkat_(CWD, c.a()[0], CWD, c.a()[1], 0)
 }
 
 pub fn linkat(c: &mut Call<'_>) -> SysResult {
-    linkat_(c.a[0], c.a[1], c.a[2], c.a[3], c.a[4])
+    linkat_(c.a()[0], c.a()[1], c.a()[2], c.a()[3], c.a()[4])
 }
 
 fn linkat_(odir: u64, opath: u64, ndir: u64, npath: u64, flags: u64) -> SysResult {
@@ -192,11 +192,11 @@ fn linkat_(odir: u64, opath: u64, ndir: u64, npath: u64, flags: u64) -> SysResul
 }
 
 pub fn symlink(c: &mut Call<'_>) -> SysResult {
-    symlinkat_(c.a[0], CWD, c.a[1])
+    symlinkat_(c.a()[0], CWD, c.a()[1])
 }
 
 pub fn symlinkat(c: &mut Call<'_>) -> SysResult {
-    symlinkat_(c.a[0], c.a[1], c.a[2])
+    symlinkat_(c.a()[0], c.a()[1], c.a()[2])
 }
 
 fn symlinkat_(target: u64, dirfd: u64, path: u64) -> SysResult {
@@ -206,11 +206,11 @@ fn symlinkat_(target: u64, dirfd: u64, path: u64) -> SysResult {
 }
 
 pub fn readlink(c: &mut Call<'_>) -> SysResult {
-    readlinkat_(CWD, c.a[0], c.a[1], c.a[2])
+    readlinkat_(CWD, c.a()[0], c.a()[1], c.a()[2])
 }
 
 pub fn readlinkat(c: &mut Call<'_>) -> SysResult {
-    readlinkat_(c.a[0], c.a[1], c.a[2], c.a[3])
+    readlinkat_(c.a()[0], c.a()[1], c.a()[2], c.a()[3])
 }
 
 /// readlinkat(2); an empty path reads the link open at `dirfd` (O_PATH).
@@ -248,7 +248,7 @@ fn searchable_dir(loc: &Loc) -> Result<(), Errno> {
 }
 
 pub fn chdir(c: &mut Call<'_>) -> SysResult {
-    let path = walk::read_path(c.a[0])?;
+    let path = walk::read_path(c.a()[0])?;
     let loc = walk::lookup(CWD, &path, FOLLOW | DIRECTORY)?;
     searchable_dir(&loc)?;
     set_context(|ctx| ctx.cwd = loc);
@@ -256,7 +256,7 @@ pub fn chdir(c: &mut Call<'_>) -> SysResult {
 }
 
 pub fn fchdir(c: &mut Call<'_>) -> SysResult {
-    let f = file(c.a[0])?;
+    let f = file(c.a()[0])?;
     let loc = f.loc.clone().ok_or(Errno::ENOTDIR)?;
     searchable_dir(&loc)?;
     set_context(|ctx| ctx.cwd = loc);
@@ -265,7 +265,7 @@ pub fn fchdir(c: &mut Call<'_>) -> SysResult {
 
 /// chroot(2): root only; the working directory stays where it is.
 pub fn chroot(c: &mut Call<'_>) -> SysResult {
-    let path = walk::read_path(c.a[0])?;
+    let path = walk::read_path(c.a()[0])?;
     let loc = walk::lookup(CWD, &path, FOLLOW | DIRECTORY)?;
     searchable_dir(&loc)?;
     if !perm::is_root() {
@@ -279,23 +279,23 @@ pub fn getcwd(c: &mut Call<'_>) -> SysResult {
     let ctx = walk::context();
     let mut path = walk::path_of(&ctx.cwd, &ctx.root)?;
     crate::kalloc::push(&mut path, 0)?;
-    if (c.a[1] as usize) < path.len() {
+    if (c.a()[1] as usize) < path.len() {
         return Err(Errno::ERANGE);
     }
-    uaccess::write_bytes(c.a[0], &path)?;
+    uaccess::write_bytes(c.a()[0], &path)?;
     Ok(path.len() as u64)
 }
 
 pub fn access(c: &mut Call<'_>) -> SysResult {
-    access_(CWD, c.a[0], c.a[1], 0)
+    access_(CWD, c.a()[0], c.a()[1], 0)
 }
 
 pub fn faccessat(c: &mut Call<'_>) -> SysResult {
-    access_(c.a[0], c.a[1], c.a[2], 0)
+    access_(c.a()[0], c.a()[1], c.a()[2], 0)
 }
 
 pub fn faccessat2(c: &mut Call<'_>) -> SysResult {
-    access_(c.a[0], c.a[1], c.a[2], c.a[3])
+    access_(c.a()[0], c.a()[1], c.a()[2], c.a()[3])
 }
 
 /// access(2) family: checks with the real ids unless AT_EACCESS.
@@ -359,27 +359,27 @@ fn set_mode(loc: &Loc, mode: u32) -> SysResult {
 }
 
 pub fn chmod(c: &mut Call<'_>) -> SysResult {
-    let loc = target(CWD, c.a[0], 0, 0)?;
-    set_mode(&loc, c.a[1] as u32)
+    let loc = target(CWD, c.a()[0], 0, 0)?;
+    set_mode(&loc, c.a()[1] as u32)
 }
 
 pub fn fchmod(c: &mut Call<'_>) -> SysResult {
-    set_mode(&fd_target(c.a[0])?, c.a[1] as u32)
+    set_mode(&fd_target(c.a()[0])?, c.a()[1] as u32)
 }
 
 pub fn fchmodat(c: &mut Call<'_>) -> SysResult {
-    let loc = target(c.a[0], c.a[1], 0, 0)?;
-    set_mode(&loc, c.a[2] as u32)
+    let loc = target(c.a()[0], c.a()[1], 0, 0)?;
+    set_mode(&loc, c.a()[2] as u32)
 }
 
 /// fchmodat2(2): with AT_SYMLINK_NOFOLLOW a symlink's mode cannot change
 /// (EOPNOTSUPP, as Linux).
 pub fn fchmodat2(c: &mut Call<'_>) -> SysResult {
-    let loc = target(c.a[0], c.a[1], c.a[3], AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)?;
+    let loc = target(c.a()[0], c.a()[1], c.a()[3], AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)?;
     if loc.inode.kind == Kind::Symlink {
         return Err(Errno::EOPNOTSUPP);
     }
-    set_mode(&loc, c.a[2] as u32)
+    set_mode(&loc, c.a()[2] as u32)
 }
 
 /// Changes owner and group (-1: unchanged); clears set-user-ID, and
@@ -405,22 +405,22 @@ fn set_owner(loc: &Loc, uid: u64, gid: u64) -> SysResult {
 }
 
 pub fn chown(c: &mut Call<'_>) -> SysResult {
-    let loc = target(CWD, c.a[0], 0, 0)?;
-    set_owner(&loc, c.a[1], c.a[2])
+    let loc = target(CWD, c.a()[0], 0, 0)?;
+    set_owner(&loc, c.a()[1], c.a()[2])
 }
 
 pub fn lchown(c: &mut Call<'_>) -> SysResult {
-    let loc = target(CWD, c.a[0], AT_SYMLINK_NOFOLLOW, AT_SYMLINK_NOFOLLOW)?;
-    set_owner(&loc, c.a[1], c.a[2])
+    let loc = target(CWD, c.a()[0], AT_SYMLINK_NOFOLLOW, AT_SYMLINK_NOFOLLOW)?;
+    set_owner(&loc, c.a()[1], c.a()[2])
 }
 
 pub fn fchown(c: &mut Call<'_>) -> SysResult {
-    set_owner(&fd_target(c.a[0])?, c.a[1], c.a[2])
+    set_owner(&fd_target(c.a()[0])?, c.a()[1], c.a()[2])
 }
 
 pub fn fchownat(c: &mut Call<'_>) -> SysResult {
-    let loc = target(c.a[0], c.a[1], c.a[4], AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)?;
-    set_owner(&loc, c.a[2], c.a[3])
+    let loc = target(c.a()[0], c.a()[1], c.a()[4], AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)?;
+    set_owner(&loc, c.a()[2], c.a()[3])
 }
 
 /// A requested time: now, unchanged, or a given one.
@@ -480,7 +480,7 @@ fn read_pairs(addr: u64) -> Result<[(i64, i64); 2], Errno> {
 
 /// utimensat(2); a NULL path means the descriptor itself (futimens).
 pub fn utimensat(c: &mut Call<'_>) -> SysResult {
-    let [dirfd, path, times, flags, ..] = c.a;
+    let [dirfd, path, times, flags, ..] = c.a();
     if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0 {
         return Err(Errno::EINVAL);
     }
@@ -517,29 +517,29 @@ fn timeval_times(addr: u64) -> Result<(SetTime, SetTime), Errno> {
 }
 
 pub fn utimes(c: &mut Call<'_>) -> SysResult {
-    let (a, m) = timeval_times(c.a[1])?;
-    set_times(&target(CWD, c.a[0], 0, 0)?, a, m)
+    let (a, m) = timeval_times(c.a()[1])?;
+    set_times(&target(CWD, c.a()[0], 0, 0)?, a, m)
 }
 
 pub fn futimesat(c: &mut Call<'_>) -> SysResult {
-    let (a, m) = timeval_times(c.a[2])?;
-    set_times(&target(c.a[0], c.a[1], 0, 0)?, a, m)
+    let (a, m) = timeval_times(c.a()[2])?;
+    set_times(&target(c.a()[0], c.a()[1], 0, 0)?, a, m)
 }
 
 /// utime(2): `struct utimbuf { time_t actime, modtime }` in seconds.
 pub fn utime(c: &mut Call<'_>) -> SysResult {
-    let (a, m) = if c.a[1] == 0 {
+    let (a, m) = if c.a()[1] == 0 {
         (SetTime::Now, SetTime::Now)
     } else {
         let mut raw = [0u8; 16];
-        uaccess::read_bytes(c.a[1], &mut raw)?;
+        uaccess::read_bytes(c.a()[1], &mut raw)?;
         let w = |i: usize| i64::from_le_bytes(raw[i * 8..i * 8 + 8].try_into().unwrap_or_default());
         (
             SetTime::At(Time { sec: w(0), nsec: 0 }),
             SetTime::At(Time { sec: w(1), nsec: 0 }),
         )
     };
-    set_times(&target(CWD, c.a[0], 0, 0)?, a, m)
+    set_times(&target(CWD, c.a()[0], 0, 0)?, a, m)
 }
 
 /// Sets the length of regular file `inode` (truncate, ftruncate): EFBIG,
@@ -558,11 +558,11 @@ pub fn set_length(inode: &Arc<Inode>, len: u64) -> SysResult {
 
 /// truncate(2): the file at a path, which the caller may write.
 pub fn truncate(c: &mut Call<'_>) -> SysResult {
-    let len = c.a[1] as i64;
+    let len = c.a()[1] as i64;
     if len < 0 {
         return Err(Errno::EINVAL);
     }
-    let path = walk::read_path(c.a[0])?;
+    let path = walk::read_path(c.a()[0])?;
     let loc = walk::lookup(CWD, &path, FOLLOW)?;
     match loc.inode.kind {
         Kind::Dir => return Err(Errno::EISDIR),

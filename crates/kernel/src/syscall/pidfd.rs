@@ -38,7 +38,7 @@ pub fn process_of(fd: u64) -> Result<Arc<Process>, Errno> {
 /// pidfd_open(2): a pidfd for process `pid` (a thread group's id: a
 /// thread id that is not one is EINVAL... as Linux without PIDFD_THREAD).
 pub fn pidfd_open(c: &mut Call<'_>) -> SysResult {
-    let [pid, flags, ..] = c.a;
+    let [pid, flags, ..] = c.a();
     if flags & !PIDFD_NONBLOCK != 0 || pid as i32 <= 0 {
         return Err(Errno::EINVAL);
     }
@@ -55,7 +55,7 @@ pub fn pidfd_open(c: &mut Call<'_>) -> SysResult {
 /// pidfd_send_signal(2): kill(2) (or, with `info`, rt_sigqueueinfo(2)) to
 /// the process the pidfd names; ESRCH once it has ended; `flags` must be 0.
 pub fn pidfd_send_signal(c: &mut Call<'_>) -> SysResult {
-    let [fd, sig, uinfo, flags, ..] = c.a;
+    let [fd, sig, uinfo, flags, ..] = c.a();
     if flags != 0 {
         return Err(Errno::EINVAL);
     }

@@ -185,14 +185,14 @@ fn do_poll(fds: u64, nfds: u64, timeout: Timeout) -> SysResult {
 /// poll(2): negative fds are skipped, a closed one is POLLNVAL; more
 /// entries than the soft RLIMIT_NOFILE is EINVAL.
 pub fn poll(c: &mut Call<'_>) -> SysResult {
-    let [fds, nfds, ms, ..] = c.a;
+    let [fds, nfds, ms, ..] = c.a();
     do_poll(fds, nfds, Timeout::from_poll_ms(ms as i32, now()))
 }
 
 /// ppoll(2): a timespec time-out (NULL: none), written back with the time
 /// left, and a signal mask for the duration.
 pub fn ppoll(c: &mut Call<'_>) -> SysResult {
-    let [fds, nfds, tsp, mask, size, ..] = c.a;
+    let [fds, nfds, tsp, mask, size, ..] = c.a();
     let start = now();
     let timeout = if tsp == 0 {
         Timeout::Forever
@@ -269,7 +269,7 @@ fn do_select(nfds: u64, rd: u64, wr: u64, ex: u64, timeout: Timeout) -> SysResul
 /// descriptor in them is EBADF; the timeval is rewritten with the time
 /// left, as Linux does.
 pub fn select(c: &mut Call<'_>) -> SysResult {
-    let [nfds, rd, wr, ex, tvp, ..] = c.a;
+    let [nfds, rd, wr, ex, tvp, ..] = c.a();
     let start = now();
     let timeout = if tvp == 0 {
         Timeout::Forever
@@ -285,7 +285,7 @@ pub fn select(c: &mut Call<'_>) -> SysResult {
 /// pselect6(2): a timespec, and a signal mask given as { sigset pointer,
 /// size } at the sixth argument (NULL, or a NULL set: no mask).
 pub fn pselect6(c: &mut Call<'_>) -> SysResult {
-    let [nfds, rd, wr, ex, tsp, sig] = c.a;
+    let [nfds, rd, wr, ex, tsp, sig] = c.a();
     let start = now();
     let timeout = if tsp == 0 {
         Timeout::Forever
@@ -325,7 +325,7 @@ fn new_epoll(cloexec: bool) -> SysResult {
 
 /// epoll_create(2): `size` must be positive (and is otherwise unused).
 pub fn epoll_create(c: &mut Call<'_>) -> SysResult {
-    if c.a[0] as i32 <= 0 {
+    if c.a()[0] as i32 <= 0 {
         return Err(Errno::EINVAL);
     }
     new_epoll(false)
@@ -333,16 +333,16 @@ pub fn epoll_create(c: &mut Call<'_>) -> SysResult {
 
 /// epoll_create1(2): EPOLL_CLOEXEC only.
 pub fn epoll_create1(c: &mut Call<'_>) -> SysResult {
-    if c.a[0] & !EPOLL_CLOEXEC != 0 {
+    if c.a()[0] & !EPOLL_CLOEXEC != 0 {
         return Err(Errno::EINVAL);
     }
-    new_epoll(c.a[0] != 0)
+    new_epoll(c.a()[0] != 0)
 }
 
 /// epoll_ctl(2): ADD, MOD, DEL with Linux's errors (EPERM for files that
 /// are always ready, EEXIST, ENOENT, ELOOP, EINVAL).
 pub fn epoll_ctl(c: &mut Call<'_>) -> SysResult {
-    let [epfd, op, fd, ev, ..] = c.a;
+    let [epfd, op, fd, ev, ..] = c.a();
     let (events, data) = if CtlOp::has_event(op) {
         let mut b = [0u8; EPOLL_EVENT_SIZE];
         uaccess::read_bytes(ev, &mut b)?;
@@ -405,13 +405,13 @@ fn do_epoll_wait(epfd: u64, evs: u64, max: u64, ms: u64) -> SysResult {
 
 /// epoll_wait(2): up to `maxevents` ready items; `timeout` in ms as poll.
 pub fn epoll_wait(c: &mut Call<'_>) -> SysResult {
-    let [epfd, evs, max, ms, ..] = c.a;
+    let [epfd, evs, max, ms, ..] = c.a();
     do_epoll_wait(epfd, evs, max, ms)
 }
 
 /// epoll_pwait(2): epoll_wait with a signal mask for the duration.
 pub fn epoll_pwait(c: &mut Call<'_>) -> SysResult {
-    let [epfd, evs, max, ms, mask, size] = c.a;
+    let [epfd, evs, max, ms, mask, size] = c.a();
     let _mask = TempMask::apply(mask, size)?;
     do_epoll_wait(epfd, evs, max, ms)
 }

@@ -15,21 +15,21 @@ use marten_abi::random::*;
 use marten_abi::reboot::*;
 use marten_abi::{signal, wait};
 
-pub fn getpid(_: &mut Call<'_>) -> SysResult {
-    Ok(sched::with_current(|t| t.process.pid) as u64)
+pub fn getpid(c: &mut Call<'_>) -> SysResult {
+    Ok(c.thread.process.pid as u64)
 }
 
-pub fn gettid(_: &mut Call<'_>) -> SysResult {
-    Ok(sched::with_current(|t| t.tid()) as u64)
+pub fn gettid(c: &mut Call<'_>) -> SysResult {
+    Ok(c.thread.tid() as u64)
 }
 
-pub fn getppid(_: &mut Call<'_>) -> SysResult {
-    Ok(sched::with_current(|t| t.process.ppid()) as u64)
+pub fn getppid(c: &mut Call<'_>) -> SysResult {
+    Ok(c.thread.process.ppid() as u64)
 }
 
 /// getpgid(2): the group of `pid` (0: the caller).
 pub fn getpgid(c: &mut Call<'_>) -> SysResult {
-    Ok(target_or_self(c.a[0])?.pgid() as u64)
+    Ok(target_or_self(c.a()[0])?.pgid() as u64)
 }
 
 /// getpgrp(2): the caller's group.
@@ -39,7 +39,7 @@ pub fn getpgrp(_: &mut Call<'_>) -> SysResult {
 
 /// getsid(2): the session of `pid` (0: the caller).
 pub fn getsid(c: &mut Call<'_>) -> SysResult {
-    Ok(target_or_self(c.a[0])?.sid() as u64)
+    Ok(target_or_self(c.a()[0])?.sid() as u64)
 }
 
 fn target_or_self(pid: u64) -> Result<alloc::sync::Arc<proc::Process>, Errno> {
@@ -52,11 +52,11 @@ fn target_or_self(pid: u64) -> Result<alloc::sync::Arc<proc::Process>, Errno> {
 
 /// setpgid(2).
 pub fn setpgid(c: &mut Call<'_>) -> SysResult {
-    let pid = c.a[0] as i32;
+    let pid = c.a()[0] as i32;
     if pid < 0 {
         return Err(Errno::EINVAL);
     }
-    proc::setpgid(&sched::current_process(), pid as Pid, c.a[1] as i32)?;
+    proc::setpgid(&sched::current_process(), pid as Pid, c.a()[1] as i32)?;
     Ok(0)
 }
 
@@ -67,7 +67,7 @@ pub fn setsid(_: &mut Call<'_>) -> SysResult {
 
 /// umask(2): sets the creation mask, returns the old one.
 pub fn umask(c: &mut Call<'_>) -> SysResult {
-    let new = c.a[0] as u32 & 0o777;
+    let new = c.a()[0] as u32 & 0o777;
     Ok(sched::with_current(|t| t.user.swap_umask(new)) as u64)
 }
 
@@ -95,10 +95,10 @@ fn read_strv(addr: u64, budget: &mut usize) -> Result<Vec<Vec<u8>>, Errno> {
 }
 
 pub fn execve(c: &mut Call<'_>) -> SysResult {
-    let path = uaccess::read_cstr(c.a[0], marten_abi::limits::PATH_MAX, Errno::ENAMETOOLONG)?;
+    let path = uaccess::read_cstr(c.a()[0], marten_abi::limits::PATH_MAX, Errno::ENAMETOOLONG)?;
     let mut budget = ARG_MAX;
-    let argv = read_strv(c.a[1], &mut budget)?;
-    let envp = read_strv(c.a[2], &mut budget)?;
+    let argv = read_strv(c.a()[1], &mut budget)?;
+    let envp = read_strv(c.a()[2], &mut budget)?;
     let p = sched::current_process();
     let me = sched::current();
     let limits = *p.user.limits.lock();
@@ -197,7 +197,7 @@ fn wait_target(pid: i32) -> WaitFor {
 /// Stopped and continued children are never reported: Marten cannot stop
 /// a process yet, so WUNTRACED and WCONTINUED have nothing to report.
 pub fn wait4(c: &mut Call<'_>) -> SysResult {
-    let [pid, wstatus, options, rusage, ..] = c.a;
+    let [pid, wstatus, options, rusage, ..] = c.a();
     if options & !((wait::WNOHANG as u64) | wait::WUNTRACED as u64 | wait::WCONTINUED as u64 | WALL_FLAGS) != 0 {
         return Err(Errno::EINVAL);
     }
@@ -232,7 +232,7 @@ fn write_rusage(addr: u64) -> Result<(), Errno> {
 }
 
 pub fn waitid(c: &mut Call<'_>) -> SysResult {
-    let [idtype, id, infop, options, rusage, _] = c.a;
+    let [idtype, id, infop, options, rusage, _] = c.a();
     let known = (wait::WNOHANG as u64)
         | wait::WEXITED as u64
         | wait::WUNTRACED as u64
@@ -276,8 +276,8 @@ pub fn waitid(c: &mut Call<'_>) -> SysResult {
 
 /// kill(2): one process, a group, or everyone (see `proc::signal::kill`).
 pub fn kill(c: &mut Call<'_>) -> SysResult {
-    let pid = c.a[0] as i32;
-    let sig = c.a[1] as i32;
+    let pid = c.a()[0] as i32;
+    let sig = c.a()[1] as i32;
     if pid == i32::MIN {
         return Err(Errno::ESRCH);
     }
@@ -302,7 +302,7 @@ pub fn uname(c: &mut Call<'_>) -> SysResult {
     for (i, f) in fields.iter().enumerate() {
         buf[i * 65..i * 65 + f.len()].copy_from_slice(f);
     }
-    uaccess::write_bytes(c.a[0], &buf)?;
+    uaccess::write_bytes(c.a()[0], &buf)?;
     Ok(0)
 }
 
@@ -312,13 +312,13 @@ pub fn sethostname(c: &mut Call<'_>) -> SysResult {
     if !crate::vfs::perm::is_root() {
         return Err(Errno::EPERM);
     }
-    let len = c.a[1] as i64;
+    let len = c.a()[1] as i64;
     if !(0..=HOST_NAME_MAX as i64).contains(&len) {
         return Err(Errno::EINVAL);
     }
     let mut name = [0u8; HOST_NAME_MAX];
     let name = &mut name[..len as usize];
-    uaccess::read_bytes(c.a[0], name)?;
+    uaccess::read_bytes(c.a()[0], name)?;
     crate::uts::set_hostname(name)?;
     Ok(0)
 }
@@ -344,13 +344,13 @@ pub fn sysinfo(c: &mut Call<'_>) -> SysResult {
     let procs = proc::ids_in_use().min(u16::MAX as usize) as u16;
     b[80..82].copy_from_slice(&procs.to_le_bytes());
     b[104..108].copy_from_slice(&4096u32.to_le_bytes());
-    uaccess::write_bytes(c.a[0], &b)?;
+    uaccess::write_bytes(c.a()[0], &b)?;
     Ok(0)
 }
 
 pub fn arch_prctl(c: &mut Call<'_>) -> SysResult {
     let me = sched::current();
-    let [code, addr, ..] = c.a;
+    let [code, addr, ..] = c.a();
     match code {
         ARCH_SET_FS | ARCH_SET_GS => {
             if addr >= hal::paging::USER_END {
@@ -377,7 +377,7 @@ pub fn arch_prctl(c: &mut Call<'_>) -> SysResult {
 pub fn prctl(c: &mut Call<'_>) -> SysResult {
     use core::sync::atomic::Ordering;
     use marten_abi::prctl::*;
-    let [option, arg, ..] = c.a;
+    let [option, arg, ..] = c.a();
     let p = sched::current_process();
     match option {
         PR_SET_NAME => {
@@ -438,25 +438,25 @@ pub fn set_tid_address(c: &mut Call<'_>) -> SysResult {
     let me = sched::current();
     me.user
         .clear_child_tid
-        .store(c.a[0], core::sync::atomic::Ordering::Relaxed);
+        .store(c.a()[0], core::sync::atomic::Ordering::Relaxed);
     Ok(me.tid() as u64)
 }
 
 /// set_robust_list(2): records the head of the calling thread's robust
 /// futex list, walked when the thread exits.
 pub fn set_robust_list(c: &mut Call<'_>) -> SysResult {
-    if c.a[1] != ROBUST_LIST_HEAD_SIZE {
+    if c.a()[1] != ROBUST_LIST_HEAD_SIZE {
         return Err(Errno::EINVAL);
     }
     sched::current()
         .user
         .robust_list
-        .store(c.a[0], core::sync::atomic::Ordering::Release);
+        .store(c.a()[0], core::sync::atomic::Ordering::Release);
     Ok(0)
 }
 
 pub fn getrandom(c: &mut Call<'_>) -> SysResult {
-    let [buf, len, flags, ..] = c.a;
+    let [buf, len, flags, ..] = c.a();
     if flags & !(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE) != 0
         || flags & (GRND_RANDOM | GRND_INSECURE) == (GRND_RANDOM | GRND_INSECURE)
     {
@@ -476,7 +476,7 @@ pub fn getrandom(c: &mut Call<'_>) -> SysResult {
 
 /// reboot(2): root only (EPERM), then the magic numbers (EINVAL).
 pub fn reboot(c: &mut Call<'_>) -> SysResult {
-    let [m1, m2, cmd, ..] = c.a;
+    let [m1, m2, cmd, ..] = c.a();
     if !crate::vfs::perm::is_root() {
         return Err(Errno::EPERM);
     }

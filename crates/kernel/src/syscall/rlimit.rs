@@ -32,17 +32,17 @@ fn exchange(target: &Process, r: Resource, new: Option<Rlimit>) -> Result<Rlimit
 
 /// getrlimit(2).
 pub fn getrlimit(c: &mut Call<'_>) -> SysResult {
-    let r = resource(c.a[0])?;
+    let r = resource(c.a()[0])?;
     let old = exchange(&sched::current_process(), r, None)?;
-    uaccess::write_bytes(c.a[1], &old.to_bytes())?;
+    uaccess::write_bytes(c.a()[1], &old.to_bytes())?;
     Ok(0)
 }
 
 /// setrlimit(2): the new limit is read first, so a bad pointer is EFAULT
 /// whatever the resource, as on Linux.
 pub fn setrlimit(c: &mut Call<'_>) -> SysResult {
-    let new = read_rlimit(c.a[1])?;
-    let r = resource(c.a[0])?;
+    let new = read_rlimit(c.a()[1])?;
+    let r = resource(c.a()[0])?;
     exchange(&sched::current_process(), r, Some(new))?;
     Ok(0)
 }
@@ -72,7 +72,7 @@ fn target(pid: u64) -> Result<Arc<Process>, Errno> {
 /// limit is written after the new one is set, so a bad `old` pointer is
 /// EFAULT with the new limit in place, as on Linux.
 pub fn prlimit64(c: &mut Call<'_>) -> SysResult {
-    let [pid, raw, new, old, ..] = c.a;
+    let [pid, raw, new, old, ..] = c.a();
     let new = if new != 0 { Some(read_rlimit(new)?) } else { None };
     let p = target(pid)?;
     let r = resource(raw)?;

@@ -85,7 +85,7 @@ fn param_and_target(pid: u64, param: u64) -> Result<(u32, Arc<Thread>), Errno> {
 
 /// sched_setparam(2): the priority, keeping the policy.
 pub fn sched_setparam(c: &mut Call<'_>) -> SysResult {
-    let (priority, t) = param_and_target(c.a[0], c.a[1])?;
+    let (priority, t) = param_and_target(c.a()[0], c.a()[1])?;
     apply(
         &t,
         &Request {
@@ -100,21 +100,21 @@ pub fn sched_setparam(c: &mut Call<'_>) -> SysResult {
 
 /// sched_getparam(2): the real-time priority (0 for time sharing).
 pub fn sched_getparam(c: &mut Call<'_>) -> SysResult {
-    if c.a[1] == 0 || (c.a[0] as i32) < 0 {
+    if c.a()[1] == 0 || (c.a()[0] as i32) < 0 {
         return Err(Errno::EINVAL);
     }
-    let s = target(c.a[0])?.policy.get();
-    uaccess::write_i32(c.a[1], i32::from(s.rt_priority))?;
+    let s = target(c.a()[0])?.policy.get();
+    uaccess::write_i32(c.a()[1], i32::from(s.rt_priority))?;
     Ok(0)
 }
 
 /// sched_setscheduler(2): policy (with SCHED_RESET_ON_FORK) and priority.
 pub fn sched_setscheduler(c: &mut Call<'_>) -> SysResult {
-    let raw = c.a[1] as i32;
+    let raw = c.a()[1] as i32;
     if raw < 0 {
         return Err(Errno::EINVAL);
     }
-    let (priority, t) = param_and_target(c.a[0], c.a[2])?;
+    let (priority, t) = param_and_target(c.a()[0], c.a()[2])?;
     let raw = raw as u32;
     let flags = if raw & SCHED_RESET_ON_FORK != 0 {
         SCHED_FLAG_RESET_ON_FORK
@@ -135,24 +135,24 @@ pub fn sched_setscheduler(c: &mut Call<'_>) -> SysResult {
 
 /// sched_getscheduler(2): the policy, with SCHED_RESET_ON_FORK.
 pub fn sched_getscheduler(c: &mut Call<'_>) -> SysResult {
-    Ok(u64::from(target_nonneg(c.a[0])?.policy.get().getscheduler()))
+    Ok(u64::from(target_nonneg(c.a()[0])?.policy.get().getscheduler()))
 }
 
 /// sched_get_priority_max(2).
 pub fn sched_get_priority_max(c: &mut Call<'_>) -> SysResult {
-    rules::priority_max(c.a[0] as u32).map(u64::from)
+    rules::priority_max(c.a()[0] as u32).map(u64::from)
 }
 
 /// sched_get_priority_min(2).
 pub fn sched_get_priority_min(c: &mut Call<'_>) -> SysResult {
-    rules::priority_min(c.a[0] as u32).map(u64::from)
+    rules::priority_min(c.a()[0] as u32).map(u64::from)
 }
 
 /// sched_rr_get_interval(2): the thread's time slice (0 for SCHED_FIFO).
 pub fn sched_rr_get_interval(c: &mut Call<'_>) -> SysResult {
-    let t = target_nonneg(c.a[0])?;
+    let t = target_nonneg(c.a()[0])?;
     let ns = policy::slice_ns(&t);
-    uaccess::write_timespec(c.a[1], (ns / 1_000_000_000) as i64, (ns % 1_000_000_000) as i64)?;
+    uaccess::write_timespec(c.a()[1], (ns / 1_000_000_000) as i64, (ns % 1_000_000_000) as i64)?;
     Ok(0)
 }
 
@@ -163,10 +163,10 @@ pub fn sched_rr_get_interval(c: &mut Call<'_>) -> SysResult {
 /// (ESRCH) and the permission (EPERM for another user's thread without
 /// privilege), as on Linux.
 pub fn sched_setaffinity(c: &mut Call<'_>) -> SysResult {
-    let len = (c.a[1] as u32 as usize).min(affinity::MASK_BYTES);
+    let len = (c.a()[1] as u32 as usize).min(affinity::MASK_BYTES);
     let mut bytes = [0u8; affinity::MASK_BYTES];
-    uaccess::read_bytes(c.a[2], &mut bytes[..len])?;
-    let t = target(c.a[0])?;
+    uaccess::read_bytes(c.a()[2], &mut bytes[..len])?;
+    let t = target(c.a()[0])?;
     let r = rights(&t);
     if !r.same_owner && !r.privileged {
         return Err(Errno::EPERM);
@@ -181,10 +181,10 @@ pub fn sched_setaffinity(c: &mut Call<'_>) -> SysResult {
 /// `len` must hold every possible CPU and be a multiple of a long
 /// (EINVAL).
 pub fn sched_getaffinity(c: &mut Call<'_>) -> SysResult {
-    let n = affinity::get_len(c.a[1] as u32, policy::possible_cpus()).map_err(|_| Errno::EINVAL)?;
-    let t = target(c.a[0])?;
+    let n = affinity::get_len(c.a()[1] as u32, policy::possible_cpus()).map_err(|_| Errno::EINVAL)?;
+    let t = target(c.a()[0])?;
     let mask = affinity::get(t.policy.affinity(), policy::online_cpus());
-    uaccess::write_bytes(c.a[2], &mask.to_le_bytes()[..n])?;
+    uaccess::write_bytes(c.a()[2], &mask.to_le_bytes()[..n])?;
     Ok(n as u64)
 }
 
@@ -231,7 +231,7 @@ fn u64_at(b: &[u8], at: usize) -> u64 {
 /// SCHED_FLAG_KEEP_POLICY and SCHED_FLAG_KEEP_PARAMS keep what the thread
 /// has; SCHED_DEADLINE and utilization clamps are refused (EINVAL).
 pub fn sched_setattr(c: &mut Call<'_>) -> SysResult {
-    let [pid, addr, flags, ..] = c.a;
+    let [pid, addr, flags, ..] = c.a();
     if addr == 0 || (pid as i32) < 0 || flags as u32 != 0 {
         return Err(Errno::EINVAL);
     }
@@ -264,7 +264,7 @@ pub fn sched_setattr(c: &mut Call<'_>) -> SysResult {
 
 /// sched_getattr(2): writes min(size, 56) bytes of `struct sched_attr`.
 pub fn sched_getattr(c: &mut Call<'_>) -> SysResult {
-    let [pid, addr, size, flags, ..] = c.a;
+    let [pid, addr, size, flags, ..] = c.a();
     let size = size as u32;
     if addr == 0 || (pid as i32) < 0 || !(SCHED_ATTR_SIZE_VER0..=ATTR_MAX).contains(&size) || flags as u32 != 0 {
         return Err(Errno::EINVAL);
@@ -329,7 +329,7 @@ fn for_each_target(which: u64, who: u64, mut f: impl FnMut(&Arc<Thread>)) -> Res
 /// 20 - nice (the raw system call's value); ESRCH when there is none.
 pub fn getpriority(c: &mut Call<'_>) -> SysResult {
     let mut best: Option<i64> = None;
-    for_each_target(c.a[0], c.a[1], |t| {
+    for_each_target(c.a()[0], c.a()[1], |t| {
         let v = t.policy.get().getpriority();
         best = Some(best.map_or(v, |b| b.max(v)));
     })?;
@@ -340,9 +340,9 @@ pub fn getpriority(c: &mut Call<'_>) -> SysResult {
 /// -20..=19). EPERM for another user's thread, EACCES for a lower nice than
 /// RLIMIT_NICE allows (both unless privileged); the result folds as Linux's.
 pub fn setpriority(c: &mut Call<'_>) -> SysResult {
-    let nice = c.a[2] as i32;
+    let nice = c.a()[2] as i32;
     let mut result = Err(Errno::ESRCH);
-    for_each_target(c.a[0], c.a[1], |t| {
+    for_each_target(c.a()[0], c.a()[1], |t| {
         let one = rules::set_nice(t.policy.get(), nice, &rights(t)).map(|s: Setting| policy::set(t, s));
         result = rules::fold_setpriority(result, one);
     })?;

@@ -21,7 +21,7 @@ fn word(b: &[u8], i: usize) -> u64 {
 }
 
 pub fn rt_sigaction(c: &mut Call<'_>) -> SysResult {
-    let [sig, act, oact, size, ..] = c.a;
+    let [sig, act, oact, size, ..] = c.a();
     if size != SIGSET_SIZE || sig == 0 || sig > NSIG as u64 {
         return Err(Errno::EINVAL);
     }
@@ -57,7 +57,7 @@ pub fn rt_sigaction(c: &mut Call<'_>) -> SysResult {
 }
 
 pub fn rt_sigprocmask(c: &mut Call<'_>) -> SysResult {
-    let [how, set, oset, size, ..] = c.a;
+    let [how, set, oset, size, ..] = c.a();
     if size != SIGSET_SIZE {
         return Err(Errno::EINVAL);
     }
@@ -92,7 +92,7 @@ pub fn rt_sigprocmask(c: &mut Call<'_>) -> SysResult {
 }
 
 pub fn rt_sigpending(c: &mut Call<'_>) -> SysResult {
-    let [set, size, ..] = c.a;
+    let [set, size, ..] = c.a();
     if size > SIGSET_SIZE {
         return Err(Errno::EINVAL);
     }
@@ -105,7 +105,7 @@ pub fn rt_sigpending(c: &mut Call<'_>) -> SysResult {
 const STACK_T_SIZE: usize = 24;
 
 pub fn sigaltstack(c: &mut Call<'_>) -> SysResult {
-    let [ss, old, ..] = c.a;
+    let [ss, old, ..] = c.a();
     let me = sched::current();
     let (sp, flags, size) = proc::deliver::altstack_view(&me, c.frame.rsp);
     let on_stack = flags & SS_ONSTACK != 0;

@@ -16,7 +16,7 @@ use marten_signal::SigSet;
 /// signalfd4(2): a new signalfd (`fd` -1) or a new mask for an existing
 /// one; SFD_NONBLOCK and SFD_CLOEXEC (new files only, as Linux).
 pub fn signalfd4(c: &mut Call<'_>) -> SysResult {
-    let [fd, mask, size, flags, ..] = c.a;
+    let [fd, mask, size, flags, ..] = c.a();
     if flags & !(SFD_CLOEXEC | SFD_NONBLOCK) != 0 || size != SIGSET_SIZE {
         return Err(Errno::EINVAL);
     }
@@ -39,6 +39,6 @@ pub fn signalfd4(c: &mut Call<'_>) -> SysResult {
 
 /// signalfd(2): signalfd4 without flags.
 pub fn signalfd(c: &mut Call<'_>) -> SysResult {
-    c.a[3] = 0;
+    c.a()[3] = 0;
     signalfd4(c)
 }

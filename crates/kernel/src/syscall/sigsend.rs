@@ -82,13 +82,13 @@ fn tkill_info(sig: i32) -> SigInfo {
 }
 
 pub fn tkill(c: &mut Call<'_>) -> SysResult {
-    let [tid, sig, ..] = c.a;
+    let [tid, sig, ..] = c.a();
     let t = thread_target(None, tid as i32)?;
     send_checked(Dest::Thread(&t), sig as i32, tkill_info(sig as i32), false)
 }
 
 pub fn tgkill(c: &mut Call<'_>) -> SysResult {
-    let [tgid, tid, sig, ..] = c.a;
+    let [tgid, tid, sig, ..] = c.a();
     let t = thread_target(Some(tgid as i32), tid as i32)?;
     send_checked(Dest::Thread(&t), sig as i32, tkill_info(sig as i32), false)
 }
@@ -108,14 +108,14 @@ pub(super) fn user_info(target: &Process, sig: i32, addr: u64) -> Result<SigInfo
 }
 
 pub fn rt_sigqueueinfo(c: &mut Call<'_>) -> SysResult {
-    let [tgid, sig, uinfo, ..] = c.a;
+    let [tgid, sig, uinfo, ..] = c.a();
     let p = process_target(tgid as i32)?;
     let info = user_info(&p, sig as i32, uinfo)?;
     send_checked(Dest::Process(&p), sig as i32, info, true)
 }
 
 pub fn rt_tgsigqueueinfo(c: &mut Call<'_>) -> SysResult {
-    let [tgid, tid, sig, uinfo, ..] = c.a;
+    let [tgid, tid, sig, uinfo, ..] = c.a();
     let t = thread_target(Some(tgid as i32), tid as i32)?;
     let info = user_info(&t.process, sig as i32, uinfo)?;
     send_checked(Dest::Thread(&t), sig as i32, info, true)

@@ -28,7 +28,7 @@ pub fn pause(_: &mut Call<'_>) -> SysResult {
 /// runs a handler; the handler's frame carries the caller's own mask,
 /// which sigreturn puts back.
 pub fn rt_sigsuspend(c: &mut Call<'_>) -> SysResult {
-    let [set, size, ..] = c.a;
+    let [set, size, ..] = c.a();
     if size != SIGSET_SIZE {
         return Err(Errno::EINVAL);
     }
@@ -49,7 +49,7 @@ pub fn rt_sigsuspend(c: &mut Call<'_>) -> SysResult {
 /// `info`; EAGAIN when the time runs out, EINTR when another signal runs a
 /// handler meanwhile.
 pub fn rt_sigtimedwait(c: &mut Call<'_>) -> SysResult {
-    let [set, info, timeout, size, ..] = c.a;
+    let [set, info, timeout, size, ..] = c.a();
     if size != SIGSET_SIZE {
         return Err(Errno::EINVAL);
     }

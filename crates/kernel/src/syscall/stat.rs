@@ -46,29 +46,29 @@ fn put(addr: u64, st: &Stat) -> SysResult {
 }
 
 pub fn stat(c: &mut Call<'_>) -> SysResult {
-    put(c.a[1], &stat_at(CWD, c.a[0], 0)?)
+    put(c.a()[1], &stat_at(CWD, c.a()[0], 0)?)
 }
 
 pub fn lstat(c: &mut Call<'_>) -> SysResult {
-    put(c.a[1], &stat_at(CWD, c.a[0], AT_SYMLINK_NOFOLLOW)?)
+    put(c.a()[1], &stat_at(CWD, c.a()[0], AT_SYMLINK_NOFOLLOW)?)
 }
 
 pub fn fstat(c: &mut Call<'_>) -> SysResult {
-    put(c.a[1], &file(c.a[0])?.stat())
+    put(c.a()[1], &c.file(c.a()[0])?.stat())
 }
 
 pub fn newfstatat(c: &mut Call<'_>) -> SysResult {
-    let flags = c.a[3];
+    let flags = c.a()[3];
     if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT) != 0 {
         return Err(Errno::EINVAL);
     }
-    put(c.a[2], &stat_at(c.a[0], c.a[1], flags)?)
+    put(c.a()[2], &stat_at(c.a()[0], c.a()[1], flags)?)
 }
 
 /// statx(2): the basic fields; birth time and the mount id are not kept
 /// (its mask bit stays clear, as on file systems without one).
 pub fn statx(c: &mut Call<'_>) -> SysResult {
-    let [dirfd, path, flags, mask, buf, ..] = c.a;
+    let [dirfd, path, flags, mask, buf, ..] = c.a();
     if flags & !(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT | AT_STATX_SYNC_TYPE) != 0
         || flags & AT_STATX_SYNC_TYPE == AT_STATX_SYNC_TYPE
         || mask as u32 & STATX_RESERVED != 0
@@ -121,14 +121,14 @@ fn statfs_of(loc: &Loc, buf: u64) -> SysResult {
 }
 
 pub fn statfs(c: &mut Call<'_>) -> SysResult {
-    let p = walk::read_path(c.a[0])?;
+    let p = walk::read_path(c.a()[0])?;
     let loc = walk::lookup(CWD, &p, FOLLOW)?;
-    statfs_of(&loc, c.a[1])
+    statfs_of(&loc, c.a()[1])
 }
 
 /// fstatfs(2): files without a file system (pipes) have none to report.
 pub fn fstatfs(c: &mut Call<'_>) -> SysResult {
-    let f = file(c.a[0])?;
+    let f = c.file(c.a()[0])?;
     let loc = f.loc.clone().ok_or(Errno::ENOSYS)?;
-    statfs_of(&loc, c.a[1])
+    statfs_of(&loc, c.a()[1])
 }

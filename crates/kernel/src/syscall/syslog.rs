@@ -82,7 +82,7 @@ fn room(buf: u64, len: i32) -> Result<usize, Errno> {
 }
 
 pub fn syslog(c: &mut Call<'_>) -> SysResult {
-    let [ty, buf, len, ..] = c.a;
+    let [ty, buf, len, ..] = c.a();
     let len = len as i32;
     match ty {
         SYSLOG_ACTION_CLOSE | SYSLOG_ACTION_OPEN => Ok(0),

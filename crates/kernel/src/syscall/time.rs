@@ -40,37 +40,37 @@ pub fn clock_ns(clock: u64) -> Result<u64, Errno> {
 }
 
 pub fn clock_gettime(c: &mut Call<'_>) -> SysResult {
-    let ns = clock_ns(c.a[0])?;
-    uaccess::write_timespec(c.a[1], (ns / 1_000_000_000) as i64, (ns % 1_000_000_000) as i64)?;
+    let ns = clock_ns(c.a()[0])?;
+    uaccess::write_timespec(c.a()[1], (ns / 1_000_000_000) as i64, (ns % 1_000_000_000) as i64)?;
     Ok(0)
 }
 
 pub fn clock_getres(c: &mut Call<'_>) -> SysResult {
-    clock_ns(c.a[0])?;
-    if c.a[1] != 0 {
-        uaccess::write_timespec(c.a[1], 0, 1)?;
+    clock_ns(c.a()[0])?;
+    if c.a()[1] != 0 {
+        uaccess::write_timespec(c.a()[1], 0, 1)?;
     }
     Ok(0)
 }
 
 pub fn gettimeofday(c: &mut Call<'_>) -> SysResult {
     let ns = clock_ns(CLOCK_REALTIME)?;
-    if c.a[0] != 0 {
+    if c.a()[0] != 0 {
         let mut b = [0u8; 16];
         b[..8].copy_from_slice(&((ns / 1_000_000_000) as i64).to_le_bytes());
         b[8..].copy_from_slice(&(((ns / 1000) % 1_000_000) as i64).to_le_bytes());
-        uaccess::write_bytes(c.a[0], &b)?;
+        uaccess::write_bytes(c.a()[0], &b)?;
     }
-    if c.a[1] != 0 {
-        uaccess::write_bytes(c.a[1], &[0u8; 8])?;
+    if c.a()[1] != 0 {
+        uaccess::write_bytes(c.a()[1], &[0u8; 8])?;
     }
     Ok(0)
 }
 
 pub fn time(c: &mut Call<'_>) -> SysResult {
     let secs = clock_ns(CLOCK_REALTIME)? / 1_000_000_000;
-    if c.a[0] != 0 {
-        uaccess::write_u64(c.a[0], secs)?;
+    if c.a()[0] != 0 {
+        uaccess::write_u64(c.a()[0], secs)?;
     }
     Ok(secs)
 }
@@ -121,12 +121,12 @@ pub fn restart_syscall(_: &mut Call<'_>) -> SysResult {
 }
 
 pub fn nanosleep(c: &mut Call<'_>) -> SysResult {
-    let d = read_duration(c.a[0])?;
-    sleep_until(hal::time::now_ns().saturating_add(d), Some(c.a[1]))
+    let d = read_duration(c.a()[0])?;
+    sleep_until(hal::time::now_ns().saturating_add(d), Some(c.a()[1]))
 }
 
 pub fn clock_nanosleep(c: &mut Call<'_>) -> SysResult {
-    let [clock, flags, req, rem, ..] = c.a;
+    let [clock, flags, req, rem, ..] = c.a();
     if clock == CLOCK_THREAD_CPUTIME_ID {
         return Err(Errno::EINVAL);
     }

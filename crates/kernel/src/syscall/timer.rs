@@ -74,15 +74,15 @@ fn set(which: u64, value: u64, interval: u64) -> Result<(u64, u64), Errno> {
 
 /// getitimer(2): the time left and the period of one interval timer.
 pub fn getitimer(c: &mut Call<'_>) -> SysResult {
-    let now = get(c.a[0])?;
-    write_itimerval(c.a[1], now)?;
+    let now = get(c.a()[0])?;
+    write_itimerval(c.a()[1], now)?;
     Ok(0)
 }
 
 /// setitimer(2): arms or disarms one interval timer (a NULL new value
 /// disarms, as Linux); the old setting goes to `old_value` if given.
 pub fn setitimer(c: &mut Call<'_>) -> SysResult {
-    let [which, new, old, ..] = c.a;
+    let [which, new, old, ..] = c.a();
     get(which)?;
     let (value, interval) = if new == 0 {
         (0, 0)
@@ -103,7 +103,7 @@ pub fn setitimer(c: &mut Call<'_>) -> SysResult {
 /// alarm(2): ITIMER_REAL once in `seconds` (0 cancels); returns the
 /// seconds the previous alarm had left, rounded as Linux does.
 pub fn alarm(c: &mut Call<'_>) -> SysResult {
-    let secs = c.a[0] as u32 as u64;
+    let secs = c.a()[0] as u32 as u64;
     let (left, _) = set(ITIMER_REAL, secs * 1_000_000_000, 0)?;
     Ok(alarm_seconds(left))
 }
@@ -124,7 +124,7 @@ fn timer_clock(clock: u64) -> Result<u64, Errno> {
 /// the caller's thread); a NULL `sevp` is SIGALRM with the timer id as
 /// value. At most the soft RLIMIT_SIGPENDING timers per process (EAGAIN).
 pub fn timer_create(c: &mut Call<'_>) -> SysResult {
-    let [clock, sevp, idp, ..] = c.a;
+    let [clock, sevp, idp, ..] = c.a();
     let clock = timer_clock(clock)?;
     let how = if sevp == 0 {
         Notify::Signal {
@@ -177,7 +177,7 @@ pub fn timer_create(c: &mut Call<'_>) -> SysResult {
 /// timer_settime(2): relative or TIMER_ABSTIME; the old setting goes to
 /// `old_value` if given. Other flag bits are ignored, as Linux does.
 pub fn timer_settime(c: &mut Call<'_>) -> SysResult {
-    let [id, flags, new, old, ..] = c.a;
+    let [id, flags, new, old, ..] = c.a();
     if new == 0 {
         return Err(Errno::EINVAL);
     }
@@ -193,20 +193,20 @@ pub fn timer_settime(c: &mut Call<'_>) -> SysResult {
 /// timer_gettime(2): the time left and the period.
 pub fn timer_gettime(c: &mut Call<'_>) -> SysResult {
     let p = sched::current_process();
-    let now = timers::gettime(&p, c.a[0] as i32)?;
-    write_itimerspec(c.a[1], now)?;
+    let now = timers::gettime(&p, c.a()[0] as i32)?;
+    write_itimerspec(c.a()[1], now)?;
     Ok(0)
 }
 
 /// timer_getoverrun(2): the overrun count of the timer's last signal.
 pub fn timer_getoverrun(c: &mut Call<'_>) -> SysResult {
     let p = sched::current_process();
-    timers::getoverrun(&p, c.a[0] as i32)
+    timers::getoverrun(&p, c.a()[0] as i32)
 }
 
 /// timer_delete(2).
 pub fn timer_delete(c: &mut Call<'_>) -> SysResult {
     let p = sched::current_process();
-    timers::delete(&p, c.a[0] as i32)?;
+    timers::delete(&p, c.a()[0] as i32)?;
     Ok(0)
 }

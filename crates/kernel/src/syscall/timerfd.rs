@@ -17,7 +17,7 @@ use marten_rlimit::Resource;
 /// timerfd_create(2): CLOCK_REALTIME, CLOCK_MONOTONIC or CLOCK_BOOTTIME;
 /// TFD_NONBLOCK and TFD_CLOEXEC.
 pub fn timerfd_create(c: &mut Call<'_>) -> SysResult {
-    let [clock, flags, ..] = c.a;
+    let [clock, flags, ..] = c.a();
     if flags & !(TFD_CLOEXEC | TFD_NONBLOCK) != 0 {
         return Err(Errno::EINVAL);
     }
@@ -53,7 +53,7 @@ fn timer_file(fd: u64) -> Result<alloc::sync::Arc<File>, Errno> {
 /// is accepted: Marten's CLOCK_REALTIME is never set, so no read is ever
 /// cancelled.
 pub fn timerfd_settime(c: &mut Call<'_>) -> SysResult {
-    let [fd, flags, new, old, ..] = c.a;
+    let [fd, flags, new, old, ..] = c.a();
     if flags & !(TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET) != 0 {
         return Err(Errno::EINVAL);
     }
@@ -69,8 +69,8 @@ pub fn timerfd_settime(c: &mut Call<'_>) -> SysResult {
 
 /// timerfd_gettime(2): the time left and the period.
 pub fn timerfd_gettime(c: &mut Call<'_>) -> SysResult {
-    let f = timer_file(c.a[0])?;
+    let f = timer_file(c.a()[0])?;
     let now = timerfd::of(&f).ok_or(Errno::EINVAL)?.get();
-    write_itimerspec(c.a[1], now)?;
+    write_itimerspec(c.a()[1], now)?;
     Ok(0)
 }
