@@ -80,6 +80,10 @@ pub const TESTS: &[Test] = &[
         run: mutex_try_lock,
     },
     Test {
+        name: "task_lock_holds_off_preemption",
+        run: task_lock_holds_off_preemption,
+    },
+    Test {
         name: "sleep_accuracy",
         run: sleep_accuracy,
     },
@@ -701,4 +705,33 @@ fn exit_under_a_fast_timer() -> TestResult {
         sched::join(h);
     }
     outcome
+}
+
+/// A TaskLock leaves interrupts on but keeps its holder on the CPU: a
+/// runnable thread does not run while it is held, however many timer ticks
+/// (and used-up time slices) pass, and runs once it is released.
+fn task_lock_holds_off_preemption() -> TestResult {
+    let lock = hal::sync::TaskLock::new(());
+    let ran = Arc::new(AtomicBool::new(false));
+    let r = ran.clone();
+    let h = sched::spawn_here("bystander", move || {
+        r.store(true, Ordering::SeqCst);
+        0
+    })
+    .map_err(|e| alloc::format!("{e}"))?;
+    let slice = sched::set_slice_ticks(1);
+    let held = lock.lock();
+    check!(hal::cpu::interrupts_enabled());
+    let t0 = sched::ticks();
+    // Five slices of one tick each: the timer asks for a switch every time.
+    while sched::ticks() < t0 + 5 {
+        hal::cpu::relax();
+    }
+    let ran_while_held = ran.load(Ordering::SeqCst);
+    drop(held);
+    sched::set_slice_ticks(slice);
+    check!(!ran_while_held);
+    sched::join(&h);
+    check!(ran.load(Ordering::SeqCst));
+    Ok(())
 }
