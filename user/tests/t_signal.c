@@ -562,6 +562,10 @@ static void stop_and_continue(void)
     pid_t r = waitpid(c, &st, WUNTRACED);
     check(r == c && WIFSTOPPED(st) && WSTOPSIG(st) == SIGSTOP, "SIGSTOP stops a child; WUNTRACED reports it",
           "r %d status %#x", r, st);
+    char stat_path[64];
+    snprintf(stat_path, sizeof stat_path, "/proc/%d/stat", c);
+    char stopped_state = stat_state(stat_path);
+    check(stopped_state == 'T', "/proc/PID/stat shows a stopped child as T", "state %c", stopped_state);
     r = waitpid(c, &st, WUNTRACED | WNOHANG);
     check(r == 0, "a stop is reported once", "r %d", r);
     kill(c, SIGCONT);

@@ -29,6 +29,10 @@ fn state(p: &Process, t: Option<&Arc<Thread>>) -> (char, &'static str) {
     if p.is_zombie() {
         return ('Z', "zombie");
     }
+    // A stopped group's threads all show as stopped, whatever they sleep in.
+    if p.is_stopped() {
+        return ('T', "stopped");
+    }
     let s = match t {
         Some(t) => Some(t.state()),
         None => main_thread(p).map(|t| t.state()),
