@@ -1,12 +1,16 @@
 /* sysloop MODE N: makes one kind of system call N times, for counting the
  * instructions of one call (scripts/prof/steps.sh). MODE: read (1 byte of
  * /dev/zero), write (1 byte to /dev/null), ppid, open (open+close of
- * /etc/passwd), stat (of /etc/passwd), sig (kill to self, with a handler). */
+ * /etc/passwd), stat (of /etc/passwd), sig (kill to self, with a handler),
+ * fork (fork + child _exit + wait, with 128 touched pages to share: count
+ * 57 for fork, 231 for the child's exit). */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static volatile int hits;
@@ -25,6 +29,11 @@ int main(int argc, char **argv)
     int me = getpid();
     if (!strcmp(mode, "sig"))
         signal(SIGUSR1, on_signal);
+    if (!strcmp(mode, "fork")) {
+        char *m = mmap(NULL, 128 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        for (int k = 0; m != MAP_FAILED && k < 128; k++)
+            m[k * 4096] = 1;
+    }
     for (long i = 0; i < n; i++) {
         if (!strcmp(mode, "read"))
             read(zero, b, 1);
@@ -38,6 +47,12 @@ int main(int argc, char **argv)
             syscall(SYS_newfstatat, AT_FDCWD, "/etc/passwd", b, 0);
         else if (!strcmp(mode, "sig"))
             kill(me, SIGUSR1);
+        else if (!strcmp(mode, "fork")) {
+            int pid = fork();
+            if (pid == 0)
+                _exit(0);
+            waitpid(pid, NULL, 0);
+        }
     }
     return 0;
 }

@@ -145,9 +145,7 @@ impl Mm {
                 _ => Errno::EINVAL,
             })?;
         let gap = self.vmas.gap_around(start, end);
-        self.pt.clear(start, end, gap, |_, e| {
-            hal::frames::put(e.pfn());
-        });
+        self.pt.release(start, end, gap);
         self.committed -= freed;
         commit::uncharge(freed);
         Ok(())
