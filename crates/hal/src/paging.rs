@@ -96,6 +96,7 @@ static KERNEL_ROOT: AtomicU64 = AtomicU64::new(0);
 /// Whether leaf kernel mappings may use the NX bit (EFER.NXE is on).
 static NX_BIT: AtomicU64 = AtomicU64::new(0);
 
+#[inline]
 fn nx() -> u64 {
     NX_BIT.load(Ordering::Relaxed)
 }
@@ -476,9 +477,15 @@ pub struct AddressSpace {
 }
 
 /// Flags of a user leaf entry: USER always, NX only where the CPU has it.
+#[inline]
 fn user_flags(flags: u64) -> u64 {
-    let f = flags | bits::USER;
-    if nx() == 0 { f & !bits::NO_EXECUTE } else { f }
+    (flags | bits::USER) & nx_mask()
+}
+
+/// The bits a user leaf entry may keep: all but NX where the CPU lacks it.
+#[inline]
+fn nx_mask() -> u64 {
+    if nx() == 0 { !bits::NO_EXECUTE } else { !0 }
 }
 
 /// Users of the last user page (0x7fff_ffff_f000) would make `va + 4096`
@@ -910,6 +917,7 @@ fn fork_leaves<F: FnMut(&mut Pte) -> Option<u64>>(
     f: &mut F,
     changed: &mut Flushes,
 ) {
+    let keep = nx_mask();
     frames::with(|fa| {
         let mut i = lo;
         while let Some(j) = next_present(s, &mut i, hi) {
@@ -924,17 +932,17 @@ fn fork_leaves<F: FnMut(&mut Pte) -> Option<u64>>(
             if let Some(flags) = child {
                 let pfn = Pte(old).pfn();
                 fa.get(pfn);
-                d[j] = Pte::new(pfn, user_flags(flags)).0;
+                // As `user_flags`, with the mask read once per table.
+                d[j] = Pte::new(pfn, (flags | bits::USER) & keep).0;
             }
         }
     });
 }
 
 /// The next present entry of `t` at or after `*i` and before `hi`, with
-/// `*i` moved past it. Most of a table is usually empty: aligned runs of
-/// eight empty entries are skipped with one test; a full table costs one
-/// test per entry.
-#[inline]
+/// `*i` moved past it. A present entry costs one test here (inlined into
+/// the walks); empty stretches are left to [`skip_empty`].
+#[inline(always)]
 fn next_present(t: &[u64; 512], i: &mut usize, hi: usize) -> Option<usize> {
     let hi = hi.min(t.len());
     while *i < hi {
@@ -943,13 +951,37 @@ fn next_present(t: &[u64; 512], i: &mut usize, hi: usize) -> Option<usize> {
             *i = j + 1;
             return Some(j);
         }
-        if j.is_multiple_of(8) && j + 8 <= hi && t[j..j + 8].iter().fold(0, |a, &x| a | x) & bits::PRESENT == 0 {
-            *i = j + 8;
-        } else {
-            *i = j + 1;
-        }
+        *i = skip_empty(t, j, hi);
     }
     None
+}
+
+/// The first present entry of `t` in `j..hi`, or `hi`. Most of a table is
+/// usually empty: aligned runs of 64, then of 8 empty entries are skipped
+/// with one test each, so an empty table costs about one instruction per
+/// entry.
+#[inline(never)]
+fn skip_empty(t: &[u64; 512], mut j: usize, hi: usize) -> usize {
+    let hi = hi.min(t.len());
+    while j < hi {
+        if t[j] & bits::PRESENT != 0 {
+            return j;
+        }
+        j = if j.is_multiple_of(64) && j + 64 <= hi && none_present(&t[j..j + 64]) {
+            j + 64
+        } else if j.is_multiple_of(8) && j + 8 <= hi && none_present(&t[j..j + 8]) {
+            j + 8
+        } else {
+            j + 1
+        };
+    }
+    hi
+}
+
+/// Whether no entry of `run` is present (one OR over the run).
+#[inline(always)]
+fn none_present(run: &[u64]) -> bool {
+    run.iter().fold(0, |a, &x| a | x) & bits::PRESENT == 0
 }
 
 /// The entries `lo..hi` of a table at `level` whose entry 0 maps `base`
