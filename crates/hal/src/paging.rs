@@ -726,13 +726,17 @@ impl AddressSpace {
     /// page itself: one hold of the frame allocator's lock per table of
     /// pages rather than one per page (munmap, exit).
     pub fn release(&mut self, start: u64, end: u64, gap: (u64, u64)) {
+        // Pages of an address space not loaded here need no TLB work (exit).
+        let active = self.is_active();
         self.clear_with(start, end, gap, |t, base, lo, hi, cleared| {
             frames::with(|fa| {
                 let mut i = lo;
                 while let Some(j) = next_present(t, &mut i, hi) {
                     let e = Pte(t[j]);
                     t[j] = 0;
-                    cleared.note(base + j as u64 * PAGE_SIZE);
+                    if active {
+                        cleared.note(base + j as u64 * PAGE_SIZE);
+                    }
                     fa.put(e.pfn());
                 }
             })

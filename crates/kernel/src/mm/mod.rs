@@ -193,6 +193,18 @@ impl Mm {
 
 impl Drop for Mm {
     fn drop(&mut self) {
+        // Area by area in address order, as Linux's exit_mmap: the walks
+        // look only at the entries the areas reach, not at every slot of
+        // every table. Pages lie only inside areas (the invariant), so once
+        // an area and those below it are cleared, a table ending below the
+        // next area maps nothing: the gap `(0, next start)` frees it. The
+        // page tables' own drop then finds an empty user half (and would
+        // still release anything left).
+        let mut areas = self.vmas.iter().peekable();
+        while let Some(v) = areas.next() {
+            let ceiling = areas.peek().map_or(u64::MAX, |n| n.start);
+            self.pt.release(v.start, v.end, (0, ceiling));
+        }
         commit::uncharge(self.committed);
     }
 }
