@@ -3,7 +3,8 @@
  * /dev/zero), write (1 byte to /dev/null), ppid, open (open+close of
  * /etc/passwd), stat (of /etc/passwd), sig (kill to self, with a handler),
  * fork (fork + child _exit + wait, with 128 touched pages to share: count
- * 57 for fork, 231 for the child's exit). */
+ * 57 for fork, 231 for the child's exit), munmap (of an untouched 64 KiB
+ * mapping, just made: count 11). */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -47,6 +48,8 @@ int main(int argc, char **argv)
             syscall(SYS_newfstatat, AT_FDCWD, "/etc/passwd", b, 0);
         else if (!strcmp(mode, "sig"))
             kill(me, SIGUSR1);
+        else if (!strcmp(mode, "munmap"))
+            munmap(mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), 65536);
         else if (!strcmp(mode, "fork")) {
             int pid = fork();
             if (pid == 0)

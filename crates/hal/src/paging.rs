@@ -633,7 +633,7 @@ impl AddressSpace {
     /// write-protect pages it shares). Skips missing tables quickly.
     pub fn visit(&mut self, start: u64, end: u64, mut f: impl FnMut(u64, &mut Pte)) {
         let end = end.min(USER_END);
-        let mut changed = Flushes::new();
+        let mut changed = Flushes::new(self.is_active());
         // SAFETY: exclusive access through `&mut self` for the whole walk.
         unsafe {
             visit_level(self.root.pfn, 3, 0, start, end, &mut |va, e: &mut Pte| {
@@ -644,9 +644,7 @@ impl AddressSpace {
                 }
             })
         };
-        if self.is_active() {
-            changed.flush(false);
-        }
+        changed.flush(false);
     }
 
     /// Fork: for every present user page of `src` in `[start, end)`,
@@ -673,7 +671,7 @@ impl AddressSpace {
     ) -> Result<(), NoMem> {
         let end = end.min(USER_END);
         let mut counter = CountingAlloc { created: 0 };
-        let mut changed = Flushes::new();
+        let mut changed = Flushes::new(src.is_active());
         // SAFETY: `&mut self` and `&mut src` give exclusive access to two
         // distinct trees (distinct roots, each table owned by one tree).
         let r = unsafe {
@@ -689,9 +687,7 @@ impl AddressSpace {
             )
         };
         self.tables += counter.created;
-        if src.is_active() {
-            changed.flush(false);
-        }
+        changed.flush(false);
         r
     }
 
@@ -725,16 +721,17 @@ impl AddressSpace {
     /// As [`AddressSpace::clear`], dropping the reference of every removed
     /// page itself: one hold of the frame allocator's lock per table of
     /// pages rather than one per page (munmap, exit).
+    #[inline]
     pub fn release(&mut self, start: u64, end: u64, gap: (u64, u64)) {
-        // Pages of an address space not loaded here need no TLB work (exit).
-        let active = self.is_active();
         self.clear_with(start, end, gap, |t, base, lo, hi, cleared| {
             frames::with(|fa| {
                 let mut i = lo;
                 while let Some(j) = next_present(t, &mut i, hi) {
                     let e = Pte(t[j]);
                     t[j] = 0;
-                    if active {
+                    // Pages of an address space not loaded here need no
+                    // TLB work (exit).
+                    if cleared.active {
                         cleared.note(base + j as u64 * PAGE_SIZE);
                     }
                     fa.put(e.pfn());
@@ -755,7 +752,7 @@ impl AddressSpace {
     ) {
         let end = end.min(USER_END);
         let mut freed = 0usize;
-        let mut cleared = Flushes::new();
+        let mut cleared = Flushes::new(self.is_active());
         // SAFETY: exclusive access through `&mut self`.
         unsafe {
             clear_level(
@@ -771,9 +768,7 @@ impl AddressSpace {
         self.tables -= freed;
         // A walk that freed page tables flushes everything: their cached
         // upper-level entries go too.
-        if self.is_active() {
-            cleared.flush(freed > 0);
-        }
+        cleared.flush(freed > 0);
     }
 
     /// Every page-table frame of the user half (for the memory viewer's
@@ -816,11 +811,18 @@ struct Flushes {
     first: [u64; 32],
     /// How many pages changed (may exceed `first.len()`).
     n: usize,
+    /// Whether the address space walked is the one loaded on this CPU:
+    /// otherwise there is nothing to invalidate.
+    active: bool,
 }
 
 impl Flushes {
-    fn new() -> Flushes {
-        Flushes { first: [0; 32], n: 0 }
+    fn new(active: bool) -> Flushes {
+        Flushes {
+            first: [0; 32],
+            n: 0,
+            active,
+        }
     }
 
     #[inline]
@@ -832,8 +834,11 @@ impl Flushes {
     }
 
     /// Invalidates the noted pages on this CPU (everything if `all`, or
-    /// if too many were noted). Only for the address space loaded here.
+    /// if too many were noted), if the address space is loaded here.
     fn flush(&self, all: bool) {
+        if !self.active {
+            return;
+        }
         if all || self.n > self.first.len() {
             x86_64::instructions::tlb::flush_all();
         } else {
