@@ -2,12 +2,17 @@
  * instructions of one call (scripts/prof/steps.sh). MODE: read (1 byte of
  * /dev/zero), write (1 byte to /dev/null), ppid, open (open+close of
  * /etc/passwd), stat (of /etc/passwd), sig (kill to self, with a handler),
- * mread and mwrite (1-byte pread and pwrite of /dev/mymem at offset 0). */
+ * mread and mwrite (1-byte pread and pwrite of /dev/mymem at offset 0),
+ * fork (fork + child _exit + wait, with 128 touched pages to share: count
+ * 57 for fork, 231 for the child's exit), munmap (of an untouched 64 KiB
+ * mapping, just made: count 11). */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static volatile int hits;
@@ -27,6 +32,11 @@ int main(int argc, char **argv)
     int me = getpid();
     if (!strcmp(mode, "sig"))
         signal(SIGUSR1, on_signal);
+    if (!strcmp(mode, "fork")) {
+        char *m = mmap(NULL, 128 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        for (int k = 0; m != MAP_FAILED && k < 128; k++)
+            m[k * 4096] = 1;
+    }
     for (long i = 0; i < n; i++) {
         if (!strcmp(mode, "read"))
             read(zero, b, 1);
@@ -44,6 +54,14 @@ int main(int argc, char **argv)
             pread(mymem, b, 1, 0);
         else if (!strcmp(mode, "mwrite"))
             pwrite(mymem, b, 1, 0);
+        else if (!strcmp(mode, "munmap"))
+            munmap(mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), 65536);
+        else if (!strcmp(mode, "fork")) {
+            int pid = fork();
+            if (pid == 0)
+                _exit(0);
+            waitpid(pid, NULL, 0);
+        }
     }
     return 0;
 }

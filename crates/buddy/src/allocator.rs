@@ -98,15 +98,20 @@ impl FrameAllocator<'_> {
     ///
     /// # Panics
     /// If `pfn` is not an allocated block head, or the count would overflow.
+    #[inline]
     pub fn get(&mut self, pfn: Pfn) -> u32 {
-        self.expect_alloc_head(pfn, "get");
-        let m = &mut self.meta[pfn];
-        let count = m
-            .refcount()
-            .checked_add(1)
-            .expect("buddy: get() overflowed a frame refcount");
-        m.set_refcount(count);
-        count
+        // One lookup: fork takes a reference per shared page.
+        match self.meta.get_mut(pfn) {
+            Some(m) if m.state() == State::AllocHead => {
+                let count = m
+                    .refcount()
+                    .checked_add(1)
+                    .expect("buddy: get() overflowed a frame refcount");
+                m.set_refcount(count);
+                count
+            }
+            _ => not_alloc_head(pfn, "get"),
+        }
     }
 
     /// Drops one reference to the allocated block whose head is `pfn`. Frees the block when
@@ -114,16 +119,21 @@ impl FrameAllocator<'_> {
     ///
     /// # Panics
     /// If `pfn` is not an allocated block head.
+    #[inline]
     pub fn put(&mut self, pfn: Pfn) -> bool {
-        self.expect_alloc_head(pfn, "put");
-        let count = self.meta[pfn].refcount() - 1;
-        if count == 0 {
-            self.free(pfn);
-            true
-        } else {
-            self.meta[pfn].set_refcount(count);
-            false
+        // One lookup while references remain (exit drops one per page).
+        match self.meta.get_mut(pfn) {
+            Some(m) if m.state() == State::AllocHead => {
+                let count = m.refcount() - 1;
+                if count != 0 {
+                    m.set_refcount(count);
+                    return false;
+                }
+            }
+            _ => not_alloc_head(pfn, "put"),
         }
+        self.free(pfn);
+        true
     }
 
     /// Retags the allocated block whose head is `pfn`; the kind counters follow.
@@ -145,12 +155,18 @@ impl FrameAllocator<'_> {
 
     /// Panics with a clear message unless `pfn` is the head of an allocated block.
     fn expect_alloc_head(&self, pfn: Pfn, what: &str) {
-        let ok = matches!(self.meta.get(pfn), Some(m) if m.state() == State::AllocHead);
-        assert!(
-            ok,
-            "buddy: {what}() on frame {pfn}, which is not the head of an allocated block"
-        );
+        if !matches!(self.meta.get(pfn), Some(m) if m.state() == State::AllocHead) {
+            not_alloc_head(pfn, what);
+        }
     }
+}
+
+/// The panic of a reference-count or free call on a frame that is not the head of an
+/// allocated block (a kernel bug), kept out of line.
+#[cold]
+#[inline(never)]
+fn not_alloc_head(pfn: Pfn, what: &str) -> ! {
+    panic!("buddy: {what}() on frame {pfn}, which is not the head of an allocated block");
 }
 
 #[cfg(test)]

@@ -96,6 +96,7 @@ static KERNEL_ROOT: AtomicU64 = AtomicU64::new(0);
 /// Whether leaf kernel mappings may use the NX bit (EFER.NXE is on).
 static NX_BIT: AtomicU64 = AtomicU64::new(0);
 
+#[inline]
 fn nx() -> u64 {
     NX_BIT.load(Ordering::Relaxed)
 }
@@ -476,9 +477,15 @@ pub struct AddressSpace {
 }
 
 /// Flags of a user leaf entry: USER always, NX only where the CPU has it.
+#[inline]
 fn user_flags(flags: u64) -> u64 {
-    let f = flags | bits::USER;
-    if nx() == 0 { f & !bits::NO_EXECUTE } else { f }
+    (flags | bits::USER) & nx_mask()
+}
+
+/// The bits a user leaf entry may keep: all but NX where the CPU lacks it.
+#[inline]
+fn nx_mask() -> u64 {
+    if nx() == 0 { !bits::NO_EXECUTE } else { !0 }
 }
 
 /// Users of the last user page (0x7fff_ffff_f000) would make `va + 4096`
@@ -626,53 +633,45 @@ impl AddressSpace {
     /// write-protect pages it shares). Skips missing tables quickly.
     pub fn visit(&mut self, start: u64, end: u64, mut f: impl FnMut(u64, &mut Pte)) {
         let end = end.min(USER_END);
-        // Remember a few changed pages to invalidate one by one; past that,
-        // flush the whole TLB (emulators make a full flush expensive).
-        let mut changed = [0u64; 32];
-        let mut n = 0usize;
+        let mut changed = Flushes::new(self.is_active());
         // SAFETY: exclusive access through `&mut self` for the whole walk.
         unsafe {
             visit_level(self.root.pfn, 3, 0, start, end, &mut |va, e: &mut Pte| {
                 let before = *e;
                 f(va, e);
                 if *e != before {
-                    if n < changed.len() {
-                        changed[n] = va;
-                    }
-                    n += 1;
+                    changed.note(va);
                 }
             })
         };
-        if n > 0 && self.is_active() {
-            if n <= changed.len() {
-                for &va in &changed[..n] {
-                    x86_64::instructions::tlb::flush(x86_64::VirtAddr::new(va));
-                }
-            } else {
-                x86_64::instructions::tlb::flush_all();
-            }
-        }
+        changed.flush(false);
     }
 
     /// Fork: for every present user page of `src` in `[start, end)`,
-    /// `f(va, entry)` may rewrite `src`'s entry (copy-on-write protection)
-    /// and says what this space gets at the same address: Some((frame,
-    /// flags)), taking over one reference to the frame, or None. The two
-    /// trees are walked together, so each of this space's tables is made
-    /// once rather than walked to from the root for every page. NoMem when
-    /// a table cannot be had: the walk stops there, and what was mapped
-    /// stays for this space's drop to release.
+    /// `f(entry)` may rewrite the flags of `src`'s entry (copy-on-write
+    /// protection; the frame must stay) and gives the flags this space maps
+    /// the same frame with at the same address, or None to leave it out.
+    /// Each page mapped here takes one more reference to its frame.
+    /// Nothing may be mapped here in `[start, end)` yet.
+    ///
+    /// The two trees are walked together, so each of this space's tables is
+    /// made once rather than walked to from the root for every page, and the
+    /// references of a whole table of pages are taken under one hold of the
+    /// frame allocator's lock. `f` runs under that lock: it must only
+    /// compute (no locks, no allocation). An entry `f` leaves as it was is
+    /// not written back, and costs no TLB work. NoMem when a table cannot
+    /// be had: the walk stops there, and what was mapped stays for this
+    /// space's drop to release.
     pub fn fork_from(
         &mut self,
         src: &mut AddressSpace,
         start: u64,
         end: u64,
-        mut f: impl FnMut(u64, &mut Pte) -> Option<(Pfn, u64)>,
+        mut f: impl FnMut(&mut Pte) -> Option<u64>,
     ) -> Result<(), NoMem> {
         let end = end.min(USER_END);
         let mut counter = CountingAlloc { created: 0 };
-        let mut changed = 0usize;
-        let mut first_changed = [0u64; 32];
+        let mut changed = Flushes::new(src.is_active());
         // SAFETY: `&mut self` and `&mut src` give exclusive access to two
         // distinct trees (distinct roots, each table owned by one tree).
         let r = unsafe {
@@ -682,30 +681,13 @@ impl AddressSpace {
                 3,
                 0,
                 (start, end),
-                &mut |va, e: &mut Pte| {
-                    let before = *e;
-                    let out = f(va, e);
-                    if *e != before {
-                        if changed < first_changed.len() {
-                            first_changed[changed] = va;
-                        }
-                        changed += 1;
-                    }
-                    out
-                },
+                &mut f,
                 &mut counter,
+                &mut changed,
             )
         };
         self.tables += counter.created;
-        if changed > 0 && src.is_active() {
-            if changed <= first_changed.len() {
-                for &va in &first_changed[..changed] {
-                    x86_64::instructions::tlb::flush(x86_64::VirtAddr::new(va));
-                }
-            } else {
-                x86_64::instructions::tlb::flush_all();
-            }
-        }
+        changed.flush(false);
         r
     }
 
@@ -724,13 +706,53 @@ impl AddressSpace {
     /// Deciding by the gap, as Linux's free_pgtables does, needs no scan
     /// of the tables for entries left.
     pub fn clear(&mut self, start: u64, end: u64, gap: (u64, u64), mut f: impl FnMut(u64, Pte)) {
+        self.clear_with(start, end, gap, |t, base, lo, hi, cleared| {
+            let mut i = lo;
+            while let Some(j) = next_present(t, &mut i, hi) {
+                let va = base + j as u64 * PAGE_SIZE;
+                let e = Pte(t[j]);
+                t[j] = 0;
+                cleared.note(va);
+                f(va, e);
+            }
+        });
+    }
+
+    /// As [`AddressSpace::clear`], dropping the reference of every removed
+    /// page itself: one hold of the frame allocator's lock per table of
+    /// pages rather than one per page (munmap, exit).
+    #[inline]
+    pub fn release(&mut self, start: u64, end: u64, gap: (u64, u64)) {
+        self.clear_with(start, end, gap, |t, base, lo, hi, cleared| {
+            frames::with(|fa| {
+                let mut i = lo;
+                while let Some(j) = next_present(t, &mut i, hi) {
+                    let e = Pte(t[j]);
+                    t[j] = 0;
+                    // Pages of an address space not loaded here need no
+                    // TLB work (exit).
+                    if cleared.active {
+                        cleared.note(base + j as u64 * PAGE_SIZE);
+                    }
+                    fa.put(e.pfn());
+                }
+            })
+        });
+    }
+
+    /// The walk of [`AddressSpace::clear`]: `leaves(table, base, lo, hi,
+    /// cleared)` empties the entries `lo..hi` of each last-level table
+    /// (whose entry 0 maps `base`), noting each page it unmaps.
+    fn clear_with(
+        &mut self,
+        start: u64,
+        end: u64,
+        gap: (u64, u64),
+        mut leaves: impl FnMut(&mut [u64; 512], u64, usize, usize, &mut Flushes),
+    ) {
         let end = end.min(USER_END);
         let mut freed = 0usize;
-        // As `visit`: a few pages are invalidated one by one, more with one
-        // full flush; so is a walk that freed page tables (their cached
-        // upper-level entries go too).
-        let mut cleared = [0u64; 32];
-        let mut n = 0usize;
+        let mut cleared = Flushes::new(self.is_active());
         // SAFETY: exclusive access through `&mut self`.
         unsafe {
             clear_level(
@@ -739,26 +761,14 @@ impl AddressSpace {
                 0,
                 (start, end),
                 gap,
-                &mut |va, e| {
-                    if n < cleared.len() {
-                        cleared[n] = va;
-                    }
-                    n += 1;
-                    f(va, e)
-                },
+                &mut |t: &mut [u64; 512], base, lo, hi| leaves(t, base, lo, hi, &mut cleared),
                 &mut freed,
             )
         };
         self.tables -= freed;
-        if (n > 0 || freed > 0) && self.is_active() {
-            if freed == 0 && n <= cleared.len() {
-                for &va in &cleared[..n] {
-                    x86_64::instructions::tlb::flush(x86_64::VirtAddr::new(va));
-                }
-            } else {
-                x86_64::instructions::tlb::flush_all();
-            }
-        }
+        // A walk that freed page tables flushes everything: their cached
+        // upper-level entries go too.
+        cleared.flush(freed > 0);
     }
 
     /// Every page-table frame of the user half (for the memory viewer's
@@ -777,9 +787,7 @@ impl Drop for AddressSpace {
         }
         // Everything goes, the tables that reach the top of the user half
         // too: the gap is the whole address space.
-        self.clear(0, USER_END, (0, u64::MAX), |_, e| {
-            frames::put(e.pfn());
-        });
+        self.release(0, USER_END, (0, u64::MAX));
         // The root frame itself goes when the last `Root` handle does.
     }
 }
@@ -793,6 +801,51 @@ impl TableAlloc for CountingAlloc {
         let f = BuddyTables.alloc_table()?;
         self.created += 1;
         Some(f)
+    }
+}
+
+/// The user pages whose entries a walk changed, for the TLB: the first few
+/// are invalidated one by one, more with one full flush (emulators make a
+/// full flush expensive).
+struct Flushes {
+    first: [u64; 32],
+    /// How many pages changed (may exceed `first.len()`).
+    n: usize,
+    /// Whether the address space walked is the one loaded on this CPU:
+    /// otherwise there is nothing to invalidate.
+    active: bool,
+}
+
+impl Flushes {
+    fn new(active: bool) -> Flushes {
+        Flushes {
+            first: [0; 32],
+            n: 0,
+            active,
+        }
+    }
+
+    #[inline]
+    fn note(&mut self, va: u64) {
+        if let Some(slot) = self.first.get_mut(self.n) {
+            *slot = va;
+        }
+        self.n += 1;
+    }
+
+    /// Invalidates the noted pages on this CPU (everything if `all`, or
+    /// if too many were noted), if the address space is loaded here.
+    fn flush(&self, all: bool) {
+        if !self.active {
+            return;
+        }
+        if all || self.n > self.first.len() {
+            x86_64::instructions::tlb::flush_all();
+        } else {
+            for &va in &self.first[..self.n] {
+                x86_64::instructions::tlb::flush(x86_64::VirtAddr::new(va));
+            }
+        }
     }
 }
 
@@ -820,35 +873,30 @@ unsafe fn visit_level(pfn: Pfn, level: u32, base: u64, start: u64, end: u64, f: 
     }
 }
 
-/// What fork does with one parent page: may rewrite its entry, and gives
-/// the child's (frame, flags) or nothing.
-type ForkPage<'a> = dyn FnMut(u64, &mut Pte) -> Option<(Pfn, u64)> + 'a;
-
 /// # Safety
 /// Exclusive access to the trees under `src` and `dst`, which share no
 /// table.
-unsafe fn fork_level(
+#[allow(clippy::too_many_arguments)]
+unsafe fn fork_level<F: FnMut(&mut Pte) -> Option<u64>>(
     src: Pfn,
     dst: Pfn,
     level: u32,
     base: u64,
     range: (u64, u64),
-    f: &mut ForkPage<'_>,
+    f: &mut F,
     alloc: &mut CountingAlloc,
+    changed: &mut Flushes,
 ) -> Result<(), NoMem> {
     // SAFETY: forwarded; `src` and `dst` are different frames.
     let (s, d) = unsafe { (table(src), table(dst)) };
     let (mut i, hi) = entries_in(level, base, range.0, range.1);
+    if level == 0 {
+        fork_leaves(s, d, base, i, hi, f, changed);
+        return Ok(());
+    }
     while let Some(j) = next_present(s, &mut i, hi) {
         let va = base + j as u64 * span(level);
-        let mut e = Pte(s[j]);
-        if level == 0 {
-            if let Some((pfn, flags)) = f(va, &mut e) {
-                d[j] = Pte::new(pfn, user_flags(flags)).0;
-            }
-            s[j] = e.0;
-            continue;
-        }
+        let e = Pte(s[j]);
         if e.has(bits::HUGE) {
             continue;
         }
@@ -861,27 +909,88 @@ unsafe fn fork_level(
             }
         };
         // SAFETY: forwarded (the child table belongs to `dst`'s tree).
-        unsafe { fork_level(e.pfn(), child, level - 1, va, range, f, alloc) }?;
+        unsafe { fork_level(e.pfn(), child, level - 1, va, range, f, alloc, changed) }?;
     }
     Ok(())
 }
 
+/// Fork over the entries `lo..hi` of one last-level table `s` (whose entry
+/// 0 maps `base`) into the child's table `d`, taking the frames'
+/// references under one hold of the allocator's lock.
+fn fork_leaves<F: FnMut(&mut Pte) -> Option<u64>>(
+    s: &mut [u64; 512],
+    d: &mut [u64; 512],
+    base: u64,
+    lo: usize,
+    hi: usize,
+    f: &mut F,
+    changed: &mut Flushes,
+) {
+    let keep = nx_mask();
+    frames::with(|fa| {
+        let mut i = lo;
+        while let Some(j) = next_present(s, &mut i, hi) {
+            let old = s[j];
+            let mut e = Pte(old);
+            let child = f(&mut e);
+            debug_assert_eq!(e.pfn(), Pte(old).pfn(), "fork changed a parent's frame");
+            if e.0 != old {
+                s[j] = e.0;
+                changed.note(base + j as u64 * PAGE_SIZE);
+            }
+            if let Some(flags) = child {
+                let pfn = Pte(old).pfn();
+                fa.get(pfn);
+                // As `user_flags`, with the mask read once per table.
+                d[j] = Pte::new(pfn, (flags | bits::USER) & keep).0;
+            }
+        }
+    });
+}
+
 /// The next present entry of `t` at or after `*i` and before `hi`, with
-/// `*i` moved past it. Most of a table is usually empty: aligned runs of
-/// eight entries are skipped with one test.
+/// `*i` moved past it. A present entry costs one test here (inlined into
+/// the walks); empty stretches are left to [`skip_empty`].
+#[inline(always)]
 fn next_present(t: &[u64; 512], i: &mut usize, hi: usize) -> Option<usize> {
+    let hi = hi.min(t.len());
     while *i < hi {
         let j = *i;
-        if j.is_multiple_of(8) && j + 8 <= hi && t[j..j + 8].iter().fold(0, |a, &x| a | x) & bits::PRESENT == 0 {
-            *i += 8;
-            continue;
-        }
-        *i += 1;
         if t[j] & bits::PRESENT != 0 {
+            *i = j + 1;
             return Some(j);
         }
+        *i = skip_empty(t, j, hi);
     }
     None
+}
+
+/// The first present entry of `t` in `j..hi`, or `hi`. Most of a table is
+/// usually empty: aligned runs of 64, then of 8 empty entries are skipped
+/// with one test each, so an empty table costs about one instruction per
+/// entry.
+#[inline(never)]
+fn skip_empty(t: &[u64; 512], mut j: usize, hi: usize) -> usize {
+    let hi = hi.min(t.len());
+    while j < hi {
+        if t[j] & bits::PRESENT != 0 {
+            return j;
+        }
+        j = if j.is_multiple_of(64) && j + 64 <= hi && none_present(&t[j..j + 64]) {
+            j + 64
+        } else if j.is_multiple_of(8) && j + 8 <= hi && none_present(&t[j..j + 8]) {
+            j + 8
+        } else {
+            j + 1
+        };
+    }
+    hi
+}
+
+/// Whether no entry of `run` is present (one OR over the run).
+#[inline(always)]
+fn none_present(run: &[u64]) -> bool {
+    run.iter().fold(0, |a, &x| a | x) & bits::PRESENT == 0
 }
 
 /// The entries `lo..hi` of a table at `level` whose entry 0 maps `base`
@@ -925,28 +1034,27 @@ unsafe fn scan_level(pfn: Pfn, level: u32, base: u64, start: u64, end: u64, f: &
 /// Exclusive access to the tree under `pfn`; no page outside the areas of
 /// the address space is mapped (so a table inside `gap` maps nothing once
 /// `range` is cleared).
-unsafe fn clear_level(
+unsafe fn clear_level<L: FnMut(&mut [u64; 512], u64, usize, usize)>(
     pfn: Pfn,
     level: u32,
     base: u64,
     range: (u64, u64),
     gap: (u64, u64),
-    f: &mut dyn FnMut(u64, Pte),
+    leaves: &mut L,
     freed: &mut usize,
 ) {
     // SAFETY: forwarded.
     let t = unsafe { table(pfn) };
     let (mut i, hi) = entries_in(level, base, range.0, range.1);
+    if level == 0 {
+        leaves(t, base, i, hi);
+        return;
+    }
     while let Some(j) = next_present(t, &mut i, hi) {
         let va = base + j as u64 * span(level);
         let e = Pte(t[j]);
-        if level == 0 {
-            t[j] = 0;
-            f(va, e);
-            continue;
-        }
         // SAFETY: forwarded.
-        unsafe { clear_level(e.pfn(), level - 1, va, range, gap, f, freed) };
+        unsafe { clear_level(e.pfn(), level - 1, va, range, gap, leaves, freed) };
         if va >= gap.0 && va + span(level) <= gap.1 {
             t[j] = 0;
             frames::free(e.pfn());

@@ -1,7 +1,7 @@
 //! Tests of user address spaces that are easier to drive from inside the
 //! kernel than from a user program: running out of memory in the middle of
-//! a fork, and what fork does with MADV_DONTFORK and MADV_WIPEONFORK areas
-//! page by page.
+//! a fork, what fork does with MADV_DONTFORK and MADV_WIPEONFORK areas
+//! page by page, and the references a second fork and munmap leave.
 
 use super::{Test, TestResult};
 use crate::hal;
@@ -9,6 +9,7 @@ use crate::mm::{self, Mm};
 use crate::{check, check_eq};
 use alloc::vec::Vec;
 use hal::frames::{FrameKind, Urgency};
+use hal::paging::bits;
 use marten_abi::errno::Errno;
 use marten_abi::mman::advice::{MADV_DONTFORK, MADV_WIPEONFORK};
 use marten_vm::{Backing, OnFork, Prot, Share, Vma, VmaKind};
@@ -21,6 +22,10 @@ pub const TESTS: &[Test] = &[
     Test {
         name: "fork_honours_dontfork_and_wipeonfork",
         run: fork_honours_dontfork_and_wipeonfork,
+    },
+    Test {
+        name: "fork_again_leaves_the_parent_as_it_was",
+        run: fork_again_leaves_the_parent_as_it_was,
     },
     Test {
         name: "process_creation_without_memory",
@@ -184,6 +189,65 @@ fn fork_honours_dontfork_and_wipeonfork() -> TestResult {
     drop(child);
     check_eq!(counts(), frames_before);
     check_eq!(mm::commit::usage().0, commit_before);
+    drop(parent);
+    Ok(())
+}
+
+/// A second fork finds the parent's pages already copy-on-write and leaves
+/// their entries as they were, taking one more reference per page; each
+/// child's exit gives its references back, and munmap of the first pages
+/// frees them and the page table that mapped only them.
+fn fork_again_leaves_the_parent_as_it_was() -> TestResult {
+    let mut parent = Mm::new().map_err(|e| alloc::format!("{e}"))?;
+    // Four pages over a page-table boundary (2 MiB): two tables of pages.
+    let a = 0x1000_0000u64 - 2 * 4096;
+    let pages: Vec<u64> = (0..4).map(|i| a + i * 4096).collect();
+    parent.add_area(area(a, 4)).map_err(|e| alloc::format!("{e}"))?;
+    for (i, &va) in pages.iter().enumerate() {
+        parent
+            .populate(va, 0, &[i as u8 + 1; 16])
+            .map_err(|e| alloc::format!("{e}"))?;
+    }
+    let counts = || {
+        let s = hal::frames::stats();
+        (
+            s.by_kind[FrameKind::User.index()],
+            s.by_kind[FrameKind::PageTable.index()],
+        )
+    };
+    let entries = |m: &Mm| pages.iter().map(|&va| m.pt.lookup(va)).collect::<Vec<_>>();
+    let refs = |m: &Mm| {
+        pages
+            .iter()
+            .map(|&va| m.pt.lookup(va).map(|e| hal::frames::refcount(e.pfn())))
+            .collect::<Vec<_>>()
+    };
+    let before = counts();
+    let first = parent.fork().map_err(|e| alloc::format!("{e}"))?;
+    let after_first = entries(&parent);
+    for (e, c) in after_first.iter().zip(entries(&first)) {
+        let (e, c) = (e.ok_or("a parent page went")?, c.ok_or("a child page is missing")?);
+        check!(!e.writable() && e.has(bits::COW), "parent entry {:#x}", e.0);
+        check!(!c.writable() && c.has(bits::COW), "child entry {:#x}", c.0);
+        check_eq!(c.pfn(), e.pfn());
+        check!(c.has(bits::USER) && !c.has(bits::DIRTY), "child entry {:#x}", c.0);
+    }
+    check_eq!(refs(&parent), [Some(2); 4]);
+    let second = parent.fork().map_err(|e| alloc::format!("{e}"))?;
+    check_eq!(entries(&parent), after_first);
+    check_eq!(refs(&parent), [Some(3); 4]);
+    drop(first);
+    check_eq!(refs(&parent), [Some(2); 4]);
+    drop(second);
+    check_eq!(refs(&parent), [Some(1); 4]);
+    check_eq!(counts(), before);
+    // munmap of the two pages below the boundary: their frames go, and so
+    // does the table that mapped nothing else.
+    parent
+        .remove_range(a, a + 2 * 4096)
+        .map_err(|e| alloc::format!("{e}"))?;
+    check_eq!(counts(), (before.0 - 2, before.1 - 1));
+    check_eq!(refs(&parent)[2..], [Some(1); 2]);
     drop(parent);
     Ok(())
 }

@@ -124,9 +124,7 @@ impl Mm {
         let covered = coverage(self.covered(start, end));
         for v in self.vmas.range(start, end).filter(|v| v.share == Share::Private) {
             // The area stays: so do its page tables (an empty gap).
-            self.pt.clear(v.start.max(start), v.end.min(end), (0, 0), |_, pte| {
-                hal::frames::put(pte.pfn());
-            });
+            self.pt.release(v.start.max(start), v.end.min(end), (0, 0));
         }
         Ok(covered)
     }

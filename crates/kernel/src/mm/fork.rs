@@ -4,8 +4,7 @@
 //! MADV_WIPEONFORK reach it empty, so they read as zeros there.
 
 use super::{Mm, commit};
-use crate::hal;
-use hal::paging::{AddressSpace, Pte, bits};
+use crate::hal::paging::{AddressSpace, Pte, bits};
 use marten_abi::errno::Errno;
 use marten_vm::OnFork;
 
@@ -33,17 +32,12 @@ impl Mm {
             if failed {
                 return;
             }
-            let copied = child_pt.fork_from(parent_pt, start, end, |_, e: &mut Pte| {
-                let shared = e.has(bits::SHARED);
-                if !shared && e.writable() {
+            // Runs under the frame allocator's lock: bit work only.
+            let copied = child_pt.fork_from(parent_pt, start, end, |e: &mut Pte| {
+                if !e.has(bits::SHARED) && e.writable() {
                     *e = Pte((e.0 & !bits::WRITABLE) | bits::COW);
                 }
-                let pfn = e.pfn();
-                hal::frames::get(pfn);
-                Some((
-                    pfn,
-                    e.flags() & !(bits::ACCESSED | bits::DIRTY | bits::PRESENT | bits::USER),
-                ))
+                Some(e.flags() & !(bits::ACCESSED | bits::DIRTY | bits::PRESENT | bits::USER))
             });
             failed |= copied.is_err();
         });

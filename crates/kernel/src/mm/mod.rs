@@ -145,9 +145,7 @@ impl Mm {
                 _ => Errno::EINVAL,
             })?;
         let gap = self.vmas.gap_around(start, end);
-        self.pt.clear(start, end, gap, |_, e| {
-            hal::frames::put(e.pfn());
-        });
+        self.pt.release(start, end, gap);
         self.committed -= freed;
         commit::uncharge(freed);
         Ok(())
@@ -195,6 +193,27 @@ impl Mm {
 
 impl Drop for Mm {
     fn drop(&mut self) {
+        // Area by area in address order, as Linux's exit_mmap: the walks
+        // look only at the entries the areas reach, not at every slot of
+        // every table. Pages lie only inside areas (the invariant), so once
+        // an area and those below it are cleared, a table ending below the
+        // next area maps nothing: the gap `(0, next start)` frees it. Areas
+        // less than `NEAR` apart go in one walk (the few empty entries
+        // between cost less than another walk from the root). The page
+        // tables' own drop then finds an empty user half (and would still
+        // release anything left).
+        const NEAR: u64 = 64 * 4096;
+        let mut areas = self.vmas.iter().map(|v| (v.start, v.end)).peekable();
+        while let Some((start, mut end)) = areas.next() {
+            while let Some(&(s, e)) = areas.peek()
+                && s - end < NEAR
+            {
+                end = e;
+                areas.next();
+            }
+            let ceiling = areas.peek().map_or(u64::MAX, |&(s, _)| s);
+            self.pt.release(start, end, (0, ceiling));
+        }
         commit::uncharge(self.committed);
     }
 }
