@@ -39,9 +39,23 @@ pub struct Mutex<T> {
 }
 
 /// Access to the data of a locked [`Mutex`]; unlocks when dropped.
+///
+/// Fields drop in declaration order: the data's inner lock is released
+/// first, then `release` unlocks the mutex (handing it on), so the next
+/// owner always finds the inner lock free.
 pub struct MutexGuard<'a, T> {
-    mutex: &'a Mutex<T>,
-    inner: Option<spin::MutexGuard<'a, T>>,
+    inner: spin::MutexGuard<'a, T>,
+    release: Release<'a, T>,
+}
+
+/// Unlocks its mutex when dropped (the last part of a [`MutexGuard`]).
+struct Release<'a, T>(&'a Mutex<T>);
+
+impl<T> Drop for Release<'_, T> {
+    #[inline]
+    fn drop(&mut self) {
+        self.0.unlock();
+    }
 }
 
 impl<T> Mutex<T> {
@@ -112,8 +126,8 @@ impl<T> Mutex<T> {
     fn guard(&self) -> MutexGuard<'_, T> {
         let inner = self.data.try_lock().expect("mutex data held by a non-owner");
         MutexGuard {
-            mutex: self,
-            inner: Some(inner),
+            inner,
+            release: Release(self),
         }
     }
 
@@ -163,26 +177,21 @@ impl<T> Mutex<T> {
 
 impl<'a, T> MutexGuard<'a, T> {
     pub(crate) fn mutex(&self) -> &'a Mutex<T> {
-        self.mutex
+        self.release.0
     }
 }
 
 impl<T> Deref for MutexGuard<'_, T> {
     type Target = T;
+    #[inline]
     fn deref(&self) -> &T {
-        self.inner.as_ref().expect("guard present until drop")
+        &self.inner
     }
 }
 
 impl<T> DerefMut for MutexGuard<'_, T> {
+    #[inline]
     fn deref_mut(&mut self) -> &mut T {
-        self.inner.as_mut().expect("guard present until drop")
-    }
-}
-
-impl<T> Drop for MutexGuard<'_, T> {
-    fn drop(&mut self) {
-        drop(self.inner.take());
-        self.mutex.unlock();
+        &mut self.inner
     }
 }
