@@ -1,9 +1,15 @@
 /* sysloop MODE N: makes one kind of system call N times, for counting the
  * instructions of one call (scripts/prof/steps.sh). MODE: read (1 byte of
  * /dev/zero), write (1 byte to /dev/null), ppid, open (open+close of
- * /etc/passwd), stat (of /etc/passwd), sig (kill to self, with a handler). */
+ * /etc/passwd), stat (of /etc/passwd), sig (kill to self, with a handler),
+ * statdir (of /tmp/mbench-stat-10/f00005 in a directory of 10 files, as the bench's
+ * stat_dir), creat (openat O_CREAT|O_EXCL, close and unlink of a new name
+ * there, as create_unlink_dir). Setup opens with open(2), nr 2, so the
+ * second openat (nr 257) counted is always the loop's. */
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -23,6 +29,15 @@ int main(int argc, char **argv)
     char b[256];
     int zero = open("/dev/zero", O_RDONLY), null = open("/dev/null", O_WRONLY);
     int me = getpid();
+    if (!strcmp(mode, "statdir") || !strcmp(mode, "creat")) {
+        mkdir("/tmp", 0777);
+        mkdir("/tmp/mbench-stat-10", 0777);
+        for (int i = 0; i < 10; i++) {
+            char p[32];
+            snprintf(p, sizeof p, "/tmp/mbench-stat-10/f%05d", i);
+            close(open(p, O_WRONLY | O_CREAT, 0600));
+        }
+    }
     if (!strcmp(mode, "sig"))
         signal(SIGUSR1, on_signal);
     for (long i = 0; i < n; i++) {
@@ -38,6 +53,12 @@ int main(int argc, char **argv)
             syscall(SYS_newfstatat, AT_FDCWD, "/etc/passwd", b, 0);
         else if (!strcmp(mode, "sig"))
             kill(me, SIGUSR1);
+        else if (!strcmp(mode, "statdir"))
+            syscall(SYS_newfstatat, AT_FDCWD, "/tmp/mbench-stat-10/f00005", b, 0);
+        else if (!strcmp(mode, "creat")) {
+            close(syscall(SYS_openat, AT_FDCWD, "/tmp/mbench-stat-10/g00005", O_WRONLY | O_CREAT | O_EXCL, 0600));
+            unlink("/tmp/mbench-stat-10/g00005");
+        }
     }
     return 0;
 }

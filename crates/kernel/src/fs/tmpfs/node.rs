@@ -99,9 +99,8 @@ impl InodeOps for Dir {
 
     fn create(&self, dir: &Arc<Inode>, name: &[u8], new: NewNode<'_>) -> Result<Arc<Inode>, Errno> {
         Dir::check_alive(dir)?;
-        if self.table.lock().get(name).is_some() {
-            return Err(Errno::EEXIST);
-        }
+        // A taken name (the VFS has checked already; a race is rare) is
+        // found by the insert, which drops the new node.
         let node = new_inode(
             &dir.sb,
             &self.shared,
@@ -155,20 +154,19 @@ impl InodeOps for Dir {
     }
 
     fn unlink(&self, dir: &Arc<Inode>, name: &[u8], rmdir: bool) -> Result<Arc<Inode>, Errno> {
-        let mut t = self.table.lock();
-        let victim = t.get(name).cloned().ok_or(Errno::ENOENT)?;
-        if rmdir {
-            if victim.kind != Kind::Dir {
-                return Err(Errno::ENOTDIR);
+        let victim = self.table.lock().remove_if(name, |victim| {
+            if rmdir {
+                if victim.kind != Kind::Dir {
+                    return Err(Errno::ENOTDIR);
+                }
+                if !victim.ops.is_empty_dir() {
+                    return Err(Errno::ENOTEMPTY);
+                }
+            } else if victim.kind == Kind::Dir {
+                return Err(Errno::EISDIR);
             }
-            if !victim.ops.is_empty_dir() {
-                return Err(Errno::ENOTEMPTY);
-            }
-        } else if victim.kind == Kind::Dir {
-            return Err(Errno::EISDIR);
-        }
-        t.remove(name);
-        drop(t);
+            Ok(())
+        })?;
         if rmdir {
             victim.update(|m| m.nlink = 0);
             dir.update(|m| m.nlink -= 1);
