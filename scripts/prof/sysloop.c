@@ -3,7 +3,8 @@
  * /dev/zero), write (1 byte to /dev/null), ppid, open (open+close of
  * /etc/passwd), stat (of /etc/passwd), sig (kill to self, with a handler),
  * statdir (of /tmp/mbench-stat-10/f00005 in a directory of 10 files, as the bench's
- * stat_dir), creat (openat O_CREAT|O_EXCL, close and unlink of a new name
+ * stat_dir), opendir (openat and close of that file, as open_close_dir),
+ * creat (openat O_CREAT|O_EXCL, close and unlink of a new name
  * there, as create_unlink_dir). Setup opens with open(2), nr 2, so the
  * second openat (nr 257) counted is always the loop's. */
 #include <fcntl.h>
@@ -29,7 +30,7 @@ int main(int argc, char **argv)
     char b[256];
     int zero = open("/dev/zero", O_RDONLY), null = open("/dev/null", O_WRONLY);
     int me = getpid();
-    if (!strcmp(mode, "statdir") || !strcmp(mode, "creat")) {
+    if (!strcmp(mode, "statdir") || !strcmp(mode, "creat") || !strcmp(mode, "opendir")) {
         mkdir("/tmp", 0777);
         mkdir("/tmp/mbench-stat-10", 0777);
         for (int i = 0; i < 10; i++) {
@@ -55,6 +56,8 @@ int main(int argc, char **argv)
             kill(me, SIGUSR1);
         else if (!strcmp(mode, "statdir"))
             syscall(SYS_newfstatat, AT_FDCWD, "/tmp/mbench-stat-10/f00005", b, 0);
+        else if (!strcmp(mode, "opendir"))
+            close(syscall(SYS_openat, AT_FDCWD, "/tmp/mbench-stat-10/f00005", O_RDONLY));
         else if (!strcmp(mode, "creat")) {
             close(syscall(SYS_openat, AT_FDCWD, "/tmp/mbench-stat-10/g00005", O_WRONLY | O_CREAT | O_EXCL, 0600));
             unlink("/tmp/mbench-stat-10/g00005");

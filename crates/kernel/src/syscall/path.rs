@@ -30,9 +30,11 @@ fn umask() -> u32 {
 /// open, openat, creat: a new descriptor (EMFILE first, as Linux: then
 /// nothing is created or truncated).
 fn do_open(dirfd: u64, path_addr: u64, flags: u32, mode: u32) -> SysResult {
-    let p = sched::current_process();
-    let limit = nofile(&p);
-    if current_files()?.lock().first_free(0, limit).is_none() {
+    let limit = sched::with_current(|t| nofile(&t.process));
+    // Only this thread can change which table it uses: one reference for
+    // both looks.
+    let files = current_files()?;
+    if files.lock().first_free(0, limit).is_none() {
         return Err(Errno::EMFILE);
     }
     // The umask matters only to calls that may create a file.
@@ -42,9 +44,7 @@ fn do_open(dirfd: u64, path_addr: u64, flags: u32, mode: u32) -> SysResult {
         0
     };
     let f = walk::with_path(path_addr, |path| vopen::open(dirfd, path, flags, mode, mask))?;
-    current_files()?
-        .lock()
-        .alloc(f, 0, limit, flags & fcntl::O_CLOEXEC != 0)
+    files.lock().alloc(f, 0, limit, flags & fcntl::O_CLOEXEC != 0)
 }
 
 pub fn open(c: &mut Call<'_>) -> SysResult {

@@ -58,7 +58,11 @@ fn hash(name: &[u8]) -> u64 {
         };
         h = (h.rotate_left(5) ^ v).wrapping_mul(K);
     }
-    // The top bits pick hashbrown's control tags: mix the high half down.
+    // hashbrown takes buckets from the low bits and tags from the top
+    // ones: fold the high half down and mix once more, so that every input
+    // byte reaches both (bytes that land high in the last word reach only
+    // the high bits of the product).
+    h = (h ^ (h >> 32)).wrapping_mul(K);
     h ^ (h >> 29)
 }
 
