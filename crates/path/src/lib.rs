@@ -179,15 +179,16 @@ pub fn resolve_in<NS: Namespace>(
     }
     let mut follow = flags & FOLLOW != 0;
     let mut must_dir = flags & DIRECTORY != 0;
-    let (node, dir) = loop {
+    // The walk's directory is moved out, not cloned, once it is done.
+    let node = loop {
         let Some(last) = walk.walk_to_last(ns)? else {
-            break (walk.cur.clone(), None);
+            break None;
         };
         match last.kind {
-            LastKind::Dot | LastKind::Root => break (walk.cur.clone(), None),
+            LastKind::Dot | LastKind::Root => break None,
             LastKind::DotDot => {
                 walk.dotdot(ns);
-                break (walk.cur.clone(), None);
+                break None;
             }
             LastKind::Normal => {
                 // "name/" asks for a directory, through a symbolic link if need be;
@@ -199,9 +200,13 @@ pub fn resolve_in<NS: Namespace>(
                     walk.follow(ns, &node)?;
                     continue;
                 }
-                break (node, Some(walk.cur.clone()));
+                break Some(node);
             }
         }
+    };
+    let (node, dir) = match node {
+        Some(node) => (node, Some(walk.cur)),
+        None => (walk.cur, None),
     };
     Ok((must_be_dir(ns, node, must_dir)?, dir))
 }

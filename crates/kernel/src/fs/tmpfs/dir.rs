@@ -1,14 +1,14 @@
 //! A tmpfs directory's table: entries in numbered slots (the slot number
 //! is the `readdir` cookie, so a listing resumes where it stopped), found
-//! by name through a hash index, so a lookup costs the same in a directory
-//! of ten entries as of a hundred thousand.
+//! by name through a hash index (`index.rs`), so a lookup costs the same in
+//! a directory of ten entries as of a hundred thousand.
 
+use super::index::Index;
 use crate::mm::commit::ObjectCharge;
 use crate::vfs::inode::{DirEnt, Inode};
 use alloc::boxed::Box;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use hashbrown::HashTable;
 use marten_abi::errno::Errno;
 
 /// One name in a directory, charged to the commit limit with its name.
@@ -26,7 +26,7 @@ pub struct Entry {
 #[derive(Default)]
 pub struct Table {
     slots: Vec<Option<Entry>>,
-    index: HashTable<u32>,
+    index: Index,
     free: Vec<u32>,
     live: usize,
 }
@@ -58,10 +58,9 @@ fn hash(name: &[u8]) -> u64 {
         };
         h = (h.rotate_left(5) ^ v).wrapping_mul(K);
     }
-    // hashbrown takes buckets from the low bits and tags from the top
-    // ones: fold the high half down and mix once more, so that every input
-    // byte reaches both (bytes that land high in the last word reach only
-    // the high bits of the product).
+    // The index uses the low bits only: fold the high half down and mix
+    // once more, so that every input byte reaches them (bytes that land
+    // high in the last word reach only the high bits of the product).
     h = (h ^ (h >> 32)).wrapping_mul(K);
     h ^ (h >> 29)
 }
@@ -102,11 +101,12 @@ impl Table {
     /// The slot of `name`, whose hash is `h`.
     fn slot_hashed(&self, name: &[u8], h: u64) -> Option<u32> {
         let slots = &self.slots;
-        self.index
-            .find(h, |&i| {
-                slots[i as usize].as_ref().is_some_and(|e| same_name(&e.name, name))
-            })
-            .copied()
+        self.index.find(h, |i| {
+            slots
+                .get(i as usize)
+                .and_then(Option::as_ref)
+                .is_some_and(|e| same_name(&e.name, name))
+        })
     }
 
     /// The inode named `name`.
@@ -135,9 +135,14 @@ impl Table {
         v.extend_from_slice(name);
         let name = v.into_boxed_slice();
         let slots = &self.slots;
-        self.index
-            .try_reserve(1, |&i| hash(slots[i as usize].as_ref().map_or(&[][..], |e| &e.name)))
-            .map_err(|_| Errno::ENOMEM)?;
+        self.index.reserve_one(|i| {
+            hash(
+                slots
+                    .get(i as usize)
+                    .and_then(Option::as_ref)
+                    .map_or(&[][..], |e| &e.name),
+            )
+        })?;
         let slot = match self.free.pop() {
             Some(s) => s,
             None => {
@@ -151,10 +156,7 @@ impl Table {
             inode,
             _charge: charge,
         });
-        let slots = &self.slots;
-        self.index.insert_unique(h, slot, |&i| {
-            hash(slots[i as usize].as_ref().map_or(&[][..], |e| &e.name))
-        });
+        self.index.insert(h, slot);
         self.live += 1;
         Ok(())
     }
@@ -171,17 +173,16 @@ impl Table {
         name: &[u8],
         check: impl FnOnce(&Arc<Inode>) -> Result<(), Errno>,
     ) -> Result<Arc<Inode>, Errno> {
-        let slots = &self.slots;
-        let found = self
-            .index
-            .find_entry(hash(name), |&i| {
-                slots[i as usize].as_ref().is_some_and(|e| same_name(&e.name, name))
-            })
-            .map_err(|_| Errno::ENOENT)?;
-        let slot = *found.get();
-        let inode = slots[slot as usize].as_ref().map(|e| &e.inode).ok_or(Errno::ENOENT)?;
+        let h = hash(name);
+        let slot = self.slot_hashed(name, h).ok_or(Errno::ENOENT)?;
+        let inode = self.slots[slot as usize]
+            .as_ref()
+            .map(|e| &e.inode)
+            .ok_or(Errno::ENOENT)?;
         check(inode)?;
-        let (slot, _) = found.remove();
+        // The same search again finds the same bucket: no other entry has
+        // this name.
+        self.index.remove(h, |i| i == slot).ok_or(Errno::ENOENT)?;
         let e = self.slots[slot as usize].take().ok_or(Errno::ENOENT)?;
         self.live -= 1;
         if self.live == 0 {
