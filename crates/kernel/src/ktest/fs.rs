@@ -22,7 +22,7 @@ fn tmpfs_name_index_model() -> TestResult {
         let mut next = 0u32;
         for step in 0..1500 {
             let r = crate::random::next_u64();
-            if live.is_empty() || r % 3 != 0 {
+            if live.is_empty() || !r.is_multiple_of(3) {
                 let h = (r >> 8) % spread;
                 let all = live.clone();
                 let hash_of = |s: u32| all.iter().find(|e| e.1 == s).map_or(0, |e| e.0);

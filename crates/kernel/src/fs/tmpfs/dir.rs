@@ -132,7 +132,7 @@ impl Table {
         // Exactly the name's size: the boxed slice needs no shrinking copy.
         let mut v = Vec::new();
         v.try_reserve_exact(name.len()).map_err(|_| Errno::ENOMEM)?;
-        v.extend_from_slice(name);
+        crate::kalloc::extend_from_slice(&mut v, name)?;
         let name = v.into_boxed_slice();
         let slots = &self.slots;
         self.index.reserve_one(|i| {
