@@ -5,7 +5,7 @@ use super::dir::Table;
 use super::{Shared, Slot, boxed, fresh_meta};
 use crate::sync::Mutex;
 use crate::vfs::fs::SuperBlock;
-use crate::vfs::inode::{DirEnt, Inode, InodeOps, Kind, NewNode};
+use crate::vfs::inode::{DirEnt, Inode, InodeOps, Kind, NewNode, now};
 use crate::vfs::pagecache::FileData;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
@@ -112,10 +112,15 @@ impl InodeOps for Dir {
             Arc::downgrade(dir),
         )?;
         self.table.lock().insert(name, node.clone())?;
-        if new.kind == Kind::Dir {
-            dir.update(|m| m.nlink += 1);
-        }
-        dir.touch_modified();
+        let t = now();
+        let subdir = new.kind == Kind::Dir;
+        dir.update(|m| {
+            if subdir {
+                m.nlink += 1;
+            }
+            m.mtime = t;
+            m.ctime = t;
+        });
         Ok(node)
     }
 
@@ -167,14 +172,19 @@ impl InodeOps for Dir {
             }
             Ok(())
         })?;
-        if rmdir {
-            victim.update(|m| m.nlink = 0);
-            dir.update(|m| m.nlink -= 1);
-        } else {
-            victim.update(|m| m.nlink = m.nlink.saturating_sub(1));
-        }
-        victim.touch_changed();
-        dir.touch_modified();
+        // One clock reading and one metadata update per inode.
+        let t = now();
+        victim.update(|m| {
+            m.nlink = if rmdir { 0 } else { m.nlink.saturating_sub(1) };
+            m.ctime = t;
+        });
+        dir.update(|m| {
+            if rmdir {
+                m.nlink -= 1;
+            }
+            m.mtime = t;
+            m.ctime = t;
+        });
         Ok(victim)
     }
 
