@@ -146,7 +146,11 @@ impl Table {
         let slot = match self.free.pop() {
             Some(s) => s,
             None => {
-                let s = u32::try_from(self.slots.len()).map_err(|_| Errno::ENOSPC)?;
+                // The index keeps `slot + 1`: u32::MAX is no slot number.
+                let s = u32::try_from(self.slots.len())
+                    .ok()
+                    .filter(|&s| s < u32::MAX)
+                    .ok_or(Errno::ENOSPC)?;
                 crate::kalloc::push(&mut self.slots, None)?;
                 s
             }
