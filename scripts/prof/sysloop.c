@@ -5,9 +5,16 @@
  * mread and mwrite (1-byte pread and pwrite of /dev/mymem at offset 0),
  * fork (fork + child _exit + wait, with 128 touched pages to share: count
  * 57 for fork, 231 for the child's exit), munmap (of an untouched 64 KiB
- * mapping, just made: count 11). */
+ * mapping, just made: count 11),
+ * statdir (of /tmp/mbench-stat-10/f00005 in a directory of 10 files, as the bench's
+ * stat_dir), opendir (openat and close of that file, as open_close_dir),
+ * creat (openat O_CREAT|O_EXCL, close and unlink of a new name
+ * there, as create_unlink_dir). Setup opens with open(2), nr 2, so the
+ * second openat (nr 257) counted is always the loop's. */
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -30,6 +37,15 @@ int main(int argc, char **argv)
     int zero = open("/dev/zero", O_RDONLY), null = open("/dev/null", O_WRONLY);
     int mymem = open("/dev/mymem", O_RDWR);
     int me = getpid();
+    if (!strcmp(mode, "statdir") || !strcmp(mode, "creat") || !strcmp(mode, "opendir")) {
+        mkdir("/tmp", 0777);
+        mkdir("/tmp/mbench-stat-10", 0777);
+        for (int i = 0; i < 10; i++) {
+            char p[32];
+            snprintf(p, sizeof p, "/tmp/mbench-stat-10/f%05d", i);
+            close(open(p, O_WRONLY | O_CREAT, 0600));
+        }
+    }
     if (!strcmp(mode, "sig"))
         signal(SIGUSR1, on_signal);
     if (!strcmp(mode, "fork")) {
@@ -61,6 +77,13 @@ int main(int argc, char **argv)
             if (pid == 0)
                 _exit(0);
             waitpid(pid, NULL, 0);
+        } else if (!strcmp(mode, "statdir"))
+            syscall(SYS_newfstatat, AT_FDCWD, "/tmp/mbench-stat-10/f00005", b, 0);
+        else if (!strcmp(mode, "opendir"))
+            close(syscall(SYS_openat, AT_FDCWD, "/tmp/mbench-stat-10/f00005", O_RDONLY));
+        else if (!strcmp(mode, "creat")) {
+            close(syscall(SYS_openat, AT_FDCWD, "/tmp/mbench-stat-10/g00005", O_WRONLY | O_CREAT | O_EXCL, 0600));
+            unlink("/tmp/mbench-stat-10/g00005");
         }
     }
     return 0;

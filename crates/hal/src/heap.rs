@@ -178,6 +178,11 @@ pub fn try_arc<T>(value: T) -> Result<alloc::sync::Arc<T>, T> {
         .map(|(l, _)| l.pad_to_align())
         .unwrap_or(Layout::new::<T>());
     crate::cpu::without_interrupts(|| {
+        // A class with a free slot at hand needs no probe: the allocation
+        // inside Arc::new takes that slot.
+        if marten_slab::class_for(layout.size(), layout.align()).is_some_and(|c| SLABS.lock().has_free_slot(c)) {
+            return Ok(alloc::sync::Arc::new(value));
+        }
         // SAFETY: a non-zero-size layout (it holds two counters).
         let p = core::hint::black_box(unsafe { alloc::alloc::alloc(layout) });
         if p.is_null() {

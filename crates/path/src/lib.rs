@@ -24,8 +24,9 @@
 //! left after the link's name are joined in one buffer that replaces the rest of the
 //! path (so links inside links need no stack, and the last component of a target is
 //! the last of the whole path exactly when the link was). It allocates only for link
-//! targets (two buffers reused for the whole walk) and for [`Parent::name`], and
-//! reports a failed allocation as ENOMEM.
+//! targets (two buffers reused for the whole walk) and for a [`Parent::name`] that
+//! came from a link's target (otherwise it borrows the caller's path), and reports a
+//! failed allocation as ENOMEM.
 //!
 //! [`resolve_parent`] and [`resolve_create`] serve the calls that create or remove a
 //! name. Whether two parents lie in the same mount (EXDEV for rename and link) is the
@@ -38,6 +39,7 @@ extern crate alloc;
 
 mod walk;
 
+use alloc::borrow::Cow;
 use alloc::vec::Vec;
 use marten_abi::errno::Errno;
 use marten_abi::limits::NAME_MAX;
@@ -110,7 +112,8 @@ pub enum LastKind {
     Root,
 }
 
-/// The directory a name is created in or removed from, and that name.
+/// The directory a name is created in or removed from, and that name (borrowed from
+/// the path `'p` walked, owned when it came from a symbolic link's target).
 ///
 /// Invariants: `dir` is a directory the caller may search; `name` is the last
 /// component as written ("." for `Dot`, ".." for `DotDot`, empty for `Root`, at most
@@ -118,21 +121,21 @@ pub enum LastKind {
 /// slashes followed it (always false for `Root`), which makes mkdir("new/") fine and
 /// lets the caller refuse other calls as Linux does.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Parent<N> {
+pub struct Parent<'p, N> {
     pub dir: N,
-    pub name: Vec<u8>,
+    pub name: Cow<'p, [u8]>,
     pub trailing_slash: bool,
     pub kind: LastKind,
 }
 
 /// What [`resolve_create`] found.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Created<N> {
+pub enum Created<'p, N> {
     /// The path names this existing node.
     Exists(N),
     /// Nothing is there: a file would be created as `name` in `dir` (a `Normal` name
     /// without trailing slash).
-    Missing(Parent<N>),
+    Missing(Parent<'p, N>),
 }
 
 /// For an empty path: `cwd` with [`EMPTY_OK`] (a directory if [`DIRECTORY`] asks),
@@ -176,15 +179,16 @@ pub fn resolve_in<NS: Namespace>(
     }
     let mut follow = flags & FOLLOW != 0;
     let mut must_dir = flags & DIRECTORY != 0;
-    let (node, dir) = loop {
+    // The walk's directory is moved out, not cloned, once it is done.
+    let node = loop {
         let Some(last) = walk.walk_to_last(ns)? else {
-            break (walk.cur.clone(), None);
+            break None;
         };
         match last.kind {
-            LastKind::Dot | LastKind::Root => break (walk.cur.clone(), None),
+            LastKind::Dot | LastKind::Root => break None,
             LastKind::DotDot => {
                 walk.dotdot(ns);
-                break (walk.cur.clone(), None);
+                break None;
             }
             LastKind::Normal => {
                 // "name/" asks for a directory, through a symbolic link if need be;
@@ -196,9 +200,13 @@ pub fn resolve_in<NS: Namespace>(
                     walk.follow(ns, &node)?;
                     continue;
                 }
-                break (node, Some(walk.cur.clone()));
+                break Some(node);
             }
         }
+    };
+    let (node, dir) = match node {
+        Some(node) => (node, Some(walk.cur)),
+        None => (walk.cur, None),
     };
     Ok((must_be_dir(ns, node, must_dir)?, dir))
 }
@@ -207,11 +215,11 @@ pub fn resolve_in<NS: Namespace>(
 /// symlink, mknod): resolves every component but the last (following links there, never
 /// in the last) and returns the directory and the last name. ENOENT for an empty path;
 /// ENAMETOOLONG for a `Normal` name longer than `NAME_MAX`.
-pub fn resolve_parent<NS: Namespace>(
+pub fn resolve_parent<'p, NS: Namespace>(
     ns: &mut NS,
     start: &Start<NS::Node>,
-    path: &[u8],
-) -> Result<Parent<NS::Node>, Errno> {
+    path: &'p [u8],
+) -> Result<Parent<'p, NS::Node>, Errno> {
     let mut walk = Walker::new(start, path)?;
     if path.is_empty() {
         return Err(Errno::ENOENT);
@@ -219,7 +227,7 @@ pub fn resolve_parent<NS: Namespace>(
     let Some(last) = walk.walk_to_last(ns)? else {
         return Ok(Parent {
             dir: walk.cur,
-            name: Vec::new(),
+            name: Cow::Borrowed(&[]),
             trailing_slash: false,
             kind: LastKind::Root,
         });
@@ -228,17 +236,23 @@ pub fn resolve_parent<NS: Namespace>(
 }
 
 /// The [`Parent`] for component `last`, whose directory is `walk.cur`.
-fn parent_of<N: Clone>(walk: &Walker<'_, N>, last: &walk::Last) -> Result<Parent<N>, Errno> {
-    let name = walk.name(last);
+fn parent_of<'p, N: Clone>(walk: &Walker<'_, 'p, N>, last: &walk::Last) -> Result<Parent<'p, N>, Errno> {
+    let name = match walk.path_name(last) {
+        Some(n) => Cow::Borrowed(n),
+        None => {
+            let n = walk.name(last);
+            let mut owned = Vec::new();
+            owned.try_reserve_exact(n.len()).map_err(|_| Errno::ENOMEM)?;
+            owned.extend_from_slice(n);
+            Cow::Owned(owned)
+        }
+    };
     if last.kind == LastKind::Normal && name.len() > NAME_MAX {
         return Err(Errno::ENAMETOOLONG);
     }
-    let mut owned = Vec::new();
-    owned.try_reserve_exact(name.len()).map_err(|_| Errno::ENOMEM)?;
-    owned.extend_from_slice(name);
     Ok(Parent {
         dir: walk.cur.clone(),
-        name: owned,
+        name,
         trailing_slash: last.trailing,
         kind: last.kind,
     })
@@ -252,12 +266,12 @@ fn parent_of<N: Clone>(walk: &Walker<'_, N>, last: &walk::Last) -> Result<Parent
 /// `Exists` (a directory, which the caller refuses with EISDIR, or EEXIST for O_EXCL).
 /// Callers pass no [`FOLLOW`] for O_EXCL (which implies O_NOFOLLOW) and turn an
 /// existing link into EEXIST. With [`DIRECTORY`], an existing non-directory is ENOTDIR.
-pub fn resolve_create<NS: Namespace>(
+pub fn resolve_create<'p, NS: Namespace>(
     ns: &mut NS,
     start: &Start<NS::Node>,
-    path: &[u8],
+    path: &'p [u8],
     flags: u32,
-) -> Result<Created<NS::Node>, Errno> {
+) -> Result<Created<'p, NS::Node>, Errno> {
     let mut walk = Walker::new(start, path)?;
     if path.is_empty() {
         return empty(ns, start, flags).map(Created::Exists);

@@ -25,8 +25,8 @@ pub(crate) struct Last {
 /// link's target followed by what was left of the previous text after the link's name
 /// (so a chain of links needs neither recursion nor a stack of buffers); `links` counts
 /// every link followed so far, at most `MAXSYMLINKS`.
-pub(crate) struct Walker<'p, N> {
-    root: &'p N,
+pub(crate) struct Walker<'s, 'p, N> {
+    root: &'s N,
     pub(crate) cur: N,
     path: &'p [u8],
     buf: Vec<u8>,
@@ -36,10 +36,10 @@ pub(crate) struct Walker<'p, N> {
     links: u32,
 }
 
-impl<'p, N: Clone> Walker<'p, N> {
+impl<'s, 'p, N: Clone> Walker<'s, 'p, N> {
     /// Starts a walk of `path`: at `root` for an absolute path, at `cwd` otherwise.
     /// ENAMETOOLONG for a path of `PATH_MAX` bytes or more; the caller handles an empty path.
-    pub(crate) fn new(start: &'p Start<N>, path: &'p [u8]) -> Result<Self, Errno> {
+    pub(crate) fn new(start: &'s Start<N>, path: &'p [u8]) -> Result<Self, Errno> {
         if path.len() >= PATH_MAX {
             return Err(Errno::ENAMETOOLONG);
         }
@@ -64,6 +64,16 @@ impl<'p, N: Clone> Walker<'p, N> {
         if self.owned { &self.buf } else { self.path }
     }
 
+    /// The name of component `last` as a slice of the caller's path, when no
+    /// symbolic link has replaced the text yet.
+    pub(crate) fn path_name(&self, last: &Last) -> Option<&'p [u8]> {
+        if self.owned {
+            None
+        } else {
+            Some(&self.path[last.start..last.end])
+        }
+    }
+
     /// The name of component `last`.
     pub(crate) fn name(&self, last: &Last) -> &[u8] {
         &self.text()[last.start..last.end]
@@ -81,10 +91,7 @@ impl<'p, N: Clone> Walker<'p, N> {
                 self.pos = text.len();
                 return Ok(None);
             };
-            let end = text[start..]
-                .iter()
-                .position(|&b| b == b'/')
-                .map_or(text.len(), |i| start + i);
+            let end = find_slash(text, start);
             let is_last = text[end..].iter().all(|&b| b == b'/');
             let kind = match &text[start..end] {
                 b"." => LastKind::Dot,
@@ -191,11 +198,72 @@ fn up<NS: Namespace>(ns: &mut NS, cur: &NS::Node, root: &NS::Node) -> NS::Node {
     parent
 }
 
+/// The index of the first '/' in `text` at or after `from` (`text.len()` if none),
+/// looking at eight bytes a step: components are often longer than a few bytes.
+pub(crate) fn find_slash(text: &[u8], from: usize) -> usize {
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const SLASHES: u64 = 0x2f2f_2f2f_2f2f_2f2f;
+    // The lowest flagged byte is the first zero byte of `v`, a '/' in `text`.
+    let first_zero = |v: u64| {
+        let zero = v.wrapping_sub(LOW) & !v & HIGH;
+        (zero != 0).then(|| (zero.trailing_zeros() / 8) as usize)
+    };
+    let len = text.len();
+    let mut i = from;
+    while i + 8 <= len {
+        let v = u64::from_le_bytes(text[i..i + 8].try_into().unwrap_or([0; 8])) ^ SLASHES;
+        if let Some(z) = first_zero(v) {
+            return i + z;
+        }
+        i += 8;
+    }
+    if i < len && len >= 8 {
+        // The last eight bytes, shifted so that byte `i` comes first and the
+        // bytes shifted in (past the end) are 0xff, never taken for a '/'.
+        let skip = 8 * (i - (len - 8));
+        let v = u64::from_le_bytes(text[len - 8..].try_into().unwrap_or([0; 8])) ^ SLASHES;
+        return first_zero((v >> skip) | !(u64::MAX >> skip)).map_or(len, |z| i + z);
+    }
+    text[i..].iter().position(|&b| b == b'/').map_or(len, |p| i + p)
+}
+
 /// The root of the topmost file system mounted on `node`, through any stack of mounts,
 /// or `node` itself when nothing is mounted there.
+#[inline]
 fn descend<NS: Namespace>(ns: &NS, mut node: NS::Node) -> NS::Node {
     while let Some(root) = ns.mounted_on(&node) {
         node = root;
     }
     node
+}
+
+#[cfg(test)]
+mod tests {
+    use super::find_slash;
+
+    /// `find_slash` agrees with a byte-by-byte search at every length, start
+    /// and slash position (the word-at-a-time test must not flag bytes next to
+    /// a '/', nor miss one in any lane).
+    #[test]
+    fn find_slash_matches_bytewise() {
+        let mut text = [b'a'; 40];
+        for len in 0..text.len() {
+            for slash in 0..=len {
+                if slash < len {
+                    text[slash] = b'/';
+                }
+                // Neighbours of '/' that a faulty zero test could flag.
+                if slash + 1 < len {
+                    text[slash + 1] = 0x2e;
+                }
+                for from in 0..=len {
+                    let t = &text[..len];
+                    let want = t[from..].iter().position(|&b| b == b'/').map_or(len, |p| from + p);
+                    assert_eq!(find_slash(t, from), want, "len {len} slash {slash} from {from}");
+                }
+                text = [b'a'; 40];
+            }
+        }
+    }
 }

@@ -170,7 +170,7 @@ fn kind_of(name: &[u8]) -> LastKind {
     }
 }
 
-fn ref_parent(m: &Model, s: &Start<Node>, path: &[u8]) -> Result<Parent<Node>, Errno> {
+fn ref_parent(m: &Model, s: &Start<Node>, path: &[u8]) -> Result<Parent<'static, Node>, Errno> {
     if path.len() >= 4096 {
         return Err(Errno::ENAMETOOLONG);
     }
@@ -180,7 +180,7 @@ fn ref_parent(m: &Model, s: &Start<Node>, path: &[u8]) -> Result<Parent<Node>, E
     let Some((before, name, trailing_slash)) = split_last(path) else {
         return Ok(Parent {
             dir: s.root,
-            name: Vec::new(),
+            name: Vec::new().into(),
             trailing_slash: false,
             kind: LastKind::Root,
         });
@@ -192,7 +192,7 @@ fn ref_parent(m: &Model, s: &Start<Node>, path: &[u8]) -> Result<Parent<Node>, E
     }
     Ok(Parent {
         dir,
-        name: name.to_vec(),
+        name: name.to_vec().into(),
         trailing_slash,
         kind,
     })
@@ -205,7 +205,7 @@ fn ref_create_in(
     path: &[u8],
     follow: bool,
     hops: &mut u32,
-) -> Result<Created<Node>, Errno> {
+) -> Result<Created<'static, Node>, Errno> {
     let Some((before, name, trailing)) = split_last(path) else {
         return Ok(Created::Exists(root));
     };
@@ -218,7 +218,7 @@ fn ref_create_in(
         _ => match ref_lookup(m, dir, name) {
             Err(Errno::ENOENT) => Ok(Created::Missing(Parent {
                 dir,
-                name: name.to_vec(),
+                name: name.to_vec().into(),
                 trailing_slash: false,
                 kind: LastKind::Normal,
             })),
@@ -232,7 +232,7 @@ fn ref_create_in(
     }
 }
 
-fn ref_create(m: &Model, s: &Start<Node>, path: &[u8], flags: u32) -> Result<Created<Node>, Errno> {
+fn ref_create(m: &Model, s: &Start<Node>, path: &[u8], flags: u32) -> Result<Created<'static, Node>, Errno> {
     if path.len() >= 4096 {
         return Err(Errno::ENAMETOOLONG);
     }

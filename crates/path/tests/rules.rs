@@ -64,18 +64,18 @@ fn res(m: &mut Model, cwd: Node, path: &str, flags: u32) -> Result<Node, Errno> 
     resolve(m, &at(cwd), path.as_bytes(), flags)
 }
 
-fn parent(m: &mut Model, cwd: Node, path: &str) -> Result<Parent<Node>, Errno> {
+fn parent<'p>(m: &mut Model, cwd: Node, path: &'p str) -> Result<Parent<'p, Node>, Errno> {
     resolve_parent(m, &at(cwd), path.as_bytes())
 }
 
-fn create(m: &mut Model, cwd: Node, path: &str, flags: u32) -> Result<Created<Node>, Errno> {
+fn create<'p>(m: &mut Model, cwd: Node, path: &'p str, flags: u32) -> Result<Created<'p, Node>, Errno> {
     resolve_create(m, &at(cwd), path.as_bytes(), flags)
 }
 
-fn p(dir: Node, name: &str, trailing_slash: bool, kind: LastKind) -> Parent<Node> {
+fn p(dir: Node, name: &str, trailing_slash: bool, kind: LastKind) -> Parent<'static, Node> {
     Parent {
         dir,
-        name: name.as_bytes().to_vec(),
+        name: name.as_bytes().to_vec().into(),
         trailing_slash,
         kind,
     }
@@ -493,7 +493,7 @@ fn resolve_parent_in_a_chroot_and_across_mounts() {
     let got = resolve_parent(&mut m, &s, b"/").unwrap();
     assert_eq!((got.dir, got.kind), (jail, LastKind::Root));
     let got = resolve_parent(&mut m, &s, b"../../../mnt/new").unwrap();
-    assert_eq!((got.dir, got.name.as_slice()), (r1, &b"new"[..]));
+    assert_eq!((got.dir, &*got.name), (r1, &b"new"[..]));
 }
 
 #[test]

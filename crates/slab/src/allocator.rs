@@ -82,6 +82,14 @@ impl SlabAllocator {
         Some((slab, slot))
     }
 
+    /// Would [`alloc`](Self::alloc) of `class` succeed without asking the backend (a partial
+    /// or cached slab has a free slot)?
+    pub fn has_free_slot(&self, class: usize) -> bool {
+        self.classes
+            .get(class)
+            .is_some_and(|cs| cs.partial.is_some() || cs.cached.is_some())
+    }
+
     /// Frees `slot` of `slab`, a slab of `class`. A slab that becomes empty is kept as the
     /// class's cached slab if it has none, and given back to the backend otherwise.
     ///

@@ -235,3 +235,34 @@ fn check_catches_a_corrupted_header() {
     *b.header(slab) = SlabHeader::new(4);
     assert!(a.check(&mut b).is_err());
 }
+
+/// `has_free_slot` says exactly when an allocation needs no new slab from
+/// the backend (what the kernel's `try_arc` relies on to skip its probe).
+#[test]
+fn has_free_slot_is_true_exactly_when_alloc_needs_no_backend() {
+    for class in 0..NUM_CLASSES {
+        let mut a = SlabAllocator::new();
+        let mut b = TestBackend::new(10);
+        assert!(!a.has_free_slot(class));
+        let mut held = Vec::new();
+        // Fill two slabs and then some, freeing every third slot on the way.
+        for i in 0..2 * capacity(class) + 3 {
+            let free = a.has_free_slot(class);
+            let calls = b.new_calls;
+            let got = a.alloc(&mut b, class).unwrap();
+            assert_eq!(free, b.new_calls == calls, "class {class} step {i}");
+            held.push(got);
+            if i % 3 == 2 {
+                let (slab, slot) = held.remove(0);
+                a.free(&mut b, class, slab, slot);
+            }
+        }
+        for (slab, slot) in held.drain(..) {
+            a.free(&mut b, class, slab, slot);
+        }
+        // The emptied class keeps one cached slab: a slot without the backend.
+        assert!(a.has_free_slot(class));
+        assert!(!a.has_free_slot(NUM_CLASSES));
+        assert_eq!(a.check(&mut b), Ok(()));
+    }
+}

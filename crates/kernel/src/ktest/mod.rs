@@ -10,6 +10,7 @@
 #![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
 
 mod cpu;
+mod fs;
 mod mem;
 mod procs;
 mod user;
@@ -67,6 +68,7 @@ fn all() -> impl Iterator<Item = &'static Test> {
         .chain(cpu::TESTS.iter())
         .chain(procs::TESTS.iter())
         .chain(user::TESTS.iter())
+        .chain(fs::TESTS.iter())
 }
 
 /// Runs the tests whose name contains `filter`; returns (passed, failed).

@@ -234,8 +234,8 @@ impl ThreadUser {
     pub fn fs_root(&self) -> crate::vfs::mount::Loc {
         match self
             .fs
-            .get()
-            .and_then(|s| s.lock().ctx.as_ref().map(|c| c.root.clone()))
+            .with(|s| s.lock().ctx.as_ref().map(|c| c.root.clone()))
+            .flatten()
         {
             Some(r) => r,
             None => crate::vfs::mount::root(),
@@ -244,7 +244,7 @@ impl ThreadUser {
 
     /// Root and working directory.
     pub fn fs_context(&self) -> FsContext {
-        match self.fs.get().and_then(|s| s.lock().ctx.clone()) {
+        match self.fs.with(|s| s.lock().ctx.clone()).flatten() {
             Some(c) => c,
             None => FsContext::initial(),
         }
@@ -259,7 +259,7 @@ impl ThreadUser {
 
     /// The file-mode creation mask.
     pub fn umask(&self) -> u32 {
-        self.fs.get().map_or(0o022, |s| s.lock().umask)
+        self.fs.with(|s| s.lock().umask).unwrap_or(0o022)
     }
 
     /// Sets the file-mode creation mask; returns the old one.

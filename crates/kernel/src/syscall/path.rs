@@ -30,15 +30,21 @@ fn umask() -> u32 {
 /// open, openat, creat: a new descriptor (EMFILE first, as Linux: then
 /// nothing is created or truncated).
 fn do_open(dirfd: u64, path_addr: u64, flags: u32, mode: u32) -> SysResult {
-    let p = sched::current_process();
-    let limit = nofile(&p);
-    if current_files()?.lock().first_free(0, limit).is_none() {
+    let limit = sched::with_current(|t| nofile(&t.process));
+    // Only this thread can change which table it uses: one reference for
+    // both looks.
+    let files = current_files()?;
+    if files.lock().first_free(0, limit).is_none() {
         return Err(Errno::EMFILE);
     }
-    let f = walk::with_path(path_addr, |path| vopen::open(dirfd, path, flags, mode, umask()))?;
-    current_files()?
-        .lock()
-        .alloc(f, 0, limit, flags & fcntl::O_CLOEXEC != 0)
+    // The umask matters only to calls that may create a file.
+    let mask = if flags & (fcntl::O_CREAT | fcntl::O_TMPFILE) != 0 {
+        umask()
+    } else {
+        0
+    };
+    let f = walk::with_path(path_addr, |path| vopen::open(dirfd, path, flags, mode, mask))?;
+    files.lock().alloc(f, 0, limit, flags & fcntl::O_CLOEXEC != 0)
 }
 
 pub fn open(c: &mut Call<'_>) -> SysResult {
@@ -112,8 +118,7 @@ pub fn mkdirat(c: &mut Call<'_>) -> SysResult {
 }
 
 fn mkdirat_(dirfd: u64, path: u64, mode: u64) -> SysResult {
-    let path = walk::read_path(path)?;
-    namei::mkdir(dirfd, &path, mode as u32 & 0o7777 & !umask()).map(|_| 0)
+    walk::with_path(path, |p| namei::mkdir(dirfd, p, mode as u32 & 0o7777 & !umask())).map(|_| 0)
 }
 
 pub fn mknod(c: &mut Call<'_>) -> SysResult {
@@ -132,13 +137,11 @@ fn mknodat_(dirfd: u64, path: u64, mode: u64, dev: u64) -> SysResult {
 }
 
 pub fn unlink(c: &mut Call<'_>) -> SysResult {
-    let path = walk::read_path(c.a()[0])?;
-    namei::unlink(CWD, &path, false).map(|_| 0)
+    walk::with_path(c.a()[0], |p| namei::unlink(CWD, p, false)).map(|_| 0)
 }
 
 pub fn rmdir(c: &mut Call<'_>) -> SysResult {
-    let path = walk::read_path(c.a()[0])?;
-    namei::unlink(CWD, &path, true).map(|_| 0)
+    walk::with_path(c.a()[0], |p| namei::unlink(CWD, p, true)).map(|_| 0)
 }
 
 pub fn unlinkat(c: &mut Call<'_>) -> SysResult {
@@ -146,8 +149,7 @@ pub fn unlinkat(c: &mut Call<'_>) -> SysResult {
     if flags & !AT_REMOVEDIR != 0 {
         return Err(Errno::EINVAL);
     }
-    let path = walk::read_path(path)?;
-    namei::unlink(dirfd, &path, flags & AT_REMOVEDIR != 0).map(|_| 0)
+    walk::with_path(path, |p| namei::unlink(dirfd, p, flags & AT_REMOVEDIR != 0)).map(|_| 0)
 }
 
 pub fn rename(c: &mut Call<'_>) -> SysResult {

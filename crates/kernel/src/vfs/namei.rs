@@ -34,7 +34,7 @@ fn owner_for(dir: &Inode, kind: Kind, perm: u32) -> (u32, u32, u32) {
 
 /// Creates `parent.name` as `kind` with permissions `perm` (the umask
 /// already applied), or the symbolic link to `target`.
-pub fn create(parent: &Parent<Loc>, kind: Kind, perm: u32, target: &[u8]) -> Result<Arc<Inode>, Errno> {
+pub fn create(parent: &Parent<'_, Loc>, kind: Kind, perm: u32, target: &[u8]) -> Result<Arc<Inode>, Errno> {
     match parent.kind {
         LastKind::Normal => {}
         _ => return Err(Errno::EEXIST),

@@ -79,7 +79,12 @@ impl Namespace for Ns {
         }
     }
 
+    #[inline]
     fn mounted_on(&self, n: &Loc) -> Option<Loc> {
+        // Most nodes have nothing mounted on them: no call for those.
+        if !n.inode.has_mounts() {
+            return None;
+        }
         mount::mounted_on(n)
     }
 
@@ -173,7 +178,7 @@ pub fn lookup(dirfd: u64, path: &[u8], flags: u32) -> Result<Loc, Errno> {
 }
 
 /// Resolves `path` for creation from an already computed start.
-pub fn lookup_create_from(s: &Start<Loc>, path: &[u8], flags: u32) -> Result<Created<Loc>, Errno> {
+pub fn lookup_create_from<'p>(s: &Start<Loc>, path: &'p [u8], flags: u32) -> Result<Created<'p, Loc>, Errno> {
     marten_path::resolve_create(&mut Ns::caller(), s, path, flags)
 }
 
@@ -212,7 +217,7 @@ pub fn entry_path(loc: &Loc, dir: &Loc, root: &Loc) -> Result<Vec<u8>, Errno> {
 }
 
 /// Resolves the parent directory of `path` from `dirfd`.
-pub fn lookup_parent(dirfd: u64, path: &[u8]) -> Result<Parent<Loc>, Errno> {
+pub fn lookup_parent<'p>(dirfd: u64, path: &'p [u8]) -> Result<Parent<'p, Loc>, Errno> {
     let s = start(dirfd, path, false)?;
     marten_path::resolve_parent(&mut Ns::caller(), &s, path)
 }

@@ -1,14 +1,14 @@
 //! A tmpfs directory's table: entries in numbered slots (the slot number
 //! is the `readdir` cookie, so a listing resumes where it stopped), found
-//! by name through a hash index, so a lookup costs the same in a directory
-//! of ten entries as of a hundred thousand.
+//! by name through a hash index (`index.rs`), so a lookup costs the same in
+//! a directory of ten entries as of a hundred thousand.
 
+use super::index::Index;
 use crate::mm::commit::ObjectCharge;
 use crate::vfs::inode::{DirEnt, Inode};
 use alloc::boxed::Box;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use hashbrown::HashTable;
 use marten_abi::errno::Errno;
 
 /// One name in a directory, charged to the commit limit with its name.
@@ -26,7 +26,7 @@ pub struct Entry {
 #[derive(Default)]
 pub struct Table {
     slots: Vec<Option<Entry>>,
-    index: HashTable<u32>,
+    index: Index,
     free: Vec<u32>,
     live: usize,
 }
@@ -40,49 +40,73 @@ fn hash(name: &[u8]) -> u64 {
     let mut h = *SEED.call_once(crate::random::next_u64) ^ name.len() as u64;
     let mut words = name.chunks_exact(8);
     for w in &mut words {
-        let mut b = [0u8; 8];
-        b.copy_from_slice(w);
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(b)).wrapping_mul(K);
+        let v = u64::from_le_bytes(w.try_into().unwrap_or([0; 8]));
+        h = (h.rotate_left(5) ^ v).wrapping_mul(K);
     }
     let rest = words.remainder();
     if !rest.is_empty() {
-        let mut b = [0u8; 8];
-        b[..rest.len()].copy_from_slice(rest);
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(b)).wrapping_mul(K);
+        // One to seven bytes in a word without a loop: two overlapping
+        // four-byte reads, or the first, middle and last byte (the length
+        // is in the seed, so these determine the rest).
+        let n = rest.len();
+        let v = if n >= 4 {
+            let lo = u32::from_le_bytes(rest[..4].try_into().unwrap_or([0; 4]));
+            let hi = u32::from_le_bytes(rest[n - 4..].try_into().unwrap_or([0; 4]));
+            lo as u64 | (hi as u64) << 32
+        } else {
+            rest[0] as u64 | (rest[n / 2] as u64) << 8 | (rest[n - 1] as u64) << 16
+        };
+        h = (h.rotate_left(5) ^ v).wrapping_mul(K);
     }
-    // The top bits pick hashbrown's control tags: mix the high half down.
+    // The index uses the low bits only: fold the high half down and mix
+    // once more, so that every input byte reaches them (bytes that land
+    // high in the last word reach only the high bits of the product).
+    h = (h ^ (h >> 32)).wrapping_mul(K);
     h ^ (h >> 29)
 }
 
-/// Are two names equal? Eight bytes a step: names are short, and a call
-/// to the general `memcmp` costs more than comparing them here.
+/// Are two names equal? Eight bytes a step and the tail as one
+/// overlapping word: names are short, and a call to the general `memcmp`
+/// costs more than comparing them here.
 fn same_name(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
+    let n = a.len();
+    if n != b.len() {
         return false;
     }
-    let mut x = a.chunks_exact(8);
-    let mut y = b.chunks_exact(8);
-    for (p, q) in (&mut x).zip(&mut y) {
-        let mut u = [0u8; 8];
-        let mut v = [0u8; 8];
-        u.copy_from_slice(p);
-        v.copy_from_slice(q);
-        if u64::from_ne_bytes(u) != u64::from_ne_bytes(v) {
-            return false;
+    let w8 = |s: &[u8], at: usize| u64::from_ne_bytes(s[at..at + 8].try_into().unwrap_or([0; 8]));
+    let w4 = |s: &[u8], at: usize| u32::from_ne_bytes(s[at..at + 4].try_into().unwrap_or([0; 4]));
+    if n >= 8 {
+        let mut i = 0;
+        while i + 8 < n {
+            if w8(a, i) != w8(b, i) {
+                return false;
+            }
+            i += 8;
         }
+        return w8(a, n - 8) == w8(b, n - 8);
     }
-    x.remainder().iter().zip(y.remainder()).all(|(p, q)| p == q)
+    if n >= 4 {
+        return w4(a, 0) == w4(b, 0) && w4(a, n - 4) == w4(b, n - 4);
+    }
+    // First, middle and last byte: all of a name of up to three.
+    n == 0 || (a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1])
 }
 
 impl Table {
     /// The slot of `name`.
     fn slot_of(&self, name: &[u8]) -> Option<u32> {
+        self.slot_hashed(name, hash(name))
+    }
+
+    /// The slot of `name`, whose hash is `h`.
+    fn slot_hashed(&self, name: &[u8], h: u64) -> Option<u32> {
         let slots = &self.slots;
-        self.index
-            .find(hash(name), |&i| {
-                slots[i as usize].as_ref().is_some_and(|e| same_name(&e.name, name))
-            })
-            .copied()
+        self.index.find(h, |i| {
+            slots
+                .get(i as usize)
+                .and_then(Option::as_ref)
+                .is_some_and(|e| same_name(&e.name, name))
+        })
     }
 
     /// The inode named `name`.
@@ -100,61 +124,83 @@ impl Table {
     /// Adds `name` -> `inode`; EEXIST if the name is taken, ENOMEM (or
     /// the commit limit's ENOMEM) with nothing changed.
     pub fn insert(&mut self, name: &[u8], inode: Arc<Inode>) -> Result<(), Errno> {
-        if self.slot_of(name).is_some() {
+        let h = hash(name);
+        if self.slot_hashed(name, h).is_some() {
             return Err(Errno::EEXIST);
         }
         let charge = ObjectCharge::new((core::mem::size_of::<Entry>() + 8 + name.len()) as u64)?;
-        let name = crate::kalloc::vec_from(name)?.into_boxed_slice();
+        // Exactly the name's size: the boxed slice needs no shrinking copy.
+        let mut v = Vec::new();
+        v.try_reserve_exact(name.len()).map_err(|_| Errno::ENOMEM)?;
+        crate::kalloc::extend_from_slice(&mut v, name)?;
+        let name = v.into_boxed_slice();
         let slots = &self.slots;
-        self.index
-            .try_reserve(1, |&i| hash(slots[i as usize].as_ref().map_or(&[][..], |e| &e.name)))
-            .map_err(|_| Errno::ENOMEM)?;
+        self.index.reserve_one(|i| {
+            hash(
+                slots
+                    .get(i as usize)
+                    .and_then(Option::as_ref)
+                    .map_or(&[][..], |e| &e.name),
+            )
+        })?;
         let slot = match self.free.pop() {
             Some(s) => s,
             None => {
-                let s = u32::try_from(self.slots.len()).map_err(|_| Errno::ENOSPC)?;
+                // The index keeps `slot + 1`: u32::MAX is no slot number.
+                let s = u32::try_from(self.slots.len())
+                    .ok()
+                    .filter(|&s| s < u32::MAX)
+                    .ok_or(Errno::ENOSPC)?;
                 crate::kalloc::push(&mut self.slots, None)?;
                 s
             }
         };
-        let h = hash(&name);
         self.slots[slot as usize] = Some(Entry {
             name,
             inode,
             _charge: charge,
         });
-        let slots = &self.slots;
-        self.index.insert_unique(h, slot, |&i| {
-            hash(slots[i as usize].as_ref().map_or(&[][..], |e| &e.name))
-        });
+        self.index.insert(h, slot);
         self.live += 1;
         Ok(())
     }
 
     /// Removes `name`, returning its inode.
     pub fn remove(&mut self, name: &[u8]) -> Option<Arc<Inode>> {
-        let slots = &self.slots;
-        let found = self
-            .index
-            .find_entry(hash(name), |&i| {
-                slots[i as usize].as_ref().is_some_and(|e| same_name(&e.name, name))
-            })
-            .ok()?;
-        let (slot, _) = found.remove();
-        let e = self.slots[slot as usize].take()?;
+        self.remove_if(name, |_| Ok(())).ok()
+    }
+
+    /// Removes `name` if `check` accepts its inode (one search of the
+    /// index): ENOENT when absent, `check`'s error with nothing changed.
+    pub fn remove_if(
+        &mut self,
+        name: &[u8],
+        check: impl FnOnce(&Arc<Inode>) -> Result<(), Errno>,
+    ) -> Result<Arc<Inode>, Errno> {
+        let h = hash(name);
+        let slot = self.slot_hashed(name, h).ok_or(Errno::ENOENT)?;
+        let inode = self.slots[slot as usize]
+            .as_ref()
+            .map(|e| &e.inode)
+            .ok_or(Errno::ENOENT)?;
+        check(inode)?;
+        // The same search again finds the same bucket: no other entry has
+        // this name.
+        self.index.remove(h, |i| i == slot).ok_or(Errno::ENOENT)?;
+        let e = self.slots[slot as usize].take().ok_or(Errno::ENOENT)?;
         self.live -= 1;
         if self.live == 0 {
             // An emptied directory gives its table's memory back (a
             // listing in progress just sees the end).
             *self = Table::default();
-            return Some(e.inode);
+            return Ok(e.inode);
         }
         // Room for the free slot was made when the slot was created, or
         // the slot stays unused: never an error.
         if self.free.try_reserve(1).is_ok() {
             let _ = crate::kalloc::push(&mut self.free, slot);
         }
-        Some(e.inode)
+        Ok(e.inode)
     }
 
     /// Points `name` at `inode`, adding the entry if there is none; returns

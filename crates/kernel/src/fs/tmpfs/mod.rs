@@ -4,6 +4,7 @@
 //! `nr_inodes=` objects (default half the RAM pages).
 
 mod dir;
+pub(crate) mod index;
 mod node;
 
 use crate::vfs::fs::{FileSystem, StatFs, SuperBlock};

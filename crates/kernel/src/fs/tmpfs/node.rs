@@ -5,7 +5,7 @@ use super::dir::Table;
 use super::{Shared, Slot, boxed, fresh_meta};
 use crate::sync::Mutex;
 use crate::vfs::fs::SuperBlock;
-use crate::vfs::inode::{DirEnt, Inode, InodeOps, Kind, NewNode};
+use crate::vfs::inode::{DirEnt, Inode, InodeOps, Kind, NewNode, now};
 use crate::vfs::pagecache::FileData;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
@@ -99,9 +99,8 @@ impl InodeOps for Dir {
 
     fn create(&self, dir: &Arc<Inode>, name: &[u8], new: NewNode<'_>) -> Result<Arc<Inode>, Errno> {
         Dir::check_alive(dir)?;
-        if self.table.lock().get(name).is_some() {
-            return Err(Errno::EEXIST);
-        }
+        // A taken name (the VFS has checked already; a race is rare) is
+        // found by the insert, which drops the new node.
         let node = new_inode(
             &dir.sb,
             &self.shared,
@@ -113,10 +112,15 @@ impl InodeOps for Dir {
             Arc::downgrade(dir),
         )?;
         self.table.lock().insert(name, node.clone())?;
-        if new.kind == Kind::Dir {
-            dir.update(|m| m.nlink += 1);
-        }
-        dir.touch_modified();
+        let t = now();
+        let subdir = new.kind == Kind::Dir;
+        dir.update(|m| {
+            if subdir {
+                m.nlink += 1;
+            }
+            m.mtime = t;
+            m.ctime = t;
+        });
         Ok(node)
     }
 
@@ -155,28 +159,32 @@ impl InodeOps for Dir {
     }
 
     fn unlink(&self, dir: &Arc<Inode>, name: &[u8], rmdir: bool) -> Result<Arc<Inode>, Errno> {
-        let mut t = self.table.lock();
-        let victim = t.get(name).cloned().ok_or(Errno::ENOENT)?;
-        if rmdir {
-            if victim.kind != Kind::Dir {
-                return Err(Errno::ENOTDIR);
+        let victim = self.table.lock().remove_if(name, |victim| {
+            if rmdir {
+                if victim.kind != Kind::Dir {
+                    return Err(Errno::ENOTDIR);
+                }
+                if !victim.ops.is_empty_dir() {
+                    return Err(Errno::ENOTEMPTY);
+                }
+            } else if victim.kind == Kind::Dir {
+                return Err(Errno::EISDIR);
             }
-            if !victim.ops.is_empty_dir() {
-                return Err(Errno::ENOTEMPTY);
+            Ok(())
+        })?;
+        // One clock reading and one metadata update per inode.
+        let t = now();
+        victim.update(|m| {
+            m.nlink = if rmdir { 0 } else { m.nlink.saturating_sub(1) };
+            m.ctime = t;
+        });
+        dir.update(|m| {
+            if rmdir {
+                m.nlink -= 1;
             }
-        } else if victim.kind == Kind::Dir {
-            return Err(Errno::EISDIR);
-        }
-        t.remove(name);
-        drop(t);
-        if rmdir {
-            victim.update(|m| m.nlink = 0);
-            dir.update(|m| m.nlink -= 1);
-        } else {
-            victim.update(|m| m.nlink = m.nlink.saturating_sub(1));
-        }
-        victim.touch_changed();
-        dir.touch_modified();
+            m.mtime = t;
+            m.ctime = t;
+        });
         Ok(victim)
     }
 
