@@ -2,9 +2,10 @@
 # Counts the instructions of one system call, from the syscall entry to the
 # next user-mode instruction, by single-stepping QEMU through its gdb stub.
 #   scripts/prof/steps.sh KERNEL MODE NR
-# MODE is sysloop's (read, write, ppid, open, stat, sig); NR the system call
-# to count (0 read, 1 write, 110 getppid, 257 openat, 262 newfstatat,
-# 62 kill). Needs musl-gcc, gdb and the tools `make tools` builds.
+# MODE is sysloop's (read, write, ppid, open, stat, sig, pong); NR the
+# system call to count (0 read, 1 write, 110 getppid, 257 openat, 262
+# newfstatat, 62 kill, 15 rt_sigreturn, 130 rt_sigsuspend). Needs musl-gcc,
+# gdb and the tools `make tools` builds.
 set -e
 [ $# -eq 3 ] || { echo "usage: $0 KERNEL MODE NR" >&2; exit 2; }
 here=$(cd "$(dirname "$0")" && pwd)
