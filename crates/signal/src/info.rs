@@ -40,6 +40,7 @@ impl SigInfo {
     }
 
     /// Sent by a process with kill(2) (`SI_USER`).
+    #[inline]
     pub fn user(signo: i32, pid: u32, uid: u32) -> SigInfo {
         SigInfo {
             signo,

@@ -288,10 +288,12 @@ fn restore(frame: &mut TrapFrame, me: &sched::Thread) -> Result<u64, Errno> {
     let p = &me.process;
     // Only the ucontext is read back (not the return address or siginfo).
     let uc = frame.rsp.wrapping_sub(8).wrapping_add(FRAME_UC as u64);
-    let (r, recorded) = uaccess::with_bytes(uc, |b: &[u8; UC_SIZE]| {
-        (frame::restore_uc(b, hal::paging::USER_END), recorded_altstack(b))
-    })?;
-    let r = r.map_err(|_| Errno::EFAULT)?;
+    let mut recorded = (0, 0, 0);
+    let r = uaccess::with_bytes(uc, |b: &[u8; UC_SIZE]| {
+        recorded = recorded_altstack(b);
+        frame::restore_uc(b, hal::paging::USER_END)
+    })?
+    .map_err(|_| Errno::EFAULT)?;
     if r.fpstate != 0 {
         // FXRSTOR straight from the frame; a misaligned or unreadable
         // image, or one whose MXCSR the CPU refuses, loads nothing.

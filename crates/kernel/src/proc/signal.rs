@@ -407,10 +407,17 @@ pub fn dequeue(p: &Arc<Process>, wanted: marten_signal::SigSet) -> Option<SigInf
 
 /// `p` took the signal `info` describes (a handler is about to run, or a
 /// wait took it): a POSIX timer's overrun count is latched into it.
+#[inline]
 pub fn taken(p: &Process, info: &mut SigInfo) {
     if info.code == marten_abi::sigframe::SI_TIMER {
-        let id = info.words[0] as u32;
-        let overrun = crate::timer::process::delivered(p, id as i32);
-        info.words[0] = u64::from(id) | (overrun.min(u64::from(u32::MAX)) << 32);
+        timer_taken(p, info);
     }
+}
+
+/// [`taken`] for a timer's signal (kept out of the usual path).
+#[inline(never)]
+fn timer_taken(p: &Process, info: &mut SigInfo) {
+    let id = info.words[0] as u32;
+    let overrun = crate::timer::process::delivered(p, id as i32);
+    info.words[0] = u64::from(id) | (overrun.min(u64::from(u32::MAX)) << 32);
 }
