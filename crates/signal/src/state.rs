@@ -631,6 +631,7 @@ impl SigState {
     /// blocked mask gains the action's mask and, unless SA_NODEFER, the
     /// signal itself; SA_RESETHAND puts the default action back (as Linux,
     /// also dropping SA_SIGINFO from it). None when `sig` has no handler.
+    #[inline]
     pub fn begin_handler(&mut self, tid: Tid, sig: i32) -> Option<HandlerRun> {
         if !valid(sig) {
             return None;

@@ -77,7 +77,7 @@ pub fn on_return(frame: &mut TrapFrame, me: &Arc<sched::Thread>) {
             signal::recalc(p);
             continue;
         }
-        let (next, seq) = {
+        let (mut next, seq) = {
             let mut st = p.user.sig.lock();
             let next = st.next_delivery(tid);
             let mut seq = 0;
@@ -100,16 +100,16 @@ pub fn on_return(frame: &mut TrapFrame, me: &Arc<sched::Thread>) {
             }
             (next, seq)
         };
-        let mut run = match next {
+        let run = match &mut next {
             Some(Delivery::Handler(run)) => run,
-            Some(Delivery::Act(Decision::Stop { sig })) => {
+            &mut Some(Delivery::Act(Decision::Stop { sig })) => {
                 // The terminal stops do nothing to an orphaned group.
                 if sig == SIGSTOP || !signal::is_orphaned_pgrp(p.pgid()).unwrap_or(false) {
                     jobctl::stop_self(p, sig, seq);
                 }
                 continue;
             }
-            Some(Delivery::Act(Decision::Terminate { sig, core })) => {
+            &mut Some(Delivery::Act(Decision::Terminate { sig, core })) => {
                 kill_with(p, sig, core);
                 continue;
             }
@@ -120,7 +120,7 @@ pub fn on_return(frame: &mut TrapFrame, me: &Arc<sched::Thread>) {
             settle_restart(frame, Some(run.restart));
         }
         let mask = me.user.saved_mask.take().unwrap_or(run.saved_mask);
-        if setup_frame(frame, me, &run, mask).is_err() {
+        if setup_frame(frame, me, run, mask).is_err() {
             // No room or no restorer: the thread gets SIGSEGV, at its
             // default action if the failing signal was SIGSEGV (so this
             // ends).
