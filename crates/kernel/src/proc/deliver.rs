@@ -285,15 +285,15 @@ pub fn sigreturn(frame: &mut TrapFrame) -> u64 {
 }
 
 fn restore(frame: &mut TrapFrame, me: &sched::Thread) -> Result<u64, Errno> {
-    let p = &me.process;
-    // Only the ucontext is read back (not the return address or siginfo).
+    // Only the ucontext is read back (not the return address or siginfo),
+    // and used where it was copied.
     let uc = frame.rsp.wrapping_sub(8).wrapping_add(FRAME_UC as u64);
-    let mut recorded = (0, 0, 0);
-    let r = uaccess::with_bytes(uc, |b: &[u8; UC_SIZE]| {
-        recorded = recorded_altstack(b);
-        frame::restore_uc(b, hal::paging::USER_END)
-    })?
-    .map_err(|_| Errno::EFAULT)?;
+    uaccess::with_bytes(uc, |b: &[u8; UC_SIZE]| restore_from(frame, me, b))?
+}
+
+/// [`restore`] from the ucontext's bytes `b`.
+fn restore_from(frame: &mut TrapFrame, me: &sched::Thread, b: &[u8; UC_SIZE]) -> Result<u64, Errno> {
+    let r = frame::restore_uc(b, hal::paging::USER_END).map_err(|_| Errno::EFAULT)?;
     if r.fpstate != 0 {
         // FXRSTOR straight from the frame; a misaligned or unreadable
         // image, or one whose MXCSR the CPU refuses, loads nothing.
@@ -301,8 +301,8 @@ fn restore(frame: &mut TrapFrame, me: &sched::Thread) -> Result<u64, Errno> {
     } else {
         hal::context::reset_fpu();
     }
-    signal::end_handler(p, me.tid(), SigSet(r.mask));
-    restore_altstack(me, recorded, r.regs.rsp);
+    // The registers go straight from the decoded frame into the trap
+    // frame (nothing can fail from here on).
     let g = &r.regs;
     frame.r8 = g.r8;
     frame.r9 = g.r9;
@@ -322,7 +322,10 @@ fn restore(frame: &mut TrapFrame, me: &sched::Thread) -> Result<u64, Errno> {
     frame.rip = g.rip;
     frame.rflags = g.rflags;
     frame.force_full_restore();
-    Ok(g.rax)
+    let rax = g.rax;
+    signal::end_handler(&me.process, me.tid(), SigSet(r.mask));
+    restore_altstack(me, recorded_altstack(b), frame.rsp);
+    Ok(rax)
 }
 
 /// The alternate stack a frame's ucontext `b` recorded: (sp, flags, size).
