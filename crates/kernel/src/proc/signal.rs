@@ -179,7 +179,11 @@ fn generate_live(p: &Arc<Process>, to: To, info: SigInfo, mine: bool) -> Result<
     };
     match wake {
         Wake::Nobody => {}
-        Wake::One(t) => crate::sched::interrupt(&t),
+        Wake::One(t) => {
+            if t.user.has_signal_work() {
+                crate::sched::interrupt(&t);
+            }
+        }
         Wake::Workers => wake_workers(p),
     }
     if resumed {
