@@ -2,10 +2,11 @@
 # Counts the instructions of one system call, from the syscall entry to the
 # next user-mode instruction, by single-stepping QEMU through its gdb stub.
 #   scripts/prof/steps.sh KERNEL MODE NR
-# MODE is sysloop's (read, write, ppid, open, stat, sig, mread, mwrite,
-# fork, munmap); NR the system call to count (0 read, 1 write, 110 getppid,
-# 257 openat, 262 newfstatat, 62 kill, 17 pread64, 18 pwrite64, 57 fork,
-# 231 exit_group, 11 munmap). Needs musl-gcc, gdb and the tools
+# MODE is sysloop's (read, write, ppid, open, stat, sig, pong, mread,
+# mwrite, fork, munmap, statdir, opendir, creat); NR the system call to
+# count (0 read, 1 write, 110 getppid, 257 openat, 262 newfstatat, 62 kill,
+# 15 rt_sigreturn, 130 rt_sigsuspend, 17 pread64, 18 pwrite64, 57 fork,
+# 231 exit_group, 11 munmap, 87 unlink). Needs musl-gcc, gdb and the tools
 # `make tools` builds.
 set -e
 [ $# -eq 3 ] || { echo "usage: $0 KERNEL MODE NR" >&2; exit 2; }

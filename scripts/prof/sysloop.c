@@ -9,8 +9,9 @@
  * statdir (of /tmp/mbench-stat-10/f00005 in a directory of 10 files, as the bench's
  * stat_dir), opendir (openat and close of that file, as open_close_dir),
  * creat (openat O_CREAT|O_EXCL, close and unlink of a new name
- * there, as create_unlink_dir). Setup opens with open(2), nr 2, so the
- * second openat (nr 257) counted is always the loop's. */
+ * there, as create_unlink_dir), pong (two processes bounce SIGUSR1, each
+ * waiting in sigsuspend). Setup opens with open(2), nr 2, so the second
+ * openat (nr 257) counted is always the loop's. */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -27,6 +28,33 @@ static void on_signal(int sig)
 {
     (void)sig;
     hits++;
+}
+
+/* Parent and child answer each SIGUSR1 with one to the other, N times,
+ * SIGUSR1 blocked outside sigsuspend (as bench/src/fig_signal.c). */
+static int pong(long n)
+{
+    sigset_t block, mask;
+    sigemptyset(&block);
+    sigaddset(&block, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &block, &mask);
+    sigdelset(&mask, SIGUSR1);
+    signal(SIGUSR1, on_signal);
+    pid_t parent = getpid(), pid = fork();
+    if (pid == 0) {
+        for (long i = 1; i <= n; i++) {
+            while (hits < i)
+                sigsuspend(&mask);
+            kill(parent, SIGUSR1);
+        }
+        _exit(0);
+    }
+    for (long i = 1; i <= n; i++) {
+        kill(pid, SIGUSR1);
+        while (hits < i)
+            sigsuspend(&mask);
+    }
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -53,6 +81,8 @@ int main(int argc, char **argv)
         for (int k = 0; m != MAP_FAILED && k < 128; k++)
             m[k * 4096] = 1;
     }
+    if (!strcmp(mode, "pong"))
+        return pong(n);
     for (long i = 0; i < n; i++) {
         if (!strcmp(mode, "read"))
             read(zero, b, 1);

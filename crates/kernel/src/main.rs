@@ -175,23 +175,19 @@ fn leave_kernel(t: &sched::Thread, frame: &mut hal::TrapFrame) {
 #[cold]
 #[inline(never)]
 fn return_work(frame: &mut hal::TrapFrame) {
-    {
-        let (cancelled, settid, signals) = sched::with_current(|t| {
-            (
-                t.is_cancelled(),
-                t.user.take_child_tid_address().map(|a| (a, t.tid())),
-                proc::deliver::pending(t, frame),
-            )
-        });
-        if let Some((addr, tid)) = settid {
-            let _ = uaccess::write_i32(addr, tid as i32);
-        }
-        if signals && !cancelled {
-            proc::deliver::on_return(frame);
-            if sched::with_current(|t| t.is_cancelled()) {
-                sched::exit(0);
-            }
-        } else if cancelled {
+    let me = sched::current();
+    let cancelled = me.is_cancelled();
+    if let Some(addr) = me.user.take_child_tid_address() {
+        let _ = uaccess::write_i32(addr, me.tid() as i32);
+    }
+    if cancelled {
+        drop(me);
+        sched::exit(0);
+    }
+    if proc::deliver::pending(&me, frame) {
+        proc::deliver::on_return(frame, &me);
+        if me.is_cancelled() {
+            drop(me);
             sched::exit(0);
         }
     }

@@ -111,6 +111,7 @@ fn put(b: &mut [u8], at: usize, v: &[u8]) {
     b[at..at + v.len()].copy_from_slice(v);
 }
 
+#[inline]
 fn get(b: &[u8], at: usize) -> u64 {
     let mut w = [0u8; 8];
     w.copy_from_slice(&b[at..at + 8]);
@@ -192,6 +193,7 @@ pub fn restore(b: &[u8; FRAME_SIZE], user_end: u64) -> Result<Restored, FrameErr
 
 /// [`restore`] from the frame's ucontext alone (the bytes at `FRAME_UC`),
 /// all that sigreturn needs to read from user memory.
+#[inline]
 pub fn restore_uc(b: &[u8; UC_SIZE], user_end: u64) -> Result<Restored, FrameError> {
     let sc = UC_MCONTEXT;
     let r = |i: usize| get(b, sc + SC_R8 + i * 8);

@@ -29,7 +29,18 @@ impl SigInfo {
         words: [0; 4],
     };
 
+    /// A signal whose information was lost (no room to keep it), or one
+    /// raised with none: only its number, as if sent by kill(2).
+    pub fn lost(signo: i32) -> SigInfo {
+        SigInfo {
+            signo,
+            code: SI_USER,
+            ..SigInfo::EMPTY
+        }
+    }
+
     /// Sent by a process with kill(2) (`SI_USER`).
+    #[inline]
     pub fn user(signo: i32, pid: u32, uid: u32) -> SigInfo {
         SigInfo {
             signo,

@@ -24,5 +24,5 @@ pub use actions::{ActionTable, DEFAULT_TABLE, SharedActions};
 pub use info::SigInfo;
 pub use set::SigSet;
 pub use state::{
-    Decision, ForkView, HandlerRun, QueueFull, RT_QUEUE_MAX, RT_THREAD_QUEUE_MAX, SigAction, SigState, Tid,
+    Decision, Delivery, ForkView, HandlerRun, QueueFull, RT_QUEUE_MAX, RT_THREAD_QUEUE_MAX, SigAction, SigState, Tid,
 };

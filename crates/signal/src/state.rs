@@ -82,6 +82,17 @@ pub struct HandlerRun {
     pub info: SigInfo,
 }
 
+/// What a thread does next with its deliverable signals
+/// ([`SigState::next_delivery`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// Carry out a default action (stop or terminate) of a signal already
+    /// taken off the pending sets.
+    Act(Decision),
+    /// Run a handler: the signal is taken and the mask changed.
+    Handler(HandlerRun),
+}
+
 /// Pending signals with what each carries.
 ///
 /// Invariants: once reserved, `std_info` has one entry per standard signal,
@@ -126,18 +137,16 @@ impl Pending {
 
     /// Takes one instance of pending `sig` with its information.
     fn take(&mut self, sig: i32) -> SigInfo {
-        let lost = SigInfo {
-            signo: sig,
-            code: SI_USER,
-            ..SigInfo::EMPTY
-        };
         if sig < SIGRTMIN {
             self.set.remove(sig);
-            return self.std_info.get((sig - 1) as usize).copied().unwrap_or(lost);
+            return match self.std_info.get((sig - 1) as usize) {
+                Some(info) => *info,
+                None => SigInfo::lost(sig),
+            };
         }
         let Some(i) = self.rt.iter().position(|x| x.signo == sig) else {
             self.set.remove(sig);
-            return lost;
+            return SigInfo::lost(sig);
         };
         let info = self.rt.remove(i);
         if !self.rt.iter().any(|x| x.signo == sig) {
@@ -370,6 +379,15 @@ impl SigState {
         }
     }
 
+    /// Replaces thread `tid`'s blocked mask as [`set_blocked`](Self::set_blocked)
+    /// does and returns the one it had (rt_sigsuspend).
+    pub fn swap_blocked(&mut self, tid: Tid, m: SigSet) -> SigSet {
+        match self.th_mut(tid) {
+            Some(t) => core::mem::replace(&mut t.blocked, m.blockable()),
+            None => SigSet::EMPTY,
+        }
+    }
+
     /// Signals generated for thread `tid` or its process and not delivered
     /// (sigpending(2)).
     pub fn pending(&self, tid: Tid) -> SigSet {
@@ -520,16 +538,16 @@ impl SigState {
     /// of? (Other threads that do not block a shared signal may take it
     /// too, but only its target is interrupted for it.)
     pub fn has_deliverable(&self, tid: Tid) -> bool {
-        let t = self.th(tid);
-        if t.pending.set.0 & !t.blocked.0 != 0 {
-            return true;
-        }
-        let mut ready = SigSet(self.shared.set.0 & !t.blocked.0);
-        while let Some(sig) = ready.first() {
-            ready.remove(sig);
-            if self.target_of(sig) == Some(tid) {
-                return true;
+        // A shared signal's target is the first thread that does not block
+        // it: `tid` is the target of those every earlier thread blocks.
+        let mut earlier_block = !0u64;
+        for t in self.threads.iter() {
+            if t.tid == tid {
+                let own = t.pending.set.0 & !t.blocked.0;
+                let shared = self.shared.set.0 & !t.blocked.0 & earlier_block;
+                return own | shared != 0;
             }
+            earlier_block &= t.blocked.0;
         }
         false
     }
@@ -539,17 +557,6 @@ impl SigState {
     fn ready(&self, tid: Tid) -> SigSet {
         let t = self.th(tid);
         SigSet((t.pending.set.0 | self.shared.set.0) & !t.blocked.0)
-    }
-
-    /// Takes one instance of `sig` for thread `tid`: its own first, then
-    /// the shared one.
-    fn take(&mut self, tid: Tid, sig: i32) -> SigInfo {
-        if let Some(t) = self.th_mut(tid)
-            && t.pending.set.contains(sig)
-        {
-            return t.pending.take(sig);
-        }
-        self.shared.take(sig)
     }
 
     /// Drops every pending instance of `sig` thread `tid` could take.
@@ -624,6 +631,7 @@ impl SigState {
     /// blocked mask gains the action's mask and, unless SA_NODEFER, the
     /// signal itself; SA_RESETHAND puts the default action back (as Linux,
     /// also dropping SA_SIGINFO from it). None when `sig` has no handler.
+    #[inline]
     pub fn begin_handler(&mut self, tid: Tid, sig: i32) -> Option<HandlerRun> {
         if !valid(sig) {
             return None;
@@ -642,21 +650,23 @@ impl SigState {
             }
             caught.then_some(a)
         })?;
-        let info = if self.pending(tid).contains(sig) {
-            self.take(tid, sig)
-        } else {
-            SigInfo {
-                signo: sig,
-                code: SI_USER,
-                ..SigInfo::EMPTY
-            }
+        let i = self.threads.iter().position(|t| t.tid == tid);
+        let (own, saved_mask) = match i {
+            Some(i) => (self.threads[i].pending.set, self.threads[i].blocked),
+            None => (SigSet::EMPTY, SigSet::EMPTY),
         };
-        let saved_mask = self.blocked(tid);
+        let info = match i {
+            Some(i) if own.contains(sig) => self.threads[i].pending.take(sig),
+            _ if self.shared.set.contains(sig) => self.shared.take(sig),
+            _ => SigInfo::lost(sig),
+        };
         let mut add = a.mask;
         if a.flags & SA_NODEFER == 0 {
             add.insert(sig);
         }
-        self.set_blocked(tid, SigSet(saved_mask.0 | add.0));
+        if let Some(i) = i {
+            self.threads[i].blocked = SigSet(saved_mask.0 | add.0).blockable();
+        }
         Some(HandlerRun {
             sig,
             handler: a.handler,
@@ -667,6 +677,29 @@ impl SigState {
             saved_mask,
             info,
         })
+    }
+
+    /// What thread `tid` does next on its way back to user mode, in one
+    /// pass: the same as [`take_deliverable`](Self::take_deliverable) and,
+    /// when that finds nothing, [`next_caught`](Self::next_caught) followed
+    /// by [`begin_handler`](Self::begin_handler). None when there is
+    /// nothing to do.
+    pub fn next_delivery(&mut self, tid: Tid) -> Option<Delivery> {
+        let mut ready = self.ready(tid);
+        let mut caught = None;
+        while let Some(sig) = ready.first() {
+            ready.remove(sig);
+            let d = self.act(sig);
+            if let Decision::Caught { .. } = d {
+                caught = caught.or(Some(sig));
+                continue;
+            }
+            self.discard_for(tid, sig);
+            if d != Decision::Discard {
+                return Some(Delivery::Act(d));
+            }
+        }
+        self.begin_handler(tid, caught?).map(Delivery::Handler)
     }
 
     /// The lowest signal thread `tid` could act on that has a user handler

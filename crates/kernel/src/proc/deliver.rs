@@ -11,12 +11,13 @@ use super::{jobctl, kill_with, signal};
 use crate::hal::{self, TrapFrame};
 use crate::sched;
 use crate::uaccess;
+use alloc::sync::Arc;
 use core::sync::atomic::Ordering;
 use marten_abi::errno::Errno;
 use marten_abi::sigframe::*;
 use marten_abi::signal::{SIGSEGV, SIGSTOP, SS_AUTODISARM, SS_DISABLE, SS_ONSTACK};
 use marten_signal::frame::{self, AltStack, Context, UserRegs};
-use marten_signal::{Decision, HandlerRun, SigInfo, SigSet};
+use marten_signal::{Decision, Delivery, HandlerRun, SigInfo, SigSet};
 
 /// What restart_syscall(2) continues.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,21 +51,21 @@ pub fn mark_restart(frame: &mut TrapFrame, nr: u64) {
     frame.error = nr + 1;
 }
 
-/// Acts on the calling process's deliverable signals before it returns to
-/// user mode through `frame`: stops, dies, or gets handler frames (several
-/// nest, the last one runs first, as on Linux). Then settles a pending
-/// system-call restart. Runs with interrupts enabled (user memory is
+/// Acts on the deliverable signals of the running thread `me` before it
+/// returns to user mode through `frame`: stops, dies, or gets handler
+/// frames (several nest, the last one runs first, as on Linux). Then
+/// settles a pending system-call restart. Runs with interrupts enabled (user memory is
 /// written), and leaves them as it found them.
 ///
-/// Each turn of the loop takes the signal lock once. A handler's turn
+/// Each turn of the loop takes the signal lock once and makes one pass
+/// over the deliverable signals (`SigState::next_delivery`). A handler's turn
 /// records, under that lock, whether anything is still deliverable under
 /// the handler's mask; when nothing is (the usual case) the loop ends
 /// after the frame is built, without locking again (a signal generated
 /// meanwhile sets the work flag again and gets another turn).
-pub fn on_return(frame: &mut TrapFrame) {
+pub fn on_return(frame: &mut TrapFrame, me: &Arc<sched::Thread>) {
     let irq_on = hal::cpu::interrupts_enabled();
     hal::cpu::enable_interrupts();
-    let me = sched::current();
     let p = &me.process;
     let tid = me.tid();
     let mut handled = false;
@@ -72,52 +73,54 @@ pub fn on_return(frame: &mut TrapFrame) {
         if p.is_stopped() {
             // The group is stopped (another thread took the stop signal):
             // this thread sleeps too until SIGCONT or a kill.
-            jobctl::wait_continued(p, &me);
+            jobctl::wait_continued(p, me);
             signal::recalc(p);
             continue;
         }
-        let run = {
+        let (mut next, seq) = {
             let mut st = p.user.sig.lock();
-            match st.take_deliverable(tid) {
-                Some(Decision::Stop { sig }) => {
-                    let seq = p.cont_seq.load(Ordering::Acquire);
-                    drop(st);
-                    // The terminal stops do nothing to an orphaned group.
-                    if sig == SIGSTOP || !signal::is_orphaned_pgrp(p.pgid()).unwrap_or(false) {
-                        jobctl::stop_self(p, sig, seq);
+            let next = st.next_delivery(tid);
+            let mut seq = 0;
+            match &next {
+                Some(Delivery::Act(Decision::Stop { .. })) => seq = p.cont_seq.load(Ordering::Acquire),
+                Some(Delivery::Act(_)) => {}
+                Some(Delivery::Handler(_)) => me.user.set_signal_work(st.has_deliverable(tid)),
+                None => {
+                    // sigsuspend's mask comes back if no handler took it.
+                    if !handled && let Some(m) = me.user.saved_mask.take() {
+                        st.set_blocked(tid, m);
                     }
-                    continue;
+                    let more = st.has_deliverable(tid);
+                    me.user.set_signal_work(more);
+                    if more {
+                        continue;
+                    }
+                    break;
                 }
-                Some(Decision::Terminate { sig, core }) => {
-                    drop(st);
-                    kill_with(p, sig, core);
-                    continue;
-                }
-                Some(_) => continue,
-                None => {}
             }
-            let Some(run) = st.next_caught(tid).and_then(|s| st.begin_handler(tid, s)) else {
-                // sigsuspend's mask comes back if no handler took it.
-                if !handled && let Some(m) = me.user.saved_mask.lock().take() {
-                    st.set_blocked(tid, m);
-                }
-                let more = st.has_deliverable(tid);
-                me.user.set_signal_work(more);
-                if more {
-                    continue;
-                }
-                break;
-            };
-            me.user.set_signal_work(st.has_deliverable(tid));
-            run
+            (next, seq)
         };
-        let mut run = run;
+        let run = match &mut next {
+            Some(Delivery::Handler(run)) => run,
+            &mut Some(Delivery::Act(Decision::Stop { sig })) => {
+                // The terminal stops do nothing to an orphaned group.
+                if sig == SIGSTOP || !signal::is_orphaned_pgrp(p.pgid()).unwrap_or(false) {
+                    jobctl::stop_self(p, sig, seq);
+                }
+                continue;
+            }
+            &mut Some(Delivery::Act(Decision::Terminate { sig, core })) => {
+                kill_with(p, sig, core);
+                continue;
+            }
+            _ => continue,
+        };
         signal::taken(p, &mut run.info);
         if !handled {
             settle_restart(frame, Some(run.restart));
         }
-        let mask = me.user.saved_mask.lock().take().unwrap_or(run.saved_mask);
-        if setup_frame(frame, &me, &run, mask).is_err() {
+        let mask = me.user.saved_mask.take().unwrap_or(run.saved_mask);
+        if setup_frame(frame, me, run, mask).is_err() {
             // No room or no restorer: the thread gets SIGSEGV, at its
             // default action if the failing signal was SIGSEGV (so this
             // ends).
@@ -204,7 +207,7 @@ fn user_regs(f: &TrapFrame) -> UserRegs {
 /// pointer is `rsp`: (sp, flags, size), flags with SS_ONSTACK when `rsp` is
 /// on it and SS_DISABLE when there is none.
 pub fn altstack_view(t: &sched::Thread, rsp: u64) -> (u64, u32, u64) {
-    view_of(*t.user.altstack.lock(), rsp)
+    view_of(t.user.altstack.get(), rsp)
 }
 
 /// [`altstack_view`] of the recorded alternate stack `a`.
@@ -223,7 +226,7 @@ fn view_of(a: Option<(u64, u64, u32)>, rsp: u64) -> (u64, u32, u64) {
 /// the handler. Err when the stack cannot take it or there is no restorer.
 fn setup_frame(frame: &mut TrapFrame, t: &sched::Thread, run: &HandlerRun, mask: SigSet) -> Result<(), Errno> {
     let restorer = run.restorer.ok_or(Errno::EFAULT)?;
-    let recorded = *t.user.altstack.lock();
+    let recorded = t.user.altstack.get();
     let stack = view_of(recorded, frame.rsp);
     let alt = match recorded {
         Some((sp, size, _)) if run.onstack => Some(AltStack { sp, size }),
@@ -234,7 +237,7 @@ fn setup_frame(frame: &mut TrapFrame, t: &sched::Thread, run: &HandlerRun, mask:
     // the 48 bytes FXSAVE leaves alone (`sw_reserved`) come out zeroed, as
     // they always were.
     hal::usercopy::fpu_to_user(place.fpstate).map_err(|_| Errno::EFAULT)?;
-    let (trapno, err, cr2) = match t.user.fault.lock().take() {
+    let (trapno, err, cr2) = match t.user.fault.take() {
         Some((sig, trapno, err, cr2)) if sig == run.sig => (trapno, err, cr2),
         _ => (0, 0, 0),
     };
@@ -249,7 +252,7 @@ fn setup_frame(frame: &mut TrapFrame, t: &sched::Thread, run: &HandlerRun, mask:
     let bytes = frame::build(&user_regs(frame), &ctx, &run.info, restorer);
     uaccess::write_bytes(place.frame, &bytes)?;
     if place.on_altstack && stack.1 & SS_AUTODISARM != 0 {
-        *t.user.altstack.lock() = None;
+        t.user.altstack.set(None);
     }
     frame.rip = run.handler;
     frame.rsp = place.frame;
@@ -282,13 +285,15 @@ pub fn sigreturn(frame: &mut TrapFrame) -> u64 {
 }
 
 fn restore(frame: &mut TrapFrame, me: &sched::Thread) -> Result<u64, Errno> {
-    let p = &me.process;
-    // Only the ucontext is read back (not the return address or siginfo).
+    // Only the ucontext is read back (not the return address or siginfo),
+    // and used where it was copied.
     let uc = frame.rsp.wrapping_sub(8).wrapping_add(FRAME_UC as u64);
-    let (r, recorded) = uaccess::with_bytes(uc, |b: &[u8; UC_SIZE]| {
-        (frame::restore_uc(b, hal::paging::USER_END), recorded_altstack(b))
-    })?;
-    let r = r.map_err(|_| Errno::EFAULT)?;
+    uaccess::with_bytes(uc, |b: &[u8; UC_SIZE]| restore_from(frame, me, b))?
+}
+
+/// [`restore`] from the ucontext's bytes `b`.
+fn restore_from(frame: &mut TrapFrame, me: &sched::Thread, b: &[u8; UC_SIZE]) -> Result<u64, Errno> {
+    let r = frame::restore_uc(b, hal::paging::USER_END).map_err(|_| Errno::EFAULT)?;
     if r.fpstate != 0 {
         // FXRSTOR straight from the frame; a misaligned or unreadable
         // image, or one whose MXCSR the CPU refuses, loads nothing.
@@ -296,8 +301,8 @@ fn restore(frame: &mut TrapFrame, me: &sched::Thread) -> Result<u64, Errno> {
     } else {
         hal::context::reset_fpu();
     }
-    signal::end_handler(p, me.tid(), SigSet(r.mask));
-    restore_altstack(me, recorded, r.regs.rsp);
+    // The registers go straight from the decoded frame into the trap
+    // frame (nothing can fail from here on).
     let g = &r.regs;
     frame.r8 = g.r8;
     frame.r9 = g.r9;
@@ -317,7 +322,10 @@ fn restore(frame: &mut TrapFrame, me: &sched::Thread) -> Result<u64, Errno> {
     frame.rip = g.rip;
     frame.rflags = g.rflags;
     frame.force_full_restore();
-    Ok(g.rax)
+    let rax = g.rax;
+    signal::end_handler(&me.process, me.tid(), SigSet(r.mask));
+    restore_altstack(me, recorded_altstack(b), frame.rsp);
+    Ok(rax)
 }
 
 /// The alternate stack a frame's ucontext `b` recorded: (sp, flags, size).
@@ -340,15 +348,20 @@ fn recorded_altstack(b: &[u8; UC_SIZE]) -> (u64, u32, u64) {
 /// recorded one is unusable; as Linux, a refusal here is not an error.
 fn restore_altstack(t: &sched::Thread, recorded: (u64, u32, u64), rsp: u64) {
     let (sp, flags, size) = recorded;
-    let mut cur = t.user.altstack.lock();
+    // Only the thread itself changes its alternate stack: no lock is
+    // needed between reading and replacing it.
+    let cur = t.user.altstack.get();
     if cur.is_some_and(|(csp, csize, _)| AltStack { sp: csp, size: csize }.contains(rsp)) {
         return;
     }
-    *cur = if flags & SS_DISABLE != 0 {
+    let new = if flags & SS_DISABLE != 0 {
         None
     } else if size >= marten_abi::signal::MINSIGSTKSZ {
         Some((sp, size, flags & SS_AUTODISARM))
     } else {
         return;
     };
+    if new != cur {
+        t.user.altstack.set(new);
+    }
 }

@@ -63,6 +63,15 @@ pub fn kill(caller: &Arc<Process>, target: Target, sig: i32) -> Result<(), Errno
         return Err(Errno::EINVAL);
     }
     if let Target::Process(pid) = target {
+        if pid == caller.pid {
+            // To itself: no table look-up, always permitted, and the
+            // caller, running this, is no zombie.
+            let ruid = caller.user.cred.lock().ruid;
+            if sig != 0 && takes_signals(caller) {
+                let _ = generate_live(caller, To::Process, SigInfo::user(sig, caller.pid, ruid), true);
+            }
+            return Ok(());
+        }
         // The common case, one process, without the list (no allocation).
         let p = lookup(pid).ok_or(Errno::ESRCH)?;
         let ruid = if Arc::ptr_eq(caller, &p) {
@@ -132,6 +141,17 @@ fn generate(p: &Arc<Process>, to: To, info: SigInfo) -> Result<(), marten_signal
     if !takes_signals(p) || p.is_zombie() {
         return Ok(());
     }
+    let mine = crate::sched::with_current(|t| core::ptr::eq(&*t.process, &**p));
+    generate_live(p, to, info, mine)
+}
+
+/// [`generate`] for a live process that takes signals; `mine`: it is the
+/// running thread's process.
+fn generate_live(p: &Arc<Process>, to: To, info: SigInfo, mine: bool) -> Result<(), marten_signal::QueueFull> {
+    // The running thread of a one-thread process: it needs no waking and
+    // its work flag is the only one.
+    let alone = mine && p.thread_count() == 1;
+    let mut wake = Wake::Workers;
     let (d, resumed) = {
         let mut st = p.user.sig.lock();
         let resumed = info.signo == signal::SIGCONT && jobctl::continue_locked(p);
@@ -146,11 +166,26 @@ fn generate(p: &Arc<Process>, to: To, info: SigInfo) -> Result<(), marten_signal
         }
         let work = matches!(d, Decision::Stop { .. } | Decision::Caught { .. } | Decision::Pending) || resumed;
         if work {
-            set_work_locked(p, &st);
+            if alone {
+                set_own_work_locked(p, &st);
+                wake = Wake::Nobody;
+            } else if !mine {
+                wake = set_work_locked_wake(p, &st);
+            } else {
+                set_work_locked(p, &st);
+            }
         }
         (d, resumed)
     };
-    wake_workers(p);
+    match wake {
+        Wake::Nobody => {}
+        Wake::One(t) => {
+            if t.user.has_signal_work() {
+                crate::sched::interrupt(&t);
+            }
+        }
+        Wake::Workers => wake_workers(p),
+    }
     if resumed {
         jobctl::continued(p);
     }
@@ -180,6 +215,43 @@ fn set_work_locked(p: &Process, st: &marten_signal::SigState) {
     }
 }
 
+/// Whom to wake once the signal lock is released.
+enum Wake {
+    Nobody,
+    /// This thread (of another process): the only one.
+    One(Arc<Thread>),
+    /// Every thread with work ([`wake_workers`]).
+    Workers,
+}
+
+/// [`set_work_locked`] for a process the running thread is not in, saying
+/// whom to wake: its only thread if it has just one, with work (no second
+/// walk of the thread list).
+fn set_work_locked_wake(p: &Process, st: &marten_signal::SigState) -> Wake {
+    let stopped = p.is_stopped();
+    let mut seen = 0;
+    let mut one = None;
+    p.for_each_thread(|t| {
+        let work = stopped || st.has_deliverable(t.tid());
+        t.user.set_signal_work(work);
+        seen += 1;
+        if work && one.is_none() {
+            one = Some(t.clone());
+        }
+    });
+    match one {
+        Some(t) if seen == 1 => Wake::One(t),
+        _ => Wake::Workers,
+    }
+}
+
+/// [`set_work_locked`] for the running thread, the only one of its
+/// process `p`.
+fn set_own_work_locked(p: &Process, st: &marten_signal::SigState) {
+    let stopped = p.is_stopped();
+    crate::sched::with_current(|t| t.user.set_signal_work(stopped || st.has_deliverable(t.tid())));
+}
+
 /// Interrupts the interruptible sleep of each thread of `p` that has
 /// signal work (after the signal lock is released: waking takes the
 /// scheduler's lock, which is taken before it).
@@ -197,15 +269,24 @@ fn wake_workers(p: &Process) {
     });
 }
 
-/// rt_sigreturn in thread `tid` of `p`: the frame's mask comes back, and
-/// what it unblocked is acted on (one lock for both).
+/// rt_sigreturn in thread `tid` of `p`, the running thread: the frame's
+/// mask comes back, and what it unblocked is acted on (one lock for both).
 pub fn end_handler(p: &Process, tid: Tid, mask: marten_signal::SigSet) {
+    // The running thread of a one-thread process has the only work flag
+    // and needs no waking.
+    let alone = p.thread_count() == 1;
     {
         let mut st = p.user.sig.lock();
         st.end_handler(tid, mask);
-        set_work_locked(p, &st);
+        if alone {
+            set_own_work_locked(p, &st);
+        } else {
+            set_work_locked(p, &st);
+        }
     }
-    wake_workers(p);
+    if !alone {
+        wake_workers(p);
+    }
 }
 
 /// After the masks or pending sets of `p` changed (sigprocmask,
@@ -213,8 +294,20 @@ pub fn end_handler(p: &Process, tid: Tid, mask: marten_signal::SigSet) {
 /// are acted on, by the thread they are for, before it returns to user
 /// mode; the sleeping ones are woken to do so.
 pub fn recalc(p: &Process) {
-    set_work_locked(p, &p.user.sig.lock());
-    wake_workers(p);
+    // The running thread of a one-thread process has the only work flag
+    // and needs no waking.
+    let alone = p.thread_count() == 1 && crate::sched::with_current(|t| core::ptr::eq(&*t.process, p));
+    {
+        let st = p.user.sig.lock();
+        if alone {
+            set_own_work_locked(p, &st);
+        } else {
+            set_work_locked(p, &st);
+        }
+    }
+    if !alone {
+        wake_workers(p);
+    }
 }
 
 /// Generates a synchronous fault signal for the running thread `t`:
@@ -223,7 +316,7 @@ pub fn recalc(p: &Process) {
 /// the handler's sigcontext.
 pub fn force_fault(t: &Thread, info: SigInfo, trap: (u64, u64, u64)) -> Decision {
     let p = &t.process;
-    *t.user.fault.lock() = Some((info.signo, trap.0, trap.1, trap.2));
+    t.user.fault.set(Some((info.signo, trap.0, trap.1, trap.2)));
     let d = {
         let mut st = p.user.sig.lock();
         let d = st.force(t.tid(), info);
@@ -318,10 +411,17 @@ pub fn dequeue(p: &Arc<Process>, wanted: marten_signal::SigSet) -> Option<SigInf
 
 /// `p` took the signal `info` describes (a handler is about to run, or a
 /// wait took it): a POSIX timer's overrun count is latched into it.
+#[inline]
 pub fn taken(p: &Process, info: &mut SigInfo) {
     if info.code == marten_abi::sigframe::SI_TIMER {
-        let id = info.words[0] as u32;
-        let overrun = crate::timer::process::delivered(p, id as i32);
-        info.words[0] = u64::from(id) | (overrun.min(u64::from(u32::MAX)) << 32);
+        timer_taken(p, info);
     }
+}
+
+/// [`taken`] for a timer's signal (kept out of the usual path).
+#[inline(never)]
+fn timer_taken(p: &Process, info: &mut SigInfo) {
+    let id = info.words[0] as u32;
+    let overrun = crate::timer::process::delivered(p, id as i32);
+    info.words[0] = u64::from(id) | (overrun.min(u64::from(u32::MAX)) << 32);
 }

@@ -16,6 +16,52 @@ use marten_abi::clone::{CLONE_FILES, CLONE_FS, CLONE_SYSVSEM};
 use marten_abi::errno::Errno;
 use marten_signal::SigSet;
 
+/// An optional value of a thread's signal state (its alternate stack,
+/// sigsuspend mask, last fault), with a flag that lets the usual empty case
+/// skip the lock on the way to a handler.
+///
+/// Invariant: `full` changes only with `v` locked and says whether `v`
+/// holds a value, so a reader that finds it clear may answer None without
+/// locking (as if it had read just before a concurrent set).
+pub struct Slot<T> {
+    full: AtomicBool,
+    v: SpinLock<Option<T>>,
+}
+
+impl<T: Copy> Slot<T> {
+    pub const fn new() -> Self {
+        Slot {
+            full: AtomicBool::new(false),
+            v: SpinLock::new(None),
+        }
+    }
+
+    /// The value, if any.
+    pub fn get(&self) -> Option<T> {
+        if !self.full.load(Ordering::Acquire) {
+            return None;
+        }
+        *self.v.lock()
+    }
+
+    /// Replaces the value (None: empties it).
+    pub fn set(&self, v: Option<T>) {
+        let mut g = self.v.lock();
+        *g = v;
+        self.full.store(v.is_some(), Ordering::Release);
+    }
+
+    /// Takes the value out, leaving it empty.
+    pub fn take(&self) -> Option<T> {
+        if !self.full.load(Ordering::Acquire) {
+            return None;
+        }
+        let mut g = self.v.lock();
+        self.full.store(false, Ordering::Release);
+        g.take()
+    }
+}
+
 /// A thread's user-space state. Empty for kernel threads, except that the
 /// kernel's own processes (the kernel shell) have a file table and fs
 /// context too.
@@ -27,14 +73,14 @@ pub struct ThreadUser {
     sig_work: AtomicBool,
     /// sigaltstack: (ss_sp, ss_size, ss_flags), None when disabled. Copied
     /// by fork, not inherited by new threads, cleared by execve.
-    pub altstack: SpinLock<Option<(u64, u64, u32)>>,
+    pub altstack: Slot<(u64, u64, u32)>,
     /// rt_sigsuspend's (and ppoll's) caller's own mask, put back after the
     /// handler (the frame carries it) or, if none runs, on the way back to
     /// user mode.
-    pub saved_mask: SpinLock<Option<SigSet>>,
+    pub saved_mask: Slot<SigSet>,
     /// The last fault's trap number, error code and address (CR2), for the
     /// sigcontext of the signal it raised: (signal, trapno, err, cr2).
-    pub fault: SpinLock<Option<(i32, u64, u64, u64)>>,
+    pub fault: Slot<(i32, u64, u64, u64)>,
     /// The address (with bit 0 set) of the last page fault that found a
     /// shared file mapping past the end of its file: the signal is SIGBUS.
     pub bus_fault: AtomicU64,
@@ -81,9 +127,9 @@ impl ThreadUser {
     pub const fn new() -> Self {
         ThreadUser {
             sig_work: AtomicBool::new(false),
-            altstack: SpinLock::new(None),
-            saved_mask: SpinLock::new(None),
-            fault: SpinLock::new(None),
+            altstack: Slot::new(),
+            saved_mask: Slot::new(),
+            fault: Slot::new(),
             bus_fault: AtomicU64::new(0),
             restart: SpinLock::new(None),
             clear_child_tid: AtomicU64::new(0),

@@ -383,18 +383,23 @@ pub fn sleep_until(deadline: u64, cancellable: bool) -> Result<(), Interrupted> 
         }
         let irq_on = hal::cpu::interrupts_enabled();
         hal::cpu::disable_interrupts();
-        {
+        let state = if cancellable {
+            State::SleepingCancellable
+        } else {
+            State::Sleeping
+        };
+        // No deadline (pause, sigsuspend): no timer to arm and cancel.
+        let timed = deadline != u64::MAX;
+        if timed {
             let mut tq = TIMERS.get().lock();
             let id = tq.as_mut().expect("scheduler").insert(deadline, me.clone());
             *me.timer.lock() = Some(id);
-            me.set_state(if cancellable {
-                State::SleepingCancellable
-            } else {
-                State::Sleeping
-            });
+            me.set_state(state);
+        } else {
+            me.set_state(state);
         }
         schedule();
-        if let Some(id) = me.timer.lock().take() {
+        if timed && let Some(id) = me.timer.lock().take() {
             TIMERS.get().lock().as_mut().expect("scheduler").cancel(id);
         }
         if irq_on {

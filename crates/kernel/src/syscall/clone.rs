@@ -415,11 +415,11 @@ fn new_process(c: &mut Call<'_>, me: &Arc<sched::Thread>, a: CloneArgs) -> SysRe
         return Err(give_up(Errno::ENOMEM));
     };
     let ctx = Context::new_user(stack, &child_frame(c, &a), FpuInit::CopyCurrent, (fs, gs));
-    let altstack = *me.user.altstack.lock();
+    let altstack = me.user.altstack.get();
     let flags = a.flags;
     let prepare = |t: &sched::Thread| {
         t.user.adopt(shares);
-        *t.user.altstack.lock() = altstack;
+        t.user.altstack.set(altstack);
         if flags & CLONE_CHILD_CLEARTID != 0 {
             t.user.clear_child_tid.store(a.child_tid, Ordering::Relaxed);
         }

@@ -121,7 +121,7 @@ impl Drop for TempMask {
     fn drop(&mut self) {
         let t = &self.t;
         if t.user.has_signal_work() {
-            *t.user.saved_mask.lock() = Some(self.old);
+            t.user.saved_mask.set(Some(self.old));
             return;
         }
         t.process.user.sig.lock().set_blocked(t.tid(), self.old);

@@ -169,7 +169,7 @@ pub fn execve(c: &mut Call<'_>) -> SysResult {
     if secure {
         p.user.pdeath_signal.store(0, core::sync::atomic::Ordering::Release);
     }
-    *me.user.altstack.lock() = None;
+    me.user.altstack.set(None);
     p.mark_execed();
     me.ctx().set_fs_base(0);
     me.ctx().set_gs_base(0);

@@ -137,7 +137,7 @@ pub fn sigaltstack(c: &mut Call<'_>) -> SysResult {
             }
             _ => return Err(Errno::EINVAL),
         };
-        *me.user.altstack.lock() = new;
+        me.user.altstack.set(new);
     }
     Ok(0)
 }

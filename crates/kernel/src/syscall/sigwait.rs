@@ -34,12 +34,8 @@ pub fn rt_sigsuspend(c: &mut Call<'_>) -> SysResult {
     }
     let mask = SigSet(uaccess::read_u64(set)?);
     let me = sched::current();
-    {
-        let mut st = me.process.user.sig.lock();
-        let old = st.blocked(me.tid());
-        st.set_blocked(me.tid(), mask);
-        *me.user.saved_mask.lock() = Some(old);
-    }
+    let old = me.process.user.sig.lock().swap_blocked(me.tid(), mask);
+    me.user.saved_mask.set(Some(old));
     crate::proc::signal::recalc(&me.process);
     sleep_until_signal()
 }
