@@ -82,8 +82,6 @@ pub(crate) mod hooks {
         pub safe fn interrupt(vector: u8);
         #[link_name = "marten_hook_interrupt_exit"]
         pub safe fn interrupt_exit(from_user: bool);
-        #[link_name = "marten_hook_syscall"]
-        pub safe fn syscall(frame: &mut TrapFrame);
         #[link_name = "marten_hook_page_fault"]
         pub safe fn page_fault(addr: u64, access: FaultAccess) -> bool;
         #[link_name = "marten_hook_user_exception"]
@@ -111,8 +109,9 @@ macro_rules! export_kernel {
             fn __marten_interrupt_exit(from_user: bool) {
                 <$k as $crate::KernelHooks>::interrupt_exit(from_user)
             }
+            // Called straight from the syscall entry (trap.S), hence C's ABI.
             #[unsafe(export_name = "marten_hook_syscall")]
-            fn __marten_syscall(frame: &mut $crate::TrapFrame) {
+            extern "C" fn __marten_syscall(frame: &mut $crate::TrapFrame) {
                 <$k as $crate::KernelHooks>::syscall(frame)
             }
             #[unsafe(export_name = "marten_hook_page_fault")]

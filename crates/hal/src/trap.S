@@ -102,10 +102,11 @@ hal_syscall_entry:
     pushq $0
     pushq $SYSCALL_VECTOR
     SAVE_REGS
-    cld
+    /* SFMASK cleared DF (syscall.rs), as the C ABI wants: no cld. The
+     * kernel's syscall hook (`export_kernel!`, extern "C") gets the frame. */
     movq %rsp, %rdi
     sti
-    call hal_syscall_dispatch
+    call marten_hook_syscall
     cli
 
 /* Return to user mode through the TrapFrame at rsp: sysret when the frame

@@ -342,12 +342,6 @@ extern "C" fn hal_trap_dispatch(frame: &mut TrapFrame) {
     }
 }
 
-#[unsafe(no_mangle)]
-extern "C" fn hal_syscall_dispatch(frame: &mut TrapFrame) {
-    // The syscall hook also does the return-to-user work (one pass).
-    hooks::syscall(frame);
-}
-
 fn exception(frame: &mut TrapFrame, vector: u8) {
     if frame.from_user() {
         hooks::user_exception(frame, UserException::from_vector(vector));

@@ -295,18 +295,22 @@ pub fn strncpy_from_user(dst: &mut [u8], src: u64) -> Result<usize, StrError> {
 }
 
 /// The index of the first NUL byte, looking at eight bytes a step.
-fn find_nul(b: &[u8]) -> Option<usize> {
+pub fn find_nul(b: &[u8]) -> Option<usize> {
     const LOW: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut words = b.chunks_exact(8);
     let mut i = 0;
-    while i + 8 <= b.len() {
+    for c in &mut words {
         let mut w = [0u8; 8];
-        w.copy_from_slice(&b[i..i + 8]);
+        w.copy_from_slice(c);
         let v = u64::from_le_bytes(w);
-        if v.wrapping_sub(LOW) & !v & HIGH != 0 {
-            break;
+        // The lowest set bit marks the first zero byte exactly: below it no
+        // byte borrows, and a non-zero byte alone never sets its high bit.
+        let zero = v.wrapping_sub(LOW) & !v & HIGH;
+        if zero != 0 {
+            return Some(i + (zero.trailing_zeros() / 8) as usize);
         }
         i += 8;
     }
-    b[i..].iter().position(|&c| c == 0).map(|p| i + p)
+    words.remainder().iter().position(|&c| c == 0).map(|p| i + p)
 }

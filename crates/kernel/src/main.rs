@@ -51,6 +51,7 @@ impl hal::KernelHooks for Kernel {
         klog::init();
         let cfg = config::set(config::parse(info.cmdline()));
         log::set_max_level(cfg.log_filter());
+        syscall::observe_changed();
         hal::console::set_console_level(cfg.console_level);
         hal::console::set_outputs(cfg.serial_console, cfg.screen_console);
         hal::power::set_exit_on_fatal(cfg.exit_on_fatal);
@@ -122,7 +123,10 @@ impl hal::KernelHooks for Kernel {
         // One look at the running thread serves the call and the return.
         sched::with_current(|t| {
             syscall::dispatch(t, frame);
-            leave_kernel(t, frame);
+            if t.is_cancelled() || t.user.has_child_tid_address() || proc::deliver::pending_after_syscall(t, frame) {
+                return_work(frame);
+            }
+            sched::preempt_point();
         })
     }
 

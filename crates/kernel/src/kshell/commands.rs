@@ -316,6 +316,7 @@ fn log_level(w: &[String]) -> CmdResult {
         }
     };
     log::set_max_level(l);
+    crate::syscall::observe_changed();
     if l > log::LevelFilter::Info {
         // Debug and trace records are below the default console level.
         hal::console::set_console_level(marten_abi::syslog::CONSOLE_LOGLEVEL_MAX);
@@ -467,8 +468,14 @@ fn sysprof(w: &[String]) -> CmdResult {
     use crate::syscall::prof;
     use core::sync::atomic::Ordering;
     match w.get(1).map(|s| s.as_str()) {
-        Some("on") => prof::ON.store(true, Ordering::Relaxed),
-        Some("off") => prof::ON.store(false, Ordering::Relaxed),
+        Some("on") => {
+            prof::ON.store(true, Ordering::Relaxed);
+            crate::syscall::observe_changed();
+        }
+        Some("off") => {
+            prof::ON.store(false, Ordering::Relaxed);
+            crate::syscall::observe_changed();
+        }
         Some("reset") => prof::reset(),
         Some("show") | None => {
             let mut rows: Vec<(u64, u64, usize)> = (0..prof::NS.len())

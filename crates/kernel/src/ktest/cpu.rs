@@ -35,6 +35,10 @@ pub const TESTS: &[Test] = &[
         run: usercopy_bad_addresses,
     },
     Test {
+        name: "find_nul_matches_a_byte_scan",
+        run: find_nul_matches_a_byte_scan,
+    },
+    Test {
         name: "cmdline_parsing",
         run: cmdline_parsing,
     },
@@ -203,5 +207,28 @@ fn cmdline_parsing() -> TestResult {
     let g = config::parse("");
     check_eq!(g.console_dev(), ConsoleDev::Serial);
     check_eq!(g.consoles.len(), 2);
+    Ok(())
+}
+
+/// The word-at-a-time NUL search of `strncpy_from_user` against a byte
+/// scan: every length up to 40, the NUL (or none) at every place, with the
+/// bytes around it the ones that trip such searches (0x01, 0x80, 0x81, 0xff).
+fn find_nul_matches_a_byte_scan() -> TestResult {
+    for fill in [0x01u8, 0x80, 0x81, 0xff, b'a'] {
+        for len in 0..40usize {
+            for nul in 0..=len {
+                let mut b = [fill; 40];
+                if nul < len {
+                    b[nul] = 0;
+                    // A second NUL later must not matter.
+                    if nul + 3 < len {
+                        b[nul + 3] = 0;
+                    }
+                }
+                let s = &b[..len];
+                check_eq!(hal::usercopy::find_nul(s), s.iter().position(|&c| c == 0));
+            }
+        }
+    }
     Ok(())
 }

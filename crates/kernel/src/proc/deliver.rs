@@ -45,6 +45,13 @@ pub fn pending(t: &sched::Thread, frame: &TrapFrame) -> bool {
     t.user.has_signal_work() || (frame.is_syscall() && frame.error != 0)
 }
 
+/// [`pending`] for `frame` known to be a system call's (the entry zeroes
+/// its error word; only [`mark_restart`] sets it).
+#[inline(always)]
+pub fn pending_after_syscall(t: &sched::Thread, frame: &TrapFrame) -> bool {
+    t.user.has_signal_work() || frame.error != 0
+}
+
 /// Records, in a syscall frame, that the call ended with a restart code
 /// (`nr` is the call's number): [`on_return`] decides what user space sees.
 pub fn mark_restart(frame: &mut TrapFrame, nr: u64) {

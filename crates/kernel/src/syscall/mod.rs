@@ -36,7 +36,7 @@ mod timer;
 mod timerfd;
 
 use crate::hal;
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use hal::TrapFrame;
 use marten_abi::errno::Errno;
 
@@ -90,9 +90,9 @@ const NR_MAX: usize = 460;
 
 macro_rules! syscall_table {
     ($($nr:literal $name:ident => $handler:path,)*) => {
-        const fn build() -> [Option<Entry>; NR_MAX] {
-            let mut t = [const { None }; NR_MAX];
-            $( t[$nr] = Some(Entry { name: stringify!($name), handler: $handler }); )*
+        const fn build() -> [Entry; NR_MAX] {
+            let mut t = [const { NO_SUCH_CALL }; NR_MAX];
+            $( t[$nr] = Entry { name: stringify!($name), handler: $handler }; )*
             t
         }
     };
@@ -307,7 +307,29 @@ syscall_table! {
     71 msgctl => ipc::msgctl,
 }
 
-static TABLE: [Option<Entry>; NR_MAX] = build();
+/// Every number below `NR_MAX` has an entry, so dispatch needs no
+/// second test: numbers without a call have this one (ENOSYS).
+const NO_SUCH_CALL: Entry = Entry {
+    name: "",
+    handler: no_such_call,
+};
+
+static TABLE: [Entry; NR_MAX] = build();
+
+fn no_such_call(c: &mut Call<'_>) -> SysResult {
+    unknown(c.frame.rax)
+}
+
+/// Whether `dispatch` takes the observed path: `sysprof` is on or the log
+/// traces every call. Kept in one flag so the usual call tests one byte;
+/// [`observe_changed`] refreshes it.
+static OBSERVED: AtomicBool = AtomicBool::new(false);
+
+/// Call after turning profiling on or off or changing the log level.
+pub fn observe_changed() {
+    let on = prof::ON.load(Ordering::Relaxed) || log::max_level() >= log::LevelFilter::Trace;
+    OBSERVED.store(on, Ordering::Relaxed);
+}
 
 /// Unknown numbers already reported (one log line per number).
 static REPORTED: [AtomicU64; 16] = [const { AtomicU64::new(0) }; 16];
@@ -354,7 +376,7 @@ pub mod prof {
 
     /// The name of call `nr`, if it has one.
     pub fn name(nr: usize) -> Option<&'static str> {
-        super::TABLE.get(nr).and_then(|e| e.as_ref()).map(|e| e.name)
+        super::TABLE.get(nr).map(|e| e.name).filter(|n| !n.is_empty())
     }
 }
 
@@ -362,12 +384,12 @@ pub mod prof {
 pub fn dispatch(thread: &crate::sched::Thread, frame: &mut TrapFrame) {
     let nr = frame.rax;
     // Profiling and tracing take the long way, out of line.
-    if prof::ON.load(Ordering::Relaxed) || log::max_level() >= log::LevelFilter::Trace {
+    if OBSERVED.load(Ordering::Relaxed) {
         return dispatch_observed(thread, frame);
     }
     let result = match TABLE.get(nr as usize) {
-        Some(Some(e)) => (e.handler)(&mut Call { frame, thread }),
-        _ => unknown(nr),
+        Some(e) => (e.handler)(&mut Call { frame, thread }),
+        None => unknown(nr),
     };
     finish(frame, nr, result);
 }
@@ -377,7 +399,7 @@ pub fn dispatch(thread: &crate::sched::Thread, frame: &mut TrapFrame) {
 #[inline(never)]
 fn dispatch_observed(thread: &crate::sched::Thread, frame: &mut TrapFrame) {
     let (nr, a) = frame.syscall_args();
-    let Some(Some(e)) = TABLE.get(nr as usize) else {
+    let Some(e) = TABLE.get(nr as usize) else {
         return finish(frame, nr, unknown(nr));
     };
     let profiling = prof::ON.load(Ordering::Relaxed);

@@ -9,7 +9,7 @@ use crate::vfs::inode::{DirEnt, Inode, InodeOps, Kind, NewNode, now};
 use crate::vfs::pagecache::FileData;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
-use hal::sync::SpinLock;
+use hal::sync::{SpinLock, TaskLock};
 use marten_abi::errno::Errno;
 use marten_abi::fcntl::{RENAME_EXCHANGE, RENAME_NOREPLACE};
 
@@ -32,8 +32,8 @@ pub fn new_inode(
     let ops = match kind {
         Kind::Dir => boxed(Dir {
             shared: shared.clone(),
-            table: SpinLock::new(Table::default()),
-            parent: SpinLock::new(parent),
+            table: TaskLock::new(Table::default()),
+            parent: TaskLock::new(parent),
             _slot: slot,
         })?,
         Kind::File => boxed(TmpFile {
@@ -60,8 +60,8 @@ pub fn new_inode(
 /// subdirectories, and 0 once removed.
 pub struct Dir {
     shared: Arc<Shared>,
-    pub table: SpinLock<Table>,
-    parent: SpinLock<Weak<Inode>>,
+    pub table: TaskLock<Table>,
+    parent: TaskLock<Weak<Inode>>,
     _slot: Slot,
 }
 
@@ -323,9 +323,9 @@ impl InodeOps for Dir {
 /// Locks two different directory tables in a fixed (address) order and
 /// returns the guards in the order asked.
 fn lock_two<'a>(
-    a: &'a SpinLock<Table>,
-    b: &'a SpinLock<Table>,
-) -> (hal::sync::SpinGuard<'a, Table>, hal::sync::SpinGuard<'a, Table>) {
+    a: &'a TaskLock<Table>,
+    b: &'a TaskLock<Table>,
+) -> (hal::sync::TaskGuard<'a, Table>, hal::sync::TaskGuard<'a, Table>) {
     if (a as *const _ as usize) < (b as *const _ as usize) {
         let ga = a.lock();
         (ga, b.lock())
