@@ -28,6 +28,20 @@ pub enum Error {
     Stale,
     /// The operation needs write access, and the file system is read-only.
     ReadOnly,
+    /// No such entry.
+    NotFound,
+    /// The name already exists.
+    Exists,
+    /// The directory is not empty.
+    NotEmpty,
+    /// No free block or inode is left.
+    NoSpace,
+    /// A name is longer than 255 bytes, or a symlink target longer than a block.
+    NameTooLong,
+    /// The file would be larger than the block map can address.
+    FileTooBig,
+    /// The inode already has the most links ext2 allows.
+    TooManyLinks,
     /// A caller-supplied argument is invalid (e.g. a misaligned sector buffer).
     InvalidArgument,
 }

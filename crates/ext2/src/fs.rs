@@ -19,6 +19,8 @@ pub struct Fs<D> {
     pub(crate) sb: Superblock,
     pub(crate) layout: Layout,
     read_only: bool,
+    /// The time written into inodes and the superblock, in seconds since the epoch.
+    pub(crate) now: u32,
 }
 
 impl<D: BlockDevice> Fs<D> {
@@ -43,11 +45,13 @@ impl<D: BlockDevice> Fs<D> {
         dev.read_at(gdt_block * bs, &mut gdt)?;
         let layout = Layout::new(&sb, &gdt)?;
         let read_only = sb.needs_read_only();
+        let now = sb.wtime.max(1);
         Ok(Fs {
             dev,
             sb,
             layout,
             read_only,
+            now,
         })
     }
 
@@ -64,6 +68,22 @@ impl<D: BlockDevice> Fs<D> {
     /// Whether the file system may only be read (an unknown RO_COMPAT feature).
     pub fn read_only(&self) -> bool {
         self.read_only
+    }
+
+    /// Sets the time (seconds since the epoch) that changes record; it starts as the
+    /// superblock's last write time.
+    pub fn set_time(&mut self, secs: u32) {
+        self.now = secs.max(1);
+    }
+
+    /// Fails with [`Error::ReadOnly`] if the file system may not be written.
+    pub(crate) fn check_writable(&self) -> Result<()> {
+        if self.read_only { Err(Error::ReadOnly) } else { Ok(()) }
+    }
+
+    /// Makes all writes durable on the device.
+    pub fn flush(&mut self) -> Result<()> {
+        self.dev.flush()
     }
 
     /// The group descriptors.
