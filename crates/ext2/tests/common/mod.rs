@@ -19,9 +19,10 @@ pub fn tool(name: &str) -> Option<PathBuf> {
     found
 }
 
-/// A fresh, empty scratch directory for `name` under cargo's test temporary directory.
+/// A fresh, empty scratch directory for `name` under cargo's test temporary directory
+/// (the previous run's is removed first, so images do not pile up).
 pub fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("ext2-{name}-{}", std::process::id()));
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("ext2-{name}"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
