@@ -1,0 +1,183 @@
+//! Block and inode allocation through the group bitmaps, near a goal, keeping the free
+//! counts of the group descriptors and the superblock in step (each written at once).
+
+use crate::dev::BlockDevice;
+use crate::error::{Error, Result};
+use crate::fs::Fs;
+use crate::group::GROUP_DESC_SIZE;
+use crate::superblock::SUPERBLOCK_OFFSET;
+
+impl<D: BlockDevice> Fs<D> {
+    /// Writes the superblock's free counts, write time and RO_COMPAT features.
+    pub(crate) fn flush_super(&mut self) -> Result<()> {
+        let mut raw = [0u8; 1024];
+        self.dev.read_at(SUPERBLOCK_OFFSET, &mut raw)?;
+        put32(&mut raw, 12, self.sb.free_blocks_count);
+        put32(&mut raw, 16, self.sb.free_inodes_count);
+        put32(&mut raw, 48, self.now);
+        if self.sb.rev_level >= 1 {
+            put32(&mut raw, 100, self.sb.feature_ro_compat);
+        }
+        self.dev.write_at(SUPERBLOCK_OFFSET, &raw)
+    }
+
+    /// Writes the free counts of group `g`'s descriptor (primary table).
+    fn flush_group(&mut self, g: usize) -> Result<()> {
+        let d = *self.layout.groups.get(g).ok_or(Error::Corrupt("group"))?;
+        let table = (u64::from(self.layout.first_data_block) + 1) * u64::from(self.layout.block_size);
+        let off = table + (g * GROUP_DESC_SIZE) as u64;
+        let mut raw = [0u8; 6];
+        raw[0..2].copy_from_slice(&d.free_blocks_count.to_le_bytes());
+        raw[2..4].copy_from_slice(&d.free_inodes_count.to_le_bytes());
+        raw[4..6].copy_from_slice(&d.used_dirs_count.to_le_bytes());
+        self.dev.write_at(off + 12, &raw)
+    }
+
+    /// Finds and sets the first clear bit of the bitmap in block `bitmap` in
+    /// `[from, limit)`, then in `[0, from)`; returns its index.
+    fn take_bit(&mut self, bitmap: u32, from: u32, limit: u32) -> Result<Option<u32>> {
+        let off = self.layout.block_offset(bitmap);
+        let mut bits = crate::bytes::zeroed(self.layout.block_size as usize)?;
+        self.dev.read_at(off, &mut bits)?;
+        let from = from.min(limit);
+        for i in (from..limit).chain(0..from) {
+            let byte = bits.get_mut((i / 8) as usize).ok_or(Error::Corrupt("bitmap size"))?;
+            if *byte & (1 << (i % 8)) == 0 {
+                *byte |= 1 << (i % 8);
+                let one = [*byte];
+                self.dev.write_at(off + u64::from(i / 8), &one)?;
+                return Ok(Some(i));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Clears bit `i` of the bitmap in block `bitmap`; corrupt if it was clear.
+    fn clear_bit(&mut self, bitmap: u32, i: u32) -> Result<()> {
+        let off = self.layout.block_offset(bitmap) + u64::from(i / 8);
+        let mut one = [0u8; 1];
+        self.dev.read_at(off, &mut one)?;
+        if one[0] & (1 << (i % 8)) == 0 {
+            return Err(Error::Corrupt("freeing a free block or inode"));
+        }
+        one[0] &= !(1 << (i % 8));
+        self.dev.write_at(off, &one)
+    }
+
+    /// Allocates a block, as near after `goal` as the bitmaps allow.
+    pub(crate) fn alloc_block(&mut self, goal: u32) -> Result<u32> {
+        let l = &self.layout;
+        let ngroups = l.groups.len();
+        let goal = goal.clamp(l.first_data_block, l.blocks_count - 1);
+        let g0 = ((goal - l.first_data_block) / l.blocks_per_group) as usize;
+        for k in 0..=ngroups {
+            let g = (g0 + k) % ngroups.max(1);
+            let d = *self.layout.groups.get(g).ok_or(Error::Corrupt("group"))?;
+            if d.free_blocks_count == 0 {
+                continue;
+            }
+            let start = self.layout.first_data_block + g as u32 * self.layout.blocks_per_group;
+            let limit = (self.layout.blocks_count - start).min(self.layout.blocks_per_group);
+            let from = if k == 0 { goal - start } else { 0 };
+            let Some(bit) = self.take_bit(d.block_bitmap, from, limit)? else {
+                return Err(Error::Corrupt("group free count disagrees with its bitmap"));
+            };
+            let b = start + bit;
+            self.layout.check_data_block(b)?;
+            self.count_blocks(g, false)?;
+            return Ok(b);
+        }
+        Err(Error::NoSpace)
+    }
+
+    /// Frees block `b`.
+    pub(crate) fn free_block(&mut self, b: u32) -> Result<()> {
+        self.layout.check_data_block(b)?;
+        let rel = b - self.layout.first_data_block;
+        let g = (rel / self.layout.blocks_per_group) as usize;
+        let d = *self.layout.groups.get(g).ok_or(Error::Corrupt("group"))?;
+        self.clear_bit(d.block_bitmap, rel % self.layout.blocks_per_group)?;
+        self.count_blocks(g, true)
+    }
+
+    /// Adjusts the free-block counts of group `g` and the superblock by one.
+    fn count_blocks(&mut self, g: usize, freed: bool) -> Result<()> {
+        let d = self.layout.groups.get_mut(g).ok_or(Error::Corrupt("group"))?;
+        d.free_blocks_count = step16(d.free_blocks_count, freed)?;
+        self.sb.free_blocks_count = step32(self.sb.free_blocks_count, freed)?;
+        self.flush_group(g)?;
+        self.flush_super()
+    }
+
+    /// Allocates an inode: a directory goes to the group with free inodes and the most
+    /// free blocks, anything else to `near`'s group first.
+    pub(crate) fn alloc_inode(&mut self, near: u32, dir: bool) -> Result<u32> {
+        let ipg = self.layout.inodes_per_group;
+        let ngroups = self.layout.groups.len();
+        let g0 = if dir {
+            let best = self
+                .layout
+                .groups
+                .iter()
+                .enumerate()
+                .filter(|(_, d)| d.free_inodes_count > 0);
+            best.max_by_key(|(i, d)| (d.free_blocks_count, core::cmp::Reverse(*i)))
+                .map_or(0, |(i, _)| i)
+        } else {
+            (near.saturating_sub(1) / ipg) as usize
+        };
+        for k in 0..ngroups {
+            let g = (g0 + k) % ngroups;
+            let d = *self.layout.groups.get(g).ok_or(Error::Corrupt("group"))?;
+            if d.free_inodes_count == 0 {
+                continue;
+            }
+            let Some(bit) = self.take_bit(d.inode_bitmap, 0, ipg)? else {
+                return Err(Error::Corrupt("group free count disagrees with its bitmap"));
+            };
+            let ino = g as u32 * ipg + bit + 1;
+            if ino < self.sb.first_ino || ino > self.layout.inodes_count {
+                return Err(Error::Corrupt("reserved inode free in the bitmap"));
+            }
+            self.count_inodes(g, false, dir)?;
+            return Ok(ino);
+        }
+        Err(Error::NoSpace)
+    }
+
+    /// Frees inode `ino` (a directory if `dir`).
+    pub(crate) fn free_inode(&mut self, ino: u32, dir: bool) -> Result<()> {
+        self.layout.inode_offset(ino)?;
+        let ipg = self.layout.inodes_per_group;
+        let g = ((ino - 1) / ipg) as usize;
+        let d = *self.layout.groups.get(g).ok_or(Error::Corrupt("group"))?;
+        self.clear_bit(d.inode_bitmap, (ino - 1) % ipg)?;
+        self.count_inodes(g, true, dir)
+    }
+
+    fn count_inodes(&mut self, g: usize, freed: bool, dir: bool) -> Result<()> {
+        let d = self.layout.groups.get_mut(g).ok_or(Error::Corrupt("group"))?;
+        d.free_inodes_count = step16(d.free_inodes_count, freed)?;
+        if dir {
+            d.used_dirs_count = step16(d.used_dirs_count, !freed)?;
+        }
+        self.sb.free_inodes_count = step32(self.sb.free_inodes_count, freed)?;
+        self.flush_group(g)?;
+        self.flush_super()
+    }
+}
+
+fn put32(b: &mut [u8], off: usize, v: u32) {
+    if let Some(s) = b.get_mut(off..off + 4) {
+        s.copy_from_slice(&v.to_le_bytes());
+    }
+}
+
+/// `n + 1` if `up`, else `n - 1`; corrupt on overflow.
+fn step16(n: u16, up: bool) -> Result<u16> {
+    if up { n.checked_add(1) } else { n.checked_sub(1) }.ok_or(Error::Corrupt("free count"))
+}
+
+fn step32(n: u32, up: bool) -> Result<u32> {
+    if up { n.checked_add(1) } else { n.checked_sub(1) }.ok_or(Error::Corrupt("free count"))
+}

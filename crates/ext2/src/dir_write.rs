@@ -1,0 +1,224 @@
+//! Changing directories: adding an entry (in a gap, else in a new block), removing one
+//! (merged into the entry before it), and repointing one. A directory's hash-tree flag is
+//! dropped when it changes: the linear layout stays valid, the index would not.
+
+use marten_abi::limits::NAME_MAX;
+
+use crate::bytes::{byte, le16, le32, zeroed};
+use crate::dev::BlockDevice;
+use crate::error::{Error, Result};
+use crate::fs::Fs;
+use crate::inode::{FileType, Inode};
+
+/// `i_flags` bit of a directory with a hash-tree index.
+const EXT2_INDEX_FL: u32 = 0x1000;
+
+/// Bytes an entry with a name of `len` bytes needs (header and name, 4-aligned).
+fn rec_size(len: usize) -> usize {
+    (8 + len).next_multiple_of(4)
+}
+
+/// The directory-entry file type of `t`.
+fn ext2_type(t: FileType) -> u8 {
+    match t {
+        FileType::Regular => 1,
+        FileType::Directory => 2,
+        FileType::CharDevice => 3,
+        FileType::BlockDevice => 4,
+        FileType::Fifo => 5,
+        FileType::Socket => 6,
+        FileType::Symlink => 7,
+        FileType::Unknown => 0,
+    }
+}
+
+/// Checks that `name` may be a directory entry's name.
+pub(crate) fn check_name(name: &[u8]) -> Result<()> {
+    if name.len() > NAME_MAX {
+        return Err(Error::NameTooLong);
+    }
+    if name.is_empty() || name == b"." || name == b".." || name.contains(&b'/') || name.contains(&0) {
+        return Err(Error::InvalidArgument);
+    }
+    Ok(())
+}
+
+impl<D: BlockDevice> Fs<D> {
+    /// Writes the entry header and name at `off` of `block`.
+    fn put_entry(
+        &self,
+        block: &mut [u8],
+        off: usize,
+        ino: u32,
+        rec_len: usize,
+        name: &[u8],
+        t: FileType,
+    ) -> Result<()> {
+        let end = off + 8 + name.len();
+        let e = block.get_mut(off..end).ok_or(Error::Corrupt("directory entry"))?;
+        e[0..4].copy_from_slice(&ino.to_le_bytes());
+        e[4..6].copy_from_slice(&(rec_len as u16).to_le_bytes());
+        e[6] = name.len() as u8;
+        e[7] = if self.sb.has_filetype() { ext2_type(t) } else { 0 };
+        e[8..].copy_from_slice(name);
+        Ok(())
+    }
+
+    /// Reads block `lblk` of directory `dir` (a hole is corrupt); returns it and its
+    /// disk block.
+    fn dir_block_mut(&self, dir: &Inode, lblk: u64) -> Result<(alloc::vec::Vec<u8>, u32)> {
+        let b = self
+            .map_block(dir, lblk)?
+            .ok_or(Error::Corrupt("hole in a directory"))?;
+        let mut buf = zeroed(self.layout.block_size as usize)?;
+        self.dev.read_at(self.layout.block_offset(b), &mut buf)?;
+        Ok((buf, b))
+    }
+
+    /// (offset, inode, rec_len, name_len) of each entry of `block`, checked.
+    fn entries_of(&self, block: &[u8]) -> Result<alloc::vec::Vec<(usize, u32, usize, usize)>> {
+        let mut out = alloc::vec::Vec::new();
+        let mut off = 0;
+        while off < block.len() {
+            let ino = le32(block, off);
+            let rec_len = usize::from(le16(block, off + 4));
+            let name_len = usize::from(byte(block, off + 6));
+            if rec_len < 8
+                || !rec_len.is_multiple_of(4)
+                || off + rec_len > block.len()
+                || 8 + name_len > rec_len
+                || ino > self.layout.inodes_count
+            {
+                return Err(Error::Corrupt("directory entry"));
+            }
+            out.try_reserve(1).map_err(|_| Error::NoMemory)?;
+            out.push((off, ino, rec_len, name_len));
+            off += rec_len;
+        }
+        Ok(out)
+    }
+
+    /// Drops the hash-tree flag of a directory about to change.
+    fn unindex(&self, dir: &mut Inode) {
+        dir.flags &= !EXT2_INDEX_FL;
+    }
+
+    /// Adds entry `name` -> `ino` (of type `t`) to directory `dir_ino`.
+    pub(crate) fn add_entry(&mut self, dir_ino: u32, name: &[u8], ino: u32, t: FileType) -> Result<()> {
+        check_name(name)?;
+        let mut dir = self.inode(dir_ino)?;
+        let bs = self.layout.block_size as usize;
+        let need = rec_size(name.len());
+        let nblocks = dir.size / bs as u64;
+        self.unindex(&mut dir);
+        for lblk in 0..nblocks {
+            let (mut buf, b) = self.dir_block_mut(&dir, lblk)?;
+            for (off, eino, rec_len, name_len) in self.entries_of(&buf)? {
+                let used = if eino == 0 { 0 } else { rec_size(name_len) };
+                if rec_len.saturating_sub(used) < need {
+                    continue;
+                }
+                if eino == 0 {
+                    self.put_entry(&mut buf, off, ino, rec_len, name, t)?;
+                } else {
+                    buf.get_mut(off + 4..off + 6)
+                        .ok_or(Error::Corrupt("entry"))?
+                        .copy_from_slice(&(used as u16).to_le_bytes());
+                    self.put_entry(&mut buf, off + used, ino, rec_len - used, name, t)?;
+                }
+                self.dev.write_at(self.layout.block_offset(b), &buf)?;
+                dir.mtime = i64::from(self.now);
+                dir.ctime = dir.mtime;
+                return self.write_inode(dir_ino, &dir);
+            }
+        }
+        let goal = self.goal(dir_ino, &dir, nblocks);
+        let b = self.map_alloc(&mut dir, nblocks, goal)?;
+        let mut buf = zeroed(bs)?;
+        self.put_entry(&mut buf, 0, ino, bs, name, t)?;
+        self.dev.write_at(self.layout.block_offset(b), &buf)?;
+        dir.size += bs as u64;
+        dir.mtime = i64::from(self.now);
+        dir.ctime = dir.mtime;
+        self.write_inode(dir_ino, &dir)
+    }
+
+    /// Finds entry `name` of directory `dir_ino` and applies `f` to its block and offset
+    /// (with the offset of the entry before it in the block); `None` if absent.
+    fn with_entry<T>(
+        &mut self,
+        dir_ino: u32,
+        name: &[u8],
+        f: impl FnOnce(&mut [u8], usize, Option<usize>) -> Result<T>,
+    ) -> Result<Option<T>> {
+        let mut dir = self.inode(dir_ino)?;
+        if dir.file_type() != FileType::Directory {
+            return Err(Error::NotDirectory);
+        }
+        let nblocks = dir.size / u64::from(self.layout.block_size);
+        for lblk in 0..nblocks {
+            let (mut buf, b) = self.dir_block_mut(&dir, lblk)?;
+            let mut prev = None;
+            for (off, eino, _, name_len) in self.entries_of(&buf)? {
+                if eino != 0 && buf.get(off + 8..off + 8 + name_len) == Some(name) {
+                    let t = f(&mut buf, off, prev)?;
+                    self.dev.write_at(self.layout.block_offset(b), &buf)?;
+                    self.unindex(&mut dir);
+                    dir.mtime = i64::from(self.now);
+                    dir.ctime = dir.mtime;
+                    self.write_inode(dir_ino, &dir)?;
+                    return Ok(Some(t));
+                }
+                prev = Some(off);
+            }
+        }
+        Ok(None)
+    }
+
+    /// Removes entry `name` from directory `dir_ino`; returns the inode it named.
+    pub(crate) fn remove_entry(&mut self, dir_ino: u32, name: &[u8]) -> Result<u32> {
+        let r = self.with_entry(dir_ino, name, |buf, off, prev| {
+            let ino = le32(buf, off);
+            match prev {
+                Some(p) => {
+                    let merged = usize::from(le16(buf, p + 4)) + usize::from(le16(buf, off + 4));
+                    buf.get_mut(p + 4..p + 6)
+                        .ok_or(Error::Corrupt("entry"))?
+                        .copy_from_slice(&(merged as u16).to_le_bytes());
+                }
+                None => buf.get_mut(off..off + 4).ok_or(Error::Corrupt("entry"))?.fill(0),
+            }
+            Ok(ino)
+        })?;
+        r.ok_or(Error::NotFound)
+    }
+
+    /// Points entry `name` of directory `dir_ino` at `ino` (of type `t`); returns the
+    /// inode it named before.
+    pub(crate) fn repoint_entry(&mut self, dir_ino: u32, name: &[u8], ino: u32, t: FileType) -> Result<u32> {
+        let filetype = self.sb.has_filetype();
+        let r = self.with_entry(dir_ino, name, |buf, off, _| {
+            let old = le32(buf, off);
+            buf.get_mut(off..off + 4)
+                .ok_or(Error::Corrupt("entry"))?
+                .copy_from_slice(&ino.to_le_bytes());
+            if filetype {
+                *buf.get_mut(off + 7).ok_or(Error::Corrupt("entry"))? = ext2_type(t);
+            }
+            Ok(old)
+        })?;
+        r.ok_or(Error::NotFound)
+    }
+
+    /// Whether directory `ino` holds nothing but `.` and `..`.
+    pub(crate) fn dir_is_empty(&self, ino: u32) -> Result<bool> {
+        let mut cursor = 0;
+        while let Some((e, next)) = self.read_dir(ino, cursor)? {
+            if e.name != b"." && e.name != b".." {
+                return Ok(false);
+            }
+            cursor = next;
+        }
+        Ok(true)
+    }
+}

@@ -1,0 +1,118 @@
+//! A mounted file system: mounting (superblock and descriptor checks) and inode lookup.
+
+use crate::bytes::zeroed;
+use crate::dev::BlockDevice;
+use crate::error::{Error, Result};
+use crate::inode::{INODE_RECORD, Inode};
+use crate::layout::{Layout, gdt_bytes};
+use crate::superblock::{SUPERBLOCK_OFFSET, SUPERBLOCK_SIZE, Superblock};
+
+/// The root directory's inode number.
+pub const ROOT_INO: u32 = 2;
+
+/// An ext2 file system on a block device.
+///
+/// Invariant: the superblock and every group descriptor passed their checks at mount, and
+/// the device holds at least `blocks_count` blocks.
+pub struct Fs<D> {
+    pub(crate) dev: D,
+    pub(crate) sb: Superblock,
+    pub(crate) layout: Layout,
+    read_only: bool,
+    /// The time written into inodes and the superblock, in seconds since the epoch.
+    pub(crate) now: u32,
+}
+
+impl<D: BlockDevice> Fs<D> {
+    /// Reads and checks the superblock and group descriptors of `dev`.
+    ///
+    /// Fails with [`Error::NotExt2`] without the ext2 magic, [`Error::Unsupported`] for
+    /// an unknown INCOMPAT feature or an unsupported geometry, and [`Error::Corrupt`] for
+    /// inconsistent sizes, counts or descriptors. Unknown RO_COMPAT features mount
+    /// read-only.
+    pub fn mount(dev: D) -> Result<Self> {
+        let mut raw = [0u8; SUPERBLOCK_SIZE];
+        dev.read_at(SUPERBLOCK_OFFSET, &mut raw)?;
+        let sb = Superblock::parse(&raw)?;
+        let bs = u64::from(sb.block_size());
+        let fs_bytes = u64::from(sb.blocks_count) * bs;
+        if fs_bytes > dev.size() {
+            return Err(Error::Corrupt("file system larger than the device"));
+        }
+        let gdt_len = usize::try_from(gdt_bytes(&sb)).map_err(|_| Error::NoMemory)?;
+        let mut gdt = zeroed(gdt_len)?;
+        let gdt_block = u64::from(sb.first_data_block) + 1;
+        dev.read_at(gdt_block * bs, &mut gdt)?;
+        let layout = Layout::new(&sb, &gdt)?;
+        let read_only = sb.needs_read_only();
+        let now = sb.wtime.max(1);
+        Ok(Fs {
+            dev,
+            sb,
+            layout,
+            read_only,
+            now,
+        })
+    }
+
+    /// The superblock as read at mount.
+    pub fn superblock(&self) -> &Superblock {
+        &self.sb
+    }
+
+    /// Bytes per block.
+    pub fn block_size(&self) -> u32 {
+        self.layout.block_size
+    }
+
+    /// Whether the file system may only be read (an unknown RO_COMPAT feature).
+    pub fn read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// Sets the time (seconds since the epoch) that changes record; it starts as the
+    /// superblock's last write time.
+    pub fn set_time(&mut self, secs: u32) {
+        self.now = secs.max(1);
+    }
+
+    /// Fails with [`Error::ReadOnly`] if the file system may not be written.
+    pub(crate) fn check_writable(&self) -> Result<()> {
+        if self.read_only { Err(Error::ReadOnly) } else { Ok(()) }
+    }
+
+    /// Makes all writes durable on the device.
+    pub fn flush(&mut self) -> Result<()> {
+        self.dev.flush()
+    }
+
+    /// The group descriptors.
+    pub fn groups(&self) -> &[crate::group::GroupDesc] {
+        &self.layout.groups
+    }
+
+    /// The underlying device.
+    pub fn device(&self) -> &D {
+        &self.dev
+    }
+
+    /// Unmounts, giving back the device.
+    pub fn into_device(self) -> D {
+        self.dev
+    }
+
+    /// Reads inode `ino`.
+    ///
+    /// Fails with [`Error::Corrupt`] for 0 or a number beyond `s_inodes_count`, and with
+    /// [`Error::Stale`] for a free inode.
+    pub fn inode(&self, ino: u32) -> Result<Inode> {
+        let off = self.layout.inode_offset(ino)?;
+        let mut raw = [0u8; INODE_RECORD];
+        self.dev.read_at(off, &mut raw)?;
+        let inode = Inode::parse(&raw);
+        if inode.is_free() {
+            return Err(Error::Stale);
+        }
+        Ok(inode)
+    }
+}

@@ -1,0 +1,53 @@
+//! A pure ext2 file system over a [`BlockDevice`]: mount-time checks, inodes, block maps,
+//! directories and symbolic links, for reading and writing.
+//!
+//! The kernel glues this crate to its VFS and block layer; nothing here knows about either.
+//! Everything read from the disk is untrusted: a corrupt image yields [`Error::Corrupt`]
+//! (which the kernel reports as `EIO`/`EUCLEAN`), never a panic, and every allocation is
+//! fallible ([`Error::NoMemory`]).
+//!
+//! Writing (allocation near a goal, create, write, truncate, unlink, mkdir/rmdir, rename,
+//! links, symlinks, device nodes) goes straight to the device, each change as it is made:
+//! there is no cache, no ordering of metadata writes for crash consistency yet, and
+//! only the primary superblock and descriptor table are updated (`e2fsck -fn` accepts
+//! that). A directory with a hash-tree index loses its index flag when it changes (its
+//! blocks stay a valid linear directory).
+//!
+//! The on-disk format follows the ext2 layout that Linux and e2fsprogs use: a superblock
+//! at byte 1024, block groups with descriptors, bitmaps and inode tables, inodes with
+//! twelve direct blocks and single, double and triple indirect blocks, and directories of
+//! `ext2_dir_entry_2` records.
+
+#![no_std]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+#[cfg(test)]
+extern crate std;
+
+mod balloc;
+mod bmap;
+mod bmap_write;
+mod bytes;
+mod dev;
+mod dir;
+mod dir_write;
+mod error;
+mod fs;
+mod group;
+mod inode;
+mod inode_write;
+mod layout;
+mod ops;
+mod read;
+mod superblock;
+mod symlink;
+mod write;
+
+pub use dev::{BlockDevice, MemDevice, SECTOR_SIZE};
+pub use dir::DirEntry;
+pub use error::{Error, Result};
+pub use fs::{Fs, ROOT_INO};
+pub use group::GroupDesc;
+pub use inode::{FileType, Inode, Rdev};
+pub use superblock::Superblock;
