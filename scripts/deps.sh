@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the build needs and is missing: QEMU (and, with --user, the
-# tools for user programs; with --busybox, busybox-static alone for the
+# tools for user programs and e2fsprogs for the ext2 tests; with --busybox, busybox-static alone for the
 # image of `make run`) from Debian's packages, and the Rust targets.
 # Run by `make run`, `make test` and friends; cheap when nothing is missing.
 set -euo pipefail
@@ -18,6 +18,8 @@ pkgs=()
 command -v qemu-system-x86_64 >/dev/null 2>&1 || pkgs+=(qemu-system-x86)
 if [ "$want_user" = 1 ]; then
   command -v musl-gcc >/dev/null 2>&1 || pkgs+=(musl-tools)
+  # The ext2 crate's tests make and check images with e2fsprogs.
+  dpkg -s e2fsprogs >/dev/null 2>&1 || pkgs+=(e2fsprogs)
 fi
 if [ "$want_busybox" = 1 ]; then
   dpkg -s busybox-static >/dev/null 2>&1 || pkgs+=(busybox-static)
