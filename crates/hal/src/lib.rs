@@ -28,6 +28,7 @@ pub mod gdt;
 pub mod heap;
 pub mod keyboard;
 pub mod paging;
+pub mod pci;
 pub mod percpu;
 pub mod power;
 pub mod rtc;

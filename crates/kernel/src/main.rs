@@ -64,6 +64,8 @@ impl hal::KernelHooks for Kernel {
             info.setup_ns / 1000
         );
         console::init();
+        let pci = hal::pci::devices();
+        log::info!("pci: {} functions", pci.len());
         proc::init();
         sched::init_cpu(cfg.slice_ms as u32 * (hal::boot::TIMER_HZ as u32) / 1000);
         if let Err(e) = tty::init() {
