@@ -39,6 +39,7 @@ pub mod time;
 pub mod trap;
 pub mod usercopy;
 pub mod vga;
+pub mod virtio;
 pub mod vmap;
 
 pub use boot::BootInfo;

@@ -16,6 +16,7 @@ extern crate alloc;
 pub use marten_hal as hal;
 
 mod bench;
+mod block;
 mod config;
 mod console;
 mod exec;
@@ -86,6 +87,7 @@ impl hal::KernelHooks for Kernel {
             None => {}
         }
         hal::boot::release_initrd();
+        block::init();
         if let Err(e) = vfs::mount_standard() {
             log::error!("cannot mount /dev, /proc and /sys: {e}");
         }
