@@ -1,11 +1,13 @@
 //! virtio devices over PCI through the `virtio-drivers` crate: its [`Hal`]
 //! over the frame allocator and the direct map, the PCI configuration
-//! access it needs, and a safe, polled virtio-blk driver ([`VirtioBlk`]).
+//! access it needs, and a safe virtio-blk driver ([`VirtioBlk`]).
 //!
-//! Completion is polled: a request is queued and the CPU spins on the used
-//! ring until the device answers (interrupt-driven completion is not done
-//! yet). Data always moves through a DMA buffer the driver owns (contiguous
-//! frames in the direct map), so the caller's buffers may live anywhere.
+//! A request is queued and then waited for by the caller's `wait`
+//! function, given a check of the used ring: the kernel sleeps until the
+//! disk's interrupt (see `route_interrupt`) or spins where it cannot
+//! sleep. Data always moves through a DMA buffer the driver owns
+//! (contiguous frames in the direct map), so the caller's buffers may live
+//! anywhere.
 
 use crate::frames::{self, FrameKind, Pfn, Urgency};
 use crate::paging::{DIRECT_MAP, PAGE_SIZE, STACK_REGION, phys_to_virt};
@@ -18,6 +20,96 @@ use virtio_drivers::device::blk::{BlkReq, BlkResp, SECTOR_SIZE, VirtIOBlk};
 use virtio_drivers::transport::pci::PciTransport;
 use virtio_drivers::transport::pci::bus::{ConfigurationAccess, DeviceFunction, PciRoot};
 use virtio_drivers::{BufferDirection, Hal, PhysAddr};
+
+/// Up to this many disks get interrupts (the rest are polled).
+const MAX_IRQ_DISKS: usize = 8;
+/// The ISR status registers (virtual addresses) of the disks whose
+/// interrupts are routed: reading one clears it and deasserts INTx.
+static ISR: [AtomicU64; MAX_IRQ_DISKS] = [const { AtomicU64::new(0) }; MAX_IRQ_DISKS];
+/// Bit `n`: ISA interrupt `n` (vector IRQ_BASE + n) carries a disk's INTx.
+static IRQ_LINES: AtomicU64 = AtomicU64::new(0);
+
+/// Whether `vector` is a virtio disk's interrupt.
+pub fn is_irq_vector(vector: u8) -> bool {
+    vector
+        .checked_sub(crate::trap::IRQ_BASE)
+        .is_some_and(|n| n < 16 && IRQ_LINES.load(Ordering::Acquire) & (1 << n) != 0)
+}
+
+/// In a disk interrupt: reads (and so clears) every routed disk's ISR
+/// status, which deasserts the level-triggered line.
+pub fn ack_interrupts() {
+    for slot in &ISR {
+        let va = slot.load(Ordering::Acquire);
+        if va != 0 {
+            // SAFETY: `va` maps a device's one-byte ISR status register
+            // (set by `route_interrupt`); reading it has no other effect.
+            unsafe { core::ptr::read_volatile(va as *const u8) };
+        }
+    }
+}
+
+/// The physical address of the ISR status structure that the function's
+/// virtio vendor capability (cfg_type 3) names, in a memory BAR.
+fn isr_phys(addr: Address) -> Option<u64> {
+    const STATUS_CAP_LIST: u32 = 1 << 20;
+    const CAP_VENDOR: u32 = 0x09;
+    const ISR_CFG: u32 = 3;
+    if pci::read32(addr, 0x04) & STATUS_CAP_LIST == 0 {
+        return None;
+    }
+    let mut ptr = (pci::read32(addr, 0x34) & 0xfc) as u8;
+    for _ in 0..48 {
+        if ptr == 0 {
+            return None;
+        }
+        let w0 = pci::read32(addr, ptr);
+        if w0 & 0xff == CAP_VENDOR && w0 >> 24 == ISR_CFG {
+            let bar = (pci::read32(addr, ptr + 4) & 0xff) as usize;
+            let offset = pci::read32(addr, ptr + 8) as u64;
+            let f = &pci::devices().iter().find(|e| e.function.address == addr)?.function;
+            return match f.bars.get(bar)? {
+                pci::Bar::Memory { address, .. } if *address != 0 => Some(address + offset),
+                _ => None,
+            };
+        }
+        ptr = ((w0 >> 8) & 0xfc) as u8;
+    }
+    None
+}
+
+/// Routes the disk at `addr`'s INTx to the CPU when this machine wires it
+/// in a known way: the i440FX chipset (QEMU's `pc`), whose PIRQ lines reach
+/// the I/O APIC as ISA interrupts the MADT describes. False otherwise (on
+/// `q35` the PIRQs reach I/O APIC pins 16-23, which needs the `_PRT`; MSI-X
+/// is not done): the disk is then polled.
+fn route_interrupt(addr: Address) -> bool {
+    const I440FX: (u16, u16) = (0x8086, 0x1237);
+    let devices = pci::devices();
+    let pc = devices
+        .iter()
+        .any(|e| (e.function.vendor, e.function.device) == I440FX && e.function.address.bus == 0);
+    let Some(f) = devices.iter().find(|e| e.function.address == addr).map(|e| &e.function) else {
+        return false;
+    };
+    let line = f.interrupt_line;
+    if !pc || f.interrupt_pin == 0 || line == 0 || line >= 16 {
+        return false;
+    }
+    let Some(slot) = ISR.iter().find(|s| s.load(Ordering::Acquire) == 0) else {
+        return false;
+    };
+    let Some(va) = isr_phys(addr).and_then(|pa| crate::apic::map_mmio(pa, 1)) else {
+        return false;
+    };
+    slot.store(va, Ordering::Release);
+    if !crate::apic::route_pci_irq(line) {
+        slot.store(0, Ordering::Release);
+        return false;
+    }
+    IRQ_LINES.fetch_or(1 << line, Ordering::AcqRel);
+    true
+}
 
 /// The PCI vendor of virtio devices (Red Hat, Inc.).
 pub const VIRTIO_VENDOR: u16 = 0x1af4;
@@ -167,6 +259,17 @@ pub enum BlkError {
     NoMemory,
 }
 
+/// How a request is waited for: called with a check that is true once the
+/// device has finished it.
+pub type Waiter<'a> = &'a mut dyn FnMut(&mut dyn FnMut() -> bool);
+
+/// A [`Waiter`] that spins.
+pub fn spin_wait(done: &mut dyn FnMut() -> bool) {
+    while !done() {
+        core::hint::spin_loop();
+    }
+}
+
 /// The PCI functions that are virtio block devices, in bus order.
 pub fn blk_functions() -> impl Iterator<Item = Address> {
     pci::devices()
@@ -176,7 +279,7 @@ pub fn blk_functions() -> impl Iterator<Item = Address> {
         .map(|f| f.address)
 }
 
-/// A virtio-blk disk, polled.
+/// A virtio-blk disk (interrupt-driven where its INTx could be routed).
 ///
 /// Invariant: `data` is the head of a block of 2^DATA_ORDER frames this
 /// driver owns; `req` and `resp` live in the kernel heap's direct map (so
@@ -189,6 +292,7 @@ pub struct VirtioBlk {
     resp: Box<BlkResp>,
     capacity: u64,
     readonly: bool,
+    irq: bool,
 }
 
 // SAFETY: the device and its buffers are reached only through `&mut self`
@@ -237,6 +341,7 @@ impl VirtioBlk {
         };
         let capacity = dev.capacity();
         let readonly = dev.readonly();
+        let irq = route_interrupt(addr);
         Ok(VirtioBlk {
             dev,
             data,
@@ -244,12 +349,19 @@ impl VirtioBlk {
             resp,
             capacity,
             readonly,
+            irq,
         })
     }
 
     /// The size in 512-byte sectors.
     pub fn capacity(&self) -> u64 {
         self.capacity
+    }
+
+    /// Whether the disk's completions raise an interrupt (a vector for
+    /// which [`is_irq_vector`] holds); otherwise only polling sees them.
+    pub fn has_interrupt(&self) -> bool {
+        self.irq
     }
 
     /// Whether the device refuses writes.
@@ -274,22 +386,24 @@ impl VirtioBlk {
         Ok(())
     }
 
-    /// Reads whole sectors from `sector` into `buf`.
-    pub fn read(&mut self, sector: u64, buf: &mut [u8]) -> Result<(), BlkError> {
+    /// Reads whole sectors from `sector` into `buf`. Each request is
+    /// waited for by `wait`, which must return only once the check it is
+    /// given returns true (it may sleep until a disk interrupt, or spin).
+    pub fn read(&mut self, sector: u64, buf: &mut [u8], wait: Waiter<'_>) -> Result<(), BlkError> {
         self.check(sector, buf.len())?;
         let mut done = 0;
         while done < buf.len() {
             let n = (buf.len() - done).min(DATA_BYTES);
             let at = sector + (done / SECTOR_SIZE) as u64;
-            self.transfer(at, n, false)?;
+            self.transfer(at, n, false, &mut *wait)?;
             buf[done..done + n].copy_from_slice(&self.data()[..n]);
             done += n;
         }
         Ok(())
     }
 
-    /// Writes whole sectors from `buf` at `sector`.
-    pub fn write(&mut self, sector: u64, buf: &[u8]) -> Result<(), BlkError> {
+    /// Writes whole sectors from `buf` at `sector`, waiting as `read`.
+    pub fn write(&mut self, sector: u64, buf: &[u8], wait: Waiter<'_>) -> Result<(), BlkError> {
         self.check(sector, buf.len())?;
         if self.readonly {
             return Err(BlkError::Io);
@@ -299,7 +413,7 @@ impl VirtioBlk {
             let n = (buf.len() - done).min(DATA_BYTES);
             let at = sector + (done / SECTOR_SIZE) as u64;
             self.data()[..n].copy_from_slice(&buf[done..done + n]);
-            self.transfer(at, n, true)?;
+            self.transfer(at, n, true, &mut *wait)?;
             done += n;
         }
         Ok(())
@@ -312,8 +426,10 @@ impl VirtioBlk {
     }
 
     /// One request of `n` bytes (whole sectors, at most DATA_BYTES) between
-    /// the DMA buffer and the disk at `sector`, polled to completion.
-    fn transfer(&mut self, sector: u64, n: usize, write: bool) -> Result<(), BlkError> {
+    /// the DMA buffer and the disk at `sector`, waited for with `wait`
+    /// (then spun on, should `wait` return early, until the device has
+    /// handed it back).
+    fn transfer(&mut self, sector: u64, n: usize, write: bool, wait: Waiter<'_>) -> Result<(), BlkError> {
         let va = phys_to_virt((self.data as u64) << 12) as *mut u8;
         // SAFETY: as in `data`; this slice is the one view of the buffer
         // until the request completes below.
@@ -330,6 +446,12 @@ impl VirtioBlk {
             }
         }
         .map_err(|_| BlkError::Io)?;
+        {
+            let dev = &mut self.dev;
+            wait(&mut || dev.peek_used() == Some(token));
+        }
+        // Whatever `wait` did, the request must be back before its buffers
+        // are given up.
         while self.dev.peek_used() != Some(token) {
             core::hint::spin_loop();
         }

@@ -110,6 +110,7 @@ impl hal::KernelHooks for Kernel {
             }
             hal::trap::VEC_KEYBOARD => console::keyboard_interrupt(),
             hal::trap::VEC_SERIAL => tty::serial::interrupt(),
+            v if hal::virtio::is_irq_vector(v) => block::virtio_interrupt(),
             v => log::warn!("unexpected interrupt vector {v:#x}"),
         }
     }

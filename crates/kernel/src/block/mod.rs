@@ -6,6 +6,8 @@
 
 mod virtio;
 
+pub use virtio::{interrupt as virtio_interrupt, stats as virtio_stats};
+
 use crate::kalloc;
 use alloc::boxed::Box;
 use alloc::vec::Vec;

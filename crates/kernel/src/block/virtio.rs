@@ -1,9 +1,13 @@
-//! virtio-blk disks as [`BlockDevice`]s, over hal's polled driver.
+//! virtio-blk disks as [`BlockDevice`]s, over hal's driver: a request
+//! sleeps until the disk's interrupt where it can (a thread with interrupts
+//! on, a disk whose interrupt is routed), and spins otherwise (at boot, or
+//! where hal could not route the interrupt).
 
 use super::BlockDevice;
 use crate::hal::virtio::{self, BlkError, VirtioBlk};
-use crate::sync::Mutex;
+use crate::sync::{Mutex, WaitQueue};
 use alloc::boxed::Box;
+use core::sync::atomic::{AtomicU64, Ordering};
 use marten_abi::blk::SECTOR_SIZE;
 use marten_abi::errno::Errno;
 
@@ -11,6 +15,49 @@ use marten_abi::errno::Errno;
 struct VirtioDisk {
     dev: Mutex<VirtioBlk>,
     capacity: u64,
+    irq: bool,
+}
+
+/// Where requests sleep until a disk interrupt (one queue for all disks).
+static DONE: WaitQueue = WaitQueue::new();
+
+/// A safety net against a lost interrupt: a sleeping request looks again
+/// after this long.
+const RECHECK_NS: u64 = 10_000_000;
+
+/// Disk interrupts taken, and sleeps that ended by the recheck time-out
+/// with the request still not done (for the kernel shell's `disks`).
+static INTERRUPTS: AtomicU64 = AtomicU64::new(0);
+static RECHECKS: AtomicU64 = AtomicU64::new(0);
+
+/// (interrupts, recheck time-outs) so far.
+pub fn stats() -> (u64, u64) {
+    (INTERRUPTS.load(Ordering::Relaxed), RECHECKS.load(Ordering::Relaxed))
+}
+
+/// A disk interrupt (from the kernel's interrupt hook): acknowledges the
+/// disks and wakes the waiting requests, which check their own.
+pub fn interrupt() {
+    INTERRUPTS.fetch_add(1, Ordering::Relaxed);
+    virtio::ack_interrupts();
+    DONE.wake_all();
+}
+
+impl VirtioDisk {
+    /// Waits for `done`: asleep on [`DONE`] when the disk interrupts and
+    /// this thread may sleep, else spinning.
+    fn wait(irq: bool, done: &mut dyn FnMut() -> bool) {
+        if !irq || !crate::hal::cpu::interrupts_enabled() {
+            return virtio::spin_wait(done);
+        }
+        loop {
+            let deadline = crate::hal::time::now_ns() + RECHECK_NS;
+            if let Ok(true) = DONE.wait_until_deadline(false, Some(deadline), &mut *done) {
+                return;
+            }
+            RECHECKS.fetch_add(1, Ordering::Relaxed);
+        }
+    }
 }
 
 fn eio(e: BlkError) -> Errno {
@@ -28,11 +75,19 @@ impl BlockDevice for VirtioDisk {
     }
 
     fn read(&self, sector: u64, buf: &mut [u8]) -> Result<(), Errno> {
-        self.dev.lock().read(sector, buf).map_err(eio)
+        let irq = self.irq;
+        self.dev
+            .lock()
+            .read(sector, buf, &mut |done| VirtioDisk::wait(irq, done))
+            .map_err(eio)
     }
 
     fn write(&self, sector: u64, buf: &[u8]) -> Result<(), Errno> {
-        self.dev.lock().write(sector, buf).map_err(eio)
+        let irq = self.irq;
+        self.dev
+            .lock()
+            .write(sector, buf, &mut |done| VirtioDisk::wait(irq, done))
+            .map_err(eio)
     }
 
     fn flush(&self) -> Result<(), Errno> {
@@ -52,9 +107,15 @@ pub fn probe() -> impl Iterator<Item = Box<dyn BlockDevice>> {
             }
         };
         let capacity = dev.capacity();
+        let irq = dev.has_interrupt();
+        log::info!(
+            "virtio-blk at {addr:?}: {}",
+            if irq { "interrupt driven" } else { "polled" }
+        );
         let disk = VirtioDisk {
             dev: Mutex::new(dev),
             capacity,
+            irq,
         };
         match crate::hal::heap::try_box(disk) {
             Ok(b) => Some(b as Box<dyn BlockDevice>),

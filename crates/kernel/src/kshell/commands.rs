@@ -57,6 +57,12 @@ const COMMANDS: &[Command] = &[
         run: lspci,
     },
     Command {
+        name: "disks",
+        usage: "disks",
+        help: "block devices: name, numbers, size; virtio interrupts",
+        run: disks,
+    },
+    Command {
         name: "log",
         usage: "log LEVEL",
         help: "log level: off error warn info debug trace",
@@ -291,6 +297,22 @@ fn lspci(_: &[String]) -> CmdResult {
             }
         }
     }
+    Ok(())
+}
+
+fn disks(_: &[String]) -> CmdResult {
+    for d in crate::block::disks() {
+        kprintln!(
+            "{} {}:{} {} sectors of {} bytes",
+            d.name(),
+            d.major,
+            d.minor,
+            d.dev.capacity(),
+            d.dev.sector_size()
+        );
+    }
+    let (irqs, rechecks) = crate::block::virtio_stats();
+    kprintln!("virtio-blk: {irqs} interrupts, {rechecks} recheck time-outs");
     Ok(())
 }
 
