@@ -55,6 +55,13 @@ if [ -e /dev/mymem ]; then
 else
   echo "SKIP t_mymem: /dev/mymem is absent (load bench/mymem's module to run it)"
 fi
+# t_blk destroys the disk it is given: only with T_BLK_DEV naming a scratch
+# disk (a virtio disk or a loop device over a file of at least 400 KB), as root.
+if [ -n "${T_BLK_DEV:-}" ]; then
+  run 0 t_blk "$T_BLK_DEV"
+else
+  echo "SKIP t_blk: set T_BLK_DEV to a scratch block device (its data is destroyed; needs root)"
+fi
 run 0 t_perm
 run 0 t_io
 run 0 t_fifo

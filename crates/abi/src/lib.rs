@@ -7,6 +7,7 @@
 
 pub mod auxv;
 pub mod binfmt;
+pub mod blk;
 pub mod clone;
 pub mod cpuinfo;
 pub mod cred;

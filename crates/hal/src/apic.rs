@@ -184,6 +184,23 @@ pub(crate) fn route_isa_irq(irq: u8) {
     ioapic_write(0x10 + 2 * gsi, low);
 }
 
+/// Routes the ISA interrupt `irq` that a PCI function's INTx pin reaches
+/// (through the chipset's PIRQ routing) to vector IRQ_BASE + irq, level
+/// triggered with the polarity of the MADT's override for it. False (and
+/// nothing done) without an I/O APIC or without an override for `irq`,
+/// whose wiring would be a guess.
+pub(crate) fn route_pci_irq(irq: u8) -> bool {
+    if PIC_MODE.load(Ordering::Relaxed) || IOAPIC.load(Ordering::Relaxed) == 0 || irq >= 16 {
+        return false;
+    }
+    let acpi = crate::acpi::info();
+    if acpi.overrides[irq as usize].is_none() {
+        return false;
+    }
+    route_isa_irq(irq);
+    true
+}
+
 /// Signals end-of-interrupt for `vector`.
 pub(crate) fn eoi(vector: u8) {
     let from_pic = PIC_MODE.load(Ordering::Relaxed)

@@ -28,6 +28,7 @@ pub mod gdt;
 pub mod heap;
 pub mod keyboard;
 pub mod paging;
+pub mod pci;
 pub mod percpu;
 pub mod power;
 pub mod rtc;
@@ -38,6 +39,7 @@ pub mod time;
 pub mod trap;
 pub mod usercopy;
 pub mod vga;
+pub mod virtio;
 pub mod vmap;
 
 pub use boot::BootInfo;

@@ -16,6 +16,7 @@ extern crate alloc;
 pub use marten_hal as hal;
 
 mod bench;
+mod block;
 mod config;
 mod console;
 mod exec;
@@ -64,6 +65,8 @@ impl hal::KernelHooks for Kernel {
             info.setup_ns / 1000
         );
         console::init();
+        let pci = hal::pci::devices();
+        log::info!("pci: {} functions", pci.len());
         proc::init();
         sched::init_cpu(cfg.slice_ms as u32 * (hal::boot::TIMER_HZ as u32) / 1000);
         if let Err(e) = tty::init() {
@@ -84,6 +87,7 @@ impl hal::KernelHooks for Kernel {
             None => {}
         }
         hal::boot::release_initrd();
+        block::init();
         if let Err(e) = vfs::mount_standard() {
             log::error!("cannot mount /dev, /proc and /sys: {e}");
         }
@@ -106,6 +110,7 @@ impl hal::KernelHooks for Kernel {
             }
             hal::trap::VEC_KEYBOARD => console::keyboard_interrupt(),
             hal::trap::VEC_SERIAL => tty::serial::interrupt(),
+            v if hal::virtio::is_irq_vector(v) => block::virtio_interrupt(),
             v => log::warn!("unexpected interrupt vector {v:#x}"),
         }
     }

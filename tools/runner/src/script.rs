@@ -23,6 +23,12 @@
 //! sendbreak             a BREAK on the serial line (needs `vga`/`monitor`)
 //! screen <text>         wait for text on the VGA text screen (a check)
 //! noscreen <text>       the VGA text screen does not show text now (a check)
+//! image <file> <size>   create (or overwrite) a zero-filled raw disk image
+//!                       of size bytes (suffixes K, M), before `start`
+//! drive <file> [if=virtio]  give the machine that image as a disk (raw;
+//!                       only virtio for now), before `start`
+//! host <command>        run a shell command on the host (a check: exit
+//!                       status 0), e.g. to inspect an image after `exit`
 //! ```
 //!
 //! Paths in `initrd` are relative to the current directory.
@@ -78,9 +84,48 @@ fn count_checks(lines: &[&str]) -> u32 {
         .iter()
         .filter(|l| {
             let w = l.split_whitespace().next().unwrap_or("");
-            matches!(w, "expect" | "expect-any" | "absent" | "exit" | "screen" | "noscreen")
+            matches!(
+                w,
+                "expect" | "expect-any" | "absent" | "exit" | "screen" | "noscreen" | "host"
+            )
         })
         .count() as u32
+}
+
+/// A size with an optional K or M suffix.
+fn parse_size(s: &str) -> Option<u64> {
+    let (num, mult) = match s.as_bytes().last()? {
+        b'K' | b'k' => (&s[..s.len() - 1], 1 << 10),
+        b'M' | b'm' => (&s[..s.len() - 1], 1 << 20),
+        _ => (s, 1),
+    };
+    num.parse::<u64>().ok()?.checked_mul(mult)
+}
+
+/// `image <file> <size>`: a zero-filled file of that size.
+fn make_image(arg: &str) -> Result<(), String> {
+    let (path, size) = arg.split_once(' ').ok_or("usage: image <file> <size>")?;
+    let size = parse_size(size.trim()).ok_or("bad size")?;
+    let path = std::path::Path::new(path);
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let f = std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    f.set_len(size).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// QEMU's arguments for `drive <file> [if=virtio]`.
+fn drive_args(arg: &str) -> Result<[String; 2], String> {
+    let mut words = arg.split_whitespace();
+    let file = words.next().ok_or("usage: drive <file> [if=virtio]")?;
+    let iface = match words.next() {
+        None | Some("if=virtio") => "virtio",
+        Some(other) => return Err(format!("unsupported drive option {other:?}")),
+    };
+    if file.contains(',') {
+        return Err("a drive file name must not contain a comma".into());
+    }
+    Ok(["-drive".into(), format!("file={file},if={iface},format=raw")])
 }
 
 /// Runs one script against `base` machine settings.
@@ -157,6 +202,37 @@ pub fn run(name: &str, text: &str, base: &Machine, echo: bool) -> Tally {
                 m.initrd = Some(arg.into());
                 true
             }
+            "image" => match make_image(arg) {
+                Ok(()) => true,
+                Err(e) => {
+                    fail(&mut tally, lineno, line, &e);
+                    false
+                }
+            },
+            "drive" => match drive_args(arg) {
+                Ok(args) => {
+                    m.extra.extend(args);
+                    true
+                }
+                Err(e) => {
+                    fail(&mut tally, lineno, line, &e);
+                    false
+                }
+            },
+            "host" => match std::process::Command::new("sh").arg("-c").arg(arg).status() {
+                Ok(st) if st.success() => {
+                    tally.passed += 1;
+                    true
+                }
+                Ok(st) => {
+                    fail(&mut tally, lineno, line, &format!("host command: {st}"));
+                    false
+                }
+                Err(e) => {
+                    fail(&mut tally, lineno, line, &format!("cannot run sh: {e}"));
+                    false
+                }
+            },
             "timeout" => {
                 timeout = Duration::from_secs(arg.parse().unwrap_or(30));
                 true

@@ -153,6 +153,11 @@ pub trait FileOps: Send + Sync + core::any::Any {
     ) -> Option<Result<usize, Errno>> {
         None
     }
+    /// fsync(2) and fdatasync(2): makes what was written durable. Files
+    /// that live in memory have nothing to write back.
+    fn sync(&self, _file: &File) -> Result<(), Errno> {
+        Ok(())
+    }
     /// `fstat`.
     fn stat(&self) -> Stat;
     /// Does a `read` keep calling `read` until the count asked for is there

@@ -51,6 +51,18 @@ const COMMANDS: &[Command] = &[
         run: cpuinfo,
     },
     Command {
+        name: "lspci",
+        usage: "lspci",
+        help: "PCI functions: address, class, vendor:device, IRQ, BARs, driver",
+        run: lspci,
+    },
+    Command {
+        name: "disks",
+        usage: "disks",
+        help: "block devices: name, numbers, size; virtio interrupts",
+        run: disks,
+    },
+    Command {
         name: "log",
         usage: "log LEVEL",
         help: "log level: off error warn info debug trace",
@@ -242,6 +254,65 @@ fn uptime(_: &[String]) -> CmdResult {
         sched::ticks(),
         sched::switches()
     );
+    Ok(())
+}
+
+fn lspci(_: &[String]) -> CmdResult {
+    for e in hal::pci::devices() {
+        let f = &e.function;
+        let a = f.address;
+        kprintln!(
+            "{:02x}:{:02x}.{} {} [{:02x}{:02x}]: {:04x}:{:04x} (rev {:02x}) irq {} pin {} driver {}",
+            a.bus,
+            a.device,
+            a.function,
+            hal::pci::class_name(f.class, f.subclass),
+            f.class,
+            f.subclass,
+            f.vendor,
+            f.device,
+            f.revision,
+            f.interrupt_line,
+            f.interrupt_pin,
+            e.driver().unwrap_or("-")
+        );
+        for (i, bar) in f.bars.iter().enumerate() {
+            match *bar {
+                hal::pci::Bar::None => {}
+                hal::pci::Bar::Io { port, size } => kprintln!("    BAR{i}: I/O ports at {port:#x} [size {size:#x}]"),
+                hal::pci::Bar::Memory {
+                    address,
+                    size,
+                    prefetchable,
+                    wide,
+                } => kprintln!(
+                    "    BAR{i}: memory at {address:#x} ({}-bit, {}) [size {size:#x}]",
+                    if wide { 64 } else { 32 },
+                    if prefetchable {
+                        "prefetchable"
+                    } else {
+                        "non-prefetchable"
+                    }
+                ),
+            }
+        }
+    }
+    Ok(())
+}
+
+fn disks(_: &[String]) -> CmdResult {
+    for d in crate::block::disks() {
+        kprintln!(
+            "{} {}:{} {} sectors of {} bytes",
+            d.name(),
+            d.major,
+            d.minor,
+            d.dev.capacity(),
+            d.dev.sector_size()
+        );
+    }
+    let (irqs, rechecks) = crate::block::virtio_stats();
+    kprintln!("virtio-blk: {irqs} interrupts, {rechecks} recheck time-outs");
     Ok(())
 }
 

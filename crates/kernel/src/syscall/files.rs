@@ -446,15 +446,17 @@ pub fn close(c: &mut Call<'_>) -> SysResult {
     Ok(0)
 }
 
-/// fsync(2): every file Marten has lives in memory, so there is nothing to
-/// write back; the descriptor is still checked (EBADF).
+/// fsync(2): block devices flush the disk; every other file lives in
+/// memory, with nothing to write back (the descriptor is still checked).
 pub fn fsync(c: &mut Call<'_>) -> SysResult {
-    io_file(c.a()[0]).map(|_| 0)
+    let f = io_file(c.a()[0])?;
+    f.ops.sync(&f)?;
+    Ok(0)
 }
 
-/// fdatasync(2): as fsync, nothing to write back for in-memory files.
+/// fdatasync(2): as fsync (a disk flush has no metadata to skip).
 pub fn fdatasync(c: &mut Call<'_>) -> SysResult {
-    io_file(c.a()[0]).map(|_| 0)
+    fsync(c)
 }
 
 pub fn lseek(c: &mut Call<'_>) -> SysResult {

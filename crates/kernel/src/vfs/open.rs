@@ -141,8 +141,14 @@ fn ops_for(loc: &Loc, flags: u32) -> Result<Box<dyn FileOps>, Errno> {
             crate::fs::dev::open(major, minor, flags)
         }
         Kind::Fifo => crate::fs::fifo::open(inode, flags),
-        // No block devices yet; a socket file cannot be opened (Linux: ENXIO).
-        Kind::BlockDev { .. } | Kind::Socket => Err(Errno::ENXIO),
+        Kind::BlockDev { major, minor } => {
+            if loc.mnt.flags() & MS_NODEV != 0 {
+                return Err(Errno::EACCES);
+            }
+            crate::fs::dev::blk::open(major, minor, flags)
+        }
+        // A socket file cannot be opened (Linux: ENXIO).
+        Kind::Socket => Err(Errno::ENXIO),
         Kind::Symlink => Err(Errno::ELOOP),
     }
 }

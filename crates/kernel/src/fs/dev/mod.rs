@@ -1,6 +1,7 @@
 //! Character devices: a registry from (major, minor) to the function that
 //! opens the device, one small module per device family.
 
+pub mod blk;
 mod kmsg;
 mod mem;
 mod mymem;

@@ -1,7 +1,7 @@
 //! What /proc contains: the global files and directories, the files of
 //! each /proc/PID directory, and the functions that write their text.
 
-use super::{process, system};
+use super::{pci, process, system};
 use crate::fs::fmt::Buf;
 use crate::proc::{self, Process};
 use crate::sched::Thread;
@@ -69,9 +69,16 @@ pub static GLOBAL: &[(&str, Entry)] = &[
     ("cpuinfo", Entry::File(system::cpuinfo)),
     ("version", Entry::File(system::version)),
     ("memview", Entry::File(system::memview)),
+    ("bus", Entry::Dir(BUS)),
     ("sys", Entry::Dir(SYS)),
     ("sysvipc", Entry::Dir(SYSVIPC)),
 ];
+
+/// /proc/bus.
+static BUS: &[(&str, Entry)] = &[("pci", Entry::Dir(BUS_PCI))];
+
+/// /proc/bus/pci (Linux also has one directory per bus there, not made here).
+static BUS_PCI: &[(&str, Entry)] = &[("devices", Entry::File(pci::devices))];
 
 /// /proc/sysvipc: every System V IPC object, one line each.
 static SYSVIPC: &[(&str, Entry)] = &[

@@ -208,6 +208,20 @@ pub fn mount_devtmpfs(_source: &[u8], options: &[u8]) -> Result<(Arc<SuperBlock>
         };
         root.ops.create(&root, name.as_bytes(), node)?;
     }
+    for disk in crate::block::disks() {
+        let node = crate::vfs::inode::NewNode {
+            kind: Kind::BlockDev {
+                major: disk.major,
+                minor: disk.minor,
+            },
+            // Linux's udev gives disks to root and group disk: 0660.
+            perm: 0o660,
+            uid: 0,
+            gid: 0,
+            target: b"",
+        };
+        root.ops.create(&root, disk.name().as_bytes(), node)?;
+    }
     Ok((sb, root))
 }
 

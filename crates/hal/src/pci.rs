@@ -1,0 +1,405 @@
+//! PCI enumeration through the legacy configuration mechanism (ports 0xCF8
+//! and 0xCFC): every bus, device and function, their identity, interrupt
+//! line and decoded BARs with sizes, and enabling a function for a driver.
+//!
+//! Only configuration mechanism #1 is used, which reaches the first 256
+//! bytes of each function's space on both of QEMU's machines (`pc` and
+//! `q35`); ECAM (the memory-mapped space of PCI Express that `q35` also
+//! has, found through ACPI's MCFG table) is not used yet.
+
+use crate::sync::SpinLock;
+use alloc::vec::Vec;
+use spin::Once;
+use x86_64::instructions::port::Port;
+
+const CONFIG_ADDRESS: u16 = 0xcf8;
+const CONFIG_DATA: u16 = 0xcfc;
+
+/// Configuration-space registers (offsets of the standard header).
+const REG_ID: u8 = 0x00;
+const REG_COMMAND: u8 = 0x04;
+const REG_CLASS: u8 = 0x08;
+const REG_HEADER: u8 = 0x0c;
+const REG_BAR0: u8 = 0x10;
+const REG_ROM: u8 = 0x30;
+const REG_ROM_BRIDGE: u8 = 0x38;
+const REG_INTERRUPT: u8 = 0x3c;
+
+/// Command register bits.
+const CMD_IO: u32 = 1 << 0;
+const CMD_MEMORY: u32 = 1 << 1;
+const CMD_BUS_MASTER: u32 = 1 << 2;
+
+/// The windows unassigned BARs are placed in (see the module comment).
+const MEM_WINDOW: (u64, u64) = (0xe000_0000, 0xfec0_0000);
+const IO_WINDOW: (u64, u64) = (0xc000, 0x1_0000);
+
+/// Serialises the two-port address/data sequence.
+static CONFIG_LOCK: SpinLock<()> = SpinLock::new(());
+
+/// A function's place on the bus.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Address {
+    pub bus: u8,
+    /// 0..32.
+    pub device: u8,
+    /// 0..8.
+    pub function: u8,
+}
+
+impl Address {
+    /// Linux's `devfn`: device << 3 | function.
+    pub fn devfn(self) -> u8 {
+        (self.device << 3) | self.function
+    }
+
+    fn config_address(self, offset: u8) -> u32 {
+        (1 << 31)
+            | ((self.bus as u32) << 16)
+            | ((self.device as u32 & 0x1f) << 11)
+            | ((self.function as u32 & 7) << 8)
+            | (offset as u32 & 0xfc)
+    }
+}
+
+/// Reads the aligned 32-bit configuration register at `offset`.
+pub fn read32(addr: Address, offset: u8) -> u32 {
+    let _g = CONFIG_LOCK.lock();
+    let mut a: Port<u32> = Port::new(CONFIG_ADDRESS);
+    let mut d: Port<u32> = Port::new(CONFIG_DATA);
+    // SAFETY: 0xCF8/0xCFC are the PCI configuration ports of every PC;
+    // selecting a register and reading it has no effect on memory, and the
+    // lock keeps the address/data pair from interleaving with another CPU's.
+    unsafe {
+        a.write(addr.config_address(offset));
+        d.read()
+    }
+}
+
+/// Writes the aligned 32-bit configuration register at `offset`.
+///
+/// Only this module and the virtio transport call it (BARs and the command
+/// register change what the device decodes, which is hal's business).
+pub(crate) fn write32(addr: Address, offset: u8, value: u32) {
+    let _g = CONFIG_LOCK.lock();
+    let mut a: Port<u32> = Port::new(CONFIG_ADDRESS);
+    let mut d: Port<u32> = Port::new(CONFIG_DATA);
+    // SAFETY: as in `read32`; the callers write only registers whose
+    // effects they control (command bits, BAR sizing with decoding off,
+    // restoring the old values).
+    unsafe {
+        a.write(addr.config_address(offset));
+        d.write(value);
+    }
+}
+
+/// One decoded base address register.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Bar {
+    /// Not implemented (or the upper half of a 64-bit BAR).
+    #[default]
+    None,
+    /// An I/O port range.
+    Io { port: u32, size: u32 },
+    /// A memory range.
+    Memory {
+        address: u64,
+        size: u64,
+        prefetchable: bool,
+        wide: bool,
+    },
+}
+
+impl Bar {
+    /// Start and size, as /proc/bus/pci/devices shows them: the start ORed
+    /// with the BAR's low flag bits (bit 0 I/O; bits 1-2 type, 3 prefetch).
+    pub fn proc_fields(&self) -> (u64, u64) {
+        match *self {
+            Bar::None => (0, 0),
+            Bar::Io { port, size } => (port as u64 | 1, size as u64),
+            Bar::Memory {
+                address,
+                size,
+                prefetchable,
+                wide,
+            } => (
+                address | if wide { 4 } else { 0 } | if prefetchable { 8 } else { 0 },
+                size,
+            ),
+        }
+    }
+}
+
+/// One PCI function as the scan found it.
+///
+/// Invariant: `vendor != 0xffff` (a function is present); `bars` beyond the
+/// header's BAR count are `Bar::None`.
+#[derive(Clone, Debug)]
+pub struct Function {
+    pub address: Address,
+    pub vendor: u16,
+    pub device: u16,
+    pub class: u8,
+    pub subclass: u8,
+    pub prog_if: u8,
+    pub revision: u8,
+    /// Header layout (0 device, 1 PCI bridge, 2 CardBus), without the
+    /// multi-function bit.
+    pub header_type: u8,
+    pub multifunction: bool,
+    pub interrupt_line: u8,
+    /// 0 none, 1..4 INTA..INTD.
+    pub interrupt_pin: u8,
+    pub bars: [Bar; 6],
+    /// The expansion ROM (address, size); (0, 0) if none.
+    pub rom: (u64, u64),
+}
+
+/// One enumerated function and the name of the driver bound to it.
+pub struct Entry {
+    pub function: Function,
+    driver: Once<&'static str>,
+}
+
+impl Entry {
+    /// The driver that enabled the function, if any.
+    pub fn driver(&self) -> Option<&'static str> {
+        self.driver.get().copied()
+    }
+}
+
+static DEVICES: Once<Vec<Entry>> = Once::new();
+
+/// Every function present, scanned on the first call (at boot).
+pub fn devices() -> &'static [Entry] {
+    DEVICES.call_once(scan)
+}
+
+/// Bump allocators over the BAR windows: the next free address of each.
+struct Windows {
+    mem: u64,
+    io: u64,
+}
+
+impl Windows {
+    /// A naturally aligned range of `size` (a power of two) in `window`
+    /// from `next`; None when the window is full.
+    fn take(next: &mut u64, window: (u64, u64), size: u64) -> Option<u64> {
+        if size == 0 || !size.is_power_of_two() {
+            return None;
+        }
+        let at = next.checked_next_multiple_of(size)?;
+        let end = at.checked_add(size)?;
+        if at < window.0 || end > window.1 {
+            return None;
+        }
+        *next = end;
+        Some(at)
+    }
+}
+
+fn scan() -> Vec<Entry> {
+    let mut out = Vec::new();
+    let mut windows = Windows {
+        mem: MEM_WINDOW.0,
+        io: IO_WINDOW.0,
+    };
+    for bus in 0..=255u8 {
+        for device in 0..32u8 {
+            let first = Address {
+                bus,
+                device,
+                function: 0,
+            };
+            if read32(first, REG_ID) & 0xffff == 0xffff {
+                continue;
+            }
+            let multi = read32(first, REG_HEADER) & (0x80 << 16) != 0;
+            for function in 0..if multi { 8 } else { 1 } {
+                let addr = Address { bus, device, function };
+                if let Some(f) = probe(addr, &mut windows) {
+                    out.push(Entry {
+                        function: f,
+                        driver: Once::new(),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Reads one function's header; None if nothing answers there.
+fn probe(addr: Address, windows: &mut Windows) -> Option<Function> {
+    let id = read32(addr, REG_ID);
+    if id & 0xffff == 0xffff {
+        return None;
+    }
+    let class = read32(addr, REG_CLASS);
+    let header = (read32(addr, REG_HEADER) >> 16) as u8;
+    let intr = read32(addr, REG_INTERRUPT);
+    let header_type = header & 0x7f;
+    let (nbars, rom_reg) = match header_type {
+        0 => (6, Some(REG_ROM)),
+        1 => (2, Some(REG_ROM_BRIDGE)),
+        _ => (0, None),
+    };
+    let command = read32(addr, REG_COMMAND);
+    // Decoding off while the BARs hold all ones, so the device never
+    // answers at a bogus address.
+    write32(addr, REG_COMMAND, command & !(CMD_IO | CMD_MEMORY) & 0xffff);
+    let mut bars = [Bar::None; 6];
+    let mut i = 0;
+    while i < nbars {
+        let (bar, used) = probe_bar(addr, i, nbars);
+        bars[i] = assign(addr, i, bar, windows);
+        i += used;
+    }
+    let rom = rom_reg.map_or((0, 0), |reg| probe_rom(addr, reg));
+    write32(addr, REG_COMMAND, command & 0xffff);
+    Some(Function {
+        address: addr,
+        vendor: id as u16,
+        device: (id >> 16) as u16,
+        class: (class >> 24) as u8,
+        subclass: (class >> 16) as u8,
+        prog_if: (class >> 8) as u8,
+        revision: class as u8,
+        header_type,
+        multifunction: header & 0x80 != 0,
+        interrupt_line: intr as u8,
+        interrupt_pin: (intr >> 8) as u8,
+        bars,
+        rom,
+    })
+}
+
+/// Writes all ones to a register and reads back what sticks, restoring it.
+fn size_mask(addr: Address, reg: u8) -> (u32, u32) {
+    let old = read32(addr, reg);
+    write32(addr, reg, 0xffff_ffff);
+    let mask = read32(addr, reg);
+    write32(addr, reg, old);
+    (old, mask)
+}
+
+/// Decodes BAR `i`; returns it and how many registers it takes (2 for a
+/// 64-bit memory BAR).
+fn probe_bar(addr: Address, i: usize, nbars: usize) -> (Bar, usize) {
+    let reg = REG_BAR0 + 4 * i as u8;
+    let (old, mask) = size_mask(addr, reg);
+    if mask == 0 {
+        return (Bar::None, 1);
+    }
+    if old & 1 != 0 {
+        let m = mask & !3 & 0xffff;
+        let size = (!m).wrapping_add(1) & 0xffff;
+        return (Bar::Io { port: old & !3, size }, 1);
+    }
+    let prefetchable = old & 8 != 0;
+    let wide = (old >> 1) & 3 == 2 && i + 1 < nbars;
+    let (address, size) = if wide {
+        let (old_hi, mask_hi) = size_mask(addr, reg + 4);
+        let m = ((mask_hi as u64) << 32) | (mask & !0xf) as u64;
+        (((old_hi as u64) << 32) | (old & !0xf) as u64, (!m).wrapping_add(1))
+    } else {
+        let m = mask & !0xf;
+        ((old & !0xf) as u64, (!m).wrapping_add(1) as u64)
+    };
+    let bar = Bar::Memory {
+        address,
+        size,
+        prefetchable,
+        wide,
+    };
+    (bar, if wide { 2 } else { 1 })
+}
+
+/// Places BAR `i` in a window if the firmware left it at 0 (the ROM is
+/// left alone); returns it as it now is.
+fn assign(addr: Address, i: usize, bar: Bar, windows: &mut Windows) -> Bar {
+    let reg = REG_BAR0 + 4 * i as u8;
+    match bar {
+        Bar::Io { port: 0, size } => match Windows::take(&mut windows.io, IO_WINDOW, size as u64) {
+            Some(port) => {
+                write32(addr, reg, port as u32);
+                Bar::Io {
+                    port: port as u32,
+                    size,
+                }
+            }
+            None => bar,
+        },
+        Bar::Memory {
+            address: 0,
+            size,
+            prefetchable,
+            wide,
+        } => match Windows::take(&mut windows.mem, MEM_WINDOW, size) {
+            Some(address) => {
+                let flags = read32(addr, reg) & 0xf;
+                write32(addr, reg, address as u32 | flags);
+                if wide {
+                    write32(addr, reg + 4, (address >> 32) as u32);
+                }
+                Bar::Memory {
+                    address,
+                    size,
+                    prefetchable,
+                    wide,
+                }
+            }
+            None => bar,
+        },
+        other => other,
+    }
+}
+
+/// The expansion ROM's address and size.
+fn probe_rom(addr: Address, reg: u8) -> (u64, u64) {
+    let old = read32(addr, reg);
+    write32(addr, reg, 0xffff_f800);
+    let mask = read32(addr, reg) & 0xffff_f800;
+    write32(addr, reg, old);
+    if mask == 0 {
+        return (0, 0);
+    }
+    ((old & 0xffff_f800) as u64, (!mask).wrapping_add(1) as u64)
+}
+
+/// Turns on memory and I/O decoding and bus mastering for `addr` and
+/// records `driver` as bound to it (shown by /proc/bus/pci/devices).
+pub fn enable(addr: Address, driver: &'static str) {
+    let command = read32(addr, REG_COMMAND) & 0xffff;
+    write32(addr, REG_COMMAND, command | CMD_IO | CMD_MEMORY | CMD_BUS_MASTER);
+    if let Some(e) = devices().iter().find(|e| e.function.address == addr) {
+        e.driver.call_once(|| driver);
+    }
+}
+
+/// A short name for a class code, for `lspci`.
+pub fn class_name(class: u8, subclass: u8) -> &'static str {
+    match (class, subclass) {
+        (0x01, 0x01) => "IDE interface",
+        (0x01, 0x00) => "SCSI storage controller",
+        (0x01, 0x06) => "SATA controller",
+        (0x01, _) => "Mass storage controller",
+        (0x02, 0x00) => "Ethernet controller",
+        (0x02, _) => "Network controller",
+        (0x03, 0x00) => "VGA compatible controller",
+        (0x03, _) => "Display controller",
+        (0x04, _) => "Multimedia controller",
+        (0x05, _) => "Memory controller",
+        (0x06, 0x00) => "Host bridge",
+        (0x06, 0x01) => "ISA bridge",
+        (0x06, 0x04) => "PCI bridge",
+        (0x06, _) => "Bridge",
+        (0x07, _) => "Communication controller",
+        (0x08, _) => "System peripheral",
+        (0x0c, 0x03) => "USB controller",
+        (0x0c, 0x05) => "SMBus",
+        (0x0c, _) => "Serial bus controller",
+        (0x00, _) => "Unclassified device",
+        _ => "Device",
+    }
+}
