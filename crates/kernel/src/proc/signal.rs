@@ -199,6 +199,17 @@ fn generate_live(p: &Arc<Process>, to: To, info: SigInfo, mine: bool) -> Result<
 /// Sets each thread's signal work from the signal state `st` (locked by
 /// the caller). A stopped group gives every thread work (each goes to
 /// sleep until SIGCONT).
+/// Sets the work flags of `p`'s threads under its signal lock: only the
+/// running thread's when it is `alone` in its process (nobody to wake),
+/// else every thread's (the caller wakes them after the lock).
+fn flag_work_locked(p: &Process, alone: bool, st: &marten_signal::SigState) {
+    if alone {
+        set_own_work_locked(p, st);
+    } else {
+        set_work_locked(p, st);
+    }
+}
+
 fn set_work_locked(p: &Process, st: &marten_signal::SigState) {
     let stopped = p.is_stopped();
     // The common case, a one-thread process's own thread: no list walk.
@@ -278,11 +289,7 @@ pub fn end_handler(p: &Process, tid: Tid, mask: marten_signal::SigSet) {
     {
         let mut st = p.user.sig.lock();
         st.end_handler(tid, mask);
-        if alone {
-            set_own_work_locked(p, &st);
-        } else {
-            set_work_locked(p, &st);
-        }
+        flag_work_locked(p, alone, &st);
     }
     if !alone {
         wake_workers(p);
@@ -299,11 +306,7 @@ pub fn recalc(p: &Process) {
     let alone = p.thread_count() == 1 && crate::sched::with_current(|t| core::ptr::eq(&*t.process, p));
     {
         let st = p.user.sig.lock();
-        if alone {
-            set_own_work_locked(p, &st);
-        } else {
-            set_work_locked(p, &st);
-        }
+        flag_work_locked(p, alone, &st);
     }
     if !alone {
         wake_workers(p);
