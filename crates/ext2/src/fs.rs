@@ -21,6 +21,10 @@ pub struct Fs<D> {
     read_only: bool,
     /// The time written into inodes and the superblock, in seconds since the epoch.
     pub(crate) now: u32,
+    /// Whether an inode losing its last link is kept for [`Fs::release_orphan`].
+    pub(crate) defer_release: bool,
+    /// Inodes that lost their last link under deferred release, not yet handed out.
+    pub(crate) orphans: alloc::vec::Vec<u32>,
 }
 
 impl<D: BlockDevice> Fs<D> {
@@ -52,6 +56,8 @@ impl<D: BlockDevice> Fs<D> {
             layout,
             read_only,
             now,
+            defer_release: false,
+            orphans: alloc::vec::Vec::new(),
         })
     }
 

@@ -82,8 +82,22 @@ impl<D: BlockDevice> Fs<D> {
         }
     }
 
-    /// Frees inode `ino` and its blocks (its last link is gone).
+    /// Its last link is gone: frees inode `ino` and its blocks, or with deferred release
+    /// records it (zero links on disk) as an orphan for the kernel to free later.
     fn release(&mut self, ino: u32, mut inode: Inode) -> Result<()> {
+        if self.defer_release {
+            inode.links = 0;
+            inode.ctime = i64::from(self.now);
+            self.write_inode(ino, &inode)?;
+            self.orphans.try_reserve(1).map_err(|_| Error::NoMemory)?;
+            self.orphans.push(ino);
+            return Ok(());
+        }
+        self.release_now(ino, inode)
+    }
+
+    /// Frees inode `ino` and its blocks.
+    pub(crate) fn release_now(&mut self, ino: u32, mut inode: Inode) -> Result<()> {
         if self.has_block_map(&inode) {
             self.free_from(&mut inode, 0)?;
         }

@@ -39,7 +39,7 @@ impl<D: BlockDevice> Fs<D> {
     }
 
     /// Sets the large_file feature once a file grows past 2 GiB.
-    fn note_size(&mut self, size: u64) -> Result<()> {
+    pub(crate) fn note_size(&mut self, size: u64) -> Result<()> {
         if size > SMALL_FILE_MAX && !self.sb.large_file() {
             self.sb.feature_ro_compat |= EXT2_RO_COMPAT_LARGE_FILE;
             self.flush_super()?;
