@@ -37,6 +37,7 @@ pub const TMPFS_MAGIC: i64 = 0x0102_1994;
 pub const PROC_SUPER_MAGIC: i64 = 0x9fa0;
 pub const SYSFS_MAGIC: i64 = 0x6265_6572;
 pub const DEVPTS_SUPER_MAGIC: i64 = 0x1cd1;
+pub const EXT2_SUPER_MAGIC: i64 = 0xef53;
 /// `f_flag` bits of statfs(2) (ST_* of statvfs).
 pub const ST_RDONLY: u64 = 1;
 pub const ST_NOSUID: u64 = 2;

@@ -30,6 +30,16 @@ impl<D: BlockDevice> Fs<D> {
         self.map_block(&inode, lblk)
     }
 
+    /// The device blocks of logical blocks `first..first + out.len()` of inode `ino`,
+    /// reading the inode once; 0 marks a hole.
+    pub fn file_blocks(&self, ino: u32, first: u64, out: &mut [u32]) -> Result<()> {
+        let inode = self.inode(ino)?;
+        for (i, b) in out.iter_mut().enumerate() {
+            *b = self.map_block(&inode, first + i as u64)?.unwrap_or(0);
+        }
+        Ok(())
+    }
+
     /// The byte offset of block `b` on the device.
     pub fn block_offset(&self, b: u32) -> u64 {
         self.layout.block_offset(b)

@@ -149,6 +149,19 @@ impl<T: ?Sized> TaskLock<T> {
             guard: Some(self.inner.lock()),
         }
     }
+
+    /// Takes the lock if it is free (reclaim, which must never wait on a
+    /// lock its own caller may hold).
+    pub fn try_lock(&self) -> Option<TaskGuard<'_, T>> {
+        crate::percpu::spin_enter();
+        match self.inner.try_lock() {
+            Some(g) => Some(TaskGuard { guard: Some(g) }),
+            None => {
+                crate::percpu::spin_exit();
+                None
+            }
+        }
+    }
 }
 
 impl<T: ?Sized> Deref for TaskGuard<'_, T> {

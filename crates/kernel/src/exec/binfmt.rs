@@ -57,8 +57,16 @@ pub fn find_program(path: &[u8], ctx: &FsContext, cred: &Cred) -> Result<(Loc, O
     Ok((loc, dir))
 }
 
-fn read_head(inode: &Inode) -> Result<(Vec<u8>, u64), Errno> {
-    let data = inode.file().ok_or(Errno::EACCES)?;
+fn read_head(inode: &alloc::sync::Arc<Inode>) -> Result<(Vec<u8>, u64), Errno> {
+    let Some(data) = inode.file() else {
+        // A disk file: through its page cache.
+        if !inode.ops.mappable() {
+            return Err(Errno::EACCES);
+        }
+        let mut head = [0u8; HEAD];
+        let n = inode.ops.read_at(inode, 0, &mut head)?;
+        return Ok((kalloc::vec_from(&head[..n])?, inode.size()));
+    };
     let mut head = [0u8; HEAD];
     let d = data.lock();
     let n = d.read_at(0, &mut head);

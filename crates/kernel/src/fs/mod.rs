@@ -4,6 +4,7 @@
 
 pub mod dev;
 pub mod epoll;
+pub mod ext2;
 pub mod fdtable;
 pub mod fifo;
 pub mod file;

@@ -127,7 +127,9 @@ impl Mm {
     ) -> Result<(), Errno> {
         let vma = self.area(page)?;
         let prot = vma.prot;
-        let data = file.0.file().ok_or(Errno::EFAULT)?;
+        let Some(data) = file.0.file() else {
+            return self.fill_from_cache(page, file, offset, valid, private_copy);
+        };
         if vma.share == Share::Shared {
             // The file's own page, created if it is a hole; past the end of
             // the file there is nothing to map, and a full file system is
@@ -168,6 +170,48 @@ impl Mm {
             hal::frames::write(pfn, 0, &buf[..valid as usize]);
             hal::frames::put(s);
         }
+        self.map_or_put(page, pfn, pte_flags(prot, prot.contains(Prot::WRITE), false))
+    }
+
+    /// `fill_from_file` for a file in a disk file system's page cache
+    /// (`InodeOps::map_page`): the same rules, the page read in if needed.
+    fn fill_from_cache(
+        &mut self,
+        page: u64,
+        file: &FileRef,
+        offset: u64,
+        valid: u64,
+        private_copy: bool,
+    ) -> Result<(), Errno> {
+        let vma = self.area(page)?;
+        let (prot, shared) = (vma.prot, vma.share == Share::Shared);
+        let inode = &file.0;
+        let shared_write = shared && prot.contains(Prot::WRITE);
+        let src = match inode.ops.map_page(inode, offset / 4096, shared_write) {
+            Some(Ok(p)) => p,
+            Some(Err(Errno::ENOMEM)) => return Err(Errno::ENOMEM),
+            // Past the end, or the disk failed: SIGBUS, as on Linux.
+            Some(Err(_)) => return Err(Errno::ENXIO),
+            None => return Err(Errno::EFAULT),
+        };
+        if shared {
+            return self.map_or_put(page, src, pte_flags(prot, prot.contains(Prot::WRITE), true));
+        }
+        if !private_copy && valid == 4096 {
+            let cow = if prot.contains(Prot::WRITE) { bits::COW } else { 0 };
+            return self.map_or_put(page, src, pte_flags(prot, false, false) | cow);
+        }
+        let pfn = match new_user_frame() {
+            Ok(p) => p,
+            Err(e) => {
+                hal::frames::put(src);
+                return Err(e);
+            }
+        };
+        let mut buf = [0u8; 4096];
+        hal::frames::read(src, 0, &mut buf[..valid as usize]);
+        hal::frames::write(pfn, 0, &buf[..valid as usize]);
+        hal::frames::put(src);
         self.map_or_put(page, pfn, pte_flags(prot, prot.contains(Prot::WRITE), false))
     }
 

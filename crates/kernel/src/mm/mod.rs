@@ -220,7 +220,15 @@ impl Drop for Mm {
 
 /// A zeroed user frame.
 pub fn new_user_frame() -> Result<Pfn, Errno> {
-    hal::frames::alloc_zeroed(FrameKind::User, Urgency::Normal).ok_or(Errno::ENOMEM)
+    loop {
+        if let Some(p) = hal::frames::alloc_zeroed(FrameKind::User, Urgency::Normal) {
+            return Ok(p);
+        }
+        // Clean pages of disk files go before memory runs out.
+        if crate::fs::ext2::writeback::reclaim(64) == 0 {
+            return Err(Errno::ENOMEM);
+        }
+    }
 }
 
 /// Page-table flags for a page of an area with `prot`.

@@ -56,7 +56,7 @@ pub fn mmap(c: &mut Call<'_>) -> SysResult {
                 None
             }
             _ => {
-                let inode = f.inode().filter(|i| i.file().is_some()).ok_or(Errno::ENODEV)?.clone();
+                let inode = f.inode().filter(|i| i.ops.mappable()).ok_or(Errno::ENODEV)?.clone();
                 Some((FileRef(inode), off))
             }
         }

@@ -115,6 +115,16 @@ impl SuperBlock {
         .map_err(|_| Errno::ENOMEM)
     }
 
+    /// A superblock for `fs` on the block device numbered `dev`.
+    pub fn with_dev(fs: Box<dyn FileSystem>, dev: u64) -> Result<Arc<SuperBlock>, Errno> {
+        crate::hal::heap::try_arc(SuperBlock {
+            dev,
+            fs,
+            next_ino: AtomicU64::new(1),
+        })
+        .map_err(|_| Errno::ENOMEM)
+    }
+
     /// A fresh inode number for this file system.
     pub fn next_ino(&self) -> u64 {
         self.next_ino.fetch_add(1, Ordering::Relaxed)
@@ -133,6 +143,7 @@ pub const TYPES: &[(&str, MountFn, bool)] = &[
     ("proc", crate::fs::procfs::mount, false),
     ("sysfs", crate::fs::sysfs::mount, false),
     ("devpts", crate::tty::devpts::mount, false),
+    ("ext2", crate::fs::ext2::mount, true),
 ];
 
 /// The mount function of type `name` (ENODEV for an unknown type).

@@ -278,6 +278,28 @@ pub trait InodeOps: Send + Sync {
     fn page_cache(&self) -> Option<&SpinLock<FileData>> {
         None
     }
+    /// Page `index` of a file whose pages live in a cache other than
+    /// [`FileData`] (disk file systems), for a mapping: pinned by one frame
+    /// reference for the caller, read in if needed; `shared_write` marks it
+    /// as written through a shared mapping. ENXIO past the end (SIGBUS).
+    /// None: not such a file.
+    fn map_page(
+        &self,
+        _inode: &Arc<Inode>,
+        _index: u64,
+        _shared_write: bool,
+    ) -> Option<Result<hal::frames::Pfn, Errno>> {
+        None
+    }
+    /// Can the file be mapped (through `page_cache` or `map_page`)?
+    fn mappable(&self) -> bool {
+        self.page_cache().is_some()
+    }
+    /// fsync(2) and fdatasync(2): writes the file's data and metadata to
+    /// its disk. Memory file systems have nothing to do.
+    fn fsync(&self, _inode: &Arc<Inode>, _datasync: bool) -> Result<(), Errno> {
+        Ok(())
+    }
     /// A FIFO node's rendezvous (file systems that keep FIFOs).
     fn fifo(&self) -> Option<&crate::fs::fifo::Fifo> {
         None

@@ -227,6 +227,13 @@ pub fn remove(m: &Arc<Mount>, flags: u64) -> Result<(), Errno> {
         k += 1;
     }
     drop(t);
+    // umount writes the file systems back (one still in use through a
+    // detached mount is written again when its last user goes).
+    for m in &gone {
+        if let Err(e) = m.sb.fs.sync() {
+            log::warn!("umount: write-back failed: {e}");
+        }
+    }
     drop(gone);
     Ok(())
 }

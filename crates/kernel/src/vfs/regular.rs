@@ -134,6 +134,11 @@ impl FileOps for InodeFile {
         }))
     }
 
+    fn sync(&self, file: &File) -> Result<(), Errno> {
+        let inode = inode_of(file)?;
+        inode.ops.fsync(inode, false)
+    }
+
     fn seek(&self, file: &File, offset: i64, whence: u32) -> Result<u64, Errno> {
         let inode = inode_of(file)?;
         let new = match whence {

@@ -42,7 +42,8 @@ pub fn memory() -> Memory {
         total: s.managed as u64,
         free: s.free as u64,
         cached: kind(FrameKind::PageCache),
-        shmem: kind(FrameKind::PageCache),
+        // Disk files' pages are cache too; the rest is tmpfs and shared memory.
+        shmem: kind(FrameKind::PageCache).saturating_sub(crate::fs::ext2::pages::counts().0),
         anon: kind(FrameKind::User),
         slab: kind(FrameKind::Heap),
         page_tables: kind(FrameKind::PageTable),
@@ -54,13 +55,17 @@ pub fn memory() -> Memory {
 pub fn meminfo(out: &mut Vec<u8>) -> Result<(), Errno> {
     let m = memory();
     let (committed, limit) = crate::mm::commit::usage();
+    let (disk_cached, dirty, writeback) = crate::fs::ext2::pages::counts();
     // The vmap area is one PML4 slot: 512 GiB.
     let vmalloc_kb: u64 = 512 << 20;
     let rows: [(&str, u64); 30] = [
         ("MemTotal", m.total * 4),
         ("MemFree", m.free * 4),
-        // File pages cannot be dropped (there is no disk behind them).
-        ("MemAvailable", m.free * 4),
+        // Clean pages of disk files can be dropped; memory files' cannot.
+        (
+            "MemAvailable",
+            (m.free + disk_cached.saturating_sub(dirty + writeback)) * 4,
+        ),
         ("Buffers", 0),
         ("Cached", m.cached * 4),
         ("SwapCached", 0),
@@ -74,8 +79,8 @@ pub fn meminfo(out: &mut Vec<u8>) -> Result<(), Errno> {
         ("Mlocked", 0),
         ("SwapTotal", 0),
         ("SwapFree", 0),
-        ("Dirty", 0),
-        ("Writeback", 0),
+        ("Dirty", dirty * 4),
+        ("Writeback", writeback * 4),
         ("AnonPages", m.anon * 4),
         ("Mapped", 0),
         ("Shmem", m.shmem * 4),

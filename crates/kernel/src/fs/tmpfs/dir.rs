@@ -34,7 +34,7 @@ pub struct Table {
 /// A name's hash: eight bytes a step, multiplied and rotated (as FxHash
 /// does), from a seed drawn once per boot so names cannot be chosen to
 /// collide on every machine.
-fn hash(name: &[u8]) -> u64 {
+pub(crate) fn hash(name: &[u8]) -> u64 {
     const K: u64 = 0x517c_c1b7_2722_0a95;
     static SEED: spin::Once<u64> = spin::Once::new();
     let mut h = *SEED.call_once(crate::random::next_u64) ^ name.len() as u64;

@@ -3,7 +3,7 @@
 //! limited like Linux's: `size=` pages of data (default half of RAM) and
 //! `nr_inodes=` objects (default half the RAM pages).
 
-mod dir;
+pub(crate) mod dir;
 pub(crate) mod index;
 mod node;
 

@@ -1,0 +1,484 @@
+//! ext2 inodes as VFS inodes: directory operations through the crate
+//! (with a name cache per directory), file data through the page cache,
+//! and attributes written back at sync.
+
+use super::names::Names;
+use super::pages::FileCache;
+use super::{Volume, writeback};
+use crate::hal::frames::Pfn;
+use crate::hal::sync::TaskLock;
+use crate::kalloc;
+use crate::vfs::inode::{DirEnt, Inode, InodeOps, Kind, NewNode};
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use marten_abi::errno::Errno;
+use marten_abi::fcntl::{RENAME_EXCHANGE, RENAME_NOREPLACE};
+use marten_ext2::{Attributes, FileType, Rdev};
+
+/// One ext2 inode's operations and cached state.
+///
+/// Invariants: `file` is Some exactly for regular files; `names`, once
+/// Some, holds every entry of the directory except `.` and `..` (it is
+/// built and changed only under the volume's lock); `written` is what the
+/// disk inode's attributes were when last read or written.
+pub struct Node {
+    vol: Arc<Volume>,
+    ino: u32,
+    file: Option<FileCache>,
+    names: TaskLock<Option<Names>>,
+    /// Size and 512-byte blocks of the disk inode (directories, symlinks;
+    /// blocks also for files), refreshed after changes.
+    disk_size: AtomicU64,
+    disk_blocks: AtomicU64,
+    written: TaskLock<Attributes>,
+    /// The inode has no links left on disk (free it when this node goes).
+    orphan: AtomicBool,
+    fifo: crate::fs::fifo::Fifo,
+}
+
+/// The ext2 node behind a VFS inode of this file system.
+pub fn node_of(i: &Inode) -> Option<&Node> {
+    i.ops.as_any()?.downcast_ref::<Node>()
+}
+
+impl Node {
+    pub fn new(vol: Arc<Volume>, ino: u32, kind: Kind, d: &marten_ext2::Inode) -> Result<Node, Errno> {
+        Ok(Node {
+            vol,
+            ino,
+            file: (kind == Kind::File).then(|| FileCache::new(d.size)),
+            names: TaskLock::new(None),
+            disk_size: AtomicU64::new(d.size),
+            disk_blocks: AtomicU64::new(u64::from(d.blocks)),
+            written: TaskLock::new(Attributes {
+                perm: d.mode & 0o7777,
+                uid: d.uid,
+                gid: d.gid,
+                atime: d.atime,
+                mtime: d.mtime,
+                ctime: d.ctime,
+            }),
+            orphan: AtomicBool::new(false),
+            fifo: crate::fs::fifo::Fifo::default(),
+        })
+    }
+
+    /// Marks the inode as having lost its last link.
+    pub fn set_orphan(&self) {
+        self.orphan.store(true, Ordering::Relaxed);
+    }
+
+    pub fn cache(&self) -> Option<&FileCache> {
+        self.file.as_ref()
+    }
+
+    /// Builds the name cache if it is not there (under the volume lock).
+    fn names_ready(&self, fs: &mut super::Ext2) -> Result<(), marten_ext2::Error> {
+        if self.names.lock().is_some() {
+            return Ok(());
+        }
+        let mut n = Names::default();
+        let mut cursor = 0;
+        while let Some((e, next)) = fs.read_dir(self.ino, cursor)? {
+            cursor = next;
+            if e.name == b"." || e.name == b".." {
+                continue;
+            }
+            n.put(&e.name, e.ino).map_err(|_| marten_ext2::Error::NoMemory)?;
+        }
+        *self.names.lock() = Some(n);
+        Ok(())
+    }
+
+    /// Keeps the name cache in step (dropping it if memory is short).
+    fn names_put(&self, name: &[u8], ino: u32) {
+        let mut g = self.names.lock();
+        if let Some(n) = g.as_mut()
+            && n.put(name, ino).is_err()
+        {
+            *g = None;
+        }
+    }
+
+    fn names_remove(&self, name: &[u8]) {
+        if let Some(n) = self.names.lock().as_mut() {
+            n.remove(name);
+        }
+    }
+
+    /// Re-reads the disk inode's link count, size and blocks into `inode`.
+    fn refresh(fs: &super::Ext2, inode: &Inode) {
+        let Some(n) = node_of(inode) else { return };
+        if let Ok(d) = fs.inode(n.ino) {
+            inode.update(|m| m.nlink = u32::from(d.links));
+            n.disk_size.store(d.size, Ordering::Relaxed);
+            n.disk_blocks.store(u64::from(d.blocks), Ordering::Relaxed);
+            if d.links == 0 {
+                n.set_orphan();
+            }
+        }
+    }
+
+    fn writable(&self, dir: &Inode) -> Result<(), Errno> {
+        self.vol.check_writable()?;
+        if dir.meta().nlink == 0 {
+            return Err(Errno::ENOENT);
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        if self.orphan.load(Ordering::Relaxed) {
+            if let Some(c) = &self.file {
+                c.discard(&self.vol);
+            }
+            self.vol.doom(self.ino);
+        }
+    }
+}
+
+/// Writes an inode's dirty pages and changed attributes back; with
+/// `flush`, also the volume's metadata and the disk's cache (fsync).
+pub fn sync_inode(inode: &Arc<Inode>, flush: bool) -> Result<(), Errno> {
+    let Some(n) = node_of(inode) else { return Ok(()) };
+    if n.orphan.load(Ordering::Relaxed) {
+        return Ok(());
+    }
+    let mut r = Ok(());
+    if let Some(c) = &n.file {
+        r = c.writeback(&n.vol, n.ino);
+        if !c.is_dirty() {
+            writeback::forget(inode);
+        }
+    }
+    let m = inode.meta();
+    let now = Attributes {
+        perm: (m.perm & 0o7777) as u16,
+        uid: m.uid,
+        gid: m.gid,
+        atime: m.atime.sec,
+        mtime: m.mtime.sec,
+        ctime: m.ctime.sec,
+    };
+    if *n.written.lock() != now && n.vol.check_writable().is_ok() {
+        let a = n.vol.with(|fs| {
+            fs.set_attributes(n.ino, &now)?;
+            Node::refresh(fs, inode);
+            Ok(())
+        });
+        if a.is_ok() {
+            *n.written.lock() = now;
+        }
+        r = r.and(a);
+    }
+    if flush {
+        r = r.and(n.vol.with(|fs| fs.flush()));
+    }
+    r
+}
+
+fn file_type(kind: Kind) -> Option<(FileType, Rdev)> {
+    Some(match kind {
+        Kind::File => (FileType::Regular, Rdev::default()),
+        Kind::Fifo => (FileType::Fifo, Rdev::default()),
+        Kind::Socket => (FileType::Socket, Rdev::default()),
+        Kind::CharDev { major, minor } => (FileType::CharDevice, Rdev { major, minor }),
+        Kind::BlockDev { major, minor } => (FileType::BlockDevice, Rdev { major, minor }),
+        Kind::Dir | Kind::Symlink => return None,
+    })
+}
+
+impl InodeOps for Node {
+    fn as_any(&self) -> Option<&dyn core::any::Any> {
+        Some(self)
+    }
+
+    fn lookup(&self, dir: &Arc<Inode>, name: &[u8]) -> Result<Arc<Inode>, Errno> {
+        if dir.kind != Kind::Dir {
+            return Err(Errno::ENOTDIR);
+        }
+        let cached = self.names.lock().as_ref().map(|n| n.get(name));
+        let ino = match cached {
+            Some(found) => found,
+            None => self.vol.with(|fs| {
+                self.names_ready(fs)?;
+                Ok(self.names.lock().as_ref().and_then(|n| n.get(name)))
+            })?,
+        };
+        self.vol.inode(&dir.sb, ino.ok_or(Errno::ENOENT)?)
+    }
+
+    fn parent(&self, dir: &Arc<Inode>) -> Option<Arc<Inode>> {
+        if self.ino == marten_ext2::ROOT_INO {
+            return None;
+        }
+        let up = self.vol.with(|fs| fs.lookup(self.ino, b"..")).ok()??;
+        self.vol.inode(&dir.sb, up).ok()
+    }
+
+    fn create(&self, dir: &Arc<Inode>, name: &[u8], new: NewNode<'_>) -> Result<Arc<Inode>, Errno> {
+        self.writable(dir)?;
+        let perm = (new.perm & 0o7777) as u16;
+        let ino = self.vol.with(|fs| {
+            self.names_ready(fs)?;
+            let ino = match new.kind {
+                Kind::Dir => fs.mkdir(self.ino, name, perm, new.uid, new.gid)?,
+                Kind::Symlink => fs.symlink(self.ino, name, new.target, new.uid, new.gid)?,
+                k => {
+                    let (t, rdev) = file_type(k).ok_or(marten_ext2::Error::InvalidArgument)?;
+                    fs.mknod(self.ino, name, (t, perm), rdev, new.uid, new.gid)?
+                }
+            };
+            self.names_put(name, ino);
+            Node::refresh(fs, dir);
+            Ok(ino)
+        })?;
+        dir.touch_modified();
+        self.vol.inode(&dir.sb, ino)
+    }
+
+    fn link(&self, dir: &Arc<Inode>, name: &[u8], target: &Arc<Inode>) -> Result<(), Errno> {
+        self.writable(dir)?;
+        if !Arc::ptr_eq(&target.sb, &dir.sb) {
+            return Err(Errno::EXDEV);
+        }
+        let t = node_of(target).ok_or(Errno::EXDEV)?;
+        self.vol.with(|fs| {
+            self.names_ready(fs)?;
+            fs.link(t.ino, self.ino, name)?;
+            self.names_put(name, t.ino);
+            Node::refresh(fs, target);
+            Node::refresh(fs, dir);
+            Ok(())
+        })?;
+        target.touch_changed();
+        dir.touch_modified();
+        Ok(())
+    }
+
+    fn unlink(&self, dir: &Arc<Inode>, name: &[u8], rmdir: bool) -> Result<Arc<Inode>, Errno> {
+        self.vol.check_writable()?;
+        let victim = self.lookup(dir, name)?;
+        if victim.has_mounts() {
+            return Err(Errno::EBUSY);
+        }
+        self.vol.with(|fs| {
+            if rmdir {
+                fs.rmdir(self.ino, name)?;
+            } else {
+                fs.unlink(self.ino, name)?;
+            }
+            self.names_remove(name);
+            Node::refresh(fs, &victim);
+            Node::refresh(fs, dir);
+            Ok(())
+        })?;
+        if rmdir {
+            victim.update(|m| m.nlink = 0);
+            if let Some(n) = node_of(&victim) {
+                n.set_orphan();
+            }
+        }
+        victim.touch_changed();
+        dir.touch_modified();
+        Ok(victim)
+    }
+
+    fn rename(
+        &self,
+        old_dir: &Arc<Inode>,
+        old_name: &[u8],
+        new_dir: &Arc<Inode>,
+        new_name: &[u8],
+        flags: u32,
+    ) -> Result<(), Errno> {
+        if !Arc::ptr_eq(&old_dir.sb, &new_dir.sb) {
+            return Err(Errno::EXDEV);
+        }
+        if flags & RENAME_EXCHANGE != 0 || flags & !(RENAME_NOREPLACE | RENAME_EXCHANGE) != 0 {
+            // Linux's ext2 takes RENAME_NOREPLACE only.
+            return Err(Errno::EINVAL);
+        }
+        self.writable(new_dir)?;
+        let to = node_of(new_dir).ok_or(Errno::EXDEV)?;
+        let src = self.lookup(old_dir, old_name)?;
+        let dst = match to.lookup(new_dir, new_name) {
+            Ok(d) => Some(d),
+            Err(Errno::ENOENT) => None,
+            Err(e) => return Err(e),
+        };
+        if let Some(d) = &dst {
+            if flags & RENAME_NOREPLACE != 0 {
+                return Err(Errno::EEXIST);
+            }
+            if Arc::ptr_eq(d, &src) {
+                return Ok(());
+            }
+            if d.has_mounts() {
+                return Err(Errno::EBUSY);
+            }
+        }
+        self.vol.with(|fs| {
+            to.names_ready(fs)?;
+            fs.rename(self.ino, old_name, to.ino, new_name)?;
+            self.names_remove(old_name);
+            if let Some(n) = node_of(&src) {
+                to.names_put(new_name, n.ino);
+            }
+            for i in [Some(&src), dst.as_ref(), Some(old_dir), Some(new_dir)]
+                .into_iter()
+                .flatten()
+            {
+                Node::refresh(fs, i);
+            }
+            Ok(())
+        })?;
+        if let Some(d) = &dst
+            && d.kind == Kind::Dir
+        {
+            d.update(|m| m.nlink = 0);
+        }
+        src.touch_changed();
+        old_dir.touch_modified();
+        new_dir.touch_modified();
+        Ok(())
+    }
+
+    fn readdir(&self, dir: &Arc<Inode>, cookie: u64, sink: &mut dyn FnMut(&DirEnt<'_>) -> bool) -> Result<(), Errno> {
+        if dir.kind != Kind::Dir {
+            return Err(Errno::ENOTDIR);
+        }
+        // Entries are gathered a batch at a time under the volume's lock
+        // and handed out without it.
+        let mut cursor = cookie;
+        let mut batch: Vec<(marten_ext2::DirEntry, u64)> = Vec::new();
+        loop {
+            batch.clear();
+            self.vol.with(|fs| {
+                while batch.len() < 64 {
+                    let Some((e, next)) = fs.read_dir(self.ino, cursor)? else {
+                        break;
+                    };
+                    cursor = next;
+                    kalloc::push(&mut batch, (e, next)).map_err(|_| marten_ext2::Error::NoMemory)?;
+                }
+                Ok(())
+            })?;
+            if batch.is_empty() {
+                return Ok(());
+            }
+            for (e, next) in &batch {
+                let ent = DirEnt {
+                    name: &e.name,
+                    ino: u64::from(e.ino),
+                    dtype: e.file_type,
+                    next: *next,
+                };
+                if !sink(&ent) {
+                    return Ok(());
+                }
+            }
+        }
+    }
+
+    fn is_empty_dir(&self) -> bool {
+        let mut empty = true;
+        let _ = self.vol.with(|fs| {
+            let mut cursor = 0;
+            while let Some((e, next)) = fs.read_dir(self.ino, cursor)? {
+                cursor = next;
+                if e.name != b"." && e.name != b".." {
+                    empty = false;
+                    break;
+                }
+            }
+            Ok(())
+        });
+        empty
+    }
+
+    fn readlink(&self, _link: &Arc<Inode>, out: &mut Vec<u8>) -> Result<(), Errno> {
+        let t = self.vol.with(|fs| fs.read_link(self.ino))?;
+        kalloc::extend_from_slice(out, &t)
+    }
+
+    fn size(&self) -> u64 {
+        match &self.file {
+            Some(c) => c.size(),
+            None => self.disk_size.load(Ordering::Relaxed),
+        }
+    }
+
+    fn blocks(&self) -> u64 {
+        let disk = self.disk_blocks.load(Ordering::Relaxed);
+        match &self.file {
+            // Dirty pages not yet given blocks count as theirs (as Linux
+            // counts delayed allocations).
+            Some(c) => disk.max(c.size().div_ceil(512).min(disk + c.resident() * 8)),
+            None => disk,
+        }
+    }
+
+    fn read_at(&self, inode: &Arc<Inode>, offset: u64, buf: &mut [u8]) -> Result<usize, Errno> {
+        let c = self
+            .file
+            .as_ref()
+            .ok_or(if inode.is_dir() { Errno::EISDIR } else { Errno::EINVAL })?;
+        c.read(&self.vol, self.ino, offset, buf)
+    }
+
+    fn write_at(&self, inode: &Arc<Inode>, offset: u64, buf: &[u8]) -> Result<usize, Errno> {
+        let c = self.file.as_ref().ok_or(Errno::EINVAL)?;
+        self.vol.check_writable()?;
+        let (n, went_dirty) = c.write(&self.vol, self.ino, offset, buf)?;
+        if went_dirty {
+            writeback::mark_dirty(inode);
+        }
+        inode.touch_modified();
+        writeback::balance(inode);
+        Ok(n)
+    }
+
+    fn truncate(&self, inode: &Arc<Inode>, len: u64) -> Result<(), Errno> {
+        let c = self.file.as_ref().ok_or(Errno::EINVAL)?;
+        self.vol.check_writable()?;
+        c.truncate(&self.vol, self.ino, len)?;
+        let _ = self.vol.with(|fs| {
+            Node::refresh(fs, inode);
+            Ok(())
+        });
+        inode.touch_modified();
+        Ok(())
+    }
+
+    fn map_page(&self, inode: &Arc<Inode>, index: u64, shared_write: bool) -> Option<Result<Pfn, Errno>> {
+        let c = self.file.as_ref()?;
+        if shared_write && let Err(e) = self.vol.check_writable() {
+            return Some(Err(e));
+        }
+        Some(
+            c.map_page(&self.vol, self.ino, index, shared_write)
+                .map(|(pfn, went_dirty)| {
+                    if went_dirty {
+                        writeback::mark_dirty(inode);
+                    }
+                    pfn
+                }),
+        )
+    }
+
+    fn mappable(&self) -> bool {
+        self.file.is_some()
+    }
+
+    fn fsync(&self, inode: &Arc<Inode>, _datasync: bool) -> Result<(), Errno> {
+        sync_inode(inode, true)
+    }
+
+    fn fifo(&self) -> Option<&crate::fs::fifo::Fifo> {
+        Some(&self.fifo)
+    }
+}
