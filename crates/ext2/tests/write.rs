@@ -179,7 +179,7 @@ fn exercise(bs: u32) {
     assert_eq!(fs.lookup(many, b"file-number-00002").unwrap(), None);
     fs.unlink(root, b"sparse2").unwrap();
 
-    let img = fs.into_device().into_inner();
+    let img = fs.unmount().unwrap().into_inner();
     assert_fsck_clean(&fsck, &dir, &img);
     // and what e2fsprogs reads agrees with the crate
     let fs = Fs::mount(MemDevice::new(img)).unwrap();
@@ -224,7 +224,7 @@ fn ten_thousand_files_in_one_directory() {
         fs.unlink(big, format!("f{i:05}").as_bytes()).unwrap();
     }
     assert!(fs.lookup(big, b"f09999").unwrap().is_some());
-    let img = fs.into_device().into_inner();
+    let img = fs.unmount().unwrap().into_inner();
     assert_fsck_clean(&fsck, &dir, &img);
 }
 
@@ -245,7 +245,7 @@ fn a_full_file_system_says_no_space() {
     };
     assert_eq!(err, Error::NoSpace);
     assert_eq!(fs.superblock().free_blocks_count, 0);
-    let img = fs.into_device().into_inner();
+    let img = fs.unmount().unwrap().into_inner();
     assert_fsck_clean(&fsck, &dir, &img);
 }
 
@@ -255,7 +255,7 @@ fn read_only_mounts_refuse_writes() {
     let Some((fs, _, _)) = fresh("ro", 1024, "4M") else {
         return;
     };
-    let mut img = fs.into_device().into_inner();
+    let mut img = fs.unmount().unwrap().into_inner();
     img[1024 + 101] |= 0x80;
     let mut fs = Fs::mount(MemDevice::new(img)).unwrap();
     assert_eq!(fs.create(ROOT_INO, b"x", 0o644, 0, 0), Err(Error::ReadOnly));
@@ -297,10 +297,10 @@ fn attribute_blocks_are_kept_and_freed() {
     assert_eq!(fs.inode(one).unwrap().file_acl, acl);
     fs.unlink(ROOT_INO, b"two").unwrap();
     fs.rename(ROOT_INO, b"one", ROOT_INO, b"uno").unwrap();
-    let img = fs.into_device().into_inner();
+    let img = fs.unmount().unwrap().into_inner();
     assert_fsck_clean(&fsck, &dir, &img);
     let mut fs = Fs::mount(MemDevice::new(img)).unwrap();
     fs.unlink(ROOT_INO, b"uno").unwrap();
-    let img = fs.into_device().into_inner();
+    let img = fs.unmount().unwrap().into_inner();
     assert_fsck_clean(&fsck, &dir, &img);
 }
