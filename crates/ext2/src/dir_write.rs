@@ -14,11 +14,11 @@ use crate::inode::{FileType, Inode};
 const EXT2_INDEX_FL: u32 = 0x1000;
 
 /// Where `add_entry` put an entry: its directory block, and whether the directory grew
-/// a block for it (then the directory's inode must reach the disk too before the entry
-/// counts).
+/// a block for it.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Placed {
     pub block: u32,
+    #[allow(dead_code)]
     pub grew: bool,
 }
 
@@ -156,14 +156,13 @@ impl<D: BlockDevice> Fs<D> {
     }
 
     /// Orders block `after` behind the entry `placed` added to directory `dir_ino`: the
-    /// entry's block, and the directory's inode if it grew to hold it.
+    /// entry's block, and the directory's inode, which makes that block reachable (a
+    /// block it grew, or a directory new itself: its own entry was ordered before its
+    /// inode in turn, so the whole path to the root is on the disk first).
     pub(crate) fn order_after_entry(&mut self, dir_ino: u32, placed: Placed, after: u32) -> Result<()> {
         self.order(placed.block, after)?;
-        if placed.grew {
-            let holder = self.inode_block(dir_ino)?;
-            self.order(holder, after)?;
-        }
-        Ok(())
+        let holder = self.inode_block(dir_ino)?;
+        self.order(holder, after)
     }
 
     /// Finds entry `name` of directory `dir_ino` and applies `f` to its block and offset

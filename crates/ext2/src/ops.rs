@@ -342,22 +342,18 @@ impl<D: BlockDevice> Fs<D> {
                 }
                 let holder = self.inode_block(target)?;
                 let b = self.repoint_entry(new_dir, new_name, ino, t, &[holder])?;
-                [b, b]
+                [b, self.inode_block(new_dir)?]
             }
             None => {
                 if is_dir && old_dir != new_dir && new_parent.links >= EXT2_LINK_MAX {
                     return Err(Error::TooManyLinks);
                 }
                 let placed = self.add_entry(new_dir, new_name, ino, t)?;
-                let dir_holder = if placed.grew {
-                    self.inode_block(new_dir)?
-                } else {
-                    placed.block
-                };
-                [placed.block, dir_holder]
+                [placed.block, self.inode_block(new_dir)?]
             }
         };
-        // The new name reaches the disk before the old one goes (rule 5).
+        // The new name (its block and its directory's inode, which makes the block
+        // reachable) reaches the disk before the old one goes (rule 5).
         self.remove_entry(old_dir, old_name, &reach)?;
         if is_dir && old_dir != new_dir {
             self.repoint_entry(ino, b"..", new_dir, FileType::Directory, &[])?;

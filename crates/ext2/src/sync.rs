@@ -8,9 +8,10 @@
 //! (checked on real images, see `tests/crash.rs`):
 //!
 //! 1. **No reuse before the free is durable.** A block or inode freed since the last
-//!    flush is not allocated again until the flush that writes the freeing has completed
-//!    (pending sets in `balloc.rs`; allocation flushes first when only pending ones are
-//!    left). So a block is never claimed by an old pointer on disk and a new one at once
+//!    flush is not allocated again until a flush that writes the freeing, and the removal
+//!    of every reference to it, has completed (pending sets in `balloc.rs`; allocation
+//!    flushes first when only pending ones are left; a flush forced in the middle of an
+//!    operation keeps the sets, as the operation may not have removed its entry yet). So a block is never claimed by an old pointer on disk and a new one at once
 //!    (multiply-claimed blocks are not preen-repairable), and file data written straight
 //!    to a new block never lands on a block the disk still uses. Bitmaps, descriptors
 //!    and the superblock may then be written in any order relative to the rest (last, by
@@ -112,7 +113,9 @@ impl<D: BlockDevice> Fs<D> {
             return Ok(());
         }
         if !self.graph.add(before, after)? {
-            self.sync()?;
+            // Mid-operation: what this operation freed may still be named (an entry not
+            // yet removed), so the pending sets stay.
+            self.write_out(false)?;
         }
         Ok(())
     }
@@ -129,8 +132,15 @@ impl<D: BlockDevice> Fs<D> {
     }
 
     /// Writes every dirty metadata block in the crash-safe order, then flushes the
-    /// device; blocks and inodes freed before are allocatable again afterwards.
+    /// device; blocks and inodes freed before are allocatable again afterwards. Called
+    /// only where no operation is half done, or where the current one has freed nothing
+    /// yet (an allocation that found only pending blocks or inodes).
     pub(crate) fn sync(&mut self) -> Result<()> {
+        self.write_out(true)
+    }
+
+    /// [`Fs::sync`], releasing the pending sets only if `release`.
+    fn write_out(&mut self, release: bool) -> Result<()> {
         let result = self.write_dirty();
         if result.is_err() {
             let cache = self.cache.get_mut();
@@ -138,8 +148,10 @@ impl<D: BlockDevice> Fs<D> {
             return result;
         }
         self.graph.clear();
-        self.pending_blocks.clear();
-        self.pending_inodes.clear();
+        if release {
+            self.pending_blocks.clear();
+            self.pending_inodes.clear();
+        }
         Ok(())
     }
 
