@@ -185,7 +185,15 @@ impl<D: BlockDevice> Fs<D> {
     /// Names new inode `ino` in `dir`, then writes it: the entry reaches the disk before
     /// the inode's link does (`sync.rs`, rule 3).
     fn link_new_inode(&mut self, dir: u32, name: &[u8], ino: u32, inode: &Inode, t: FileType) -> Result<()> {
-        let placed = self.add_entry(dir, name, ino, t)?;
+        let placed = match self.add_entry(dir, name, ino, t) {
+            Ok(p) => p,
+            Err(e) => {
+                // Give the inode (and a new directory's or symlink's block) back; the
+                // first error is the one reported.
+                let _ = self.release_now(ino, inode.clone());
+                return Err(e);
+            }
+        };
         let holder = self.inode_block(ino)?;
         self.order_after_entry(dir, placed, holder)?;
         self.write_inode(ino, inode)
