@@ -249,6 +249,43 @@ fn a_full_file_system_says_no_space() {
     assert_fsck_clean(&fsck, &dir, &img);
 }
 
+/// Blocks and inodes freed since the last flush are not handed out again until a flush
+/// made their freeing durable: on a full disk the allocator flushes first and then
+/// reuses them; the cache's statistics and shrinking work.
+#[test]
+fn freed_space_is_reused_after_a_flush() {
+    let Some((mut fs, fsck, dir)) = fresh("reuse", 1024, "2M") else {
+        return;
+    };
+    let f = fs.create(ROOT_INO, b"fill", 0o644, 0, 0).unwrap();
+    let chunk = vec![0x5au8; 64 * 1024];
+    let mut off = 0u64;
+    while fs.write(f, off, &chunk).is_ok() {
+        off += chunk.len() as u64;
+    }
+    fs.flush().unwrap();
+    assert_eq!(fs.cache_stats().dirty, 0);
+    let state = |img: &[u8]| u16::from_le_bytes([img[1024 + 58], img[1024 + 59]]);
+    assert_eq!(state(fs.device().as_bytes()) & 1, 0, "mounted and written: not clean");
+    fs.unlink(ROOT_INO, b"fill").unwrap();
+    assert!(fs.cache_stats().dirty > 0, "the unlink is only in the cache");
+    // The freed blocks are pending: this write needs them, so it flushes first.
+    let g = fs.create(ROOT_INO, b"again", 0o644, 0, 0).unwrap();
+    let data = pattern(9, 512 * 1024);
+    assert_eq!(fs.write(g, 0, &data).unwrap(), data.len());
+    assert_eq!(read_all(&fs, g), data);
+    fs.flush().unwrap();
+    let stats = fs.cache_stats();
+    assert_eq!(stats.dirty, 0);
+    assert!(stats.blocks > 0);
+    assert_eq!(fs.shrink(usize::MAX), stats.blocks);
+    assert_eq!(fs.cache_stats().blocks, 0);
+    assert_eq!(read_all(&fs, g), data, "everything reads back from the device");
+    let img = fs.unmount().unwrap().into_inner();
+    assert_eq!(state(&img) & 1, 1, "unmounted: clean again");
+    assert_fsck_clean(&fsck, &dir, &img);
+}
+
 /// An unknown RO_COMPAT feature makes every write fail with ReadOnly.
 #[test]
 fn read_only_mounts_refuse_writes() {
