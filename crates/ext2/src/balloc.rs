@@ -1,5 +1,6 @@
 //! Block and inode allocation through the group bitmaps, near a goal, keeping the free
-//! counts of the group descriptors and the superblock in step (each written at once).
+//! counts of the group descriptors and the superblock in step (in the cache). What is
+//! freed is not handed out again before the next flush (see `sync.rs`, rule 1).
 
 use crate::dev::BlockDevice;
 use crate::error::{Error, Result};
@@ -7,18 +8,28 @@ use crate::fs::Fs;
 use crate::group::GROUP_DESC_SIZE;
 use crate::superblock::SUPERBLOCK_OFFSET;
 
+/// What a search of one bitmap found.
+enum Taken {
+    /// This bit, now set.
+    Bit(u32),
+    /// No clear bit but some that are free and pending (freed since the last flush).
+    OnlyPending,
+    /// No clear bit.
+    Full,
+}
+
 impl<D: BlockDevice> Fs<D> {
     /// Writes the superblock's free counts, write time and RO_COMPAT features.
     pub(crate) fn flush_super(&mut self) -> Result<()> {
         let mut raw = [0u8; 1024];
-        self.dev.read_at(SUPERBLOCK_OFFSET, &mut raw)?;
+        self.meta_read(SUPERBLOCK_OFFSET, &mut raw)?;
         put32(&mut raw, 12, self.sb.free_blocks_count);
         put32(&mut raw, 16, self.sb.free_inodes_count);
         put32(&mut raw, 48, self.now);
         if self.sb.rev_level >= 1 {
             put32(&mut raw, 100, self.sb.feature_ro_compat);
         }
-        self.dev.write_at(SUPERBLOCK_OFFSET, &raw)
+        self.meta_write(SUPERBLOCK_OFFSET, &raw)
     }
 
     /// Writes the free counts of group `g`'s descriptor (primary table).
@@ -30,42 +41,73 @@ impl<D: BlockDevice> Fs<D> {
         raw[0..2].copy_from_slice(&d.free_blocks_count.to_le_bytes());
         raw[2..4].copy_from_slice(&d.free_inodes_count.to_le_bytes());
         raw[4..6].copy_from_slice(&d.used_dirs_count.to_le_bytes());
-        self.dev.write_at(off + 12, &raw)
+        self.meta_write(off + 12, &raw)
     }
 
     /// Finds and sets the first clear bit of the bitmap in block `bitmap` in
-    /// `[from, limit)`, then in `[0, from)`; returns its index.
-    fn take_bit(&mut self, bitmap: u32, from: u32, limit: u32) -> Result<Option<u32>> {
+    /// `[from, limit)`, then in `[0, from)`, skipping bits whose number (`base` + index)
+    /// is pending in `pending` (the blocks or the inodes).
+    fn take_bit(&mut self, bitmap: u32, from: u32, limit: u32, base: u32, inodes: bool) -> Result<Taken> {
         let off = self.layout.block_offset(bitmap);
         let mut bits = crate::bytes::zeroed(self.layout.block_size as usize)?;
-        self.dev.read_at(off, &mut bits)?;
+        self.meta_read(off, &mut bits)?;
+        let pending = if inodes {
+            &self.pending_inodes
+        } else {
+            &self.pending_blocks
+        };
         let from = from.min(limit);
+        let mut skipped = false;
+        let mut found = None;
         for i in (from..limit).chain(0..from) {
-            let byte = bits.get_mut((i / 8) as usize).ok_or(Error::Corrupt("bitmap size"))?;
-            if *byte & (1 << (i % 8)) == 0 {
-                *byte |= 1 << (i % 8);
-                let one = [*byte];
-                self.dev.write_at(off + u64::from(i / 8), &one)?;
-                return Ok(Some(i));
+            let byte = *bits.get((i / 8) as usize).ok_or(Error::Corrupt("bitmap size"))?;
+            if byte & (1 << (i % 8)) != 0 {
+                continue;
             }
+            if pending.contains(base.wrapping_add(i)) {
+                skipped = true;
+                continue;
+            }
+            found = Some((i, byte | (1 << (i % 8))));
+            break;
         }
-        Ok(None)
+        match found {
+            Some((i, byte)) => {
+                self.meta_write(off + u64::from(i / 8), &[byte])?;
+                Ok(Taken::Bit(i))
+            }
+            None if skipped => Ok(Taken::OnlyPending),
+            None => Ok(Taken::Full),
+        }
     }
 
     /// Clears bit `i` of the bitmap in block `bitmap`; corrupt if it was clear.
     fn clear_bit(&mut self, bitmap: u32, i: u32) -> Result<()> {
         let off = self.layout.block_offset(bitmap) + u64::from(i / 8);
         let mut one = [0u8; 1];
-        self.dev.read_at(off, &mut one)?;
+        self.meta_read(off, &mut one)?;
         if one[0] & (1 << (i % 8)) == 0 {
             return Err(Error::Corrupt("freeing a free block or inode"));
         }
         one[0] &= !(1 << (i % 8));
-        self.dev.write_at(off, &one)
+        self.meta_write(off, &one)
     }
 
-    /// Allocates a block, as near after `goal` as the bitmaps allow.
+    /// Allocates a block, as near after `goal` as the bitmaps allow. When only blocks
+    /// freed since the last flush are left, flushes (making their freeing durable) and
+    /// takes one of them.
     pub(crate) fn alloc_block(&mut self, goal: u32) -> Result<u32> {
+        match self.try_alloc_block(goal)? {
+            Some(b) => Ok(b),
+            None if !self.pending_blocks.is_empty() => {
+                self.sync()?;
+                self.try_alloc_block(goal)?.ok_or(Error::NoSpace)
+            }
+            None => Err(Error::NoSpace),
+        }
+    }
+
+    fn try_alloc_block(&mut self, goal: u32) -> Result<Option<u32>> {
         let l = &self.layout;
         let ngroups = l.groups.len();
         let goal = goal.clamp(l.first_data_block, l.blocks_count - 1);
@@ -79,24 +121,29 @@ impl<D: BlockDevice> Fs<D> {
             let start = self.layout.first_data_block + g as u32 * self.layout.blocks_per_group;
             let limit = (self.layout.blocks_count - start).min(self.layout.blocks_per_group);
             let from = if k == 0 { goal - start } else { 0 };
-            let Some(bit) = self.take_bit(d.block_bitmap, from, limit)? else {
-                return Err(Error::Corrupt("group free count disagrees with its bitmap"));
+            let bit = match self.take_bit(d.block_bitmap, from, limit, start, false)? {
+                Taken::Bit(bit) => bit,
+                Taken::OnlyPending => continue,
+                Taken::Full => return Err(Error::Corrupt("group free count disagrees with its bitmap")),
             };
             let b = start + bit;
             self.layout.check_data_block(b)?;
             self.count_blocks(g, false)?;
-            return Ok(b);
+            return Ok(Some(b));
         }
-        Err(Error::NoSpace)
+        Ok(None)
     }
 
-    /// Frees block `b`.
+    /// Frees block `b`: its cached copy is dropped, and it stays unallocatable until the
+    /// next flush completes.
     pub(crate) fn free_block(&mut self, b: u32) -> Result<()> {
         self.layout.check_data_block(b)?;
         let rel = b - self.layout.first_data_block;
         let g = (rel / self.layout.blocks_per_group) as usize;
         let d = *self.layout.groups.get(g).ok_or(Error::Corrupt("group"))?;
+        self.pending_blocks.insert(b)?;
         self.clear_bit(d.block_bitmap, rel % self.layout.blocks_per_group)?;
+        self.forget_block(b)?;
         self.count_blocks(g, true)
     }
 
@@ -110,8 +157,20 @@ impl<D: BlockDevice> Fs<D> {
     }
 
     /// Allocates an inode: a directory goes to the group with free inodes and the most
-    /// free blocks, anything else to `near`'s group first.
+    /// free blocks, anything else to `near`'s group first. Inodes freed since the last
+    /// flush are taken only after a flush, when nothing else is left.
     pub(crate) fn alloc_inode(&mut self, near: u32, dir: bool) -> Result<u32> {
+        match self.try_alloc_inode(near, dir)? {
+            Some(i) => Ok(i),
+            None if !self.pending_inodes.is_empty() => {
+                self.sync()?;
+                self.try_alloc_inode(near, dir)?.ok_or(Error::NoSpace)
+            }
+            None => Err(Error::NoSpace),
+        }
+    }
+
+    fn try_alloc_inode(&mut self, near: u32, dir: bool) -> Result<Option<u32>> {
         let ipg = self.layout.inodes_per_group;
         let ngroups = self.layout.groups.len();
         let g0 = if dir {
@@ -132,25 +191,30 @@ impl<D: BlockDevice> Fs<D> {
             if d.free_inodes_count == 0 {
                 continue;
             }
-            let Some(bit) = self.take_bit(d.inode_bitmap, 0, ipg)? else {
-                return Err(Error::Corrupt("group free count disagrees with its bitmap"));
+            let base = g as u32 * ipg + 1;
+            let bit = match self.take_bit(d.inode_bitmap, 0, ipg, base, true)? {
+                Taken::Bit(bit) => bit,
+                Taken::OnlyPending => continue,
+                Taken::Full => return Err(Error::Corrupt("group free count disagrees with its bitmap")),
             };
-            let ino = g as u32 * ipg + bit + 1;
+            let ino = base + bit;
             if ino < self.sb.first_ino || ino > self.layout.inodes_count {
                 return Err(Error::Corrupt("reserved inode free in the bitmap"));
             }
             self.count_inodes(g, false, dir)?;
-            return Ok(ino);
+            return Ok(Some(ino));
         }
-        Err(Error::NoSpace)
+        Ok(None)
     }
 
-    /// Frees inode `ino` (a directory if `dir`).
+    /// Frees inode `ino` (a directory if `dir`); it stays unallocatable until the next
+    /// flush completes.
     pub(crate) fn free_inode(&mut self, ino: u32, dir: bool) -> Result<()> {
         self.layout.inode_offset(ino)?;
         let ipg = self.layout.inodes_per_group;
         let g = ((ino - 1) / ipg) as usize;
         let d = *self.layout.groups.get(g).ok_or(Error::Corrupt("group"))?;
+        self.pending_inodes.insert(ino)?;
         self.clear_bit(d.inode_bitmap, (ino - 1) % ipg)?;
         self.count_inodes(g, true, dir)
     }

@@ -66,7 +66,7 @@ impl<D: BlockDevice> Fs<D> {
             *ancestors.get_mut(depth).ok_or(Error::Corrupt("block map depth"))? = cur;
             let off = self.layout.block_offset(cur) + idx * 4;
             let mut raw = [0u8; 4];
-            self.dev.read_at(off, &mut raw)?;
+            self.meta_read(off, &mut raw)?;
             let next = le32(&raw, 0);
             if next == 0 {
                 return Ok(None);

@@ -35,11 +35,17 @@ impl<D: BlockDevice> Fs<D> {
         Err(Error::FileTooBig)
     }
 
-    /// Allocates a zero-filled block near `goal`, counting it in `inode.blocks`.
-    fn alloc_zeroed(&mut self, inode: &mut Inode, goal: u32) -> Result<u32> {
+    /// Allocates a zero-filled block near `goal`, counting it in `inode.blocks`: a
+    /// metadata block (`meta`) is zeroed in the cache, a data block on the device (it
+    /// was free on the disk, so nothing on the disk sees the write).
+    fn alloc_zeroed(&mut self, inode: &mut Inode, goal: u32, meta: bool) -> Result<u32> {
         let b = self.alloc_block(goal)?;
         let zero = zeroed(self.layout.block_size as usize)?;
-        self.dev.write_at(self.layout.block_offset(b), &zero)?;
+        if meta {
+            self.meta_install(b, &zero)?;
+        } else {
+            self.dev.write_at(self.layout.block_offset(b), &zero)?;
+        }
         inode.blocks = inode
             .blocks
             .checked_add(self.sectors())
@@ -47,27 +53,34 @@ impl<D: BlockDevice> Fs<D> {
         Ok(b)
     }
 
-    /// The disk block of logical block `lblk`, allocating it (and any pointer block on
-    /// the way) near `goal` if it is a hole. The caller writes `inode` back.
-    pub(crate) fn map_alloc(&mut self, inode: &mut Inode, lblk: u64, goal: u32) -> Result<u32> {
+    /// The disk block of logical block `lblk` of inode `ino`, allocating it (and any
+    /// pointer block on the way) near `goal` if it is a hole; a new block is zeroed, in
+    /// the cache if it will hold metadata (`meta`: a directory or symlink block). Each new
+    /// block is ordered before the block that points to it. The caller writes `inode`
+    /// back.
+    pub(crate) fn map_alloc(&mut self, ino: u32, inode: &mut Inode, lblk: u64, goal: u32, meta: bool) -> Result<u32> {
         let (slot, idx, depth) = self.route(lblk)?;
         let root = *inode.block.get(slot).ok_or(Error::FileTooBig)?;
         let mut cur = if root == 0 {
-            let b = self.alloc_zeroed(inode, goal)?;
+            let b = self.alloc_zeroed(inode, goal, meta || depth > 0)?;
+            let holder = self.inode_block(ino)?;
+            self.order(b, holder)?;
             inode.block[slot] = b;
             b
         } else {
             self.layout.check_data_block(root)?;
             root
         };
-        for &i in idx.iter().take(depth) {
+        for (level, &i) in idx.iter().take(depth).enumerate() {
             let off = self.layout.block_offset(cur) + i * 4;
             let mut raw = [0u8; 4];
-            self.dev.read_at(off, &mut raw)?;
+            self.meta_read(off, &mut raw)?;
             let next = le32(&raw, 0);
             cur = if next == 0 {
-                let b = self.alloc_zeroed(inode, cur.saturating_add(1))?;
-                self.dev.write_at(off, &b.to_le_bytes())?;
+                let leaf = level + 1 == depth;
+                let b = self.alloc_zeroed(inode, cur.saturating_add(1), meta || !leaf)?;
+                self.order(b, cur)?;
+                self.meta_write(off, &b.to_le_bytes())?;
                 b
             } else {
                 self.layout.check_data_block(next)?;
@@ -114,7 +127,7 @@ impl<D: BlockDevice> Fs<D> {
         let span = p.pow(depth - 1);
         let off = self.layout.block_offset(b);
         let mut ptrs = zeroed(self.layout.block_size as usize)?;
-        self.dev.read_at(off, &mut ptrs)?;
+        self.meta_read(off, &mut ptrs)?;
         let mut changed = false;
         let mut empty = true;
         for i in 0..p {
@@ -149,7 +162,7 @@ impl<D: BlockDevice> Fs<D> {
             return Ok(true);
         }
         if changed {
-            self.dev.write_at(off, &ptrs)?;
+            self.meta_write(off, &ptrs)?;
         }
         Ok(false)
     }

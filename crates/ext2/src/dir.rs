@@ -106,7 +106,7 @@ impl<D: BlockDevice> Fs<D> {
     /// Reads logical block `lblk` of directory `dir` into `buf` (a hole is corrupt).
     fn dir_block(&self, dir: &Inode, lblk: u64, buf: &mut [u8]) -> Result<()> {
         match self.map_block(dir, lblk)? {
-            Some(b) => self.dev.read_at(self.layout.block_offset(b), buf),
+            Some(b) => self.meta_read(self.layout.block_offset(b), buf),
             None => Err(Error::Corrupt("hole in a directory")),
         }
     }

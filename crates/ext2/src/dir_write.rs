@@ -13,6 +13,15 @@ use crate::inode::{FileType, Inode};
 /// `i_flags` bit of a directory with a hash-tree index.
 const EXT2_INDEX_FL: u32 = 0x1000;
 
+/// Where `add_entry` put an entry: its directory block, and whether the directory grew
+/// a block for it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Placed {
+    pub block: u32,
+    #[allow(dead_code)]
+    pub grew: bool,
+}
+
 /// Bytes an entry with a name of `len` bytes needs (header and name, 4-aligned).
 fn rec_size(len: usize) -> usize {
     (8 + len).next_multiple_of(4)
@@ -71,7 +80,7 @@ impl<D: BlockDevice> Fs<D> {
             .map_block(dir, lblk)?
             .ok_or(Error::Corrupt("hole in a directory"))?;
         let mut buf = zeroed(self.layout.block_size as usize)?;
-        self.dev.read_at(self.layout.block_offset(b), &mut buf)?;
+        self.meta_read(self.layout.block_offset(b), &mut buf)?;
         Ok((buf, b))
     }
 
@@ -103,8 +112,9 @@ impl<D: BlockDevice> Fs<D> {
         dir.flags &= !EXT2_INDEX_FL;
     }
 
-    /// Adds entry `name` -> `ino` (of type `t`) to directory `dir_ino`.
-    pub(crate) fn add_entry(&mut self, dir_ino: u32, name: &[u8], ino: u32, t: FileType) -> Result<()> {
+    /// Adds entry `name` -> `ino` (of type `t`) to directory `dir_ino`; says where it
+    /// went (for [`Fs::order_after_entry`]).
+    pub(crate) fn add_entry(&mut self, dir_ino: u32, name: &[u8], ino: u32, t: FileType) -> Result<Placed> {
         check_name(name)?;
         let mut dir = self.inode(dir_ino)?;
         let bs = self.layout.block_size as usize;
@@ -126,31 +136,45 @@ impl<D: BlockDevice> Fs<D> {
                         .copy_from_slice(&(used as u16).to_le_bytes());
                     self.put_entry(&mut buf, off + used, ino, rec_len - used, name, t)?;
                 }
-                self.dev.write_at(self.layout.block_offset(b), &buf)?;
+                self.meta_write(self.layout.block_offset(b), &buf)?;
                 dir.mtime = i64::from(self.now);
                 dir.ctime = dir.mtime;
-                return self.write_inode(dir_ino, &dir);
+                self.write_inode(dir_ino, &dir)?;
+                return Ok(Placed { block: b, grew: false });
             }
         }
         let goal = self.goal(dir_ino, &dir, nblocks);
-        let b = self.map_alloc(&mut dir, nblocks, goal)?;
+        let b = self.map_alloc(dir_ino, &mut dir, nblocks, goal, true)?;
         let mut buf = zeroed(bs)?;
         self.put_entry(&mut buf, 0, ino, bs, name, t)?;
-        self.dev.write_at(self.layout.block_offset(b), &buf)?;
+        self.meta_install(b, &buf)?;
         dir.size += bs as u64;
         dir.mtime = i64::from(self.now);
         dir.ctime = dir.mtime;
-        self.write_inode(dir_ino, &dir)
+        self.write_inode(dir_ino, &dir)?;
+        Ok(Placed { block: b, grew: true })
+    }
+
+    /// Orders block `after` behind the entry `placed` added to directory `dir_ino`: the
+    /// entry's block, and the directory's inode, which makes that block reachable (a
+    /// block it grew, or a directory new itself: its own entry was ordered before its
+    /// inode in turn, so the whole path to the root is on the disk first).
+    pub(crate) fn order_after_entry(&mut self, dir_ino: u32, placed: Placed, after: u32) -> Result<()> {
+        self.order(placed.block, after)?;
+        let holder = self.inode_block(dir_ino)?;
+        self.order(holder, after)
     }
 
     /// Finds entry `name` of directory `dir_ino` and applies `f` to its block and offset
-    /// (with the offset of the entry before it in the block); `None` if absent.
+    /// (with the offset of the entry before it in the block), the changed block being
+    /// ordered after the blocks `after`; `None` if absent. Returns the block too.
     fn with_entry<T>(
         &mut self,
         dir_ino: u32,
         name: &[u8],
+        after: &[u32],
         f: impl FnOnce(&mut [u8], usize, Option<usize>) -> Result<T>,
-    ) -> Result<Option<T>> {
+    ) -> Result<Option<(T, u32)>> {
         let mut dir = self.inode(dir_ino)?;
         if dir.file_type() != FileType::Directory {
             return Err(Error::NotDirectory);
@@ -162,12 +186,15 @@ impl<D: BlockDevice> Fs<D> {
             for (off, eino, _, name_len) in self.entries_of(&buf)? {
                 if eino != 0 && buf.get(off + 8..off + 8 + name_len) == Some(name) {
                     let t = f(&mut buf, off, prev)?;
-                    self.dev.write_at(self.layout.block_offset(b), &buf)?;
+                    for &a in after {
+                        self.order(a, b)?;
+                    }
+                    self.meta_write(self.layout.block_offset(b), &buf)?;
                     self.unindex(&mut dir);
                     dir.mtime = i64::from(self.now);
                     dir.ctime = dir.mtime;
                     self.write_inode(dir_ino, &dir)?;
-                    return Ok(Some(t));
+                    return Ok(Some((t, b)));
                 }
                 prev = Some(off);
             }
@@ -175,9 +202,10 @@ impl<D: BlockDevice> Fs<D> {
         Ok(None)
     }
 
-    /// Removes entry `name` from directory `dir_ino`; returns the inode it named.
-    pub(crate) fn remove_entry(&mut self, dir_ino: u32, name: &[u8]) -> Result<u32> {
-        let r = self.with_entry(dir_ino, name, |buf, off, prev| {
+    /// Removes entry `name` from directory `dir_ino`, the change ordered after the blocks
+    /// `after`; returns the inode it named.
+    pub(crate) fn remove_entry(&mut self, dir_ino: u32, name: &[u8], after: &[u32]) -> Result<u32> {
+        let r = self.with_entry(dir_ino, name, after, |buf, off, prev| {
             let ino = le32(buf, off);
             match prev {
                 Some(p) => {
@@ -190,14 +218,21 @@ impl<D: BlockDevice> Fs<D> {
             }
             Ok(ino)
         })?;
-        r.ok_or(Error::NotFound)
+        r.map(|(ino, _)| ino).ok_or(Error::NotFound)
     }
 
-    /// Points entry `name` of directory `dir_ino` at `ino` (of type `t`); returns the
-    /// inode it named before.
-    pub(crate) fn repoint_entry(&mut self, dir_ino: u32, name: &[u8], ino: u32, t: FileType) -> Result<u32> {
+    /// Points entry `name` of directory `dir_ino` at `ino` (of type `t`), the change
+    /// ordered after the blocks `after`; returns the block it is in.
+    pub(crate) fn repoint_entry(
+        &mut self,
+        dir_ino: u32,
+        name: &[u8],
+        ino: u32,
+        t: FileType,
+        after: &[u32],
+    ) -> Result<u32> {
         let filetype = self.sb.has_filetype();
-        let r = self.with_entry(dir_ino, name, |buf, off, _| {
+        let r = self.with_entry(dir_ino, name, after, |buf, off, _| {
             let old = le32(buf, off);
             buf.get_mut(off..off + 4)
                 .ok_or(Error::Corrupt("entry"))?
@@ -207,7 +242,7 @@ impl<D: BlockDevice> Fs<D> {
             }
             Ok(old)
         })?;
-        r.ok_or(Error::NotFound)
+        r.map(|(_, b)| b).ok_or(Error::NotFound)
     }
 
     /// Whether directory `ino` holds nothing but `.` and `..`.

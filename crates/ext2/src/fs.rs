@@ -1,10 +1,12 @@
 //! A mounted file system: mounting (superblock and descriptor checks) and inode lookup.
 
 use crate::bytes::zeroed;
+use crate::cache::Cache;
 use crate::dev::BlockDevice;
 use crate::error::{Error, Result};
 use crate::inode::{INODE_RECORD, Inode};
 use crate::layout::{Layout, gdt_bytes};
+use crate::order::{Graph, NumSet};
 use crate::superblock::{SUPERBLOCK_OFFSET, SUPERBLOCK_SIZE, Superblock};
 
 /// The root directory's inode number.
@@ -25,6 +27,18 @@ pub struct Fs<D> {
     pub(crate) defer_release: bool,
     /// Inodes that lost their last link under deferred release, not yet handed out.
     pub(crate) orphans: alloc::vec::Vec<u32>,
+    /// Cached metadata blocks (interior mutability: reads through `&self` fill it).
+    pub(crate) cache: core::cell::RefCell<Cache>,
+    /// Write-order constraints between dirty cached blocks.
+    pub(crate) graph: Graph,
+    /// Blocks and inodes freed since the last completed flush: not allocated again until
+    /// then.
+    pub(crate) pending_blocks: NumSet,
+    pub(crate) pending_inodes: NumSet,
+    /// `s_state` as found at mount (restored by `unmount`).
+    pub(crate) mount_state: u16,
+    /// Whether the superblock on disk says "not clean" since this mount wrote.
+    pub(crate) marked_unclean: bool,
 }
 
 impl<D: BlockDevice> Fs<D> {
@@ -50,7 +64,14 @@ impl<D: BlockDevice> Fs<D> {
         let layout = Layout::new(&sb, &gdt)?;
         let read_only = sb.needs_read_only();
         let now = sb.wtime.max(1);
+        let mount_state = sb.state;
         Ok(Fs {
+            cache: core::cell::RefCell::new(Cache::new(layout.block_size)),
+            graph: Graph::default(),
+            pending_blocks: NumSet::default(),
+            pending_inodes: NumSet::default(),
+            mount_state,
+            marked_unclean: false,
             dev,
             sb,
             layout,
@@ -87,22 +108,19 @@ impl<D: BlockDevice> Fs<D> {
         if self.read_only { Err(Error::ReadOnly) } else { Ok(()) }
     }
 
-    /// Makes all writes durable on the device.
-    pub fn flush(&mut self) -> Result<()> {
-        self.dev.flush()
-    }
-
     /// The group descriptors.
     pub fn groups(&self) -> &[crate::group::GroupDesc] {
         &self.layout.groups
     }
 
-    /// The underlying device.
+    /// The underlying device. Metadata changed since the last [`Fs::flush`] is not on
+    /// it yet.
     pub fn device(&self) -> &D {
         &self.dev
     }
 
-    /// Unmounts, giving back the device.
+    /// Gives back the device as it is: metadata changed since the last [`Fs::flush`] is
+    /// lost (see [`Fs::unmount`]).
     pub fn into_device(self) -> D {
         self.dev
     }
@@ -114,7 +132,7 @@ impl<D: BlockDevice> Fs<D> {
     pub fn inode(&self, ino: u32) -> Result<Inode> {
         let off = self.layout.inode_offset(ino)?;
         let mut raw = [0u8; INODE_RECORD];
-        self.dev.read_at(off, &mut raw)?;
+        self.meta_read(off, &mut raw)?;
         let inode = Inode::parse(&raw);
         if inode.is_free() {
             return Err(Error::Stale);

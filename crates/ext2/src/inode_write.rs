@@ -15,7 +15,7 @@ impl<D: BlockDevice> Fs<D> {
     pub(crate) fn write_inode(&mut self, ino: u32, inode: &Inode) -> Result<()> {
         let off = self.layout.inode_offset(ino)?;
         let mut raw = [0u8; INODE_RECORD];
-        self.dev.read_at(off, &mut raw)?;
+        self.meta_read(off, &mut raw)?;
         let mut put16 = |o: usize, v: u16| raw[o..o + 2].copy_from_slice(&v.to_le_bytes());
         put16(0, inode.mode);
         put16(2, inode.uid as u16);
@@ -42,7 +42,7 @@ impl<D: BlockDevice> Fs<D> {
         }
         put32(100, inode.generation);
         put32(104, inode.file_acl);
-        self.dev.write_at(off, &raw)
+        self.meta_write(off, &raw)
     }
 
     /// Zeroes the whole on-disk record of a newly allocated inode `ino`.
@@ -55,6 +55,6 @@ impl<D: BlockDevice> Fs<D> {
         {
             s.copy_from_slice(&EXTRA_ISIZE.to_le_bytes());
         }
-        self.dev.write_at(off, &raw)
+        self.meta_write(off, &raw)
     }
 }

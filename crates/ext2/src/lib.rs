@@ -7,9 +7,12 @@
 //! fallible ([`Error::NoMemory`]).
 //!
 //! Writing (allocation near a goal, create, write, truncate, unlink, mkdir/rmdir, rename,
-//! links, symlinks, device nodes) goes straight to the device, each change as it is made:
-//! there is no cache, no ordering of metadata writes for crash consistency yet, and
-//! only the primary superblock and descriptor table are updated (`e2fsck -fn` accepts
+//! links, symlinks, device nodes) changes metadata in a bounded write-back cache of whole
+//! blocks (`cache.rs`); file data bypasses it and goes straight to the device.
+//! [`Fs::flush`] writes the dirty metadata in an order that leaves every crash image
+//! (any prefix of the writes) repairable by `e2fsck -p`, with flushed files intact
+//! (`sync.rs` has the rules; a directory renamed across blocks is the known exception).
+//! Only the primary superblock and descriptor table are updated (`e2fsck -fn` accepts
 //! that). A directory with a hash-tree index loses its index flag when it changes (its
 //! blocks stay a valid linear directory).
 //!
@@ -29,6 +32,7 @@ mod balloc;
 mod bmap;
 mod bmap_write;
 mod bytes;
+mod cache;
 mod dev;
 mod dir;
 mod dir_write;
@@ -39,12 +43,15 @@ mod inode;
 mod inode_write;
 mod layout;
 mod ops;
+mod order;
 mod pages;
 mod read;
 mod superblock;
 mod symlink;
+mod sync;
 mod write;
 
+pub use cache::CacheStats;
 pub use dev::{BlockDevice, MemDevice, SECTOR_SIZE};
 pub use dir::DirEntry;
 pub use error::{Error, Result};

@@ -119,13 +119,13 @@ impl<D: BlockDevice> Fs<D> {
         self.layout.check_data_block(b)?;
         let off = self.layout.block_offset(b);
         let mut header = [0u8; 8];
-        self.dev.read_at(off, &mut header)?;
+        self.meta_read(off, &mut header)?;
         if crate::bytes::le32(&header, 0) != EXT2_XATTR_MAGIC {
             return Err(Error::Corrupt("extended-attribute block magic"));
         }
         let refs = crate::bytes::le32(&header, 4);
         if refs > 1 {
-            self.dev.write_at(off + 4, &(refs - 1).to_le_bytes())?;
+            self.meta_write(off + 4, &(refs - 1).to_le_bytes())?;
         } else {
             self.free_block(b)?;
         }
@@ -178,9 +178,25 @@ impl<D: BlockDevice> Fs<D> {
             }
             inode.rdev = rdev;
         }
-        self.write_inode(ino, &inode)?;
-        self.add_entry(dir, name, ino, t)?;
+        self.link_new_inode(dir, name, ino, &inode, t)?;
         Ok(ino)
+    }
+
+    /// Names new inode `ino` in `dir`, then writes it: the entry reaches the disk before
+    /// the inode's link does (`sync.rs`, rule 3).
+    fn link_new_inode(&mut self, dir: u32, name: &[u8], ino: u32, inode: &Inode, t: FileType) -> Result<()> {
+        let placed = match self.add_entry(dir, name, ino, t) {
+            Ok(p) => p,
+            Err(e) => {
+                // Give the inode (and a new directory's or symlink's block) back; the
+                // first error is the one reported.
+                let _ = self.release_now(ino, inode.clone());
+                return Err(e);
+            }
+        };
+        let holder = self.inode_block(ino)?;
+        self.order_after_entry(dir, placed, holder)?;
+        self.write_inode(ino, inode)
     }
 
     /// Creates directory `name` in `dir`; returns its inode.
@@ -193,7 +209,7 @@ impl<D: BlockDevice> Fs<D> {
         let (ino, mut inode) = self.new_inode(dir, S_IFDIR as u16 | (perm & 0o7777), uid, gid)?;
         inode.links = 2;
         let goal = self.goal(ino, &inode, 0);
-        let b = self.map_alloc(&mut inode, 0, goal)?;
+        let b = self.map_alloc(ino, &mut inode, 0, goal, true)?;
         let bs = self.layout.block_size as usize;
         let mut buf = crate::bytes::zeroed(bs)?;
         let mut put = |off: usize, e: u32, rec: usize, name: &[u8]| {
@@ -208,10 +224,9 @@ impl<D: BlockDevice> Fs<D> {
             buf[7] = 2;
             buf[19] = 2;
         }
-        self.dev.write_at(self.layout.block_offset(b), &buf)?;
+        self.meta_install(b, &buf)?;
         inode.size = bs as u64;
-        self.write_inode(ino, &inode)?;
-        self.add_entry(dir, name, ino, FileType::Directory)?;
+        self.link_new_inode(dir, name, ino, &inode, FileType::Directory)?;
         self.adjust_links(dir, true)?;
         Ok(ino)
     }
@@ -228,8 +243,10 @@ impl<D: BlockDevice> Fs<D> {
         if !self.dir_is_empty(ino)? {
             return Err(Error::NotEmpty);
         }
-        self.remove_entry(dir, name)?;
+        // The inode goes before its entry does (`sync.rs`, rule 4).
         self.release(ino, inode)?;
+        let holder = self.inode_block(ino)?;
+        self.remove_entry(dir, name, &[holder])?;
         self.adjust_links(dir, false)
     }
 
@@ -241,8 +258,11 @@ impl<D: BlockDevice> Fs<D> {
         if self.inode(ino)?.file_type() == FileType::Directory {
             return Err(Error::IsDirectory);
         }
-        self.remove_entry(dir, name)?;
-        self.drop_link(ino)
+        // The link count drops before the entry goes (`sync.rs`, rule 4).
+        self.drop_link(ino)?;
+        let holder = self.inode_block(ino)?;
+        self.remove_entry(dir, name, &[holder])?;
+        Ok(())
     }
 
     /// Adds a hard link `name` in `dir` to non-directory `ino`.
@@ -253,7 +273,8 @@ impl<D: BlockDevice> Fs<D> {
             return Err(Error::IsDirectory);
         }
         self.adjust_links(ino, true)?;
-        self.add_entry(dir, name, ino, t)
+        self.add_entry(dir, name, ino, t)?;
+        Ok(())
     }
 
     /// Creates symbolic link `name` in `dir` pointing to `target`; returns its inode.
@@ -275,11 +296,15 @@ impl<D: BlockDevice> Fs<D> {
             }
         } else {
             let goal = self.goal(ino, &inode, 0);
-            let b = self.map_alloc(&mut inode, 0, goal)?;
-            self.dev.write_at(self.layout.block_offset(b), target)?;
+            let b = self.map_alloc(ino, &mut inode, 0, goal, true)?;
+            let mut block = crate::bytes::zeroed(self.layout.block_size as usize)?;
+            block
+                .get_mut(..target.len())
+                .ok_or(Error::NameTooLong)?
+                .copy_from_slice(target);
+            self.meta_install(b, &block)?;
         }
-        self.write_inode(ino, &inode)?;
-        self.add_entry(dir, name, ino, FileType::Symlink)?;
+        self.link_new_inode(dir, name, ino, &inode, FileType::Symlink)?;
         Ok(ino)
     }
 
@@ -299,7 +324,7 @@ impl<D: BlockDevice> Fs<D> {
         if is_dir && old_dir != new_dir {
             self.check_not_below(ino, new_dir)?;
         }
-        match self.lookup(new_dir, new_name)? {
+        let reach = match self.lookup(new_dir, new_name)? {
             Some(target) if target == ino => return Ok(()),
             Some(target) => {
                 let tinode = self.inode(target)?;
@@ -316,24 +341,30 @@ impl<D: BlockDevice> Fs<D> {
                 if is_dir && old_dir != new_dir && self.inode(new_dir)?.links >= EXT2_LINK_MAX && !target_dir {
                     return Err(Error::TooManyLinks);
                 }
-                self.repoint_entry(new_dir, new_name, ino, t)?;
+                // The target loses its link before the entry stops naming it (rule 4).
                 if target_dir {
                     self.release(target, tinode)?;
                     self.adjust_links(new_dir, false)?;
                 } else {
                     self.drop_link(target)?;
                 }
+                let holder = self.inode_block(target)?;
+                let b = self.repoint_entry(new_dir, new_name, ino, t, &[holder])?;
+                [b, self.inode_block(new_dir)?]
             }
             None => {
                 if is_dir && old_dir != new_dir && new_parent.links >= EXT2_LINK_MAX {
                     return Err(Error::TooManyLinks);
                 }
-                self.add_entry(new_dir, new_name, ino, t)?;
+                let placed = self.add_entry(new_dir, new_name, ino, t)?;
+                [placed.block, self.inode_block(new_dir)?]
             }
-        }
-        self.remove_entry(old_dir, old_name)?;
+        };
+        // The new name (its block and its directory's inode, which makes the block
+        // reachable) reaches the disk before the old one goes (rule 5).
+        self.remove_entry(old_dir, old_name, &reach)?;
         if is_dir && old_dir != new_dir {
-            self.repoint_entry(ino, b"..", new_dir, FileType::Directory)?;
+            self.repoint_entry(ino, b"..", new_dir, FileType::Directory, &[])?;
             self.adjust_links(new_dir, true)?;
             self.adjust_links(old_dir, false)?;
         }

@@ -70,7 +70,7 @@ impl<D: BlockDevice> Fs<D> {
                 }
             }
             let g = goal.unwrap_or_else(|| self.goal(ino, &inode, l));
-            match self.map_alloc(&mut inode, l, g) {
+            match self.map_alloc(ino, &mut inode, l, g, false) {
                 Ok(b) => {
                     goal = Some(b.saturating_add(1));
                     changed = true;

@@ -65,7 +65,7 @@ impl<D: BlockDevice> Fs<D> {
                     Some(g) => g,
                     None => self.goal(ino, &inode, lblk),
                 };
-                let b = self.map_alloc(&mut inode, lblk, g)?;
+                let b = self.map_alloc(ino, &mut inode, lblk, g, false)?;
                 goal = Some(b.saturating_add(1));
                 let src = data.get(done..done + chunk).ok_or(Error::InvalidArgument)?;
                 self.dev.write_at(self.layout.block_offset(b) + within, src)?;

@@ -43,6 +43,7 @@ fn cache_write(fs: &mut Fs<MemDevice>, ino: u32, offset: u64, data: &[u8]) -> Me
     let first = offset / bs;
     let count = (data.len() as u64).div_ceil(bs);
     fs.allocate_blocks(ino, first, count).unwrap();
+    fs.flush().unwrap();
     let mut dev = fs.device().clone();
     for (i, chunk) in data.chunks(bs as usize).enumerate() {
         let b = fs.file_block(ino, first + i as u64).unwrap().expect("allocated");
@@ -93,6 +94,7 @@ fn page_cache_writes_pass_fsck_for_each_block_size() {
             (i.atime, i.mtime, i.ctime),
             (1_600_000_000, 1_600_000_001, 1_600_000_002)
         );
+        fs.flush().unwrap();
         fsck_clean(&fsck, &dir, fs.device().as_bytes());
     }
 }
@@ -119,5 +121,6 @@ fn deferred_release_keeps_the_blocks_until_the_orphan_goes() {
     assert!(fs.superblock().free_blocks_count > free_before);
     // A second release, of a freed inode, does nothing.
     fs.release_orphan(ino).unwrap();
+    fs.flush().unwrap();
     fsck_clean(&fsck, &dir, fs.device().as_bytes());
 }

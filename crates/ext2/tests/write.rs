@@ -179,7 +179,7 @@ fn exercise(bs: u32) {
     assert_eq!(fs.lookup(many, b"file-number-00002").unwrap(), None);
     fs.unlink(root, b"sparse2").unwrap();
 
-    let img = fs.into_device().into_inner();
+    let img = fs.unmount().unwrap().into_inner();
     assert_fsck_clean(&fsck, &dir, &img);
     // and what e2fsprogs reads agrees with the crate
     let fs = Fs::mount(MemDevice::new(img)).unwrap();
@@ -224,7 +224,7 @@ fn ten_thousand_files_in_one_directory() {
         fs.unlink(big, format!("f{i:05}").as_bytes()).unwrap();
     }
     assert!(fs.lookup(big, b"f09999").unwrap().is_some());
-    let img = fs.into_device().into_inner();
+    let img = fs.unmount().unwrap().into_inner();
     assert_fsck_clean(&fsck, &dir, &img);
 }
 
@@ -245,7 +245,44 @@ fn a_full_file_system_says_no_space() {
     };
     assert_eq!(err, Error::NoSpace);
     assert_eq!(fs.superblock().free_blocks_count, 0);
-    let img = fs.into_device().into_inner();
+    let img = fs.unmount().unwrap().into_inner();
+    assert_fsck_clean(&fsck, &dir, &img);
+}
+
+/// Blocks and inodes freed since the last flush are not handed out again until a flush
+/// made their freeing durable: on a full disk the allocator flushes first and then
+/// reuses them; the cache's statistics and shrinking work.
+#[test]
+fn freed_space_is_reused_after_a_flush() {
+    let Some((mut fs, fsck, dir)) = fresh("reuse", 1024, "2M") else {
+        return;
+    };
+    let f = fs.create(ROOT_INO, b"fill", 0o644, 0, 0).unwrap();
+    let chunk = vec![0x5au8; 64 * 1024];
+    let mut off = 0u64;
+    while fs.write(f, off, &chunk).is_ok() {
+        off += chunk.len() as u64;
+    }
+    fs.flush().unwrap();
+    assert_eq!(fs.cache_stats().dirty, 0);
+    let state = |img: &[u8]| u16::from_le_bytes([img[1024 + 58], img[1024 + 59]]);
+    assert_eq!(state(fs.device().as_bytes()) & 1, 0, "mounted and written: not clean");
+    fs.unlink(ROOT_INO, b"fill").unwrap();
+    assert!(fs.cache_stats().dirty > 0, "the unlink is only in the cache");
+    // The freed blocks are pending: this write needs them, so it flushes first.
+    let g = fs.create(ROOT_INO, b"again", 0o644, 0, 0).unwrap();
+    let data = pattern(9, 512 * 1024);
+    assert_eq!(fs.write(g, 0, &data).unwrap(), data.len());
+    assert_eq!(read_all(&fs, g), data);
+    fs.flush().unwrap();
+    let stats = fs.cache_stats();
+    assert_eq!(stats.dirty, 0);
+    assert!(stats.blocks > 0);
+    assert_eq!(fs.shrink(usize::MAX), stats.blocks);
+    assert_eq!(fs.cache_stats().blocks, 0);
+    assert_eq!(read_all(&fs, g), data, "everything reads back from the device");
+    let img = fs.unmount().unwrap().into_inner();
+    assert_eq!(state(&img) & 1, 1, "unmounted: clean again");
     assert_fsck_clean(&fsck, &dir, &img);
 }
 
@@ -255,7 +292,7 @@ fn read_only_mounts_refuse_writes() {
     let Some((fs, _, _)) = fresh("ro", 1024, "4M") else {
         return;
     };
-    let mut img = fs.into_device().into_inner();
+    let mut img = fs.unmount().unwrap().into_inner();
     img[1024 + 101] |= 0x80;
     let mut fs = Fs::mount(MemDevice::new(img)).unwrap();
     assert_eq!(fs.create(ROOT_INO, b"x", 0o644, 0, 0), Err(Error::ReadOnly));
@@ -297,10 +334,10 @@ fn attribute_blocks_are_kept_and_freed() {
     assert_eq!(fs.inode(one).unwrap().file_acl, acl);
     fs.unlink(ROOT_INO, b"two").unwrap();
     fs.rename(ROOT_INO, b"one", ROOT_INO, b"uno").unwrap();
-    let img = fs.into_device().into_inner();
+    let img = fs.unmount().unwrap().into_inner();
     assert_fsck_clean(&fsck, &dir, &img);
     let mut fs = Fs::mount(MemDevice::new(img)).unwrap();
     fs.unlink(ROOT_INO, b"uno").unwrap();
-    let img = fs.into_device().into_inner();
+    let img = fs.unmount().unwrap().into_inner();
     assert_fsck_clean(&fsck, &dir, &img);
 }

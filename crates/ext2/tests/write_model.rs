@@ -257,7 +257,7 @@ fn run(ops: &[Op]) {
     }
     // And e2fsck finds nothing wrong.
     let path = dir.join(format!("case-{}.img", std::process::id()));
-    fs::write(&path, fs.into_device().into_inner()).unwrap();
+    fs::write(&path, fs.unmount().unwrap().into_inner()).unwrap();
     let out = Command::new(tool("e2fsck").unwrap())
         .arg("-fn")
         .arg(&path)
