@@ -20,18 +20,25 @@ MEM    ?= 256M
 ACCEL  ?=
 MACHINE ?= pc
 
-# make run and make debug boot the busybox user land of run-image unless
-# INITRD names another image; KSHELL=1 adds the `kshell` word. `quiet`
-# keeps all but errors of the kernel log off the console, as a distribution's
-# boot loader does (dmesg has everything; APPEND=loglevel=7 shows it).
+# make run and make debug boot the busybox user land from the persistent
+# ext2 disk DISK (made on first use from run-image's tree, then kept: files
+# made in one boot are there in the next) with root=/dev/vda, unless INITRD
+# names an initramfs to boot instead (DISK= for none); KSHELL=1 adds the
+# `kshell` word. `quiet` keeps all but errors of the kernel log off the
+# console, as a distribution's boot loader does (dmesg has everything;
+# APPEND=loglevel=7 shows it).
+DISK ?= build/disk.img
+comma := ,
 RUN_IMAGE := build/initrd-run.cpio.gz
-RUN_INITRD = $(if $(strip $(INITRD)),$(INITRD),$(RUN_IMAGE))
-RUN_APPEND = $(strip quiet $(APPEND) $(if $(filter-out 0 no,$(KSHELL)),kshell))
+RUN_ON_DISK = $(if $(strip $(INITRD)),,$(strip $(DISK)))
+RUN_INITRD = $(if $(strip $(INITRD)),$(INITRD),$(if $(RUN_ON_DISK),,$(RUN_IMAGE)))
+RUN_APPEND = $(strip quiet $(if $(RUN_ON_DISK),root=/dev/vda rw) $(APPEND) $(if $(filter-out 0 no,$(KSHELL)),kshell))
 RUN_OPTS = --kernel $(KERNEL) --initrd "$(RUN_INITRD)" --append "$(RUN_APPEND)" \
-           --smp $(SMP) --mem $(MEM) --accel "$(ACCEL)" --machine $(MACHINE)
-RUN_DEPS = kernel tools $(if $(strip $(INITRD)),,run-image)
+           --smp $(SMP) --mem $(MEM) --accel "$(ACCEL)" --machine $(MACHINE) \
+           $(if $(RUN_ON_DISK),-- -drive file=$(RUN_ON_DISK)$(comma)if=virtio$(comma)format=raw)
+RUN_DEPS = kernel tools $(if $(strip $(INITRD)),,run-image) $(if $(RUN_ON_DISK),disk-image)
 
-.PHONY: all deps kernel tools run-image run debug test bench clean
+.PHONY: all deps kernel tools run-image disk-image run debug test bench clean
 
 all: kernel
 
@@ -55,6 +62,11 @@ kernel: deps
 run-image: tools
 	@scripts/deps.sh --busybox
 	@EXTRA="$(EXTRA)" OVERLAY="$(OVERLAY)" scripts/build-run-image.sh -o $(RUN_IMAGE)
+
+# The root disk of make run (left alone once it exists).
+disk-image: run-image
+	@scripts/deps.sh --user
+	@scripts/build-disk-image.sh $(DISK)
 
 run: $(RUN_DEPS)
 	@$(MRUN) run $(RUN_OPTS)

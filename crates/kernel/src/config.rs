@@ -37,6 +37,13 @@ pub struct Config {
     pub kshell: bool,
     /// Unknown `KEY=VALUE` words: the environment of init (as on Linux).
     pub init_env: Vec<String>,
+    /// `root=/dev/NAME`: the disk to mount as `/` when the initramfs has
+    /// no `/init` (as Linux does); `rootfstype=` (ext2 only),
+    /// `rootflags=` (its mount options), `rw` or `ro` (Linux's default).
+    pub root: Option<String>,
+    pub rootfstype: Option<String>,
+    pub rootflags: String,
+    pub root_rw: bool,
 }
 
 /// A console terminal `console=` can name.
@@ -70,6 +77,10 @@ impl Default for Config {
             slice_ms: 10,
             kshell: false,
             init_env: Vec::new(),
+            root: None,
+            rootfstype: None,
+            rootflags: String::new(),
+            root_rw: false,
         }
     }
 }
@@ -152,6 +163,13 @@ pub fn parse(cmdline: &str) -> Config {
                 _ => log::warn!("sched_slice_ms={v} is not a positive number; ignored"),
             },
             ("kshell", None) => c.kshell = true,
+            ("root", Some(v)) => c.root = Some(v),
+            ("rootfstype", Some(v)) => c.rootfstype = Some(v),
+            ("rootflags", Some(v)) => c.rootflags = v,
+            ("rw", None) => c.root_rw = true,
+            ("ro", None) => c.root_rw = false,
+            // Disks are found before the root is mounted: nothing to wait for.
+            ("rootwait", None) => {}
             ("quiet", None) => c.console_level = marten_abi::syslog::CONSOLE_LOGLEVEL_QUIET,
             // Understood by the hardware crate.
             ("nolapic", None) => {}

@@ -56,8 +56,8 @@ fn start_shells(me: &alloc::sync::Arc<proc::Process>) {
 /// Starts the user-space init as pid 1, if there is one and the command
 /// line does not ask for the kernel shell or the tests. Returns whether it
 /// started.
-pub fn start_user_init(cfg: &Config) -> bool {
-    if cfg.test || cfg.kshell || !fs::initramfs::has_user_files() {
+pub fn start_user_init(cfg: &Config, disk_root: bool) -> bool {
+    if cfg.test || cfg.kshell || !(disk_root || fs::initramfs::has_user_files()) {
         return false;
     }
     let defaults: [&[u8]; 3] = [b"/init", b"/sbin/init", b"/bin/sh"];

@@ -88,13 +88,20 @@ impl hal::KernelHooks for Kernel {
         }
         hal::boot::release_initrd();
         block::init();
+        let disk_root = match vfs::mount_root_disk(cfg) {
+            Ok(d) => d,
+            Err(e) => {
+                log::error!("cannot mount the root disk: {e}; staying on the initramfs");
+                false
+            }
+        };
         if let Err(e) = vfs::mount_standard() {
             log::error!("cannot mount /dev, /proc and /sys: {e}");
         }
         mm::init();
         syscall::init();
         hal::cpu::enable_interrupts();
-        if !init::start_user_init(cfg)
+        if !init::start_user_init(cfg, disk_root)
             && let Err(e) = proc::spawn_init(init::main)
         {
             panic!("cannot start init: {e}");

@@ -41,6 +41,37 @@ pub fn init() -> Result<(), Errno> {
     Ok(())
 }
 
+/// Mounts the disk `root=` names as `/` (Linux's prepare_namespace), when
+/// the initramfs has no `/init` to do it. Returns whether it did.
+pub fn mount_root_disk(cfg: &crate::config::Config) -> Result<bool, Errno> {
+    let Some(root) = cfg.root.as_deref() else {
+        return Ok(false);
+    };
+    if walk::lookup_kernel(b"/init").is_ok() {
+        log::info!("root={root}: the initramfs has /init, which mounts the root");
+        return Ok(false);
+    }
+    if let Some(t) = cfg.rootfstype.as_deref()
+        && t != "ext2"
+    {
+        log::error!("rootfstype={t}: only ext2 is supported");
+        return Err(Errno::ENODEV);
+    }
+    let name = root.strip_prefix("/dev/").unwrap_or(root);
+    let Some(disk) = crate::block::disks().iter().find(|d| d.name() == name) else {
+        log::error!("root={root}: no such disk");
+        return Err(Errno::ENXIO);
+    };
+    let flags = if cfg.root_rw { 0 } else { marten_abi::mount::MS_RDONLY };
+    let (sb, dir) = crate::fs::ext2::mount_disk(disk, cfg.rootflags.as_bytes(), !cfg.root_rw)?;
+    mount::replace_root(sb, dir, flags, root.as_bytes())?;
+    log::info!(
+        "root: {root} (ext2, {})",
+        if cfg.root_rw { "read-write" } else { "read-only" }
+    );
+    Ok(true)
+}
+
 /// The standard mounts, after the initramfs: devtmpfs on /dev, a tmpfs on
 /// /dev/shm, proc on /proc, sysfs on /sys; and /tmp.
 pub fn mount_standard() -> Result<(), Errno> {

@@ -142,6 +142,31 @@ pub fn root_mount() -> Arc<Mount> {
     TABLE.lock().first().cloned().expect("the root is mounted at boot")
 }
 
+/// Makes `sb` (root directory `root`) the namespace's root in place of the
+/// initramfs (boot, before any process has a root: Linux's mount of
+/// `root=`). The old root's files go with it.
+pub fn replace_root(sb: Arc<SuperBlock>, root: Arc<Inode>, flags: u64, source: &[u8]) -> Result<(), Errno> {
+    let source = crate::kalloc::vec_from(source)?;
+    let m = hal::heap::try_arc(Mount {
+        id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+        sb,
+        root,
+        at: None,
+        flags: AtomicU64::new(flags & KEPT_FLAGS),
+        source,
+    })
+    .map_err(|_| Errno::ENOMEM)?;
+    let old = {
+        let mut t = TABLE.lock();
+        if t.len() != 1 {
+            return Err(Errno::EBUSY);
+        }
+        core::mem::replace(&mut t[0], m)
+    };
+    drop(old);
+    Ok(())
+}
+
 /// The namespace's root.
 pub fn root() -> Loc {
     let m = root_mount();
