@@ -1,6 +1,7 @@
 //! Directories: checked parsing of `ext2_dir_entry_2` records, name lookup and reading
-//! entries by cursor. Indexed (`dir_index`) directories are read by the same linear scan:
-//! their index blocks look like empty entries.
+//! entries by cursor. Lookups in indexed (`dir_index`) directories go through the hash
+//! tree (`htree.rs`); everything else, and reading entries, is a linear scan, where
+//! index blocks look like empty entries.
 
 use alloc::vec::Vec;
 
@@ -28,11 +29,11 @@ pub struct DirEntry {
 }
 
 /// A checked entry of one directory block.
-struct Raw<'a> {
-    ino: u32,
-    rec_len: usize,
-    ftype: u8,
-    name: &'a [u8],
+pub(crate) struct Raw<'a> {
+    pub ino: u32,
+    pub rec_len: usize,
+    pub ftype: u8,
+    pub name: &'a [u8],
 }
 
 /// The `d_type` of an ext2 directory-entry file type.
@@ -113,7 +114,7 @@ impl<D: BlockDevice> Fs<D> {
 
     /// Calls `f` with each live entry of `block` at or after byte `from` (with its
     /// offset) until `f` returns `Some`.
-    fn scan<T>(
+    pub(crate) fn scan<T>(
         &self,
         block: &[u8],
         from: usize,
@@ -139,6 +140,9 @@ impl<D: BlockDevice> Fs<D> {
         let dir = self.dir_inode(dir_ino)?;
         if name.is_empty() || name.len() > NAME_MAX {
             return Ok(None);
+        }
+        if let Some(found) = self.htree_lookup(&dir, name) {
+            return found;
         }
         let bs = self.layout.block_size;
         let mut buf = zeroed(bs as usize)?;

@@ -13,7 +13,8 @@
 //! (any prefix of the writes) repairable by `e2fsck -p`, with flushed files intact
 //! (`sync.rs` has the rules; a directory renamed across blocks is the known exception).
 //! Only the primary superblock and descriptor table are updated (`e2fsck -fn` accepts
-//! that). A directory with a hash-tree index loses its index flag when it changes (its
+//! that). Lookups in a directory with a hash-tree index read only the blocks the index
+//! points to (`htree.rs`); such a directory loses its index flag when it changes (its
 //! blocks stay a valid linear directory).
 //!
 //! The on-disk format follows the ext2 layout that Linux and e2fsprogs use: a superblock
@@ -39,6 +40,7 @@ mod dir_write;
 mod error;
 mod fs;
 mod group;
+mod htree;
 mod inode;
 mod inode_write;
 mod layout;

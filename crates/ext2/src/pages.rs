@@ -4,7 +4,11 @@
 //!
 //! A cache writes file data straight to the blocks [`Fs::file_block`] names; everything
 //! else (bitmaps, inode tables, directories, indirect blocks) still goes through the
-//! crate, so the crate stays the only writer of metadata.
+//! crate, so the crate stays the only writer of metadata. Such direct writes are safe
+//! with the crate's metadata cache and crash ordering: a data block is never cached, and
+//! a block freed since the last [`Fs::flush`] is not allocated again before it, so a new
+//! block never is one the disk still uses. Data written before a flush is durable when
+//! the flush returns (it ends with a device flush): that is `fsync`.
 
 use crate::dev::BlockDevice;
 use crate::error::{Error, Result};

@@ -1,4 +1,9 @@
 //! Reading a regular file's bytes; holes read as zeros.
+//!
+//! File data is read from the device, never from the metadata cache: a block is cached
+//! only while it holds metadata (a freed block's entry is dropped, and a block allocated
+//! for data is never loaded into the cache), so the device's copy of a data block is the
+//! only one.
 
 use crate::dev::BlockDevice;
 use crate::error::{Error, Result};

@@ -22,6 +22,10 @@ const MAX_LOG_BLOCK_SIZE: u32 = 2;
 
 /// COMPAT: reserved group-descriptor blocks for online resizing (inode 7).
 pub(crate) const EXT2_COMPAT_RESIZE_INODE: u32 = 0x0010;
+/// COMPAT: directories may have hash-tree indexes.
+pub(crate) const EXT2_COMPAT_DIR_INDEX: u32 = 0x0020;
+/// `s_flags`: index hashes read name bytes as unsigned (else signed).
+pub(crate) const EXT2_FLAGS_UNSIGNED_HASH: u32 = 0x0002;
 /// INCOMPAT: directory entries carry a file type.
 pub(crate) const EXT2_INCOMPAT_FILETYPE: u32 = 0x0002;
 /// RO_COMPAT: superblock backups only in groups 0, 1 and powers of 3, 5 and 7.
@@ -71,6 +75,10 @@ pub struct Superblock {
     /// Group-descriptor blocks reserved for resizing after each descriptor table (0
     /// without the resize_inode feature).
     pub reserved_gdt_blocks: u16,
+    /// `s_hash_seed`: the seed of directory-index hashes (all zero: the default seed).
+    pub hash_seed: [u32; 4],
+    /// `s_flags` (whether index hashes treat name bytes as signed or unsigned).
+    pub flags: u32,
 }
 
 impl Superblock {
@@ -120,6 +128,12 @@ impl Superblock {
             } else {
                 0
             },
+            hash_seed: if dynamic {
+                [le32(b, 236), le32(b, 240), le32(b, 244), le32(b, 248)]
+            } else {
+                [0; 4]
+            },
+            flags: le32(b, 352),
         };
         sb.check(le32(b, 28), le32(b, 36))?;
         Ok(sb)
@@ -191,6 +205,11 @@ impl Superblock {
     /// Whether only some groups hold superblock backups.
     pub fn sparse_super(&self) -> bool {
         self.feature_ro_compat & EXT2_RO_COMPAT_SPARSE_SUPER != 0
+    }
+
+    /// Whether directories may carry hash-tree indexes.
+    pub fn dir_index(&self) -> bool {
+        self.feature_compat & EXT2_COMPAT_DIR_INDEX != 0
     }
 
     /// Whether regular files use `i_size_high`.

@@ -293,7 +293,8 @@ fn no_sparse_super_no_filetype() {
     );
 }
 
-/// e2fsck -D turns the big directory into a hash tree; the linear scan still reads it.
+/// e2fsck -D turns the big directory into a hash tree; listing scans it linearly,
+/// lookups go through the index.
 #[test]
 fn indexed_directories_read_linearly() {
     let Some(fsck) = tool("e2fsck") else { return };
