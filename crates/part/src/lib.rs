@@ -10,13 +10,16 @@
 //! or a broken chain is reported as a [`Problem`] and skipped, a table that
 //! cannot be used is an [`Error`]; nothing panics on any input.
 
-#![no_std]
+#![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
 
 mod bytes;
 pub mod crc32;
 mod gpt;
 mod mbr;
+mod name;
+
+pub use name::name;
 
 use core::fmt;
 
