@@ -5,7 +5,7 @@
 //! The registry is filled once, at boot, before /dev is mounted, and never
 //! changes after (no hot-plug), so lookups take no lock.
 
-mod part;
+pub mod part;
 mod virtio;
 
 pub use virtio::{interrupt as virtio_interrupt, stats as virtio_stats};

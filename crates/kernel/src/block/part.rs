@@ -11,13 +11,19 @@ use marten_part::{Disk as PartDisk, Event, Options, ReadFailed, Table};
 /// A partition: `count` sectors of `disk` from `start`.
 ///
 /// Invariant: `count >= 1` and `start + count <= disk.capacity()`.
-struct Partition {
+pub struct Partition {
     disk: &'static dyn BlockDevice,
     start: u64,
     count: u64,
 }
 
 impl Partition {
+    /// Partition `start..start + count` of `disk` (the caller checked it
+    /// lies inside).
+    pub fn new(disk: &'static dyn BlockDevice, start: u64, count: u64) -> Partition {
+        Partition { disk, start, count }
+    }
+
     /// The disk's sector for `buf.len()` bytes at the partition's
     /// `sector`: EIO unless they lie inside the partition (as the whole
     /// disk answers past its end).
@@ -81,11 +87,7 @@ pub fn scan(name: &str, disk: &'static dyn BlockDevice, max: u32, add: &mut dyn 
             log::warn!("{name}: partition {} ignored (at most {max} per disk)", p.number)
         }
         Event::Found(p) => {
-            let part = Partition {
-                disk,
-                start: p.start,
-                count: p.count,
-            };
+            let part = Partition::new(disk, p.start, p.count);
             match crate::hal::heap::try_box(part) {
                 Ok(b) => add(p.number, b),
                 Err(_) => log::error!("{name}: out of memory for partition {}", p.number),
