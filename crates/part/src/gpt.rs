@@ -19,18 +19,22 @@ const MAX_ARRAY: u64 = 4 << 20;
 /// The fields of a valid header that locate its entries.
 #[derive(Clone, Copy, Debug)]
 struct Header {
+    /// Where the other copy's header is.
+    alternate: u64,
     entries_lba: u64,
     entries: u32,
     entries_crc: u32,
 }
 
-/// Reads the GPT: the primary, or (with `force_gpt`) the backup when the
-/// primary is bad; reports the entries of the one used.
+/// Reads the GPT: the primary (the backup it names is checked too), or
+/// (with `force_gpt`) the backup at the last LBA when the primary is bad;
+/// reports the entries of the one used.
 pub fn read(disk: &mut Disk<'_>, buf: &mut Sector, opts: Options, out: &mut dyn FnMut(Event)) -> Result<(), Error> {
     let last = disk.sectors - 1;
     let h = match header(disk, 1, buf) {
+        // As Linux, the backup is looked for where the primary says.
         Ok(h) => {
-            if let Err(e) = header(disk, last, buf) {
+            if let Err(e) = header(disk, h.alternate, buf) {
                 out(Event::Skipped(Problem::BackupGpt(e)));
             }
             h
@@ -95,6 +99,7 @@ fn header(disk: &mut Disk<'_>, lba: u64, buf: &mut Sector) -> Result<Header, Gpt
         return Err(GptError::UsableArea);
     }
     let h = Header {
+        alternate: le64(b, 32),
         entries_lba: le64(b, 72),
         entries: le32(b, 80),
         entries_crc: le32(b, 88),

@@ -301,3 +301,20 @@ fn forced_gpt_on_an_mbr_disk_reads_the_mbr() {
     assert_eq!(f.table, Ok(Table::Mbr));
     assert_eq!(f.ranges(), [(1, 1, 99), (2, 100, 2), (5, 101, 10)]);
 }
+
+#[test]
+fn grown_disk_backup_where_the_primary_says() {
+    let mut img = vec![0u8; MIB];
+    gpt(&mut img, 512, 128, &gpt_entries()[..1]);
+    img.resize(2 * MIB, 0);
+    let f = parse(&img, 512, Options::default());
+    assert_eq!(f.table, Ok(Table::Gpt));
+    assert_eq!(f.ranges(), [(1, 64, 64)]);
+    assert!(f.problems.is_empty(), "{:?}", f.problems);
+    // With the primary bad, `gpt` looks at the last LBA only.
+    img[512] = 0;
+    assert_eq!(
+        parse(&img, 512, FORCE).table,
+        Err(Error::BothGpt(GptError::Signature, GptError::Signature))
+    );
+}
