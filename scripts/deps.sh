@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build needs and is missing: QEMU (and, with --user, the
-# tools for user programs and e2fsprogs for the ext2 tests; with --busybox, busybox-static alone for the
+# tools for user programs, e2fsprogs for the ext2 tests and fdisk for the
+# partition tests; with --busybox, busybox-static alone for the
 # image of `make run`) from Debian's packages, and the Rust targets.
 # Run by `make run`, `make test` and friends; cheap when nothing is missing.
 set -euo pipefail
@@ -20,6 +21,8 @@ if [ "$want_user" = 1 ]; then
   command -v musl-gcc >/dev/null 2>&1 || pkgs+=(musl-tools)
   # The ext2 crate's tests make and check images with e2fsprogs.
   dpkg -s e2fsprogs >/dev/null 2>&1 || pkgs+=(e2fsprogs)
+  # The partition tests make tables with sfdisk.
+  dpkg -s fdisk >/dev/null 2>&1 || pkgs+=(fdisk)
 fi
 if [ "$want_busybox" = 1 ]; then
   dpkg -s busybox-static >/dev/null 2>&1 || pkgs+=(busybox-static)

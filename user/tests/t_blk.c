@@ -1,5 +1,5 @@
-/* t_blk.c: a disk as a block special file. Usage: t_blk DEVICE [SIZE
- * [MAJOR]]. DESTRUCTIVE: it writes to the device (Marten's e2e test gives
+/* t_blk.c: a disk or partition as a block special file. Usage: t_blk
+ * DEVICE [SIZE [MAJOR [MINOR]]] (MINOR 0 by default). DESTRUCTIVE: it writes to the device (Marten's e2e test gives
  * it a scratch virtio disk image). Checks: fstat (S_IFBLK, st_size 0, the
  * device number), BLKGETSIZE64 (= SIZE), BLKGETSIZE, BLKSSZGET (512), an
  * unknown ioctl (ENOTTY), lseek (SEEK_END = size, past it EINVAL), writes
@@ -84,12 +84,13 @@ int main(int argc, char **argv)
 {
     check_init("t_blk");
     if (argc < 2) {
-        say("usage: t_blk DEVICE [SIZE [MAJOR]] (destroys the device's data)");
+        say("usage: t_blk DEVICE [SIZE [MAJOR [MINOR]]] (destroys the device's data)");
         return 2;
     }
     const char *dev = argv[1];
     long long want_size = argc > 2 ? atoll(argv[2]) : -1;
     int want_major = argc > 3 ? atoi(argv[3]) : -1;
+    unsigned want_minor = argc > 4 ? (unsigned)atoi(argv[4]) : 0;
 
     int fd = open(dev, O_RDWR);
     if (!check(fd >= 0, "open the device read-write", "%s: %s", dev, strerror(errno)))
@@ -100,7 +101,7 @@ int main(int argc, char **argv)
     check(S_ISBLK(st.st_mode), "fstat: a block special file", "mode %o", st.st_mode);
     check_eq(st.st_size, 0, "fstat: st_size is 0, as Linux");
     if (want_major >= 0)
-        check(major(st.st_rdev) == (unsigned)want_major && minor(st.st_rdev) == 0, "fstat: st_rdev",
+        check(major(st.st_rdev) == (unsigned)want_major && minor(st.st_rdev) == want_minor, "fstat: st_rdev",
               "%u:%u", major(st.st_rdev), minor(st.st_rdev));
 
     uint64_t size = 0;

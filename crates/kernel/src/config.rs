@@ -35,6 +35,9 @@ pub struct Config {
     pub slice_ms: u64,
     /// `kshell`: start the kernel shell even when there is a user init.
     pub kshell: bool,
+    /// `gpt` (Linux's): look for a GPT without a protective MBR, and use
+    /// the backup GPT when the primary is bad.
+    pub force_gpt: bool,
     /// Unknown `KEY=VALUE` words: the environment of init (as on Linux).
     pub init_env: Vec<String>,
     /// `root=/dev/NAME`: the disk to mount as `/` when the initramfs has
@@ -76,6 +79,7 @@ impl Default for Config {
             exit_on_fatal: false,
             slice_ms: 10,
             kshell: false,
+            force_gpt: false,
             init_env: Vec::new(),
             root: None,
             rootfstype: None,
@@ -170,6 +174,7 @@ pub fn parse(cmdline: &str) -> Config {
             ("ro", None) => c.root_rw = false,
             // Disks are found before the root is mounted: nothing to wait for.
             ("rootwait", None) => {}
+            ("gpt", None) => c.force_gpt = true,
             ("quiet", None) => c.console_level = marten_abi::syslog::CONSOLE_LOGLEVEL_QUIET,
             // Understood by the hardware crate.
             ("nolapic", None) => {}

@@ -1,9 +1,11 @@
 //! The block-device layer: a [`BlockDevice`] trait and the registry of the
-//! disks found at boot, named as Linux names them (`vda`, `vdb`, ...).
+//! disks found at boot and their partitions, named as Linux names them
+//! (`vda`, `vda1`, ..., `vdb`, ...).
 //!
 //! The registry is filled once, at boot, before /dev is mounted, and never
 //! changes after (no hot-plug), so lookups take no lock.
 
+pub mod part;
 mod virtio;
 
 pub use virtio::{interrupt as virtio_interrupt, stats as virtio_stats};
@@ -31,7 +33,27 @@ pub trait BlockDevice: Send + Sync {
     fn flush(&self) -> Result<(), Errno>;
 }
 
-/// One registered disk.
+/// A disk shared by its registry entry and its partitions.
+impl BlockDevice for &'static dyn BlockDevice {
+    fn sector_size(&self) -> usize {
+        (**self).sector_size()
+    }
+    fn capacity(&self) -> u64 {
+        (**self).capacity()
+    }
+    fn read(&self, sector: u64, buf: &mut [u8]) -> Result<(), Errno> {
+        (**self).read(sector, buf)
+    }
+    fn write(&self, sector: u64, buf: &[u8]) -> Result<(), Errno> {
+        (**self).write(sector, buf)
+    }
+    fn flush(&self) -> Result<(), Errno> {
+        (**self).flush()
+    }
+}
+
+/// One registered disk or partition (a partition's minor is its disk's
+/// plus its number).
 ///
 /// Invariant: (major, minor) and `name` are unique in the registry.
 pub struct Disk {
@@ -72,28 +94,13 @@ fn virtio_name(index: usize) -> Option<([u8; 8], usize)> {
 pub fn init() {
     DISKS.call_once(|| {
         let mut disks = Vec::new();
-        for dev in virtio::probe() {
-            let index = disks.len();
-            let Some((name, name_len)) = virtio_name(index) else {
+        for (index, dev) in virtio::probe().enumerate() {
+            let Some(name) = virtio_name(index) else {
                 log::warn!("more than 26 virtio disks; the rest are ignored");
                 break;
             };
-            let disk = Disk {
-                name,
-                name_len,
-                major: VIRTBLK_MAJOR,
-                minor: index as u32 * VIRTBLK_MINORS,
-                dev,
-            };
-            log::info!(
-                "{} ({}:{}): {} sectors ({} MiB)",
-                disk.name(),
-                disk.major,
-                disk.minor,
-                disk.dev.capacity(),
-                disk.size() >> 20
-            );
-            if kalloc::push(&mut disks, disk).is_err() {
+            let minor = index as u32 * VIRTBLK_MINORS;
+            if add(&mut disks, name, VIRTBLK_MAJOR, minor, VIRTBLK_MINORS, dev).is_err() {
                 log::error!("out of memory registering disks");
                 break;
             }
@@ -102,7 +109,58 @@ pub fn init() {
     });
 }
 
-/// Every registered disk.
+/// Registers disk `name` at (major, minor), then its partitions at the
+/// next `minors - 1` minors. The disk stays for good (no hot-plug): its
+/// partitions refer to it.
+fn add(
+    disks: &mut Vec<Disk>,
+    (name, name_len): ([u8; 8], usize),
+    major: u32,
+    minor: u32,
+    minors: u32,
+    dev: Box<dyn BlockDevice>,
+) -> Result<(), Errno> {
+    let dev: &'static dyn BlockDevice = Box::leak(dev);
+    let disk = Disk {
+        name,
+        name_len,
+        major,
+        minor,
+        dev: crate::hal::heap::try_box(dev).map_err(|_| Errno::ENOMEM)?,
+    };
+    log::info!(
+        "{} ({}:{}): {} sectors ({} MiB)",
+        disk.name(),
+        disk.major,
+        disk.minor,
+        disk.dev.capacity(),
+        disk.size() >> 20
+    );
+    kalloc::push(disks, disk)?;
+    let disk_name = core::str::from_utf8(&name[..name_len]).unwrap_or("?");
+    let mut result = Ok(());
+    part::scan(disk_name, dev, minors - 1, &mut |number, pdev| {
+        let Some((name, name_len)) = part::name(disk_name, number) else {
+            log::warn!("{disk_name}: partition {number}: name too long");
+            return;
+        };
+        let p = Disk {
+            name,
+            name_len,
+            major,
+            minor: minor + number,
+            dev: pdev,
+        };
+        log::info!("{} ({}:{}): {} sectors", p.name(), p.major, p.minor, p.dev.capacity());
+        if result.is_ok() {
+            result = kalloc::push(disks, p);
+        }
+    });
+    result
+}
+
+/// Every registered disk and partition, each disk followed by its
+/// partitions.
 pub fn disks() -> &'static [Disk] {
     DISKS.get().map_or(&[], |d| d.as_slice())
 }

@@ -1,15 +1,75 @@
 //! Tests of file-system data structures: tmpfs's name index against a
-//! plain list.
+//! plain list; a partition's bounds over a disk in memory.
 
 use super::{Test, TestResult};
+use crate::block::BlockDevice;
+use crate::block::part::Partition;
 use crate::fs::tmpfs::index::Index;
+use crate::sync::Mutex;
 use crate::{check, check_eq};
 use alloc::vec::Vec;
+use marten_abi::errno::Errno;
 
-pub const TESTS: &[Test] = &[Test {
-    name: "tmpfs_name_index_model",
-    run: tmpfs_name_index_model,
-}];
+pub const TESTS: &[Test] = &[
+    Test {
+        name: "tmpfs_name_index_model",
+        run: tmpfs_name_index_model,
+    },
+    Test {
+        name: "block_partition_bounds",
+        run: block_partition_bounds,
+    },
+];
+
+/// A disk of 64 sectors in memory.
+struct RamDisk(Mutex<[u8; 64 * 512]>);
+
+impl BlockDevice for RamDisk {
+    fn sector_size(&self) -> usize {
+        512
+    }
+    fn capacity(&self) -> u64 {
+        64
+    }
+    fn read(&self, sector: u64, buf: &mut [u8]) -> Result<(), Errno> {
+        let at = sector as usize * 512;
+        buf.copy_from_slice(self.0.lock().get(at..at + buf.len()).ok_or(Errno::EIO)?);
+        Ok(())
+    }
+    fn write(&self, sector: u64, buf: &[u8]) -> Result<(), Errno> {
+        let at = sector as usize * 512;
+        self.0
+            .lock()
+            .get_mut(at..at + buf.len())
+            .ok_or(Errno::EIO)?
+            .copy_from_slice(buf);
+        Ok(())
+    }
+    fn flush(&self) -> Result<(), Errno> {
+        Ok(())
+    }
+}
+
+static RAM: RamDisk = RamDisk(Mutex::new([0; 64 * 512]));
+
+/// A partition of sectors 10..20 reads and writes at its offset on the
+/// disk, and refuses (EIO) what does not lie inside it.
+fn block_partition_bounds() -> TestResult {
+    let p = Partition::new(&RAM, 10, 10);
+    check_eq!(p.capacity(), 10);
+    let mut s = [7u8; 1024];
+    check_eq!(p.write(8, &s), Ok(()));
+    check_eq!(RAM.0.lock()[18 * 512..20 * 512], [7u8; 1024]);
+    check_eq!(p.write(9, &s), Err(Errno::EIO));
+    check_eq!(p.write(u64::MAX, &s[..512]), Err(Errno::EIO));
+    check_eq!(p.write(0, &s[..100]), Err(Errno::EIO));
+    check_eq!(p.read(10, &mut s[..512]), Err(Errno::EIO));
+    RAM.0.lock()[10 * 512] = 42;
+    check_eq!(p.read(0, &mut s[..512]), Ok(()));
+    check_eq!(s[0], 42);
+    check_eq!(RAM.0.lock()[20 * 512], 0);
+    Ok(())
+}
 
 /// Random inserts and removals with few distinct hashes (long runs, equal
 /// stored hashes, wrap-around at the table's end, growth): after every

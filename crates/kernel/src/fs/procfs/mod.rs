@@ -9,6 +9,7 @@
 //! turns the tables into inodes.
 
 mod node;
+mod partitions;
 mod pci;
 mod process;
 pub mod system;

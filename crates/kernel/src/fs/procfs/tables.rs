@@ -1,7 +1,7 @@
 //! What /proc contains: the global files and directories, the files of
 //! each /proc/PID directory, and the functions that write their text.
 
-use super::{pci, process, system};
+use super::{partitions, pci, process, system};
 use crate::fs::fmt::Buf;
 use crate::proc::{self, Process};
 use crate::sched::Thread;
@@ -69,6 +69,7 @@ pub static GLOBAL: &[(&str, Entry)] = &[
     ("cpuinfo", Entry::File(system::cpuinfo)),
     ("version", Entry::File(system::version)),
     ("memview", Entry::File(system::memview)),
+    ("partitions", Entry::File(partitions::partitions)),
     ("bus", Entry::Dir(BUS)),
     ("sys", Entry::Dir(SYS)),
     ("sysvipc", Entry::Dir(SYSVIPC)),
