@@ -43,7 +43,7 @@ impl<D: BlockDevice> Fs<D> {
         let zero = zeroed(self.layout.block_size as usize)?;
         if meta {
             self.meta_install(b, &zero)?;
-        } else {
+        } else if !self.data_unzeroed {
             self.dev.write_at(self.layout.block_offset(b), &zero)?;
         }
         inode.blocks = inode

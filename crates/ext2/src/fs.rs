@@ -27,6 +27,9 @@ pub struct Fs<D> {
     pub(crate) defer_release: bool,
     /// Inodes that lost their last link under deferred release, not yet handed out.
     pub(crate) orphans: alloc::vec::Vec<u32>,
+    /// New data blocks are left as they are on the device (the caller writes them
+    /// before the next flush): set only inside [`Fs::allocate_blocks`].
+    pub(crate) data_unzeroed: bool,
     /// Cached metadata blocks (interior mutability: reads through `&self` fill it).
     pub(crate) cache: core::cell::RefCell<Cache>,
     /// Write-order constraints between dirty cached blocks.
@@ -79,6 +82,7 @@ impl<D: BlockDevice> Fs<D> {
             now,
             defer_release: false,
             orphans: alloc::vec::Vec::new(),
+            data_unzeroed: false,
         })
     }
 

@@ -52,7 +52,19 @@ impl<D: BlockDevice> Fs<D> {
     /// Allocates the blocks `lblk..lblk + count` of regular file `ino` that are holes,
     /// each near the one before it; the size is left alone. Blocks allocated before an
     /// error stay allocated (and counted in `i_blocks`).
+    ///
+    /// New data blocks are not zeroed: the caller writes every one of them (straight to
+    /// the device) before it flushes, so the flush that makes the pointers durable comes
+    /// after the data. A crash between the two flushes of another thread can expose a
+    /// block's old contents, as on Linux's ext2.
     pub fn allocate_blocks(&mut self, ino: u32, lblk: u64, count: u64) -> Result<()> {
+        self.data_unzeroed = true;
+        let r = self.allocate_blocks_inner(ino, lblk, count);
+        self.data_unzeroed = false;
+        r
+    }
+
+    fn allocate_blocks_inner(&mut self, ino: u32, lblk: u64, count: u64) -> Result<()> {
         self.check_writable()?;
         let mut inode = self.inode(ino)?;
         if inode.file_type() != FileType::Regular {

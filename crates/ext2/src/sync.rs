@@ -202,11 +202,20 @@ impl<D: BlockDevice> Fs<D> {
     /// Flushes, marks the file system clean again (if it was at mount) and gives back
     /// the device.
     pub fn unmount(mut self) -> Result<D> {
+        self.sync_clean()?;
+        Ok(self.dev)
+    }
+
+    /// Flushes and marks the file system clean again (if it was at mount), in place:
+    /// for a kernel whose unmount cannot give the `Fs` up. A later change marks it not
+    /// clean again at its flush.
+    pub fn sync_clean(&mut self) -> Result<()> {
         self.sync()?;
         if self.marked_unclean {
             self.set_state(self.mount_state)?;
+            self.marked_unclean = false;
         }
-        Ok(self.dev)
+        Ok(())
     }
 
     /// Cached and dirty metadata blocks.

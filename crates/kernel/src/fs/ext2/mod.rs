@@ -340,8 +340,10 @@ impl FileSystem for Ext2Fs {
 
 impl Drop for Ext2Fs {
     fn drop(&mut self) {
-        // The last reference to the mount: nothing can dirty it any more.
-        if let Err(e) = self.0.sync() {
+        // The last reference to the mount: nothing can dirty it any more,
+        // and the disk is marked clean.
+        let clean = self.0.sync().and_then(|_| self.0.with(|fs| fs.sync_clean()));
+        if let Err(e) = clean {
             log::error!("unmount of {}: write-back failed: {e}", self.0.disk.name());
         }
     }
