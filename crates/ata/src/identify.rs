@@ -30,6 +30,11 @@ pub struct Identity {
     pub lba48: bool,
     /// DMA is supported (word 49 bit 8).
     pub dma: bool,
+    /// The disk has a cache to flush: FLUSH CACHE (word 83 bit 12) or
+    /// FLUSH CACHE EXT is supported, or its write cache is enabled (word 85
+    /// bit 5), as Linux decides. Without one, written data is durable when
+    /// the write completes and a flush does nothing.
+    pub flush: bool,
     /// FLUSH CACHE EXT is supported (word 83 bit 13); otherwise FLUSH
     /// CACHE is used.
     pub flush_ext: bool,
@@ -100,6 +105,7 @@ impl Identity {
             sectors,
             lba48,
             dma: w(words, 49) & (1 << 8) != 0,
+            flush: w(words, 83) & (3 << 12) != 0 || w(words, 85) & (1 << 5) != 0,
             flush_ext: lba48 && w(words, 83) & (1 << 13) != 0,
         })
     }
@@ -151,7 +157,16 @@ mod tests {
         let id = Identity::parse(&words("QEMU HARDDISK", 8192, Some(8192))).unwrap();
         assert_eq!(id.model(), "QEMU HARDDISK");
         assert_eq!(id.sectors, 8192);
-        assert!(id.lba48 && id.dma && id.flush_ext);
+        assert!(id.lba48 && id.dma && id.flush && id.flush_ext);
+    }
+
+    #[test]
+    fn no_cache_no_flush() {
+        let id = Identity::parse(&words("NOCACHE", 100, None)).unwrap();
+        assert!(!id.flush && !id.flush_ext);
+        let mut d = words("WCE", 100, None);
+        d[85] = 1 << 5;
+        assert!(Identity::parse(&d).unwrap().flush);
     }
 
     #[test]
