@@ -37,6 +37,9 @@ pub struct Config {
     pub kshell: bool,
     /// Unknown `KEY=VALUE` words: the environment of init (as on Linux).
     pub init_env: Vec<String>,
+    /// `libata.dma=N`: ATA disks use bus-master DMA when bit 0 is set (the
+    /// default); `libata.dma=0` forces PIO, as on Linux.
+    pub ata_dma: bool,
 }
 
 /// A console terminal `console=` can name.
@@ -70,6 +73,7 @@ impl Default for Config {
             slice_ms: 10,
             kshell: false,
             init_env: Vec::new(),
+            ata_dma: true,
         }
     }
 }
@@ -152,6 +156,10 @@ pub fn parse(cmdline: &str) -> Config {
                 _ => log::warn!("sched_slice_ms={v} is not a positive number; ignored"),
             },
             ("kshell", None) => c.kshell = true,
+            ("libata.dma", Some(v)) => match v.parse::<u32>() {
+                Ok(n) => c.ata_dma = n & 1 != 0,
+                Err(_) => log::warn!("libata.dma={v} is not a number; ignored"),
+            },
             ("quiet", None) => c.console_level = marten_abi::syslog::CONSOLE_LOGLEVEL_QUIET,
             // Understood by the hardware crate.
             ("nolapic", None) => {}
