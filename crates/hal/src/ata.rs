@@ -258,21 +258,24 @@ pub fn ack_interrupt(vector: u8) -> usize {
         if v == 0 || (v >> 32) as u8 != line {
             continue;
         }
-        let ports = Ports {
-            cmd: v as u16,
-            ctl: 0,
-            bm: (v >> 16) as u16,
-        };
-        if ports.bm != 0 {
-            let st = ports.bm_read8(BM_STATUS);
-            if st & BM_INTERRUPT != 0 {
-                let mut p: Port<u8> = Port::new(ports.bm + BM_STATUS);
-                // SAFETY: the channel's bus-master status register (recorded
-                // by `route`); writing the interrupt bit clears only it.
-                unsafe { p.write((st & 0x60) | BM_INTERRUPT) }
+        let (cmd, bm) = (v as u16, (v >> 16) as u16);
+        if bm != 0 {
+            let mut p: Port<u8> = Port::new(bm + BM_STATUS);
+            // SAFETY: the channel's bus-master status register (recorded by
+            // `route`): reading it has no effect, and writing its interrupt
+            // bit (the drive-capable bits as they are) clears only that bit.
+            unsafe {
+                let st = p.read();
+                if st & BM_INTERRUPT != 0 {
+                    p.write((st & 0x60) | BM_INTERRUPT);
+                }
             }
         }
-        ports.status();
+        let mut p: Port<u8> = Port::new(cmd + reg::COMMAND);
+        // SAFETY: the channel's status register (recorded by `route`):
+        // reading it acknowledges the disk's interrupt and changes nothing
+        // else, whatever the channel's owner is doing.
+        unsafe { p.read() };
         n += 1;
     }
     n
