@@ -1,5 +1,5 @@
-//! Block devices: the virtio-blk device numbers and the block ioctls of
-//! `<linux/fs.h>`.
+//! Block devices: the virtio-blk and SCSI-disk device numbers and the
+//! block ioctls of `<linux/fs.h>`.
 
 use crate::mymem::{IOC_READ, ioc};
 
@@ -10,6 +10,13 @@ pub const VIRTBLK_MAJOR: u32 = 254;
 /// Minors per virtio disk: Linux reserves 16 (the disk and 15 partitions),
 /// so vda is 254:0, vdb 254:16, ...
 pub const VIRTBLK_MINORS: u32 = 16;
+
+/// `SCSI_DISK0_MAJOR` (`<linux/major.h>`): the first 16 sd disks (libata
+/// names ATA/IDE disks sda, sdb, ... as SCSI disks).
+pub const SCSI_DISK0_MAJOR: u32 = 8;
+/// Minors per sd disk: 16 (the disk and 15 partitions), so sda is 8:0,
+/// sdb 8:16, ... up to sdp (8:240).
+pub const SD_MINORS: u32 = 16;
 
 /// The sector size of the block ioctls and of virtio-blk's capacity.
 pub const SECTOR_SIZE: u64 = 512;

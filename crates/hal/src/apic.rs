@@ -184,6 +184,18 @@ pub(crate) fn route_isa_irq(irq: u8) {
     ioapic_write(0x10 + 2 * gsi, low);
 }
 
+/// Routes legacy ISA interrupt `irq` (an ISA device's, such as the IDE
+/// channels' 14 and 15: edge triggered unless the MADT says otherwise) to
+/// vector IRQ_BASE + irq. False (and nothing done) with the 8259 or
+/// without an I/O APIC, where the line stays masked.
+pub(crate) fn route_legacy_irq(irq: u8) -> bool {
+    if PIC_MODE.load(Ordering::Relaxed) || IOAPIC.load(Ordering::Relaxed) == 0 || irq >= 16 {
+        return false;
+    }
+    route_isa_irq(irq);
+    true
+}
+
 /// Routes the ISA interrupt `irq` that a PCI function's INTx pin reaches
 /// (through the chipset's PIRQ routing) to vector IRQ_BASE + irq, level
 /// triggered with the polarity of the MADT's override for it. False (and

@@ -17,6 +17,7 @@ extern crate alloc;
 
 pub mod acpi;
 pub mod apic;
+pub mod ata;
 pub mod backtrace;
 pub mod boot;
 pub mod console;

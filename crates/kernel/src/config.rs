@@ -47,6 +47,9 @@ pub struct Config {
     pub rootfstype: Option<String>,
     pub rootflags: String,
     pub root_rw: bool,
+    /// `libata.dma=N`: ATA disks use bus-master DMA when bit 0 is set (the
+    /// default); `libata.dma=0` forces PIO, as on Linux.
+    pub ata_dma: bool,
 }
 
 /// A console terminal `console=` can name.
@@ -85,6 +88,7 @@ impl Default for Config {
             rootfstype: None,
             rootflags: String::new(),
             root_rw: false,
+            ata_dma: true,
         }
     }
 }
@@ -175,6 +179,10 @@ pub fn parse(cmdline: &str) -> Config {
             // Disks are found before the root is mounted: nothing to wait for.
             ("rootwait", None) => {}
             ("gpt", None) => c.force_gpt = true,
+            ("libata.dma", Some(v)) => match v.parse::<u32>() {
+                Ok(n) => c.ata_dma = n & 1 != 0,
+                Err(_) => log::warn!("libata.dma={v} is not a number; ignored"),
+            },
             ("quiet", None) => c.console_level = marten_abi::syslog::CONSOLE_LOGLEVEL_QUIET,
             // Understood by the hardware crate.
             ("nolapic", None) => {}

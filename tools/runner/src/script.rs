@@ -25,8 +25,8 @@
 //! noscreen <text>       the VGA text screen does not show text now (a check)
 //! image <file> <size>   create (or overwrite) a zero-filled raw disk image
 //!                       of size bytes (suffixes K, M), before `start`
-//! drive <file> [if=virtio]  give the machine that image as a disk (raw;
-//!                       only virtio for now), before `start`
+//! drive <file> [if=virtio|if=ide]  give the machine that image as a disk
+//!                       (raw; virtio by default), before `start`
 //! host <command>        run a shell command on the host (a check: exit
 //!                       status 0), e.g. to inspect an image after `exit`
 //! ```
@@ -114,12 +114,13 @@ fn make_image(arg: &str) -> Result<(), String> {
     f.set_len(size).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// QEMU's arguments for `drive <file> [if=virtio]`.
+/// QEMU's arguments for `drive <file> [if=virtio|if=ide]`.
 fn drive_args(arg: &str) -> Result<[String; 2], String> {
     let mut words = arg.split_whitespace();
-    let file = words.next().ok_or("usage: drive <file> [if=virtio]")?;
+    let file = words.next().ok_or("usage: drive <file> [if=virtio|if=ide]")?;
     let iface = match words.next() {
         None | Some("if=virtio") => "virtio",
+        Some("if=ide") => "ide",
         Some(other) => return Err(format!("unsupported drive option {other:?}")),
     };
     if file.contains(',') {

@@ -1,19 +1,21 @@
 //! The block-device layer: a [`BlockDevice`] trait and the registry of the
 //! disks found at boot and their partitions, named as Linux names them
-//! (`vda`, `vda1`, ..., `vdb`, ...).
+//! (virtio `vda`, `vda1`, ..., `vdb`, ...; ATA `sda`, `sda1`, ...).
 //!
 //! The registry is filled once, at boot, before /dev is mounted, and never
 //! changes after (no hot-plug), so lookups take no lock.
 
 pub mod part;
+mod ata;
 mod virtio;
 
+pub use ata::{interrupt as ata_interrupt, stats as ata_stats};
 pub use virtio::{interrupt as virtio_interrupt, stats as virtio_stats};
 
 use crate::kalloc;
 use alloc::boxed::Box;
 use alloc::vec::Vec;
-use marten_abi::blk::{VIRTBLK_MAJOR, VIRTBLK_MINORS};
+use marten_abi::blk::{SCSI_DISK0_MAJOR, SD_MINORS, VIRTBLK_MAJOR, VIRTBLK_MINORS};
 use marten_abi::errno::Errno;
 use spin::Once;
 
@@ -90,6 +92,18 @@ fn virtio_name(index: usize) -> Option<([u8; 8], usize)> {
     Some((n, 3))
 }
 
+/// The `index`th ATA disk's name: sda..sdp, the 16 disks of major 8
+/// (Linux goes on in other majors; Marten stops there).
+fn sd_name(index: usize) -> Option<([u8; 8], usize)> {
+    if index >= 16 {
+        return None;
+    }
+    let mut n = [0u8; 8];
+    n[..2].copy_from_slice(b"sd");
+    n[2] = b'a' + index as u8;
+    Some((n, 3))
+}
+
 /// Finds and sets up the disks (at boot, once).
 pub fn init() {
     DISKS.call_once(|| {
@@ -101,6 +115,17 @@ pub fn init() {
             };
             let minor = index as u32 * VIRTBLK_MINORS;
             if add(&mut disks, name, VIRTBLK_MAJOR, minor, VIRTBLK_MINORS, dev).is_err() {
+                log::error!("out of memory registering disks");
+                break;
+            }
+        }
+        for (index, dev) in ata::probe(crate::config::get().ata_dma).into_iter().enumerate() {
+            let Some(name) = sd_name(index) else {
+                log::warn!("more than 16 ATA disks; the rest are ignored");
+                break;
+            };
+            let minor = index as u32 * SD_MINORS;
+            if add(&mut disks, name, SCSI_DISK0_MAJOR, minor, SD_MINORS, dev).is_err() {
                 log::error!("out of memory registering disks");
                 break;
             }

@@ -313,6 +313,8 @@ fn disks(_: &[String]) -> CmdResult {
     }
     let (irqs, rechecks) = crate::block::virtio_stats();
     kprintln!("virtio-blk: {irqs} interrupts, {rechecks} recheck time-outs");
+    let (irqs, rechecks) = crate::block::ata_stats();
+    kprintln!("ata: {irqs} interrupts, {rechecks} recheck time-outs");
     Ok(())
 }
 
