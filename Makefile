@@ -38,7 +38,7 @@ RUN_OPTS = --kernel $(KERNEL) --initrd "$(RUN_INITRD)" --append "$(RUN_APPEND)" 
            $(if $(RUN_ON_DISK),-- -drive file=$(RUN_ON_DISK)$(comma)if=virtio$(comma)format=raw)
 RUN_DEPS = kernel tools $(if $(strip $(INITRD)),,run-image) $(if $(RUN_ON_DISK),disk-image)
 
-.PHONY: all deps kernel tools run-image disk-image run debug test bench clean
+.PHONY: all deps kernel tools run-image disk-image run debug test crash-test bench clean
 
 all: kernel
 
@@ -77,6 +77,14 @@ debug: $(RUN_DEPS)
 
 test: deps
 	@scripts/test.sh
+
+# ext2 crash consistency: CRASH_RUNS boots killed at chosen moments of a
+# disk workload, each checked by e2fsck -p and the fsync'd files (see
+# scripts/crash-disk.sh).
+CRASH_RUNS ?= 50
+crash-test: kernel run-image
+	@scripts/deps.sh --user
+	@scripts/crash-disk.sh $(CRASH_RUNS)
 
 # Marten against Linux on the same QEMU; BENCH_ARGS go to mbench-run
 # (e.g. BENCH_ARGS="--rounds 5" or "--mode icount"); see bench/README.md.

@@ -67,6 +67,11 @@ step build-run-image env OVERLAY= EXTRA= scripts/build-run-image.sh   # without 
 step build-bench bench/build.sh
 counted e2e '^e2e:' target/release/mrun script --quiet --kernel build/marten tests/e2e/*.script
 
+# Crash consistency of ext2: QEMU killed at a chosen moment of a disk
+# workload, then `e2fsck -p` must repair without asking and every fsync'd
+# file must be intact. A few runs here; `make crash-test` runs 50.
+counted crash-disk '^crash:' scripts/crash-disk.sh 6 1
+
 echo
 if [ "${#FAILED_STEPS[@]}" -gt 0 ]; then
   echo "failed: ${FAILED_STEPS[*]} (logs in $LOG/)"
