@@ -55,7 +55,7 @@ for run in $(seq 1 "$RUNS"); do
   log=$WORK/run$run.log
   cp "$WORK/base.img" "$img"
   # A kill time between 2 and 10 s, from the seed and the run number.
-  ms=$(( ( (SEED * 1000003 + run * 7919) % 8000 ) + 2000 ))
+  ms=$(( ( (SEED * 7 + run) * 2731 ) % 8000 + 2000 ))
   # (In a subshell: the shell's "Killed" report goes nowhere.)
   ( timeout -s KILL "$(awk "BEGIN {print $ms / 1000}")" qemu-system-x86_64 \
     -kernel "$KERNEL" -append "console=ttyS0 root=/dev/vda rw init=/crash.sh" \

@@ -5,8 +5,8 @@
 //! The registry is filled once, at boot, before /dev is mounted, and never
 //! changes after (no hot-plug), so lookups take no lock.
 
-pub mod part;
 mod ata;
+pub mod part;
 mod virtio;
 
 pub use ata::{interrupt as ata_interrupt, stats as ata_stats};
