@@ -153,10 +153,9 @@ impl PageMap {
                 for (i, p) in c.pages.iter().enumerate().skip(first) {
                     if let Some(p) = p
                         && want(*p)
+                        && (kalloc::push(out, (ci * CHUNK + i) as u64).is_err() || out.len() >= max)
                     {
-                        if kalloc::push(out, (ci * CHUNK + i) as u64).is_err() || out.len() >= max {
-                            return;
-                        }
+                        return;
                     }
                 }
             }

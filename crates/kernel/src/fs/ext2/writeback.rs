@@ -34,7 +34,7 @@ pub fn start() {
     static STARTED: spin::Once<()> = spin::Once::new();
     STARTED.call_once(|| {
         let k = crate::proc::kernel_process();
-        if let Err(e) = crate::sched::spawn(&k, "ext2-writeback", || run()) {
+        if let Err(e) = crate::sched::spawn(&k, "ext2-writeback", run) {
             log::error!("no write-back thread ({e}); data is written at sync and unmount only");
         }
     });
