@@ -16,6 +16,7 @@
 //! then frees it.
 
 mod disk;
+mod icache;
 mod names;
 mod node;
 pub mod pages;
@@ -49,7 +50,7 @@ pub struct Volume {
     fs: Mutex<Ext2>,
     pub disk: &'static Disk,
     pub block_size: u32,
-    icache: TaskLock<Vec<(u32, Weak<Inode>)>>,
+    icache: TaskLock<icache::ICache>,
     /// Inode numbers whose VFS inode went with no links left on disk.
     doomed: TaskLock<Vec<u32>>,
     /// Free blocks as of the last crate operation, and blocks promised.
@@ -163,8 +164,7 @@ impl Volume {
 
     /// The live VFS inode of `ino`, if any.
     fn cached(&self, ino: u32) -> Option<Arc<Inode>> {
-        let t = self.icache.lock();
-        t.iter().find(|(i, _)| *i == ino).and_then(|(_, w)| w.upgrade())
+        self.icache.lock().get(ino)
     }
 
     /// Promises `n` blocks to dirty pages: ENOSPC when the free blocks not
@@ -235,11 +235,10 @@ impl Volume {
         )?;
         let mut t = self.icache.lock();
         // Another thread may have read it meanwhile: the first one wins.
-        if let Some(other) = t.iter().find(|(i, _)| *i == ino).and_then(|(_, w)| w.upgrade()) {
+        if let Some(other) = t.get(ino) {
             return Ok(other);
         }
-        t.retain(|(_, w)| w.strong_count() > 0);
-        kalloc::push(&mut t, (ino, Arc::downgrade(&inode)))?;
+        t.insert(ino, &inode)?;
         Ok(inode)
     }
 
@@ -269,16 +268,7 @@ impl Volume {
 
     /// Live VFS inodes of this volume (sync, reclaim).
     pub fn live_inodes(&self) -> Vec<Arc<Inode>> {
-        let t = self.icache.lock();
-        let mut v = Vec::new();
-        if v.try_reserve(t.len()).is_ok() {
-            for (_, w) in t.iter() {
-                if let Some(a) = w.upgrade() {
-                    let _ = kalloc::push(&mut v, a);
-                }
-            }
-        }
-        v
+        self.icache.lock().live()
     }
 
     /// Writes everything back: file pages, inode attributes, freed inodes,
@@ -414,7 +404,7 @@ pub fn mount_disk(
         fs: Mutex::new(fs),
         disk,
         block_size,
-        icache: TaskLock::new(Vec::new()),
+        icache: TaskLock::new(icache::ICache::default()),
         doomed: TaskLock::new(Vec::new()),
         free_blocks: AtomicU64::new(free_blocks),
         free_inodes: AtomicU64::new(free_inodes),

@@ -196,6 +196,8 @@ pub struct FileCache {
     pub dirtied_at: AtomicU64,
     /// An errno from a background write-back, for the next fsync.
     wb_error: AtomicU32,
+    /// The file is on the write-back thread's list.
+    pub queued: core::sync::atomic::AtomicBool,
 }
 
 /// Allocates a page-cache frame, reclaiming clean pages if memory is short.
@@ -221,6 +223,7 @@ impl FileCache {
             io: Mutex::new(()),
             dirtied_at: AtomicU64::new(0),
             wb_error: AtomicU32::new(0),
+            queued: core::sync::atomic::AtomicBool::new(false),
         }
     }
 

@@ -58,19 +58,29 @@ pub fn mark_dirty(inode: &Arc<Inode>) {
     let _ = c
         .dirtied_at
         .compare_exchange(0, hal::time::now_ns().max(1), Ordering::AcqRel, Ordering::Relaxed);
-    let mut d = DIRTY.lock();
-    if d.iter().any(|i| Arc::ptr_eq(i, inode)) {
+    if c.queued.swap(true, Ordering::AcqRel) {
         return;
     }
-    if kalloc::push(&mut d, inode.clone()).is_err() {
+    if kalloc::push(&mut DIRTY.lock(), inode.clone()).is_err() {
         // Not held: it is still written at sync, fsync or by a later write.
+        c.queued.store(false, Ordering::Release);
         log::warn!("out of memory tracking a dirty file");
     }
 }
 
-/// A file is clean: stop holding it.
+/// A file is clean: the thread lets it go at its next look.
 pub fn forget(inode: &Arc<Inode>) {
-    DIRTY.lock().retain(|i| !Arc::ptr_eq(i, inode));
+    if let Some(c) = node_of(inode).and_then(|n| n.cache()) {
+        c.queued.store(false, Ordering::Release);
+    }
+}
+
+/// Is the file still to be held (dirty, and not unlinked and forgotten)?
+fn still_held(i: &Arc<Inode>) -> bool {
+    let queued = node_of(i)
+        .and_then(|n| n.cache())
+        .is_some_and(|c| c.queued.load(Ordering::Acquire));
+    queued && (i.meta().nlink > 0 || Arc::strong_count(i) > 1)
 }
 
 /// Writes back the files dirty for longer than the expiry time.
@@ -98,7 +108,7 @@ fn flush_expired() {
     // Files unlinked meanwhile have nothing to write: let them go (dropped
     // outside the lock: the last reference may take a whole mount along).
     let mut all = core::mem::take(&mut *DIRTY.lock());
-    all.retain(|i| i.meta().nlink > 0 || Arc::strong_count(i) > 1);
+    all.retain(still_held);
     let mut d = DIRTY.lock();
     if d.try_reserve(all.len()).is_ok() {
         d.append(&mut all);
