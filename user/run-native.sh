@@ -62,6 +62,14 @@ if [ -n "${T_BLK_DEV:-}" ]; then
 else
   echo "SKIP t_blk: set T_BLK_DEV to a scratch block device (its data is destroyed; needs root)"
 fi
+# t_ext2 works in a directory on a mounted ext2 file system: only with
+# T_EXT2_DIR naming one (as root; a small image, e.g. mke2fs -t ext2 of 24
+# MiB on a loop device, so its full-disk check runs).
+if [ -n "${T_EXT2_DIR:-}" ]; then
+  run 0 t_ext2 "$T_EXT2_DIR"
+else
+  echo "SKIP t_ext2: set T_EXT2_DIR to a directory on a mounted ext2 file system (needs root)"
+fi
 run 0 t_perm
 run 0 t_io
 run 0 t_fifo

@@ -304,6 +304,9 @@ pub trait InodeOps: Send + Sync {
     fn fifo(&self) -> Option<&crate::fs::fifo::Fifo> {
         None
     }
+    /// The last reference to the inode goes, with its final metadata (a
+    /// disk file system writes back what chmod, chown or utimes changed).
+    fn evict(&self, _meta: &Meta) {}
     /// Custom open-file operations (procfs); None: the VFS's own for the
     /// inode's kind.
     fn open(&self, _inode: &Arc<Inode>, _flags: u32) -> Result<Option<Box<dyn FileOps>>, Errno> {
@@ -338,6 +341,13 @@ pub struct Inode {
     mounts: AtomicU32,
     pub ops: Box<dyn InodeOps>,
     _charge: ObjectCharge,
+}
+
+impl Drop for Inode {
+    fn drop(&mut self) {
+        let m = self.meta();
+        self.ops.evict(&m);
+    }
 }
 
 impl Inode {

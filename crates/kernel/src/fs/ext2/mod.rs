@@ -152,7 +152,7 @@ impl Volume {
         let r = f(&mut g).map_err(|e| self.err(e));
         let orphans = g.take_orphans();
         for ino in orphans {
-            if self.cached(ino).is_none()
+            if !self.is_live(ino)
                 && let Err(e) = g.release_orphan(ino)
             {
                 log::warn!("cannot free inode {ino}: {:?}", e);
@@ -160,6 +160,13 @@ impl Volume {
         }
         self.note_counts(&g);
         r
+    }
+
+    /// Does `ino` have a live VFS inode? (Without taking a reference: one
+    /// dropped here, under the volume's lock, would deadlock its eviction.)
+    fn is_live(&self, ino: u32) -> bool {
+        let t = self.icache.lock();
+        t.iter().any(|(i, w)| *i == ino && w.strong_count() > 0)
     }
 
     /// The live VFS inode of `ino`, if any.

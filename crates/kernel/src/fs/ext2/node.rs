@@ -8,7 +8,7 @@ use super::{Volume, writeback};
 use crate::hal::frames::Pfn;
 use crate::hal::sync::TaskLock;
 use crate::kalloc;
-use crate::vfs::inode::{DirEnt, Inode, InodeOps, Kind, NewNode};
+use crate::vfs::inode::{DirEnt, Inode, InodeOps, Kind, Meta, NewNode};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -140,11 +140,26 @@ impl Drop for Node {
     }
 }
 
+/// The attributes the disk inode keeps of a VFS inode's metadata.
+fn attributes(m: &Meta) -> Attributes {
+    Attributes {
+        perm: (m.perm & 0o7777) as u16,
+        uid: m.uid,
+        gid: m.gid,
+        atime: m.atime.sec,
+        mtime: m.mtime.sec,
+        ctime: m.ctime.sec,
+    }
+}
+
 /// Writes an inode's dirty pages and changed attributes back; with
 /// `flush`, also the volume's metadata and the disk's cache (fsync).
 pub fn sync_inode(inode: &Arc<Inode>, flush: bool) -> Result<(), Errno> {
     let Some(n) = node_of(inode) else { return Ok(()) };
     if n.orphan.load(Ordering::Relaxed) {
+        // Nothing of it goes to disk: stop holding it, so the last close
+        // frees its blocks.
+        writeback::forget(inode);
         return Ok(());
     }
     let mut r = Ok(());
@@ -154,15 +169,7 @@ pub fn sync_inode(inode: &Arc<Inode>, flush: bool) -> Result<(), Errno> {
             writeback::forget(inode);
         }
     }
-    let m = inode.meta();
-    let now = Attributes {
-        perm: (m.perm & 0o7777) as u16,
-        uid: m.uid,
-        gid: m.gid,
-        atime: m.atime.sec,
-        mtime: m.mtime.sec,
-        ctime: m.ctime.sec,
-    };
+    let now = attributes(&inode.meta());
     if *n.written.lock() != now && n.vol.check_writable().is_ok() {
         let a = n.vol.with(|fs| {
             fs.set_attributes(n.ino, &now)?;
@@ -433,7 +440,16 @@ impl InodeOps for Node {
     fn write_at(&self, inode: &Arc<Inode>, offset: u64, buf: &[u8]) -> Result<usize, Errno> {
         let c = self.file.as_ref().ok_or(Errno::EINVAL)?;
         self.vol.check_writable()?;
-        let (n, went_dirty) = c.write(&self.vol, self.ino, offset, buf)?;
+        let (n, went_dirty) = match c.write(&self.vol, self.ino, offset, buf) {
+            // Promises count a pointer block per page, more than files
+            // need: write the dirty pages back (promises become blocks,
+            // the surplus is free again) and try once more.
+            Err(Errno::ENOSPC) if self.vol.reserved.load(Ordering::Relaxed) > 0 => {
+                let _ = self.vol.sync();
+                c.write(&self.vol, self.ino, offset, buf)?
+            }
+            r => r?,
+        };
         if went_dirty {
             writeback::mark_dirty(inode);
         }
@@ -480,5 +496,17 @@ impl InodeOps for Node {
 
     fn fifo(&self) -> Option<&crate::fs::fifo::Fifo> {
         Some(&self.fifo)
+    }
+
+    fn evict(&self, meta: &Meta) {
+        // chmod, chown, utimes and time stamps of an inode nobody holds
+        // would otherwise be lost with it.
+        let now = attributes(meta);
+        if self.orphan.load(Ordering::Relaxed) || *self.written.lock() == now || self.vol.check_writable().is_err() {
+            return;
+        }
+        if let Err(e) = self.vol.with(|fs| fs.set_attributes(self.ino, &now)) {
+            log::warn!("inode {}: attributes not written back: {e}", self.ino);
+        }
     }
 }
