@@ -27,6 +27,14 @@ impl ICache {
         b.iter().find(|(i, _)| *i == ino).and_then(|(_, w)| w.upgrade())
     }
 
+    /// Is inode `ino` live? (Without taking a reference, whose drop could
+    /// be the last.)
+    pub fn is_live(&self, ino: u32) -> bool {
+        self.buckets
+            .get(ino as usize % BUCKETS)
+            .is_some_and(|b| b.iter().any(|(i, w)| *i == ino && w.strong_count() > 0))
+    }
+
     /// Records `inode` as number `ino` (replacing a dead entry).
     pub fn insert(&mut self, ino: u32, inode: &Arc<Inode>) -> Result<(), Errno> {
         if self.buckets.is_empty() {

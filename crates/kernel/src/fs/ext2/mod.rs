@@ -53,6 +53,11 @@ pub struct Volume {
     icache: TaskLock<icache::ICache>,
     /// Inode numbers whose VFS inode went with no links left on disk.
     doomed: TaskLock<Vec<u32>>,
+    /// Attributes of inodes dropped since the last operation, to write.
+    evicted: TaskLock<Vec<(u32, marten_ext2::Attributes)>>,
+    /// The superblock of the mount (a second mount of the disk while this
+    /// one lives shares it, as on Linux).
+    sb: spin::Once<Weak<SuperBlock>>,
     /// Free blocks as of the last crate operation, and blocks promised.
     free_blocks: AtomicU64,
     free_inodes: AtomicU64,
@@ -149,6 +154,12 @@ impl Volume {
     /// lost its last link while nothing had it open.
     pub fn with<R>(&self, f: impl FnOnce(&mut Ext2) -> Result<R, Error>) -> Result<R, Errno> {
         let mut g = self.lock();
+        let evicted = core::mem::take(&mut *self.evicted.lock());
+        for (ino, a) in evicted {
+            if let Err(e) = g.set_attributes(ino, &a) {
+                log::warn!("inode {ino}: attributes not written back: {:?}", e);
+            }
+        }
         let r = f(&mut g).map_err(|e| self.err(e));
         let orphans = g.take_orphans();
         for ino in orphans {
@@ -165,8 +176,7 @@ impl Volume {
     /// Does `ino` have a live VFS inode? (Without taking a reference: one
     /// dropped here, under the volume's lock, would deadlock its eviction.)
     fn is_live(&self, ino: u32) -> bool {
-        let t = self.icache.lock();
-        t.iter().any(|(i, w)| *i == ino && w.strong_count() > 0)
+        self.icache.lock().is_live(ino)
     }
 
     /// The live VFS inode of `ino`, if any.
@@ -199,10 +209,9 @@ impl Volume {
         if let Some(i) = self.cached(ino) {
             return Ok(i);
         }
-        let disk_inode = {
-            let g = self.lock();
-            g.inode(ino).map_err(|e| self.err(e))?
-        };
+        // Through `with`: the attributes of an earlier life of this VFS
+        // inode, evicted but not yet written, go to the disk first.
+        let disk_inode = self.with(|fs| fs.inode(ino))?;
         let kind = match disk_inode.file_type() {
             FileType::Regular => Kind::File,
             FileType::Directory => Kind::Dir,
@@ -259,10 +268,22 @@ impl Volume {
         }
     }
 
-    /// Frees the inodes whose last user went (write-back thread, sync).
+    /// The attributes of an inode being dropped, written at the next
+    /// operation (the drop may come from any context, and must not sleep).
+    pub fn evict(&self, ino: u32, a: marten_ext2::Attributes) {
+        if kalloc::push(&mut self.evicted.lock(), (ino, a)).is_err() {
+            log::warn!("inode {ino}: out of memory; attributes not written back");
+        }
+    }
+
+    /// Frees the inodes whose last user went and writes the attributes of
+    /// the evicted ones (write-back thread, sync).
     pub fn free_doomed(&self) {
         let list = core::mem::take(&mut *self.doomed.lock());
         if list.is_empty() {
+            if !self.evicted.lock().is_empty() {
+                let _ = self.with(|_| Ok(()));
+            }
             return;
         }
         let _ = self.with(|fs| {
@@ -390,9 +411,15 @@ pub fn mount_disk(
     read_only: bool,
 ) -> Result<(Arc<SuperBlock>, Arc<Inode>), Errno> {
     let o = Options::parse(options)?;
-    let busy = || volumes().iter().any(|v| core::ptr::eq(v.disk, disk));
-    if busy() {
-        return Err(Errno::EBUSY);
+    // The disk's file system still lives (mounted elsewhere, or unmounted
+    // but still in use): this mount shares its superblock, as on Linux.
+    if let Some(v) = volumes().into_iter().find(|v| core::ptr::eq(v.disk, disk)) {
+        let sb = v.sb.get().and_then(Weak::upgrade).ok_or(Errno::EBUSY)?;
+        if v.read_only.load(Ordering::Relaxed) != read_only {
+            return Err(Errno::EBUSY);
+        }
+        let root = v.inode(&sb, marten_ext2::ROOT_INO)?;
+        return Ok((sb, root));
     }
     // Two mounts of one disk at once: both read it, the second to take
     // the registry's lock below is refused.
@@ -413,6 +440,8 @@ pub fn mount_disk(
         block_size,
         icache: TaskLock::new(icache::ICache::default()),
         doomed: TaskLock::new(Vec::new()),
+        evicted: TaskLock::new(Vec::new()),
+        sb: spin::Once::new(),
         free_blocks: AtomicU64::new(free_blocks),
         free_inodes: AtomicU64::new(free_inodes),
         reserved: AtomicU64::new(0),
@@ -434,6 +463,7 @@ pub fn mount_disk(
     }
     let fs_box: Box<dyn FileSystem> = hal::heap::try_box(Ext2Fs(vol.clone())).map_err(|_| Errno::ENOMEM)?;
     let sb = SuperBlock::with_dev(fs_box, vol.dev)?;
+    vol.sb.call_once(|| Arc::downgrade(&sb));
     let root = vol.inode(&sb, marten_ext2::ROOT_INO)?;
     if root.kind != Kind::Dir {
         return Err(vol.err(Error::Corrupt("root is not a directory")));

@@ -440,16 +440,21 @@ impl InodeOps for Node {
     fn write_at(&self, inode: &Arc<Inode>, offset: u64, buf: &[u8]) -> Result<usize, Errno> {
         let c = self.file.as_ref().ok_or(Errno::EINVAL)?;
         self.vol.check_writable()?;
-        let (n, went_dirty) = match c.write(&self.vol, self.ino, offset, buf) {
+        let (mut n, mut went_dirty, mut err) = c.write(&self.vol, self.ino, offset, buf);
+        if err == Some(Errno::ENOSPC) {
             // Promises count a pointer block per page, more than files
-            // need: write the dirty pages back (promises become blocks,
-            // the surplus is free again) and try once more.
-            Err(Errno::ENOSPC) if self.vol.reserved.load(Ordering::Relaxed) > 0 => {
-                let _ = self.vol.sync();
-                c.write(&self.vol, self.ino, offset, buf)?
-            }
-            r => r?,
-        };
+            // need, and inodes unlinked while open free their blocks at
+            // the next write-back: write everything back (promises become
+            // blocks, the surplus is free again) and go on once more.
+            let _ = self.vol.sync();
+            let (m, d, e) = c.write(&self.vol, self.ino, offset + n as u64, &buf[n..]);
+            n += m;
+            went_dirty |= d;
+            err = e;
+        }
+        if let (0, Some(e)) = (n, err) {
+            return Err(e);
+        }
         if went_dirty {
             writeback::mark_dirty(inode);
         }
@@ -505,8 +510,6 @@ impl InodeOps for Node {
         if self.orphan.load(Ordering::Relaxed) || *self.written.lock() == now || self.vol.check_writable().is_err() {
             return;
         }
-        if let Err(e) = self.vol.with(|fs| fs.set_attributes(self.ino, &now)) {
-            log::warn!("inode {}: attributes not written back: {e}", self.ino);
-        }
+        self.vol.evict(self.ino, now);
     }
 }

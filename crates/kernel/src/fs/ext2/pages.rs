@@ -404,9 +404,10 @@ impl FileCache {
         Ok(())
     }
 
-    /// Writes `data` at `offset`, growing the file; returns how many bytes
-    /// (short after ENOSPC/ENOMEM part-way; the error if none).
-    pub fn write(&self, vol: &Volume, ino: u32, offset: u64, data: &[u8]) -> Result<(usize, bool), Errno> {
+    /// Writes `data` at `offset`, growing the file; returns how many bytes,
+    /// whether the file went dirty, and the error that stopped it short
+    /// (ENOSPC, ENOMEM), if one did.
+    pub fn write(&self, vol: &Volume, ino: u32, offset: u64, data: &[u8]) -> (usize, bool, Option<Errno>) {
         let mut done = 0;
         let mut went_dirty = false;
         let mut err = None;
@@ -437,10 +438,7 @@ impl FileCache {
             done += chunk;
             self.size.fetch_max(pos + chunk as u64, Ordering::AcqRel);
         }
-        match (done, err) {
-            (0, Some(e)) => Err(e),
-            _ => Ok((done, went_dirty)),
-        }
+        (done, went_dirty, err)
     }
 
     /// Page `idx` for a mapping, pinned; with `shared_write`, marked as

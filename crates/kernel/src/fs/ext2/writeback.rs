@@ -68,10 +68,15 @@ pub fn mark_dirty(inode: &Arc<Inode>) {
     }
 }
 
-/// A file is clean: the thread lets it go at its next look.
+/// A file is clean: the thread lets it go at its next look; an unlinked
+/// one (whose blocks go when its last user does) at once.
 pub fn forget(inode: &Arc<Inode>) {
     if let Some(c) = node_of(inode).and_then(|n| n.cache()) {
         c.queued.store(false, Ordering::Release);
+        if inode.meta().nlink == 0 {
+            // Not the last reference: the caller holds one.
+            DIRTY.lock().retain(|i| !Arc::ptr_eq(i, inode));
+        }
     }
 }
 
