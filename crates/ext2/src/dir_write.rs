@@ -121,7 +121,9 @@ impl<D: BlockDevice> Fs<D> {
         let need = rec_size(name.len());
         let nblocks = dir.size / bs as u64;
         self.unindex(&mut dir);
-        for lblk in 0..nblocks {
+        // The last block first: where names added in a row have room.
+        let order = nblocks.checked_sub(1).into_iter().chain(0..nblocks.saturating_sub(1));
+        for lblk in order {
             let (mut buf, b) = self.dir_block_mut(&dir, lblk)?;
             for (off, eino, rec_len, name_len) in self.entries_of(&buf)? {
                 let used = if eino == 0 { 0 } else { rec_size(name_len) };

@@ -30,6 +30,8 @@ pub struct Fs<D> {
     /// New data blocks are left as they are on the device (the caller writes them
     /// before the next flush): set only inside [`Fs::allocate_blocks`].
     pub(crate) data_unzeroed: bool,
+    /// The caller has checked that a new name is free (see [`Fs::trust_name_checks`]).
+    pub(crate) names_checked: bool,
     /// Cached metadata blocks (interior mutability: reads through `&self` fill it).
     pub(crate) cache: core::cell::RefCell<Cache>,
     /// Write-order constraints between dirty cached blocks.
@@ -83,6 +85,7 @@ impl<D: BlockDevice> Fs<D> {
             defer_release: false,
             orphans: alloc::vec::Vec::new(),
             data_unzeroed: false,
+            names_checked: false,
         })
     }
 

@@ -50,7 +50,7 @@ impl<D: BlockDevice> Fs<D> {
     fn check_new(&self, dir: u32, name: &[u8]) -> Result<()> {
         self.check_writable()?;
         check_name(name)?;
-        if self.lookup(dir, name)?.is_some() {
+        if !self.names_checked && self.lookup(dir, name)?.is_some() {
             return Err(Error::Exists);
         }
         Ok(())

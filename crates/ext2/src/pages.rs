@@ -144,6 +144,13 @@ impl<D: BlockDevice> Fs<D> {
         self.write_inode(ino, &inode)
     }
 
+    /// From now on create, mknod, mkdir, symlink and link trust their caller to have
+    /// checked that the new name is free in its directory (a kernel whose name cache
+    /// holds every entry), and skip their own scan of the directory for it.
+    pub fn trust_name_checks(&mut self) {
+        self.names_checked = true;
+    }
+
     /// From now on an inode losing its last link keeps its blocks (with a zero link
     /// count on disk) until [`Fs::release_orphan`]: the kernel still has it open.
     pub fn defer_release(&mut self) {

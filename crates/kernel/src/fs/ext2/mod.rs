@@ -62,6 +62,8 @@ pub struct Volume {
     free_blocks: AtomicU64,
     free_inodes: AtomicU64,
     reserved: AtomicU64,
+    /// When the crate's metadata cache went dirty (ns since boot; 0: clean).
+    meta_dirty_at: AtomicU64,
     /// The mount may no longer be written (read-only mount, a read-only
     /// feature, or `errors=remount-ro` after corruption).
     read_only: AtomicBool,
@@ -170,7 +172,25 @@ impl Volume {
             }
         }
         self.note_counts(&g);
+        if g.cache_stats().dirty == 0 {
+            self.meta_dirty_at.store(0, Ordering::Relaxed);
+        } else if self.meta_dirty_at.load(Ordering::Relaxed) == 0 {
+            self.meta_dirty_at.store(hal::time::now_ns().max(1), Ordering::Relaxed);
+        }
         r
+    }
+
+    /// Flushes the metadata if it has been dirty for `age_ns` (the
+    /// write-back thread: creates, renames, unlinks of files with no dirty
+    /// data reach the disk within that time too).
+    pub fn flush_metadata_older_than(&self, age_ns: u64) {
+        let at = self.meta_dirty_at.load(Ordering::Relaxed);
+        if at != 0
+            && hal::time::now_ns().saturating_sub(at) >= age_ns
+            && let Err(e) = self.with(|fs| fs.flush())
+        {
+            log::warn!("{}: metadata write-back failed: {e}", self.disk.name());
+        }
     }
 
     /// Does `ino` have a live VFS inode? (Without taking a reference: one
@@ -428,6 +448,8 @@ pub fn mount_disk(
         errno(None, e)
     })?;
     fs.defer_release();
+    // Every create and link checks the directory's name cache first.
+    fs.trust_name_checks();
     let sb_ro = fs.read_only();
     let block_size = fs.block_size();
     let (free_blocks, free_inodes) = (
@@ -445,6 +467,7 @@ pub fn mount_disk(
         free_blocks: AtomicU64::new(free_blocks),
         free_inodes: AtomicU64::new(free_inodes),
         reserved: AtomicU64::new(0),
+        meta_dirty_at: AtomicU64::new(0),
         read_only: AtomicBool::new(read_only || sb_ro),
         remount_ro_on_error: o.remount_ro,
         dev: u64::from(disk.major) << 8 | u64::from(disk.minor),

@@ -91,6 +91,16 @@ impl Node {
         Ok(())
     }
 
+    /// Checks, with the name cache, that `name` is free in this directory
+    /// (the crate trusts this check: `Fs::trust_name_checks`).
+    fn names_free(&self, fs: &mut super::Ext2, name: &[u8]) -> Result<(), marten_ext2::Error> {
+        self.names_ready(fs)?;
+        if self.names.lock().as_ref().is_none_or(|n| n.get(name).is_some()) {
+            return Err(marten_ext2::Error::Exists);
+        }
+        Ok(())
+    }
+
     /// Keeps the name cache in step (dropping it if memory is short).
     fn names_put(&self, name: &[u8], ino: u32) {
         let mut g = self.names.lock();
@@ -230,7 +240,7 @@ impl InodeOps for Node {
         self.writable(dir)?;
         let perm = (new.perm & 0o7777) as u16;
         let ino = self.vol.with(|fs| {
-            self.names_ready(fs)?;
+            self.names_free(fs, name)?;
             let ino = match new.kind {
                 Kind::Dir => fs.mkdir(self.ino, name, perm, new.uid, new.gid)?,
                 Kind::Symlink => fs.symlink(self.ino, name, new.target, new.uid, new.gid)?,
@@ -254,7 +264,7 @@ impl InodeOps for Node {
         }
         let t = node_of(target).ok_or(Errno::EXDEV)?;
         self.vol.with(|fs| {
-            self.names_ready(fs)?;
+            self.names_free(fs, name)?;
             fs.link(t.ino, self.ino, name)?;
             self.names_put(name, t.ino);
             Node::refresh(fs, target);

@@ -46,6 +46,7 @@ fn run() -> isize {
         flush_expired();
         for v in volumes() {
             v.free_doomed();
+            v.flush_metadata_older_than(DIRTY_EXPIRE_NS);
         }
     }
 }
