@@ -734,10 +734,9 @@ impl Channel {
         p.bm_clear();
         self.start(tf, &mut *wait)?;
         let mut bm_cmd: Port<u8> = Port::new(p.bm + BM_COMMAND);
-        // SAFETY: starting the bus master lets the controller move `n`
-        // bytes between the disk and the PRD table's region, which is this
-        // channel's DMA buffer (`Dma` invariant); the CPU does not touch the
-        // buffer until the bus master is stopped below.
+        // The CPU leaves the DMA buffer alone until the bus master stops below.
+        // SAFETY: the started bus master moves `n` bytes between the disk and
+        // the PRD table's region, this channel's own DMA buffer (`Dma` invariant).
         unsafe { bm_cmd.write(direction | BM_START) };
         let r = wait_for(wait, COMMAND_NS, &mut || {
             let b = p.bm_read8(BM_STATUS);

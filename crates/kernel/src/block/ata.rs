@@ -5,12 +5,12 @@
 //! and spins otherwise (at boot).
 
 use super::BlockDevice;
+use super::irqwait::IrqWait;
 use crate::hal::ata::{self, AtaError, Channel};
-use crate::sync::{Mutex, WaitQueue};
+use crate::sync::Mutex;
 use alloc::boxed::Box;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU64, Ordering};
 use marten_abi::blk::SECTOR_SIZE;
 use marten_abi::errno::Errno;
 
@@ -23,45 +23,20 @@ struct AtaDisk {
     irq: bool,
 }
 
-/// Where requests sleep until an IDE interrupt (one queue for all).
-static DONE: WaitQueue = WaitQueue::new();
-
-/// A safety net against a lost interrupt: a sleeping request looks again
-/// after this long.
-const RECHECK_NS: u64 = 10_000_000;
-
-/// IDE interrupts taken, and sleeps that ended by the recheck time-out
-/// with the request still not done (for the kernel shell's `disks`).
-static INTERRUPTS: AtomicU64 = AtomicU64::new(0);
-static RECHECKS: AtomicU64 = AtomicU64::new(0);
+/// Where requests wait for an IDE interrupt (one for all channels).
+static WAIT: IrqWait = IrqWait::new();
 
 /// (interrupts, recheck time-outs) so far.
 pub fn stats() -> (u64, u64) {
-    (INTERRUPTS.load(Ordering::Relaxed), RECHECKS.load(Ordering::Relaxed))
+    WAIT.stats()
 }
 
 /// An IDE interrupt on `vector` (from the kernel's interrupt hook):
 /// acknowledges the channels on it and wakes the waiting requests, which
 /// check their own.
 pub fn interrupt(vector: u8) {
-    INTERRUPTS.fetch_add(1, Ordering::Relaxed);
     ata::ack_interrupt(vector);
-    DONE.wake_all();
-}
-
-/// Waits for `done`: asleep on [`DONE`] when the channel interrupts and
-/// this thread may sleep, else spinning.
-fn wait(irq: bool, done: &mut dyn FnMut() -> bool) {
-    if !irq || !crate::hal::cpu::interrupts_enabled() {
-        return ata::spin_wait(done);
-    }
-    loop {
-        let deadline = crate::hal::time::now_ns() + RECHECK_NS;
-        if let Ok(true) = DONE.wait_until_deadline(false, Some(deadline), &mut *done) {
-            return;
-        }
-        RECHECKS.fetch_add(1, Ordering::Relaxed);
-    }
+    WAIT.interrupt();
 }
 
 fn eio(e: AtaError) -> Errno {
@@ -82,7 +57,9 @@ impl BlockDevice for AtaDisk {
         let irq = self.irq;
         self.channel
             .lock()
-            .read(self.slave, sector, buf, &mut |done| wait(irq, done))
+            .read(self.slave, sector, buf, &mut |done| {
+                WAIT.wait(irq, ata::spin_wait, done)
+            })
             .map_err(eio)
     }
 
@@ -90,7 +67,9 @@ impl BlockDevice for AtaDisk {
         let irq = self.irq;
         self.channel
             .lock()
-            .write(self.slave, sector, buf, &mut |done| wait(irq, done))
+            .write(self.slave, sector, buf, &mut |done| {
+                WAIT.wait(irq, ata::spin_wait, done)
+            })
             .map_err(eio)
     }
 
@@ -98,7 +77,7 @@ impl BlockDevice for AtaDisk {
         let irq = self.irq;
         self.channel
             .lock()
-            .flush(self.slave, &mut |done| wait(irq, done))
+            .flush(self.slave, &mut |done| WAIT.wait(irq, ata::spin_wait, done))
             .map_err(eio)
     }
 }

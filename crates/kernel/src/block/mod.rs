@@ -6,6 +6,7 @@
 //! changes after (no hot-plug), so lookups take no lock.
 
 mod ata;
+mod irqwait;
 pub mod part;
 mod virtio;
 

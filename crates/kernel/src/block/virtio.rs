@@ -4,10 +4,10 @@
 //! where hal could not route the interrupt).
 
 use super::BlockDevice;
+use super::irqwait::IrqWait;
 use crate::hal::virtio::{self, BlkError, VirtioBlk};
-use crate::sync::{Mutex, WaitQueue};
+use crate::sync::Mutex;
 use alloc::boxed::Box;
-use core::sync::atomic::{AtomicU64, Ordering};
 use marten_abi::blk::SECTOR_SIZE;
 use marten_abi::errno::Errno;
 
@@ -18,50 +18,19 @@ struct VirtioDisk {
     irq: bool,
 }
 
-/// Where requests sleep until a disk interrupt (one queue for all disks).
-static DONE: WaitQueue = WaitQueue::new();
-
-/// A safety net against a lost interrupt: a sleeping request looks again
-/// after this long.
-const RECHECK_NS: u64 = 10_000_000;
-
-/// Disk interrupts taken, and sleeps that ended by the recheck time-out
-/// with the request still not done (for the kernel shell's `disks`).
-static INTERRUPTS: AtomicU64 = AtomicU64::new(0);
-static RECHECKS: AtomicU64 = AtomicU64::new(0);
+/// Where requests wait for a disk interrupt (one for all virtio disks).
+static WAIT: IrqWait = IrqWait::new();
 
 /// (interrupts, recheck time-outs) so far.
 pub fn stats() -> (u64, u64) {
-    (INTERRUPTS.load(Ordering::Relaxed), RECHECKS.load(Ordering::Relaxed))
+    WAIT.stats()
 }
 
 /// A disk interrupt (from the kernel's interrupt hook): acknowledges the
 /// disks and wakes the waiting requests, which check their own.
 pub fn interrupt() {
-    INTERRUPTS.fetch_add(1, Ordering::Relaxed);
     virtio::ack_interrupts();
-    DONE.wake_all();
-}
-
-impl VirtioDisk {
-    /// Waits for `done`: asleep on [`DONE`] when the disk interrupts and
-    /// this thread may sleep, else spinning.
-    fn wait(irq: bool, done: &mut dyn FnMut() -> bool) {
-        // An interrupt that never came after a few rechecks (INTx under
-        // qboot) is given up on: waiting 10 ms a request would make the
-        // disk a hundred times slower than polling it.
-        let silent = INTERRUPTS.load(Ordering::Relaxed) == 0 && RECHECKS.load(Ordering::Relaxed) >= 3;
-        if !irq || silent || !crate::hal::cpu::interrupts_enabled() {
-            return virtio::spin_wait(done);
-        }
-        loop {
-            let deadline = crate::hal::time::now_ns() + RECHECK_NS;
-            if let Ok(true) = DONE.wait_until_deadline(false, Some(deadline), &mut *done) {
-                return;
-            }
-            RECHECKS.fetch_add(1, Ordering::Relaxed);
-        }
-    }
+    WAIT.interrupt();
 }
 
 fn eio(e: BlkError) -> Errno {
@@ -82,7 +51,7 @@ impl BlockDevice for VirtioDisk {
         let irq = self.irq;
         self.dev
             .lock()
-            .read(sector, buf, &mut |done| VirtioDisk::wait(irq, done))
+            .read(sector, buf, &mut |done| WAIT.wait(irq, virtio::spin_wait, done))
             .map_err(eio)
     }
 
@@ -90,7 +59,7 @@ impl BlockDevice for VirtioDisk {
         let irq = self.irq;
         self.dev
             .lock()
-            .write(sector, buf, &mut |done| VirtioDisk::wait(irq, done))
+            .write(sector, buf, &mut |done| WAIT.wait(irq, virtio::spin_wait, done))
             .map_err(eio)
     }
 
