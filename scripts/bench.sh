@@ -39,5 +39,10 @@ if [ "$build_module" = 1 ] && ! bench/mymem/build.sh >/dev/null; then
 fi
 
 cargo build --release -q -p marten-bench -p marten-mkinitramfs
+
+# Linux's kernel and its virtio disk modules, which the initramfs carries.
+if [ "$build_module" = 1 ] && ! "${CARGO_TARGET_DIR:-target}/release/mbench-run" --fetch-linux >/dev/null; then
+  echo "bench: no Linux kernel or virtio modules; Linux's disk figures will be n/a" >&2
+fi
 bench/build.sh >/dev/null
 exec "${CARGO_TARGET_DIR:-target}/release/mbench-run" "$@"

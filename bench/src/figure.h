@@ -16,6 +16,12 @@ struct ctx {
 	size_t len;
 	char path[64];
 	long size;
+	/* Set by a setup whose iterations are long and alike: the timed runs
+	 * to make (no calibration, one iteration each; 0 = calibrate and run
+	 * five times), and the work of one iteration when it is not the
+	 * figure's own (0 = the figure's `work`). */
+	int runs;
+	double work;
 };
 
 /* One figure. `run` performs `n` iterations of the operation and stores the
@@ -51,6 +57,7 @@ extern const struct figure shell_figures[];
 extern const struct figure mymem_figures[];
 extern const struct figure signal_figures[];
 extern const struct figure thread_figures[];
+extern const struct figure disk_figures[];
 
 /* Set by --quick: figures with costly work per iteration may do less. */
 extern int quick_mode;

@@ -14,7 +14,11 @@
  * On such a kernel (Linux) it also loads /lib/modules/mymem.ko, when the
  * image has it, with finit_module(2): /dev/mymem for the benchmark (see
  * bench/mymem/). When loading fails, the reason goes to /tmp/mymem.why,
- * where the /dev/mymem figures find it. */
+ * where the /dev/mymem figures find it. It then loads the virtio disk
+ * driver's modules from /lib/modules/virtio/, when the image has them
+ * (Debian's cloud kernel builds them as modules), and waits a moment for
+ * /dev/vda: the disk figures mount it. A module that fails to load is
+ * reported on the console; the disk figures then say there is no disk. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -30,6 +34,14 @@
 #define MYMEM_KO "/lib/modules/mymem.ko"
 #define MYMEM_WHY "/tmp/mymem.why"
 #define MAX_ARGS 64
+#define VIRTIO_DIR "/lib/modules/virtio/"
+#define DISK "/dev/vda"
+
+/* The virtio block driver and what it needs, in the order they load. */
+static const char *const virtio_modules[] = {
+	"virtio_ring", "virtio", "virtio_pci_modern_dev", "virtio_pci_legacy_dev",
+	"virtio_pci", "virtio_blk",
+};
 
 static void say(const char *text)
 {
@@ -51,6 +63,7 @@ static void say_errno(const char *what)
 }
 
 static void load_mymem(void);
+static void load_virtio(void);
 
 /* Gives the kernel's missing pieces the same shape on every kernel. */
 static void prepare_files(void)
@@ -73,6 +86,7 @@ static void prepare_files(void)
 		}
 	}
 	load_mymem();
+	load_virtio();
 }
 
 /* Loads the /dev/mymem module, if the image has one; a failure is reported
@@ -95,6 +109,28 @@ static void load_mymem(void)
 		}
 	}
 	close(fd);
+}
+
+/* Loads the virtio disk modules the image holds, then waits up to two
+ * seconds for the disk's device node. */
+static void load_virtio(void)
+{
+	int loaded = 0;
+
+	for (size_t i = 0; i < sizeof virtio_modules / sizeof virtio_modules[0]; i++) {
+		char path[96];
+		snprintf(path, sizeof path, VIRTIO_DIR "%s.ko", virtio_modules[i]);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (syscall(SYS_finit_module, fd, "", 0) != 0 && errno != EEXIST)
+			say_errno(path);
+		else
+			loaded++;
+		close(fd);
+	}
+	for (int tries = 0; loaded > 0 && tries < 200 && access(DISK, F_OK) != 0; tries++)
+		usleep(10000);
 }
 
 /* Runs /bin/mbench with our arguments; returns its exit code or -1. */

@@ -4,7 +4,9 @@
  *
  * Without names every figure runs, in a fixed order. Each figure is timed
  * over a loop calibrated to last at least 50 ms, five times; the line gives
- * the median, the minimum and the maximum of the five:
+ * the median, the minimum and the maximum of the five (a figure whose
+ * iterations are long and alike, like the disk figures, skips the
+ * calibration and is timed a few times with one iteration each):
  *
  *   BENCH <name> <median> <min> <max> <unit> <lower|higher>
  *   BENCH <name> n/a <reason>
@@ -35,7 +37,7 @@ int quick_mode;
 static const struct figure *const tables[] = {
 	sys_figures, proc_figures, mem_figures, dir_figures,
 	areas_figures, fork_scale_figures, shell_figures, mymem_figures,
-	signal_figures, thread_figures,
+	signal_figures, thread_figures, disk_figures,
 };
 
 #define TABLES (sizeof tables / sizeof tables[0])
@@ -53,9 +55,9 @@ static void format_value(char *out, size_t size, double v)
 }
 
 /* Turns a run's time into the figure's unit. */
-static double to_unit(const struct figure *f, long n, double ns)
+static double to_unit(const struct figure *f, const struct ctx *c, long n, double ns)
 {
-	double work = (double)n * f->work;
+	double work = (double)n * (c->work > 0 ? c->work : f->work);
 	if (ns <= 0)
 		ns = 1;
 	if (f->higher_is_better)
@@ -119,13 +121,19 @@ static void measure(const struct figure *f, int quick)
 
 	int ok = !f->setup || f->setup(&c) == 0;
 	long n = QUICK_ITERATIONS;
-	if (ok && !quick)
+	if (ok && c.runs > 0) {
+		/* The figure asked for a few long iterations, timed one by one. */
+		n = 1;
+		if (!quick)
+			runs = c.runs < REPEATS ? c.runs : REPEATS;
+	} else if (ok && !quick) {
 		n = calibrate(f, &c);
+	}
 	ok = ok && n > 0;
 	for (int i = 0; ok && i < runs; i++) {
 		double ns;
 		ok = f->run(&c, n, &ns) == 0;
-		values[i] = to_unit(f, n, ns);
+		values[i] = to_unit(f, &c, n, ns);
 	}
 	if (f->teardown)
 		f->teardown(&c);

@@ -35,7 +35,8 @@
 //! The constraints are edges between dirty blocks (`order.rs`); a flush writes the
 //! blocks level by level of that graph, with a device flush between levels (so the order
 //! holds on a disk with a volatile write cache too), then the bitmaps, descriptors and
-//! superblock, then a final device flush. A constraint that would need one block in two
+//! superblock (no flush before them: their order does not matter), then a final device
+//! flush; an fsync whose metadata is one level costs one device flush. A constraint that would need one block in two
 //! versions (a cycle) first writes everything out. The first flush that writes metadata
 //! marks the superblock not clean (so `e2fsck -p` checks after a crash); `Fs::unmount`
 //! restores the state found at mount.
@@ -169,12 +170,19 @@ impl<D: BlockDevice> Fs<D> {
                 v.try_reserve(1).map_err(|_| Error::NoMemory)?;
                 v.push(b);
             }
-            for level in self.graph.levels(&early)? {
+            // A device flush between levels keeps their order on a disk with a
+            // volatile cache; none is needed after the last one, as the late blocks
+            // may land in any order (rule 1) and the final flush covers them all.
+            let levels = self.graph.levels(&early)?;
+            let count = levels.len();
+            for (i, level) in levels.into_iter().enumerate() {
                 let cache = self.cache.get_mut();
                 for b in level {
                     cache.write_back(&mut self.dev, b)?;
                 }
-                self.dev.flush()?;
+                if i + 1 < count {
+                    self.dev.flush()?;
+                }
             }
             let cache = self.cache.get_mut();
             for b in late {

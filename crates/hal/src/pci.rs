@@ -93,6 +93,44 @@ pub(crate) fn write32(addr: Address, offset: u8, value: u32) {
     }
 }
 
+/// The PIIX3 ISA bridge of QEMU's `pc`: vendor, device, and its address.
+const PIIX3_ISA: (u16, u16) = (0x8086, 0x7000);
+const PIIX3_ISA_ADDR: Address = Address {
+    bus: 0,
+    device: 1,
+    function: 0,
+};
+/// The bridge's PIRQ route control registers, PIRQA..PIRQD (one byte each:
+/// the ISA interrupt in bits 0-3, bit 7 set when the PIRQ is not routed).
+const REG_PIRQRC: u8 = 0x60;
+
+/// Which PIRQ (0..4 for A..D) INTx `pin` (1 = INTA) of a function in
+/// `slot` of bus 0 drives on the i440FX/PIIX3: the pins rotate by slot,
+/// (pin - 1 + slot - 1) mod 4, as QEMU wires them and its ACPI `_PRT`
+/// describes.
+pub fn piix_pirq(slot: u8, pin: u8) -> Option<u8> {
+    if !(1..=4).contains(&pin) || slot == 0 {
+        return None;
+    }
+    Some((pin - 1 + (slot - 1)) & 3)
+}
+
+/// The ISA interrupt INTx `pin` of the function at `addr` reaches on an
+/// i440FX/PIIX3 machine (QEMU's `pc`), read from the ISA bridge's PIRQ
+/// routing. None on other chipsets, behind a PCI bridge, or where that
+/// PIRQ is not routed. The firmware's interrupt-line register is not used:
+/// qboot writes one that this routing does not match.
+pub fn piix_intx_irq(addr: Address, pin: u8) -> Option<u8> {
+    let isa = devices().iter().find(|e| e.function.address == PIIX3_ISA_ADDR)?;
+    if (isa.function.vendor, isa.function.device) != PIIX3_ISA || addr.bus != 0 {
+        return None;
+    }
+    let pirq = piix_pirq(addr.device, pin)?;
+    let route = (read32(PIIX3_ISA_ADDR, REG_PIRQRC) >> (8 * pirq)) as u8;
+    let irq = route & 0x0f;
+    (route & 0x80 == 0 && irq != 0).then_some(irq)
+}
+
 /// One decoded base address register.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Bar {

@@ -80,21 +80,24 @@ fn isr_phys(addr: Address) -> Option<u64> {
 
 /// Routes the disk at `addr`'s INTx to the CPU when this machine wires it
 /// in a known way: the i440FX chipset (QEMU's `pc`), whose PIRQ lines reach
-/// the I/O APIC as ISA interrupts the MADT describes. False otherwise (on
+/// the I/O APIC as the ISA interrupts the PIIX3's routing registers name
+/// (`pci::piix_intx_irq`) and the MADT describes. False otherwise (on
 /// `q35` the PIRQs reach I/O APIC pins 16-23, which needs the `_PRT`; MSI-X
 /// is not done): the disk is then polled.
 fn route_interrupt(addr: Address) -> bool {
-    const I440FX: (u16, u16) = (0x8086, 0x1237);
     let devices = pci::devices();
-    let pc = devices
-        .iter()
-        .any(|e| (e.function.vendor, e.function.device) == I440FX && e.function.address.bus == 0);
     let Some(f) = devices.iter().find(|e| e.function.address == addr).map(|e| &e.function) else {
         return false;
     };
-    let line = f.interrupt_line;
-    if !pc || f.interrupt_pin == 0 || line == 0 || line >= 16 {
+    let Some(line) = pci::piix_intx_irq(addr, f.interrupt_pin) else {
         return false;
+    };
+    if line != f.interrupt_line {
+        log::info!(
+            "virtio-blk {addr:?}: INT{} reaches IRQ {line} (the firmware's interrupt line says {})",
+            (b'A' + f.interrupt_pin - 1) as char,
+            f.interrupt_line
+        );
     }
     let Some(slot) = ISR.iter().find(|s| s.load(Ordering::Acquire) == 0) else {
         return false;

@@ -39,6 +39,9 @@ then one in real time (noisy), which also times the boots.
                      the shell workload is silent for a minute or more)
   --results DIR      where result files go (default bench/results)
   --cache DIR        where the Linux kernel is kept (default bench/cache)
+  --fetch-linux      only fetch the Linux kernel and its virtio disk modules
+                     into the cache (make bench does, before it builds the
+                     initramfs that carries the modules), print its path
   --no-save          print the table only, write no files
   --verbose          show the guests' consoles
 MBENCH-ARGS: figure names to run only those (and --quick).
@@ -149,6 +152,9 @@ impl Options {
 #[derive(Debug, PartialEq)]
 pub enum Parsed {
     Help,
+    /// `--fetch-linux`: only make sure the Linux kernel and its disk modules
+    /// are in the cache directory.
+    FetchLinux(PathBuf),
     Run(Box<Options>),
 }
 
@@ -183,6 +189,7 @@ pub fn parse(args: &[String]) -> Result<Parsed, String> {
     let (mut which, mut shift) = ("both".to_string(), 3u32);
     let mut rounds: Option<usize> = None;
     let mut icount_rounds: Option<usize> = None;
+    let mut fetch_only = false;
     let mut i = 0;
     while i < args.len() {
         let flag = args[i].as_str();
@@ -215,6 +222,7 @@ pub fn parse(args: &[String]) -> Result<Parsed, String> {
             "--idle" => o.idle = number(flag, &value()?)?,
             "--results" => o.results = value()?.into(),
             "--cache" => o.cache = value()?.into(),
+            "--fetch-linux" => fetch_only = true,
             "--no-save" => o.save = false,
             "--verbose" => o.verbose = true,
             "--" => {
@@ -226,6 +234,9 @@ pub fn parse(args: &[String]) -> Result<Parsed, String> {
             other => return Err(format!("unknown option {other:?} (see --help)")),
         }
         i += 1;
+    }
+    if fetch_only {
+        return Ok(Parsed::FetchLinux(o.cache));
     }
     o.modes = modes(&which, shift)?;
     if shift > 10 {
@@ -262,7 +273,14 @@ mod tests {
         match parse(&v)? {
             Parsed::Run(o) => Ok(*o),
             Parsed::Help => Err("help".into()),
+            Parsed::FetchLinux(c) => Err(format!("fetch {}", c.display())),
         }
+    }
+
+    #[test]
+    fn fetch_linux_names_the_cache() {
+        assert_eq!(run(&["--fetch-linux"]), Err("fetch bench/cache".into()));
+        assert_eq!(run(&["--cache", "c", "--fetch-linux"]), Err("fetch c".into()));
     }
 
     #[test]

@@ -51,7 +51,7 @@ const fn spec(name: &'static str, unit: &'static str, better: Better) -> Spec {
 }
 
 /// The figures `mbench` prints, in its order.
-pub const BENCH: [Spec; 89] = [
+pub const BENCH: [Spec; 95] = [
     spec("getppid", "us", Better::Lower),
     spec("read_zero_1b", "us", Better::Lower),
     spec("write_null_1b", "us", Better::Lower),
@@ -141,6 +141,12 @@ pub const BENCH: [Spec; 89] = [
     spec("mymem_race_nolock_2", "ms", Better::Lower),
     spec("mymem_race_nolock_10", "ms", Better::Lower),
     spec("mymem_race_nolock_50", "ms", Better::Lower),
+    spec("disk_write_seq_256m", "MiB/s", Better::Higher),
+    spec("disk_read_seq_256m", "MiB/s", Better::Higher),
+    spec("disk_create_10000", "ms", Better::Lower),
+    spec("disk_unlink_10000", "ms", Better::Lower),
+    spec("disk_fsync_4k", "us", Better::Lower),
+    spec("disk_untar", "ms", Better::Lower),
 ];
 
 /// A figure measured at several sizes, to show how a cost grows.
@@ -272,8 +278,12 @@ mod tests {
             .collect();
         let is_sized = |n: &str| n.contains("_bw_") && n != "pipe_bw_64k";
         let sized: Vec<&str> = higher.iter().copied().filter(|n| is_sized(n)).collect();
-        assert_eq!(higher.len(), 3 + sized.len());
+        assert_eq!(higher.len(), 5 + sized.len());
         assert_eq!(&higher[..3], ["pipe_bw_64k", "tmpfs_write_bw", "tmpfs_read_bw"]);
+        assert_eq!(
+            &higher[higher.len() - 2..],
+            ["disk_write_seq_256m", "disk_read_seq_256m"]
+        );
         assert_eq!(sized.len(), 20);
         // Each sized bandwidth follows its time per call.
         for (i, s) in BENCH.iter().enumerate().filter(|(_, s)| is_sized(s.name)) {

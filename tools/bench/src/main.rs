@@ -9,6 +9,7 @@
 
 mod args;
 mod date;
+mod disk;
 mod figures;
 mod files;
 mod format;
@@ -36,6 +37,18 @@ fn main() -> ExitCode {
         Ok(args::Parsed::Help) => {
             print!("{}", args::USAGE);
             return ExitCode::SUCCESS;
+        }
+        Ok(args::Parsed::FetchLinux(cache)) => {
+            return match linux::kernel(&cache) {
+                Ok(k) => {
+                    println!("{}", k.display());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("mbench-run: {e}");
+                    ExitCode::FAILURE
+                }
+            };
         }
         Ok(args::Parsed::Run(o)) => o,
         Err(e) => {

@@ -9,7 +9,7 @@ use crate::info::GuestInfo;
 use crate::mode::Mode;
 use crate::parse::Outcome;
 use crate::report::{BootResult, Cell, Report, Row, Run, Side, bench_rows, partial_notes, time_cell};
-use crate::{date, host, linux};
+use crate::{date, disk, host, linux};
 use marten_runner::qemu::default_accel;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -122,7 +122,12 @@ fn bench_rounds(o: &Options, mode: Mode, cs: &mut [Contender], notes: &mut Vec<S
             let name = c.kernel.label();
             eprint!("mbench-run: {} round {round}/{rounds}: {name} ... ", mode.word());
             let started = Instant::now();
-            let m = guest::machine(c.kernel, path, o, mode, &params);
+            let mut m = guest::machine(c.kernel, path, o, mode, &params);
+            let image = Path::new(disk::IMAGE);
+            match disk::fresh(image) {
+                Ok(()) => m.extra.extend(disk::drive_args(image)),
+                Err(e) => notes.push(format!("{name}, round {round}: no disk for the disk figures: {e}")),
+            }
             let b = guest::bench_boot(&m, lim, o.verbose);
             save_log(
                 &format!("{}-{}-{round}.log", name.to_lowercase(), mode.word()),

@@ -24,7 +24,7 @@ struct AtaDisk {
 }
 
 /// Where requests wait for an IDE interrupt (one for all channels).
-static WAIT: IrqWait = IrqWait::new();
+static WAIT: IrqWait = IrqWait::new("ata");
 
 /// (interrupts, recheck time-outs) so far.
 pub fn stats() -> (u64, u64) {

@@ -4,7 +4,7 @@
 //! off), where the interrupt is not routed, or where it has never come.
 
 use crate::sync::WaitQueue;
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// A sleeping request looks again after this long.
 const RECHECK_NS: u64 = 10_000_000;
@@ -17,20 +17,26 @@ const SILENT_AFTER: u64 = 3;
 /// One driver's completion waits.
 ///
 /// Invariant: `interrupts` counts the driver's interrupts taken,
-/// `rechecks` the sleeps that ended by the time-out with the request not
-/// done (both for the kernel shell's `disks`).
+/// `rechecks` the sleeps that ended by the time-out with no interrupt
+/// taken during them (both for the kernel shell's `disks`).
 pub struct IrqWait {
+    /// The driver, for the log line.
+    driver: &'static str,
     done: WaitQueue,
     interrupts: AtomicU64,
     rechecks: AtomicU64,
+    /// Whether the switch to polling was logged.
+    reported: AtomicBool,
 }
 
 impl IrqWait {
-    pub const fn new() -> IrqWait {
+    pub const fn new(driver: &'static str) -> IrqWait {
         IrqWait {
+            driver,
             done: WaitQueue::new(),
             interrupts: AtomicU64::new(0),
             rechecks: AtomicU64::new(0),
+            reported: AtomicBool::new(false),
         }
     }
 
@@ -54,15 +60,32 @@ impl IrqWait {
     pub fn wait(&self, irq: bool, spin: fn(&mut dyn FnMut() -> bool), done: &mut dyn FnMut() -> bool) {
         let silent =
             self.interrupts.load(Ordering::Relaxed) == 0 && self.rechecks.load(Ordering::Relaxed) >= SILENT_AFTER;
+        if irq && silent && !self.reported.swap(true, Ordering::Relaxed) {
+            log::warn!(
+                "{}: no completion interrupt came; requests poll from now on",
+                self.driver
+            );
+        }
         if !irq || silent || !crate::hal::cpu::interrupts_enabled() {
             return spin(done);
         }
         loop {
+            let seen = self.interrupts.load(Ordering::Relaxed);
             let deadline = crate::hal::time::now_ns() + RECHECK_NS;
-            if let Ok(true) = self.done.wait_until_deadline(false, Some(deadline), &mut *done) {
+            let finished = matches!(
+                self.done.wait_until_deadline(false, Some(deadline), &mut *done),
+                Ok(true)
+            );
+            // A sleep that only the time-out ended, with no interrupt taken
+            // meanwhile, is a recheck, whether or not the request was done
+            // by then: a request that always completes "by the recheck"
+            // is an interrupt that never comes.
+            if self.interrupts.load(Ordering::Relaxed) == seen && crate::hal::time::now_ns() >= deadline {
+                self.rechecks.fetch_add(1, Ordering::Relaxed);
+            }
+            if finished {
                 return;
             }
-            self.rechecks.fetch_add(1, Ordering::Relaxed);
         }
     }
 }

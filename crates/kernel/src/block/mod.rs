@@ -8,6 +8,7 @@
 mod ata;
 mod irqwait;
 pub mod part;
+pub mod stats;
 mod virtio;
 
 pub use ata::{interrupt as ata_interrupt, stats as ata_stats};
@@ -19,6 +20,7 @@ use alloc::vec::Vec;
 use marten_abi::blk::{SCSI_DISK0_MAJOR, SD_MINORS, VIRTBLK_MAJOR, VIRTBLK_MINORS};
 use marten_abi::errno::Errno;
 use spin::Once;
+use stats::{IoStats, Op};
 
 /// A disk: fixed-size sectors addressed from 0. Errors are `EIO` (a range
 /// outside the disk is the caller's bug, also reported as `EIO`).
@@ -56,15 +58,19 @@ impl BlockDevice for &'static dyn BlockDevice {
 }
 
 /// One registered disk or partition (a partition's minor is its disk's
-/// plus its number).
+/// plus its number). I/O goes through its methods, which count it in
+/// `stats` (and a partition's also in its disk's, as Linux counts).
 ///
-/// Invariant: (major, minor) and `name` are unique in the registry.
+/// Invariant: (major, minor) and `name` are unique in the registry;
+/// `parent`, for a partition, is its disk's index in the registry.
 pub struct Disk {
     name: [u8; 8],
     name_len: usize,
     pub major: u32,
     pub minor: u32,
-    pub dev: Box<dyn BlockDevice>,
+    dev: Box<dyn BlockDevice>,
+    parent: Option<usize>,
+    pub stats: IoStats,
 }
 
 impl Disk {
@@ -76,6 +82,46 @@ impl Disk {
     /// The size in bytes.
     pub fn size(&self) -> u64 {
         self.dev.capacity() * self.dev.sector_size() as u64
+    }
+
+    /// Bytes per sector.
+    pub fn sector_size(&self) -> usize {
+        self.dev.sector_size()
+    }
+
+    /// The size in sectors.
+    pub fn capacity(&self) -> u64 {
+        self.dev.capacity()
+    }
+
+    /// Reads whole sectors from `sector` into `buf` (see [`BlockDevice::read`]).
+    pub fn read(&self, sector: u64, buf: &mut [u8]) -> Result<(), Errno> {
+        let n = buf.len();
+        self.counted(Op::Read, n, || self.dev.read(sector, buf))
+    }
+
+    /// Writes whole sectors from `buf` at `sector`.
+    pub fn write(&self, sector: u64, buf: &[u8]) -> Result<(), Errno> {
+        self.counted(Op::Write, buf.len(), || self.dev.write(sector, buf))
+    }
+
+    /// Makes everything written so far durable.
+    pub fn flush(&self) -> Result<(), Errno> {
+        self.counted(Op::Flush, 0, || self.dev.flush())
+    }
+
+    /// Runs one request, counting it (when it succeeds) here and in the
+    /// partition's disk.
+    fn counted(&self, op: Op, bytes: usize, io: impl FnOnce() -> Result<(), Errno>) -> Result<(), Errno> {
+        let parent = self.parent.and_then(|i| disks().get(i));
+        let all = [Some(self), parent];
+        all.iter().flatten().for_each(|d| d.stats.start());
+        let t0 = crate::hal::time::now_ns();
+        let r = io();
+        let ns = crate::hal::time::now_ns().saturating_sub(t0);
+        let bytes = if r.is_ok() { bytes } else { 0 };
+        all.iter().flatten().for_each(|d| d.stats.finish(op, bytes, ns));
+        r
     }
 }
 
@@ -147,12 +193,15 @@ fn add(
     dev: Box<dyn BlockDevice>,
 ) -> Result<(), Errno> {
     let dev: &'static dyn BlockDevice = Box::leak(dev);
+    let index = disks.len();
     let disk = Disk {
         name,
         name_len,
         major,
         minor,
         dev: crate::hal::heap::try_box(dev).map_err(|_| Errno::ENOMEM)?,
+        parent: None,
+        stats: IoStats::new(),
     };
     log::info!(
         "{} ({}:{}): {} sectors ({} MiB)",
@@ -176,6 +225,8 @@ fn add(
             major,
             minor: minor + number,
             dev: pdev,
+            parent: Some(index),
+            stats: IoStats::new(),
         };
         log::info!("{} ({}:{}): {} sectors", p.name(), p.major, p.minor, p.dev.capacity());
         if result.is_ok() {

@@ -19,7 +19,7 @@ struct VirtioDisk {
 }
 
 /// Where requests wait for a disk interrupt (one for all virtio disks).
-static WAIT: IrqWait = IrqWait::new();
+static WAIT: IrqWait = IrqWait::new("virtio-blk");
 
 /// (interrupts, recheck time-outs) so far.
 pub fn stats() -> (u64, u64) {

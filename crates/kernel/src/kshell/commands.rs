@@ -307,8 +307,8 @@ fn disks(_: &[String]) -> CmdResult {
             d.name(),
             d.major,
             d.minor,
-            d.dev.capacity(),
-            d.dev.sector_size()
+            d.capacity(),
+            d.sector_size()
         );
     }
     let (irqs, rechecks) = crate::block::virtio_stats();

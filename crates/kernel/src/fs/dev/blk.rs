@@ -56,16 +56,16 @@ fn step(at: u64, left: usize, ss: usize) -> (u64, usize, bool, usize) {
 /// Reads `buf.len()` bytes at byte `pos` (already clipped to the disk):
 /// whole sectors straight into `buf`, partial ones through a sector buffer.
 fn read_bytes(disk: &Disk, pos: u64, buf: &mut [u8]) -> Result<(), Errno> {
-    let ss = disk.dev.sector_size();
+    let ss = disk.sector_size();
     let mut tmp = [0u8; MAX_SECTOR];
     let tmp = tmp.get_mut(..ss).ok_or(Errno::EIO)?;
     let mut done = 0;
     while done < buf.len() {
         let (sector, off, whole, n) = step(pos + done as u64, buf.len() - done, ss);
         if whole {
-            disk.dev.read(sector, &mut buf[done..done + n])?;
+            disk.read(sector, &mut buf[done..done + n])?;
         } else {
-            disk.dev.read(sector, tmp)?;
+            disk.read(sector, tmp)?;
             buf[done..done + n].copy_from_slice(&tmp[off..off + n]);
         }
         done += n;
@@ -76,18 +76,18 @@ fn read_bytes(disk: &Disk, pos: u64, buf: &mut [u8]) -> Result<(), Errno> {
 /// Writes `buf` at byte `pos` (already clipped to the disk): whole sectors
 /// straight from `buf`, partial ones by read-modify-write of the sector.
 fn write_bytes(disk: &Disk, pos: u64, buf: &[u8]) -> Result<(), Errno> {
-    let ss = disk.dev.sector_size();
+    let ss = disk.sector_size();
     let mut tmp = [0u8; MAX_SECTOR];
     let tmp = tmp.get_mut(..ss).ok_or(Errno::EIO)?;
     let mut done = 0;
     while done < buf.len() {
         let (sector, off, whole, n) = step(pos + done as u64, buf.len() - done, ss);
         if whole {
-            disk.dev.write(sector, &buf[done..done + n])?;
+            disk.write(sector, &buf[done..done + n])?;
         } else {
-            disk.dev.read(sector, tmp)?;
+            disk.read(sector, tmp)?;
             tmp[off..off + n].copy_from_slice(&buf[done..done + n]);
-            disk.dev.write(sector, tmp)?;
+            disk.write(sector, tmp)?;
         }
         done += n;
     }
@@ -150,14 +150,14 @@ impl FileOps for BlkFile {
         match cmd {
             BLKGETSIZE64 => uaccess::write_u64(arg, self.disk.size())?,
             BLKGETSIZE => uaccess::write_u64(arg, self.disk.size() / 512)?,
-            BLKSSZGET => uaccess::write_i32(arg, self.disk.dev.sector_size() as i32)?,
+            BLKSSZGET => uaccess::write_i32(arg, self.disk.sector_size() as i32)?,
             _ => return Err(Errno::ENOTTY),
         }
         Ok(0)
     }
 
     fn sync(&self, _file: &File) -> Result<(), Errno> {
-        self.disk.dev.flush()
+        self.disk.flush()
     }
 
     fn stat(&self) -> Stat {

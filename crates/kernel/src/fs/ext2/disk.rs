@@ -18,7 +18,7 @@ pub struct DiskDev {
 
 impl DiskDev {
     fn sector(&self) -> u64 {
-        self.disk.dev.sector_size() as u64
+        self.disk.sector_size() as u64
     }
 
     /// The sector-aligned span `[start, end)` around `offset..offset+len`,
@@ -36,10 +36,7 @@ impl DiskDev {
     fn bounce(&self, start: u64, end: u64) -> Result<Vec<u8>, Error> {
         let mut v = Vec::new();
         kalloc::resize(&mut v, (end - start) as usize, 0).map_err(|_| Error::NoMemory)?;
-        self.disk
-            .dev
-            .read(start / self.sector(), &mut v)
-            .map_err(|_| Error::Io)?;
+        self.disk.read(start / self.sector(), &mut v).map_err(|_| Error::Io)?;
         Ok(v)
     }
 }
@@ -52,7 +49,7 @@ impl BlockDevice for DiskDev {
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), Error> {
         let (start, end) = self.span(offset, buf.len())?;
         if start == offset && end == offset + buf.len() as u64 {
-            return self.disk.dev.read(start / self.sector(), buf).map_err(|_| Error::Io);
+            return self.disk.read(start / self.sector(), buf).map_err(|_| Error::Io);
         }
         let b = self.bounce(start, end)?;
         let at = (offset - start) as usize;
@@ -63,26 +60,26 @@ impl BlockDevice for DiskDev {
     fn write_at(&mut self, offset: u64, buf: &[u8]) -> Result<(), Error> {
         let (start, end) = self.span(offset, buf.len())?;
         if start == offset && end == offset + buf.len() as u64 {
-            return self.disk.dev.write(start / self.sector(), buf).map_err(|_| Error::Io);
+            return self.disk.write(start / self.sector(), buf).map_err(|_| Error::Io);
         }
         let mut b = self.bounce(start, end)?;
         let at = (offset - start) as usize;
         b[at..at + buf.len()].copy_from_slice(buf);
-        self.disk.dev.write(start / self.sector(), &b).map_err(|_| Error::Io)
+        self.disk.write(start / self.sector(), &b).map_err(|_| Error::Io)
     }
 
     fn flush(&mut self) -> Result<(), Error> {
-        self.disk.dev.flush().map_err(|_| Error::Io)
+        self.disk.flush().map_err(|_| Error::Io)
     }
 }
 
 /// Reads whole sectors at byte `offset` (sector-aligned, as file-system
 /// blocks are) into `buf`.
 pub fn read(disk: &Disk, offset: u64, buf: &mut [u8]) -> Result<(), Errno> {
-    disk.dev.read(offset / disk.dev.sector_size() as u64, buf)
+    disk.read(offset / disk.sector_size() as u64, buf)
 }
 
 /// Writes whole sectors at byte `offset` from `buf`.
 pub fn write(disk: &Disk, offset: u64, buf: &[u8]) -> Result<(), Errno> {
-    disk.dev.write(offset / disk.dev.sector_size() as u64, buf)
+    disk.write(offset / disk.sector_size() as u64, buf)
 }

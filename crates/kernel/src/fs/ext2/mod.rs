@@ -330,6 +330,7 @@ impl Volume {
         }
         self.free_doomed();
         let r = self.with(|fs| fs.flush());
+        writeback::release_clean();
         first.and(r)
     }
 }

@@ -111,8 +111,16 @@ fn flush_expired() {
     for i in due {
         write_back(&i);
     }
-    // Files unlinked meanwhile have nothing to write: let them go (dropped
-    // outside the lock: the last reference may take a whole mount along).
+    release_clean();
+}
+
+/// Lets go of the files written back (or unlinked) since they were queued.
+/// Called by the thread and by a file system's sync, so that an unmount
+/// does not leave its files held here, keeping the mount alive, cache and
+/// all. Never called with a volume's lock held: dropping the last
+/// reference evicts the inode (outside `DIRTY`'s lock too, as the last
+/// reference may take a whole mount along).
+pub fn release_clean() {
     let mut all = core::mem::take(&mut *DIRTY.lock());
     all.retain(still_held);
     let mut d = DIRTY.lock();

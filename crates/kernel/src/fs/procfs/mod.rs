@@ -8,6 +8,7 @@
 //! the machine-wide files, `process.rs` those of /proc/PID; `node.rs`
 //! turns the tables into inodes.
 
+mod diskstats;
 mod node;
 mod partitions;
 mod pci;

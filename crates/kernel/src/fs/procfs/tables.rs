@@ -1,7 +1,7 @@
 //! What /proc contains: the global files and directories, the files of
 //! each /proc/PID directory, and the functions that write their text.
 
-use super::{partitions, pci, process, system};
+use super::{diskstats, partitions, pci, process, system};
 use crate::fs::fmt::Buf;
 use crate::proc::{self, Process};
 use crate::sched::Thread;
@@ -70,6 +70,7 @@ pub static GLOBAL: &[(&str, Entry)] = &[
     ("version", Entry::File(system::version)),
     ("memview", Entry::File(system::memview)),
     ("partitions", Entry::File(partitions::partitions)),
+    ("diskstats", Entry::File(diskstats::diskstats)),
     ("bus", Entry::Dir(BUS)),
     ("sys", Entry::Dir(SYS)),
     ("sysvipc", Entry::Dir(SYSVIPC)),
