@@ -18,6 +18,10 @@ enum Taken {
     Full,
 }
 
+/// What a bitmap scan saw: the bit found with its byte as it becomes, whether pending
+/// bits were skipped, and the first clear bit of the first range.
+type Scanned = (Option<(u32, u8)>, bool, Option<u32>);
+
 impl<D: BlockDevice> Fs<D> {
     /// Writes the superblock's free counts, write time and RO_COMPAT features.
     pub(crate) fn flush_super(&mut self) -> Result<()> {
@@ -45,39 +49,67 @@ impl<D: BlockDevice> Fs<D> {
     }
 
     /// Finds and sets the first clear bit of the bitmap in block `bitmap` in
-    /// `[from, limit)`, then in `[0, from)`, skipping bits whose number (`base` + index)
-    /// is pending in `pending` (the blocks or the inodes).
-    fn take_bit(&mut self, bitmap: u32, from: u32, limit: u32, base: u32, inodes: bool) -> Result<Taken> {
-        let off = self.layout.block_offset(bitmap);
-        let mut bits = crate::bytes::zeroed(self.layout.block_size as usize)?;
-        self.meta_read(off, &mut bits)?;
+    /// `[from, limit)`, then (if `wrap`) in `[0, from)`, skipping bits whose number
+    /// (`base` plus the index) is pending (the blocks or the inodes). Also returns a new
+    /// floor: a bit below which `[from, limit)` has no clear bit any more (the bit after
+    /// the one taken, or the first pending one skipped before it). The bitmap is scanned
+    /// in the cache, a full byte at a time where it can be.
+    fn take_bit(
+        &mut self,
+        bitmap: u32,
+        (from, limit): (u32, u32),
+        base: u32,
+        inodes: bool,
+        wrap: bool,
+    ) -> Result<(Taken, u32)> {
         let pending = if inodes {
             &self.pending_inodes
         } else {
             &self.pending_blocks
         };
+        let counter = &self.bitmap_bits;
         let from = from.min(limit);
-        let mut skipped = false;
-        let mut found = None;
-        for i in (from..limit).chain(0..from) {
-            let byte = *bits.get((i / 8) as usize).ok_or(Error::Corrupt("bitmap size"))?;
-            if byte & (1 << (i % 8)) != 0 {
-                continue;
+        let scan = |bits: &[u8]| -> Result<Scanned> {
+            let mut skipped = false;
+            let mut first_clear = None;
+            let second = if wrap { from } else { 0 };
+            for (first, lo, hi) in [(true, from, limit), (false, 0, second)] {
+                let mut i = lo;
+                while i < hi {
+                    let byte = *bits.get((i / 8) as usize).ok_or(Error::Corrupt("bitmap size"))?;
+                    counter.add(1);
+                    if byte == 0xff && i.is_multiple_of(8) {
+                        i += 8;
+                        continue;
+                    }
+                    if byte & (1 << (i % 8)) == 0 {
+                        if first {
+                            first_clear.get_or_insert(i);
+                        }
+                        if !pending.contains(base.wrapping_add(i)) {
+                            return Ok((Some((i, byte | (1 << (i % 8)))), skipped, first_clear));
+                        }
+                        skipped = true;
+                    }
+                    i += 1;
+                }
             }
-            if pending.contains(base.wrapping_add(i)) {
-                skipped = true;
-                continue;
-            }
-            found = Some((i, byte | (1 << (i % 8))));
-            break;
-        }
+            Ok((None, skipped, first_clear))
+        };
+        let (found, skipped, first_clear) = self.meta_block(bitmap, scan)??;
         match found {
             Some((i, byte)) => {
-                self.meta_write(off + u64::from(i / 8), &[byte])?;
-                Ok(Taken::Bit(i))
+                self.meta_write(self.layout.block_offset(bitmap) + u64::from(i / 8), &[byte])?;
+                let floor = match first_clear {
+                    Some(c) if c < i => c,
+                    _ => i + 1,
+                };
+                Ok((Taken::Bit(i), floor))
             }
-            None if skipped => Ok(Taken::OnlyPending),
-            None => Ok(Taken::Full),
+            None => {
+                let floor = first_clear.unwrap_or(limit);
+                Ok((if skipped { Taken::OnlyPending } else { Taken::Full }, floor))
+            }
         }
     }
 
@@ -121,7 +153,7 @@ impl<D: BlockDevice> Fs<D> {
             let start = self.layout.first_data_block + g as u32 * self.layout.blocks_per_group;
             let limit = (self.layout.blocks_count - start).min(self.layout.blocks_per_group);
             let from = if k == 0 { goal - start } else { 0 };
-            let bit = match self.take_bit(d.block_bitmap, from, limit, start, false)? {
+            let bit = match self.take_bit(d.block_bitmap, (from, limit), start, false, true)?.0 {
                 Taken::Bit(bit) => bit,
                 Taken::OnlyPending => continue,
                 Taken::Full => return Err(Error::Corrupt("group free count disagrees with its bitmap")),
@@ -192,7 +224,12 @@ impl<D: BlockDevice> Fs<D> {
                 continue;
             }
             let base = g as u32 * ipg + 1;
-            let bit = match self.take_bit(d.inode_bitmap, 0, ipg, base, true)? {
+            let floor = self.inode_floor.get(g).copied().unwrap_or(0);
+            let (taken, new_floor) = self.take_bit(d.inode_bitmap, (floor, ipg), base, true, false)?;
+            if let Some(f) = self.inode_floor.get_mut(g) {
+                *f = new_floor;
+            }
+            let bit = match taken {
                 Taken::Bit(bit) => bit,
                 Taken::OnlyPending => continue,
                 Taken::Full => return Err(Error::Corrupt("group free count disagrees with its bitmap")),
@@ -216,6 +253,9 @@ impl<D: BlockDevice> Fs<D> {
         let d = *self.layout.groups.get(g).ok_or(Error::Corrupt("group"))?;
         self.pending_inodes.insert(ino)?;
         self.clear_bit(d.inode_bitmap, (ino - 1) % ipg)?;
+        if let Some(f) = self.inode_floor.get_mut(g) {
+            *f = (*f).min((ino - 1) % ipg);
+        }
         self.count_inodes(g, true, dir)
     }
 

@@ -40,12 +40,17 @@ pub struct CacheStats {
 
 /// Cached metadata blocks.
 ///
-/// Invariant: `entries` is sorted by block number without duplicates.
+/// Invariant: `entries` is sorted by block number without duplicates; `dirty` counts the
+/// entries marked dirty.
 pub(crate) struct Cache {
     block_size: u32,
     limit: usize,
     clock: u64,
     entries: Vec<Entry>,
+    dirty: usize,
+    /// Blocks read from the device, and bytes copied in or out (see `Work`).
+    pub reads: u64,
+    pub copied: u64,
 }
 
 impl Cache {
@@ -56,6 +61,9 @@ impl Cache {
             limit: DEFAULT_LIMIT,
             clock: 0,
             entries: Vec::new(),
+            dirty: 0,
+            reads: 0,
+            copied: 0,
         }
     }
 
@@ -101,6 +109,7 @@ impl Cache {
             Ok(_) => return Err(Error::Corrupt("cache entry twice")),
             Err(at) => at,
         };
+        self.dirty += usize::from(dirty);
         self.entries.insert(
             at,
             Entry {
@@ -121,13 +130,30 @@ impl Cache {
             return Ok(i);
         }
         let mut data = zeroed(self.block_size as usize)?;
+        self.reads += 1;
         dev.read_blocks(u64::from(b), self.block_size, &mut data)?;
         self.insert(b, data, false)
+    }
+
+    /// Calls `f` with the contents of block `b` (read from `dev` if not cached), without
+    /// copying them.
+    pub fn with_block<D: BlockDevice, T>(&mut self, dev: &D, b: u32, f: impl FnOnce(&[u8]) -> T) -> Result<T> {
+        let i = self.load(dev, b)?;
+        Ok(f(&self.entries[i].data))
+    }
+
+    /// Marks entry `i` dirty.
+    fn set_dirty(&mut self, i: usize) {
+        if !self.entries[i].dirty {
+            self.entries[i].dirty = true;
+            self.dirty += 1;
+        }
     }
 
     /// Copies bytes `off..off + buf.len()` of block `b` into `buf`.
     pub fn read<D: BlockDevice>(&mut self, dev: &D, b: u32, off: usize, buf: &mut [u8]) -> Result<()> {
         let i = self.load(dev, b)?;
+        self.copied += buf.len() as u64;
         let src = self.entries[i]
             .data
             .get(off..off + buf.len())
@@ -140,12 +166,13 @@ impl Cache {
     /// dirty.
     pub fn write<D: BlockDevice>(&mut self, dev: &D, b: u32, off: usize, data: &[u8]) -> Result<()> {
         let i = self.load(dev, b)?;
-        let e = &mut self.entries[i];
-        e.data
+        self.copied += data.len() as u64;
+        self.entries[i]
+            .data
             .get_mut(off..off + data.len())
             .ok_or(Error::InvalidArgument)?
             .copy_from_slice(data);
-        e.dirty = true;
+        self.set_dirty(i);
         Ok(())
     }
 
@@ -155,11 +182,11 @@ impl Cache {
         if data.len() != self.block_size as usize {
             return Err(Error::InvalidArgument);
         }
+        self.copied += data.len() as u64;
         match self.find(b) {
             Ok(i) => {
-                let e = &mut self.entries[i];
-                e.data.copy_from_slice(data);
-                e.dirty = true;
+                self.entries[i].data.copy_from_slice(data);
+                self.set_dirty(i);
             }
             Err(_) => {
                 let copy = crate::bytes::copy(data)?;
@@ -172,7 +199,8 @@ impl Cache {
     /// Drops block `b` (freed), even if dirty.
     pub fn forget(&mut self, b: u32) {
         if let Ok(i) = self.find(b) {
-            self.entries.remove(i);
+            let e = self.entries.remove(i);
+            self.dirty -= usize::from(e.dirty);
         }
     }
 
@@ -188,7 +216,7 @@ impl Cache {
     pub fn stats(&self) -> CacheStats {
         CacheStats {
             blocks: self.entries.len(),
-            dirty: self.entries.iter().filter(|e| e.dirty).count(),
+            dirty: self.dirty,
         }
     }
 
@@ -214,6 +242,7 @@ impl Cache {
             if e.dirty {
                 dev.write_blocks(u64::from(b), self.block_size, &e.data)?;
                 e.dirty = false;
+                self.dirty -= 1;
             }
         }
         Ok(())

@@ -8,7 +8,7 @@ use alloc::vec::Vec;
 use marten_abi::limits::NAME_MAX;
 use marten_abi::mode::{DT_BLK, DT_CHR, DT_DIR, DT_FIFO, DT_LNK, DT_REG, DT_SOCK, DT_UNKNOWN};
 
-use crate::bytes::{byte, copy, le16, le32, zeroed};
+use crate::bytes::{byte, copy, le16, le32};
 use crate::dev::BlockDevice;
 use crate::error::{Error, Result};
 use crate::fs::Fs;
@@ -26,6 +26,17 @@ pub struct DirEntry {
     pub file_type: u8,
     /// The name: 1 to 255 bytes, no NUL.
     pub name: Vec<u8>,
+}
+
+/// A directory entry as [`Fs::read_dir_with`] hands it out, borrowing the name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DirEntryRef<'a> {
+    /// The inode the entry names (never 0).
+    pub ino: u32,
+    /// The entry's `d_type` (`DT_UNKNOWN` without the filetype feature).
+    pub file_type: u8,
+    /// The name: 1 to 255 bytes, no NUL.
+    pub name: &'a [u8],
 }
 
 /// A checked entry of one directory block.
@@ -104,12 +115,48 @@ impl<D: BlockDevice> Fs<D> {
         Ok(inode)
     }
 
-    /// Reads logical block `lblk` of directory `dir` into `buf` (a hole is corrupt).
-    fn dir_block(&self, dir: &Inode, lblk: u64, buf: &mut [u8]) -> Result<()> {
-        match self.map_block(dir, lblk)? {
-            Some(b) => self.meta_read(self.layout.block_offset(b), buf),
-            None => Err(Error::Corrupt("hole in a directory")),
+    /// The device block of logical block `lblk` of directory `dir` (a hole is corrupt).
+    fn dir_block_no(&self, dir: &Inode, lblk: u64) -> Result<u32> {
+        self.map_block(dir, lblk)?.ok_or(Error::Corrupt("hole in a directory"))
+    }
+
+    /// Calls `f` with each live entry of directory `dir_ino` at or after byte `cursor`
+    /// (the entries [`Fs::read_dir`] gives, with the cursor after each), scanning each
+    /// block once in the cache, until `f` returns false or the directory ends. Returns the
+    /// cursor to go on from: after the entry `f` stopped at, or the directory's end.
+    ///
+    /// Reading a whole directory this way costs one pass over its blocks; `read_dir`
+    /// rescans an entry's block from its start for every entry.
+    pub fn read_dir_with(
+        &self,
+        dir_ino: u32,
+        cursor: u64,
+        mut f: impl FnMut(&DirEntryRef<'_>, u64) -> bool,
+    ) -> Result<u64> {
+        let dir = self.dir_inode(dir_ino)?;
+        let bs64 = u64::from(self.layout.block_size);
+        let mut cursor = cursor;
+        while cursor < dir.size {
+            let lblk = cursor / bs64;
+            let from = (cursor % bs64) as usize;
+            let b = self.dir_block_no(&dir, lblk)?;
+            let stopped = self.meta_block(b, |blk| {
+                self.scan(blk, from, |off, e| {
+                    let next = lblk * bs64 + (off + e.rec_len) as u64;
+                    let entry = DirEntryRef {
+                        ino: e.ino,
+                        file_type: e.ftype,
+                        name: e.name,
+                    };
+                    Ok((!f(&entry, next)).then_some(next))
+                })
+            })??;
+            if let Some(next) = stopped {
+                return Ok(next);
+            }
+            cursor = (lblk + 1) * bs64;
         }
+        Ok(cursor)
     }
 
     /// Calls `f` with each live entry of `block` at or after byte `from` (with its
@@ -124,6 +171,7 @@ impl<D: BlockDevice> Fs<D> {
         let mut off = 0usize;
         while off < block.len() {
             let e = entry(block, off, filetype, self.layout.inodes_count)?;
+            self.entries_scanned.add(1);
             if e.ino != 0
                 && off >= from
                 && let Some(t) = f(off, &e)?
@@ -144,12 +192,10 @@ impl<D: BlockDevice> Fs<D> {
         if let Some(found) = self.htree_lookup(&dir, name) {
             return found;
         }
-        let bs = self.layout.block_size;
-        let mut buf = zeroed(bs as usize)?;
-        let nblocks = dir.size / u64::from(bs);
+        let nblocks = dir.size / u64::from(self.layout.block_size);
         for lblk in 0..nblocks {
-            self.dir_block(&dir, lblk, &mut buf)?;
-            let found = self.scan(&buf, 0, |_, e| Ok((e.name == name).then_some(e.ino)))?;
+            let b = self.dir_block_no(&dir, lblk)?;
+            let found = self.meta_block(b, |blk| self.scan(blk, 0, |_, e| Ok((e.name == name).then_some(e.ino))))??;
             if found.is_some() {
                 return Ok(found);
             }
@@ -162,22 +208,22 @@ impl<D: BlockDevice> Fs<D> {
     /// that is not an entry boundary resumes at the next entry of its block.
     pub fn read_dir(&self, dir_ino: u32, cursor: u64) -> Result<Option<(DirEntry, u64)>> {
         let dir = self.dir_inode(dir_ino)?;
-        let bs = self.layout.block_size;
-        let bs64 = u64::from(bs);
-        let mut buf = zeroed(bs as usize)?;
+        let bs64 = u64::from(self.layout.block_size);
         let mut cursor = cursor;
         while cursor < dir.size {
             let lblk = cursor / bs64;
             let from = (cursor % bs64) as usize;
-            self.dir_block(&dir, lblk, &mut buf)?;
-            let found = self.scan(&buf, from, |off, e| {
-                let entry = DirEntry {
-                    ino: e.ino,
-                    file_type: e.ftype,
-                    name: copy(e.name)?,
-                };
-                Ok(Some((entry, lblk * bs64 + (off + e.rec_len) as u64)))
-            })?;
+            let b = self.dir_block_no(&dir, lblk)?;
+            let found = self.meta_block(b, |blk| {
+                self.scan(blk, from, |off, e| {
+                    let entry = DirEntry {
+                        ino: e.ino,
+                        file_type: e.ftype,
+                        name: copy(e.name)?,
+                    };
+                    Ok(Some((entry, lblk * bs64 + (off + e.rec_len) as u64)))
+                })
+            })??;
             if found.is_some() {
                 return Ok(found);
             }

@@ -22,6 +22,59 @@ pub(crate) struct Placed {
     pub grew: bool,
 }
 
+/// Directories whose room hints are kept at once.
+const HINTS: usize = 8;
+
+/// Per directory, where an entry of a given size cannot go: `add_entry` skips those
+/// blocks instead of scanning them again on every create.
+///
+/// Invariant: for each `Some((dir, need, full_below))`, no block `0..full_below` of
+/// directory `dir` has a gap (free tail or unused entry) of `need` bytes or more. Removing
+/// an entry lowers `full_below` to its block; freeing the directory drops the hint.
+#[derive(Default)]
+pub(crate) struct RoomHints {
+    slots: [Option<(u32, usize, u64)>; HINTS],
+    /// The slot the next new directory takes (round robin).
+    next: usize,
+}
+
+impl RoomHints {
+    /// The first block of `dir` that may have a gap of `need` bytes.
+    fn skip(&self, dir: u32, need: usize) -> u64 {
+        self.slots
+            .iter()
+            .flatten()
+            .find(|&&(d, n, _)| d == dir && need >= n)
+            .map_or(0, |&(_, _, below)| below)
+    }
+
+    /// Records that blocks `0..full_below` of `dir` have no gap of `need` bytes.
+    fn note(&mut self, dir: u32, need: usize, full_below: u64) {
+        if let Some(slot) = self.slots.iter_mut().flatten().find(|s| s.0 == dir) {
+            *slot = (dir, need, full_below);
+            return;
+        }
+        self.slots[self.next] = Some((dir, need, full_below));
+        self.next = (self.next + 1) % HINTS;
+    }
+
+    /// Block `lblk` of `dir` may have gained room.
+    fn freed(&mut self, dir: u32, lblk: u64) {
+        for (_, _, below) in self.slots.iter_mut().flatten().filter(|s| s.0 == dir) {
+            *below = (*below).min(lblk);
+        }
+    }
+
+    /// Directory `dir` is gone (its number may name a new directory later).
+    pub fn forget(&mut self, dir: u32) {
+        for s in &mut self.slots {
+            if s.is_some_and(|(d, _, _)| d == dir) {
+                *s = None;
+            }
+        }
+    }
+}
+
 /// Bytes an entry with a name of `len` bytes needs (header and name, 4-aligned).
 fn rec_size(len: usize) -> usize {
     (8 + len).next_multiple_of(4)
@@ -100,6 +153,7 @@ impl<D: BlockDevice> Fs<D> {
             {
                 return Err(Error::Corrupt("directory entry"));
             }
+            self.entries_scanned.add(1);
             out.try_reserve(1).map_err(|_| Error::NoMemory)?;
             out.push((off, ino, rec_len, name_len));
             off += rec_len;
@@ -112,8 +166,39 @@ impl<D: BlockDevice> Fs<D> {
         dir.flags &= !EXT2_INDEX_FL;
     }
 
+    /// Where in directory block `block` an entry of `need` bytes fits: the offset of the
+    /// entry whose gap takes it, that entry's inode, record length and used bytes.
+    /// Counts the entries looked at.
+    fn find_room(&self, block: &[u8], need: usize) -> Result<Option<(usize, u32, usize, usize)>> {
+        let mut off = 0;
+        while off < block.len() {
+            let eino = le32(block, off);
+            let rec_len = usize::from(le16(block, off + 4));
+            let name_len = usize::from(byte(block, off + 6));
+            self.entries_scanned.add(1);
+            if rec_len < 8
+                || !rec_len.is_multiple_of(4)
+                || off + rec_len > block.len()
+                || 8 + name_len > rec_len
+                || eino > self.layout.inodes_count
+            {
+                return Err(Error::Corrupt("directory entry"));
+            }
+            let used = if eino == 0 { 0 } else { rec_size(name_len) };
+            if rec_len - used >= need {
+                return Ok(Some((off, eino, rec_len, used)));
+            }
+            off += rec_len;
+        }
+        Ok(None)
+    }
+
     /// Adds entry `name` -> `ino` (of type `t`) to directory `dir_ino`; says where it
     /// went (for [`Fs::order_after_entry`]).
+    ///
+    /// Tries the last block first (where names added in a row have room), then the
+    /// others from the first one the directory's room hint does not rule out; each block
+    /// is scanned in the cache and only the changed bytes are written.
     pub(crate) fn add_entry(&mut self, dir_ino: u32, name: &[u8], ino: u32, t: FileType) -> Result<Placed> {
         check_name(name)?;
         let mut dir = self.inode(dir_ino)?;
@@ -121,30 +206,33 @@ impl<D: BlockDevice> Fs<D> {
         let need = rec_size(name.len());
         let nblocks = dir.size / bs as u64;
         self.unindex(&mut dir);
-        // The last block first: where names added in a row have room.
-        let order = nblocks.checked_sub(1).into_iter().chain(0..nblocks.saturating_sub(1));
+        let last = nblocks.checked_sub(1);
+        let first = self.room.skip(dir_ino, need).min(nblocks);
+        let order = last.into_iter().chain((first..nblocks).filter(|&l| Some(l) != last));
         for lblk in order {
-            let (mut buf, b) = self.dir_block_mut(&dir, lblk)?;
-            for (off, eino, rec_len, name_len) in self.entries_of(&buf)? {
-                let used = if eino == 0 { 0 } else { rec_size(name_len) };
-                if rec_len.saturating_sub(used) < need {
-                    continue;
-                }
-                if eino == 0 {
-                    self.put_entry(&mut buf, off, ino, rec_len, name, t)?;
-                } else {
-                    buf.get_mut(off + 4..off + 6)
-                        .ok_or(Error::Corrupt("entry"))?
-                        .copy_from_slice(&(used as u16).to_le_bytes());
-                    self.put_entry(&mut buf, off + used, ino, rec_len - used, name, t)?;
-                }
-                self.meta_write(self.layout.block_offset(b), &buf)?;
-                dir.mtime = i64::from(self.now);
-                dir.ctime = dir.mtime;
-                self.write_inode(dir_ino, &dir)?;
-                return Ok(Placed { block: b, grew: false });
+            let b = self
+                .map_block(&dir, lblk)?
+                .ok_or(Error::Corrupt("hole in a directory"))?;
+            let Some((off, eino, rec_len, used)) = self.meta_block(b, |blk| self.find_room(blk, need))?? else {
+                continue;
+            };
+            if Some(lblk) != last {
+                // Every block from `first` up to this one was full for `need`.
+                self.room.note(dir_ino, need, lblk);
             }
+            let base = self.layout.block_offset(b);
+            if eino != 0 {
+                self.meta_write(base + off as u64 + 4, &(used as u16).to_le_bytes())?;
+            }
+            let mut e = [0u8; 8 + NAME_MAX];
+            self.put_entry(&mut e, 0, ino, rec_len - used, name, t)?;
+            self.meta_write(base + (off + used) as u64, &e[..8 + name.len()])?;
+            dir.mtime = i64::from(self.now);
+            dir.ctime = dir.mtime;
+            self.write_inode(dir_ino, &dir)?;
+            return Ok(Placed { block: b, grew: false });
         }
+        self.room.note(dir_ino, need, nblocks);
         let goal = self.goal(dir_ino, &dir, nblocks);
         let b = self.map_alloc(dir_ino, &mut dir, nblocks, goal, true)?;
         let mut buf = zeroed(bs)?;
@@ -188,6 +276,7 @@ impl<D: BlockDevice> Fs<D> {
             for (off, eino, _, name_len) in self.entries_of(&buf)? {
                 if eino != 0 && buf.get(off + 8..off + 8 + name_len) == Some(name) {
                     let t = f(&mut buf, off, prev)?;
+                    self.room.freed(dir_ino, lblk);
                     for &a in after {
                         self.order(a, b)?;
                     }

@@ -44,6 +44,14 @@ pub struct Fs<D> {
     pub(crate) mount_state: u16,
     /// Whether the superblock on disk says "not clean" since this mount wrote.
     pub(crate) marked_unclean: bool,
+    /// Where recently changed directories have no room (see `dir_write.rs`).
+    pub(crate) room: crate::dir_write::RoomHints,
+    /// Per group, an inode-bitmap bit below which every bit is set: inode allocation
+    /// starts its search there (lowered when an inode is freed).
+    pub(crate) inode_floor: alloc::vec::Vec<u32>,
+    /// Directory entries and bitmap bits examined (see [`Fs::work`]).
+    pub(crate) entries_scanned: crate::work::Counter,
+    pub(crate) bitmap_bits: crate::work::Counter,
 }
 
 impl<D: BlockDevice> Fs<D> {
@@ -70,7 +78,14 @@ impl<D: BlockDevice> Fs<D> {
         let read_only = sb.needs_read_only();
         let now = sb.wtime.max(1);
         let mount_state = sb.state;
+        let mut inode_floor = alloc::vec::Vec::new();
+        inode_floor
+            .try_reserve_exact(layout.groups.len())
+            .map_err(|_| Error::NoMemory)?;
+        inode_floor.resize(layout.groups.len(), 0);
         Ok(Fs {
+            inode_floor,
+            room: Default::default(),
             cache: core::cell::RefCell::new(Cache::new(layout.block_size)),
             graph: Graph::default(),
             pending_blocks: NumSet::default(),
@@ -86,6 +101,8 @@ impl<D: BlockDevice> Fs<D> {
             orphans: alloc::vec::Vec::new(),
             data_unzeroed: false,
             names_checked: false,
+            entries_scanned: Default::default(),
+            bitmap_bits: Default::default(),
         })
     }
 
@@ -130,6 +147,18 @@ impl<D: BlockDevice> Fs<D> {
     /// lost (see [`Fs::unmount`]).
     pub fn into_device(self) -> D {
         self.dev
+    }
+
+    /// The work done since mount (deterministic counters; see [`Work`](crate::Work)).
+    pub fn work(&self) -> crate::Work {
+        let (blocks_read, bytes_copied) = self.cache.try_borrow().map(|c| (c.reads, c.copied)).unwrap_or_default();
+        crate::Work {
+            blocks_read,
+            bytes_copied,
+            entries_scanned: self.entries_scanned.get(),
+            bitmap_bits: self.bitmap_bits.get(),
+            graph_steps: self.graph.steps(),
+        }
     }
 
     /// Reads inode `ino`.

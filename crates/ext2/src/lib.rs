@@ -51,14 +51,16 @@ mod read;
 mod superblock;
 mod symlink;
 mod sync;
+mod work;
 mod write;
 
 pub use cache::CacheStats;
 pub use dev::{BlockDevice, MemDevice, SECTOR_SIZE};
-pub use dir::DirEntry;
+pub use dir::{DirEntry, DirEntryRef};
 pub use error::{Error, Result};
 pub use fs::{Fs, ROOT_INO};
 pub use group::GroupDesc;
 pub use inode::{FileType, Inode, Rdev};
 pub use pages::Attributes;
 pub use superblock::Superblock;
+pub use work::Work;

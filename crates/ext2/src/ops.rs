@@ -105,6 +105,9 @@ impl<D: BlockDevice> Fs<D> {
             self.drop_xattr_block(&mut inode)?;
         }
         let is_dir = inode.file_type() == FileType::Directory;
+        if is_dir {
+            self.room.forget(ino);
+        }
         inode.links = 0;
         inode.size = 0;
         inode.dtime = i64::from(self.now.max(1));
@@ -207,6 +210,7 @@ impl<D: BlockDevice> Fs<D> {
             return Err(Error::TooManyLinks);
         }
         let (ino, mut inode) = self.new_inode(dir, S_IFDIR as u16 | (perm & 0o7777), uid, gid)?;
+        self.room.forget(ino);
         inode.links = 2;
         let goal = self.goal(ino, &inode, 0);
         let b = self.map_alloc(ino, &mut inode, 0, goal, true)?;

@@ -145,8 +145,9 @@ impl<D: BlockDevice> Fs<D> {
     }
 
     /// From now on create, mknod, mkdir, symlink and link trust their caller to have
-    /// checked that the new name is free in its directory (a kernel whose name cache
-    /// holds every entry), and skip their own scan of the directory for it.
+    /// checked that the new name is free in its directory (a kernel with a name cache
+    /// of every entry, or its own scan under the same lock), and skip their own scan of
+    /// the directory for it.
     pub fn trust_name_checks(&mut self) {
         self.names_checked = true;
     }

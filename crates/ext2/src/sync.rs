@@ -73,6 +73,13 @@ impl<D: BlockDevice> Fs<D> {
         Ok(())
     }
 
+    /// Calls `f` with the cached contents of metadata block `b`, without copying them.
+    /// `f` must not use the cache itself (it is borrowed meanwhile).
+    pub(crate) fn meta_block<T>(&self, b: u32, f: impl FnOnce(&[u8]) -> T) -> Result<T> {
+        let mut cache = self.cache.try_borrow_mut().map_err(|_| Error::Corrupt("cache busy"))?;
+        cache.with_block(&self.dev, b, f)
+    }
+
     /// Writes metadata bytes at device offset `off` (into the cache; dirty).
     pub(crate) fn meta_write(&mut self, off: u64, data: &[u8]) -> Result<()> {
         let bs = u64::from(self.layout.block_size);

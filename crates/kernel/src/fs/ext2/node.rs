@@ -11,10 +11,14 @@ use crate::kalloc;
 use crate::vfs::inode::{DirEnt, Inode, InodeOps, Kind, Meta, NewNode};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use marten_abi::errno::Errno;
 use marten_abi::fcntl::{RENAME_EXCHANGE, RENAME_NOREPLACE};
 use marten_ext2::{Attributes, FileType, Rdev};
+
+/// Name questions a directory node answers by scanning before it builds
+/// its name cache.
+const SCANS_BEFORE_CACHE: u32 = 2;
 
 /// One ext2 inode's operations and cached state.
 ///
@@ -27,6 +31,10 @@ pub struct Node {
     ino: u32,
     file: Option<FileCache>,
     names: TaskLock<Option<Names>>,
+    /// Name checks answered by scanning the directory, before `names` is
+    /// built: a node that lives for one create (a path walked from
+    /// elsewhere) never pays for a cache of every entry.
+    scans: AtomicU32,
     /// Size and 512-byte blocks of the disk inode (directories, symlinks;
     /// blocks also for files), refreshed after changes.
     disk_size: AtomicU64,
@@ -49,6 +57,7 @@ impl Node {
             ino,
             file: (kind == Kind::File).then(|| FileCache::new(d.size)),
             names: TaskLock::new(None),
+            scans: AtomicU32::new(0),
             disk_size: AtomicU64::new(d.size),
             disk_blocks: AtomicU64::new(u64::from(d.blocks)),
             written: TaskLock::new(Attributes {
@@ -73,29 +82,47 @@ impl Node {
         self.file.as_ref()
     }
 
-    /// Builds the name cache if it is not there (under the volume lock).
+    /// Builds the name cache if it is not there (under the volume lock),
+    /// with one pass over the directory's blocks.
     fn names_ready(&self, fs: &mut super::Ext2) -> Result<(), marten_ext2::Error> {
         if self.names.lock().is_some() {
             return Ok(());
         }
         let mut n = Names::default();
-        let mut cursor = 0;
-        while let Some((e, next)) = fs.read_dir(self.ino, cursor)? {
-            cursor = next;
+        let mut full = false;
+        fs.read_dir_with(self.ino, 0, |e, _| {
             if e.name == b"." || e.name == b".." {
-                continue;
+                return true;
             }
-            n.put(&e.name, e.ino).map_err(|_| marten_ext2::Error::NoMemory)?;
+            full = n.put(e.name, e.ino).is_err();
+            !full
+        })?;
+        if full {
+            return Err(marten_ext2::Error::NoMemory);
         }
         *self.names.lock() = Some(n);
         Ok(())
     }
 
-    /// Checks, with the name cache, that `name` is free in this directory
-    /// (the crate trusts this check: `Fs::trust_name_checks`).
-    fn names_free(&self, fs: &mut super::Ext2, name: &[u8]) -> Result<(), marten_ext2::Error> {
+    /// The inode `name` names in this directory (under the volume lock):
+    /// from the name cache, or, for the first few questions a node gets,
+    /// from a scan of the directory (as Linux's ext2 does) rather than
+    /// building the cache.
+    fn name_lookup(&self, fs: &mut super::Ext2, name: &[u8]) -> Result<Option<u32>, marten_ext2::Error> {
+        if self.names.lock().is_none() && self.scans.fetch_add(1, Ordering::Relaxed) < SCANS_BEFORE_CACHE {
+            if name == b"." || name == b".." {
+                return Ok(None);
+            }
+            return fs.lookup(self.ino, name);
+        }
         self.names_ready(fs)?;
-        if self.names.lock().as_ref().is_none_or(|n| n.get(name).is_some()) {
+        Ok(self.names.lock().as_ref().and_then(|n| n.get(name)))
+    }
+
+    /// Checks, with the name cache or a scan, that `name` is free in this
+    /// directory (the crate trusts this check: `Fs::trust_name_checks`).
+    fn names_free(&self, fs: &mut super::Ext2, name: &[u8]) -> Result<(), marten_ext2::Error> {
+        if self.name_lookup(fs, name)?.is_some() {
             return Err(marten_ext2::Error::Exists);
         }
         Ok(())
@@ -220,10 +247,7 @@ impl InodeOps for Node {
         let cached = self.names.lock().as_ref().map(|n| n.get(name));
         let ino = match cached {
             Some(found) => found,
-            None => self.vol.with(|fs| {
-                self.names_ready(fs)?;
-                Ok(self.names.lock().as_ref().and_then(|n| n.get(name)))
-            })?,
+            None => self.vol.with(|fs| self.name_lookup(fs, name))?,
         };
         self.vol.inode(&dir.sb, ino.ok_or(Errno::ENOENT)?)
     }
@@ -375,13 +399,24 @@ impl InodeOps for Node {
         loop {
             batch.clear();
             self.vol.with(|fs| {
-                while batch.len() < 64 {
-                    let Some((e, next)) = fs.read_dir(self.ino, cursor)? else {
-                        break;
+                let mut short = false;
+                let end = fs.read_dir_with(self.ino, cursor, |e, next| {
+                    let Ok(name) = kalloc::vec_from(e.name) else {
+                        short = true;
+                        return false;
                     };
-                    cursor = next;
-                    kalloc::push(&mut batch, (e, next)).map_err(|_| marten_ext2::Error::NoMemory)?;
+                    let e = marten_ext2::DirEntry {
+                        ino: e.ino,
+                        file_type: e.file_type,
+                        name,
+                    };
+                    short = kalloc::push(&mut batch, (e, next)).is_err();
+                    !short && batch.len() < 64
+                })?;
+                if short {
+                    return Err(marten_ext2::Error::NoMemory);
                 }
+                cursor = end;
                 Ok(())
             })?;
             if batch.is_empty() {
@@ -404,14 +439,10 @@ impl InodeOps for Node {
     fn is_empty_dir(&self) -> bool {
         let mut empty = true;
         let _ = self.vol.with(|fs| {
-            let mut cursor = 0;
-            while let Some((e, next)) = fs.read_dir(self.ino, cursor)? {
-                cursor = next;
-                if e.name != b"." && e.name != b".." {
-                    empty = false;
-                    break;
-                }
-            }
+            fs.read_dir_with(self.ino, 0, |e, _| {
+                empty = e.name == b"." || e.name == b"..";
+                empty
+            })?;
             Ok(())
         });
         empty
