@@ -1,5 +1,6 @@
 //! Tests of file-system data structures: tmpfs's name index against a
-//! plain list; a partition's bounds over a disk in memory.
+//! plain list; a partition's bounds over a disk in memory; the stash of
+//! ext2 name caches.
 
 use super::{Test, TestResult};
 use crate::block::BlockDevice;
@@ -19,7 +20,59 @@ pub const TESTS: &[Test] = &[
         name: "block_partition_bounds",
         run: block_partition_bounds,
     },
+    Test {
+        name: "ext2_names_stash",
+        run: ext2_names_stash,
+    },
 ];
+
+/// A directory's name cache with `n` names.
+fn names_of(n: u32) -> Result<crate::fs::ext2::names::Names, Errno> {
+    let mut names = crate::fs::ext2::names::Names::default();
+    for i in 0..n {
+        names.put(alloc::format!("f{i}").as_bytes(), i + 100)?;
+    }
+    Ok(names)
+}
+
+/// The stash gives a cache back once, keeps the most recent within its
+/// limits, and hands back what it cannot keep.
+fn ext2_names_stash() -> TestResult {
+    use crate::fs::ext2::names::Stash;
+    let mut st = Stash::default();
+    let names = names_of(3).map_err(|_| alloc::string::String::from("no memory"))?;
+    check!(st.put(7, names).is_none(), "a small cache fits");
+    let back = st.take(7);
+    check!(
+        back.as_ref().and_then(|n| n.get(b"f2")) == Some(102),
+        "taken back whole"
+    );
+    check!(st.take(7).is_none(), "taken only once");
+    // Forty directories: the oldest go, one at a time, to the caller.
+    let mut handed_back = 0;
+    for d in 0..40u32 {
+        let mut gone = st.put(d, names_of(2).map_err(|_| alloc::string::String::from("no memory"))?);
+        while let Some(g) = gone {
+            handed_back += 1;
+            drop(g);
+            gone = st.trim();
+        }
+    }
+    check!(handed_back > 0, "the oldest were handed back");
+    check!(st.take(0).is_none(), "the oldest is gone");
+    check!(st.take(39).is_some(), "the newest is kept");
+    // Stashing a directory again replaces its older cache.
+    check!(
+        st.put(38, names_of(1).map_err(|_| alloc::string::String::from("no memory"))?)
+            .is_some(),
+        "the older cache comes back"
+    );
+    check!(
+        st.take(38).is_some_and(|n| n.get(b"f1").is_none()),
+        "the newer one is kept"
+    );
+    Ok(())
+}
 
 /// A disk of 64 sectors in memory.
 struct RamDisk(Mutex<[u8; 64 * 512]>);

@@ -17,7 +17,7 @@
 
 mod disk;
 mod icache;
-mod names;
+pub mod names;
 mod node;
 pub mod pages;
 pub mod writeback;
@@ -69,6 +69,8 @@ pub struct Volume {
     read_only: AtomicBool,
     remount_ro_on_error: bool,
     pub dev: u64,
+    /// Name caches of directories whose nodes went (`names::Stash`).
+    pub names_stash: TaskLock<names::Stash>,
 }
 
 /// The disks that carry a mounted ext2 file system (each at most once).
@@ -472,6 +474,7 @@ pub fn mount_disk(
         read_only: AtomicBool::new(read_only || sb_ro),
         remount_ro_on_error: o.remount_ro,
         dev: u64::from(disk.major) << 8 | u64::from(disk.minor),
+        names_stash: TaskLock::new(names::Stash::default()),
     })
     .map_err(|_| Errno::ENOMEM)?;
     {

@@ -89,3 +89,69 @@ impl Names {
         }
     }
 }
+
+impl Names {
+    /// Slots in use or free: the size this cache has grown to.
+    pub fn slots(&self) -> usize {
+        self.slots.len()
+    }
+}
+
+/// Most directories whose name caches a volume keeps after their nodes went.
+const STASH_DIRS: usize = 32;
+/// Most name-cache slots kept that way, in all (about 40 bytes and a name each).
+const STASH_SLOTS: usize = 200_000;
+
+/// The name caches of directories nobody holds, so that a directory walked
+/// to again (each `open` of `dir/file` from elsewhere makes a new node
+/// unless something holds it) does not rebuild its cache. Most recently
+/// stashed last; the oldest go first past the limits.
+///
+/// Invariant: a directory is here only while no node of it lives (a new
+/// node takes its cache out), so nothing changes its entries meanwhile;
+/// at most STASH_DIRS entries and STASH_SLOTS slots in all.
+#[derive(Default)]
+pub struct Stash {
+    dirs: Vec<(u32, Names)>,
+    slots: usize,
+}
+
+impl Stash {
+    /// Keeps directory `ino`'s cache. Returns one cache that no longer
+    /// fits (this one, an older one of `ino`, or the oldest): the caller
+    /// drops it after letting go of the lock, then calls [`Stash::trim`]
+    /// until it returns None.
+    pub fn put(&mut self, ino: u32, names: Names) -> Option<Names> {
+        if names.slots() > STASH_SLOTS || self.dirs.try_reserve(1).is_err() {
+            return Some(names);
+        }
+        let old = self.take(ino);
+        self.slots += names.slots();
+        self.dirs.push((ino, names));
+        old.or_else(|| self.trim())
+    }
+
+    /// Takes out the oldest cache while the stash is over its limits.
+    pub fn trim(&mut self) -> Option<Names> {
+        if self.dirs.len() <= STASH_DIRS && self.slots <= STASH_SLOTS {
+            return None;
+        }
+        let (_, old) = self.dirs.remove(0);
+        self.slots -= old.slots();
+        Some(old)
+    }
+
+    /// Every kept cache, taken out (memory pressure: the caller drops them).
+    pub fn take_all(&mut self) -> Vec<(u32, Names)> {
+        self.slots = 0;
+        core::mem::take(&mut self.dirs)
+    }
+
+    /// Directory `ino`'s cache, taken out.
+    pub fn take(&mut self, ino: u32) -> Option<Names> {
+        let at = self.dirs.iter().position(|(i, _)| *i == ino)?;
+        let (_, n) = self.dirs.remove(at);
+        self.slots -= n.slots();
+        Some(n)
+    }
+}

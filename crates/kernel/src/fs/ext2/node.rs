@@ -52,11 +52,18 @@ pub fn node_of(i: &Inode) -> Option<&Node> {
 
 impl Node {
     pub fn new(vol: Arc<Volume>, ino: u32, kind: Kind, d: &marten_ext2::Inode) -> Result<Node, Errno> {
+        // A directory's name cache outlives its node for a while (the
+        // volume's stash), so a directory walked to again has it at once.
+        let names = if kind == Kind::Dir {
+            vol.names_stash.lock().take(ino)
+        } else {
+            None
+        };
         Ok(Node {
             vol,
             ino,
             file: (kind == Kind::File).then(|| FileCache::new(d.size)),
-            names: TaskLock::new(None),
+            names: TaskLock::new(names),
             scans: AtomicU32::new(0),
             disk_size: AtomicU64::new(d.size),
             disk_blocks: AtomicU64::new(u64::from(d.blocks)),
@@ -173,6 +180,13 @@ impl Drop for Node {
                 c.discard(&self.vol);
             }
             self.vol.doom(self.ino);
+        } else if let Some(n) = self.names.lock().take() {
+            // Caches that no longer fit are dropped outside the lock.
+            let mut gone = self.vol.names_stash.lock().put(self.ino, n);
+            while let Some(g) = gone {
+                drop(g);
+                gone = self.vol.names_stash.lock().trim();
+            }
         }
     }
 }
@@ -278,6 +292,13 @@ impl InodeOps for Node {
             Ok(ino)
         })?;
         dir.touch_modified();
+        if new.kind == Kind::Dir {
+            // A stashed cache of an earlier directory with this number
+            // would be stale (every path that frees one takes its cache
+            // out; this is the net).
+            let stale = self.vol.names_stash.lock().take(ino);
+            drop(stale);
+        }
         self.vol.inode(&dir.sb, ino)
     }
 
@@ -381,6 +402,12 @@ impl InodeOps for Node {
             && d.kind == Kind::Dir
         {
             d.update(|m| m.nlink = 0);
+            // The replaced directory is gone: its name cache must not be
+            // stashed when its node goes.
+            if let Some(n) = node_of(d) {
+                let gone = n.names.lock().take();
+                drop(gone);
+            }
         }
         src.touch_changed();
         old_dir.touch_modified();

@@ -163,6 +163,9 @@ pub fn reclaim(want: u64) -> u64 {
 }
 
 fn shrink_volume(v: &Volume, want: u64) -> u64 {
+    // The stashed name caches are heap, not pages: they go first, uncounted.
+    let stashed = v.names_stash.lock().take_all();
+    drop(stashed);
     let mut freed = 0;
     for i in v.live_inodes() {
         if let Some(c) = node_of(&i).and_then(|n| n.cache()) {
