@@ -126,8 +126,11 @@ impl Stash {
             return Some(names);
         }
         let old = self.take(ino);
-        self.slots += names.slots();
-        self.dirs.push((ino, names));
+        let slots = names.slots();
+        // Room was reserved above: this cannot fail.
+        if crate::kalloc::push(&mut self.dirs, (ino, names)).is_ok() {
+            self.slots += slots;
+        }
         old.or_else(|| self.trim())
     }
 
