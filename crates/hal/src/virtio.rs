@@ -121,7 +121,7 @@ const BLK_DEVICE_IDS: [u16; 2] = [0x1001, 0x1040 + 2];
 
 /// The size of each device's DMA data buffer (the largest transfer one
 /// request moves): 2^DATA_ORDER pages.
-const DATA_ORDER: u8 = 4;
+const DATA_ORDER: u8 = 6;
 const DATA_BYTES: usize = (PAGE_SIZE as usize) << DATA_ORDER;
 
 /// One page for a buffer that is neither in the direct map nor physically

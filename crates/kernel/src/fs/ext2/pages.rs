@@ -24,8 +24,8 @@ const PAGE: u64 = 4096;
 /// Pages per second-level table.
 const CHUNK: usize = 256;
 /// Most pages read ahead of a miss, and most bytes in one disk request.
-const READ_AHEAD: u64 = 32;
-const MAX_IO: usize = 128 * 1024;
+const READ_AHEAD: u64 = 64;
+const MAX_IO: usize = 256 * 1024;
 
 /// Page state bits.
 const DIRTY: u8 = 1;
@@ -302,9 +302,13 @@ impl FileCache {
     /// read from disk in runs of adjacent blocks.
     fn fill(&self, vol: &Volume, blocks: &[u32], bpp: u64, frames: &mut Vec<Pfn>) -> Result<(), Errno> {
         let pages = blocks.len() as u64 / bpp;
-        for _ in 0..pages {
+        for p in 0..pages as usize {
             let f = new_frame()?;
-            hal::frames::zero(f);
+            // A page whose every block is read from the disk is overwritten
+            // whole: only pages with a hole (or past the end) need zeroes.
+            if blocks[p * bpp as usize..(p + 1) * bpp as usize].contains(&0) {
+                hal::frames::zero(f);
+            }
             kalloc::push(frames, f)?;
         }
         let bs = vol.block_size as usize;
