@@ -271,24 +271,52 @@ impl<D: BlockDevice> Fs<D> {
         }
         let nblocks = dir.size / u64::from(self.layout.block_size);
         for lblk in 0..nblocks {
-            let (mut buf, b) = self.dir_block_mut(&dir, lblk)?;
-            let mut prev = None;
-            for (off, eino, _, name_len) in self.entries_of(&buf)? {
-                if eino != 0 && buf.get(off + 8..off + 8 + name_len) == Some(name) {
-                    let t = f(&mut buf, off, prev)?;
-                    self.room.freed(dir_ino, lblk);
-                    for &a in after {
-                        self.order(a, b)?;
-                    }
-                    self.meta_write(self.layout.block_offset(b), &buf)?;
-                    self.unindex(&mut dir);
-                    dir.mtime = i64::from(self.now);
-                    dir.ctime = dir.mtime;
-                    self.write_inode(dir_ino, &dir)?;
-                    return Ok(Some((t, b)));
-                }
-                prev = Some(off);
+            // Looked for in the cache; only the block that holds it is copied.
+            let b = self
+                .map_block(&dir, lblk)?
+                .ok_or(Error::Corrupt("hole in a directory"))?;
+            let Some((off, prev)) = self.meta_block(b, |block| self.find_entry(block, name))?? else {
+                continue;
+            };
+            let (mut buf, _) = self.dir_block_mut(&dir, lblk)?;
+            let t = f(&mut buf, off, prev)?;
+            self.room.freed(dir_ino, lblk);
+            for &a in after {
+                self.order(a, b)?;
             }
+            self.meta_write(self.layout.block_offset(b), &buf)?;
+            self.unindex(&mut dir);
+            dir.mtime = i64::from(self.now);
+            dir.ctime = dir.mtime;
+            self.write_inode(dir_ino, &dir)?;
+            return Ok(Some((t, b)));
+        }
+        Ok(None)
+    }
+
+    /// The offset of live entry `name` in directory block `block`, and of the entry
+    /// before it; the entries up to it are checked as `entries_of` checks them.
+    fn find_entry(&self, block: &[u8], name: &[u8]) -> Result<Option<(usize, Option<usize>)>> {
+        let mut off = 0;
+        let mut prev = None;
+        while off < block.len() {
+            let eino = le32(block, off);
+            let rec_len = usize::from(le16(block, off + 4));
+            let name_len = usize::from(byte(block, off + 6));
+            self.entries_scanned.add(1);
+            if rec_len < 8
+                || !rec_len.is_multiple_of(4)
+                || off + rec_len > block.len()
+                || 8 + name_len > rec_len
+                || eino > self.layout.inodes_count
+            {
+                return Err(Error::Corrupt("directory entry"));
+            }
+            if eino != 0 && block.get(off + 8..off + 8 + name_len) == Some(name) {
+                return Ok(Some((off, prev)));
+            }
+            prev = Some(off);
+            off += rec_len;
         }
         Ok(None)
     }

@@ -185,3 +185,38 @@ fn a_freed_gap_is_used_again() {
     assert!(placed.is_some(), "the directory grew while block 0 had a gap");
     assert_eq!(size(&fs), 3 * 1024);
 }
+
+/// An unlink copies the one block that holds its entry, wherever that is: unlinking in
+/// creation order, the last hundred of 3,000 (entries at the directory's end) copy about
+/// as much as the first hundred. (Every block scanned on the way was copied before.)
+#[test]
+fn an_unlink_copies_only_its_block() {
+    let Some(mut fs) = fresh("unlink-scale", 4096) else {
+        return;
+    };
+    let dir = fs.mkdir(ROOT_INO, b"d", 0o755, 0, 0).unwrap();
+    let n = 3000;
+    for i in 0..n {
+        touch(&mut fs, dir, format!("file-{i:06}").as_bytes());
+    }
+    fs.flush().unwrap();
+    let mut first = Work::default();
+    let mut last = Work::default();
+    for i in 0..n {
+        let before = fs.work();
+        fs.unlink(dir, format!("file-{i:06}").as_bytes()).unwrap();
+        for o in fs.take_orphans() {
+            fs.release_orphan(o).unwrap();
+        }
+        let w = fs.work().since(&before);
+        if i < 100 {
+            first = add(first, w);
+        } else if i >= n - 100 {
+            last = add(last, w);
+        }
+    }
+    assert!(
+        last.bytes_copied <= 2 * first.bytes_copied + 64 * 1024,
+        "first 100: {first:?}, last 100: {last:?}"
+    );
+}
