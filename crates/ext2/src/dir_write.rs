@@ -137,28 +137,22 @@ impl<D: BlockDevice> Fs<D> {
         Ok((buf, b))
     }
 
-    /// (offset, inode, rec_len, name_len) of each entry of `block`, checked.
-    fn entries_of(&self, block: &[u8]) -> Result<alloc::vec::Vec<(usize, u32, usize, usize)>> {
-        let mut out = alloc::vec::Vec::new();
-        let mut off = 0;
-        while off < block.len() {
-            let ino = le32(block, off);
-            let rec_len = usize::from(le16(block, off + 4));
-            let name_len = usize::from(byte(block, off + 6));
-            if rec_len < 8
-                || !rec_len.is_multiple_of(4)
-                || off + rec_len > block.len()
-                || 8 + name_len > rec_len
-                || ino > self.layout.inodes_count
-            {
-                return Err(Error::Corrupt("directory entry"));
-            }
-            self.entries_scanned.add(1);
-            out.try_reserve(1).map_err(|_| Error::NoMemory)?;
-            out.push((off, ino, rec_len, name_len));
-            off += rec_len;
+    /// (inode, rec_len, name_len) of the entry at `off` of directory block `block`,
+    /// checked (a bad record length or inode number is corruption) and counted.
+    fn entry_at(&self, block: &[u8], off: usize) -> Result<(u32, usize, usize)> {
+        let ino = le32(block, off);
+        let rec_len = usize::from(le16(block, off + 4));
+        let name_len = usize::from(byte(block, off + 6));
+        self.entries_scanned.add(1);
+        if rec_len < 8
+            || !rec_len.is_multiple_of(4)
+            || off + rec_len > block.len()
+            || 8 + name_len > rec_len
+            || ino > self.layout.inodes_count
+        {
+            return Err(Error::Corrupt("directory entry"));
         }
-        Ok(out)
+        Ok((ino, rec_len, name_len))
     }
 
     /// Drops the hash-tree flag of a directory about to change.
@@ -172,18 +166,7 @@ impl<D: BlockDevice> Fs<D> {
     fn find_room(&self, block: &[u8], need: usize) -> Result<Option<(usize, u32, usize, usize)>> {
         let mut off = 0;
         while off < block.len() {
-            let eino = le32(block, off);
-            let rec_len = usize::from(le16(block, off + 4));
-            let name_len = usize::from(byte(block, off + 6));
-            self.entries_scanned.add(1);
-            if rec_len < 8
-                || !rec_len.is_multiple_of(4)
-                || off + rec_len > block.len()
-                || 8 + name_len > rec_len
-                || eino > self.layout.inodes_count
-            {
-                return Err(Error::Corrupt("directory entry"));
-            }
+            let (eino, rec_len, name_len) = self.entry_at(block, off)?;
             let used = if eino == 0 { 0 } else { rec_size(name_len) };
             if rec_len - used >= need {
                 return Ok(Some((off, eino, rec_len, used)));
@@ -295,23 +278,12 @@ impl<D: BlockDevice> Fs<D> {
     }
 
     /// The offset of live entry `name` in directory block `block`, and of the entry
-    /// before it; the entries up to it are checked as `entries_of` checks them.
+    /// before it; the entries up to it are checked (`entry_at`).
     fn find_entry(&self, block: &[u8], name: &[u8]) -> Result<Option<(usize, Option<usize>)>> {
         let mut off = 0;
         let mut prev = None;
         while off < block.len() {
-            let eino = le32(block, off);
-            let rec_len = usize::from(le16(block, off + 4));
-            let name_len = usize::from(byte(block, off + 6));
-            self.entries_scanned.add(1);
-            if rec_len < 8
-                || !rec_len.is_multiple_of(4)
-                || off + rec_len > block.len()
-                || 8 + name_len > rec_len
-                || eino > self.layout.inodes_count
-            {
-                return Err(Error::Corrupt("directory entry"));
-            }
+            let (eino, rec_len, name_len) = self.entry_at(block, off)?;
             if eino != 0 && block.get(off + 8..off + 8 + name_len) == Some(name) {
                 return Ok(Some((off, prev)));
             }
