@@ -110,8 +110,8 @@ impl Disk {
         self.counted(Op::Flush, 0, || self.dev.flush())
     }
 
-    /// Runs one request, counting it (when it succeeds) here and in the
-    /// partition's disk.
+    /// Runs one request, counting it here and in a partition's disk (a
+    /// failed request counts as done but moves no sectors).
     fn counted(&self, op: Op, bytes: usize, io: impl FnOnce() -> Result<(), Errno>) -> Result<(), Errno> {
         let parent = self.parent.and_then(|i| disks().get(i));
         let all = [Some(self), parent];
