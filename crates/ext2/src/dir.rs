@@ -62,7 +62,7 @@ fn dtype(ft: u8) -> u8 {
 }
 
 /// Parses and checks the entry at `off` of directory block `b`.
-fn entry(b: &[u8], off: usize, filetype: bool, inodes_count: u32) -> Result<Raw<'_>> {
+pub(crate) fn entry(b: &[u8], off: usize, filetype: bool, inodes_count: u32) -> Result<Raw<'_>> {
     let end = off
         .checked_add(HEADER)
         .ok_or(Error::Corrupt("directory entry offset"))?;

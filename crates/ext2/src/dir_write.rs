@@ -4,7 +4,7 @@
 
 use marten_abi::limits::NAME_MAX;
 
-use crate::bytes::{byte, le16, le32, zeroed};
+use crate::bytes::{le16, le32, zeroed};
 use crate::dev::BlockDevice;
 use crate::error::{Error, Result};
 use crate::fs::Fs;
@@ -138,21 +138,11 @@ impl<D: BlockDevice> Fs<D> {
     }
 
     /// (inode, rec_len, name_len) of the entry at `off` of directory block `block`,
-    /// checked (a bad record length or inode number is corruption) and counted.
+    /// checked as every reader checks it (`dir::entry`) and counted.
     fn entry_at(&self, block: &[u8], off: usize) -> Result<(u32, usize, usize)> {
-        let ino = le32(block, off);
-        let rec_len = usize::from(le16(block, off + 4));
-        let name_len = usize::from(byte(block, off + 6));
+        let e = crate::dir::entry(block, off, self.sb.has_filetype(), self.layout.inodes_count)?;
         self.entries_scanned.add(1);
-        if rec_len < 8
-            || !rec_len.is_multiple_of(4)
-            || off + rec_len > block.len()
-            || 8 + name_len > rec_len
-            || ino > self.layout.inodes_count
-        {
-            return Err(Error::Corrupt("directory entry"));
-        }
-        Ok((ino, rec_len, name_len))
+        Ok((e.ino, e.rec_len, e.name.len()))
     }
 
     /// Drops the hash-tree flag of a directory about to change.
