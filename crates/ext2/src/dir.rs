@@ -207,29 +207,19 @@ impl<D: BlockDevice> Fs<D> {
     /// cursor of the entry after it; `None` at the end. Start with cursor 0. A cursor
     /// that is not an entry boundary resumes at the next entry of its block.
     pub fn read_dir(&self, dir_ino: u32, cursor: u64) -> Result<Option<(DirEntry, u64)>> {
-        let dir = self.dir_inode(dir_ino)?;
-        let bs64 = u64::from(self.layout.block_size);
-        let mut cursor = cursor;
-        while cursor < dir.size {
-            let lblk = cursor / bs64;
-            let from = (cursor % bs64) as usize;
-            let b = self.dir_block_no(&dir, lblk)?;
-            let found = self.meta_block(b, |blk| {
-                self.scan(blk, from, |off, e| {
-                    let entry = DirEntry {
-                        ino: e.ino,
-                        file_type: e.ftype,
-                        name: copy(e.name)?,
-                    };
-                    Ok(Some((entry, lblk * bs64 + (off + e.rec_len) as u64)))
-                })
-            })??;
-            if found.is_some() {
-                return Ok(found);
-            }
-            cursor = (lblk + 1) * bs64;
-        }
-        Ok(None)
+        let mut found = None;
+        self.read_dir_with(dir_ino, cursor, |e, next| {
+            found = Some(copy(e.name).map(|name| {
+                let entry = DirEntry {
+                    ino: e.ino,
+                    file_type: e.file_type,
+                    name,
+                };
+                (entry, next)
+            }));
+            false
+        })?;
+        found.transpose()
     }
 }
 

@@ -127,26 +127,16 @@ impl Disk {
 
 static DISKS: Once<Vec<Disk>> = Once::new();
 
-/// The `index`th virtio disk's name: vda..vdz (Linux goes on with vdaa;
-/// Marten stops at 26 disks).
-fn virtio_name(index: usize) -> Option<([u8; 8], usize)> {
-    if index >= 26 {
+/// The `index`th disk's name with a two-letter `prefix` and a letter:
+/// `vda..vdz` for virtio (Linux goes on with vdaa; Marten stops at 26),
+/// `sda..sdp` for ATA (the 16 disks of major 8; Linux goes on in other
+/// majors). None past `max` disks.
+fn disk_name(prefix: &[u8; 2], index: usize, max: usize) -> Option<([u8; 8], usize)> {
+    if index >= max.min(26) {
         return None;
     }
     let mut n = [0u8; 8];
-    n[..2].copy_from_slice(b"vd");
-    n[2] = b'a' + index as u8;
-    Some((n, 3))
-}
-
-/// The `index`th ATA disk's name: sda..sdp, the 16 disks of major 8
-/// (Linux goes on in other majors; Marten stops there).
-fn sd_name(index: usize) -> Option<([u8; 8], usize)> {
-    if index >= 16 {
-        return None;
-    }
-    let mut n = [0u8; 8];
-    n[..2].copy_from_slice(b"sd");
+    n[..2].copy_from_slice(prefix);
     n[2] = b'a' + index as u8;
     Some((n, 3))
 }
@@ -156,7 +146,7 @@ pub fn init() {
     DISKS.call_once(|| {
         let mut disks = Vec::new();
         for (index, dev) in virtio::probe().enumerate() {
-            let Some(name) = virtio_name(index) else {
+            let Some(name) = disk_name(b"vd", index, 26) else {
                 log::warn!("more than 26 virtio disks; the rest are ignored");
                 break;
             };
@@ -167,7 +157,7 @@ pub fn init() {
             }
         }
         for (index, dev) in ata::probe(crate::config::get().ata_dma).into_iter().enumerate() {
-            let Some(name) = sd_name(index) else {
+            let Some(name) = disk_name(b"sd", index, 16) else {
                 log::warn!("more than 16 ATA disks; the rest are ignored");
                 break;
             };
