@@ -41,6 +41,7 @@ pub mod trap;
 pub mod usercopy;
 pub mod vga;
 pub mod virtio;
+pub mod virtio_irq;
 pub mod vmap;
 
 pub use boot::BootInfo;
