@@ -30,6 +30,27 @@ pub const BLKSSZGET: u32 = ioc(0, 0x12, 104, 0);
 /// `uint64_t`.
 pub const BLKGETSIZE64: u32 = ioc(IOC_READ, 0x12, 114, 8);
 
+/// virtio-blk request types (`<linux/virtio_blk.h>`, virtio 1.x §5.2.6):
+/// read, write, flush.
+pub const VIRTIO_BLK_T_IN: u32 = 0;
+pub const VIRTIO_BLK_T_OUT: u32 = 1;
+pub const VIRTIO_BLK_T_FLUSH: u32 = 4;
+/// The request status the device writes last: done, failed, not supported.
+pub const VIRTIO_BLK_S_OK: u8 = 0;
+pub const VIRTIO_BLK_S_IOERR: u8 = 1;
+pub const VIRTIO_BLK_S_UNSUPP: u8 = 2;
+/// virtio-blk feature bits: the device limits segments per request
+/// (`seg_max` in its configuration), is read-only, has a write cache that
+/// FLUSH empties; and the virtio 1.x feature every modern device offers.
+pub const VIRTIO_BLK_F_SEG_MAX: u32 = 2;
+pub const VIRTIO_BLK_F_RO: u32 = 5;
+pub const VIRTIO_BLK_F_FLUSH: u32 = 9;
+pub const VIRTIO_F_VERSION_1: u32 = 32;
+/// Offsets in virtio-blk's configuration space: `capacity` (le64, in
+/// 512-byte sectors) and `seg_max` (le32).
+pub const VIRTIO_BLK_CFG_CAPACITY: usize = 0;
+pub const VIRTIO_BLK_CFG_SEG_MAX: usize = 12;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,20 @@ use crate::paging::phys_to_virt;
 use crate::sync::SpinLock;
 pub use marten_buddy::{BlockInfo, FRAME_SIZE, FrameAllocator, FrameKind, FrameMeta, MAX_ORDER, Pfn, Urgency};
 
+/// Bytes `offset..offset + len` of the physically contiguous block of
+/// frames that starts at `pfn`: a piece of memory a device reads or writes
+/// directly (see `virtio::VirtioBlk::start`).
+///
+/// Invariant (the caller's): the frames stay allocated to the caller, and
+/// nobody else gives them to a device, until the request using the segment
+/// is handed back.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Seg {
+    pub pfn: Pfn,
+    pub offset: usize,
+    pub len: usize,
+}
+
 static FRAMES: SpinLock<Option<FrameAllocator<'static>>> = SpinLock::new(None);
 
 /// Installs the allocator built at boot.

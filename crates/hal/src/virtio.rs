@@ -1,23 +1,29 @@
-//! virtio devices over PCI through the `virtio-drivers` crate: its [`Hal`]
-//! over the frame allocator and the direct map, the PCI configuration
-//! access it needs, and a safe virtio-blk driver ([`VirtioBlk`]).
+//! virtio devices over PCI: the `virtio-drivers` crate's PCI transport and
+//! split virtqueue over Marten's frames ([`MartenHal`]), and a virtio-blk
+//! driver of our own on top ([`VirtioBlk`]) that keeps several requests in
+//! flight.
 //!
-//! A request is queued and then waited for by the caller's `wait`
-//! function, given a check of the used ring: the kernel sleeps until the
-//! disk's interrupt (see `route_interrupt`) or spins where it cannot
-//! sleep. Data always moves through a DMA buffer the driver owns
-//! (contiguous frames in the direct map), so the caller's buffers may live
-//! anywhere.
+//! A request names its data as [`Seg`]s of frames, which the device reads
+//! or writes directly (no copy). [`VirtioBlk::start`] queues it in a free
+//! slot and returns at once; [`VirtioBlk::reap`] records whatever the
+//! device has handed back, in any order; [`VirtioBlk::take`] collects one
+//! request's status. Which slot holds what is the pure `marten-blkq`
+//! crate's bookkeeping; waiting (asleep until the disk's interrupt, see
+//! `virtio_irq`) is the kernel's.
 
-use crate::frames::{self, FrameKind, Pfn, Urgency};
+use crate::frames::{self, FrameKind, Pfn, Seg, Urgency};
 use crate::paging::{DIRECT_MAP, PAGE_SIZE, STACK_REGION, phys_to_virt};
 use crate::pci::{self, Address};
 pub use crate::virtio_irq::{ack_interrupts, is_irq_vector};
-use crate::sync::SpinLock;
-use alloc::boxed::Box;
+use alloc::vec::Vec;
 use core::ptr::NonNull;
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use virtio_drivers::device::blk::{BlkReq, BlkResp, SECTOR_SIZE, VirtIOBlk};
+use marten_abi::blk::{
+    SECTOR_SIZE, VIRTIO_BLK_CFG_CAPACITY, VIRTIO_BLK_CFG_SEG_MAX, VIRTIO_BLK_F_FLUSH, VIRTIO_BLK_F_RO,
+    VIRTIO_BLK_F_SEG_MAX, VIRTIO_BLK_S_OK, VIRTIO_BLK_T_FLUSH, VIRTIO_BLK_T_IN, VIRTIO_BLK_T_OUT, VIRTIO_F_VERSION_1,
+};
+use marten_blkq::Slots;
+use virtio_drivers::queue::VirtQueue;
+use virtio_drivers::transport::Transport;
 use virtio_drivers::transport::pci::PciTransport;
 use virtio_drivers::transport::pci::bus::{ConfigurationAccess, DeviceFunction, PciRoot};
 use virtio_drivers::{BufferDirection, Hal, PhysAddr};
@@ -27,18 +33,24 @@ pub const VIRTIO_VENDOR: u16 = 0x1af4;
 /// virtio-blk's PCI device IDs: transitional and modern (virtio 1.0 §4.1.2).
 const BLK_DEVICE_IDS: [u16; 2] = [0x1001, 0x1040 + 2];
 
-/// The size of each device's DMA data buffer (the largest transfer one
-/// request moves): 2^DATA_ORDER pages.
-const DATA_ORDER: u8 = 6;
-const DATA_BYTES: usize = (PAGE_SIZE as usize) << DATA_ORDER;
+/// Descriptors in the request queue (QEMU's virtio-blk offers 256).
+const QUEUE_SIZE: usize = 256;
+/// Requests one disk keeps in flight at most.
+pub const SLOTS: usize = 16;
+/// Data segments in one request at most (a request also takes a header
+/// and a status descriptor): 64 pages, 256 KiB.
+pub const MAX_SEGS: usize = 64;
 
-/// One page for a buffer that is neither in the direct map nor physically
-/// contiguous (the request header `flush` keeps on the stack): its physical
-/// address (0 until the first device is set up), whether a request uses it
-/// now, and the lock `flush` holds, the one path that can need it.
-static BOUNCE_PA: AtomicU64 = AtomicU64::new(0);
-static BOUNCE_BUSY: AtomicBool = AtomicBool::new(false);
-static FLUSH_LOCK: SpinLock<()> = SpinLock::new(());
+bitflags::bitflags! {
+    /// The virtio-blk features this driver can use.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    struct Features: u64 {
+        const SEG_MAX = 1 << VIRTIO_BLK_F_SEG_MAX;
+        const RO = 1 << VIRTIO_BLK_F_RO;
+        const FLUSH = 1 << VIRTIO_BLK_F_FLUSH;
+        const VERSION_1 = 1 << VIRTIO_F_VERSION_1;
+    }
+}
 
 /// The `virtio-drivers` glue: DMA memory from the frame allocator, device
 /// memory mapped uncached, buffers shared by their physical address.
@@ -70,14 +82,14 @@ fn contiguous_phys(va: u64, len: usize) -> Option<u64> {
 // SAFETY: dma_alloc returns zeroed, page-aligned, physically contiguous
 // frames that nothing else uses until dma_dealloc frees them; the direct
 // map gives the matching virtual address. mmio_phys_to_virt maps the BAR
-// range afresh (never aliasing other memory). share returns an address the
-// device may access for exactly the buffer's bytes (its own frames, or the
-// bounce page that holds a copy), and unshare copies back what the device
-// wrote.
+// range afresh (never aliasing other memory). share returns the physical
+// address of exactly the buffer's bytes: every buffer this driver queues
+// is a frame segment or a slot's header/status in the direct map, which
+// is physically contiguous; unshare has nothing to copy back.
 unsafe impl Hal for MartenHal {
     fn dma_alloc(pages: usize, _direction: BufferDirection) -> (PhysAddr, NonNull<u8>) {
         let order = order_for(pages);
-        // Only device set-up allocates here (the queues), at boot: running
+        // Only device set-up allocates here (the queue), at boot: running
         // out of memory then is fatal, as for the rest of boot.
         let pfn = frames::alloc(order, FrameKind::Kernel, Urgency::Normal).expect("virtio: no memory for DMA");
         for i in 0..(1usize << order) {
@@ -98,40 +110,12 @@ unsafe impl Hal for MartenHal {
         NonNull::new(va as *mut u8).expect("MMIO address is not null")
     }
 
-    unsafe fn share(buffer: NonNull<[u8]>, direction: BufferDirection) -> PhysAddr {
+    unsafe fn share(buffer: NonNull<[u8]>, _direction: BufferDirection) -> PhysAddr {
         let va = buffer.as_ptr() as *mut u8 as u64;
-        let len = buffer.len();
-        if let Some(pa) = contiguous_phys(va, len) {
-            return pa;
-        }
-        let bounce = BOUNCE_PA.load(Ordering::Acquire);
-        assert!(
-            bounce != 0 && len <= PAGE_SIZE as usize && !BOUNCE_BUSY.swap(true, Ordering::AcqRel),
-            "virtio: a scattered buffer the bounce page cannot take"
-        );
-        if !matches!(direction, BufferDirection::DeviceToDriver) {
-            let dst = phys_to_virt(bounce) as *mut u8;
-            // SAFETY: the caller guarantees `buffer` is valid for `len`
-            // bytes; the bounce page is ours (BOUNCE_BUSY) and `len` fits.
-            unsafe { core::ptr::copy_nonoverlapping(va as *const u8, dst, len) };
-        }
-        bounce
+        contiguous_phys(va, buffer.len()).expect("virtio: a buffer that is not physically contiguous")
     }
 
-    unsafe fn unshare(paddr: PhysAddr, buffer: NonNull<[u8]>, direction: BufferDirection) {
-        let bounce = BOUNCE_PA.load(Ordering::Acquire);
-        if bounce == 0 || paddr != bounce {
-            return;
-        }
-        let len = buffer.len();
-        if !matches!(direction, BufferDirection::DriverToDevice) {
-            let src = phys_to_virt(bounce) as *const u8;
-            // SAFETY: as in `share`: `buffer` is valid for `len` bytes and
-            // the bounce page holds the device's copy of them.
-            unsafe { core::ptr::copy_nonoverlapping(src, buffer.as_ptr() as *mut u8, len) };
-        }
-        BOUNCE_BUSY.store(false, Ordering::Release);
-    }
+    unsafe fn unshare(_paddr: PhysAddr, _buffer: NonNull<[u8]>, _direction: BufferDirection) {}
 }
 
 /// PCI configuration access for `virtio-drivers`, over [`pci`]'s ports.
@@ -162,23 +146,24 @@ impl ConfigurationAccess for PortCam {
 /// Why a virtio-blk request or set-up failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BlkError {
-    /// The range is not whole sectors or runs past the end of the disk.
+    /// The range is not whole sectors, runs past the end of the disk, or
+    /// has no segments or too many.
     Range,
+    /// No free slot or not enough free descriptors now: try again after a
+    /// request completes.
+    Busy,
     /// The device reported an error, or the transport failed.
     Io,
     /// Not enough memory to set the device up.
     NoMemory,
 }
 
-/// How a request is waited for: called with a check that is true once the
-/// device has finished it.
-pub type Waiter<'a> = &'a mut dyn FnMut(&mut dyn FnMut() -> bool);
-
-/// A [`Waiter`] that spins.
-pub fn spin_wait(done: &mut dyn FnMut() -> bool) {
-    while !done() {
-        core::hint::spin_loop();
-    }
+/// What a request does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    Read,
+    Write,
+    Flush,
 }
 
 /// The PCI functions that are virtio block devices, in bus order.
@@ -190,19 +175,29 @@ pub fn blk_functions() -> impl Iterator<Item = Address> {
         .map(|f| f.address)
 }
 
-/// A virtio-blk disk (interrupt-driven where its INTx could be routed).
+/// Bytes of a slot's request header in the header frame; the status bytes
+/// follow all headers.
+const HEADER: usize = 16;
+const STATUS_AT: usize = HEADER * SLOTS;
+
+/// A virtio-blk disk with up to [`SLOTS`] requests in flight.
 ///
-/// Invariant: `data` is the head of a block of 2^DATA_ORDER frames this
-/// driver owns; `req` and `resp` live in the kernel heap's direct map (so
-/// the device reaches them contiguously) and are touched by the CPU only
-/// while no request is in flight; one request at a time (`&mut self`).
+/// Invariant: `meta` is a frame this driver owns holding each slot's
+/// request header (at `slot * HEADER`) and status byte (at `STATUS_AT +
+/// slot`); while `slots` says slot `i` is queued, the device owns them and
+/// `segs[i * MAX_SEGS..][..nsegs[i]]` (the data, in the order given to the queue) and
+/// `ops[i]` describe the descriptors the queue holds for it.
 pub struct VirtioBlk {
-    dev: VirtIOBlk<MartenHal, PciTransport>,
-    data: Pfn,
-    req: Box<BlkReq>,
-    resp: Box<BlkResp>,
+    transport: PciTransport,
+    queue: VirtQueue<MartenHal, QUEUE_SIZE>,
+    slots: Slots<SLOTS>,
+    ops: [Op; SLOTS],
+    segs: Vec<Seg>,
+    nsegs: [usize; SLOTS],
+    meta: Pfn,
     capacity: u64,
-    readonly: bool,
+    features: Features,
+    max_segs: usize,
     irq: bool,
 }
 
@@ -213,18 +208,15 @@ unsafe impl Send for VirtioBlk {}
 impl VirtioBlk {
     /// Enables the function at `addr` and sets the disk up.
     pub fn new(addr: Address) -> Result<VirtioBlk, BlkError> {
-        if BOUNCE_PA.load(Ordering::Acquire) == 0 {
-            let pfn = frames::alloc_zeroed(FrameKind::Kernel, Urgency::Normal).ok_or(BlkError::NoMemory)?;
-            if BOUNCE_PA
-                .compare_exchange(0, (pfn as u64) << 12, Ordering::AcqRel, Ordering::Acquire)
-                .is_err()
-            {
-                frames::free(pfn);
-            }
+        let meta = frames::alloc_zeroed(FrameKind::Kernel, Urgency::Normal).ok_or(BlkError::NoMemory)?;
+        let r = Self::set_up(addr, meta);
+        if r.is_err() {
+            frames::free(meta);
         }
-        let req = crate::heap::try_box(BlkReq::default()).map_err(|_| BlkError::NoMemory)?;
-        let resp = crate::heap::try_box(BlkResp::default()).map_err(|_| BlkError::NoMemory)?;
-        let data = frames::alloc(DATA_ORDER, FrameKind::Kernel, Urgency::Normal).ok_or(BlkError::NoMemory)?;
+        r
+    }
+
+    fn set_up(addr: Address, meta: Pfn) -> Result<VirtioBlk, BlkError> {
         pci::enable(addr, "virtio-pci");
         let mut root = PciRoot::new(PortCam);
         let df = DeviceFunction {
@@ -232,34 +224,47 @@ impl VirtioBlk {
             device: addr.device,
             function: addr.function,
         };
-        let dev = PciTransport::new::<MartenHal, PortCam>(&mut root, df)
-            .map_err(|e| {
-                log::warn!("virtio-blk {:?}: transport: {e}", addr);
-                BlkError::Io
-            })
-            .and_then(|t| {
-                VirtIOBlk::new(t).map_err(|e| {
-                    log::warn!("virtio-blk {:?}: {e}", addr);
-                    BlkError::Io
-                })
-            });
-        let dev = match dev {
-            Ok(d) => d,
-            Err(e) => {
-                frames::free(data);
-                return Err(e);
-            }
+        let mut transport = PciTransport::new::<MartenHal, PortCam>(&mut root, df).map_err(|e| {
+            log::warn!("virtio-blk {addr:?}: transport: {e}");
+            BlkError::Io
+        })?;
+        let features = transport.begin_init(Features::all());
+        let low = transport.read_config_space::<u32>(VIRTIO_BLK_CFG_CAPACITY);
+        let high = transport.read_config_space::<u32>(VIRTIO_BLK_CFG_CAPACITY + 4);
+        let (Ok(low), Ok(high)) = (low, high) else {
+            log::warn!("virtio-blk {addr:?}: cannot read the capacity");
+            return Err(BlkError::Io);
         };
-        let capacity = dev.capacity();
-        let readonly = dev.readonly();
+        // The device limits the data descriptors of one request (QEMU:
+        // the queue size less 2); never more than a slot records.
+        let max_segs = if features.contains(Features::SEG_MAX) {
+            transport
+                .read_config_space::<u32>(VIRTIO_BLK_CFG_SEG_MAX)
+                .map_or(1, |n| (n as usize).clamp(1, MAX_SEGS))
+        } else {
+            MAX_SEGS
+        };
+        let mut segs = Vec::new();
+        segs.try_reserve_exact(SLOTS * MAX_SEGS)
+            .map_err(|_| BlkError::NoMemory)?;
+        segs.resize(SLOTS * MAX_SEGS, Seg::default());
+        let queue = VirtQueue::new(&mut transport, 0, false, false).map_err(|e| {
+            log::warn!("virtio-blk {addr:?}: queue of {QUEUE_SIZE}: {e}");
+            BlkError::Io
+        })?;
+        transport.finish_init();
         let irq = crate::virtio_irq::route_interrupt(addr);
         Ok(VirtioBlk {
-            dev,
-            data,
-            req,
-            resp,
-            capacity,
-            readonly,
+            transport,
+            queue,
+            slots: Slots::new(),
+            ops: [Op::Read; SLOTS],
+            segs,
+            nsegs: [0; SLOTS],
+            meta,
+            capacity: (u64::from(high) << 32) | u64::from(low),
+            features,
+            max_segs,
             irq,
         })
     }
@@ -277,110 +282,206 @@ impl VirtioBlk {
 
     /// Whether the device refuses writes.
     pub fn readonly(&self) -> bool {
-        self.readonly
+        self.features.contains(Features::RO)
     }
 
-    /// The DMA buffer.
-    fn data(&mut self) -> &mut [u8] {
-        let va = phys_to_virt((self.data as u64) << 12) as *mut u8;
-        // SAFETY: `data` is a block of DATA_BYTES bytes this driver owns
-        // (invariant), mapped by the direct map, and `&mut self` makes this
-        // the only reference to it.
-        unsafe { core::slice::from_raw_parts_mut(va, DATA_BYTES) }
+    /// Whether the device has a write cache that a flush empties (without
+    /// one, every completed write is durable and a flush is not needed).
+    pub fn has_flush(&self) -> bool {
+        self.features.contains(Features::FLUSH)
     }
 
-    fn check(&self, sector: u64, len: usize) -> Result<(), BlkError> {
-        let sectors = (len / SECTOR_SIZE) as u64;
-        if !len.is_multiple_of(SECTOR_SIZE) || sector.checked_add(sectors).is_none_or(|end| end > self.capacity) {
-            return Err(BlkError::Range);
+    /// The most data segments one request may have.
+    pub fn max_segs(&self) -> usize {
+        self.max_segs
+    }
+
+    /// Slot `slot`'s header and status bytes.
+    fn header_status(&self, slot: usize) -> (&'static mut [u8], &'static mut [u8]) {
+        let base = frames::frame_ptr(self.meta);
+        // SAFETY: `meta` is a whole frame this driver owns (invariant);
+        // slot < SLOTS keeps both ranges inside it and apart from every
+        // other slot's; the caller holds `&mut self`, and a slot's bytes
+        // are handed only to the device's queue for that slot's request.
+        unsafe {
+            (
+                core::slice::from_raw_parts_mut(base.add(slot * HEADER), HEADER),
+                core::slice::from_raw_parts_mut(base.add(STATUS_AT + slot), 1),
+            )
         }
-        Ok(())
     }
 
-    /// Reads whole sectors from `sector` into `buf`. Each request is
-    /// waited for by `wait`, which must return only once the check it is
-    /// given returns true (it may sleep until a disk interrupt, or spin).
-    pub fn read(&mut self, sector: u64, buf: &mut [u8], wait: Waiter<'_>) -> Result<(), BlkError> {
-        self.check(sector, buf.len())?;
-        let mut done = 0;
-        while done < buf.len() {
-            let n = (buf.len() - done).min(DATA_BYTES);
-            let at = sector + (done / SECTOR_SIZE) as u64;
-            self.transfer(at, n, false, &mut *wait)?;
-            buf[done..done + n].copy_from_slice(&self.data()[..n]);
-            done += n;
-        }
-        Ok(())
+    /// Segment `seg` as a byte slice for the queue.
+    fn seg_bytes(seg: &Seg) -> &'static mut [u8] {
+        // SAFETY: a Seg names bytes of a physically contiguous block of
+        // frames its creator owns and hands to no one else until the
+        // request completes (its invariant); the direct map covers them.
+        // The slice only travels into the queue, which turns it into a
+        // physical address: the CPU never reads or writes through it.
+        unsafe { core::slice::from_raw_parts_mut(frames::frame_ptr(seg.pfn).add(seg.offset), seg.len) }
     }
 
-    /// Writes whole sectors from `buf` at `sector`, waiting as `read`.
-    pub fn write(&mut self, sector: u64, buf: &[u8], wait: Waiter<'_>) -> Result<(), BlkError> {
-        self.check(sector, buf.len())?;
-        if self.readonly {
-            return Err(BlkError::Io);
-        }
-        let mut done = 0;
-        while done < buf.len() {
-            let n = (buf.len() - done).min(DATA_BYTES);
-            let at = sector + (done / SECTOR_SIZE) as u64;
-            self.data()[..n].copy_from_slice(&buf[done..done + n]);
-            self.transfer(at, n, true, &mut *wait)?;
-            done += n;
-        }
-        Ok(())
-    }
-
-    /// Asks the device to make written data durable.
-    pub fn flush(&mut self) -> Result<(), BlkError> {
-        let _g = FLUSH_LOCK.lock();
-        self.dev.flush().map_err(|_| BlkError::Io)
-    }
-
-    /// One request of `n` bytes (whole sectors, at most DATA_BYTES) between
-    /// the DMA buffer and the disk at `sector`, waited for with `wait`
-    /// (then spun on, should `wait` return early, until the device has
-    /// handed it back).
-    fn transfer(&mut self, sector: u64, n: usize, write: bool, wait: Waiter<'_>) -> Result<(), BlkError> {
-        let va = phys_to_virt((self.data as u64) << 12) as *mut u8;
-        // SAFETY: as in `data`; this slice is the one view of the buffer
-        // until the request completes below.
-        let buf = unsafe { core::slice::from_raw_parts_mut(va, n) };
-        let block = sector as usize;
-        // SAFETY: `req`, `buf` and `resp` stay alive and untouched until the
-        // matching complete call below, which runs before this returns
-        // (the loop waits for the device to hand the request back).
-        let token = unsafe {
-            if write {
-                self.dev.write_blocks_nb(block, &mut self.req, buf, &mut self.resp)
-            } else {
-                self.dev.read_blocks_nb(block, &mut self.req, buf, &mut self.resp)
+    /// The queue's view of slot `slot`'s request: (device-readable,
+    /// device-writable) buffers, as `start` queued them.
+    fn buffers<'a>(
+        &self,
+        slot: usize,
+        ins: &'a mut [&'a [u8]; MAX_SEGS + 1],
+        outs: &'a mut [&'a mut [u8]; MAX_SEGS + 1],
+    ) -> (&'a [&'a [u8]], &'a mut [&'a mut [u8]]) {
+        let (header, status) = self.header_status(slot);
+        let segs = &self.segs[slot * MAX_SEGS..][..self.nsegs[slot]];
+        ins[0] = header;
+        let (ni, no) = match self.ops[slot] {
+            Op::Write => {
+                for (k, s) in segs.iter().enumerate() {
+                    ins[1 + k] = Self::seg_bytes(s);
+                }
+                outs[0] = status;
+                (1 + segs.len(), 1)
             }
-        }
-        .map_err(|_| BlkError::Io)?;
-        {
-            let dev = &mut self.dev;
-            wait(&mut || dev.peek_used() == Some(token));
-        }
-        // Whatever `wait` did, the request must be back before its buffers
-        // are given up.
-        while self.dev.peek_used() != Some(token) {
-            core::hint::spin_loop();
-        }
-        // SAFETY: the same req, buffer and resp as the request just queued,
-        // which the device has returned.
-        let r = unsafe {
-            if write {
-                self.dev.complete_write_blocks(token, &self.req, buf, &mut self.resp)
-            } else {
-                self.dev.complete_read_blocks(token, &self.req, buf, &mut self.resp)
+            Op::Read => {
+                for (k, s) in segs.iter().enumerate() {
+                    outs[k] = Self::seg_bytes(s);
+                }
+                outs[segs.len()] = status;
+                (1, segs.len() + 1)
+            }
+            Op::Flush => {
+                outs[0] = status;
+                (1, 1)
             }
         };
-        r.map_err(|_| BlkError::Io)
+        (&ins[..ni], &mut outs[..no])
+    }
+
+    /// Queues a request: `op` at `sector` with data `segs` (none for a
+    /// flush), and tells the device. Returns its slot for [`take`](Self::take).
+    /// `Busy` when no slot or too few descriptors are free (try again
+    /// after a completion); `Range` for a request that can never run.
+    pub fn start(&mut self, op: Op, sector: u64, segs: &[Seg]) -> Result<usize, BlkError> {
+        let bytes: usize = segs.iter().map(|s| s.len).sum();
+        let sectors = (bytes / SECTOR_SIZE as usize) as u64;
+        let data = op != Op::Flush;
+        if data
+            && (segs.is_empty()
+                || segs.len() > self.max_segs
+                || segs.iter().any(|s| s.len == 0)
+                || !bytes.is_multiple_of(SECTOR_SIZE as usize)
+                || sector.checked_add(sectors).is_none_or(|end| end > self.capacity))
+        {
+            return Err(BlkError::Range);
+        }
+        if op == Op::Write && self.readonly() {
+            return Err(BlkError::Io);
+        }
+        if self.queue.available_desc() < segs.len() + 2 {
+            return Err(BlkError::Busy);
+        }
+        let slot = self.slots.claim().ok_or(BlkError::Busy)?;
+        let kind = match op {
+            Op::Read => VIRTIO_BLK_T_IN,
+            Op::Write => VIRTIO_BLK_T_OUT,
+            Op::Flush => VIRTIO_BLK_T_FLUSH,
+        };
+        {
+            let (header, status) = self.header_status(slot);
+            header[..4].copy_from_slice(&kind.to_le_bytes());
+            header[4..8].fill(0);
+            header[8..16].copy_from_slice(&(if data { sector } else { 0 }).to_le_bytes());
+            status[0] = 0xff;
+        }
+        self.ops[slot] = op;
+        self.nsegs[slot] = if data { segs.len() } else { 0 };
+        self.segs[slot * MAX_SEGS..][..self.nsegs[slot]].copy_from_slice(&segs[..self.nsegs[slot]]);
+        let mut ins: [&[u8]; MAX_SEGS + 1] = [&[]; MAX_SEGS + 1];
+        let mut outs: [&mut [u8]; MAX_SEGS + 1] = core::array::from_fn(|_| Default::default());
+        let (i, o) = self.buffers(slot, &mut ins, &mut outs);
+        // SAFETY: the header and status bytes are this slot's alone, and
+        // the segments' frames are the caller's for the request's life (the
+        // Seg invariant); none is touched by the CPU until `reap` pops the
+        // token below with the same buffers.
+        let token = unsafe { self.queue.add(i, o) };
+        let token = match token {
+            Ok(t) => t,
+            Err(e) => {
+                self.slots.unclaim(slot);
+                log::warn!("virtio-blk: queue refused a request: {e}");
+                return Err(BlkError::Busy);
+            }
+        };
+        if !self.slots.queued(slot, token) {
+            // Cannot happen with a device that follows the protocol; the
+            // request stays queued and this slot is lost rather than reused.
+            log::error!("virtio-blk: token {token} already in flight");
+            return Err(BlkError::Io);
+        }
+        if self.queue.should_notify() {
+            self.transport.notify(0);
+        }
+        Ok(slot)
+    }
+
+    /// Records every request the device has handed back (in the order of
+    /// its used ring). Returns how many.
+    pub fn reap(&mut self) -> usize {
+        let mut n = 0;
+        while let Some(token) = self.queue.peek_used() {
+            let Some(slot) = self.slots.find(token) else {
+                // A token we never queued: nothing to give back; leave it
+                // (and everything after it) rather than guess.
+                log::error!("virtio-blk: the device returned unknown token {token}");
+                break;
+            };
+            let mut ins: [&[u8]; MAX_SEGS + 1] = [&[]; MAX_SEGS + 1];
+            let mut outs: [&mut [u8]; MAX_SEGS + 1] = core::array::from_fn(|_| Default::default());
+            let (i, o) = self.buffers(slot, &mut ins, &mut outs);
+            // SAFETY: the same buffers `start` queued under this token (the
+            // slot records them), which the device has handed back.
+            let popped = unsafe { self.queue.pop_used(token, i, o) };
+            let status = match popped {
+                Ok(_) => self.header_status(slot).1[0],
+                Err(_) => 0xff,
+            };
+            self.slots.completed(token, status);
+            n += 1;
+        }
+        n
+    }
+
+    /// Whether slot `slot`'s request has been handed back.
+    pub fn is_done(&self, slot: usize) -> bool {
+        self.slots.is_done(slot)
+    }
+
+    /// How many requests the device holds now.
+    pub fn in_flight(&self) -> usize {
+        self.slots.in_flight()
+    }
+
+    /// Whether a request of `segs` data segments could start now.
+    pub fn has_room(&self, segs: usize) -> bool {
+        self.slots.has_free() && self.queue.available_desc() >= segs + 2
+    }
+
+    /// Collects slot `slot`'s result and frees it, once it is done.
+    pub fn take(&mut self, slot: usize) -> Option<Result<(), BlkError>> {
+        let status = self.slots.take(slot)?;
+        Some(if status == VIRTIO_BLK_S_OK {
+            Ok(())
+        } else {
+            Err(BlkError::Io)
+        })
     }
 }
 
 impl Drop for VirtioBlk {
     fn drop(&mut self) {
-        frames::free(self.data);
+        // Only a disk that never went live is dropped (no hot-plug); a
+        // request still in flight would keep its slot's frame, so leak it
+        // rather than hand the device freed memory.
+        if self.slots.in_flight() == 0 {
+            frames::free(self.meta);
+        }
     }
 }

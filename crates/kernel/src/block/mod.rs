@@ -6,6 +6,7 @@
 //! changes after (no hot-plug), so lookups take no lock.
 
 mod ata;
+mod bounce;
 mod irqwait;
 pub mod part;
 pub mod stats;
@@ -14,6 +15,7 @@ mod virtio;
 pub use ata::{interrupt as ata_interrupt, stats as ata_stats};
 pub use virtio::{interrupt as virtio_interrupt, stats as virtio_stats};
 
+use crate::hal::frames::Seg;
 use crate::kalloc;
 use alloc::boxed::Box;
 use alloc::vec::Vec;
@@ -22,8 +24,37 @@ use marten_abi::errno::Errno;
 use spin::Once;
 use stats::{IoStats, Op};
 
+/// Which way a request moves data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dir {
+    Read,
+    Write,
+}
+
+/// One request: whole sectors from `sector` between the disk and the
+/// frame segments `segs`, in order (their lengths add up to whole
+/// sectors). The segments' frames are the caller's until the request is
+/// done (hal's `Seg` invariant).
+#[derive(Clone, Copy, Debug)]
+pub struct Request<'a> {
+    pub dir: Dir,
+    pub sector: u64,
+    pub segs: &'a [Seg],
+}
+
+impl Request<'_> {
+    /// The bytes it moves.
+    pub fn bytes(&self) -> usize {
+        self.segs.iter().map(|s| s.len).sum()
+    }
+}
+
 /// A disk: fixed-size sectors addressed from 0. Errors are `EIO` (a range
 /// outside the disk is the caller's bug, also reported as `EIO`).
+///
+/// `read` and `write` move bytes of a kernel buffer; `submit` moves frames
+/// directly and lets a driver keep several requests in flight (the
+/// default runs them one after the other through a bounce buffer).
 pub trait BlockDevice: Send + Sync {
     /// Bytes per sector.
     fn sector_size(&self) -> usize;
@@ -36,6 +67,21 @@ pub trait BlockDevice: Send + Sync {
     fn write(&self, sector: u64, buf: &[u8]) -> Result<(), Errno>;
     /// Makes everything written so far durable.
     fn flush(&self) -> Result<(), Errno>;
+    /// The most segments one request may have (callers split to fit).
+    fn max_segs(&self) -> usize {
+        usize::MAX
+    }
+    /// Runs every request of `reqs` and returns when all have finished:
+    /// Ok if all succeeded, else an error (after what was in flight is
+    /// done; what had not started is not run). Requests of one call may
+    /// complete in any order: a caller that needs an order waits for one
+    /// call before the next, and flushes between where durability counts.
+    fn submit(&self, reqs: &[Request<'_>]) -> Result<(), Errno> {
+        for r in reqs {
+            bounce::one(self, r)?;
+        }
+        Ok(())
+    }
 }
 
 /// A disk shared by its registry entry and its partitions.
@@ -54,6 +100,12 @@ impl BlockDevice for &'static dyn BlockDevice {
     }
     fn flush(&self) -> Result<(), Errno> {
         (**self).flush()
+    }
+    fn max_segs(&self) -> usize {
+        (**self).max_segs()
+    }
+    fn submit(&self, reqs: &[Request<'_>]) -> Result<(), Errno> {
+        (**self).submit(reqs)
     }
 }
 
@@ -108,6 +160,30 @@ impl Disk {
     /// Makes everything written so far durable.
     pub fn flush(&self) -> Result<(), Errno> {
         self.counted(Op::Flush, 0, || self.dev.flush())
+    }
+
+    /// The most segments one request may have.
+    pub fn max_segs(&self) -> usize {
+        self.dev.max_segs()
+    }
+
+    /// Runs `reqs` (see [`BlockDevice::submit`]), each counted as one
+    /// request taking the whole call's time.
+    pub fn submit(&self, reqs: &[Request<'_>]) -> Result<(), Errno> {
+        let parent = self.parent.and_then(|i| disks().get(i));
+        let all = [Some(self), parent];
+        for _ in reqs {
+            all.iter().flatten().for_each(|d| d.stats.start());
+        }
+        let t0 = crate::hal::time::now_ns();
+        let r = self.dev.submit(reqs);
+        let ns = crate::hal::time::now_ns().saturating_sub(t0);
+        for q in reqs {
+            let op = if q.dir == Dir::Read { Op::Read } else { Op::Write };
+            let bytes = if r.is_ok() { q.bytes() } else { 0 };
+            all.iter().flatten().for_each(|d| d.stats.finish(op, bytes, ns));
+        }
+        r
     }
 
     /// Runs one request, counting it here and in a partition's disk (a

@@ -3,7 +3,7 @@
 //! its range of the disk, named as Linux names it (`vda1`; `nvme0n1p1`
 //! when the disk's name ends in a digit).
 
-use super::BlockDevice;
+use super::{BlockDevice, Request};
 use alloc::boxed::Box;
 use marten_abi::errno::Errno;
 use marten_part::{Disk as PartDisk, Event, Options, ReadFailed, Table};
@@ -58,6 +58,29 @@ impl BlockDevice for Partition {
 
     fn flush(&self) -> Result<(), Errno> {
         self.disk.flush()
+    }
+
+    fn max_segs(&self) -> usize {
+        self.disk.max_segs()
+    }
+
+    /// The disk's requests, moved to the partition's place, a group at a
+    /// time (each group in flight together).
+    fn submit(&self, reqs: &[Request<'_>]) -> Result<(), Errno> {
+        const GROUP: usize = 16;
+        for group in reqs.chunks(GROUP) {
+            let mut moved = [Request {
+                dir: super::Dir::Read,
+                sector: 0,
+                segs: &[],
+            }; GROUP];
+            for (m, r) in moved.iter_mut().zip(group) {
+                *m = *r;
+                m.sector = self.map(r.sector, r.bytes())?;
+            }
+            self.disk.submit(&moved[..group.len()])?;
+        }
+        Ok(())
     }
 }
 

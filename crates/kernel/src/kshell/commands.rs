@@ -311,8 +311,8 @@ fn disks(_: &[String]) -> CmdResult {
             d.sector_size()
         );
     }
-    let (irqs, rechecks) = crate::block::virtio_stats();
-    kprintln!("virtio-blk: {irqs} interrupts, {rechecks} recheck time-outs");
+    let (irqs, rechecks, most) = crate::block::virtio_stats();
+    kprintln!("virtio-blk: {irqs} interrupts, {rechecks} recheck time-outs, at most {most} requests in flight");
     let (irqs, rechecks) = crate::block::ata_stats();
     kprintln!("ata: {irqs} interrupts, {rechecks} recheck time-outs");
     Ok(())

@@ -19,8 +19,9 @@ use marten_abi::blk::{BLKGETSIZE, BLKGETSIZE64, BLKSSZGET};
 use marten_abi::errno::Errno;
 use marten_abi::mode;
 
-/// The largest run of whole sectors one disk request moves.
-const RUN: usize = 64 << 10;
+/// The largest run of whole sectors one disk call moves (the disk splits
+/// it into requests it keeps in flight together).
+const RUN: usize = 1 << 20;
 
 /// The I/O lock shared by every open file of every disk (disks are few and
 /// polled: one request at a time costs nothing here).

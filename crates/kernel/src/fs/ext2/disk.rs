@@ -1,8 +1,11 @@
 //! The disk under an ext2 mount: the ext2 crate's byte-addressed device
 //! over a registered block device (partial sectors read, patched and
-//! written back), and whole-sector transfers for the page cache's data.
+//! written back), and the page cache's block transfers, which move page
+//! frames directly (runs of adjacent blocks as one request, several
+//! requests in flight).
 
-use crate::block::Disk;
+use crate::block::{Dir, Disk, Request};
+use crate::hal::frames::{Pfn, Seg};
 use crate::kalloc;
 use alloc::vec::Vec;
 use marten_abi::errno::Errno;
@@ -73,13 +76,89 @@ impl BlockDevice for DiskDev {
     }
 }
 
-/// Reads whole sectors at byte `offset` (sector-aligned, as file-system
-/// blocks are) into `buf`.
-pub fn read(disk: &Disk, offset: u64, buf: &mut [u8]) -> Result<(), Errno> {
-    disk.read(offset / disk.sector_size() as u64, buf)
+/// The most bytes one request moves.
+const MAX_IO: usize = 256 * 1024;
+/// Requests handed to the disk in one call (it keeps what it can in
+/// flight; the call returns when all are done).
+const BATCH: usize = 32;
+
+/// Moves file-system blocks between the disk and page frames: block `i`
+/// of the list is disk block `blocks[i]` (0: skipped) at `place(i)`
+/// (frame and byte offset; None: skipped). Adjacent disk blocks go in one
+/// request, up to MAX_IO bytes and the disk's segment limit; a frame's
+/// adjacent blocks are one segment.
+pub fn blocks(
+    disk: &Disk,
+    dir: Dir,
+    blocks: &[u32],
+    bs: usize,
+    place: impl Fn(usize) -> Option<(Pfn, usize)>,
+) -> Result<(), Errno> {
+    let max_segs = disk.max_segs().clamp(1, MAX_IO / 512);
+    let ss = disk.sector_size();
+    let mut segs: Vec<Seg> = Vec::new();
+    // (first sector, segments) of each request of the batch being built.
+    let mut runs: Vec<(u64, usize, usize)> = Vec::new();
+    runs.try_reserve(BATCH).map_err(|_| Errno::ENOMEM)?;
+    let mut i = 0;
+    while i < blocks.len() {
+        let Some(first) = place(i).filter(|_| blocks[i] != 0) else {
+            i += 1;
+            continue;
+        };
+        let start = segs.len();
+        let mut bytes = 0;
+        let mut k = i;
+        let mut at = Some(first);
+        while let Some((pfn, off)) = at {
+            let joins = segs[start..]
+                .last()
+                .is_some_and(|l: &Seg| l.pfn == pfn && l.offset + l.len == off);
+            if bytes + bs > MAX_IO || (!joins && segs.len() - start == max_segs) {
+                break;
+            }
+            if joins {
+                if let Some(l) = segs.last_mut() {
+                    l.len += bs;
+                }
+            } else {
+                kalloc::push(
+                    &mut segs,
+                    Seg {
+                        pfn,
+                        offset: off,
+                        len: bs,
+                    },
+                )?;
+            }
+            bytes += bs;
+            k += 1;
+            at = (k < blocks.len() && blocks[k] != 0 && blocks[k] == blocks[i] + (k - i) as u32)
+                .then(|| place(k))
+                .flatten();
+        }
+        let sector = u64::from(blocks[i]) * bs as u64 / ss as u64;
+        kalloc::push(&mut runs, (sector, start, segs.len()))?;
+        i = k;
+        if runs.len() == BATCH {
+            submit(disk, dir, &segs, &runs)?;
+            runs.clear();
+            segs.clear();
+        }
+    }
+    submit(disk, dir, &segs, &runs)
 }
 
-/// Writes whole sectors at byte `offset` from `buf`.
-pub fn write(disk: &Disk, offset: u64, buf: &[u8]) -> Result<(), Errno> {
-    disk.write(offset / disk.sector_size() as u64, buf)
+/// Hands the requests `runs` (sector, segment range) to the disk at once.
+fn submit(disk: &Disk, dir: Dir, segs: &[Seg], runs: &[(u64, usize, usize)]) -> Result<(), Errno> {
+    let mut reqs = [Request {
+        dir,
+        sector: 0,
+        segs: &[],
+    }; BATCH];
+    for (r, &(sector, a, b)) in reqs.iter_mut().zip(runs) {
+        r.sector = sector;
+        r.segs = &segs[a..b];
+    }
+    disk.submit(&reqs[..runs.len()])
 }

@@ -10,6 +10,7 @@
 
 use super::Volume;
 use super::disk;
+use crate::block::Dir;
 use crate::hal;
 use crate::hal::frames::{FrameKind, Pfn, Urgency};
 use crate::hal::sync::TaskLock;
@@ -23,9 +24,10 @@ use marten_abi::errno::Errno;
 const PAGE: u64 = 4096;
 /// Pages per second-level table.
 const CHUNK: usize = 256;
-/// Most pages read ahead of a miss, and most bytes in one disk request.
+/// Most pages read ahead of a miss.
 const READ_AHEAD: u64 = 64;
-const MAX_IO: usize = 256 * 1024;
+/// Dirty pages written back per round (1 MiB: several requests in flight).
+const WRITEBACK_PAGES: usize = 256;
 
 /// Page state bits.
 const DIRTY: u8 = 1;
@@ -312,30 +314,8 @@ impl FileCache {
             kalloc::push(frames, f)?;
         }
         let bs = vol.block_size as usize;
-        let mut buf: Vec<u8> = Vec::new();
-        let mut i = 0;
-        while i < blocks.len() {
-            if blocks[i] == 0 {
-                i += 1;
-                continue;
-            }
-            let mut n = 1;
-            while i + n < blocks.len() && blocks[i + n] == blocks[i] + n as u32 && (n + 1) * bs <= MAX_IO {
-                n += 1;
-            }
-            buf.clear();
-            kalloc::resize(&mut buf, n * bs, 0)?;
-            let off = u64::from(blocks[i]) * u64::from(vol.block_size);
-            disk::read(vol.disk, off, &mut buf)?;
-            for k in 0..n {
-                let b = i + k;
-                let page = b / bpp as usize;
-                let within = (b % bpp as usize) * bs;
-                hal::frames::write(frames[page], within, &buf[k * bs..(k + 1) * bs]);
-            }
-            i += n;
-        }
-        Ok(())
+        let place = |i: usize| Some((frames[i / bpp as usize], (i % bpp as usize) * bs));
+        disk::blocks(vol.disk, Dir::Read, blocks, bs, place)
     }
 
     /// Reads at `offset` into `buf`; returns how many bytes (0 at the end).
@@ -480,7 +460,9 @@ impl FileCache {
         let mut list: Vec<u64> = Vec::new();
         loop {
             list.clear();
-            self.map.lock().scan(from, 64, |p| p.state & DIRTY != 0, &mut list);
+            self.map
+                .lock()
+                .scan(from, WRITEBACK_PAGES, |p| p.state & DIRTY != 0, &mut list);
             let Some(&last) = list.last() else { break };
             from = last + 1;
             self.write_pages(vol, ino, &list, bs, bpp)?;
@@ -574,36 +556,15 @@ impl FileCache {
                 g.file_blocks(ino, idx * bpp, out).map_err(|e| vol.err(e))?;
             }
         }
-        // Write runs of adjacent blocks in one request each.
+        // Write runs of adjacent blocks in one request each, straight from
+        // the pinned frames.
         let bsz = bs as usize;
-        let mut buf: Vec<u8> = Vec::new();
-        let total = blocks.len();
-        let mut b = 0;
-        while b < total {
-            let lblk = pages[b / bpp as usize].0 * bpp + (b % bpp as usize) as u64;
-            if blocks[b] == 0 || lblk >= blocks_in_file {
-                b += 1;
-                continue;
-            }
-            let mut n = 1;
-            while b + n < total && blocks[b + n] == blocks[b] + n as u32 && (n + 1) * bsz <= MAX_IO {
-                let l = pages[(b + n) / bpp as usize].0 * bpp + ((b + n) % bpp as usize) as u64;
-                if l >= blocks_in_file {
-                    break;
-                }
-                n += 1;
-            }
-            buf.clear();
-            kalloc::resize(&mut buf, n * bsz, 0)?;
-            for k in 0..n {
-                let at = b + k;
-                let (_, pfn, _) = pages[at / bpp as usize];
-                hal::frames::read(pfn, (at % bpp as usize) * bsz, &mut buf[k * bsz..(k + 1) * bsz]);
-            }
-            disk::write(vol.disk, u64::from(blocks[b]) * bs, &buf)?;
-            b += n;
-        }
-        Ok(())
+        let place = |b: usize| {
+            let (idx, pfn, _) = pages[b / bpp as usize];
+            let lblk = idx * bpp + (b % bpp as usize) as u64;
+            (lblk < blocks_in_file).then_some((pfn, (b % bpp as usize) * bsz))
+        };
+        disk::blocks(vol.disk, Dir::Write, &blocks, bsz, place)
     }
 
     /// Sets the size to `len`: drops the pages past it and zeroes the tail
