@@ -234,6 +234,30 @@ impl Cache {
         Ok(out)
     }
 
+    /// Writes the dirty blocks among `blocks` to `dev` as one set (their writes may
+    /// land in any order) and marks them clean; clean or absent ones are skipped.
+    pub fn write_back_set<D: BlockDevice>(&mut self, dev: &mut D, blocks: &[u32]) -> Result<()> {
+        let mut idx: Vec<usize> = Vec::new();
+        idx.try_reserve(blocks.len()).map_err(|_| Error::NoMemory)?;
+        idx.extend(
+            blocks
+                .iter()
+                .filter_map(|&b| self.find(b).ok())
+                .filter(|&i| self.entries[i].dirty),
+        );
+        idx.sort_unstable_by_key(|&i| self.entries[i].block);
+        idx.dedup();
+        let mut set: Vec<(u64, &[u8])> = Vec::new();
+        set.try_reserve(idx.len()).map_err(|_| Error::NoMemory)?;
+        set.extend(idx.iter().map(|&i| (u64::from(self.entries[i].block), &self.entries[i].data[..])));
+        dev.write_block_set(self.block_size, &set)?;
+        for &i in &idx {
+            self.entries[i].dirty = false;
+        }
+        self.dirty -= idx.len();
+        Ok(())
+    }
+
     /// Writes dirty block `b` to `dev` and marks it clean (nothing if it is clean or
     /// absent).
     pub fn write_back<D: BlockDevice>(&mut self, dev: &mut D, b: u32) -> Result<()> {

@@ -41,6 +41,15 @@ pub trait BlockDevice {
         let off = unit_offset(block, u64::from(block_size), buf.len())?;
         self.write_at(off, buf)
     }
+    /// Writes several single blocks, `(block, data)` in ascending block order, whose
+    /// writes may land in any order among themselves (a device may have them all in
+    /// flight at once); returns when all are written. By default one after the other.
+    fn write_block_set(&mut self, block_size: u32, blocks: &[(u64, &[u8])]) -> Result<()> {
+        for &(b, data) in blocks {
+            self.write_blocks(b, block_size, data)?;
+        }
+        Ok(())
+    }
 }
 
 /// The byte offset of unit `n`, checking that `len` is whole units.

@@ -183,18 +183,12 @@ impl<D: BlockDevice> Fs<D> {
             let levels = self.graph.levels(&early)?;
             let count = levels.len();
             for (i, level) in levels.into_iter().enumerate() {
-                let cache = self.cache.get_mut();
-                for b in level {
-                    cache.write_back(&mut self.dev, b)?;
-                }
+                self.cache.get_mut().write_back_set(&mut self.dev, &level)?;
                 if i + 1 < count {
                     self.dev.flush()?;
                 }
             }
-            let cache = self.cache.get_mut();
-            for b in late {
-                cache.write_back(&mut self.dev, b)?;
-            }
+            self.cache.get_mut().write_back_set(&mut self.dev, &late)?;
         }
         self.dev.flush()
     }

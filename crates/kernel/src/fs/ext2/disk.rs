@@ -5,7 +5,8 @@
 //! requests in flight).
 
 use crate::block::{Dir, Disk, Request};
-use crate::hal::frames::{Pfn, Seg};
+use crate::hal;
+use crate::hal::frames::{FRAME_SIZE, FrameKind, Pfn, Seg, Urgency};
 use crate::kalloc;
 use alloc::vec::Vec;
 use marten_abi::errno::Errno;
@@ -73,6 +74,52 @@ impl BlockDevice for DiskDev {
 
     fn flush(&mut self) -> Result<(), Error> {
         self.disk.flush().map_err(|_| Error::Io)
+    }
+
+    /// The blocks go through page frames, SET_PAGES at a time, as one set
+    /// of requests the disk keeps in flight together.
+    fn write_block_set(&mut self, block_size: u32, set: &[(u64, &[u8])]) -> Result<(), Error> {
+        let bs = block_size as usize;
+        if bs == 0 || !FRAME_SIZE.is_multiple_of(bs) || set.iter().any(|(_, d)| d.len() != bs) {
+            return Err(Error::InvalidArgument);
+        }
+        let per = FRAME_SIZE / bs;
+        let mut frames = Frames(Vec::new());
+        let mut nums: Vec<u32> = Vec::new();
+        for group in set.chunks(SET_PAGES * per) {
+            nums.clear();
+            for (k, &(b, data)) in group.iter().enumerate() {
+                if k / per == frames.0.len() {
+                    let f = hal::frames::alloc(0, FrameKind::Kernel, Urgency::Normal).ok_or(Error::NoMemory)?;
+                    if kalloc::push(&mut frames.0, f).is_err() {
+                        hal::frames::free(f);
+                        return Err(Error::NoMemory);
+                    }
+                }
+                hal::frames::write(frames.0[k / per], (k % per) * bs, data);
+                kalloc::push(&mut nums, u32::try_from(b).map_err(|_| Error::Io)?).map_err(|_| Error::NoMemory)?;
+            }
+            let place = |k: usize| Some((frames.0[k / per], (k % per) * bs));
+            blocks(self.disk, Dir::Write, &nums, bs, place).map_err(|e| match e {
+                Errno::ENOMEM => Error::NoMemory,
+                _ => Error::Io,
+            })?;
+        }
+        Ok(())
+    }
+}
+
+/// Pages of metadata blocks one request set moves at most.
+const SET_PAGES: usize = 256;
+
+/// Frames freed when dropped.
+struct Frames(Vec<Pfn>);
+
+impl Drop for Frames {
+    fn drop(&mut self) {
+        for &f in &self.0 {
+            hal::frames::free(f);
+        }
     }
 }
 
