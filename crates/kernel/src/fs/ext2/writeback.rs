@@ -43,6 +43,7 @@ pub fn start() {
 fn run() -> isize {
     loop {
         crate::sched::sleep_ms(PERIOD_MS);
+        keep_reserve();
         flush_expired();
         for v in volumes() {
             v.free_doomed();
@@ -147,6 +148,19 @@ pub fn balance(inode: &Arc<Inode>) {
     let (_, dirty, _) = super::pages::counts();
     if dirty > dirty_limit() {
         write_back(inode);
+    }
+}
+
+/// Keeps at least twice the frame reserve free by dropping clean cache
+/// pages. The kernel heap may dip into the reserve (page cache and user
+/// memory may not), and it cannot reclaim for itself (it allocates under
+/// spin locks, and reclaiming takes sleeping ones): this thread refills
+/// the reserve behind it, a little like Linux's kswapd.
+fn keep_reserve() {
+    let (free, reserve) = hal::frames::with(|fa| (fa.free_frames(), fa.reserve()));
+    let want = (2 * reserve).saturating_sub(free);
+    if want > 0 {
+        reclaim(want as u64);
     }
 }
 
