@@ -9,9 +9,12 @@
  * RENAME_NOREPLACE and RENAME_EXCHANGE (EINVAL, as Linux's ext2); hard
  * links; fast and slow symlinks; mkdir/rmdir (ENOTEMPTY); getdents64 of
  * 1,500 entries; unlink of an open file (its blocks come back after
- * close); mmap MAP_SHARED and MAP_PRIVATE; chmod/chown/utimensat; fsync
- * and fdatasync; a FIFO made by mknod; and a full disk (ENOSPC, then
- * space again once the file is gone). */
+ * close); O_TMPFILE (an unnamed file: written, truncated, mapped and
+ * fstat'd with no links, then named by linkat(AT_EMPTY_PATH); refused a
+ * name with O_EXCL; one closed unnamed leaves its inode and blocks free);
+ * mmap MAP_SHARED and MAP_PRIVATE; chmod/chown/utimensat; fsync and
+ * fdatasync; a FIFO made by mknod; and a full disk (ENOSPC, then space
+ * again once the file is gone). */
 #define _GNU_SOURCE
 #include "check.h"
 #include "fsutil.h"
@@ -523,6 +526,124 @@ static void unlink_open(void)
           before, after);
 }
 
+static long free_inodes(void)
+{
+    struct statfs sf;
+    return statfs(".", &sf) == 0 ? (long)sf.f_ffree : -1;
+}
+
+/* Waits (syncing) until the free inodes are back to `inodes` and the free
+ * blocks to at least `blocks`: an unnamed file's last close frees them,
+ * on Marten at the next write-back or sync. */
+static bool frees_back(long inodes, long blocks)
+{
+    for (int i = 0; i < 20; i++) {
+        sync();
+        if (free_inodes() == inodes && free_blocks() >= blocks)
+            return true;
+        sched_yield();
+    }
+    return false;
+}
+
+#define TMP_SIZE (300L * 1024)
+#define TMP_CUT 200000L
+
+static void tmpfiles(void)
+{
+    sync();
+    long inodes0 = free_inodes(), blocks0 = free_blocks();
+    int fd = open(".", O_TMPFILE | O_RDWR, 0640);
+    if (!check(fd >= 0, "O_TMPFILE: open an unnamed file in the directory", "%s", strerror(errno)))
+        return;
+    struct stat st;
+    check(fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 0 && (st.st_mode & 07777) == 0640,
+          "O_TMPFILE: fstat shows a regular file, mode 0640, no links", "mode %o nlink %ld", st.st_mode,
+          (long)st.st_nlink);
+    check_eq(free_inodes(), inodes0 - 1, "O_TMPFILE: statfs counts its inode");
+    /* What the file should hold, built alongside. */
+    static char shadow[TMP_SIZE];
+    fill(shadow, TMP_SIZE, 0, 17);
+    check_eq(write_all(fd, shadow, TMP_SIZE), TMP_SIZE, "O_TMPFILE: write 300 KiB");
+    check(pread_all(fd, got, 4096, 70000) == 4096 && memcmp(got, shadow + 70000, 4096) == 0,
+          "O_TMPFILE: it reads back", "differs");
+    check_eq(ftruncate(fd, TMP_CUT), 0, "O_TMPFILE: ftruncate it down");
+    check(fstat(fd, &st) == 0 && st.st_size == TMP_CUT && st.st_nlink == 0, "O_TMPFILE: fstat: the new size",
+          "size %ld nlink %ld", (long)st.st_size, (long)st.st_nlink);
+    char *p = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (check(p != MAP_FAILED, "O_TMPFILE: mmap MAP_SHARED", "%s", strerror(errno))) {
+        check(p[5000] == shadow[5000], "O_TMPFILE: the mapping shows the data", "differs");
+        memcpy(p + 4090, "tmpfile-map", 11);
+        memcpy(shadow + 4090, "tmpfile-map", 11);
+        check_eq(munmap(p, 2 * 4096), 0, "O_TMPFILE: munmap");
+    }
+    check(pread_all(fd, got, 11, 4090) == 11 && memcmp(got, "tmpfile-map", 11) == 0,
+          "O_TMPFILE: read sees the mapping's write", "%.11s", got);
+    check_eq(fsync(fd), 0, "O_TMPFILE: fsync of the unnamed file");
+    check_errno(access("tmp-named", F_OK), ENOENT, "O_TMPFILE: nothing is named yet");
+    check_eq(linkat(fd, "", AT_FDCWD, "tmp-named", AT_EMPTY_PATH), 0, "O_TMPFILE: linkat(AT_EMPTY_PATH) names it");
+    struct stat named;
+    check(fstat(fd, &st) == 0 && st.st_nlink == 1 && stat("tmp-named", &named) == 0 && named.st_ino == st.st_ino,
+          "O_TMPFILE: the name is the file, one link", "nlink %ld", (long)st.st_nlink);
+    check_errno(linkat(fd, "", AT_FDCWD, "tmp-named", AT_EMPTY_PATH), EEXIST,
+                "O_TMPFILE: linkat to a taken name: EEXIST");
+    check_eq(close(fd), 0, "O_TMPFILE: close the named file");
+    sync();
+    fd = open("tmp-named", O_RDONLY);
+    long n = fd >= 0 ? pread_all(fd, got, sizeof got, 0) : -1;
+    bool same = n == (long)sizeof got && memcmp(got, shadow, sizeof got) == 0;
+    n = fd >= 0 ? pread_all(fd, got, sizeof got, sizeof got) : -1;
+    same &= n == TMP_CUT - (long)sizeof got && memcmp(got, shadow + sizeof got, (size_t)n) == 0;
+    check(same && file_size("tmp-named") == TMP_CUT, "O_TMPFILE: the named file holds what was written",
+          "size %ld", file_size("tmp-named"));
+    if (fd >= 0)
+        close(fd);
+
+    /* O_EXCL: never a name. */
+    sync();
+    long inodes1 = free_inodes(), blocks1 = free_blocks();
+    fd = open(".", O_TMPFILE | O_RDWR | O_EXCL, 0600);
+    if (check(fd >= 0, "O_TMPFILE|O_EXCL: open", "%s", strerror(errno))) {
+        check_eq(write(fd, "excl", 4), 4, "O_TMPFILE|O_EXCL: write");
+        check_errno(linkat(fd, "", AT_FDCWD, "tmp-excl", AT_EMPTY_PATH), ENOENT,
+                    "O_TMPFILE|O_EXCL: linkat is ENOENT");
+        check_errno(access("tmp-excl", F_OK), ENOENT, "O_TMPFILE|O_EXCL: no name appeared");
+        close(fd);
+    }
+    /* One closed without a name, 1 MiB written and synced: nothing stays. */
+    fd = open(".", O_TMPFILE | O_WRONLY, 0600);
+    if (check(fd >= 0, "O_TMPFILE|O_WRONLY: open", "%s", strerror(errno))) {
+        bool wrote = true;
+        for (long off = 0; off < MIB; off += (long)sizeof buf) {
+            fill(buf, sizeof buf, off, 23);
+            wrote &= write_all(fd, buf, sizeof buf) == (long)sizeof buf;
+        }
+        check(wrote, "O_TMPFILE: write 1 MiB", "%s", strerror(errno));
+        check_eq(fsync(fd), 0, "O_TMPFILE: fsync it");
+        check_eq(close(fd), 0, "O_TMPFILE: close it unnamed");
+    }
+    check(frees_back(inodes1, blocks1), "O_TMPFILE: closed unnamed files leave their inodes and blocks free",
+          "inodes %ld -> %ld, blocks %ld -> %ld", inodes1, free_inodes(), blocks1, free_blocks());
+    /* One in a subdirectory, named in another directory of the file system. */
+    check_eq(mkdir("tmpd", 0755), 0, "mkdir tmpd");
+    fd = open("tmpd", O_TMPFILE | O_RDWR, 0644);
+    if (check(fd >= 0, "O_TMPFILE in a subdirectory", "%s", strerror(errno))) {
+        check_eq(write(fd, "moved\n", 6), 6, "O_TMPFILE: write into it");
+        check_eq(linkat(fd, "", AT_FDCWD, "tmp-elsewhere", AT_EMPTY_PATH), 0,
+                 "O_TMPFILE: linkat names it in another directory");
+        close(fd);
+        char t[16];
+        check(read_file("tmp-elsewhere", t, sizeof t) == 6 && strcmp(t, "moved\n") == 0,
+              "O_TMPFILE: that name reads back", "%s", t);
+    }
+    check_errno(open("tmp-named", O_TMPFILE | O_RDWR, 0600), ENOTDIR, "O_TMPFILE on a file: ENOTDIR");
+    check_eq(unlink("tmp-named"), 0, "unlink the named tmpfile");
+    check_eq(unlink("tmp-elsewhere"), 0, "unlink the other one");
+    check_eq(rmdir("tmpd"), 0, "rmdir tmpd");
+    check(frees_back(inodes0, blocks0 - 8), "O_TMPFILE: all gone, statfs is back where it was",
+          "inodes %ld -> %ld, blocks %ld -> %ld", inodes0, free_inodes(), blocks0, free_blocks());
+}
+
 static void mappings(void)
 {
     int fd = open("mapped", O_CREAT | O_TRUNC | O_RDWR, 0644);
@@ -696,6 +817,7 @@ int main(int argc, char **argv)
     directories();
     many_entries();
     unlink_open();
+    tmpfiles();
     mappings();
     attributes();
     fifo();

@@ -7,8 +7,9 @@
 //! fallible ([`Error::NoMemory`]).
 //!
 //! Writing (allocation near a goal, create, write, truncate, unlink, mkdir/rmdir, rename,
-//! links, symlinks, device nodes) changes metadata in a bounded write-back cache of whole
-//! blocks (`cache.rs`); file data bypasses it and goes straight to the device.
+//! links, symlinks, device nodes, unnamed files) changes metadata in a bounded write-back
+//! cache of whole blocks (`cache.rs`); file data bypasses it and goes straight to the
+//! device.
 //! [`Fs::flush`] writes the dirty metadata in an order that leaves every crash image
 //! (any prefix of the writes) repairable by `e2fsck -p`, with flushed files intact
 //! (`sync.rs` has the rules; a directory renamed across blocks is the known exception).

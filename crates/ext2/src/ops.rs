@@ -1,6 +1,6 @@
-//! Name-space operations: create and mknod, mkdir, rmdir, unlink, hard links, symbolic
-//! links and rename, with link counts and the freeing of inodes that lose their last
-//! link.
+//! Name-space operations: create and mknod, unnamed files (O_TMPFILE), mkdir, rmdir,
+//! unlink, hard links, symbolic links and rename, with link counts and the freeing of
+//! inodes that lose their last link.
 
 use marten_abi::mode::{S_IFDIR, S_IFLNK, S_IFMT};
 
@@ -153,6 +153,28 @@ impl<D: BlockDevice> Fs<D> {
         self.mknod(dir, name, (FileType::Regular, perm), Rdev::default(), uid, gid)
     }
 
+    /// Creates a regular file with no name and no links (Linux's O_TMPFILE) in `dir`'s file
+    /// system, its inode allocated as a file created in `dir` would be; returns its inode.
+    ///
+    /// On disk it is an inode in use with a zero link count, no deletion time and no entry:
+    /// the state of a file unlinked while open under [`Fs::defer_release`], which `e2fsck
+    /// -p` frees after a crash. [`Fs::link`] gives it a name; otherwise the caller frees it
+    /// with [`Fs::release_orphan`] when it is done with it.
+    pub fn create_unnamed(&mut self, dir: u32, perm: u16, uid: u32, gid: u32) -> Result<u32> {
+        self.check_writable()?;
+        if self.inode(dir)?.file_type() != FileType::Directory {
+            return Err(Error::NotDirectory);
+        }
+        let mode = type_mode(FileType::Regular) | (perm & 0o7777);
+        let (ino, mut inode) = self.new_inode(dir, mode, uid, gid)?;
+        inode.links = 0;
+        if let Err(e) = self.write_inode(ino, &inode) {
+            let _ = self.release_now(ino, inode);
+            return Err(e);
+        }
+        Ok(ino)
+    }
+
     /// Creates a regular file, FIFO, socket or device node `name` in `dir` with type and
     /// permission bits `kind`; returns its inode.
     pub fn mknod(
@@ -269,12 +291,22 @@ impl<D: BlockDevice> Fs<D> {
         Ok(())
     }
 
-    /// Adds a hard link `name` in `dir` to non-directory `ino`.
+    /// Adds a hard link `name` in `dir` to non-directory `ino` (also the first name of an
+    /// inode with no links: [`Fs::create_unnamed`]).
     pub fn link(&mut self, ino: u32, dir: u32, name: &[u8]) -> Result<()> {
         self.check_new(dir, name)?;
-        let t = self.inode(ino)?.file_type();
+        let inode = self.inode(ino)?;
+        let t = inode.file_type();
         if t == FileType::Directory {
             return Err(Error::IsDirectory);
+        }
+        if inode.links == 0 {
+            // A first name: as for a new inode, the entry reaches the disk before the link
+            // count that makes the inode attached (`sync.rs`, rule 3).
+            let placed = self.add_entry(dir, name, ino, t)?;
+            let holder = self.inode_block(ino)?;
+            self.order_after_entry(dir, placed, holder)?;
+            return self.adjust_links(ino, true);
         }
         self.adjust_links(ino, true)?;
         self.add_entry(dir, name, ino, t)?;

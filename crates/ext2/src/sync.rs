@@ -23,7 +23,10 @@
 //!    grew, its inode) holding a new entry is written before the inode-table block
 //!    holding the new inode with its link: an entry naming an unused inode is cleared by
 //!    preen ("has deleted/unused inode"), but an inode with links and no entry is
-//!    "unattached" (or an "unconnected directory"), which preen refuses.
+//!    "unattached" (or an "unconnected directory"), which preen refuses. The first name of
+//!    an unnamed inode (`Fs::create_unnamed`, O_TMPFILE) is ordered the same way; until
+//!    then that inode is in use with no links and no deletion time, which preen frees
+//!    ("deleted inode has zero dtime"), as it does an unlinked file the kernel keeps open.
 //! 4. **The link drop before the entry removal.** On unlink/rmdir (and a rename's
 //!    replaced target) the inode with its lowered link count (zero: with a deletion time,
 //!    or without one when the kernel keeps it open) is written before the directory

@@ -160,6 +160,8 @@ fn workload(img: Vec<u8>, seed: u64, defer: bool) -> (Vec<u8>, Recorder, Vec<Tou
     let mut touches = Vec::new();
     let mut durable = Vec::new();
     let mut open: Vec<u32> = Vec::new();
+    // Unnamed files (O_TMPFILE, with deferred release only) and what they hold.
+    let mut unnamed: Vec<(u32, Vec<u8>)> = Vec::new();
     for op in 0..120 {
         touches.push(Touch {
             start: rec.len(),
@@ -181,7 +183,7 @@ fn workload(img: Vec<u8>, seed: u64, defer: bool) -> (Vec<u8>, Recorder, Vec<Tou
                 }
             }
         };
-        let kind = rng.below(16);
+        let kind = rng.below(if defer { 17 } else { 16 });
         t.what = format!("kind {kind}");
         match kind {
             0 | 1 => {
@@ -334,10 +336,46 @@ fn workload(img: Vec<u8>, seed: u64, defer: bool) -> (Vec<u8>, Recorder, Vec<Tou
                     files,
                 });
             }
+            16 => {
+                // An unnamed file: a new one, written; or a waiting one named (its
+                // first link), or freed as the kernel does at its last close.
+                match rng.below(3) {
+                    0 if !unnamed.is_empty() => {
+                        let (ino, bytes) = unnamed.remove(0);
+                        let p = fresh(&mut rng, &m);
+                        let (d, n) = split(&m, &p);
+                        fs.link(ino, d, n.as_bytes()).unwrap();
+                        m.files.insert(p.clone(), ino);
+                        m.data.insert(ino, bytes);
+                        t.what = "kind 16: name an unnamed file".into();
+                        t.paths.push(p);
+                        t.inodes.push(ino);
+                    }
+                    1 if !unnamed.is_empty() => {
+                        let (ino, _) = unnamed.remove(0);
+                        fs.release_orphan(ino).unwrap();
+                        t.what = "kind 16: free an unnamed file".into();
+                        t.inodes.push(ino);
+                    }
+                    _ => {
+                        let d = match rng.pick(&dirs) {
+                            Some(d) => m.dirs[d],
+                            None => ROOT_INO,
+                        };
+                        let ino = fs.create_unnamed(d, 0o600, 0, 0).unwrap();
+                        let len = 1 + rng.below(30_000);
+                        let bytes = pattern(rng.next(), len);
+                        assert_eq!(fs.write(ino, 0, &bytes).unwrap(), len);
+                        unnamed.push((ino, bytes));
+                        t.what = "kind 16: a new unnamed file".into();
+                        t.inodes.push(ino);
+                    }
+                }
+            }
             _ => unreachable!(),
         }
     }
-    for ino in open.drain(..) {
+    for ino in open.drain(..).chain(unnamed.drain(..).map(|(i, _)| i)) {
         fs.release_orphan(ino).unwrap();
     }
     let stats = fs.cache_stats();

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::Command;
 
 use common::{mke2fs, pattern, scratch, tool};
-use marten_ext2::{Attributes, BlockDevice, Fs, MemDevice, ROOT_INO};
+use marten_ext2::{Attributes, BlockDevice, Error, Fs, MemDevice, ROOT_INO};
 
 fn fsck_clean(fsck: &Path, dir: &Path, img: &[u8]) {
     let path = dir.join("checked.img");
@@ -123,4 +123,78 @@ fn deferred_release_keeps_the_blocks_until_the_orphan_goes() {
     fs.release_orphan(ino).unwrap();
     fs.flush().unwrap();
     fsck_clean(&fsck, &dir, fs.device().as_bytes());
+}
+
+/// `e2fsck -fp` on a copy of `img` (a crash image): its exit status and output.
+fn preen(fsck: &Path, dir: &Path, img: &[u8]) -> (i32, String) {
+    let path = dir.join("preened.img");
+    fs::write(&path, img).unwrap();
+    let out = Command::new(fsck).arg("-fp").arg(&path).output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap_or(-1), text)
+}
+
+#[test]
+fn unnamed_files_get_a_name_or_go() {
+    let Some((mut fs, fsck, dir)) = fresh("pages-unnamed", 1024) else {
+        return;
+    };
+    fs.defer_release();
+    fs.flush().unwrap();
+    let (inodes0, blocks0) = (fs.superblock().free_inodes_count, fs.superblock().free_blocks_count);
+    let ino = fs.create_unnamed(ROOT_INO, 0o640, 7, 8).unwrap();
+    let i = fs.inode(ino).unwrap();
+    assert_eq!((i.links, i.mode, i.uid, i.gid, i.dtime), (0, 0o100_640, 7, 8, 0));
+    assert_eq!(fs.superblock().free_inodes_count, inodes0 - 1);
+    let ipg = fs.superblock().inodes_per_group;
+    assert_eq!(
+        (ino - 1) / ipg,
+        (ROOT_INO - 1) / ipg,
+        "in its directory's group, as a create"
+    );
+    let mut named = false;
+    fs.read_dir_with(ROOT_INO, 0, |e, _| {
+        named |= e.ino == ino;
+        true
+    })
+    .unwrap();
+    assert!(!named, "no entry names it");
+    let data = pattern(11, 20_000);
+    assert_eq!(fs.write(ino, 0, &data).unwrap(), data.len());
+    fs.flush().unwrap();
+
+    // A crash now: preen frees it and its blocks without asking.
+    let (status, out) = preen(&fsck, &dir, fs.device().as_bytes());
+    assert!(status == 0 || status == 1, "e2fsck -p exit status {status}:\n{out}");
+    let repaired = Fs::mount(MemDevice::new(fs::read(dir.join("preened.img")).unwrap())).unwrap();
+    assert_eq!(repaired.superblock().free_inodes_count, inodes0);
+    assert_eq!(repaired.superblock().free_blocks_count, blocks0);
+
+    // A name: one link, and the data reads back through it.
+    fs.link(ino, ROOT_INO, b"named").unwrap();
+    assert_eq!(fs.lookup(ROOT_INO, b"named").unwrap(), Some(ino));
+    assert_eq!(fs.inode(ino).unwrap().links, 1);
+    let mut back = vec![0u8; data.len()];
+    assert_eq!(fs.read(ino, 0, &mut back).unwrap(), data.len());
+    assert_eq!(back, data);
+    fs.flush().unwrap();
+    fsck_clean(&fsck, &dir, fs.device().as_bytes());
+
+    // One that never gets a name goes with its blocks.
+    let (inodes1, blocks1) = (fs.superblock().free_inodes_count, fs.superblock().free_blocks_count);
+    let gone = fs.create_unnamed(ROOT_INO, 0o600, 0, 0).unwrap();
+    fs.write(gone, 0, &pattern(12, 5000)).unwrap();
+    assert!(fs.superblock().free_blocks_count < blocks1);
+    fs.release_orphan(gone).unwrap();
+    assert!(matches!(fs.inode(gone), Err(Error::Stale)));
+    fs.flush().unwrap();
+    assert_eq!(fs.superblock().free_inodes_count, inodes1);
+    assert_eq!(fs.superblock().free_blocks_count, blocks1);
+    fsck_clean(&fsck, &dir, fs.device().as_bytes());
+
+    assert!(matches!(fs.create_unnamed(ino, 0o600, 0, 0), Err(Error::NotDirectory)));
 }

@@ -13,7 +13,8 @@
 //! inode cache keeps weak references, so hard links share it). An inode
 //! whose last link goes while it is open keeps its blocks (the crate's
 //! deferred release) until its VFS inode is dropped; the write-back thread
-//! then frees it.
+//! then frees it. An O_TMPFILE file (`InodeOps::create_unnamed`) starts
+//! that way, with no links; linkat gives it a name and makes it ordinary.
 
 mod disk;
 mod icache;

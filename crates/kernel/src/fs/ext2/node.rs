@@ -85,6 +85,21 @@ impl Node {
         self.orphan.store(true, Ordering::Relaxed);
     }
 
+    /// Notes a link count read from the disk: with none left the inode is
+    /// an orphan (freed when this node goes); with one again (an unnamed
+    /// O_TMPFILE file given a name) it is not, and its dirty pages, which
+    /// an orphan keeps to itself, go back to the write-back thread.
+    fn note_links(inode: &Arc<Inode>, n: &Node, links: u16) {
+        if links == 0 {
+            n.set_orphan();
+        } else if n.orphan.swap(false, Ordering::Relaxed)
+            && let Some(c) = &n.file
+            && c.is_dirty()
+        {
+            writeback::mark_dirty(inode);
+        }
+    }
+
     pub fn cache(&self) -> Option<&FileCache> {
         self.file.as_ref()
     }
@@ -152,15 +167,13 @@ impl Node {
     }
 
     /// Re-reads the disk inode's link count, size and blocks into `inode`.
-    fn refresh(fs: &super::Ext2, inode: &Inode) {
+    fn refresh(fs: &super::Ext2, inode: &Arc<Inode>) {
         let Some(n) = node_of(inode) else { return };
         if let Ok(d) = fs.inode(n.ino) {
             inode.update(|m| m.nlink = u32::from(d.links));
             n.disk_size.store(d.size, Ordering::Relaxed);
             n.disk_blocks.store(u64::from(d.blocks), Ordering::Relaxed);
-            if d.links == 0 {
-                n.set_orphan();
-            }
+            Node::note_links(inode, n, d.links);
         }
     }
 
@@ -302,6 +315,38 @@ impl InodeOps for Node {
         self.vol.inode(&dir.sb, ino)
     }
 
+    fn create_unnamed(&self, dir: &Arc<Inode>, new: NewNode<'_>, linkable: bool) -> Result<Arc<Inode>, Errno> {
+        self.writable(dir)?;
+        if dir.kind != Kind::Dir {
+            return Err(Errno::ENOTDIR);
+        }
+        if new.kind != Kind::File {
+            return Err(Errno::EINVAL);
+        }
+        let perm = (new.perm & 0o7777) as u16;
+        // An inode in use with no links and no entry: an orphan from the
+        // start, freed when its node goes, as a file unlinked while open.
+        let ino = self
+            .vol
+            .with(|fs| fs.create_unnamed(self.ino, perm, new.uid, new.gid))?;
+        let inode = match self.vol.inode(&dir.sb, ino) {
+            Ok(i) => i,
+            Err(e) => {
+                // No node was left holding it: free it now.
+                let _ = self.vol.with(|fs| fs.release_orphan(ino));
+                return Err(e);
+            }
+        };
+        if let Some(n) = node_of(&inode) {
+            n.set_orphan();
+        }
+        inode.update(|m| {
+            m.nlink = 0;
+            m.linkable = linkable;
+        });
+        Ok(inode)
+    }
+
     fn link(&self, dir: &Arc<Inode>, name: &[u8], target: &Arc<Inode>) -> Result<(), Errno> {
         self.writable(dir)?;
         if !Arc::ptr_eq(&target.sb, &dir.sb) {
@@ -316,6 +361,8 @@ impl InodeOps for Node {
             Node::refresh(fs, dir);
             Ok(())
         })?;
+        // A named O_TMPFILE file is an ordinary file from now on.
+        target.update(|m| m.linkable = false);
         target.touch_changed();
         dir.touch_modified();
         Ok(())
