@@ -1,8 +1,10 @@
 //! The few ACPI tables Marten reads: where the power-off and reset
-//! registers are (FADT, DSDT's \_S5), and the interrupt controllers and
-//! CPUs (MADT).
+//! registers are (FADT, DSDT's \_S5), the interrupt controllers and
+//! CPUs (MADT), and where PCI Express's memory-mapped configuration space
+//! is (MCFG; its entries are decoded by `marten_pci::mcfg`).
 
 use crate::frames::phys_slice;
+use marten_pci::McfgEntry;
 
 /// What the firmware told us.
 ///
@@ -19,6 +21,9 @@ pub struct AcpiInfo {
     /// ISA IRQ -> (GSI, MPS flags) overrides.
     pub overrides: [Option<(u32, u16)>; 16],
     pub hpet: Option<u64>,
+    /// The MCFG entry of PCI segment 0 (ECAM), if the firmware gave one
+    /// (QEMU's `q35` does; `pc` has no ECAM).
+    pub mcfg: Option<McfgEntry>,
 }
 
 impl Default for AcpiInfo {
@@ -33,6 +38,7 @@ impl Default for AcpiInfo {
             cpus: 1,
             overrides: [None; 16],
             hpet: None,
+            mcfg: None,
         }
     }
 }
@@ -130,6 +136,9 @@ pub(crate) fn init(rsdp_hint: u64) {
                     b"FACP" => parse_fadt(t, &mut info),
                     b"APIC" => parse_madt(t, &mut info),
                     b"HPET" if t.len() >= 56 => info.hpet = Some(u64_at(t, 44 + 4)),
+                    b"MCFG" => {
+                        info.mcfg = marten_pci::mcfg_entries(t).find(|e| e.segment == 0);
+                    }
                     _ => {}
                 }
             }

@@ -1,6 +1,7 @@
-//! Interrupt controllers: the local APIC (timer, end-of-interrupt), the I/O
-//! APIC (device lines), and the legacy 8259 PICs, which are parked, or used
-//! as the fallback when there is no APIC.
+//! Interrupt controllers: the local APIC (timer, end-of-interrupt, and the
+//! destination of PCI functions' MSI-X messages), the I/O APIC (device
+//! lines), and the legacy 8259 PICs, which are parked, or used as the
+//! fallback when there is no APIC.
 
 use crate::paging::{self, MMIO_REGION, PAGE_SIZE, bits};
 use crate::trap::{IRQ_BASE, PIC_BASE, VEC_SPURIOUS};
@@ -80,6 +81,13 @@ fn pic_setup(base: u8, mask1: u8, mask2: u8) {
 /// Is there a local APIC we use? (False in PIC fallback mode.)
 pub fn lapic_enabled() -> bool {
     LAPIC.load(Ordering::Relaxed) != 0
+}
+
+/// This CPU's local APIC ID (xAPIC: 8 bits), the destination of the
+/// message-signalled interrupts it is to take; None when the local APIC is
+/// not in use (`nolapic`), where such a message could not be ended.
+pub(crate) fn lapic_id() -> Option<u8> {
+    lapic_enabled().then(|| (lapic_read(REG_ID) >> 24) as u8)
 }
 
 /// Brings up the interrupt controllers. With `use_lapic` false (or no APIC)
@@ -213,7 +221,10 @@ pub(crate) fn route_pci_irq(irq: u8) -> bool {
     true
 }
 
-/// Signals end-of-interrupt for `vector`.
+/// Signals end-of-interrupt for `vector`: to the 8259 for its ISA vectors
+/// in PIC mode, else to the local APIC, which is where the I/O APIC's
+/// lines and MSI-X messages (`trap::MSI_BASE..`, used only with the local
+/// APIC) arrive.
 pub(crate) fn eoi(vector: u8) {
     let from_pic = PIC_MODE.load(Ordering::Relaxed)
         && (IRQ_BASE..IRQ_BASE + 16).contains(&vector)

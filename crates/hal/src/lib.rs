@@ -28,6 +28,7 @@ pub mod frames;
 pub mod gdt;
 pub mod heap;
 pub mod keyboard;
+pub mod msi;
 pub mod paging;
 pub mod pci;
 pub mod percpu;

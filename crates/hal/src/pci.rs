@@ -1,14 +1,24 @@
-//! PCI enumeration through the legacy configuration mechanism (ports 0xCF8
-//! and 0xCFC): every bus, device and function, their identity, interrupt
-//! line and decoded BARs with sizes, and enabling a function for a driver.
+//! PCI enumeration: every function on the buses reachable from the root
+//! bus, their identity, interrupt line and decoded BARs with sizes, and
+//! enabling a function for a driver (and switching its INTx off when a
+//! driver uses MSI-X instead; see `msi`).
 //!
-//! Only configuration mechanism #1 is used, which reaches the first 256
-//! bytes of each function's space on both of QEMU's machines (`pc` and
-//! `q35`); ECAM (the memory-mapped space of PCI Express that `q35` also
-//! has, found through ACPI's MCFG table) is not used yet.
+//! Configuration space is reached in one of two ways, chosen at the first
+//! scan and logged once: where ACPI has an MCFG table (QEMU's `q35`),
+//! through ECAM, PCI Express's memory-mapped space, which gives each
+//! function 4096 bytes; otherwise (`pc`) through the legacy ports 0xCF8
+//! and 0xCFC (mechanism #1), which reach the first 256. Offsets are `u16`
+//! (callers with a `u8` pass it as is); without ECAM, a read beyond 255
+//! gives all ones and a write there is dropped. ECAM space is mapped
+//! uncached one bus (1 MiB) at a time, when a register of that bus is
+//! first touched, so a machine with one bus maps 1 MiB, not the 256 MiB
+//! its MCFG entry covers.
 
 use crate::sync::SpinLock;
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU64, Ordering};
+use marten_pci::McfgEntry;
+use marten_pci::mcfg::{BUS_BYTES, offset_in_bus};
 use spin::Once;
 use x86_64::instructions::port::Port;
 
@@ -23,12 +33,20 @@ const REG_HEADER: u8 = 0x0c;
 const REG_BAR0: u8 = 0x10;
 const REG_ROM: u8 = 0x30;
 const REG_ROM_BRIDGE: u8 = 0x38;
+/// A bridge's primary, secondary and subordinate bus numbers (bytes 0-2).
+const REG_BUS_NUMBERS: u8 = 0x18;
 const REG_INTERRUPT: u8 = 0x3c;
 
 /// Command register bits.
 const CMD_IO: u32 = 1 << 0;
 const CMD_MEMORY: u32 = 1 << 1;
 const CMD_BUS_MASTER: u32 = 1 << 2;
+const CMD_INTX_DISABLE: u32 = 1 << 10;
+
+/// Bytes of configuration space per function through the ports, and
+/// through ECAM.
+pub const LEGACY_CONFIG_BYTES: u16 = 256;
+pub const ECAM_CONFIG_BYTES: u16 = 4096;
 
 /// The windows unassigned BARs are placed in (see the module comment).
 const MEM_WINDOW: (u64, u64) = (0xe000_0000, 0xfec0_0000);
@@ -53,7 +71,7 @@ impl Address {
         (self.device << 3) | self.function
     }
 
-    fn config_address(self, offset: u8) -> u32 {
+    fn config_address(self, offset: u16) -> u32 {
         (1 << 31)
             | ((self.bus as u32) << 16)
             | ((self.device as u32 & 0x1f) << 11)
@@ -62,8 +80,61 @@ impl Address {
     }
 }
 
-/// Reads the aligned 32-bit configuration register at `offset`.
-pub fn read32(addr: Address, offset: u8) -> u32 {
+/// The ECAM region in use (segment 0's MCFG entry), decided by the first
+/// scan: until then, and forever where there is none, the ports are used.
+static ECAM: Once<Option<McfgEntry>> = Once::new();
+/// The virtual address of each bus's mapped ECAM space (0: not mapped yet).
+static ECAM_BUSES: [AtomicU64; 256] = [const { AtomicU64::new(0) }; 256];
+/// Serialises mapping a bus's ECAM space.
+static ECAM_MAP_LOCK: SpinLock<()> = SpinLock::new(());
+
+/// Where the aligned register at `offset` of `addr` is in mapped ECAM
+/// space, mapping its bus on first use; None where ECAM is not used, does
+/// not cover the bus, or could not be mapped.
+fn ecam_register(addr: Address, offset: u16) -> Option<u64> {
+    let ecam = (*ECAM.get()?)?;
+    let in_bus = offset_in_bus(addr.device, addr.function, offset)?;
+    let slot = &ECAM_BUSES[addr.bus as usize];
+    let mut va = slot.load(Ordering::Acquire);
+    if va == 0 {
+        let pa = ecam.bus_address(addr.bus)?;
+        let _g = ECAM_MAP_LOCK.lock();
+        va = slot.load(Ordering::Acquire);
+        if va == 0 {
+            va = crate::apic::map_mmio(pa, BUS_BYTES)?;
+            slot.store(va, Ordering::Release);
+        }
+    }
+    Some(va + in_bus)
+}
+
+/// How many bytes of configuration space `addr` has reachable: 4096
+/// through ECAM, 256 through the ports.
+pub fn config_bytes(addr: Address) -> u16 {
+    match ECAM.get().copied().flatten() {
+        Some(e) if e.covers(addr.bus) => ECAM_CONFIG_BYTES,
+        _ => LEGACY_CONFIG_BYTES,
+    }
+}
+
+/// Whether configuration space is reached through ECAM (after the scan).
+pub fn ecam_in_use() -> bool {
+    ECAM.get().copied().flatten().is_some()
+}
+
+/// Reads the aligned 32-bit configuration register at `offset` (0..4096
+/// through ECAM, 0..256 through the ports; all ones beyond).
+pub fn read32(addr: Address, offset: impl Into<u16>) -> u32 {
+    let offset = offset.into() & !3;
+    if let Some(va) = ecam_register(addr, offset) {
+        // SAFETY: `va` is inside the function's 4 KiB of ECAM space, mapped
+        // uncached by `ecam_register` and never unmapped; a 32-bit aligned
+        // read of a configuration register has no effect on memory.
+        return unsafe { core::ptr::read_volatile(va as *const u32) };
+    }
+    if offset >= LEGACY_CONFIG_BYTES {
+        return u32::MAX;
+    }
     let _g = CONFIG_LOCK.lock();
     let mut a: Port<u32> = Port::new(CONFIG_ADDRESS);
     let mut d: Port<u32> = Port::new(CONFIG_DATA);
@@ -76,17 +147,27 @@ pub fn read32(addr: Address, offset: u8) -> u32 {
     }
 }
 
-/// Writes the aligned 32-bit configuration register at `offset`.
+/// Writes the aligned 32-bit configuration register at `offset` (dropped
+/// beyond 255 without ECAM).
 ///
-/// Only this module and the virtio transport call it (BARs and the command
-/// register change what the device decodes, which is hal's business).
-pub(crate) fn write32(addr: Address, offset: u8, value: u32) {
+/// Only hal calls it (BARs, the command register and the MSI-X capability
+/// change what the device decodes and signals, which is hal's business).
+pub(crate) fn write32(addr: Address, offset: impl Into<u16>, value: u32) {
+    let offset = offset.into() & !3;
+    if let Some(va) = ecam_register(addr, offset) {
+        // SAFETY: as in `read32`; the callers write only registers whose
+        // effects they control (command bits, BAR sizing with decoding off,
+        // restoring the old values, MSI-X control).
+        unsafe { core::ptr::write_volatile(va as *mut u32, value) };
+        return;
+    }
+    if offset >= LEGACY_CONFIG_BYTES {
+        return;
+    }
     let _g = CONFIG_LOCK.lock();
     let mut a: Port<u32> = Port::new(CONFIG_ADDRESS);
     let mut d: Port<u32> = Port::new(CONFIG_DATA);
-    // SAFETY: as in `read32`; the callers write only registers whose
-    // effects they control (command bits, BAR sizing with decoding off,
-    // restoring the old values).
+    // SAFETY: as in `read32`, and for the written registers as above.
     unsafe {
         a.write(addr.config_address(offset));
         d.write(value);
@@ -236,13 +317,32 @@ impl Windows {
     }
 }
 
+/// Picks the configuration mechanism (logged once), then scans bus by
+/// bus from the root bus (MCFG's first bus, or 0), following each PCI
+/// bridge to the secondary bus the firmware gave it, as Linux does; a bus
+/// no bridge leads to is not looked at (so ECAM maps only buses that
+/// exist). The list is in address order.
 fn scan() -> Vec<Entry> {
+    let ecam = *ECAM.call_once(|| crate::acpi::info().mcfg);
+    match ecam {
+        Some(e) => log::info!(
+            "configuration space through ECAM at {:#x} (buses {:02x}-{:02x})",
+            e.base + u64::from(e.start_bus) * BUS_BYTES,
+            e.start_bus,
+            e.end_bus
+        ),
+        None => log::info!("configuration space through ports 0xcf8/0xcfc (no MCFG)"),
+    }
+    let root = ecam.map_or(0, |e| e.start_bus);
     let mut out = Vec::new();
     let mut windows = Windows {
         mem: MEM_WINDOW.0,
         io: IO_WINDOW.0,
     };
-    for bus in 0..=255u8 {
+    let mut seen = [false; 256];
+    seen[root as usize] = true;
+    let mut buses = alloc::vec![root];
+    while let Some(bus) = buses.pop() {
         for device in 0..32u8 {
             let first = Address {
                 bus,
@@ -255,15 +355,24 @@ fn scan() -> Vec<Entry> {
             let multi = read32(first, REG_HEADER) & (0x80 << 16) != 0;
             for function in 0..if multi { 8 } else { 1 } {
                 let addr = Address { bus, device, function };
-                if let Some(f) = probe(addr, &mut windows) {
-                    out.push(Entry {
-                        function: f,
-                        driver: Once::new(),
-                    });
+                let Some(f) = probe(addr, &mut windows) else {
+                    continue;
+                };
+                if f.header_type == 1 {
+                    let secondary = (read32(addr, REG_BUS_NUMBERS) >> 8) as u8;
+                    if secondary != 0 && !seen[secondary as usize] {
+                        seen[secondary as usize] = true;
+                        buses.push(secondary);
+                    }
                 }
+                out.push(Entry {
+                    function: f,
+                    driver: Once::new(),
+                });
             }
         }
     }
+    out.sort_by_key(|e| e.function.address);
     out
 }
 
@@ -413,6 +522,18 @@ pub fn enable(addr: Address, driver: &'static str) {
     if let Some(e) = devices().iter().find(|e| e.function.address == addr) {
         e.driver.call_once(|| driver);
     }
+}
+
+/// Turns the function's INTx off (`off`) or back on: command register bit
+/// 10, which a driver sets once the function signals through MSI-X.
+pub(crate) fn set_intx_disabled(addr: Address, off: bool) {
+    let command = read32(addr, REG_COMMAND) & 0xffff;
+    let command = if off {
+        command | CMD_INTX_DISABLE
+    } else {
+        command & !CMD_INTX_DISABLE
+    };
+    write32(addr, REG_COMMAND, command);
 }
 
 /// A short name for a class code, for `lspci`.

@@ -17,10 +17,20 @@ pub const VEC_TIMER: u8 = IRQ_BASE;
 pub const VEC_KEYBOARD: u8 = IRQ_BASE + 1;
 /// COM1 (ISA IRQ 4).
 pub const VEC_SERIAL: u8 = IRQ_BASE + 4;
+/// Vectors for message-signalled interrupts (MSI-X), handed out by
+/// `msi::VECTORS`: after the ISA range, before the parked 8259s. Their
+/// priority class (vector / 16) is above the timer's, as Linux's device
+/// vectors are.
+pub const MSI_BASE: u8 = 0x50;
+pub const MSI_VECTORS: u8 = 32;
 /// Where the (masked) 8259 PICs are parked so stray interrupts are recognisable.
 pub const PIC_BASE: u8 = 0xe0;
 /// Local APIC spurious-interrupt vector.
 pub const VEC_SPURIOUS: u8 = 0xff;
+const _: () = assert!(
+    MSI_BASE >= IRQ_BASE + 16 && (MSI_BASE as u16 + MSI_VECTORS as u16) <= PIC_BASE as u16,
+    "the MSI vectors overlap the ISA or 8259 vectors"
+);
 /// The `vector` value of a frame built by the syscall entry.
 pub const SYSCALL_VECTOR: u64 = 0x100;
 /// The `vector` value of a syscall frame whose every register must reach

@@ -117,10 +117,10 @@ impl hal::KernelHooks for Kernel {
             }
             hal::trap::VEC_KEYBOARD => console::keyboard_interrupt(),
             hal::trap::VEC_SERIAL => tty::serial::interrupt(),
-            v if hal::virtio::is_irq_vector(v) || hal::ata::is_irq_vector(v) => {
+            v if hal::virtio_irq::is_irq_vector(v) || hal::ata::is_irq_vector(v) => {
                 // A PCI line may be shared by a virtio disk and a native-mode
-                // IDE channel.
-                if hal::virtio::is_irq_vector(v) {
+                // IDE channel; a disk's MSI-X vector is its own.
+                if hal::virtio_irq::is_irq_vector(v) {
                     block::virtio_interrupt();
                 }
                 if hal::ata::is_irq_vector(v) {
