@@ -249,7 +249,10 @@ impl Cache {
         idx.dedup();
         let mut set: Vec<(u64, &[u8])> = Vec::new();
         set.try_reserve(idx.len()).map_err(|_| Error::NoMemory)?;
-        set.extend(idx.iter().map(|&i| (u64::from(self.entries[i].block), &self.entries[i].data[..])));
+        set.extend(
+            idx.iter()
+                .map(|&i| (u64::from(self.entries[i].block), &self.entries[i].data[..])),
+        );
         dev.write_block_set(self.block_size, &set)?;
         for &i in &idx {
             self.entries[i].dirty = false;

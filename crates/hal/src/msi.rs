@@ -16,6 +16,15 @@ use crate::pci::{self, Address, Bar};
 use marten_pci::msix::{self, ENTRY_ADDRESS_HIGH, ENTRY_ADDRESS_LOW, ENTRY_DATA, ENTRY_VECTOR_CONTROL, VECTOR_MASKED};
 use marten_pci::{Message, MsixCapability, VectorPool};
 
+/// Set by [`disable`]: no function gets MSI-X.
+static DISABLED: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
+/// Turns MSI-X off for every function set up from now on (Linux's
+/// `pci=nomsi`): drivers fall back to INTx or polling.
+pub fn disable() {
+    DISABLED.store(true, core::sync::atomic::Ordering::Relaxed);
+}
+
 /// The vectors of message-signalled interrupts.
 pub static VECTORS: VectorPool = VectorPool::new(crate::trap::MSI_BASE, crate::trap::MSI_VECTORS);
 
@@ -42,9 +51,12 @@ impl Msix {
     /// table to raise it on this CPU, unmasked; turns MSI-X on with
     /// Function Mask set (so nothing is signalled yet) and the function's
     /// INTx off. None, with nothing changed, when the function has no
-    /// MSI-X (or no such entry), its table is not in a memory BAR, there is
+    /// MSI-X (or no such entry), MSI-X is disabled (`disable`), its table is not in a memory BAR, there is
     /// no local APIC in use, or no vector is free.
     pub(crate) fn setup(addr: Address, entry: u16) -> Option<Msix> {
+        if DISABLED.load(core::sync::atomic::Ordering::Relaxed) {
+            return None;
+        }
         let dest = crate::apic::lapic_id()?;
         let cap = capability(addr)?;
         let offset = cap.entry_offset(entry)?;

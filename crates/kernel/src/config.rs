@@ -47,6 +47,8 @@ pub struct Config {
     pub rootfstype: Option<String>,
     pub rootflags: String,
     pub root_rw: bool,
+    /// `pci=nomsi` (Linux's): no MSI-X; devices use INTx or are polled.
+    pub pci_nomsi: bool,
     /// `libata.dma=N`: ATA disks use bus-master DMA when bit 0 is set (the
     /// default); `libata.dma=0` forces PIO, as on Linux.
     pub ata_dma: bool,
@@ -89,6 +91,7 @@ impl Default for Config {
             rootflags: String::new(),
             root_rw: false,
             ata_dma: true,
+            pci_nomsi: false,
         }
     }
 }
@@ -179,6 +182,14 @@ pub fn parse(cmdline: &str) -> Config {
             // Disks are found before the root is mounted: nothing to wait for.
             ("rootwait", None) => {}
             ("gpt", None) => c.force_gpt = true,
+            ("pci", Some(v)) => {
+                for opt in v.split(',') {
+                    match opt {
+                        "nomsi" => c.pci_nomsi = true,
+                        _ => log::warn!("pci={opt}: not supported; ignored"),
+                    }
+                }
+            }
             ("libata.dma", Some(v)) => match v.parse::<u32>() {
                 Ok(n) => c.ata_dma = n & 1 != 0,
                 Err(_) => log::warn!("libata.dma={v} is not a number; ignored"),

@@ -219,6 +219,9 @@ fn disk_name(prefix: &[u8; 2], index: usize, max: usize) -> Option<([u8; 8], usi
 
 /// Finds and sets up the disks (at boot, once).
 pub fn init() {
+    if crate::config::get().pci_nomsi {
+        crate::hal::msi::disable();
+    }
     DISKS.call_once(|| {
         let mut disks = Vec::new();
         for (index, dev) in virtio::probe().enumerate() {
