@@ -1,9 +1,10 @@
 //! Metadata I/O through the cache, and the crash-safe write-back of `Fs::flush`.
 //!
-//! The crash model: the device completes writes one at a time, in order, and a crash
-//! keeps every completed write, so the disk after a crash holds the last flushed state
-//! plus any prefix of the writes of the flush in progress (and of file data written
-//! straight to the device). Every such image must be repaired by `e2fsck -p` (exit
+//! The crash model: a crash keeps every write completed before it; writes handed to the
+//! device together (a level, see below, which a kernel may keep in flight at once through
+//! `BlockDevice::write_block_set`) may complete in any order. So the disk after a crash
+//! holds the last flushed state, every level of the flush in progress before the one being
+//! written, and any part of that one (and of file data written straight to the device). Every such image must be repaired by `e2fsck -p` (exit
 //! status 0 or 1). The rules, each relying on a preen-mode repair of `e2fsck` 1.47
 //! (checked on real images, see `tests/crash.rs`):
 //!
