@@ -56,10 +56,10 @@ const CHUNK: usize = FRAME_SIZE << CHUNK_ORDER;
 /// Chunks one round moves (a round is one `submit`).
 const ROUND: usize = 16;
 
-/// Frames freed when dropped.
-struct Blocks(Vec<Pfn>);
+/// Frame blocks the holder allocated, freed when it is dropped.
+pub struct Frames(pub Vec<Pfn>);
 
-impl Drop for Blocks {
+impl Drop for Frames {
     fn drop(&mut self) {
         for &p in &self.0 {
             frames::free(p);
@@ -84,33 +84,40 @@ pub fn bytes<D: BlockDevice + ?Sized>(dev: &D, sector: u64, mut buf: Buf<'_>) ->
     if !len.is_multiple_of(ss) {
         return Err(Errno::EIO);
     }
-    let mut blocks = Blocks(Vec::new());
     let mut done = 0;
     while done < len {
-        let round = (len - done).div_ceil(CHUNK).min(ROUND);
-        while blocks.0.len() < round {
-            let p = frames::alloc(CHUNK_ORDER, FrameKind::Kernel, Urgency::Normal).ok_or(Errno::ENOMEM)?;
-            if kalloc::push(&mut blocks.0, p).is_err() {
-                frames::free(p);
+        // This round's chunks: 64 KiB blocks where memory gives them, single
+        // frames where it is too fragmented. Kernel I/O buffers live only
+        // for the round, so they may use the heap's reserve.
+        let mut blocks = Frames(Vec::new());
+        let mut segs = [Seg::default(); ROUND];
+        let mut round = 0;
+        let mut at = done;
+        while round < ROUND && at < len {
+            let want = (len - at).min(CHUNK);
+            let order = want.div_ceil(FRAME_SIZE).next_power_of_two().trailing_zeros() as u8;
+            let (pfn, n) = match frames::alloc(order, FrameKind::Kernel, Urgency::Critical) {
+                Some(p) => (p, want),
+                None => {
+                    let p = frames::alloc(0, FrameKind::Kernel, Urgency::Critical).ok_or(Errno::ENOMEM)?;
+                    (p, want.min(FRAME_SIZE))
+                }
+            };
+            if kalloc::push(&mut blocks.0, pfn).is_err() {
+                frames::free(pfn);
                 return Err(Errno::ENOMEM);
             }
-        }
-        let mut segs = [Seg::default(); ROUND];
-        let mut at = done;
-        for (i, seg) in segs.iter_mut().enumerate().take(round) {
-            *seg = Seg {
-                pfn: blocks.0[i],
-                offset: 0,
-                len: (len - at).min(CHUNK),
-            };
+            let seg = Seg { pfn, offset: 0, len: n };
             if let Buf::Write(src) = &buf {
                 let mut k = at;
-                pieces(seg, |pfn, off, m| {
+                pieces(&seg, |pfn, off, m| {
                     frames::write(pfn, off, &src[k..k + m]);
                     k += m;
                 });
             }
-            at += seg.len;
+            segs[round] = seg;
+            round += 1;
+            at += n;
         }
         let mut reqs = [Request {
             dir,

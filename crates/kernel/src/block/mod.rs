@@ -7,6 +7,7 @@
 
 mod ata;
 mod bounce;
+pub use bounce::Frames;
 mod irqwait;
 pub mod part;
 pub mod stats;
@@ -17,6 +18,7 @@ pub use virtio::{interrupt as virtio_interrupt, stats as virtio_stats};
 
 use crate::hal::frames::Seg;
 use crate::kalloc;
+use crate::sync::Mutex;
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use marten_abi::blk::{SCSI_DISK0_MAJOR, SD_MINORS, VIRTBLK_MAJOR, VIRTBLK_MINORS};
@@ -123,6 +125,8 @@ pub struct Disk {
     dev: Box<dyn BlockDevice>,
     parent: Option<usize>,
     pub stats: IoStats,
+    /// See [`Disk::io_lock`].
+    io: Mutex<()>,
 }
 
 impl Disk {
@@ -149,17 +153,17 @@ impl Disk {
     /// Reads whole sectors from `sector` into `buf` (see [`BlockDevice::read`]).
     pub fn read(&self, sector: u64, buf: &mut [u8]) -> Result<(), Errno> {
         let n = buf.len();
-        self.counted(Op::Read, n, || self.dev.read(sector, buf))
+        self.counted(1, |_| (Op::Read, n), || self.dev.read(sector, buf))
     }
 
     /// Writes whole sectors from `buf` at `sector`.
     pub fn write(&self, sector: u64, buf: &[u8]) -> Result<(), Errno> {
-        self.counted(Op::Write, buf.len(), || self.dev.write(sector, buf))
+        self.counted(1, |_| (Op::Write, buf.len()), || self.dev.write(sector, buf))
     }
 
     /// Makes everything written so far durable.
     pub fn flush(&self) -> Result<(), Errno> {
-        self.counted(Op::Flush, 0, || self.dev.flush())
+        self.counted(1, |_| (Op::Flush, 0), || self.dev.flush())
     }
 
     /// The most segments one request may have.
@@ -170,34 +174,45 @@ impl Disk {
     /// Runs `reqs` (see [`BlockDevice::submit`]), each counted as one
     /// request taking the whole call's time.
     pub fn submit(&self, reqs: &[Request<'_>]) -> Result<(), Errno> {
+        let each = |i: usize| {
+            let q: &Request<'_> = &reqs[i];
+            (if q.dir == Dir::Read { Op::Read } else { Op::Write }, q.bytes())
+        };
+        self.counted(reqs.len(), each, || self.dev.submit(reqs))
+    }
+
+    /// Runs `io`, which does `n` requests (request `i` is `each(i)`: its
+    /// kind and bytes), counting them here and in a partition's disk (a
+    /// failed call counts its requests as done but moving no sectors).
+    fn counted(
+        &self,
+        n: usize,
+        each: impl Fn(usize) -> (Op, usize),
+        io: impl FnOnce() -> Result<(), Errno>,
+    ) -> Result<(), Errno> {
         let parent = self.parent.and_then(|i| disks().get(i));
         let all = [Some(self), parent];
-        for _ in reqs {
-            all.iter().flatten().for_each(|d| d.stats.start());
-        }
         let t0 = crate::hal::time::now_ns();
-        let r = self.dev.submit(reqs);
-        let ns = crate::hal::time::now_ns().saturating_sub(t0);
-        for q in reqs {
-            let op = if q.dir == Dir::Read { Op::Read } else { Op::Write };
-            let bytes = if r.is_ok() { q.bytes() } else { 0 };
-            all.iter().flatten().for_each(|d| d.stats.finish(op, bytes, ns));
+        for _ in 0..n {
+            all.iter().flatten().for_each(|d| d.stats.start(t0));
+        }
+        let r = io();
+        let t1 = crate::hal::time::now_ns();
+        for i in 0..n {
+            let (op, bytes) = each(i);
+            let bytes = if r.is_ok() { bytes } else { 0 };
+            all.iter()
+                .flatten()
+                .for_each(|d| d.stats.finish(op, bytes, t1.saturating_sub(t0), t1));
         }
         r
     }
 
-    /// Runs one request, counting it here and in a partition's disk (a
-    /// failed request counts as done but moves no sectors).
-    fn counted(&self, op: Op, bytes: usize, io: impl FnOnce() -> Result<(), Errno>) -> Result<(), Errno> {
-        let parent = self.parent.and_then(|i| disks().get(i));
-        let all = [Some(self), parent];
-        all.iter().flatten().for_each(|d| d.stats.start());
-        let t0 = crate::hal::time::now_ns();
-        let r = io();
-        let ns = crate::hal::time::now_ns().saturating_sub(t0);
-        let bytes = if r.is_ok() { bytes } else { 0 };
-        all.iter().flatten().for_each(|d| d.stats.finish(op, bytes, ns));
-        r
+    /// The lock that serialises byte-level I/O (read-modify-write of
+    /// partial sectors) on this disk: its whole disk's, which its
+    /// partitions share.
+    pub fn io_lock(&self) -> &Mutex<()> {
+        self.parent.and_then(|i| disks().get(i)).map_or(&self.io, |d| &d.io)
     }
 }
 
@@ -271,6 +286,7 @@ fn add(
         dev: crate::hal::heap::try_box(dev).map_err(|_| Errno::ENOMEM)?,
         parent: None,
         stats: IoStats::new(),
+        io: Mutex::new(()),
     };
     log::info!(
         "{} ({}:{}): {} sectors ({} MiB)",
@@ -296,6 +312,7 @@ fn add(
             dev: pdev,
             parent: Some(index),
             stats: IoStats::new(),
+            io: Mutex::new(()),
         };
         log::info!("{} ({}:{}): {} sectors", p.name(), p.major, p.minor, p.dev.capacity());
         if result.is_ok() {

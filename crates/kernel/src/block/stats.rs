@@ -23,8 +23,11 @@ pub struct IoStats {
     sectors: [AtomicU64; 2],
     ns: [AtomicU64; 3],
     in_flight: AtomicU64,
-    /// Nanoseconds during which at least one request was in flight.
+    /// Nanoseconds during which at least one request was in flight, up to
+    /// the last time none was.
     busy_ns: AtomicU64,
+    /// When the current busy period began (`in_flight` went from 0).
+    busy_since: AtomicU64,
 }
 
 /// A copy of the counters at one moment.
@@ -58,27 +61,32 @@ impl IoStats {
             ns: [AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)],
             in_flight: AtomicU64::new(0),
             busy_ns: AtomicU64::new(0),
+            busy_since: AtomicU64::new(0),
         }
     }
 
-    /// A request begins.
-    pub fn start(&self) {
-        self.in_flight.fetch_add(1, Ordering::Relaxed);
+    /// A request begins at time `now` (ns).
+    pub fn start(&self, now: u64) {
+        if self.in_flight.fetch_add(1, Ordering::AcqRel) == 0 {
+            self.busy_since.store(now, Ordering::Release);
+        }
     }
 
-    /// The request begun by the matching `start` ended after `ns`
-    /// nanoseconds, having moved `bytes` bytes (0 for a flush).
-    pub fn finish(&self, op: Op, bytes: usize, ns: u64) {
+    /// The request begun by the matching `start` ended at `now`, after
+    /// `ns` nanoseconds, having moved `bytes` bytes (0 for a flush).
+    pub fn finish(&self, op: Op, bytes: usize, ns: u64, now: u64) {
         let i = index(op);
         self.done[i].fetch_add(1, Ordering::Relaxed);
         self.ns[i].fetch_add(ns, Ordering::Relaxed);
         if i < 2 {
             self.sectors[i].fetch_add(bytes as u64 / 512, Ordering::Relaxed);
         }
-        // With one request at a time per disk (the drivers serialise), its
-        // time is time the disk was busy.
-        self.busy_ns.fetch_add(ns, Ordering::Relaxed);
-        self.in_flight.fetch_sub(1, Ordering::Relaxed);
+        // Requests overlap (several in flight): the disk was busy from the
+        // start of the first to the end of the last of each busy period.
+        if self.in_flight.fetch_sub(1, Ordering::AcqRel) == 1 {
+            let since = self.busy_since.load(Ordering::Acquire);
+            self.busy_ns.fetch_add(now.saturating_sub(since), Ordering::Relaxed);
+        }
     }
 
     pub fn snapshot(&self) -> Snapshot {

@@ -12,7 +12,6 @@ use super::boxed;
 use super::mymem::{seek_target, span, write_span};
 use crate::block::{self, Disk};
 use crate::fs::file::{File, FileOps, Stat};
-use crate::sync::Mutex;
 use crate::uaccess;
 use alloc::boxed::Box;
 use marten_abi::blk::{BLKGETSIZE, BLKGETSIZE64, BLKSSZGET};
@@ -22,10 +21,6 @@ use marten_abi::mode;
 /// The largest run of whole sectors one disk call moves (the disk splits
 /// it into requests it keeps in flight together).
 const RUN: usize = 1 << 20;
-
-/// The I/O lock shared by every open file of every disk (disks are few and
-/// polled: one request at a time costs nothing here).
-static IO: Mutex<()> = Mutex::new(());
 
 /// Opens disk (major, minor); ENXIO when there is none.
 pub fn open(major: u32, minor: u32, _flags: u32) -> Result<Box<dyn FileOps>, Errno> {
@@ -115,7 +110,7 @@ impl BlkFile {
 
 impl FileOps for BlkFile {
     fn read(&self, file: &File, buf: &mut [u8]) -> Result<usize, Errno> {
-        let _g = IO.lock();
+        let _g = self.disk.io_lock().lock();
         let pos = file.pos();
         let n = self.read_at(buf, pos)?;
         file.set_pos(pos + n as u64);
@@ -123,7 +118,7 @@ impl FileOps for BlkFile {
     }
 
     fn write(&self, file: &File, buf: &[u8]) -> Result<usize, Errno> {
-        let _g = IO.lock();
+        let _g = self.disk.io_lock().lock();
         let pos = file.pos();
         let n = self.write_at(buf, pos)?;
         file.set_pos(pos + n as u64);
@@ -131,17 +126,17 @@ impl FileOps for BlkFile {
     }
 
     fn pread(&self, _file: &File, buf: &mut [u8], offset: u64) -> Result<usize, Errno> {
-        let _g = IO.lock();
+        let _g = self.disk.io_lock().lock();
         self.read_at(buf, offset)
     }
 
     fn pwrite(&self, _file: &File, buf: &[u8], offset: u64) -> Result<usize, Errno> {
-        let _g = IO.lock();
+        let _g = self.disk.io_lock().lock();
         self.write_at(buf, offset)
     }
 
     fn seek(&self, file: &File, offset: i64, whence: u32) -> Result<u64, Errno> {
-        let _g = IO.lock();
+        let _g = self.disk.io_lock().lock();
         let to = seek_target(file.pos(), offset, whence, self.disk.size())?;
         file.set_pos(to);
         Ok(to)

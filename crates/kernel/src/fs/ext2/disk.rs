@@ -4,7 +4,7 @@
 //! frames directly (runs of adjacent blocks as one request, several
 //! requests in flight).
 
-use crate::block::{Dir, Disk, Request};
+use crate::block::{Dir, Disk, Frames, Request};
 use crate::hal;
 use crate::hal::frames::{FRAME_SIZE, FrameKind, Pfn, Seg, Urgency};
 use crate::kalloc;
@@ -76,7 +76,7 @@ impl BlockDevice for DiskDev {
         self.disk.flush().map_err(|_| Error::Io)
     }
 
-    /// The blocks go through page frames, SET_PAGES at a time, as one set
+    /// The blocks go through page frames, SET_PAGES at a time, each as one set
     /// of requests the disk keeps in flight together.
     fn write_block_set(&mut self, block_size: u32, set: &[(u64, &[u8])]) -> Result<(), Error> {
         let bs = block_size as usize;
@@ -90,7 +90,7 @@ impl BlockDevice for DiskDev {
             nums.clear();
             for (k, &(b, data)) in group.iter().enumerate() {
                 if k / per == frames.0.len() {
-                    let f = hal::frames::alloc(0, FrameKind::Kernel, Urgency::Normal).ok_or(Error::NoMemory)?;
+                    let f = hal::frames::alloc(0, FrameKind::Kernel, Urgency::Critical).ok_or(Error::NoMemory)?;
                     if kalloc::push(&mut frames.0, f).is_err() {
                         hal::frames::free(f);
                         return Err(Error::NoMemory);
@@ -109,19 +109,10 @@ impl BlockDevice for DiskDev {
     }
 }
 
-/// Pages of metadata blocks one request set moves at most.
-const SET_PAGES: usize = 256;
-
-/// Frames freed when dropped.
-struct Frames(Vec<Pfn>);
-
-impl Drop for Frames {
-    fn drop(&mut self) {
-        for &f in &self.0 {
-            hal::frames::free(f);
-        }
-    }
-}
+/// Pages of metadata blocks one request set moves at most (they are
+/// short-lived kernel buffers, so they may use the heap's reserve, which
+/// is at least 256 frames).
+const SET_PAGES: usize = 64;
 
 /// The most bytes one request moves.
 const MAX_IO: usize = 256 * 1024;
