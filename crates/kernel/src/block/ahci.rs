@@ -4,23 +4,22 @@
 //! it can (a thread with interrupts on, an HBA with a vector), spinning
 //! otherwise (at boot, `pci=nomsi`, `nolapic`).
 //!
-//! As for virtio disks, the port's spin lock is held only to issue and to
-//! collect, never across a wait, so several callers keep requests in
-//! flight on one disk at once; the bookkeeping of a caller's requests is
-//! `marten-blkq`'s `Batch`.
+//! The request loop is virtio's (`queue::run`): the port's spin lock is
+//! held only to issue and to collect, never across a wait, so several
+//! callers keep requests in flight on one disk at once.
 
 use super::bounce::{self, Buf};
 use super::irqwait::IrqWait;
+use super::queue::{self, SlotDevice, Waits};
 use super::{BlockDevice, Dir, Request};
 use crate::hal::ahci::{self, AhciError, AhciPort, Op};
 use crate::hal::frames::Seg;
 use crate::hal::sync::SpinLock;
 use alloc::boxed::Box;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use marten_abi::blk::SECTOR_SIZE;
 use marten_abi::errno::Errno;
-use marten_blkq::Batch;
 
 /// One AHCI disk.
 ///
@@ -38,10 +37,16 @@ static WAIT: IrqWait = IrqWait::new("ahci");
 /// The most requests one AHCI disk has held at once so far.
 static MOST_IN_FLIGHT: AtomicU64 = AtomicU64::new(0);
 
-/// (interrupts, recheck time-outs, most requests in flight) so far.
-pub fn stats() -> (u64, u64, u64) {
+/// Whether any AHCI disk was found.
+static FOUND: AtomicBool = AtomicBool::new(false);
+
+/// (interrupts, recheck time-outs, most requests in flight) so far; None
+/// when there is no AHCI disk.
+pub fn stats() -> Option<(u64, u64, u64)> {
     let (irqs, rechecks) = WAIT.stats();
-    (irqs, rechecks, MOST_IN_FLIGHT.load(Ordering::Relaxed))
+    FOUND
+        .load(Ordering::Relaxed)
+        .then(|| (irqs, rechecks, MOST_IN_FLIGHT.load(Ordering::Relaxed)))
 }
 
 /// An AHCI interrupt (from the kernel's interrupt hook): acknowledges the
@@ -51,59 +56,45 @@ pub fn interrupt() {
     WAIT.interrupt();
 }
 
-fn spin(done: &mut dyn FnMut() -> bool) {
-    while !done() {
-        core::hint::spin_loop();
+/// What AHCI disks' requests wait on and count.
+static WAITS: Waits = Waits {
+    driver: "ahci",
+    wait: &WAIT,
+    most_in_flight: &MOST_IN_FLIGHT,
+};
+
+impl SlotDevice for AhciPort {
+    type Op = Op;
+    type Error = AhciError;
+    fn start(&mut self, op: Op, sector: u64, segs: &[Seg]) -> Result<usize, AhciError> {
+        AhciPort::start(self, op, sector, segs)
+    }
+    fn is_busy(e: AhciError) -> bool {
+        e == AhciError::Busy
+    }
+    fn reap(&mut self) -> usize {
+        AhciPort::reap(self)
+    }
+    fn take(&mut self, slot: usize) -> Option<Result<(), AhciError>> {
+        AhciPort::take(self, slot)
+    }
+    fn is_done(&self, slot: usize) -> bool {
+        AhciPort::is_done(self, slot)
+    }
+    fn in_flight(&self) -> usize {
+        AhciPort::in_flight(self)
+    }
+    fn has_room(&self, _segs: usize) -> bool {
+        AhciPort::has_room(self)
     }
 }
 
 impl AhciDisk {
-    /// Runs `n` requests, request `i` being `req(i)`: issued while slots
-    /// are free, collected as they come back; returns once none is in
-    /// flight. A request the port holds past its time limit is failed by
-    /// the port's `reap`, so this ends.
+    /// Runs `n` requests, request `i` being `req(i)` (see `queue::run`); a
+    /// request the port holds past its time limit is failed by the port's
+    /// `reap`, so this ends.
     fn run<'a>(&self, n: usize, req: impl Fn(usize) -> (Op, u64, &'a [Seg])) -> Result<(), Errno> {
-        let mut batch: Batch<usize, { ahci::SLOTS }> = Batch::new(n);
-        loop {
-            {
-                let mut p = self.port.lock();
-                p.reap();
-                let mut tags = [None; ahci::SLOTS];
-                for (slot, out) in batch.tags().zip(tags.iter_mut()) {
-                    *out = Some(slot);
-                }
-                for slot in tags.into_iter().flatten() {
-                    if let Some(r) = p.take(slot) {
-                        if let Err(e) = r {
-                            log::debug!("ahci: request failed: {e:?}");
-                        }
-                        batch.finished(slot, r.is_ok());
-                    }
-                }
-                while let Some(i) = batch.next() {
-                    let (op, sector, segs) = req(i);
-                    match p.start(op, sector, segs) {
-                        Ok(slot) => {
-                            batch.started(slot);
-                            MOST_IN_FLIGHT.fetch_max(p.in_flight() as u64, Ordering::Relaxed);
-                        }
-                        Err(AhciError::Busy) => break,
-                        Err(e) => {
-                            log::debug!("ahci: request refused: {e:?}");
-                            batch.refused();
-                        }
-                    }
-                }
-            }
-            if batch.is_over() {
-                return if batch.succeeded() { Ok(()) } else { Err(Errno::EIO) };
-            }
-            WAIT.wait(self.irq, spin, &mut || {
-                let mut p = self.port.lock();
-                p.reap();
-                batch.tags().any(|s| p.is_done(s)) || (batch.next().is_some() && p.has_room())
-            });
-        }
+        queue::run::<_, { ahci::SLOTS }>(&self.port, &WAITS, self.irq, n, req)
     }
 }
 
@@ -178,5 +169,6 @@ pub fn probe() -> Vec<Box<dyn BlockDevice>> {
             }
         }
     }
+    FOUND.store(!out.is_empty(), Ordering::Relaxed);
     out
 }

@@ -11,6 +11,7 @@ mod ata;
 mod bounce;
 mod irqwait;
 pub mod part;
+mod queue;
 pub mod stats;
 mod virtio;
 
