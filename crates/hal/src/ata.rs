@@ -3,7 +3,7 @@
 //! 0x170/0x376 in compatibility mode, the BARs in native mode), IDENTIFY
 //! DEVICE at boot (ATAPI devices are skipped), PIO and bus-master DMA
 //! transfers with LBA28 or LBA48, and cache flushes. AHCI (q35's SATA
-//! controller, class 01 subclass 06) is not driven.
+//! controller, class 01 subclass 06) is the `ahci` module's.
 //!
 //! The encoding (task files, IDENTIFY data, PRD tables) is the pure
 //! `marten-ata` crate's; this module does the port I/O. A [`Channel`] owns

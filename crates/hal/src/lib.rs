@@ -16,6 +16,7 @@
 extern crate alloc;
 
 pub mod acpi;
+pub mod ahci;
 pub mod apic;
 pub mod ata;
 pub mod backtrace;

@@ -130,3 +130,62 @@ impl Msix {
         unsafe { core::ptr::write_volatile((self.entry_va + field) as *mut u32, value) };
     }
 }
+
+/// A function's plain MSI (capability 0x05, no table) programmed with one
+/// vector of [`VECTORS`], for functions without MSI-X (the ICH9 AHCI
+/// controller).
+///
+/// Invariant: `vector` is allocated from [`VECTORS`] for this function
+/// alone, and the function's MSI is on, until `abandon`.
+pub struct Msi {
+    addr: Address,
+    cap: marten_pci::MsiCapability,
+    vector: u8,
+}
+
+impl Msi {
+    /// Allocates a vector and makes `addr`'s MSI raise it on this CPU: the
+    /// message address and data written, MSI on with one vector, INTx off.
+    /// None, with nothing changed, when the function has no MSI, MSI is
+    /// disabled (`disable`), there is no local APIC in use, or no vector
+    /// is free.
+    pub(crate) fn setup(addr: Address) -> Option<Msi> {
+        if DISABLED.load(core::sync::atomic::Ordering::Relaxed) {
+            return None;
+        }
+        let dest = crate::apic::lapic_id()?;
+        let cap = marten_pci::MsiCapability::find(|offset| pci::read32(addr, offset))?;
+        let vector = VECTORS.alloc()?;
+        let Some(writes) = Message::fixed(dest, vector).and_then(|m| cap.message_writes(&m)) else {
+            VECTORS.free(vector);
+            return None;
+        };
+        let m = Msi { addr, cap, vector };
+        m.set_control(marten_pci::msi::control_off(cap.control));
+        for (offset, value) in writes {
+            pci::write32(addr, offset, value);
+        }
+        pci::set_intx_disabled(addr, true);
+        m.set_control(marten_pci::msi::control_enabled(cap.control));
+        Some(m)
+    }
+
+    /// The vector the function raises.
+    pub fn vector(&self) -> u8 {
+        self.vector
+    }
+
+    /// Undoes `setup`: MSI off, INTx back on, the vector freed.
+    pub(crate) fn abandon(self) {
+        self.set_control(marten_pci::msi::control_off(self.cap.control));
+        pci::set_intx_disabled(self.addr, false);
+        VECTORS.free(self.vector);
+    }
+
+    /// Writes Message Control (the upper half of the capability's first
+    /// dword; the lower half is read-only).
+    fn set_control(&self, control: u16) {
+        let header = pci::read32(self.addr, self.cap.offset);
+        pci::write32(self.addr, self.cap.offset, msix::with_control(header, control));
+    }
+}

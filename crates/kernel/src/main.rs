@@ -117,6 +117,7 @@ impl hal::KernelHooks for Kernel {
             }
             hal::trap::VEC_KEYBOARD => console::keyboard_interrupt(),
             hal::trap::VEC_SERIAL => tty::serial::interrupt(),
+            v if hal::ahci::is_irq_vector(v) => block::ahci_interrupt(),
             v if hal::virtio_irq::is_irq_vector(v) || hal::ata::is_irq_vector(v) => {
                 // A PCI line may be shared by a virtio disk and a native-mode
                 // IDE channel; a disk's MSI-X vector is its own.

@@ -7,6 +7,8 @@
 //!   reader;
 //! - [`msix`]: the MSI-X capability's fields, its table entries, and the
 //!   message (address and data) that delivers a vector to a local APIC;
+//! - [`msi`]: the MSI capability (no table: the message address and data
+//!   live in configuration space, in a 32- or 64-bit layout);
 //! - [`vectors`]: a lock-free pool of interrupt vectors for message
 //!   signalled interrupts.
 //!
@@ -20,10 +22,12 @@ extern crate std;
 
 pub mod caps;
 pub mod mcfg;
+pub mod msi;
 pub mod msix;
 pub mod vectors;
 
 pub use caps::{CapabilityIter, capabilities, find_capability};
 pub use mcfg::{McfgEntry, mcfg_entries};
+pub use msi::MsiCapability;
 pub use msix::{Message, MsixCapability};
 pub use vectors::VectorPool;

@@ -1,18 +1,22 @@
 //! The block-device layer: a [`BlockDevice`] trait and the registry of the
 //! disks found at boot and their partitions, named as Linux names them
-//! (virtio `vda`, `vda1`, ..., `vdb`, ...; ATA `sda`, `sda1`, ...).
+//! (virtio `vda`, `vda1`, ..., `vdb`, ...; ATA, IDE then AHCI, `sda`,
+//! `sda1`, ...).
 //!
 //! The registry is filled once, at boot, before /dev is mounted, and never
 //! changes after (no hot-plug), so lookups take no lock.
 
+mod ahci;
 mod ata;
 mod bounce;
 pub use bounce::Frames;
 mod irqwait;
 pub mod part;
+mod queue;
 pub mod stats;
 mod virtio;
 
+pub use ahci::{interrupt as ahci_interrupt, stats as ahci_stats};
 pub use ata::{interrupt as ata_interrupt, stats as ata_stats};
 pub use virtio::{interrupt as virtio_interrupt, stats as virtio_stats};
 
@@ -250,7 +254,9 @@ pub fn init() {
                 break;
             }
         }
-        for (index, dev) in ata::probe(crate::config::get().ata_dma).into_iter().enumerate() {
+        let ide = ata::probe(crate::config::get().ata_dma);
+        let sata = ahci::probe();
+        for (index, dev) in ide.into_iter().chain(sata).enumerate() {
             let Some(name) = disk_name(b"sd", index, 16) else {
                 log::warn!("more than 16 ATA disks; the rest are ignored");
                 break;

@@ -10,6 +10,7 @@
 
 use super::bounce::{self, Buf};
 use super::irqwait::IrqWait;
+use super::queue::{self, SlotDevice, Waits};
 use super::{BlockDevice, Dir, Request};
 use crate::hal::frames::Seg;
 use crate::hal::sync::SpinLock;
@@ -18,7 +19,6 @@ use alloc::boxed::Box;
 use core::sync::atomic::{AtomicU64, Ordering};
 use marten_abi::blk::SECTOR_SIZE;
 use marten_abi::errno::Errno;
-use marten_blkq::Batch;
 
 /// One virtio disk.
 ///
@@ -51,62 +51,43 @@ pub fn interrupt() {
     WAIT.interrupt();
 }
 
-/// Waits by polling the device (the check collects completions itself).
-fn spin(done: &mut dyn FnMut() -> bool) {
-    while !done() {
-        core::hint::spin_loop();
+/// What virtio disks' requests wait on and count.
+static WAITS: Waits = Waits {
+    driver: "virtio-blk",
+    wait: &WAIT,
+    most_in_flight: &MOST_IN_FLIGHT,
+};
+
+impl SlotDevice for VirtioBlk {
+    type Op = Op;
+    type Error = BlkError;
+    fn start(&mut self, op: Op, sector: u64, segs: &[Seg]) -> Result<usize, BlkError> {
+        VirtioBlk::start(self, op, sector, segs)
+    }
+    fn is_busy(e: BlkError) -> bool {
+        e == BlkError::Busy
+    }
+    fn reap(&mut self) -> usize {
+        VirtioBlk::reap(self)
+    }
+    fn take(&mut self, slot: usize) -> Option<Result<(), BlkError>> {
+        VirtioBlk::take(self, slot)
+    }
+    fn is_done(&self, slot: usize) -> bool {
+        VirtioBlk::is_done(self, slot)
+    }
+    fn in_flight(&self) -> usize {
+        VirtioBlk::in_flight(self)
+    }
+    fn has_room(&self, segs: usize) -> bool {
+        VirtioBlk::has_room(self, segs)
     }
 }
 
 impl VirtioDisk {
-    /// Runs `n` requests, request `i` being `req(i)`: queued while slots
-    /// are free, collected as they come back; returns once none is in
-    /// flight.
+    /// Runs `n` requests, request `i` being `req(i)` (see `queue::run`).
     fn run<'a>(&self, n: usize, req: impl Fn(usize) -> (Op, u64, &'a [Seg])) -> Result<(), Errno> {
-        let mut batch: Batch<usize, { virtio::SLOTS }> = Batch::new(n);
-        loop {
-            {
-                let mut d = self.dev.lock();
-                d.reap();
-                let tags: [Option<usize>; virtio::SLOTS] = {
-                    let mut t = [None; virtio::SLOTS];
-                    for (slot, out) in batch.tags().zip(t.iter_mut()) {
-                        *out = Some(slot);
-                    }
-                    t
-                };
-                for slot in tags.into_iter().flatten() {
-                    if let Some(r) = d.take(slot) {
-                        if let Err(e) = r {
-                            log::debug!("virtio-blk: request failed: {e:?}");
-                        }
-                        batch.finished(slot, r.is_ok());
-                    }
-                }
-                while let Some(i) = batch.next() {
-                    let (op, sector, segs) = req(i);
-                    match d.start(op, sector, segs) {
-                        Ok(slot) => {
-                            batch.started(slot);
-                            MOST_IN_FLIGHT.fetch_max(d.in_flight() as u64, Ordering::Relaxed);
-                        }
-                        Err(BlkError::Busy) => break,
-                        Err(e) => {
-                            log::debug!("virtio-blk: request refused: {e:?}");
-                            batch.refused();
-                        }
-                    }
-                }
-            }
-            if batch.is_over() {
-                return if batch.succeeded() { Ok(()) } else { Err(Errno::EIO) };
-            }
-            WAIT.wait(self.irq, spin, &mut || {
-                let mut d = self.dev.lock();
-                d.reap();
-                batch.tags().any(|s| d.is_done(s)) || batch.next().is_some_and(|i| d.has_room(req(i).2.len()))
-            });
-        }
+        queue::run::<_, { virtio::SLOTS }>(&self.dev, &WAITS, self.irq, n, req)
     }
 }
 

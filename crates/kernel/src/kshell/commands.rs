@@ -315,6 +315,9 @@ fn disks(_: &[String]) -> CmdResult {
     kprintln!("virtio-blk: {irqs} interrupts, {rechecks} recheck time-outs, at most {most} requests in flight");
     let (irqs, rechecks) = crate::block::ata_stats();
     kprintln!("ata: {irqs} interrupts, {rechecks} recheck time-outs");
+    if let Some((irqs, rechecks, most)) = crate::block::ahci_stats() {
+        kprintln!("ahci: {irqs} interrupts, {rechecks} recheck time-outs, at most {most} requests in flight");
+    }
     Ok(())
 }
 
