@@ -109,6 +109,19 @@ static void small_file(void)
     long n = read_file("small", b, sizeof b);
     check(n == 11 && strcmp(b, "hello ext2\n") == 0, "the small file reads back", "got %ld bytes", n);
     check_eq(file_size("small"), 11, "stat: the small file's size");
+    /* read(2) copies from the page cache straight to user memory: a bad
+     * address is EFAULT, and a buffer that runs into an unmapped page
+     * gets what fits before it. */
+    int fd = open("small", O_RDONLY);
+    check_errno(read(fd, (void *)8, 4), EFAULT, "read into a bad address: EFAULT");
+    char *m = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (check(m != MAP_FAILED, "map two pages", "%s", strerror(errno))) {
+        munmap(m + 4096, 4096);
+        check_eq(pread(fd, m + 4096 - 5, 11, 0), 5, "a read running into an unmapped page stops there");
+        check(memcmp(m + 4096 - 5, "hello", 5) == 0, "the bytes before it arrived", "got %.5s", m + 4096 - 5);
+        munmap(m, 4096);
+    }
+    close(fd);
 }
 
 static void mib_file(void)

@@ -552,6 +552,13 @@ impl InodeOps for Node {
         c.read(&self.vol, self.ino, offset, buf)
     }
 
+    fn read_user(&self, inode: &Arc<Inode>, offset: u64, dst: u64, len: usize) -> Option<Result<usize, Errno>> {
+        let Some(c) = self.file.as_ref() else {
+            return Some(Err(if inode.is_dir() { Errno::EISDIR } else { Errno::EINVAL }));
+        };
+        Some(c.read_user(&self.vol, self.ino, offset, dst, len))
+    }
+
     fn write_at(&self, inode: &Arc<Inode>, offset: u64, buf: &[u8]) -> Result<usize, Errno> {
         let c = self.file.as_ref().ok_or(Errno::EINVAL)?;
         self.vol.check_writable()?;

@@ -320,26 +320,60 @@ impl FileCache {
 
     /// Reads at `offset` into `buf`; returns how many bytes (0 at the end).
     pub fn read(&self, vol: &Volume, ino: u32, offset: u64, buf: &mut [u8]) -> Result<usize, Errno> {
+        let (done, _) = self.each_page(vol, ino, offset, buf.len(), |pfn, within, at, n| {
+            hal::frames::read(pfn, within, &mut buf[at..at + n]);
+            n
+        })?;
+        Ok(done)
+    }
+
+    /// Reads at `offset` straight into user memory at `dst` (no kernel
+    /// buffer between): how many bytes (0 at the end); a bad address is
+    /// EFAULT if nothing was copied before it, else the count so far.
+    pub fn read_user(&self, vol: &Volume, ino: u32, offset: u64, dst: u64, len: usize) -> Result<usize, Errno> {
+        let (done, short) = self.each_page(vol, ino, offset, len, |pfn, within, at, n| {
+            hal::usercopy::frame_to_user_upto(pfn, within, dst + at as u64, n)
+        })?;
+        if short && done == 0 {
+            Err(Errno::EFAULT)
+        } else {
+            Ok(done)
+        }
+    }
+
+    /// Calls `copy(frame, offset in it, bytes done so far, count)` for each
+    /// cached (or now read) page piece of `[offset, offset + len)` up to
+    /// the end of the file; `copy` returns how much it took. Returns the
+    /// bytes done and whether a `copy` came up short (and ended it).
+    fn each_page(
+        &self,
+        vol: &Volume,
+        ino: u32,
+        offset: u64,
+        len: usize,
+        mut copy: impl FnMut(Pfn, usize, usize, usize) -> usize,
+    ) -> Result<(usize, bool), Errno> {
         let size = self.size();
         if offset >= size {
-            return Ok(0);
+            return Ok((0, false));
         }
-        let n = buf.len().min((size - offset) as usize);
+        let n = len.min((size - offset) as usize);
         let mut done = 0;
         while done < n {
             let pos = offset + done as u64;
             let within = (pos % PAGE) as usize;
             let chunk = (PAGE as usize - within).min(n - done);
-            match self.pinned(vol, ino, pos / PAGE)? {
-                Some((pfn, _)) => {
-                    hal::frames::read(pfn, within, &mut buf[done..done + chunk]);
-                    hal::frames::put(pfn);
-                }
-                None => break,
+            let Some((pfn, _)) = self.pinned(vol, ino, pos / PAGE)? else {
+                break;
+            };
+            let took = copy(pfn, within, done, chunk);
+            hal::frames::put(pfn);
+            done += took;
+            if took < chunk {
+                return Ok((done, true));
             }
-            done += chunk;
         }
-        Ok(done)
+        Ok((done, false))
     }
 
     /// Blocks to promise for one new page (its blocks, and a share of the
