@@ -21,6 +21,7 @@ mod icache;
 pub mod names;
 mod node;
 pub mod pages;
+pub mod readahead;
 pub mod writeback;
 
 use crate::block::{self, Disk};
@@ -497,6 +498,7 @@ pub fn mount_disk(
         return Err(vol.err(Error::Corrupt("root is not a directory")));
     }
     writeback::start();
+    readahead::start();
     log::info!("mounted {} ({} byte blocks)", disk.name(), block_size);
     Ok((sb, root))
 }

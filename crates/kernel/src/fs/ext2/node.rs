@@ -104,6 +104,16 @@ impl Node {
         self.file.as_ref()
     }
 
+    /// The mount it belongs to.
+    pub fn volume(&self) -> &Volume {
+        &self.vol
+    }
+
+    /// Its inode number.
+    pub fn ino(&self) -> u32 {
+        self.ino
+    }
+
     /// Builds the name cache if it is not there (under the volume lock),
     /// with one pass over the directory's blocks.
     fn names_ready(&self, fs: &mut super::Ext2) -> Result<(), marten_ext2::Error> {
@@ -549,14 +559,22 @@ impl InodeOps for Node {
             .file
             .as_ref()
             .ok_or(if inode.is_dir() { Errno::EISDIR } else { Errno::EINVAL })?;
-        c.read(&self.vol, self.ino, offset, buf)
+        let r = c.read(&self.vol, self.ino, offset, buf);
+        if let Some(at) = c.take_wanted() {
+            super::readahead::queue(inode, at);
+        }
+        r
     }
 
     fn read_user(&self, inode: &Arc<Inode>, offset: u64, dst: u64, len: usize) -> Option<Result<usize, Errno>> {
         let Some(c) = self.file.as_ref() else {
             return Some(Err(if inode.is_dir() { Errno::EISDIR } else { Errno::EINVAL }));
         };
-        Some(c.read_user(&self.vol, self.ino, offset, dst, len))
+        let r = c.read_user(&self.vol, self.ino, offset, dst, len);
+        if let Some(at) = c.take_wanted() {
+            super::readahead::queue(inode, at);
+        }
+        Some(r)
     }
 
     fn write_at(&self, inode: &Arc<Inode>, offset: u64, buf: &[u8]) -> Result<usize, Errno> {

@@ -25,7 +25,7 @@ const PAGE: u64 = 4096;
 /// Pages per second-level table.
 const CHUNK: usize = 256;
 /// Most pages read ahead of a miss.
-const READ_AHEAD: u64 = 64;
+const READ_AHEAD: u64 = 128;
 /// Dirty pages written back per round (1 MiB: several requests in flight).
 const WRITEBACK_PAGES: usize = 256;
 
@@ -38,6 +38,9 @@ const MAPPED_WRITE: u8 = 2;
 /// blocks are promised (reserved) once the page is dirty.
 const UNBACKED: u8 = 4;
 const RESERVED: u8 = 8;
+/// The first page of a window the read-ahead thread read: a reader that
+/// reaches it asks for the next window.
+const RA_MARK: u8 = 16;
 
 static CACHED: AtomicU64 = AtomicU64::new(0);
 static DIRTY_PAGES: AtomicU64 = AtomicU64::new(0);
@@ -200,6 +203,15 @@ pub struct FileCache {
     wb_error: AtomicU32,
     /// The file is on the write-back thread's list.
     pub queued: core::sync::atomic::AtomicBool,
+    /// Where the last read from disk ended (page index): a miss there is
+    /// a read in order.
+    last_end: AtomicU64,
+    /// 1 + the first page of the window the read-ahead thread is reading
+    /// (0: none).
+    reading: AtomicU64,
+    /// 1 + the first page of a window to read ahead (0: none), for the
+    /// node to hand to the read-ahead thread.
+    wanted: AtomicU64,
 }
 
 /// Allocates a page-cache frame, reclaiming clean pages if memory is short.
@@ -226,7 +238,29 @@ impl FileCache {
             dirtied_at: AtomicU64::new(0),
             wb_error: AtomicU32::new(0),
             queued: core::sync::atomic::AtomicBool::new(false),
+            last_end: AtomicU64::new(0),
+            reading: AtomicU64::new(0),
+            wanted: AtomicU64::new(0),
         }
+    }
+
+    /// The window the last read asked to have read ahead, if any.
+    pub fn take_wanted(&self) -> Option<u64> {
+        self.wanted.swap(0, Ordering::AcqRel).checked_sub(1)
+    }
+
+    /// Reads the window at page `at` into the cache and marks its first
+    /// page (the read-ahead thread's work); nothing if that page is
+    /// cached or past the end.
+    pub fn prefetch(&self, vol: &Volume, ino: u32, at: u64) -> Result<(), Errno> {
+        if at * PAGE >= self.size() || self.map.lock().get(at).is_some() {
+            return Ok(());
+        }
+        self.reading.store(at + 1, Ordering::Release);
+        let r = self.load(vol, ino, at);
+        self.map.lock().set_bits(at, RA_MARK, 0);
+        self.reading.store(0, Ordering::Release);
+        r
     }
 
     pub fn size(&self) -> u64 {
@@ -246,11 +280,31 @@ impl FileCache {
             if idx * PAGE >= self.size().next_multiple_of(PAGE) {
                 return Ok(None);
             }
-            if let Some(p) = self.map.lock().get(idx) {
-                hal::frames::get(p.pfn);
-                return Ok(Some((p.pfn, p.state)));
+            {
+                let mut m = self.map.lock();
+                if let Some(p) = m.get(idx) {
+                    hal::frames::get(p.pfn);
+                    if p.state & RA_MARK != 0 {
+                        // Into a window read ahead: ask for the next one.
+                        m.set_bits(idx, 0, RA_MARK);
+                        self.wanted.store(idx + READ_AHEAD + 1, Ordering::Release);
+                    }
+                    return Ok(Some((p.pfn, p.state)));
+                }
             }
+            let reading = self.reading.load(Ordering::Acquire);
+            if reading != 0 && (reading - 1..reading - 1 + READ_AHEAD).contains(&idx) {
+                // The read-ahead thread is reading it: wait, then look again.
+                let _ = super::readahead::DONE.wait_until(false, || self.reading.load(Ordering::Acquire) != reading);
+                continue;
+            }
+            let in_order = idx == self.last_end.load(Ordering::Acquire);
             self.load(vol, ino, idx)?;
+            // A read in order of a file that goes on past this window: the
+            // next window is read meanwhile.
+            if in_order && (idx + READ_AHEAD) * PAGE < self.size() {
+                self.wanted.store(idx + READ_AHEAD + 1, Ordering::Release);
+            }
         }
     }
 
@@ -279,6 +333,7 @@ impl FileCache {
         if nblk > 0 {
             vol.with(|fs| fs.file_blocks(ino, first_blk, &mut blocks[..nblk as usize]))?;
         }
+        self.last_end.store(idx + count, Ordering::Release);
         let mut frames: Vec<Pfn> = Vec::new();
         frames.try_reserve(count as usize).map_err(|_| Errno::ENOMEM)?;
         let r = self.fill(vol, &blocks, bpp, &mut frames);
