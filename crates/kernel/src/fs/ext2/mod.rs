@@ -335,6 +335,7 @@ impl Volume {
         self.free_doomed();
         let r = self.with(|fs| fs.flush());
         writeback::release_clean();
+        readahead::forget(self);
         first.and(r)
     }
 }

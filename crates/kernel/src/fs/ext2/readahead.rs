@@ -8,17 +8,25 @@
 //! the window after it ([`FileCache::take_wanted`] then [`queue`]). One
 //! job waits at a time: a newer one replaces it. A reader that needs a
 //! page of the window being read waits for it (`FileCache::pinned`)
-//! rather than read the same blocks again.
+//! rather than read the same blocks again. The job holds its file weakly,
+//! and a sync of the mount (umount's) drops a job of that mount and waits
+//! for one in progress, so read-ahead never keeps an unmounted file
+//! system alive.
 
+use super::Volume;
 use super::node::node_of;
 use super::pages::FileCache;
 use crate::hal::sync::SpinLock;
 use crate::sync::WaitQueue;
 use crate::vfs::inode::Inode;
-use alloc::sync::Arc;
+use alloc::sync::{Arc, Weak};
+use core::sync::atomic::{AtomicUsize, Ordering};
 
-/// The window to read next: the file (held alive) and its first page.
-static JOB: SpinLock<Option<(Arc<Inode>, u64)>> = SpinLock::new(None);
+/// The window to read next: the file, its mount (by address) and its
+/// first page.
+static JOB: SpinLock<Option<(Weak<Inode>, usize, u64)>> = SpinLock::new(None);
+/// The mount (by address) whose window the thread is reading; 0: none.
+static BUSY: AtomicUsize = AtomicUsize::new(0);
 /// Where the thread waits for a job.
 static WAKE: WaitQueue = WaitQueue::new();
 /// Where readers wait for the window being read.
@@ -26,11 +34,23 @@ pub static DONE: WaitQueue = WaitQueue::new();
 
 /// Asks for pages from `at` of `inode` to be read in the background.
 pub fn queue(inode: &Arc<Inode>, at: u64) {
-    let old = JOB.lock().replace((inode.clone(), at));
-    // The replaced job's reference may be the file's last: dropped
-    // outside the lock.
-    drop(old);
+    let Some(n) = node_of(inode) else { return };
+    let vol = n.volume() as *const Volume as usize;
+    *JOB.lock() = Some((Arc::downgrade(inode), vol, at));
     WAKE.wake_all();
+}
+
+/// Drops a waiting job on mount `vol` and waits for one in progress
+/// (from the mount's sync, before an unmount lets it go).
+pub fn forget(vol: &Volume) {
+    let me = vol as *const Volume as usize;
+    {
+        let mut j = JOB.lock();
+        if j.as_ref().is_some_and(|(_, v, _)| *v == me) {
+            *j = None;
+        }
+    }
+    let _ = DONE.wait_until(false, || BUSY.load(Ordering::Acquire) != me);
 }
 
 /// Starts the read-ahead thread (once, at the first ext2 mount).
@@ -47,13 +67,25 @@ pub fn start() {
 fn run() -> isize {
     loop {
         let _ = WAKE.wait_until(false, || JOB.lock().is_some());
-        let Some((inode, at)) = JOB.lock().take() else { continue };
-        if let Some(n) = node_of(&inode)
-            && let Some(c) = n.cache()
-        {
-            read_window(n, c, at);
+        let job = {
+            let mut j = JOB.lock();
+            let job = j.take();
+            if let Some((_, vol, _)) = &job {
+                BUSY.store(*vol, Ordering::Release);
+            }
+            job
+        };
+        let Some((weak, _, at)) = job else { continue };
+        if let Some(inode) = weak.upgrade() {
+            if let Some(n) = node_of(&inode)
+                && let Some(c) = n.cache()
+            {
+                read_window(n, c, at);
+            }
+            drop(inode);
         }
-        drop(inode);
+        BUSY.store(0, Ordering::Release);
+        DONE.wake_all();
     }
 }
 
