@@ -101,10 +101,9 @@ fn read(va: u64, reg: u64) -> u32 {
 }
 
 fn write(va: u64, reg: u64, value: u32) {
-    // SAFETY: as for `read`; the registers written here (GHC, IS, and a
-    // port's CLB/FB, IS, IE, CMD, SERR, CI) are the driver's own to set,
-    // and none of them points the HBA at memory other than the port's
-    // frames or a request's segments, which the port owns while in flight.
+    // The registers written (GHC, IS; a port's CLB/FB, IS, IE, CMD, SERR,
+    // CI) point the HBA only at the port's frames or a request's segments.
+    // SAFETY: as for `read`; those targets are the port's while in flight.
     unsafe { core::ptr::write_volatile((va + reg) as *mut u32, value) };
 }
 

@@ -123,10 +123,9 @@ impl Msix {
     }
 
     fn write_entry(&self, field: u64, value: u32) {
-        // SAFETY: `entry_va` maps the entry's 16 bytes of the function's
-        // MSI-X table uncached (invariant) and `field` is one of its four
-        // aligned dwords; the entry is this `Msix`'s alone, so the write
-        // changes only where and how its own vector is signalled.
+        // The entry is this `Msix`'s alone: only its own vector changes.
+        // SAFETY: `entry_va` maps the entry's 16 bytes uncached (invariant)
+        // and `field` is one of its four aligned dwords.
         unsafe { core::ptr::write_volatile((self.entry_va + field) as *mut u32, value) };
     }
 }

@@ -299,10 +299,9 @@ impl VirtioBlk {
     /// Slot `slot`'s header and status bytes.
     fn header_status(&self, slot: usize) -> (&'static mut [u8], &'static mut [u8]) {
         let base = frames::frame_ptr(self.meta);
-        // SAFETY: `meta` is a whole frame this driver owns (invariant);
-        // slot < SLOTS keeps both ranges inside it and apart from every
-        // other slot's; the caller holds `&mut self`, and a slot's bytes
-        // are handed only to the device's queue for that slot's request.
+        // A slot's bytes go only to the device's queue for its request.
+        // SAFETY: `meta` is a whole frame this driver owns (invariant); slot
+        // < SLOTS keeps both ranges inside it and apart from other slots'.
         unsafe {
             (
                 core::slice::from_raw_parts_mut(base.add(slot * HEADER), HEADER),
@@ -313,11 +312,9 @@ impl VirtioBlk {
 
     /// Segment `seg` as a byte slice for the queue.
     fn seg_bytes(seg: &Seg) -> &'static mut [u8] {
-        // SAFETY: a Seg names bytes of a physically contiguous block of
-        // frames its creator owns and hands to no one else until the
-        // request completes (its invariant); the direct map covers them.
         // The slice only travels into the queue, which turns it into a
         // physical address: the CPU never reads or writes through it.
+        // SAFETY: a Seg's frames are its creator's until the request ends.
         unsafe { core::slice::from_raw_parts_mut(frames::frame_ptr(seg.pfn).add(seg.offset), seg.len) }
     }
 
@@ -397,10 +394,9 @@ impl VirtioBlk {
         let mut ins: [&[u8]; MAX_SEGS + 1] = [&[]; MAX_SEGS + 1];
         let mut outs: [&mut [u8]; MAX_SEGS + 1] = core::array::from_fn(|_| Default::default());
         let (i, o) = self.buffers(slot, &mut ins, &mut outs);
-        // SAFETY: the header and status bytes are this slot's alone, and
-        // the segments' frames are the caller's for the request's life (the
-        // Seg invariant); none is touched by the CPU until `reap` pops the
-        // token below with the same buffers.
+        // Nothing is touched by the CPU until `reap` pops the token.
+        // SAFETY: header and status are this slot's alone; the segments'
+        // frames are the caller's for the request's life (Seg invariant).
         let token = unsafe { self.queue.add(i, o) };
         let token = match token {
             Ok(t) => t,

@@ -105,10 +105,9 @@ fn route_msix(addr: Address) -> bool {
         return false;
     };
     let write16 = |reg: u64, v: u16| {
-        // SAFETY: `common` maps the device's common configuration structure
-        // (COMMON_BYTES long) uncached; `reg` is one of its 16-bit
-        // registers, and the ones written here only choose which queue the
-        // next queue register names and which MSI-X entry signals it.
+        // The registers written only pick a queue and its MSI-X entry.
+        // SAFETY: `common` maps the common configuration structure
+        // (COMMON_BYTES) uncached; `reg` is one of its 16-bit registers.
         unsafe { core::ptr::write_volatile((common + reg) as *mut u16, v) };
     };
     let read16 = |reg: u64| {
