@@ -8,28 +8,19 @@
 //! held only to issue and to collect, never across a wait, so several
 //! callers keep requests in flight on one disk at once.
 
-use super::bounce::{self, Buf};
 use super::irqwait::IrqWait;
-use super::queue::{self, SlotDevice, Waits};
-use super::{BlockDevice, Dir, Request};
+use super::queue::{SlotDevice, SlotDisk, Waits};
+use super::{BlockDevice, Dir};
 use crate::hal::ahci::{self, AhciError, AhciPort, Op};
 use crate::hal::frames::Seg;
 use crate::hal::sync::SpinLock;
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use marten_abi::blk::SECTOR_SIZE;
-use marten_abi::errno::Errno;
 
-/// One AHCI disk.
-///
-/// Invariant: `port` is locked only for short, non-sleeping work.
-struct AhciDisk {
-    port: SpinLock<AhciPort>,
-    capacity: u64,
-    flush: bool,
-    irq: bool,
-}
+/// One AHCI disk (a request the port holds past its time limit is failed
+/// by the port's `reap`, so a wait always ends).
+type AhciDisk = SlotDisk<AhciPort, { ahci::SLOTS }>;
 
 /// Where requests wait for an AHCI interrupt (one for all controllers).
 static WAIT: IrqWait = IrqWait::new("ahci");
@@ -87,54 +78,11 @@ impl SlotDevice for AhciPort {
     fn has_room(&self, _segs: usize) -> bool {
         AhciPort::has_room(self)
     }
-}
-
-impl AhciDisk {
-    /// Runs `n` requests, request `i` being `req(i)` (see `queue::run`); a
-    /// request the port holds past its time limit is failed by the port's
-    /// `reap`, so this ends.
-    fn run<'a>(&self, n: usize, req: impl Fn(usize) -> (Op, u64, &'a [Seg])) -> Result<(), Errno> {
-        queue::run::<_, { ahci::SLOTS }>(&self.port, &WAITS, self.irq, n, req)
+    fn data_op(dir: Dir) -> Op {
+        if dir == Dir::Read { Op::Read } else { Op::Write }
     }
-}
-
-impl BlockDevice for AhciDisk {
-    fn sector_size(&self) -> usize {
-        SECTOR_SIZE as usize
-    }
-
-    fn capacity(&self) -> u64 {
-        self.capacity
-    }
-
-    fn read(&self, sector: u64, buf: &mut [u8]) -> Result<(), Errno> {
-        bounce::bytes(self, sector, Buf::Read(buf))
-    }
-
-    fn write(&self, sector: u64, buf: &[u8]) -> Result<(), Errno> {
-        bounce::bytes(self, sector, Buf::Write(buf))
-    }
-
-    fn flush(&self) -> Result<(), Errno> {
-        if !self.flush {
-            return Ok(());
-        }
-        self.run(1, |_| (Op::Flush, 0, &[]))
-    }
-
-    fn max_segs(&self) -> usize {
-        ahci::MAX_SEGS
-    }
-
-    fn submit(&self, reqs: &[Request<'_>]) -> Result<(), Errno> {
-        if reqs.iter().any(|r| r.segs.len() > ahci::MAX_SEGS) {
-            return Err(Errno::EIO);
-        }
-        self.run(reqs.len(), |i| {
-            let r = &reqs[i];
-            let op = if r.dir == Dir::Read { Op::Read } else { Op::Write };
-            (op, r.sector, r.segs)
-        })
+    fn flush_op() -> Op {
+        Op::Flush
     }
 }
 
@@ -155,9 +103,11 @@ pub fn probe() -> Vec<Box<dyn BlockDevice>> {
             );
             let disk = AhciDisk {
                 capacity: port.capacity(),
+                max_segs: ahci::MAX_SEGS,
                 flush: port.has_flush(),
                 irq,
-                port: SpinLock::new(port),
+                waits: &WAITS,
+                dev: SpinLock::new(port),
             };
             match crate::hal::heap::try_box(disk) {
                 Ok(b) => {

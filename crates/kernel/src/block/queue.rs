@@ -6,11 +6,14 @@
 //! across a wait, so several callers have requests in flight on one disk
 //! at once. A caller's bookkeeping is `marten-blkq`'s `Batch`.
 
+use super::bounce::{self, Buf};
 use super::irqwait::IrqWait;
+use super::{BlockDevice, Dir, Request};
 use crate::hal::frames::Seg;
 use crate::hal::sync::SpinLock;
 use core::fmt::Debug;
 use core::sync::atomic::{AtomicU64, Ordering};
+use marten_abi::blk::SECTOR_SIZE;
 use marten_abi::errno::Errno;
 use marten_blkq::Batch;
 
@@ -34,6 +37,72 @@ pub trait SlotDevice {
     fn in_flight(&self) -> usize;
     /// Whether a request of `segs` segments could start now.
     fn has_room(&self, segs: usize) -> bool;
+    /// The operation that moves data in direction `dir`.
+    fn data_op(dir: Dir) -> Self::Op;
+    /// The operation that empties the device's write cache.
+    fn flush_op() -> Self::Op;
+}
+
+/// A disk of a [`SlotDevice`] with up to `W` requests in flight per
+/// caller, as a [`BlockDevice`] (virtio-blk's and AHCI's).
+///
+/// Invariant: `dev` is locked only for short, non-sleeping work (starting,
+/// collecting), never while waiting for the device.
+pub struct SlotDisk<D: SlotDevice, const W: usize> {
+    pub dev: SpinLock<D>,
+    pub capacity: u64,
+    pub max_segs: usize,
+    /// The device has a write cache that a flush empties.
+    pub flush: bool,
+    /// Its completions raise an interrupt that wakes `waits.wait`.
+    pub irq: bool,
+    pub waits: &'static Waits,
+}
+
+impl<D: SlotDevice + Send, const W: usize> SlotDisk<D, W> {
+    fn run<'a>(&self, n: usize, req: impl Fn(usize) -> (D::Op, u64, &'a [Seg])) -> Result<(), Errno> {
+        run::<D, W>(&self.dev, self.waits, self.irq, n, req)
+    }
+}
+
+impl<D: SlotDevice + Send, const W: usize> BlockDevice for SlotDisk<D, W> {
+    fn sector_size(&self) -> usize {
+        SECTOR_SIZE as usize
+    }
+
+    fn capacity(&self) -> u64 {
+        self.capacity
+    }
+
+    fn read(&self, sector: u64, buf: &mut [u8]) -> Result<(), Errno> {
+        bounce::bytes(self, sector, Buf::Read(buf))
+    }
+
+    fn write(&self, sector: u64, buf: &[u8]) -> Result<(), Errno> {
+        bounce::bytes(self, sector, Buf::Write(buf))
+    }
+
+    fn flush(&self) -> Result<(), Errno> {
+        if !self.flush {
+            // No write cache: what completed is already durable.
+            return Ok(());
+        }
+        self.run(1, |_| (D::flush_op(), 0, &[]))
+    }
+
+    fn max_segs(&self) -> usize {
+        self.max_segs
+    }
+
+    fn submit(&self, reqs: &[Request<'_>]) -> Result<(), Errno> {
+        if reqs.iter().any(|r| r.segs.len() > self.max_segs) {
+            return Err(Errno::EIO);
+        }
+        self.run(reqs.len(), |i| {
+            let r = &reqs[i];
+            (D::data_op(r.dir), r.sector, r.segs)
+        })
+    }
 }
 
 /// Waits by polling (the check collects completions itself).

@@ -8,29 +8,17 @@
 //! completions, never across a wait, so several callers (a reader, the
 //! write-back thread) have requests in flight on one disk at once.
 
-use super::bounce::{self, Buf};
 use super::irqwait::IrqWait;
-use super::queue::{self, SlotDevice, Waits};
-use super::{BlockDevice, Dir, Request};
+use super::queue::{SlotDevice, SlotDisk, Waits};
+use super::{BlockDevice, Dir};
 use crate::hal::frames::Seg;
 use crate::hal::sync::SpinLock;
 use crate::hal::virtio::{self, BlkError, Op, VirtioBlk};
 use alloc::boxed::Box;
 use core::sync::atomic::{AtomicU64, Ordering};
-use marten_abi::blk::SECTOR_SIZE;
-use marten_abi::errno::Errno;
 
 /// One virtio disk.
-///
-/// Invariant: `dev` is locked only for short, non-sleeping work (queueing,
-/// collecting), never while waiting for the device.
-struct VirtioDisk {
-    dev: SpinLock<VirtioBlk>,
-    capacity: u64,
-    max_segs: usize,
-    flush: bool,
-    irq: bool,
-}
+type VirtioDisk = SlotDisk<VirtioBlk, { virtio::SLOTS }>;
 
 /// Where requests wait for a disk interrupt (one for all virtio disks).
 static WAIT: IrqWait = IrqWait::new("virtio-blk");
@@ -82,53 +70,11 @@ impl SlotDevice for VirtioBlk {
     fn has_room(&self, segs: usize) -> bool {
         VirtioBlk::has_room(self, segs)
     }
-}
-
-impl VirtioDisk {
-    /// Runs `n` requests, request `i` being `req(i)` (see `queue::run`).
-    fn run<'a>(&self, n: usize, req: impl Fn(usize) -> (Op, u64, &'a [Seg])) -> Result<(), Errno> {
-        queue::run::<_, { virtio::SLOTS }>(&self.dev, &WAITS, self.irq, n, req)
+    fn data_op(dir: Dir) -> Op {
+        if dir == Dir::Read { Op::Read } else { Op::Write }
     }
-}
-
-impl BlockDevice for VirtioDisk {
-    fn sector_size(&self) -> usize {
-        SECTOR_SIZE as usize
-    }
-
-    fn capacity(&self) -> u64 {
-        self.capacity
-    }
-
-    fn read(&self, sector: u64, buf: &mut [u8]) -> Result<(), Errno> {
-        bounce::bytes(self, sector, Buf::Read(buf))
-    }
-
-    fn write(&self, sector: u64, buf: &[u8]) -> Result<(), Errno> {
-        bounce::bytes(self, sector, Buf::Write(buf))
-    }
-
-    fn flush(&self) -> Result<(), Errno> {
-        if !self.flush {
-            // No write cache: what completed is already durable.
-            return Ok(());
-        }
-        self.run(1, |_| (Op::Flush, 0, &[]))
-    }
-
-    fn max_segs(&self) -> usize {
-        self.max_segs
-    }
-
-    fn submit(&self, reqs: &[Request<'_>]) -> Result<(), Errno> {
-        if reqs.iter().any(|r| r.segs.len() > self.max_segs) {
-            return Err(Errno::EIO);
-        }
-        self.run(reqs.len(), |i| {
-            let r = &reqs[i];
-            let op = if r.dir == Dir::Read { Op::Read } else { Op::Write };
-            (op, r.sector, r.segs)
-        })
+    fn flush_op() -> Op {
+        Op::Flush
     }
 }
 
@@ -155,6 +101,7 @@ pub fn probe() -> impl Iterator<Item = Box<dyn BlockDevice>> {
             max_segs: dev.max_segs(),
             flush: dev.has_flush(),
             irq,
+            waits: &WAITS,
             dev: SpinLock::new(dev),
         };
         match crate::hal::heap::try_box(disk) {
