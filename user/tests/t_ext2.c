@@ -124,17 +124,23 @@ static void small_file(void)
     close(fd);
 }
 
+/* Writes 1 MiB of fill(seed) to fd in sizeof buf pieces; whether all went. */
+static bool write_mib(int fd, unsigned seed)
+{
+    bool wrote = true;
+    for (long off = 0; off < MIB; off += (long)sizeof buf) {
+        fill(buf, sizeof buf, off, seed);
+        wrote &= write_all(fd, buf, sizeof buf) == (long)sizeof buf;
+    }
+    return wrote;
+}
+
 static void mib_file(void)
 {
     int fd = open("mib", O_CREAT | O_TRUNC | O_WRONLY, 0644);
     if (!check(fd >= 0, "create a 1 MiB file", "%s", strerror(errno)))
         return;
-    bool wrote = true;
-    for (long off = 0; off < MIB; off += (long)sizeof buf) {
-        fill(buf, sizeof buf, off, 3);
-        wrote &= write_all(fd, buf, sizeof buf) == (long)sizeof buf;
-    }
-    check(wrote, "write 1 MiB in 128 KiB pieces", "%s", strerror(errno));
+    check(write_mib(fd, 3), "write 1 MiB in 128 KiB pieces", "%s", strerror(errno));
     check_eq(close(fd), 0, "close the 1 MiB file");
     check_eq(file_size("mib"), MIB, "stat: 1 MiB");
     fd = open("mib", O_RDONLY);
@@ -626,12 +632,7 @@ static void tmpfiles(void)
     /* One closed without a name, 1 MiB written and synced: nothing stays. */
     fd = open(".", O_TMPFILE | O_WRONLY, 0600);
     if (check(fd >= 0, "O_TMPFILE|O_WRONLY: open", "%s", strerror(errno))) {
-        bool wrote = true;
-        for (long off = 0; off < MIB; off += (long)sizeof buf) {
-            fill(buf, sizeof buf, off, 23);
-            wrote &= write_all(fd, buf, sizeof buf) == (long)sizeof buf;
-        }
-        check(wrote, "O_TMPFILE: write 1 MiB", "%s", strerror(errno));
+        check(write_mib(fd, 23), "O_TMPFILE: write 1 MiB", "%s", strerror(errno));
         check_eq(fsync(fd), 0, "O_TMPFILE: fsync it");
         check_eq(close(fd), 0, "O_TMPFILE: close it unnamed");
     }

@@ -429,6 +429,22 @@ pub fn mount(source: &[u8], options: &[u8]) -> Result<(Arc<SuperBlock>, Arc<Inod
     mount_disk(disk, options, false)
 }
 
+/// Starts the write-back and read-ahead threads (once, at the first
+/// mount); a mount without them still works (data is written at sync and
+/// unmount, reads wait for each window).
+fn start_threads() {
+    static STARTED: spin::Once<()> = spin::Once::new();
+    STARTED.call_once(|| {
+        let k = crate::proc::kernel_process();
+        if let Err(e) = crate::sched::spawn(&k, "ext2-writeback", writeback::run) {
+            log::error!("no write-back thread ({e}); data is written at sync and unmount only");
+        }
+        if let Err(e) = crate::sched::spawn(&k, "ext2-readahead", readahead::run) {
+            log::warn!("no read-ahead thread ({e}); reads wait for each window");
+        }
+    });
+}
+
 /// Mounts the ext2 file system on `disk` (the root disk at boot, or
 /// mount(2)); `read_only` for a read-only mount.
 pub fn mount_disk(
@@ -498,8 +514,7 @@ pub fn mount_disk(
     if root.kind != Kind::Dir {
         return Err(vol.err(Error::Corrupt("root is not a directory")));
     }
-    writeback::start();
-    readahead::start();
+    start_threads();
     log::info!("mounted {} ({} byte blocks)", disk.name(), block_size);
     Ok((sb, root))
 }

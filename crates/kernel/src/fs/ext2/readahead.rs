@@ -53,18 +53,8 @@ pub fn forget(vol: &Volume) {
     let _ = DONE.wait_until(false, || BUSY.load(Ordering::Acquire) != me);
 }
 
-/// Starts the read-ahead thread (once, at the first ext2 mount).
-pub fn start() {
-    static STARTED: spin::Once<()> = spin::Once::new();
-    STARTED.call_once(|| {
-        let k = crate::proc::kernel_process();
-        if let Err(e) = crate::sched::spawn(&k, "ext2-readahead", run) {
-            log::warn!("no read-ahead thread ({e}); reads wait for each window");
-        }
-    });
-}
-
-fn run() -> isize {
+/// The read-ahead thread's body (started by `ext2::start_threads`).
+pub(super) fn run() -> isize {
     loop {
         let _ = WAKE.wait_until(false, || JOB.lock().is_some());
         let job = {

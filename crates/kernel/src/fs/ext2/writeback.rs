@@ -29,18 +29,8 @@ fn dirty_limit() -> u64 {
     (s.managed as u64 / 8).max(256)
 }
 
-/// Starts the write-back thread (once, at the first ext2 mount).
-pub fn start() {
-    static STARTED: spin::Once<()> = spin::Once::new();
-    STARTED.call_once(|| {
-        let k = crate::proc::kernel_process();
-        if let Err(e) = crate::sched::spawn(&k, "ext2-writeback", run) {
-            log::error!("no write-back thread ({e}); data is written at sync and unmount only");
-        }
-    });
-}
-
-fn run() -> isize {
+/// The write-back thread's body (started by `ext2::start_threads`).
+pub(super) fn run() -> isize {
     loop {
         crate::sched::sleep_ms(PERIOD_MS);
         keep_reserve();
