@@ -25,15 +25,15 @@ type Scanned = (Option<(u32, u8)>, bool, Option<u32>);
 impl<D: BlockDevice> Fs<D> {
     /// Writes the superblock's free counts, write time and RO_COMPAT features.
     pub(crate) fn flush_super(&mut self) -> Result<()> {
-        let mut raw = [0u8; 1024];
-        self.meta_read(SUPERBLOCK_OFFSET, &mut raw)?;
-        put32(&mut raw, 12, self.sb.free_blocks_count);
-        put32(&mut raw, 16, self.sb.free_inodes_count);
-        put32(&mut raw, 48, self.now);
+        let mut counts = [0u8; 8];
+        put32(&mut counts, 0, self.sb.free_blocks_count);
+        put32(&mut counts, 4, self.sb.free_inodes_count);
+        self.meta_write(SUPERBLOCK_OFFSET + 12, &counts)?;
+        self.meta_write(SUPERBLOCK_OFFSET + 48, &self.now.to_le_bytes())?;
         if self.sb.rev_level >= 1 {
-            put32(&mut raw, 100, self.sb.feature_ro_compat);
+            self.meta_write(SUPERBLOCK_OFFSET + 100, &self.sb.feature_ro_compat.to_le_bytes())?;
         }
-        self.meta_write(SUPERBLOCK_OFFSET, &raw)
+        Ok(())
     }
 
     /// Writes the free counts of group `g`'s descriptor (primary table).

@@ -142,6 +142,14 @@ impl Cache {
         Ok(f(&self.entries[i].data))
     }
 
+    /// Calls `f` with the contents of block `b` (read from `dev` if not cached) to change
+    /// them in place, and marks it dirty.
+    pub fn with_block_mut<D: BlockDevice, T>(&mut self, dev: &D, b: u32, f: impl FnOnce(&mut [u8]) -> T) -> Result<T> {
+        let i = self.load(dev, b)?;
+        self.set_dirty(i);
+        Ok(f(&mut self.entries[i].data))
+    }
+
     /// Marks entry `i` dirty.
     fn set_dirty(&mut self, i: usize) {
         if !self.entries[i].dirty {

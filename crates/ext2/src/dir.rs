@@ -116,7 +116,7 @@ impl<D: BlockDevice> Fs<D> {
     }
 
     /// The device block of logical block `lblk` of directory `dir` (a hole is corrupt).
-    fn dir_block_no(&self, dir: &Inode, lblk: u64) -> Result<u32> {
+    pub(crate) fn dir_block_no(&self, dir: &Inode, lblk: u64) -> Result<u32> {
         self.map_block(dir, lblk)?.ok_or(Error::Corrupt("hole in a directory"))
     }
 
@@ -191,6 +191,10 @@ impl<D: BlockDevice> Fs<D> {
         }
         if let Some(found) = self.htree_lookup(&dir, name) {
             return found;
+        }
+        let by_name = |_, blk: &[u8]| self.scan(blk, 0, |_, e| Ok((e.name == name).then_some(e.ino)));
+        if let Some(found) = self.find_indexed(dir_ino, &dir, name, by_name)? {
+            return Ok(found);
         }
         let nblocks = dir.size / u64::from(self.layout.block_size);
         for lblk in 0..nblocks {

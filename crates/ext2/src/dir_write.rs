@@ -126,17 +126,6 @@ impl<D: BlockDevice> Fs<D> {
         Ok(())
     }
 
-    /// Reads block `lblk` of directory `dir` (a hole is corrupt); returns it and its
-    /// disk block.
-    fn dir_block_mut(&self, dir: &Inode, lblk: u64) -> Result<(alloc::vec::Vec<u8>, u32)> {
-        let b = self
-            .map_block(dir, lblk)?
-            .ok_or(Error::Corrupt("hole in a directory"))?;
-        let mut buf = zeroed(self.layout.block_size as usize)?;
-        self.meta_read(self.layout.block_offset(b), &mut buf)?;
-        Ok((buf, b))
-    }
-
     /// (inode, rec_len, name_len) of the entry at `off` of directory block `block`,
     /// checked as every reader checks it (`dir::entry`) and counted.
     fn entry_at(&self, block: &[u8], off: usize) -> Result<(u32, usize, usize)> {
@@ -173,6 +162,23 @@ impl<D: BlockDevice> Fs<D> {
     /// others from the first one the directory's room hint does not rule out; each block
     /// is scanned in the cache and only the changed bytes are written.
     pub(crate) fn add_entry(&mut self, dir_ino: u32, name: &[u8], ino: u32, t: FileType) -> Result<Placed> {
+        let r = self.add_entry_in(dir_ino, name, ino, t);
+        let index = self.dir_index.get_mut();
+        match r {
+            Ok((placed, lblk)) => {
+                index.added(dir_ino, name, lblk);
+                Ok(placed)
+            }
+            Err(e) => {
+                // The entry may be in a block already (a later step failed).
+                index.forget(dir_ino);
+                Err(e)
+            }
+        }
+    }
+
+    /// [`Fs::add_entry`], also saying which block of the directory took the entry.
+    fn add_entry_in(&mut self, dir_ino: u32, name: &[u8], ino: u32, t: FileType) -> Result<(Placed, u64)> {
         check_name(name)?;
         let mut dir = self.inode(dir_ino)?;
         let bs = self.layout.block_size as usize;
@@ -203,7 +209,7 @@ impl<D: BlockDevice> Fs<D> {
             dir.mtime = i64::from(self.now);
             dir.ctime = dir.mtime;
             self.write_inode(dir_ino, &dir)?;
-            return Ok(Placed { block: b, grew: false });
+            return Ok((Placed { block: b, grew: false }, lblk));
         }
         self.room.note(dir_ino, need, nblocks);
         let goal = self.goal(dir_ino, &dir, nblocks);
@@ -215,7 +221,7 @@ impl<D: BlockDevice> Fs<D> {
         dir.mtime = i64::from(self.now);
         dir.ctime = dir.mtime;
         self.write_inode(dir_ino, &dir)?;
-        Ok(Placed { block: b, grew: true })
+        Ok((Placed { block: b, grew: true }, nblocks))
     }
 
     /// Orders block `after` behind the entry `placed` added to directory `dir_ino`: the
@@ -228,43 +234,54 @@ impl<D: BlockDevice> Fs<D> {
         self.order(holder, after)
     }
 
-    /// Finds entry `name` of directory `dir_ino` and applies `f` to its block and offset
-    /// (with the offset of the entry before it in the block), the changed block being
-    /// ordered after the blocks `after`; `None` if absent. Returns the block too.
+    /// Finds entry `name` of directory `dir_ino` (through its index, `dir_index.rs`, or
+    /// block by block) and applies `f` to its block and offset (with the offset of the
+    /// entry before it in the block), the changed block being ordered after the blocks
+    /// `after`; `None` if absent. Returns the block too, and its place in the directory.
     fn with_entry<T>(
         &mut self,
         dir_ino: u32,
         name: &[u8],
         after: &[u32],
         f: impl FnOnce(&mut [u8], usize, Option<usize>) -> Result<T>,
-    ) -> Result<Option<(T, u32)>> {
+    ) -> Result<Option<(T, u32, u64)>> {
         let mut dir = self.inode(dir_ino)?;
         if dir.file_type() != FileType::Directory {
             return Err(Error::NotDirectory);
         }
-        let nblocks = dir.size / u64::from(self.layout.block_size);
-        for lblk in 0..nblocks {
-            // Looked for in the cache; only the block that holds it is copied.
-            let b = self
-                .map_block(&dir, lblk)?
-                .ok_or(Error::Corrupt("hole in a directory"))?;
-            let Some((off, prev)) = self.meta_block(b, |block| self.find_entry(block, name))?? else {
-                continue;
-            };
-            let (mut buf, _) = self.dir_block_mut(&dir, lblk)?;
-            let t = f(&mut buf, off, prev)?;
-            self.room.freed(dir_ino, lblk);
-            for &a in after {
-                self.order(a, b)?;
+        let in_block = |lblk, block: &[u8]| Ok(self.find_entry(block, name)?.map(|(off, prev)| (lblk, off, prev)));
+        let found = match self.find_indexed(dir_ino, &dir, name, in_block)? {
+            Some(found) => found,
+            None => {
+                let nblocks = dir.size / u64::from(self.layout.block_size);
+                let mut found = None;
+                for lblk in 0..nblocks {
+                    // Looked for in the cache; only the block that holds it is copied.
+                    let b = self.dir_block_no(&dir, lblk)?;
+                    found = self.meta_block(b, |block| in_block(lblk, block))??;
+                    if found.is_some() {
+                        break;
+                    }
+                }
+                found
             }
-            self.meta_write(self.layout.block_offset(b), &buf)?;
-            self.unindex(&mut dir);
-            dir.mtime = i64::from(self.now);
-            dir.ctime = dir.mtime;
-            self.write_inode(dir_ino, &dir)?;
-            return Ok(Some((t, b)));
+        };
+        let Some((lblk, off, prev)) = found else {
+            return Ok(None);
+        };
+        let b = self.dir_block_no(&dir, lblk)?;
+        // Ordered first: a constraint that writes everything out (`Fs::order`) must
+        // write the block as it was.
+        for &a in after {
+            self.order(a, b)?;
         }
-        Ok(None)
+        let t = self.meta_block_mut(b, |block| f(block, off, prev))??;
+        self.room.freed(dir_ino, lblk);
+        self.unindex(&mut dir);
+        dir.mtime = i64::from(self.now);
+        dir.ctime = dir.mtime;
+        self.write_inode(dir_ino, &dir)?;
+        Ok(Some((t, b, lblk)))
     }
 
     /// The offset of live entry `name` in directory block `block`, and of the entry
@@ -298,8 +315,19 @@ impl<D: BlockDevice> Fs<D> {
                 None => buf.get_mut(off..off + 4).ok_or(Error::Corrupt("entry"))?.fill(0),
             }
             Ok(ino)
-        })?;
-        r.map(|(ino, _)| ino).ok_or(Error::NotFound)
+        });
+        let index = self.dir_index.get_mut();
+        match r {
+            Ok(Some((ino, _, lblk))) => {
+                index.removed(dir_ino, name, lblk);
+                Ok(ino)
+            }
+            Ok(None) => Err(Error::NotFound),
+            Err(e) => {
+                index.forget(dir_ino);
+                Err(e)
+            }
+        }
     }
 
     /// Points entry `name` of directory `dir_ino` at `ino` (of type `t`), the change
@@ -323,7 +351,8 @@ impl<D: BlockDevice> Fs<D> {
             }
             Ok(old)
         })?;
-        r.map(|(_, b)| b).ok_or(Error::NotFound)
+        // The entry kept its place: the index still holds.
+        r.map(|(_, b, _)| b).ok_or(Error::NotFound)
     }
 
     /// Whether directory `ino` holds nothing but `.` and `..`.

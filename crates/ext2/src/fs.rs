@@ -46,6 +46,9 @@ pub struct Fs<D> {
     pub(crate) marked_unclean: bool,
     /// Where recently changed directories have no room (see `dir_write.rs`).
     pub(crate) room: crate::dir_write::RoomHints,
+    /// Which block of a big directory holds each name (`dir_index.rs`; filled by
+    /// searches through `&self`).
+    pub(crate) dir_index: core::cell::RefCell<crate::dir_index::DirIndexes>,
     /// Per group, an inode-bitmap bit below which every bit is set: inode allocation
     /// starts its search there (lowered when an inode is freed).
     pub(crate) inode_floor: alloc::vec::Vec<u32>,
@@ -86,6 +89,7 @@ impl<D: BlockDevice> Fs<D> {
         Ok(Fs {
             inode_floor,
             room: Default::default(),
+            dir_index: core::cell::RefCell::new(crate::dir_index::DirIndexes::new(sb.hash_seed)),
             cache: core::cell::RefCell::new(Cache::new(layout.block_size)),
             graph: Graph::default(),
             pending_blocks: NumSet::default(),

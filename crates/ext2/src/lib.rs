@@ -16,7 +16,9 @@
 //! Only the primary superblock and descriptor table are updated (`e2fsck -fn` accepts
 //! that). Lookups in a directory with a hash-tree index read only the blocks the index
 //! points to (`htree.rs`); such a directory loses its index flag when it changes (its
-//! blocks stay a valid linear directory).
+//! blocks stay a valid linear directory). Other directories of four blocks or more get
+//! an index of their own, in memory only (`dir_index.rs`): the block holding each name,
+//! so finding an entry to change scans one block.
 //!
 //! The on-disk format follows the ext2 layout that Linux and e2fsprogs use: a superblock
 //! at byte 1024, block groups with descriptors, bitmaps and inode tables, inodes with
@@ -37,6 +39,7 @@ mod bytes;
 mod cache;
 mod dev;
 mod dir;
+mod dir_index;
 mod dir_write;
 mod error;
 mod fs;

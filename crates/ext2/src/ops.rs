@@ -107,6 +107,7 @@ impl<D: BlockDevice> Fs<D> {
         let is_dir = inode.file_type() == FileType::Directory;
         if is_dir {
             self.room.forget(ino);
+            self.dir_index.get_mut().forget(ino);
         }
         inode.links = 0;
         inode.size = 0;
@@ -233,6 +234,7 @@ impl<D: BlockDevice> Fs<D> {
         }
         let (ino, mut inode) = self.new_inode(dir, S_IFDIR as u16 | (perm & 0o7777), uid, gid)?;
         self.room.forget(ino);
+        self.dir_index.get_mut().forget(ino);
         inode.links = 2;
         let goal = self.goal(ino, &inode, 0);
         let b = self.map_alloc(ino, &mut inode, 0, goal, true)?;

@@ -84,6 +84,12 @@ impl<D: BlockDevice> Fs<D> {
         cache.with_block(&self.dev, b, f)
     }
 
+    /// Calls `f` to change the cached contents of metadata block `b` in place (dirty).
+    /// `f` must not use the cache itself (it is borrowed meanwhile).
+    pub(crate) fn meta_block_mut<T>(&mut self, b: u32, f: impl FnOnce(&mut [u8]) -> T) -> Result<T> {
+        self.cache.get_mut().with_block_mut(&self.dev, b, f)
+    }
+
     /// Writes metadata bytes at device offset `off` (into the cache; dirty).
     pub(crate) fn meta_write(&mut self, off: u64, data: &[u8]) -> Result<()> {
         let bs = u64::from(self.layout.block_size);

@@ -8,10 +8,9 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::process::Command;
 use std::sync::OnceLock;
 
-use common::{mke2fs, pattern, scratch, tool};
+use common::{assert_fsck_clean, mke2fs, pattern, scratch, tool};
 use marten_ext2::{Error, FileType, Fs, MemDevice, ROOT_INO};
 use proptest::prelude::*;
 
@@ -256,19 +255,7 @@ fn run(ops: &[Op]) {
         }
     }
     // And e2fsck finds nothing wrong.
-    let path = dir.join(format!("case-{}.img", std::process::id()));
-    fs::write(&path, fs.unmount().unwrap().into_inner()).unwrap();
-    let out = Command::new(tool("e2fsck").unwrap())
-        .arg("-fn")
-        .arg(&path)
-        .output()
-        .unwrap();
-    let _ = fs::remove_file(&path);
-    assert!(
-        out.status.success(),
-        "e2fsck -fn after {ops:?}:\n{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    assert_fsck_clean(dir, &fs.unmount().unwrap().into_inner(), &ops);
 }
 
 proptest! {

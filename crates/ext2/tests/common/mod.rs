@@ -61,3 +61,22 @@ pub fn pattern(seed: u64, len: usize) -> Vec<u8> {
         })
         .collect()
 }
+
+/// Writes `img` to a file in `dir` (named for this process, so parallel cases do not
+/// meet) and asserts that `e2fsck -fn` finds it clean, showing `what` and its report
+/// otherwise.
+pub fn assert_fsck_clean(dir: &Path, img: &[u8], what: &dyn std::fmt::Debug) {
+    let path = dir.join(format!("case-{}.img", std::process::id()));
+    std::fs::write(&path, img).unwrap();
+    let out = Command::new(tool("e2fsck").unwrap())
+        .arg("-fn")
+        .arg(&path)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&path);
+    assert!(
+        out.status.success(),
+        "e2fsck -fn after {what:?}:\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

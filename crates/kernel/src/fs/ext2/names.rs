@@ -4,11 +4,11 @@
 //! scan of its blocks (the hash index is tmpfs's).
 
 use crate::fs::tmpfs::dir::hash;
-use crate::fs::tmpfs::index::Index;
 use crate::kalloc;
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use marten_abi::errno::Errno;
+use marten_nameidx::Index;
 
 /// Names to inode numbers.
 ///
@@ -50,15 +50,7 @@ impl Names {
         let mut v = Vec::new();
         v.try_reserve_exact(name.len()).map_err(|_| Errno::ENOMEM)?;
         kalloc::extend_from_slice(&mut v, name)?;
-        let slots = &self.slots;
-        self.index.reserve_one(|i| {
-            hash(
-                slots
-                    .get(i as usize)
-                    .and_then(Option::as_ref)
-                    .map_or(&[][..], |(n, _)| n),
-            )
-        })?;
+        self.index.reserve_one().map_err(|_| Errno::ENOMEM)?;
         let s = match self.free.pop() {
             Some(s) => s,
             None => {

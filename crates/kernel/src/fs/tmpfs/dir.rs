@@ -1,15 +1,15 @@
 //! A tmpfs directory's table: entries in numbered slots (the slot number
 //! is the `readdir` cookie, so a listing resumes where it stopped), found
-//! by name through a hash index (`index.rs`), so a lookup costs the same in
+//! by name through a hash index (`marten_nameidx`), so a lookup costs the same in
 //! a directory of ten entries as of a hundred thousand.
 
-use super::index::Index;
 use crate::mm::commit::ObjectCharge;
 use crate::vfs::inode::{DirEnt, Inode};
 use alloc::boxed::Box;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use marten_abi::errno::Errno;
+use marten_nameidx::Index;
 
 /// One name in a directory, charged to the commit limit with its name.
 pub struct Entry {
@@ -31,38 +31,11 @@ pub struct Table {
     live: usize,
 }
 
-/// A name's hash: eight bytes a step, multiplied and rotated (as FxHash
-/// does), from a seed drawn once per boot so names cannot be chosen to
-/// collide on every machine.
+/// A name's hash (`marten_nameidx::hash`) under a seed drawn once per
+/// boot, so names cannot be chosen to collide on every machine.
 pub(crate) fn hash(name: &[u8]) -> u64 {
-    const K: u64 = 0x517c_c1b7_2722_0a95;
     static SEED: spin::Once<u64> = spin::Once::new();
-    let mut h = *SEED.call_once(crate::random::next_u64) ^ name.len() as u64;
-    let mut words = name.chunks_exact(8);
-    for w in &mut words {
-        let v = u64::from_le_bytes(w.try_into().unwrap_or([0; 8]));
-        h = (h.rotate_left(5) ^ v).wrapping_mul(K);
-    }
-    let rest = words.remainder();
-    if !rest.is_empty() {
-        // One to seven bytes in a word without a loop: two overlapping
-        // four-byte reads, or the first, middle and last byte (the length
-        // is in the seed, so these determine the rest).
-        let n = rest.len();
-        let v = if n >= 4 {
-            let lo = u32::from_le_bytes(rest[..4].try_into().unwrap_or([0; 4]));
-            let hi = u32::from_le_bytes(rest[n - 4..].try_into().unwrap_or([0; 4]));
-            lo as u64 | (hi as u64) << 32
-        } else {
-            rest[0] as u64 | (rest[n / 2] as u64) << 8 | (rest[n - 1] as u64) << 16
-        };
-        h = (h.rotate_left(5) ^ v).wrapping_mul(K);
-    }
-    // The index uses the low bits only: fold the high half down and mix
-    // once more, so that every input byte reaches them (bytes that land
-    // high in the last word reach only the high bits of the product).
-    h = (h ^ (h >> 32)).wrapping_mul(K);
-    h ^ (h >> 29)
+    marten_nameidx::hash(*SEED.call_once(crate::random::next_u64), name)
 }
 
 /// Are two names equal? Eight bytes a step and the tail as one
@@ -134,15 +107,7 @@ impl Table {
         v.try_reserve_exact(name.len()).map_err(|_| Errno::ENOMEM)?;
         crate::kalloc::extend_from_slice(&mut v, name)?;
         let name = v.into_boxed_slice();
-        let slots = &self.slots;
-        self.index.reserve_one(|i| {
-            hash(
-                slots
-                    .get(i as usize)
-                    .and_then(Option::as_ref)
-                    .map_or(&[][..], |e| &e.name),
-            )
-        })?;
+        self.index.reserve_one().map_err(|_| Errno::ENOMEM)?;
         let slot = match self.free.pop() {
             Some(s) => s,
             None => {

@@ -4,7 +4,6 @@
 //! `nr_inodes=` objects (default half the RAM pages).
 
 pub(crate) mod dir;
-pub(crate) mod index;
 mod node;
 
 use crate::vfs::fs::{FileSystem, StatFs, SuperBlock};

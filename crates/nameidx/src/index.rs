@@ -1,9 +1,12 @@
-//! A directory's name index: slot numbers by name hash, open addressing
-//! with linear probing (a lookup is one or two word compares before the
-//! name compare, cheaper than a general-purpose table's group probing).
+//! Slot numbers by name hash: open addressing with linear probing (a lookup
+//! is one or two word compares before the name compare, cheaper than a
+//! general-purpose table's group probing).
 
 use alloc::vec::Vec;
-use marten_abi::errno::Errno;
+
+/// The table could not grow (the allocator refused); nothing changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NoMemory;
 
 /// A bucket: `slot + 1` (0: empty) and the low 32 bits of its name's hash.
 #[derive(Clone, Copy, Default)]
@@ -50,19 +53,21 @@ impl Index {
         self.position(h, is).map(|i| self.buckets[i].slot - 1)
     }
 
-    /// Makes room for one more entry, rehashing with `hash_of` (the full
-    /// hash of a slot's name) when the table grows. ENOMEM, nothing changed.
-    pub fn reserve_one(&mut self, hash_of: impl Fn(u32) -> u64) -> Result<(), Errno> {
+    /// Makes room for one more entry, growing the table when it would be
+    /// more than half full. A bucket's home depends only on the low 32 bits
+    /// of its hash (no table has 2^32 buckets), which the bucket keeps, so
+    /// growing needs no names.
+    pub fn reserve_one(&mut self) -> Result<(), NoMemory> {
         if (self.len + 1) * 2 <= self.buckets.len() {
             return Ok(());
         }
         let cap = (self.buckets.len() * 2).max(8);
         let mut new = Vec::new();
-        new.try_reserve_exact(cap).map_err(|_| Errno::ENOMEM)?;
-        crate::kalloc::resize(&mut new, cap, Bucket::default())?;
+        new.try_reserve_exact(cap).map_err(|_| NoMemory)?;
+        new.resize(cap, Bucket::default());
         let old = core::mem::replace(&mut self.buckets, new);
         for b in old.into_iter().filter(|b| b.slot != 0) {
-            self.place(hash_of(b.slot - 1), b.slot - 1);
+            self.place(u64::from(b.hash), b.slot - 1);
         }
         Ok(())
     }
@@ -115,5 +120,22 @@ impl Index {
         self.buckets[gap] = Bucket::default();
         self.len -= 1;
         Some(slot)
+    }
+}
+
+impl Index {
+    /// Entries held.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether it holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Bytes of its table, for callers that bound what their caches hold.
+    pub fn bytes(&self) -> usize {
+        self.buckets.capacity() * core::mem::size_of::<Bucket>()
     }
 }
