@@ -103,7 +103,9 @@ fn read(va: u64, reg: u64) -> u32 {
 fn write(va: u64, reg: u64, value: u32) {
     // The registers written (GHC, IS; a port's CLB/FB, IS, IE, CMD, SERR,
     // CI) point the HBA only at the port's frames or a request's segments.
-    // SAFETY: as for `read`; those targets are the port's while in flight.
+    // SAFETY: va is a mapped (uncached) HBA or port register block and reg
+    // one of its aligned 32-bit registers; any DMA targets written there are
+    // the port's frames, which stay its own while a request is in flight.
     unsafe { core::ptr::write_volatile((va + reg) as *mut u32, value) };
 }
 

@@ -53,7 +53,9 @@ fn lapic_read(reg: u32) -> u32 {
 
 fn lapic_write(reg: u32, v: u32) {
     let base = LAPIC.load(Ordering::Relaxed);
-    // SAFETY: as for lapic_read.
+    // SAFETY: base maps the local APIC's 4 KiB register page uncached
+    // (init) and reg is one of the offsets above; a register write changes
+    // only APIC state, never memory Rust can see.
     unsafe { ((base + reg as u64) as *mut u32).write_volatile(v) };
 }
 

@@ -103,8 +103,8 @@ impl Ports {
 
     fn write8(self, off: u16, v: u8) {
         let mut p: Port<u8> = Port::new(self.cmd + off);
-        // SAFETY: as in `read8`; a command-block write moves no memory
-        // (DMA needs the bus master started, see `Channel::dma`).
+        // SAFETY: a command-block register of this channel (invariant); a
+        // write there moves no memory (DMA needs the bus master started).
         unsafe { p.write(v) }
     }
 
@@ -120,7 +120,8 @@ impl Ports {
     fn write_data(self, data: &[u8]) {
         let mut p: Port<u16> = Port::new(self.cmd + reg::DATA);
         for pair in data.chunks_exact(2) {
-            // SAFETY: as in `read_data`; the word goes to the disk.
+            // SAFETY: the channel's 16-bit data port (invariant); writing it
+            // hands the next PIO word to the disk and touches no memory.
             unsafe { p.write(u16::from_le_bytes([pair[0], pair[1]])) }
         }
     }

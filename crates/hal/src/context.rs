@@ -144,8 +144,8 @@ pub struct Context {
     stack: Option<KernelStack>,
 }
 
-// SAFETY: see the invariant: the interior state is only accessed under the
-// on_cpu protocol, so sharing references between CPUs is fine.
+// SAFETY: `rsp` and `fpu`, the only unsynchronised state, are touched only by
+// the one CPU that `on_cpu` admits, so sharing references between CPUs is fine.
 unsafe impl Sync for Context {}
 // SAFETY: a Context owns its stack; moving it between CPUs is fine when it
 // is not running (switch checks identity by address, not by ownership).

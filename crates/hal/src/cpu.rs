@@ -150,7 +150,7 @@ pub(crate) fn enable_protections() {
     // user memory only inside `usercopy`, which toggles AC.
     // SAFETY: these bits only restrict what code may do (WP, SMEP, SMAP, UMIP,
     // NXE), enable state the kernel saves and restores (OSFXSR), or choose how
-    // floating-point errors are reported (NE, OSXMMEXCPT; see above).
+    // floating-point errors are reported (NE, OSXMMEXCPT).
     unsafe {
         Cr0::update(|c| {
             c.insert(Cr0Flags::WRITE_PROTECT | Cr0Flags::MONITOR_COPROCESSOR | Cr0Flags::NUMERIC_ERROR);

@@ -31,13 +31,16 @@ pub fn crash(kind: Crash) -> ! {
         Crash::PageFault => unsafe {
             core::ptr::read_volatile(0xffff_c000_0000_1000 as *const u64);
         },
-        // SAFETY: as above (a non-canonical address raises #GP).
+        // SAFETY: a non-canonical address raises #GP before any memory is
+        // read; the trap handler reports it and stops the machine.
         Crash::GeneralProtection => unsafe {
             core::ptr::read_volatile(0x8000_0000_0000_0000u64 as *const u64);
         },
-        // SAFETY: as above.
+        // SAFETY: `ud2` only raises #UD, which the trap handler reports
+        // before stopping the machine; it touches no memory or register.
         Crash::InvalidOpcode => unsafe { core::arch::asm!("ud2") },
-        // SAFETY: as above; `div` by zero raises #DE.
+        // SAFETY: `div` by zero raises #DE and the trap handler stops the
+        // machine; the registers it uses are declared clobbered.
         Crash::Divide => unsafe {
             core::arch::asm!("xor ecx, ecx", "div ecx", out("eax") _, out("edx") _, out("ecx") _);
         },

@@ -111,7 +111,9 @@ pub fn zero(pfn: Pfn) {
 
 /// Copies a whole frame.
 pub fn copy(src: Pfn, dst: Pfn) {
-    // SAFETY: as for `zero`; src and dst are distinct frames.
+    // SAFETY: the direct map covers both frames, which are plain memory the
+    // caller owns (no heap or live page table), so overwriting dst breaks no
+    // Rust object; src and dst are distinct frames, so they do not overlap.
     unsafe { core::ptr::copy_nonoverlapping(frame_ptr(src), frame_ptr(dst), FRAME_SIZE) };
 }
 
@@ -121,7 +123,9 @@ pub fn write(pfn: Pfn, offset: usize, data: &[u8]) {
         offset <= FRAME_SIZE && data.len() <= FRAME_SIZE - offset,
         "frame write out of bounds"
     );
-    // SAFETY: bounds checked above; see `zero` for ownership.
+    // SAFETY: the assert keeps the write inside the frame, which the direct
+    // map covers and which is plain memory owned by the caller (no heap or
+    // live page table), so no Rust object is overwritten.
     unsafe { core::ptr::copy_nonoverlapping(data.as_ptr(), frame_ptr(pfn).add(offset), data.len()) };
 }
 
@@ -147,7 +151,8 @@ pub fn read_phys(pa: u64, buf: &mut [u8]) {
 /// for the life of the kernel (the initrd before it is released, firmware
 /// tables).
 pub(crate) fn phys_slice(pa: u64, len: usize) -> &'static [u8] {
-    // SAFETY: callers pass ranges of RAM that nothing writes (see above);
-    // the direct map is permanent.
+    // SAFETY: callers pass only ranges (the initrd before release, firmware
+    // tables) that nothing writes while the slice lives; the direct map that
+    // covers them is permanent.
     unsafe { core::slice::from_raw_parts(phys_to_virt(pa) as *const u8, len) }
 }

@@ -118,7 +118,8 @@ pub(crate) fn set_kernel_stack(cpu: usize, top: u64) {
 pub(crate) fn set_ist(cpu: usize, ist: u8, top: u64) {
     let cell = TABLES[cpu].0.get();
     let idx = usize::from(ist - 1);
-    // SAFETY: as for set_kernel_stack; called during CPU bring-up.
+    // SAFETY: only this CPU writes its TSS, during bring-up, before any IDT
+    // gate is routed to IST stack `ist`, so the CPU is not reading it yet.
     unsafe {
         core::ptr::addr_of_mut!((*cell).tss.interrupt_stack_table[idx]).write_unaligned(x86_64::VirtAddr::new(top));
     }

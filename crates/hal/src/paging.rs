@@ -109,8 +109,8 @@ fn nx() -> u64 {
 /// entries is live.
 unsafe fn table<'a>(pfn: Pfn) -> &'a mut [u64; 512] {
     let va = phys_to_virt((pfn as u64) << 12) as *mut [u64; 512];
-    // SAFETY: the direct map covers every frame; exclusivity is the caller's
-    // promise (see above).
+    // SAFETY: the direct map covers every frame, and the caller owns this
+    // table under its lock (or at boot), so the `&mut` is the only one.
     unsafe { &mut *va }
 }
 
@@ -121,7 +121,8 @@ unsafe fn table<'a>(pfn: Pfn) -> &'a mut [u64; 512] {
 /// reference to it for the lifetime of the result.
 unsafe fn table_ref<'a>(pfn: Pfn) -> &'a [u64; 512] {
     let va = phys_to_virt((pfn as u64) << 12) as *const [u64; 512];
-    // SAFETY: the direct map covers every frame; see the caller's promise.
+    // SAFETY: the direct map covers every frame, and the caller guarantees
+    // no mutable reference to this table lives as long as the result.
     unsafe { &*va }
 }
 
@@ -154,7 +155,8 @@ unsafe fn walk_create(root: Pfn, va: u64, intermediate: u64, alloc: Option<&mut 
     let mut alloc = alloc;
     let mut pfn = root;
     for level in [3u32, 2, 1] {
-        // SAFETY: forwarded from the caller.
+        // SAFETY: `pfn` is `root` or a table reached from it, and the caller
+        // owns that tree exclusively for the walk, so this `&mut` is unique.
         let t = unsafe { table(pfn) };
         let e = Pte(t[index(va, level)]);
         if e.present() {
@@ -180,7 +182,8 @@ unsafe fn walk_create(root: Pfn, va: u64, intermediate: u64, alloc: Option<&mut 
 unsafe fn walk_find(root: Pfn, va: u64) -> Option<(Pfn, usize, u32)> {
     let mut pfn = root;
     for level in [3u32, 2, 1] {
-        // SAFETY: forwarded from the caller.
+        // SAFETY: `pfn` is `root` or a table reached from it, and the caller
+        // owns that tree, so no `&mut` to this table is live.
         let t = unsafe { table_ref(pfn) };
         let e = Pte(t[index(va, level)]);
         if !e.present() {
@@ -230,7 +233,8 @@ pub(crate) fn map_kernel_page(va: u64, pa: u64, flags: u64) -> Result<(), ()> {
     let root = KERNEL_ROOT.load(Ordering::Relaxed) as Pfn;
     // SAFETY: kernel tables are changed only under KERNEL_MAP_LOCK.
     let pt = unsafe { walk_create(root, va, bits::WRITABLE, Some(&mut KernelTables)) }.ok_or(())?;
-    // SAFETY: as above.
+    // SAFETY: `pt` is a kernel table and we hold KERNEL_MAP_LOCK, the only
+    // way kernel tables are changed, so this reference is exclusive.
     let t = unsafe { table(pt) };
     t[index(va, 0)] = (pa & bits::ADDR) | flags | bits::PRESENT | bits::GLOBAL | nx();
     x86_64::instructions::tlb::flush(x86_64::VirtAddr::new(va));
@@ -246,7 +250,8 @@ pub(crate) fn unmap_kernel_page(va: u64) -> Option<Pfn> {
     if level != 0 {
         return None;
     }
-    // SAFETY: as above.
+    // SAFETY: `pt` is a kernel table and we hold KERNEL_MAP_LOCK, the only
+    // way kernel tables are changed, so this reference is exclusive.
     let t = unsafe { table(pt) };
     let e = Pte(t[i]);
     if !e.present() {
@@ -267,7 +272,8 @@ pub fn kernel_translate(va: u64) -> Option<u64> {
     // SAFETY: read-only walk of kernel tables, which are never freed; a
     // concurrent change can only make the answer stale.
     let (pt, i, level) = unsafe { walk_find(root, va) }?;
-    // SAFETY: as above.
+    // SAFETY: `pt` is a kernel table, never freed, read-only here; a
+    // concurrent change can only make the entry we read stale.
     let e = Pte(unsafe { table_ref(pt) }[i]);
     if !e.present() {
         return None;
@@ -290,7 +296,8 @@ pub fn kernel_page_info(va: u64) -> Option<PageInfo> {
     let root = KERNEL_ROOT.load(Ordering::Relaxed) as Pfn;
     // SAFETY: read-only walk of the kernel tables, which are never freed.
     let (pt, i, _) = unsafe { walk_find(root, va) }?;
-    // SAFETY: as above.
+    // SAFETY: `pt` is a live kernel table (they are never freed); we read
+    // one entry and hold no mutable reference.
     let e = Pte(unsafe { table_ref(pt) }[i]);
     if !e.present() {
         return None;
@@ -343,7 +350,8 @@ pub(crate) fn build_kernel_tables(
     let mut pa = 0u64;
     while pa < direct_end {
         let va = DIRECT_MAP + pa;
-        // SAFETY: as above.
+        // SAFETY: boot, single CPU: this PDPT was allocated above for the new,
+        // unloaded tables and is a different frame from `pml4`'s.
         let pdpt = unsafe { table(Pte(pml4[index(va, 3)]).pfn()) };
         if huge_1g {
             pdpt[index(va, 2)] = pa | data | bits::HUGE | bits::PRESENT;
@@ -357,7 +365,8 @@ pub(crate) fn build_kernel_tables(
                 pdpt[index(va, 2)] = Pte::new(f, bits::WRITABLE).0;
                 f
             };
-            // SAFETY: as above.
+            // SAFETY: boot, single CPU: `pd_pfn` is a table of the new,
+            // unloaded tree, and no other reference to it is live.
             let pd = unsafe { table(pd_pfn) };
             pd[index(va, 1)] = pa | data | bits::HUGE | bits::PRESENT;
             pa += 1 << 21;
@@ -367,7 +376,8 @@ pub(crate) fn build_kernel_tables(
     for r in image {
         let mut va = r.virt_start;
         while va < r.virt_end {
-            // SAFETY: as above.
+            // SAFETY: boot, single CPU: `root` is the new, unloaded table
+            // allocated above, so the walk has it to itself.
             let pt = unsafe { walk_create(root, va, bits::WRITABLE, Some(alloc)) }?;
             let mut f = bits::GLOBAL | bits::PRESENT;
             if r.write {
@@ -376,7 +386,8 @@ pub(crate) fn build_kernel_tables(
             if !r.exec {
                 f |= nx;
             }
-            // SAFETY: as above.
+            // SAFETY: boot, single CPU: `pt` belongs to the new tables, which
+            // are not loaded yet and which nothing else references.
             let t = unsafe { table(pt) };
             t[index(va, 0)] = (va - KERNEL_BASE) | f;
             va += PAGE_SIZE;
@@ -557,7 +568,8 @@ impl AddressSpace {
         if level != 0 {
             return None;
         }
-        // SAFETY: as above.
+        // SAFETY: `pt` is a table of this address space; `&self` keeps it
+        // alive and unchanged (changes need `&mut self`) while we read it.
         let e = Pte(unsafe { table_ref(pt) }[i]);
         e.present().then_some(e)
     }
@@ -572,7 +584,8 @@ impl AddressSpace {
         let pt = unsafe { walk_create(self.root.pfn, va, bits::WRITABLE | bits::USER, Some(&mut counter)) };
         self.tables += counter.created;
         let pt = pt.ok_or(NoMem)?;
-        // SAFETY: as above.
+        // SAFETY: `pt` was just reached from our own root under `&mut self`,
+        // so no other reference to its entries is live.
         let t = unsafe { table(pt) };
         let old = Pte(t[index(va, 0)]);
         t[index(va, 0)] = Pte::new(pfn, user_flags(flags)).0;
@@ -594,7 +607,8 @@ impl AddressSpace {
         if level != 0 {
             return None;
         }
-        // SAFETY: as above.
+        // SAFETY: `pt` is a table of this address space, which `&mut self`
+        // owns exclusively, so this is the only reference to its entries.
         let t = unsafe { table(pt) };
         let old = Pte(t[i]);
         if !old.present() {
@@ -617,7 +631,8 @@ impl AddressSpace {
         if level != 0 {
             return None;
         }
-        // SAFETY: as above.
+        // SAFETY: `pt` is a table of this address space, which `&mut self`
+        // owns exclusively, so this is the only reference to its entries.
         let t = unsafe { table(pt) };
         let old = Pte(t[i]);
         if !old.present() {
@@ -857,7 +872,8 @@ fn span(level: u32) -> u64 {
 /// # Safety
 /// Exclusive access to the tree under `pfn`.
 unsafe fn visit_level(pfn: Pfn, level: u32, base: u64, start: u64, end: u64, f: &mut dyn FnMut(u64, &mut Pte)) {
-    // SAFETY: forwarded.
+    // SAFETY: the caller gives us exclusive access to the tree under `pfn`,
+    // whose root table this is, so this `&mut` is the only one.
     let t = unsafe { table(pfn) };
     let (mut i, hi) = entries_in(level, base, start, end);
     while let Some(j) = next_present(t, &mut i, hi) {
@@ -867,7 +883,8 @@ unsafe fn visit_level(pfn: Pfn, level: u32, base: u64, start: u64, end: u64, f: 
             f(va, &mut e);
             t[j] = e.0;
         } else {
-            // SAFETY: forwarded.
+            // SAFETY: `e.pfn()` is a child table in the tree under `pfn`,
+            // which the caller gives us exclusively; `t` is unused meanwhile.
             unsafe { visit_level(e.pfn(), level - 1, va, start, end, f) };
         }
     }
@@ -887,7 +904,8 @@ unsafe fn fork_level<F: FnMut(&mut Pte) -> Option<u64>>(
     alloc: &mut CountingAlloc,
     changed: &mut Flushes,
 ) -> Result<(), NoMem> {
-    // SAFETY: forwarded; `src` and `dst` are different frames.
+    // SAFETY: the caller gives us the trees under `src` and `dst`
+    // exclusively and they share no table, so the two `&mut` do not alias.
     let (s, d) = unsafe { (table(src), table(dst)) };
     let (mut i, hi) = entries_in(level, base, range.0, range.1);
     if level == 0 {
@@ -908,7 +926,8 @@ unsafe fn fork_level<F: FnMut(&mut Pte) -> Option<u64>>(
                 new
             }
         };
-        // SAFETY: forwarded (the child table belongs to `dst`'s tree).
+        // SAFETY: `e.pfn()` is in `src`'s tree and `child` in `dst`'s, both
+        // ours exclusively (caller) and sharing no table, as the call requires.
         unsafe { fork_level(e.pfn(), child, level - 1, va, range, f, alloc, changed) }?;
     }
     Ok(())
@@ -1015,7 +1034,8 @@ fn entries_in(level: u32, base: u64, start: u64, end: u64) -> (usize, usize) {
 /// # Safety
 /// Shared access to the tree under `pfn`.
 unsafe fn scan_level(pfn: Pfn, level: u32, base: u64, start: u64, end: u64, f: &mut dyn FnMut(u64, Pte)) {
-    // SAFETY: forwarded.
+    // SAFETY: the caller gives us shared access to the tree under `pfn`, so
+    // its root table is live and nobody holds a `&mut` to it.
     let t = unsafe { table_ref(pfn) };
     let (mut i, hi) = entries_in(level, base, start, end);
     while let Some(j) = next_present(t, &mut i, hi) {
@@ -1024,7 +1044,8 @@ unsafe fn scan_level(pfn: Pfn, level: u32, base: u64, start: u64, end: u64, f: &
         if level == 0 {
             f(va, e);
         } else {
-            // SAFETY: forwarded.
+            // SAFETY: `e.pfn()` is a child table in the tree under `pfn`,
+            // to which the caller gives us shared access.
             unsafe { scan_level(e.pfn(), level - 1, va, start, end, f) };
         }
     }
@@ -1043,7 +1064,8 @@ unsafe fn clear_level<L: FnMut(&mut [u64; 512], u64, usize, usize)>(
     leaves: &mut L,
     freed: &mut usize,
 ) {
-    // SAFETY: forwarded.
+    // SAFETY: the caller gives us exclusive access to the tree under `pfn`,
+    // whose root table this is, so this `&mut` is the only one.
     let t = unsafe { table(pfn) };
     let (mut i, hi) = entries_in(level, base, range.0, range.1);
     if level == 0 {
@@ -1053,7 +1075,8 @@ unsafe fn clear_level<L: FnMut(&mut [u64; 512], u64, usize, usize)>(
     while let Some(j) = next_present(t, &mut i, hi) {
         let va = base + j as u64 * span(level);
         let e = Pte(t[j]);
-        // SAFETY: forwarded.
+        // SAFETY: `e.pfn()` is a child table in the tree under `pfn`, which
+        // the caller gives us exclusively; `t` is unused meanwhile.
         unsafe { clear_level(e.pfn(), level - 1, va, range, gap, leaves, freed) };
         if va >= gap.0 && va + span(level) <= gap.1 {
             t[j] = 0;
@@ -1069,14 +1092,16 @@ unsafe fn tables_level(pfn: Pfn, level: u32, f: &mut dyn FnMut(Pfn)) {
     if level == 0 {
         return;
     }
-    // SAFETY: forwarded.
+    // SAFETY: the caller gives us shared access to the tree under `pfn`, so
+    // its root table is live and nobody holds a `&mut` to it.
     let t = unsafe { table_ref(pfn) };
     let top = if level == 3 { 256 } else { 512 };
     for slot in t.iter().take(top) {
         let e = Pte(*slot);
         if e.present() {
             f(e.pfn());
-            // SAFETY: forwarded.
+            // SAFETY: `e.pfn()` is a child table in the tree under `pfn`,
+            // to which the caller gives us shared access.
             unsafe { tables_level(e.pfn(), level - 1, f) };
         }
     }

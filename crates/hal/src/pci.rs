@@ -155,9 +155,9 @@ pub fn read32(addr: Address, offset: impl Into<u16>) -> u32 {
 pub(crate) fn write32(addr: Address, offset: impl Into<u16>, value: u32) {
     let offset = offset.into() & !3;
     if let Some(va) = ecam_register(addr, offset) {
-        // SAFETY: as in `read32`; the callers write only registers whose
-        // effects they control (command bits, BAR sizing with decoding off,
-        // restoring the old values, MSI-X control).
+        // SAFETY: `va` is inside the function's ECAM page, mapped uncached and
+        // never unmapped; callers write only registers whose effects they
+        // control (command bits, BAR sizing with decoding off, MSI-X control).
         unsafe { core::ptr::write_volatile(va as *mut u32, value) };
         return;
     }
@@ -167,7 +167,9 @@ pub(crate) fn write32(addr: Address, offset: impl Into<u16>, value: u32) {
     let _g = CONFIG_LOCK.lock();
     let mut a: Port<u32> = Port::new(CONFIG_ADDRESS);
     let mut d: Port<u32> = Port::new(CONFIG_DATA);
-    // SAFETY: as in `read32`, and for the written registers as above.
+    // SAFETY: 0xCF8/0xCFC are the PC's PCI configuration ports, the lock keeps
+    // the address/data pair whole, and callers write only registers whose
+    // effects they control (command bits, BAR sizing, MSI-X control).
     unsafe {
         a.write(addr.config_address(offset));
         d.write(value);

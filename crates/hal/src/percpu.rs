@@ -154,7 +154,9 @@ pub(crate) fn spin_enter() {
 }
 
 pub(crate) fn spin_exit() {
-    // SAFETY: as for spin_enter.
+    // SAFETY: offset 64 is this CPU's `spin_depth` (checked at compile time
+    // above); only this CPU writes it, and one instruction cannot be split
+    // by a migration.
     unsafe { core::arch::asm!("sub dword ptr gs:[64], 1", options(nostack)) };
 }
 

@@ -304,7 +304,8 @@ pub(crate) fn load() {
 /// Routes double faults, NMIs and machine checks to their IST stacks, once
 /// those exist.
 pub(crate) fn set_ist_gates() {
-    // SAFETY: boot CPU, interrupts off, as in `init`.
+    // SAFETY: called once by the boot CPU with interrupts off and no other
+    // CPU started, so nobody else reads or writes the IDT meanwhile.
     let idt = unsafe { &mut *IDT.0.get() };
     idt[8].ist = gdt::IST_DOUBLE_FAULT;
     idt[2].ist = gdt::IST_NMI;

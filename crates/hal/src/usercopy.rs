@@ -146,7 +146,8 @@ pub fn with_user_bytes<const N: usize, R>(src: u64, f: impl FnOnce(&[u8; N]) -> 
     }
     let mut buf = core::mem::MaybeUninit::<[u8; N]>::uninit();
     if N != 0 {
-        // SAFETY: as for copy_from_user; buf is N writable bytes.
+        // SAFETY: buf is N writable kernel bytes; src is a checked user range
+        // whose bad pages make the copy return early instead of crashing.
         let left = unsafe { hal_copy_user(buf.as_mut_ptr().cast::<u8>(), src as *const u8, N) };
         if left != 0 {
             return Err(Fault);
@@ -165,8 +166,9 @@ pub fn copy_to_user(dst: u64, src: &[u8]) -> Result<(), Fault> {
     if !user_range_ok(dst, src.len()) {
         return Err(Fault);
     }
-    // SAFETY: as for copy_from_user, with the roles swapped; writes to
-    // user pages shared copy-on-write fault (CR0.WP) and get copied.
+    // SAFETY: src is a kernel slice we may read; dst is a checked user range
+    // whose bad pages end the copy early, and writes to copy-on-write pages
+    // fault (CR0.WP) and get copied.
     let left = unsafe { hal_copy_user(dst as *mut u8, src.as_ptr(), src.len()) };
     if left == 0 { Ok(()) } else { Err(Fault) }
 }
@@ -245,7 +247,8 @@ pub fn clear_user(dst: u64, len: usize) -> Result<(), Fault> {
     if !user_range_ok(dst, len) {
         return Err(Fault);
     }
-    // SAFETY: as for copy_to_user.
+    // SAFETY: dst..dst+len is a checked user range; the routine only writes
+    // zeros there, and a bad page ends it early through its fixup.
     let left = unsafe { hal_clear_user(dst as *mut u8, len) };
     if left == 0 { Ok(()) } else { Err(Fault) }
 }
@@ -257,8 +260,9 @@ pub fn clear_user_upto(dst: u64, len: usize) -> usize {
     if len == 0 || !user_range_ok(dst, len) {
         return 0;
     }
-    // SAFETY: as for copy_to_user: the range is in the user half and the
-    // routine's faults are caught by its fixup, which returns what is left.
+    // SAFETY: dst..dst+len is checked to lie in the user half, so no kernel
+    // memory is zeroed; a fault there is caught by the routine's fixup,
+    // which returns how much is left.
     let left = unsafe { hal_clear_user(dst as *mut u8, len) };
     len - left.min(len)
 }

@@ -111,7 +111,9 @@ fn route_msix(addr: Address) -> bool {
         unsafe { core::ptr::write_volatile((common + reg) as *mut u16, v) };
     };
     let read16 = |reg: u64| {
-        // SAFETY: as for `write16`; reading these registers has no effect.
+        // SAFETY: `common` maps the common configuration structure
+        // (COMMON_BYTES) uncached and `reg` is one of its 16-bit registers;
+        // reading them has no side effect.
         unsafe { core::ptr::read_volatile((common + reg) as *const u16) }
     };
     // Configuration changes are not handled, so they raise nothing; queue

@@ -165,7 +165,8 @@ impl VmArea {
 
     /// The area as mutable bytes.
     pub fn as_mut_slice(&mut self) -> &mut [u8] {
-        // SAFETY: as above, with exclusive access through `&mut self`.
+        // SAFETY: the pages are mapped and owned by self (invariant), and
+        // `&mut self` makes this the only reference to them while it lives.
         unsafe { core::slice::from_raw_parts_mut(self.start as *mut u8, self.len()) }
     }
 
