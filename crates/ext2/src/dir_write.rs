@@ -256,7 +256,7 @@ impl<D: BlockDevice> Fs<D> {
                 let nblocks = dir.size / u64::from(self.layout.block_size);
                 let mut found = None;
                 for lblk in 0..nblocks {
-                    // Looked for in the cache; only the block that holds it is copied.
+                    // Looked for in the cache, without copying blocks.
                     let b = self.dir_block_no(&dir, lblk)?;
                     found = self.meta_block(b, |block| in_block(lblk, block))??;
                     if found.is_some() {

@@ -186,9 +186,10 @@ fn a_freed_gap_is_used_again() {
     assert_eq!(size(&fs), 3 * 1024);
 }
 
-/// An unlink copies the one block that holds its entry, wherever that is: unlinking in
-/// creation order, the last hundred of 3,000 (entries at the directory's end) copy about
-/// as much as the first hundred. (Every block scanned on the way was copied before.)
+/// What an unlink copies does not depend on where its entry is: unlinking in creation
+/// order, the last hundred of 3,000 (entries at the directory's end) copy about as much
+/// as the first hundred. (Once, every block scanned on the way was copied; then the block
+/// holding the entry; now the entry is changed in place in the cache.)
 #[test]
 fn an_unlink_copies_only_its_block() {
     let Some(mut fs) = fresh("unlink-scale", 4096) else {
