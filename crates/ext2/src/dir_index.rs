@@ -15,6 +15,7 @@
 //! Memory: at most [`DIRS`] directories and [`MAX_BYTES`] of tables at once; the least
 //! recently used index goes first, and a directory whose table does not fit is scanned
 //! as before. Every allocation is fallible: without memory, the directory is scanned.
+//! Under memory pressure the kernel drops them all ([`Fs::drop_dir_indexes`]).
 
 use alloc::vec::Vec;
 use marten_nameidx::Index;
@@ -84,6 +85,11 @@ impl DirIndexes {
         self.dirs.iter().any(|d| d.dir == dir)
     }
 
+    /// Drops every index (memory pressure); searches build them again.
+    pub fn clear(&mut self) {
+        self.dirs = Vec::new();
+    }
+
     /// Directory `dir` changed in a way its index may not show (or is gone): drops it.
     pub fn forget(&mut self, dir: u32) {
         self.dirs.retain(|d| d.dir != dir);
@@ -145,6 +151,12 @@ impl DirIndexes {
 }
 
 impl<D: BlockDevice> Fs<D> {
+    /// Frees the directory indexes (memory pressure); the next search of a big directory
+    /// builds its index again with one pass.
+    pub fn drop_dir_indexes(&mut self) {
+        self.dir_index.get_mut().clear();
+    }
+
     /// Whether directory `dir_ino` (its inode `dir`) has an index, building it when the
     /// directory is big enough; false means: scan it.
     fn dir_indexed(&self, dir_ino: u32, dir: &Inode) -> Result<bool> {

@@ -167,9 +167,14 @@ pub fn reclaim(want: u64) -> u64 {
 }
 
 fn shrink_volume(v: &Volume, want: u64) -> u64 {
-    // The stashed name caches are heap, not pages: they go first, uncounted.
+    // The stashed name caches and the crate's directory indexes are heap,
+    // not pages: they go first, uncounted. The indexes only if the volume
+    // is not busy (the caller may be inside one of its operations).
     let stashed = v.names_stash.lock().take_all();
     drop(stashed);
+    if let Some(mut fs) = v.fs.try_lock() {
+        fs.drop_dir_indexes();
+    }
     let mut freed = 0;
     for i in v.live_inodes() {
         if let Some(c) = node_of(&i).and_then(|n| n.cache()) {
